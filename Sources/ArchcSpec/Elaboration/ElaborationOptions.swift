@@ -1,0 +1,15 @@
+/// Limits and settings for turning a spec into a network.
+public struct ElaborationOptions: Sendable {
+    /// Images per batch; costs and activation sizes scale with it.
+    public var batch = 1
+    /// Weights or any single activation beyond this many bytes refuse the spec.
+    public var maxBytes = 4 << 30
+    /// A spec asking for more blocks or layers is refused before it is expanded.
+    public var maxBlocks = 10_000
+    public var maxLayers = 200_000
+
+    public init(batch: Int = 1, maxBytes: Int = 4 << 30) {
+        self.batch = batch
+        self.maxBytes = maxBytes
+    }
+}

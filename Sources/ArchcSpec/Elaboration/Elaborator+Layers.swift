@@ -1,0 +1,103 @@
+/// Expanding one layer list (a block body, a shortcut, the stem, the head): each layer's
+/// arguments are evaluated, its input checked, its output shape inferred and its tensors named.
+extension Elaborator {
+    typealias Cursor = (value: Int, shape: TensorShape)
+
+    func elaborateList(_ decls: [LayerDecl], from start: Cursor, prefix: String, display: String, scope: Scope,
+                       section: Layer.Section, block: String?) -> Cursor {
+        var cursor = start
+        for (index, decl) in decls.enumerated() where !aborted {
+            let site = Site(prefix: prefix, display: display, index: index, section: section, block: block)
+            if let next = elaborateLayer(decl, from: cursor, site: site, scope: scope) { cursor = next }
+        }
+        return cursor
+    }
+
+    /// Where a layer sits: how to name it and which subtotal it joins.
+    struct Site {
+        var prefix: String
+        var display: String
+        var index: Int
+        var section: Layer.Section
+        var block: String?
+    }
+
+    private func elaborateLayer(_ decl: LayerDecl, from input: Cursor, site: Site, scope: Scope) -> Cursor? {
+        let args = LayerArgs(decl: decl)
+        var name = site.display.isEmpty ? "\(decl.op.rawValue)#\(site.index)" : "\(site.display).\(decl.op.rawValue)#\(site.index)"
+        if decl.hasTensors {
+            var local = String(site.index)
+            if let node = args["name"], let text = word(node, scope, "'name'") { local = text }
+            name = site.prefix.isEmpty ? local : "\(site.prefix).\(local)"
+        }
+        let built: (Operation, TensorShape, [Layer.Tensor])?
+        switch decl.op {
+        case .conv, .dwconv: built = conv(decl, args, input.shape, name, scope)
+        case .norm, .batchnorm, .layernorm: built = norm(decl, args, input.shape, name, scope)
+        case .act, .relu, .relu6, .gelu: built = activation(decl, args, input.shape, scope)
+        case .scale: built = (.scale, input.shape, [.init(name: name, shape: [input.shape.channels], isParameter: true)])
+        case .pool, .maxpool, .avgpool: built = pool(decl, args, input.shape, scope)
+        case .linear: built = linear(decl, args, input.shape, name, scope)
+        case .flatten:
+            guard let elements = input.shape.elements else { return nil }
+            built = (.flatten, .vector(elements), [])
+        }
+        guard let (operation, output, tensors) = built else { return nil }
+        return append(name: name, operation, inputs: [input.value], input: input.shape, output: output, tensors: tensors,
+                      section: site.section, block: site.block, at: decl.location)
+    }
+
+    /// Adds a layer, pricing it and checking that its tensor names are new.
+    func append(name: String, _ operation: Operation, inputs: [Int], input: TensorShape, output: TensorShape,
+                tensors: [Layer.Tensor], section: Layer.Section, block: String?, at location: SourceLocation) -> Cursor {
+        for tensor in tensors {
+            if let first = tensorOwners[tensor.name] {
+                error(location, "tensor name '\(tensor.name)' is already used", notes: [.init(location: first, message: "first used here")])
+            } else {
+                tensorOwners[tensor.name] = location
+            }
+        }
+        var layer = Layer(name: name, operation: operation, inputs: inputs, inputShape: input, outputShape: output,
+                          tensors: tensors, section: section, block: block, location: location)
+        guard let cost = CostModel.cost(of: layer) else {
+            error(location, "the size of '\(name)' overflows 64-bit arithmetic")
+            aborted = true
+            return (layers.count - 1, input)
+        }
+        layer.cost = cost
+        layers.append(layer)
+        if layers.count > options.maxLayers {
+            error(location, "the network has more than \(options.maxLayers) layers; refused")
+            aborted = true
+        }
+        return (layers.count - 1, output)
+    }
+
+    func requireImage(_ shape: TensorShape, _ op: String, _ at: SourceLocation) -> (Int, Int, Int)? {
+        if case .image(let c, let h, let w) = shape { return (c, h, w) }
+        error(at, "'\(op)' expects a feature map [C, H, W], found a feature vector \(shape)")
+        return nil
+    }
+
+    /// Refuses specs whose weights or largest activation would not fit the memory limit.
+    func checkMemory(_ network: Network) {
+        let weightElements = Checked.sum(network.tensors.map { Checked.product($0.shape) ?? Int.max }) ?? Int.max
+        let weightBytes = weightElements.multipliedReportingOverflow(by: 4)
+        if weightBytes.overflow || weightBytes.partialValue > options.maxBytes {
+            error(spec.location, "weights need \(weightBytes.overflow ? "more than 2^63" : Format.bytes(weightBytes.partialValue)) bytes, over the \(Format.bytes(options.maxBytes)) limit (--max-memory)")
+        }
+        for layer in network.layers {
+            let bytes = Checked.product([layer.outputShape.elements ?? Int.max, options.batch, 4])
+            if bytes == nil || bytes! > options.maxBytes {
+                error(layer.location, "the output of '\(layer.name)' \(layer.outputShape) needs \(bytes.map(Format.bytes) ?? "more than 2^63 bytes") at batch \(options.batch), over the \(Format.bytes(options.maxBytes)) limit (--max-memory)")
+                return
+            }
+        }
+    }
+}
+
+/// A layer's argument mapping, looked up by key.
+struct LayerArgs {
+    let decl: LayerDecl
+    subscript(key: String) -> SpecNode? { decl.args?[key] }
+}

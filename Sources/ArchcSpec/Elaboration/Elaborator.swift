@@ -1,0 +1,211 @@
+/// Expands a `ModelSpec` into a `Network`: instantiates every block of every stage,
+/// evaluates expressions, infers shapes through the whole model, names every tensor and
+/// prices every layer. Problems are reported and elaboration carries on with a plausible
+/// shape, so one run shows every independent error.
+public final class Elaborator {
+    let spec: ModelSpec
+    let diagnostics: DiagnosticEngine
+    let options: ElaborationOptions
+    var layers: [Layer] = []
+    var tensorOwners: [String: SourceLocation] = [:]
+    /// Notes naming the block instance being expanded, attached to errors inside templates.
+    var context: [Diagnostic.Note] = []
+    var aborted = false
+
+    public init(spec: ModelSpec, diagnostics: DiagnosticEngine, options: ElaborationOptions = .init()) {
+        self.spec = spec
+        self.diagnostics = diagnostics
+        self.options = options
+    }
+
+    func error(_ location: SourceLocation, _ message: String, notes: [Diagnostic.Note] = []) {
+        diagnostics.error(location, message, notes: notes + context)
+    }
+
+    /// The network, or nil when the spec could not be expanded far enough to have one.
+    public func run() -> Network? {
+        let specScope = makeSpecScope()
+        guard let input = inputShape(specScope) else { return nil }
+        var cursor = (value: Layer.networkInput, shape: input)
+        cursor = elaborateList(spec.stem, from: cursor, prefix: "", display: "stem", scope: specScope, section: .stem, block: nil)
+        let stages = elaborateStages(specScope, from: &cursor)
+        cursor = elaborateList(spec.head, from: cursor, prefix: "", display: "head", scope: specScope, section: .head, block: nil)
+        guard !aborted else { return nil }
+        let network = Network(name: spec.name, file: spec.file, input: input, layers: layers, stages: stages)
+        checkMemory(network)
+        return network
+    }
+
+    private func makeSpecScope() -> Scope {
+        var scope = Scope(owner: "spec '\(spec.name)'")
+        for param in spec.params {
+            guard let node = param.defaultValue else { continue }
+            if let value = value(node, kind: param.kind, scope, "parameter '\(param.name)'") { scope.values[param.name] = value }
+        }
+        return scope
+    }
+
+    private func inputShape(_ scope: Scope) -> TensorShape? {
+        guard let channelsNode = spec.inputChannels, let sizeNode = spec.inputSize,
+              let channels = int(channelsNode, scope, "input channels"),
+              let (height, width) = intPair(sizeNode, scope, "input size") else { return nil }
+        var ok = true
+        if channels < 1 { error(channelsNode.location, "input channels must be at least 1, found \(channels)"); ok = false }
+        if height < 1 || width < 1 { error(sizeNode.location, "input size must be at least 1x1, found \(height)x\(width)"); ok = false }
+        return ok ? .image(channels: channels, height: height, width: width) : nil
+    }
+
+    // MARK: - Stages and blocks
+
+    private func elaborateStages(_ specScope: Scope, from cursor: inout (value: Int, shape: TensorShape)) -> [Network.Stage] {
+        let plans = spec.stages.enumerated().compactMap { planStage($0.offset, $0.element, specScope) }
+        let total = plans.reduce(0) { $0 &+ max(0, $1.depth) }
+        guard total <= options.maxBlocks else {
+            error(spec.stages.first?.location ?? spec.location, "the stages ask for \(total) blocks, more than the limit of \(options.maxBlocks)")
+            aborted = true
+            return []
+        }
+        var stages: [Network.Stage] = []
+        var global = 0
+        for plan in plans {
+            stages.append(Network.Stage(index: plan.index, block: plan.template.name, depth: plan.depth, location: plan.stage.location))
+            for j in 0..<plan.depth where !aborted {
+                let strided = plan.strideAtFirst ? j == 0 : j == plan.depth - 1
+                let prefix = blockName(stage: plan.index, index: j, global: global, specScope)
+                global += 1
+                cursor = elaborateBlock(plan, prefix: prefix, stride: strided ? plan.stride : 1, from: cursor, specScope)
+            }
+        }
+        return stages
+    }
+
+    struct StagePlan {
+        var index: Int
+        var stage: ModelSpec.Stage
+        var template: BlockTemplate
+        var depth: Int
+        var stride: Int
+        var strideAtFirst: Bool
+    }
+
+    private func planStage(_ index: Int, _ stage: ModelSpec.Stage, _ scope: Scope) -> StagePlan? {
+        guard let template = spec.blocks[stage.block] else {
+            let known = Array(spec.blocks.keys)
+            error(stage.blockLocation, "unknown block '\(stage.block)'" + (known.isEmpty ? "; no blocks are defined or imported" : Suggestion.hint(for: stage.block, among: known)))
+            return nil
+        }
+        guard let depth = int(stage.depth, scope, "'depth'") else { return nil }
+        guard depth >= 1 else {
+            error(stage.depth.location, "stage \(index) needs a depth of at least 1, found \(depth)")
+            return nil
+        }
+        var stride = 1
+        if let node = stage.stride {
+            guard let value = int(node, scope, "'stride'") else { return nil }
+            guard value >= 1 else {
+                error(node.location, "stride must be at least 1, found \(value)")
+                return nil
+            }
+            stride = value
+        }
+        let strideAt = stage.strideAt?.0 ?? spec.defaults.strideAt
+        return StagePlan(index: index, stage: stage, template: template, depth: depth, stride: stride, strideAtFirst: strideAt == "first")
+    }
+
+    /// `stages.{stage}.blocks.{index}` with each `{expr}` evaluated (`layer{stage + 1}.{index}`).
+    private func blockName(stage: Int, index: Int, global: Int, _ specScope: Scope) -> String {
+        let (pattern, location) = spec.blockNames ?? ("stages.{stage}.blocks.{index}", spec.location)
+        let scope = Scope(["stage": .int(stage), "index": .int(index), "global": .int(global)], owner: "'block_names'")
+        var result = ""
+        var rest = Substring(pattern)
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else {
+                error(location, "unclosed '{' in block_names pattern '\(pattern)'")
+                return result
+            }
+            let text = String(rest[rest.index(after: open)..<close])
+            let node = SpecNode.scalar(text, at: location)
+            if let value = int(node, scope, "block_names") { result += String(value) }
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
+    }
+
+    private func elaborateBlock(_ plan: StagePlan, prefix: String, stride: Int, from input: (value: Int, shape: TensorShape),
+                                _ specScope: Scope) -> (value: Int, shape: TensorShape) {
+        let template = plan.template
+        context = [.init(location: plan.stage.location, message: "in block '\(prefix)' (\(template.name)) of stage \(plan.index)")]
+        defer { context = [] }
+        guard var scope = blockScope(template, plan.stage, input: input.shape, stride: stride, specScope) else { return input }
+        if let outNode = template.out, let out = int(outNode, scope, "'out'") { scope.values["out"] = .int(out) }
+        let body = elaborateList(template.body, from: input, prefix: prefix, display: prefix, scope: scope, section: .stage(plan.index), block: prefix)
+        if let outNode = template.out, case .int(let declared)? = scope.values["out"], declared != body.shape.channels {
+            error(outNode.location, "block '\(template.name)' declares out = \(declared), but its body produces \(body.shape.channels) channels")
+        }
+        scope.values["out"] = .int(body.shape.channels)
+        guard let shortcut = elaborateShortcut(template, scope: scope, from: input, body: body, prefix: prefix, stage: plan.index) else {
+            return body
+        }
+        var result = append(name: "\(prefix).add", .add, inputs: [body.value, shortcut.value], input: body.shape, output: body.shape,
+                            tensors: [], section: .stage(plan.index), block: prefix, at: template.location)
+        if let act = template.afterAdd {
+            result = elaborateList([act], from: result, prefix: prefix, display: prefix + ".post", scope: scope, section: .stage(plan.index), block: prefix)
+        }
+        return result
+    }
+
+    /// The value added to the body output, or nil when the block has no residual.
+    private func elaborateShortcut(_ template: BlockTemplate, scope: Scope, from input: (value: Int, shape: TensorShape),
+                                   body: (value: Int, shape: TensorShape), prefix: String, stage: Int) -> (value: Int, shape: TensorShape)? {
+        let matches = input.shape == body.shape
+        switch template.shortcut {
+        case .none:
+            return nil
+        case .identityIfMatch:
+            return matches ? input : nil
+        case .identity(let location):
+            if matches { return input }
+            error(location, "identity shortcut needs the body to keep the shape \(input.shape), but it produces \(body.shape); declare a projection shortcut")
+            return nil
+        case .projection(let name, let layers, let location):
+            if matches { return input }
+            let path = name.map { "\(prefix).\($0)" } ?? "\(prefix).shortcut"
+            let projected = elaborateList(layers, from: input, prefix: path, display: path, scope: scope, section: .stage(stage), block: prefix)
+            if projected.shape != body.shape {
+                error(location, "residual shapes differ: the body produces \(body.shape) but the shortcut produces \(projected.shape)")
+                return nil
+            }
+            return projected
+        }
+    }
+
+    /// Binds a block's parameters: implicit `in` and `stride`, the stage's arguments, then defaults.
+    private func blockScope(_ template: BlockTemplate, _ stage: ModelSpec.Stage, input: TensorShape, stride: Int, _ specScope: Scope) -> Scope? {
+        var scope = Scope(["in": .int(input.channels), "stride": .int(stride)], owner: "block '\(template.name)'")
+        let declared = template.params.map(\.name)
+        let definedAt = Diagnostic.Note(location: template.location, message: "block '\(template.name)' is defined here")
+        for arg in stage.args {
+            guard let param = template.params.first(where: { $0.name == arg.key }) else {
+                error(arg.keyLocation, "block '\(template.name)' has no parameter '\(arg.key)'" + Suggestion.hint(for: arg.key, among: declared + ["stride", "stride_at"]), notes: [definedAt])
+                continue
+            }
+            if let value = value(arg.value, kind: param.kind, specScope, "parameter '\(param.name)' of block '\(template.name)'") {
+                scope.values[param.name] = value
+            }
+        }
+        var complete = true
+        for param in template.params where scope.values[param.name] == nil {
+            if let node = param.defaultValue {
+                if let value = value(node, kind: param.kind, scope, "default of '\(param.name)'") { scope.values[param.name] = value }
+            } else if !stage.args.contains(where: { $0.key == param.name }) {
+                error(stage.location, "stage is missing parameter '\(param.name)' (\(param.kind.rawValue)) of block '\(template.name)'",
+                      notes: [.init(location: param.location, message: "'\(param.name)' is declared here")])
+                complete = false
+            } else {
+                complete = false
+            }
+        }
+        return complete ? scope : nil
+    }
+}

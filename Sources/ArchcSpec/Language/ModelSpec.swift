@@ -1,0 +1,55 @@
+/// A parsed spec file: everything it says, located, with expressions not yet evaluated.
+public struct ModelSpec: Sendable {
+    public struct Stage: Sendable {
+        public var location: SourceLocation
+        public var block: String
+        public var blockLocation: SourceLocation
+        public var depth: SpecNode
+        public var stride: SpecNode?
+        public var strideAt: (String, SourceLocation)?
+        /// Every other key: an argument for the block's parameters.
+        public var args: [SpecNode.Entry]
+    }
+
+    public struct Defaults: Sendable {
+        public var norm = "batchnorm"
+        public var act = "relu"
+        public var eps = 1e-5
+        public var bias = true
+        public var strideAt = "first"
+        public var padding = "symmetric"
+    }
+
+    public struct Budget: Sendable {
+        public enum Target: Sendable {
+            case macs(Double)
+            case reference(path: String, location: SourceLocation)
+        }
+
+        public var target: Target
+        public var tolerance: Double
+        public var location: SourceLocation
+    }
+
+    public struct Expect: Sendable {
+        public var params: (Int, SourceLocation)?
+        public var macs: (text: String, location: SourceLocation)?
+        public var output: ([Int], SourceLocation)?
+    }
+
+    public var file: String
+    public var name: String
+    public var location: SourceLocation
+    public var params: [BlockTemplate.Param]
+    public var inputChannels: SpecNode?
+    public var inputSize: SpecNode?
+    public var inputLocation: SourceLocation
+    public var defaults = Defaults()
+    public var stem: [LayerDecl] = []
+    public var stages: [Stage] = []
+    public var blockNames: (String, SourceLocation)?
+    public var head: [LayerDecl] = []
+    public var budget: Budget?
+    public var expect: Expect?
+    public var blocks: [String: BlockTemplate] = [:]
+}

@@ -1,0 +1,82 @@
+import CYaml
+
+/// A streaming pass over libyaml's events that refuses hostile documents before they are built.
+///
+/// Yams builds the whole node tree recursively and expands aliases by sharing; a document
+/// nested thousands deep would overflow the stack, and an alias bomb (the "billion laughs")
+/// would make any walk of the tree exponential. This pass keeps a count of the nodes the
+/// document expands to and its nesting depth, and stops at the first one over the limit.
+enum YAMLGuard {
+    static let maxDepth = 100
+    static let maxExpandedNodes = 200_000
+
+    /// Returns nil when the document is within limits, else the diagnostic that refuses it.
+    static func check(_ text: String, file: String) -> Diagnostic? {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            return .error(SourceLocation(file: file, line: 1, column: 1), "cannot initialise the YAML parser")
+        }
+        defer { yaml_parser_delete(&parser) }
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { buffer -> Diagnostic? in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            return walk(&parser, file: file)
+        }
+    }
+
+    private struct Frame {
+        var anchor: String?
+        var size = 1
+    }
+
+    private static func walk(_ parser: inout yaml_parser_t, file: String) -> Diagnostic? {
+        var stack: [Frame] = [Frame()]  // the root frame collects the document's total
+        var anchors: [String: Int] = [:]
+        var event = yaml_event_t()
+        while true {
+            guard yaml_parser_parse(&parser, &event) == 1 else { return syntaxError(parser, file: file) }
+            defer { yaml_event_delete(&event) }
+            let at = SourceLocation(file: file, line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+            switch event.type {
+            case YAML_STREAM_END_EVENT:
+                return nil
+            case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+                let anchor = event.type == YAML_SEQUENCE_START_EVENT
+                    ? string(event.data.sequence_start.anchor) : string(event.data.mapping_start.anchor)
+                stack.append(Frame(anchor: anchor))
+                if stack.count > maxDepth {
+                    return .error(at, "YAML nesting deeper than \(maxDepth) levels is not accepted")
+                }
+            case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                let frame = stack.removeLast()
+                if let name = frame.anchor { anchors[name] = frame.size }
+                stack[stack.count - 1].size += frame.size
+            case YAML_SCALAR_EVENT:
+                if let name = string(event.data.scalar.anchor) { anchors[name] = 1 }
+                stack[stack.count - 1].size += 1
+            case YAML_ALIAS_EVENT:
+                let name = string(event.data.alias.anchor) ?? ""
+                stack[stack.count - 1].size += anchors[name] ?? 1
+            default:
+                break
+            }
+            if stack[stack.count - 1].size > maxExpandedNodes {
+                return .error(at, "YAML document expands to more than \(maxExpandedNodes) nodes (alias bomb?); refused")
+            }
+        }
+    }
+
+    private static func syntaxError(_ parser: yaml_parser_t, file: String) -> Diagnostic {
+        let mark = parser.problem_mark
+        let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
+        var message = "invalid YAML: \(problem)"
+        if let context = parser.context.map({ String(cString: $0) }) { message += " (\(context))" }
+        let line = max(1, Int(mark.line) + 1), column = max(1, Int(mark.column) + 1)
+        return .error(SourceLocation(file: file, line: line, column: column), message)
+    }
+
+    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        guard let pointer else { return nil }
+        return pointer.withMemoryRebound(to: CChar.self, capacity: 1) { String(cString: $0) }
+    }
+}

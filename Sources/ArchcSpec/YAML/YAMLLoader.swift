@@ -1,0 +1,100 @@
+import Foundation
+import Yams
+
+/// Reads a spec file into a located `SpecNode` tree, or explains exactly why it cannot.
+public enum YAMLLoader {
+    /// Spec files are small; anything larger is almost certainly the wrong file.
+    public static let maxFileBytes = 4 << 20
+
+    /// Loads `path`; `displayPath` is how diagnostics name the file.
+    public static func load(path: String, displayPath: String? = nil) -> Result<SpecNode, Diagnostic> {
+        let shown = displayPath ?? path
+        let start = SourceLocation(file: shown, line: 1, column: 1)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return .failure(.error(start, "no such file"))
+        }
+        guard !isDirectory.boolValue else { return .failure(.error(start, "is a directory, expected a YAML spec file")) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(.error(start, "cannot read file"))
+        }
+        guard data.count <= maxFileBytes else {
+            return .failure(.error(start, "file is \(data.count) bytes, larger than the \(maxFileBytes)-byte limit for a spec"))
+        }
+        return parse(bytes: [UInt8](data), file: shown)
+    }
+
+    /// Parses YAML text held in memory (tests, overrides, fuzzing).
+    public static func parse(bytes: [UInt8], file: String) -> Result<SpecNode, Diagnostic> {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            return .failure(.error(invalidUTF8Location(bytes, file: file), "file is not valid UTF-8 text"))
+        }
+        if let refusal = YAMLGuard.check(text, file: file) { return .failure(refusal) }
+        do {
+            guard let root = try Yams.compose(yaml: text) else {
+                return .failure(.error(SourceLocation(file: file, line: 1, column: 1), "spec is empty, expected a mapping with 'model', 'stem', 'stages' and 'head'"))
+            }
+            return .success(convert(root, file: file))
+        } catch let error as YamlError {
+            return .failure(diagnostic(for: error, file: file))
+        } catch {
+            return .failure(.error(SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)"))
+        }
+    }
+
+    private static func convert(_ node: Node, file: String) -> SpecNode {
+        let at = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+        switch node {
+        case .scalar(let scalar):
+            let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
+            return SpecNode(.scalar(scalar.string, quoted: quoted), at: at)
+        case .sequence(let sequence):
+            return SpecNode(.sequence(sequence.map { convert($0, file: file) }), at: at)
+        case .mapping(let mapping):
+            let entries = mapping.map { key, value -> SpecNode.Entry in
+                let keyNode = convert(key, file: file)
+                return SpecNode.Entry(key: keyNode.scalar ?? keyNode.kindDescription, keyLocation: keyNode.location,
+                                      value: convert(value, file: file))
+            }
+            return SpecNode(.mapping(entries), at: at)
+        case .alias(let alias):
+            return SpecNode.scalar(alias.anchor.rawValue, at: at)
+        }
+    }
+
+    private static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
+        func at(_ mark: Mark) -> SourceLocation {
+            SourceLocation(file: file, line: max(1, mark.line), column: max(1, mark.column))
+        }
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return .error(at(mark), "invalid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return .error(at(context.mark), "duplicate key \(names) in mapping")
+        default:
+            return .error(SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)")
+        }
+    }
+
+    /// Line and column of the first byte that breaks UTF-8.
+    private static func invalidUTF8Location(_ bytes: [UInt8], file: String) -> SourceLocation {
+        var line = 1, lineStart = 0, index = 0
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var consumed = 0
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                let width = UTF8.width(scalar)
+                if scalar == "\n" { line += 1; lineStart = consumed + width }
+                consumed += width
+            case .emptyInput, .error:
+                index = consumed
+                break loop
+            }
+        }
+        let column = String(decoding: bytes[lineStart..<index], as: UTF8.self).unicodeScalars.count + 1
+        return SourceLocation(file: file, line: line, column: column)
+    }
+}
