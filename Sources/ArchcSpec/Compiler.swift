@@ -26,7 +26,9 @@ public enum Compiler {
             }
         }
         var result = Compilation(diagnostics: diagnostics)
-        guard let spec = SpecLoader(diagnostics: diagnostics).load(path: path, overrides: parsedOverrides) else { return result }
+        guard var spec = SpecLoader(diagnostics: diagnostics).load(path: path, overrides: parsedOverrides) else { return result }
+        // `expect:` describes the file as written; an edited spec is a different model.
+        if !overrides.isEmpty { spec.expect = nil }
         result.spec = spec
         return elaborate(spec, into: result, options: options, checkBudget: checkBudget)
     }

@@ -86,6 +86,7 @@ public enum Fitter {
 
     static func withDepths(_ spec: ModelSpec, _ depths: [Int]) -> ModelSpec {
         var edited = spec
+        edited.expect = nil
         for (i, depth) in depths.enumerated() where i < edited.stages.count {
             edited.stages[i].depth = .scalar(String(depth), at: spec.stages[i].depth.location)
         }
