@@ -8,7 +8,10 @@ extension Elaborator {
         var cursor = start
         for (index, decl) in decls.enumerated() where !aborted {
             let site = Site(prefix: prefix, display: display, index: index, section: section, block: block)
-            if let next = elaborateLayer(decl, from: cursor, site: site, scope: scope) { cursor = next }
+            // After a layer fails, the shapes below it are guesses: stop here rather than
+            // report errors that only echo the first one.
+            guard let next = elaborateLayer(decl, from: cursor, site: site, scope: scope) else { return cursor }
+            cursor = next
         }
         return cursor
     }

@@ -113,20 +113,32 @@ public final class Elaborator {
     }
 
     /// `stages.{stage}.blocks.{index}` with each `{expr}` evaluated (`layer{stage + 1}.{index}`).
-    private func blockName(stage: Int, index: Int, global: Int, _ specScope: Scope) -> String {
-        let (pattern, location) = spec.blockNames ?? ("stages.{stage}.blocks.{index}", spec.location)
+    /// A malformed pattern is reported once and the default used, so names stay unique.
+    func blockName(stage: Int, index: Int, global: Int, _ specScope: Scope) -> String {
         let scope = Scope(["stage": .int(stage), "index": .int(index), "global": .int(global)], owner: "'block_names'")
+        if let (pattern, location) = spec.blockNames,
+           let name = expand(pattern, scope, report: stage == 0 && index == 0 ? location : nil) {
+            return name
+        }
+        return expand("stages.{stage}.blocks.{index}", scope, report: nil) ?? "stages.\(stage).blocks.\(index)"
+    }
+
+    /// Substitutes each `{expr}`; nil when the pattern is malformed (reported at `report`).
+    private func expand(_ pattern: String, _ scope: Scope, report location: SourceLocation?) -> String? {
         var result = ""
         var rest = Substring(pattern)
         while let open = rest.firstIndex(of: "{") {
             result += rest[..<open]
             guard let close = rest[open...].firstIndex(of: "}") else {
-                error(location, "unclosed '{' in block_names pattern '\(pattern)'")
-                return result
+                if let location { error(location, "unclosed '{' in block_names pattern '\(pattern)'") }
+                return nil
             }
             let text = String(rest[rest.index(after: open)..<close])
-            let node = SpecNode.scalar(text, at: location)
-            if let value = int(node, scope, "block_names") { result += String(value) }
+            guard case .success(let expr) = ExprParser.parse(text), case .success(let value) = scope.evaluate(expr) else {
+                if let location { error(location, "cannot evaluate '{\(text)}' in block_names pattern '\(pattern)'; it may use stage, index and global") }
+                return nil
+            }
+            result += String(value)
             rest = rest[rest.index(after: close)...]
         }
         return result + rest

@@ -152,7 +152,8 @@ public struct SpecLoader {
     static func resolve(_ path: String, relativeTo file: String) -> String {
         if path.hasPrefix("/") { return path }
         let directory = (file as NSString).deletingLastPathComponent
-        return directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
+        let joined = directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
+        return (joined as NSString).standardizingPath
     }
 
     private func resolve(_ path: String, relativeTo file: String) -> String { Self.resolve(path, relativeTo: file) }
