@@ -34,6 +34,7 @@ let package = Package(
         .testTarget(
             name: "ArchcSpecTests",
             dependencies: ["ArchcSpec"],
+            exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

@@ -33,7 +33,7 @@ extension Elaborator {
             if let node = args["name"], let text = word(node, scope, "'name'") { local = text }
             name = site.prefix.isEmpty ? local : "\(site.prefix).\(local)"
         }
-        let built: (Operation, TensorShape, [Layer.Tensor])?
+        let built: (LayerOperation, TensorShape, [Layer.Tensor])?
         switch decl.op {
         case .conv, .dwconv: built = conv(decl, args, input.shape, name, scope)
         case .norm, .batchnorm, .layernorm: built = norm(decl, args, input.shape, name, scope)
@@ -51,7 +51,7 @@ extension Elaborator {
     }
 
     /// Adds a layer, pricing it and checking that its tensor names are new.
-    func append(name: String, _ operation: Operation, inputs: [Int], input: TensorShape, output: TensorShape,
+    func append(name: String, _ operation: LayerOperation, inputs: [Int], input: TensorShape, output: TensorShape,
                 tensors: [Layer.Tensor], section: Layer.Section, block: String?, at location: SourceLocation) -> Cursor {
         for tensor in tensors {
             if let first = tensorOwners[tensor.name] {
@@ -87,7 +87,7 @@ extension Elaborator {
         let weightElements = Checked.sum(network.tensors.map { Checked.product($0.shape) ?? Int.max }) ?? Int.max
         let weightBytes = weightElements.multipliedReportingOverflow(by: 4)
         if weightBytes.overflow || weightBytes.partialValue > options.maxBytes {
-            error(spec.location, "weights need \(weightBytes.overflow ? "more than 2^63" : Format.bytes(weightBytes.partialValue)) bytes, over the \(Format.bytes(options.maxBytes)) limit (--max-memory)")
+            error(spec.location, "weights need \(weightBytes.overflow ? "more than 2^63 bytes" : Format.bytes(weightBytes.partialValue)), over the \(Format.bytes(options.maxBytes)) limit (--max-memory)")
         }
         for layer in network.layers {
             let bytes = Checked.product([layer.outputShape.elements ?? Int.max, options.batch, 4])

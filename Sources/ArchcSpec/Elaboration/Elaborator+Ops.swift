@@ -1,6 +1,6 @@
 /// Shape inference and tensor naming for each kind of layer.
 extension Elaborator {
-    typealias Built = (Operation, TensorShape, [Layer.Tensor])
+    typealias Built = (LayerOperation, TensorShape, [Layer.Tensor])
 
     func conv(_ decl: LayerDecl, _ args: LayerArgs, _ input: TensorShape, _ name: String, _ scope: Scope) -> Built? {
         let op = decl.op.rawValue
@@ -40,7 +40,7 @@ extension Elaborator {
             return nil
         }
         let outH = (padded.0 - span.0) / stride.0 + 1, outW = (padded.1 - span.1) / stride.1 + 1
-        let attrs = Operation.Conv2D(inChannels: inC, outChannels: out, kernel: (kernel.0, kernel.1), stride: (stride.0, stride.1),
+        let attrs = LayerOperation.Conv2D(inChannels: inC, outChannels: out, kernel: (kernel.0, kernel.1), stride: (stride.0, stride.1),
                                      padding: padding, dilation: (dilation.0, dilation.1), groups: groups, bias: bias)
         var tensors = [Layer.Tensor(name: "\(name).weight", shape: [out, inC / groups, kernel.0, kernel.1], isParameter: true)]
         if bias { tensors.append(.init(name: "\(name).bias", shape: [out], isParameter: true)) }
@@ -127,7 +127,7 @@ extension Elaborator {
     func activation(_ decl: LayerDecl, _ args: LayerArgs, _ input: TensorShape, _ scope: Scope) -> Built? {
         var kind = decl.op == .act ? spec.defaults.act : decl.op.rawValue
         if let node = args["kind"], let text = word(node, scope, "'kind'") { kind = text }
-        guard let activation = Operation.Activation(rawValue: kind) else {
+        guard let activation = LayerOperation.Activation(rawValue: kind) else {
             let options = ["relu", "relu6", "gelu"]
             error(args["kind"]?.location ?? decl.location, "unknown activation '\(kind)'" + Suggestion.hint(for: kind, among: options))
             return nil
@@ -165,7 +165,7 @@ extension Elaborator {
             error(decl.location, "pool kernel \(kernel)x\(kernel) is larger than its padded input \(h + 2 * padding)x\(w + 2 * padding)")
             return nil
         }
-        let attrs = Operation.Pool2D(kind: kind == "max" ? .max : .avg, kernel: kernel, stride: stride, padding: padding)
+        let attrs = LayerOperation.Pool2D(kind: kind == "max" ? .max : .avg, kernel: kernel, stride: stride, padding: padding)
         let outH = (h + 2 * padding - kernel) / stride + 1, outW = (w + 2 * padding - kernel) / stride + 1
         return (.pool(attrs), .image(channels: c, height: outH, width: outW), [])
     }

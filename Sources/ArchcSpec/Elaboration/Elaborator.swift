@@ -199,7 +199,7 @@ public final class Elaborator {
         let definedAt = Diagnostic.Note(location: template.location, message: "block '\(template.name)' is defined here")
         for arg in stage.args {
             guard let param = template.params.first(where: { $0.name == arg.key }) else {
-                error(arg.keyLocation, "block '\(template.name)' has no parameter '\(arg.key)'" + Suggestion.hint(for: arg.key, among: declared + ["stride", "stride_at"]), notes: [definedAt])
+                error(arg.keyLocation, "block '\(template.name)' has no parameter '\(arg.key)'" + Suggestion.hint(for: arg.key, among: declared + ["stride", "stride_at", "depth", "block"]), notes: [definedAt])
                 continue
             }
             if let value = value(arg.value, kind: param.kind, specScope, "parameter '\(param.name)' of block '\(template.name)'") {

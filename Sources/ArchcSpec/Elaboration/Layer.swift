@@ -19,7 +19,7 @@ public struct Layer: Sendable {
     public static let networkInput = -1
 
     public var name: String
-    public var operation: Operation
+    public var operation: LayerOperation
     public var inputs: [Int]
     public var inputShape: TensorShape
     public var outputShape: TensorShape

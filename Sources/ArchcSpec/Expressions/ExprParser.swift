@@ -53,6 +53,7 @@ public struct ExprParser {
     }
 
     private mutating func unary(depth: Int) throws -> Expr {
+        guard depth < 64 else { throw Failure(column: index, message: "expression nested too deeply") }
         skipSpaces()
         if lookingAt("-") {
             index += 1

@@ -34,7 +34,7 @@ public enum TableReport {
     }
 
     /// `conv 1x1/2`, `dwconv 11x11`, `maxpool 3x3/2`.
-    static func detail(_ op: Operation) -> String {
+    static func detail(_ op: LayerOperation) -> String {
         switch op {
         case .conv(let c):
             var text = "\(op.kind) \(c.kernel.h)x\(c.kernel.w)"

@@ -1,5 +1,5 @@
 /// What a layer computes, with every attribute evaluated to a number.
-public enum Operation: Sendable, Equatable {
+public enum LayerOperation: Sendable, Equatable {
     case conv(Conv2D)
     case batchNorm(eps: Double, affine: Bool)
     /// LayerNorm over the channel dimension (ConvNeXt-style on feature maps, or on vectors).

@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+
+/// End to end: the built `archc` binary, its help, exit codes and report formats.
+final class CLITests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the `archc` built beside this test bundle, from the repo root.
+    func archc(_ arguments: String...) throws -> Run {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("archc")
+        let fallback = Self.root.appendingPathComponent(".build/debug/archc")
+        let process = Process()
+        process.executableURL = FileManager.default.fileExists(atPath: binary.path) ? binary : fallback
+        process.arguments = arguments
+        process.currentDirectoryURL = Self.root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testHelpDocumentsEveryFlag() throws {
+        let top = try archc("--help")
+        XCTAssertEqual(top.status, 0)
+        for word in ["compile", "fit", "Exit status"] { XCTAssertTrue(top.stdout.contains(word), word) }
+        let compile = try archc("compile", "--help")
+        for flag in ["--set <key=value>", "--report <report>", "--count <count>", "--batch <batch>", "--max-memory <size>", "--no-color", "<spec>"] {
+            XCTAssertTrue(compile.stdout.contains(flag), "compile --help lacks \(flag)")
+        }
+        let fit = try archc("fit", "--help")
+        XCTAssertTrue(fit.stdout.contains("--set <key=value>"))
+    }
+
+    func testSummaryOfANamedSpec() throws {
+        let run = try archc("compile", "specs/robust-resnet-dw-small.yaml")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("params    38,590,312  (38.59 M)"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("MACs      4,477,799,040  (4.48 G, fvcore convention)"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("budget    4.60 G ± 5.0%: within (-2.7%)"), run.stdout)
+        XCTAssertEqual(run.stderr, "")
+    }
+
+    func testJSONReportShape() throws {
+        let run = try archc("compile", "specs/resnet50.yaml", "--report", "json")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["name"] as? String, "resnet50")
+        XCTAssertEqual(object["params"] as? Int, 25_557_032)
+        XCTAssertEqual(object["macs"] as? Int, 4_111_512_576)
+        XCTAssertEqual(object["output_shape"] as? [Int], [1000])
+        let layers = try XCTUnwrap(object["layers"] as? [[String: Any]])
+        XCTAssertEqual(layers.count, 174)
+        XCTAssertEqual(layers.first?["name"] as? String, "conv1")
+        XCTAssertEqual(layers.first?["output_shape"] as? [Int], [64, 112, 112])
+        XCTAssertEqual(layers.reduce(0) { $0 + ($1["macs"] as? Int ?? 0) }, 4_111_512_576)
+    }
+
+    func testTableHasStageSubtotals() throws {
+        let run = try archc("compile", "specs/tiny/tiny-robust-dw.yaml", "--report", "table")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        for line in ["= stem", "= stage 0", "= stage 1", "= head", "= total"] { XCTAssertTrue(run.stdout.contains(line), line) }
+        XCTAssertTrue(run.stdout.contains("stages.1.blocks.0.conv_dw       dwconv 5x5/2     [16, 4, 4]     416    6,400"), run.stdout)
+        let flops = try archc("compile", "specs/tiny/tiny-robust-dw.yaml", "--report", "table", "--count", "flops")
+        XCTAssertTrue(flops.stdout.contains("FLOPs"))
+    }
+
+    func testErrorsAreLocatedAndExitOne() throws {
+        let run = try archc("compile", "Tests/ArchcSpecTests/Fixtures/invalid/unknown-block.yaml")
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stdout, "")
+        XCTAssertEqual(run.stderr, "Tests/ArchcSpecTests/Fixtures/invalid/unknown-block.yaml:6:13: error: unknown block 'dww'; did you mean 'dw'?\n1 error generated\n")
+        let missing = try archc("compile", "no/such.yaml")
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.stderr, "no/such.yaml:1:1: error: no such file\n1 error generated\n")
+        let directory = try archc("compile", "specs")
+        XCTAssertEqual(directory.status, 1)
+        XCTAssertTrue(directory.stderr.hasPrefix("specs:1:1: error: is a directory"), directory.stderr)
+    }
+
+    func testMalformedCommandLinesExit64WithUsage() throws {
+        for arguments in [["compile", "specs/resnet50.yaml", "--report", "xml"], ["compile"], ["compile", "specs/resnet50.yaml", "--batch", "0"],
+                          ["compile", "specs/resnet50.yaml", "--max-memory", "lots"], ["frobnicate"]] {
+            let run = try archc(arguments[0], arguments.count > 1 ? arguments[1] : "--definitely-not-a-flag", arguments.count > 2 ? arguments[2] : "", arguments.count > 3 ? arguments[3] : "")
+            XCTAssertEqual(run.status, 64, "\(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("Usage:") || run.stderr.contains("Help:"), run.stderr)
+        }
+    }
+
+    func testOverridesAndBudgetFailureAndFit() throws {
+        let missed = try archc("compile", "specs/robust-resnet-inverted-dw-small.yaml", "--set", "stages[2].depth=6")
+        XCTAssertEqual(missed.status, 1)
+        XCTAssertTrue(missed.stderr.hasPrefix("specs/robust-resnet-inverted-dw-small.yaml:7:9: error: MACs 2.61 G are below the budget"), missed.stderr)
+        let fit = try archc("fit", "specs/robust-resnet-inverted-dw-small.yaml", "--set", "stages[2].depth=6")
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        XCTAssertEqual(fit.stdout, "depths 3, 4, 6, 3 -> 3, 4, 14, 3: MACs 4.58 G, 4.60 G ± 5.0%: within (-0.5%)\napply with: --set stages[2].depth=14\n")
+        let already = try archc("fit", "specs/robust-resnet-inverted-dw-small.yaml")
+        XCTAssertEqual(already.stdout, "depths 3, 4, 14, 3 already fit: 4.60 G ± 5.0%: within (-0.5%)\n")
+    }
+}

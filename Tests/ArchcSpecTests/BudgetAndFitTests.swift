@@ -1,0 +1,54 @@
+import XCTest
+@testable import ArchcSpec
+
+final class BudgetAndFitTests: XCTestCase {
+    /// From ResNet-50's stage-3 depth of 6, the fitter finds the depths the paper's authors
+    /// chose by hand for each block type.
+    func testFitReproducesThePapersDepths() throws {
+        let expected = [("dw", [3, 4, 12, 3]), ("inverted-dw", [3, 4, 14, 3]), ("up-inverted-dw", [3, 4, 14, 3]), ("down-inverted-dw", [3, 4, 15, 3])]
+        for (block, depths) in expected {
+            let start = Repo.compile("specs/robust-resnet-\(block)-small.yaml", overrides: ["stages[2].depth=6"])
+            XCTAssertFalse(start.succeeded, "a 3,4,6,3 model should miss the 4.6 G budget")
+            XCTAssertEqual(start.blockingErrors.count, 0, start.diagnostics.rendered())
+            let proposal = try Fitter.fit(start).get()
+            XCTAssertEqual(proposal.proposed, depths, block)
+            XCTAssertTrue(proposal.verdict.within)
+            XCTAssertEqual(proposal.flags, ["--set stages[2].depth=\(depths[2])"])
+        }
+    }
+
+    func testFitShrinksAnOversizedModel() throws {
+        let start = Repo.compile("specs/robust-resnet-inverted-dw-small.yaml", overrides: ["stages[2].depth=20"])
+        let proposal = try Fitter.fit(start).get()
+        XCTAssertEqual(proposal.proposed, [3, 4, 15, 3], "remove the fewest blocks, from the deepest stage")
+        XCTAssertTrue(proposal.verdict.within)
+    }
+
+    func testFitWithoutBudgetExplainsWhy() {
+        let result = Repo.compile("specs/resnet50.yaml")
+        guard case .failure(let failure) = Fitter.fit(result) else { return XCTFail("fit without a budget succeeded") }
+        XCTAssertEqual(failure.description, "the spec has no 'budget' to fit")
+    }
+
+    func testMissedBudgetReportsTheGapPerStage() throws {
+        let result = Repo.compile("specs/robust-resnet-dw-small.yaml", overrides: ["stages[2].depth=6"])
+        let error = try XCTUnwrap(result.diagnostics.errors.first)
+        XCTAssertEqual(error.location.description, "specs/robust-resnet-dw-small.yaml:7:9")
+        XCTAssertEqual(error.message, "MACs 3.03 G are below the budget 4.60 G ± 5.0% [4.37 G, 4.83 G] by 1.34 G")
+        XCTAssertEqual(error.notes.count, 4)
+        XCTAssertEqual(error.notes[2].message, "stage 2 (robust-dw x6): 1.62 G; add 6 blocks of 240.47 M here alone")
+    }
+
+    func testReferenceBudgetComparesStageByStage() throws {
+        let text = """
+            extends: \(Repo.specs.path)/robust-resnet-inverted-dw-small.yaml
+            model: inverted-vs-dw
+            budget: {reference: \(Repo.specs.path)/robust-resnet-dw-small.yaml, tolerance: 1%}
+            expect: {output: [1000]}
+            """
+        let result = Repo.compileText(text)
+        let error = try XCTUnwrap(result.diagnostics.errors.first, "4.58 G is more than 1% above 4.48 G")
+        XCTAssertTrue(error.message.hasPrefix("MACs 4.58 G are above the budget robust-resnet-dw-small (4.48 G) ± 1.0%"), error.message)
+        XCTAssertTrue(error.notes[2].message.contains("in the reference"), error.notes[2].message)
+    }
+}

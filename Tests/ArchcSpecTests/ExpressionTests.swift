@@ -1,0 +1,62 @@
+import XCTest
+@testable import ArchcSpec
+
+final class ExpressionTests: XCTestCase {
+    /// A value, or "column: message".
+    enum Outcome: Equatable {
+        case success(Int)
+        case failure(String)
+
+        func get() throws -> Int {
+            guard case .success(let value) = self else { throw NSError(domain: "eval", code: 1) }
+            return value
+        }
+    }
+
+    private func eval(_ text: String, _ values: [String: Value] = [:]) -> Outcome {
+        switch ExprParser.parse(text) {
+        case .failure(let failure): return .failure("\(failure.column): \(failure.message)")
+        case .success(let expr):
+            switch Scope(values, owner: "test").evaluate(expr) {
+            case .success(let value): return .success(value)
+            case .failure(.at(let column, let message)): return .failure("\(column): \(message)")
+            }
+        }
+    }
+
+    func testArithmeticFollowsPrecedenceAndFloorDivision() {
+        XCTAssertEqual(try eval("dim * ratio", ["dim": .int(96), "ratio": .int(4)]).get(), 384)
+        XCTAssertEqual(try eval("kernel // 2", ["kernel": .int(11)]).get(), 5)
+        XCTAssertEqual(try eval("1 + 2 * 3 - 4").get(), 3)
+        XCTAssertEqual(try eval("(1 + 2) * 3").get(), 9)
+        XCTAssertEqual(try eval("-7 // 2").get(), -4, "floor division, as Python")
+        XCTAssertEqual(try eval("-7 % 3").get(), 2, "floor modulo, as Python")
+        XCTAssertEqual(try eval("max(3, min(10, 7), 5)").get(), 7)
+        XCTAssertEqual(try eval("1_000 * 2").get(), 2000)
+    }
+
+    func testErrorsNameTheColumn() {
+        XCTAssertEqual(eval("8 // 0"), .failure("2: division by zero in '(8 // 0)'"))
+        XCTAssertEqual(eval("9223372036854775807 + 1"), .failure("20: integer overflow in '(9223372036854775807 + 1)'"))
+        XCTAssertEqual(eval("16 / 2"), .failure("3: '/' is not integer division; use '//'"))
+        XCTAssertEqual(eval("dimm * 2", ["dim": .int(1)]), .failure("0: unknown name 'dimm' in test; did you mean 'dim'?"))
+        XCTAssertEqual(eval("(1 + "), .failure("5: expression ends early, expected a number or a name"))
+        XCTAssertEqual(eval("2 $ 3"), .failure("2: unexpected '$' in expression '2 $ 3'"))
+        XCTAssertEqual(eval("act + 1", ["act": .string("relu")]), .failure("0: 'act' is a str, expected an int in an expression"))
+        XCTAssertEqual(eval("99999999999999999999"), .failure("0: integer '99999999999999999999' is too large"))
+    }
+
+    func testDeepNestingIsRefusedNotOverflowed() {
+        let deep = String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000)
+        guard case .failure(let message) = eval(deep) else { return XCTFail("deep nesting accepted") }
+        XCTAssertTrue(message.contains("nested too deeply"), message)
+        let negations = String(repeating: "-", count: 100_000) + "1"
+        guard case .failure = eval(negations) else { return XCTFail("100k unary minus accepted") }
+    }
+
+    func testSuggestionsPickTheClosestKnownWord() {
+        XCTAssertEqual(Suggestion.closest(to: "kernal", among: ["kernel", "stride", "dim"]), "kernel")
+        XCTAssertEqual(Suggestion.closest(to: "stagez", among: ["stages", "stem"]), "stages")
+        XCTAssertNil(Suggestion.closest(to: "zzzzzz", among: ["kernel", "stride"]))
+    }
+}
