@@ -58,3 +58,14 @@ final class CostModelTests: XCTestCase {
         XCTAssertFalse(Expectations.matches(1235, ScalarParsing.quantity("1234")!))
     }
 }
+
+/// The layer-count guard, reachable only with a lowered limit (10,000 blocks stay below 200,000 layers).
+final class ElaborationLimitTests: XCTestCase {
+    func testLayerLimitRefusesAndStops() throws {
+        var options = ElaborationOptions()
+        options.maxLayers = 50
+        let result = Repo.compile("specs/resnet50.yaml", options: options)
+        XCTAssertNil(result.network)
+        XCTAssertEqual(result.diagnostics.errors.map(\.message), ["the network has more than 50 layers; refused"])
+    }
+}

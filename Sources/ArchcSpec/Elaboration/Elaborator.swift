@@ -94,7 +94,7 @@ public final class Elaborator {
             error(stage.blockLocation, "unknown block '\(stage.block)'" + (known.isEmpty ? "; no blocks are defined or imported" : Suggestion.hint(for: stage.block, among: known)))
             return nil
         }
-        guard let depth = int(stage.depth, scope, "'depth'") else { return nil }
+        guard !template.broken, let depth = int(stage.depth, scope, "'depth'") else { return nil }
         guard depth >= 1 else {
             error(stage.depth.location, "stage \(index) needs a depth of at least 1, found \(depth)")
             return nil

@@ -26,6 +26,8 @@ public struct BlockTemplate: Sendable {
     public var body: [LayerDecl]
     public var shortcut: Shortcut
     public var afterAdd: LayerDecl?
+    /// True when the parameter list itself is malformed: instances would only echo that error.
+    public var broken = false
 
     /// Parameters every block receives from its stage without declaring them.
     public static let implicitParams = ["in", "stride"]
@@ -33,7 +35,9 @@ public struct BlockTemplate: Sendable {
 
     static func parse(name: String, at location: SourceLocation, _ node: SpecNode, _ diagnostics: DiagnosticEngine) -> BlockTemplate? {
         guard let reader = FieldReader(node, "block '\(name)'", allowed: keys, diagnostics) else { return nil }
+        let errorsBefore = diagnostics.errors.count
         let params = parseParams(reader["params"], block: name, diagnostics)
+        let broken = diagnostics.errors.count > errorsBefore
         let body = LayerDecl.parseList(reader.list("body", required: true) ?? [], diagnostics)
         let shortcut = parseShortcut(reader["shortcut"], diagnostics)
         var afterAdd: LayerDecl?
@@ -44,7 +48,8 @@ public struct BlockTemplate: Sendable {
                 diagnostics.error(layer.location, "'after_add' takes an activation (relu, relu6, gelu, act), found '\(layer.op.rawValue)'")
             }
         }
-        return BlockTemplate(name: name, location: location, params: params, out: reader["out"], body: body, shortcut: shortcut, afterAdd: afterAdd)
+        return BlockTemplate(name: name, location: location, params: params, out: reader["out"], body: body, shortcut: shortcut,
+                             afterAdd: afterAdd, broken: broken)
     }
 
     /// `params: {dim: int, kernel: 11}`: a type name declares a required parameter, a value

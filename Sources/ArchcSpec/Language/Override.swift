@@ -69,8 +69,12 @@ public struct Override: Sendable, CustomStringConvertible {
                 if let error = set(&items[i], rest) { return error }
             }
             node.value = .sequence(items)
-        default:
-            return .error(at, "cannot apply '\(segment)' to \(node.kindDescription) at \(node.location)")
+        case (.key(let key), _):
+            return .error(at, "cannot set '\(key)' inside \(node.kindDescription) at \(node.location): it is not a mapping")
+        case (.index(let i), _):
+            return .error(at, "cannot index [\(i)] into \(node.kindDescription) at \(node.location): it is not a list")
+        case (.every, _):
+            return .error(at, "cannot apply [*] to \(node.kindDescription) at \(node.location): it is not a list")
         }
         return nil
     }
