@@ -152,6 +152,7 @@ public final class Elaborator {
         guard var scope = blockScope(template, plan.stage, input: input.shape, stride: stride, specScope) else { return input }
         if let outNode = template.out, let out = int(outNode, scope, "'out'") { scope.values["out"] = .int(out) }
         let body = elaborateList(template.body, from: input, prefix: prefix, display: prefix, scope: scope, section: .stage(plan.index), block: prefix)
+        guard !aborted else { return body }
         if let outNode = template.out, case .int(let declared)? = scope.values["out"], declared != body.shape.channels {
             error(outNode.location, "block '\(template.name)' declares out = \(declared), but its body produces \(body.shape.channels) channels")
         }
