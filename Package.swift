@@ -22,11 +22,29 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // The graph IR: typed dataflow graph, textual form, verifier, lowering from a network.
+        .target(
+            name: "ArchcIR",
+            dependencies: ["ArchcSpec"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // The optimization pipeline: BatchNorm and layer-scale folding, epilogue fusion.
+        .target(
+            name: "ArchcPasses",
+            dependencies: ["ArchcIR"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // The reference interpreter: plain loops, the oracle for passes and the fast runtime.
+        .target(
+            name: "ArchcInterpreter",
+            dependencies: ["ArchcIR"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         // The command line: parses flags, calls the libraries, prints.
         .executableTarget(
             name: "archc",
             dependencies: [
-                "ArchcSpec",
+                "ArchcSpec", "ArchcIR", "ArchcPasses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
@@ -35,6 +53,11 @@ let package = Package(
             name: "ArchcSpecTests",
             dependencies: ["ArchcSpec"],
             exclude: ["Fixtures"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "ArchcIRTests",
+            dependencies: ["ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

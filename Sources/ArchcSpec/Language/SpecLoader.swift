@@ -153,7 +153,23 @@ public struct SpecLoader {
         if path.hasPrefix("/") { return path }
         let directory = (file as NSString).deletingLastPathComponent
         let joined = directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
-        return (joined as NSString).standardizingPath
+        return normalised(joined)
+    }
+
+    /// Removes `.` and `name/..` segments lexically, so diagnostics show `specs/blocks/x.yaml`
+    /// rather than `specs/tiny/../blocks/x.yaml`.
+    static func normalised(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+            } else {
+                parts.append(part)
+            }
+        }
+        let joined = parts.joined(separator: "/")
+        return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 
     private func resolve(_ path: String, relativeTo file: String) -> String { Self.resolve(path, relativeTo: file) }

@@ -1,0 +1,51 @@
+/// A dense float32 tensor, row-major: the weights of a graph and the values the
+/// interpreter computes. `dims` include the batch dimension for activations.
+public struct Tensor: Sendable, Equatable {
+    public var dims: [Int]
+    public var data: [Float]
+
+    public init(dims: [Int], data: [Float]) {
+        precondition(dims.reduce(1, *) == data.count, "tensor data does not match its shape")
+        self.dims = dims
+        self.data = data
+    }
+
+    public init(zeros dims: [Int]) {
+        self.dims = dims
+        self.data = [Float](repeating: 0, count: dims.reduce(1, *))
+    }
+
+    public var count: Int { data.count }
+
+    /// Largest absolute difference, relative to the largest magnitude in `reference`.
+    public func relativeError(to reference: Tensor) -> Float {
+        precondition(dims == reference.dims, "comparing tensors of shapes \(dims) and \(reference.dims)")
+        var worst: Float = 0, scale: Float = 0
+        for i in data.indices {
+            worst = max(worst, abs(data[i] - reference.data[i]))
+            scale = max(scale, abs(reference.data[i]))
+        }
+        return scale > 0 ? worst / scale : worst
+    }
+}
+
+/// A deterministic generator (SplitMix64) for seeded weights and inputs: same seed, same bits
+/// on every machine.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [low, high).
+    public mutating func uniform(_ low: Float, _ high: Float) -> Float {
+        low + (high - low) * Float(next() >> 40) / Float(1 << 24)
+    }
+}

@@ -1,0 +1,35 @@
+import ArchcIR
+
+/// `fold-batchnorm`: a BatchNorm right after a conv or linear (its only reader) becomes part
+/// of that layer: W'[o] = W[o] * s[o], b'[o] = b[o] * s[o] + t[o], with s = gamma / sqrt(var + eps)
+/// and t = beta - mean * s.
+public struct FoldBatchNorm: Pass {
+    public let flag = "fold-batchnorm"
+    public let summary = "fold a BatchNorm into the conv or linear that produces its input"
+
+    public init() {}
+
+    public func run(on graph: inout Graph) -> Int {
+        var rewrites = 0
+        var index = 0
+        while index < graph.nodes.count {
+            let node = graph.nodes[index]
+            guard case .batchNorm(let eps, let affine) = node.kind,
+                  let producerIndex = graph.producerIndex(node.inputs[0]),
+                  graph.nodes[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0]) else {
+                index += 1
+                continue
+            }
+            let w = node.weights.map { graph.constants[$0]! }
+            let (s, t) = NormArithmetic.batchNormScaleShift(w, eps: eps, affine: affine)
+            let producer = graph.nodes[producerIndex]
+            graph.setWeight(node: producerIndex, slot: 0, scaleRows(graph.constants[producer.weights[0]]!, by: s))
+            let biasSlot = graph.ensureBias(node: producerIndex, channels: s.count)
+            let bias = graph.constants[graph.nodes[producerIndex].weights[biasSlot]]!
+            graph.setWeight(node: producerIndex, slot: biasSlot, Tensor(dims: bias.dims, data: (0..<s.count).map { bias.data[$0] * s[$0] + t[$0] }))
+            graph.bypass(node.id, with: producer.id)
+            rewrites += 1
+        }
+        return rewrites
+    }
+}

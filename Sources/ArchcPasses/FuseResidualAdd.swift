@@ -1,0 +1,54 @@
+import ArchcIR
+
+/// `fuse-residual`: a residual add where one operand is a conv's output (its only reader)
+/// becomes that conv's epilogue, and an activation right after the add follows it in. The
+/// fused conv takes the add's place in the order, where both operands are ready.
+public struct FuseResidualAdd: Pass {
+    public let flag = "fuse-residual"
+    public let summary = "fuse a residual add, and an activation after it, into the branch conv's epilogue"
+
+    public init() {}
+
+    public func run(on graph: inout Graph) -> Int {
+        var rewrites = 0
+        var index = 0
+        while index < graph.nodes.count {
+            let node = graph.nodes[index]
+            guard case .add = node.kind, let (branch, other) = candidate(node, graph) else {
+                index += 1
+                continue
+            }
+            let producerIndex = graph.producerIndex(branch)!
+            var fused = graph.nodes[producerIndex]
+            guard case .conv2d(let attrs, var epilogue) = fused.kind else {
+                index += 1
+                continue
+            }
+            epilogue.residual = true
+            fused.kind = .conv2d(attrs, epilogue)
+            fused.inputs.append(other)
+            graph.nodes[index] = fused
+            graph.nodes.remove(at: producerIndex)
+            graph.replaceUses(of: node.id, with: fused.id)
+            rewrites += 1
+            if let actIndex = graph.nodes.firstIndex(where: { $0.inputs == [fused.id] }), graph.hasSingleUse(fused.id),
+               case .activation(let act) = graph.nodes[actIndex].kind {
+                epilogue.postActivation = act
+                let fusedIndex = graph.producerIndex(fused.id)!
+                graph.nodes[fusedIndex].kind = .conv2d(attrs, epilogue)
+                graph.bypass(graph.nodes[actIndex].id, with: fused.id)
+            }
+        }
+        return rewrites
+    }
+
+    /// The operand to fuse into (a conv with room in its epilogue, read only here) and the other.
+    private func candidate(_ add: Node, _ graph: Graph) -> (ValueID, ValueID)? {
+        for (branch, other) in [(add.inputs[0], add.inputs[1]), (add.inputs[1], add.inputs[0])] where branch != other {
+            guard let producer = graph.producer(of: branch), case .conv2d(_, let e) = producer.kind,
+                  !e.residual, e.postActivation == nil, graph.hasSingleUse(branch) else { continue }
+            return (branch, other)
+        }
+        return nil
+    }
+}
