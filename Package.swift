@@ -3,6 +3,10 @@
 // Targets follow that pipeline; dependencies point one way, from the spec layer to the CLI.
 import PackageDescription
 
+/// Tensor loops (weight initialisation, weight folding, the reference interpreter) are 20-50x slower
+/// unoptimized; tests run them on whole models, so these targets are optimized in debug too.
+let optimizedEvenInDebug = SwiftSetting.unsafeFlags(["-O"], .when(configuration: .debug))
+
 let package = Package(
     name: "archc",
     platforms: [.macOS(.v13)],
@@ -26,19 +30,19 @@ let package = Package(
         .target(
             name: "ArchcIR",
             dependencies: ["ArchcSpec"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
         ),
         // The optimization pipeline: BatchNorm and layer-scale folding, epilogue fusion.
         .target(
             name: "ArchcPasses",
             dependencies: ["ArchcIR"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
         ),
         // The reference interpreter: plain loops, the oracle for passes and the fast runtime.
         .target(
             name: "ArchcInterpreter",
             dependencies: ["ArchcIR"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
         ),
         // The command line: parses flags, calls the libraries, prints.
         .executableTarget(

@@ -24,7 +24,9 @@ public struct IRParser {
     private var position = 0
     private var lineNumber = 0
 
-    public static func parse(_ text: String, seed: UInt64 = 1) -> Result<Graph, Failure> {
+    /// Parses `text`; constants are filled from `seed` (uniform in [0.5, 1.5), positive so
+    /// they make valid BatchNorm variances), or with zeros when `seed` is nil.
+    public static func parse(_ text: String, seed: UInt64? = 1) -> Result<Graph, Failure> {
         var parser = IRParser()
         do {
             return .success(try parser.graph(text, seed: seed))
@@ -35,7 +37,7 @@ public struct IRParser {
         }
     }
 
-    private mutating func graph(_ text: String, seed: UInt64) throws -> Graph {
+    private mutating func graph(_ text: String, seed: UInt64?) throws -> Graph {
         var header: (String, TensorType, ValueID)?
         var nodes: [Node] = []
         var shapes: [String: [Int]] = [:]
@@ -59,11 +61,11 @@ public struct IRParser {
         }
         guard let (name, inputType, output) = header else { throw Failure(line: 1, column: 1, message: "expected 'graph @\"name\"(%0: [N, ...]) -> %out {'") }
         guard closed else { throw Failure(line: lineNumber, column: 1, message: "missing '}' closing the graph") }
-        var generator = SeededGenerator(seed: seed)
+        var generator = SeededGenerator(seed: seed ?? 0)
         var constants: [String: Tensor] = [:]
         for key in shapes.keys.sorted() {
             let dims = shapes[key]!
-            constants[key] = Tensor(dims: dims, data: (0..<dims.reduce(1, *)).map { _ in generator.uniform(0.5, 1.5) })
+            constants[key] = seed == nil ? Tensor(zeros: dims) : Tensor(dims: dims, data: generator.uniformArray(dims.reduce(1, *), 0.5, 1.5))
         }
         return Graph(name: name, inputType: inputType, nodes: nodes, output: output, constants: constants)
     }
@@ -86,6 +88,7 @@ public struct IRParser {
     private mutating func node() throws -> Node {
         let id = try value()
         try expect(.punct("="))
+        let mnemonicColumn = position < tokens.count ? tokens[position].1 : 1
         let mnemonic = try word()
         try expect(.punct("("))
         var inputs: [ValueID] = []
@@ -133,7 +136,12 @@ public struct IRParser {
             try expect(.punct(")"))
         }
         guard position == tokens.count else { throw failure("unexpected text after the node") }
-        let kind = try opKind(mnemonic, attrs)
+        let kind: OpKind
+        do {
+            kind = try opKind(mnemonic, attrs)
+        } catch let failure as Failure {
+            throw Failure(line: failure.line, column: mnemonicColumn, message: failure.message)
+        }
         return Node(id: id, kind: kind, inputs: inputs, weights: weights, type: type, name: name, location: location)
     }
 

@@ -48,4 +48,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     public mutating func uniform(_ low: Float, _ high: Float) -> Float {
         low + (high - low) * Float(next() >> 40) / Float(1 << 24)
     }
+
+    /// `count` uniform values in [low, high).
+    public mutating func uniformArray(_ count: Int, _ low: Float, _ high: Float) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { buffer[i] = uniform(low, high) }
+            initialized = count
+        }
+    }
 }

@@ -8,7 +8,7 @@ public enum WeightInit {
             for (index, name) in node.weights.enumerated() {
                 guard let dims = graph.constants[name]?.dims else { continue }
                 let (low, high) = range(node.kind, index, dims)
-                graph.constants[name] = Tensor(dims: dims, data: (0..<dims.reduce(1, *)).map { _ in generator.uniform(low, high) })
+                graph.constants[name] = Tensor(dims: dims, data: generator.uniformArray(dims.reduce(1, *), low, high))
             }
         }
     }
@@ -36,6 +36,6 @@ public enum WeightInit {
     public static func input(for graph: Graph, batch: Int, seed: UInt64) -> Tensor {
         var generator = SeededGenerator(seed: seed)
         let dims = [batch] + graph.inputType.dims
-        return Tensor(dims: dims, data: (0..<dims.reduce(1, *)).map { _ in generator.uniform(-1, 1) })
+        return Tensor(dims: dims, data: generator.uniformArray(dims.reduce(1, *), -1, 1))
     }
 }

@@ -34,7 +34,8 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(top.status, 0)
         for word in ["compile", "fit", "Exit status"] { XCTAssertTrue(top.stdout.contains(word), word) }
         let compile = try archc("compile", "--help")
-        for flag in ["--set <key=value>", "--report <report>", "--count <count>", "--batch <batch>", "--max-memory <size>", "--no-color", "<spec>"] {
+        for flag in ["--set <key=value>", "--report <report>", "--count <count>", "--batch <batch>", "--max-memory <size>", "--no-color", "<spec>",
+                     "--emit <emit>", "--disable-pass <name>", "--print-after-all", "--pass-summary"] {
             XCTAssertTrue(compile.stdout.contains(flag), "compile --help lacks \(flag)")
         }
         let fit = try archc("fit", "--help")
@@ -105,5 +106,35 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(fit.stdout, "depths 3, 4, 6, 3 -> 3, 4, 14, 3: MACs 4.58 G, 4.60 G ± 5.0%: within (-0.5%)\napply with: --set stages[2].depth=14\n")
         let already = try archc("fit", "specs/robust-resnet-inverted-dw-small.yaml")
         XCTAssertEqual(already.stdout, "depths 3, 4, 14, 3 already fit: 4.60 G ± 5.0%: within (-0.5%)\n")
+    }
+
+    func testEmitIRShowsTheOptimizedGraphAndParsesBack() throws {
+        let run = try archc("compile", "specs/robust-resnet-inverted-dw-small.yaml", "--emit", "ir")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.hasPrefix("graph @\"robust-resnet-inverted-dw-small\"(%0: [N, 3, 224, 224]) -> %"), run.stdout)
+        let ops = run.stdout.split(separator: "\n").filter { $0.hasPrefix("  %") }.map { $0.split(separator: " ")[2].split(separator: "(")[0] }
+        XCTAssertEqual(Set(ops), ["conv2d", "global_avgpool", "linear"])
+        XCTAssertTrue(run.stdout.contains("act = relu} : [N, 384, 14, 14]"))
+        XCTAssertTrue(run.stdout.contains("residual = true} : [N, 96, 14, 14]"))
+
+        let unoptimized = try archc("compile", "specs/tiny/tiny-resnet.yaml", "--emit", "ir", "--disable-pass", "all")
+        XCTAssertTrue(unoptimized.stdout.contains("= batchnorm(%"), unoptimized.stdout)
+        let partial = try archc("compile", "specs/tiny/tiny-resnet.yaml", "--emit", "ir", "--disable-pass", "fuse-residual")
+        XCTAssertTrue(partial.stdout.contains("= add(%"))
+        XCTAssertFalse(partial.stdout.contains("= batchnorm(%"))
+    }
+
+    func testPrintAfterAllAndPassSummary() throws {
+        let run = try archc("compile", "specs/tiny/tiny-robust-dw.yaml", "--emit", "ir", "--print-after-all", "--pass-summary")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let headers = run.stdout.split(separator: "\n").filter { $0.hasPrefix("// ----- IR after ") }
+        XCTAssertEqual(headers.map { String($0.dropFirst(18).dropLast(6)) },
+                       ["fold-batchnorm", "fold-batchnorm-into-next", "fold-layer-scale", "fold-constants", "fuse-activation", "fuse-residual", "remove-dead-nodes"])
+        XCTAssertTrue(run.stdout.contains("fold-layer-scale                 3      12          0            0              0     3      0     0    3"), run.stdout)
+        let bad = try archc("compile", "specs/tiny/tiny-robust-dw.yaml", "--emit", "ir", "--disable-pass", "fold-everything")
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("unknown pass 'fold-everything'"), bad.stderr)
+        let orphan = try archc("compile", "specs/tiny/tiny-robust-dw.yaml", "--pass-summary")
+        XCTAssertEqual(orphan.status, 64)
     }
 }
