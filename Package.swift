@@ -44,11 +44,23 @@ let package = Package(
             dependencies: ["ArchcIR"],
             swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
         ),
+        // OpenBLAS's CBLAS (Debian: libopenblas-dev), for the GEMMs of pointwise and im2col convs.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // The CPU runtime: memory plan, packed weights, SIMD kernels with fused epilogues, threads.
+        .target(
+            name: "ArchcRuntime",
+            dependencies: ["ArchcIR", "COpenBLAS"],
+            swiftSettings: [.swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+        ),
         // The command line: parses flags, calls the libraries, prints.
         .executableTarget(
             name: "archc",
             dependencies: [
-                "ArchcSpec", "ArchcIR", "ArchcPasses",
+                "ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
@@ -62,6 +74,11 @@ let package = Package(
         .testTarget(
             name: "ArchcIRTests",
             dependencies: ["ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "ArchcRuntimeTests",
+            dependencies: ["ArchcRuntime", "ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

@@ -1,0 +1,172 @@
+import ArchcIR
+import Foundation
+
+/// Executes an optimized graph on the CPU: activations NHWC in one arena planned by
+/// liveness, weights packed once for their kernels, every step split over a worker pool.
+///
+/// NHWC because the two kernels that matter want channels innermost: a 1x1 conv is then a
+/// plain GEMM on the activation as stored, and the depthwise kernel vectorises across
+/// channels (every robust-model width is a multiple of 32).
+public final class Engine {
+    public let graph: Graph
+    public let batch: Int
+    public let pool: WorkerPool
+    public let plan: MemoryPlan
+    /// Bytes of packed weights, im2col scratch and the activation arena.
+    public private(set) var weightBytes = 0
+    public private(set) var scratchBytes = 0
+    public var activationBytes: Int { plan.arenaBytes }
+    public var peakBytes: Int { weightBytes + scratchBytes + plan.arenaBytes }
+
+    private let arena: UnsafeMutableRawPointer
+    private var owned: [UnsafeMutablePointer<Float>] = []
+    private var steps: [(name: String, run: () -> Void)] = []
+    private var scratch: UnsafeMutablePointer<Float>?
+
+    public init(graph: Graph, batch: Int, threads: Int) {
+        self.graph = graph
+        self.batch = batch
+        self.pool = WorkerPool(threads: threads)
+        Gemm.useSingleThreadedBLAS()
+        var lastUse: [ValueID: Int] = [:]
+        for (index, node) in graph.nodes.enumerated() { for input in node.inputs { lastUse[input] = index } }
+        lastUse[graph.output] = graph.nodes.count
+        var intervals = [MemoryPlan.Interval(value: Graph.inputID, bytes: batch * graph.inputType.elements * 4, first: -1, last: lastUse[Graph.inputID] ?? -1)]
+        for (index, node) in graph.nodes.enumerated() {
+            intervals.append(.init(value: node.id, bytes: batch * node.type.elements * 4, first: index, last: lastUse[node.id] ?? index))
+        }
+        plan = MemoryPlan(intervals)
+        arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.arenaBytes, 64), alignment: MemoryPlan.alignment)
+        let scratchFloats = graph.nodes.map(scratchNeed).max() ?? 0
+        if scratchFloats > 0 {
+            scratch = allocate(scratchFloats)
+            scratchBytes = scratchFloats * 4
+        }
+        for node in graph.nodes { steps.append((node.name, step(for: node))) }
+    }
+
+    deinit {
+        arena.deallocate()
+        for pointer in owned { pointer.deallocate() }
+    }
+
+    /// Runs a batch (N, C, H, W) and returns the output: (N, F), or (N, C, H, W) for maps.
+    public func run(_ input: Tensor) -> Tensor {
+        precondition(input.dims == [batch] + graph.inputType.dims, "input \(input.dims) does not match the engine's \([batch] + graph.inputType.dims)")
+        let t = graph.inputType
+        input.data.withUnsafeBufferPointer { x in
+            OtherKernels.transpose(batch: batch, channels: t.dims[0], pixels: t.elements / t.dims[0], x: x.baseAddress!, y: buffer(Graph.inputID), toNHWC: true)
+        }
+        for step in steps { step.run() }
+        let type = graph.type(of: graph.output)!
+        var out = Tensor(zeros: [batch] + type.dims)
+        out.data.withUnsafeMutableBufferPointer { y in
+            if type.isImage {
+                OtherKernels.transpose(batch: batch, channels: type.channels, pixels: type.elements / type.channels, x: buffer(graph.output), y: y.baseAddress!, toNHWC: false)
+            } else {
+                y.baseAddress!.update(from: buffer(graph.output), count: y.count)
+            }
+        }
+        return out
+    }
+
+    // MARK: - Building steps
+
+    private func buffer(_ value: ValueID) -> UnsafeMutablePointer<Float> {
+        (arena + plan.offsets[value]!).assumingMemoryBound(to: Float.self)
+    }
+
+    private func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        owned.append(pointer)
+        return pointer
+    }
+
+    /// A weight copied (and possibly reordered) into memory the engine owns.
+    private func pack(_ values: [Float]) -> UnsafePointer<Float> {
+        let pointer = allocate(values.count)
+        pointer.update(from: values, count: values.count)
+        weightBytes += values.count * 4
+        return UnsafePointer(pointer)
+    }
+
+    private func constant(_ name: String) -> Tensor { graph.constants[name]! }
+
+    private func scratchNeed(_ node: Node) -> Int {
+        guard case .conv2d(let attrs, _) = node.kind, let input = graph.type(of: node.inputs[0]) else { return 0 }
+        let g = ConvGeometry(batch: batch, input: input, output: node.type, weightDims: constant(node.weights[0]).dims, attrs)
+        return g.groups == 1 && !g.isPointwise ? g.m * g.k : 0
+    }
+
+    private func step(for node: Node) -> () -> Void {
+        let x = UnsafePointer(buffer(node.inputs[0])), y = buffer(node.id)
+        let inputType = graph.type(of: node.inputs[0])!
+        let pool = self.pool, batch = self.batch
+        let rows = batch * inputType.elements / inputType.channels
+        switch node.kind {
+        case .conv2d(let attrs, let e):
+            let w = constant(node.weights[0])
+            let g = ConvGeometry(batch: batch, input: inputType, output: node.type, weightDims: w.dims, attrs)
+            let bias = node.weights.count > 1 ? pack(constant(node.weights[1]).data) : nil
+            let epilogue = EpilogueKernel(bias: bias, activation: e.activation, postActivation: e.postActivation)
+            let residual = e.residual ? UnsafePointer(buffer(node.inputs[1])) : nil
+            if g.isDepthwise {
+                let packed = pack(WeightPacking.depthwise(w))
+                return { DepthwiseKernel.run(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, pool: pool) }
+            }
+            let packed = pack(WeightPacking.ohwi(w))
+            if g.groups != 1 {
+                return { ConvKernels.grouped(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, pool: pool) }
+            }
+            if g.isPointwise {
+                return { ConvKernels.pointwise(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, pool: pool) }
+            }
+            let scratch = self.scratch!
+            return { ConvKernels.im2col(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, scratch: scratch, pool: pool) }
+        case .batchNorm(let eps, let affine):
+            let (s, t) = NormArithmetic.batchNormScaleShift(node.weights.map(constant), eps: eps, affine: affine)
+            let scale = pack(s), shift = pack(t)
+            return { OtherKernels.channelAffine(rows: rows, channels: inputType.channels, x: x, y: y, scale: scale, shift: shift) }
+        case .scaleShift:
+            let scale = pack(constant(node.weights[0]).data), shift = pack(constant(node.weights[1]).data)
+            return { OtherKernels.channelAffine(rows: rows, channels: inputType.channels, x: x, y: y, scale: scale, shift: shift) }
+        case .channelScale:
+            let scale = pack(constant(node.weights[0]).data)
+            return { OtherKernels.channelAffine(rows: rows, channels: inputType.channels, x: x, y: y, scale: scale, shift: nil) }
+        case .layerNorm(let eps, let affine):
+            let weight = affine ? pack(constant(node.weights[0]).data) : nil, bias = affine ? pack(constant(node.weights[1]).data) : nil
+            return { OtherKernels.layerNorm(rows: rows, channels: inputType.channels, x: x, y: y, weight: weight, bias: bias, eps: eps) }
+        case .activation(let act):
+            let count = batch * node.type.elements
+            return { OtherKernels.activation(count: count, act, x: x, y: y) }
+        case .add:
+            let b = UnsafePointer(buffer(node.inputs[1])), count = batch * node.type.elements
+            return { OtherKernels.add(count: count, a: x, b: b, y: y) }
+        case .maxPool(let p), .avgPool(let p):
+            let isMax: Bool
+            if case .maxPool = node.kind { isMax = true } else { isMax = false }
+            let attrs = ConvAttributes(stride: [p.stride, p.stride], padding: Array(repeating: p.padding, count: 4), dilation: [1, 1], groups: 1)
+            let g = ConvGeometry(batch: batch, input: inputType, output: node.type, weightDims: [1, 1, p.kernel, p.kernel], attrs)
+            return { OtherKernels.pool(g, isMax: isMax, x: x, y: y, pool: pool) }
+        case .globalAvgPool:
+            let pixels = inputType.elements / inputType.channels
+            return { OtherKernels.globalAvgPool(batch: batch, pixels: pixels, channels: inputType.channels, x: x, y: y) }
+        case .flatten:
+            if !inputType.isImage {
+                let count = batch * inputType.elements
+                return { y.update(from: x, count: count) }
+            }
+            return { OtherKernels.transpose(batch: batch, channels: inputType.channels, pixels: inputType.elements / inputType.channels, x: x, y: y, toNHWC: false) }
+        case .linear:
+            let w = pack(constant(node.weights[0]).data)
+            let bias = node.weights.count > 1 ? pack(constant(node.weights[1]).data) : nil
+            let (features, out) = (inputType.elements, node.type.elements)
+            let epilogue = EpilogueKernel(bias: bias, activation: nil, postActivation: nil)
+            return {
+                Gemm.multiply(m: batch, n: out, k: features, a: x, b: w, c: y, pool: pool) { r0, rows, c0, c1 in
+                    epilogue.apply(y + r0 * out, residual: nil, rows: rows, stride: out, columns: c0, c1)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import ArchcIR
+
+/// The non-conv ops on NHWC activations: pools, global pool, linear, per-channel affine,
+/// LayerNorm, activations, add, flatten, and the layout changes at the graph's edges.
+public enum OtherKernels {
+    /// Max pool skips padding; average pool counts it (PyTorch's count_include_pad=True).
+    public static func pool(_ g: ConvGeometry, isMax: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+        let c = g.inC
+        pool.run(chunks: g.batch * g.outH) { chunk in
+            let n = chunk / g.outH, oy = chunk % g.outH
+            for ox in 0..<g.outW {
+                let out = y + ((n * g.outH + oy) * g.outW + ox) * c
+                out.update(repeating: isMax ? -.infinity : 0, count: c)
+                for ky in 0..<g.kh {
+                    let iy = oy * g.strideH - g.padTop + ky
+                    guard iy >= 0, iy < g.inH else { continue }
+                    for kx in 0..<g.kw {
+                        let ix = ox * g.strideW - g.padLeft + kx
+                        guard ix >= 0, ix < g.inW else { continue }
+                        let p = x + ((n * g.inH + iy) * g.inW + ix) * c
+                        for ch in 0..<c { out[ch] = isMax ? max(out[ch], p[ch]) : out[ch] + p[ch] }
+                    }
+                }
+                if !isMax {
+                    let scale = 1 / Float(g.kh * g.kw)
+                    for ch in 0..<c { out[ch] *= scale }
+                }
+            }
+        }
+    }
+
+    /// (N, H, W, C) -> (N, C): the mean over pixels, accumulated in pixel order.
+    public static func globalAvgPool(batch: Int, pixels: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        for n in 0..<batch {
+            let out = y + n * c
+            out.update(repeating: 0, count: c)
+            for p in 0..<pixels {
+                let row = x + (n * pixels + p) * c
+                for ch in 0..<c { out[ch] += row[ch] }
+            }
+            let scale = 1 / Float(pixels)
+            for ch in 0..<c { out[ch] *= scale }
+        }
+    }
+
+    /// Per-channel `x * scale + shift` over rows of C channels (scale_shift, channel_scale).
+    public static func channelAffine(rows: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                                     scale: UnsafePointer<Float>, shift: UnsafePointer<Float>?) {
+        for r in 0..<rows {
+            for ch in 0..<c { y[r * c + ch] = x[r * c + ch] * scale[ch] + (shift?[ch] ?? 0) }
+        }
+    }
+
+    /// LayerNorm over the C channels of each row (ConvNeXt's channels-first LayerNorm in NHWC).
+    public static func layerNorm(rows: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                                 weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float) {
+        for r in 0..<rows {
+            let row = x + r * c
+            var mean = 0.0, sq = 0.0
+            for ch in 0..<c { mean += Double(row[ch]) }
+            mean /= Double(c)
+            for ch in 0..<c { let d = Double(row[ch]) - mean; sq += d * d }
+            let inv = 1 / (sq / Double(c) + Double(eps)).squareRoot()
+            for ch in 0..<c {
+                y[r * c + ch] = Float((Double(row[ch]) - mean) * inv) * (weight?[ch] ?? 1) + (bias?[ch] ?? 0)
+            }
+        }
+    }
+
+    public static func activation(count: Int, _ act: Activation, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { y[i] = EpilogueKernel.activate(x[i], act) }
+    }
+
+    public static func add(count: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { y[i] = a[i] + b[i] }
+    }
+
+    /// NCHW -> NHWC (the input), or with `toNHWC` false the other way (outputs, flatten).
+    public static func transpose(batch: Int, channels c: Int, pixels: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, toNHWC: Bool) {
+        for n in 0..<batch {
+            for ch in 0..<c {
+                for p in 0..<pixels {
+                    if toNHWC { y[(n * pixels + p) * c + ch] = x[(n * c + ch) * pixels + p] } else { y[(n * c + ch) * pixels + p] = x[(n * pixels + p) * c + ch] }
+                }
+            }
+        }
+    }
+}

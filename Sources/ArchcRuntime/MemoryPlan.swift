@@ -1,0 +1,38 @@
+/// Places every activation of a graph in one arena by liveness: two values share bytes only
+/// when their lifetimes do not overlap. Greedy by size, offsets 64-byte aligned.
+public struct MemoryPlan: Sendable {
+    public struct Interval: Sendable {
+        public var value: Int
+        public var bytes: Int
+        public var first: Int
+        public var last: Int
+    }
+
+    /// Byte offset of each value in the arena.
+    public private(set) var offsets: [Int: Int] = [:]
+    public private(set) var arenaBytes = 0
+    /// What a naive plan (every value its own buffer) would need, for the report.
+    public private(set) var unplannedBytes = 0
+
+    public static let alignment = 64
+
+    public init(_ intervals: [Interval]) {
+        var placed: [(Interval, Int)] = []
+        for interval in intervals.sorted(by: { ($0.bytes, $1.first) > ($1.bytes, $0.first) }) {
+            let size = Self.aligned(interval.bytes)
+            let conflicts = placed.filter { $0.0.first <= interval.last && interval.first <= $0.0.last }
+                .map { ($0.1, $0.1 + Self.aligned($0.0.bytes)) }.sorted { $0.0 < $1.0 }
+            var offset = 0
+            for (start, end) in conflicts {
+                if offset + size <= start { break }
+                offset = max(offset, end)
+            }
+            offsets[interval.value] = offset
+            placed.append((interval, offset))
+            arenaBytes = max(arenaBytes, offset + size)
+            unplannedBytes += size
+        }
+    }
+
+    static func aligned(_ bytes: Int) -> Int { (bytes + alignment - 1) / alignment * alignment }
+}
