@@ -1,0 +1,130 @@
+import ArchcIR
+import ArchcInterpreter
+import ArchcRuntime
+import XCTest
+
+/// Every runtime kernel against its naive twin (the interpreter's NCHW kernels) on random
+/// shapes: odd sizes, strides, padding (asymmetric too), dilation, groups, batch > 1, and
+/// every epilogue.
+final class KernelTwinTests: XCTestCase {
+    private struct Case {
+        var batch, c, h, w, cout, kh, kw, stride, dilation, groups: Int
+        var padding: [Int]
+        var epilogue: Epilogue
+    }
+
+    /// Runs one conv through the engine and through the naive kernel. A residual, when the
+    /// epilogue has one, comes from a zero-weight conv of the same geometry whose bias makes
+    /// it a per-channel constant map of exactly the output's shape.
+    private func check(_ k: Case, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+        let attrs = ConvAttributes(stride: [k.stride, k.stride], padding: k.padding, dilation: [k.dilation, k.dilation], groups: k.groups)
+        let weight = RuntimeTest.random([k.cout, k.c / k.groups, k.kh, k.kw], seed: seed)
+        let bias = RuntimeTest.random([k.cout], seed: seed + 1)
+        let x = RuntimeTest.random([k.batch, k.c, k.h, k.w], seed: seed + 2)
+        var expected = NaiveKernels.conv2d(x, weight: weight, bias: bias, attrs)
+        let outType = TensorType(Array(expected.dims.dropFirst()))
+        var nodes: [Node] = []
+        var constants: [String: Tensor] = ["w": weight, "b": bias]
+        var inputs = [Graph.inputID]
+        var residual: Tensor?
+        if k.epilogue.residual {
+            let residualAttrs = ConvAttributes(stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, groups: 1)
+            constants["zero"] = Tensor(zeros: [k.cout, k.c, k.kh, k.kw])
+            constants["r"] = RuntimeTest.random([k.cout], seed: seed + 4)
+            nodes.append(Node(id: 1, kind: .conv2d(residualAttrs, Epilogue()), inputs: [0], weights: ["zero", "r"], type: outType, name: "res"))
+            inputs.append(1)
+            residual = NaiveKernels.conv2d(x, weight: constants["zero"]!, bias: constants["r"]!, residualAttrs)
+        }
+        NaiveKernels.applyEpilogue(&expected, k.epilogue, residual: residual)
+        nodes.append(Node(id: 2, kind: .conv2d(attrs, k.epilogue), inputs: inputs, weights: ["w", "b"], type: outType, name: "conv"))
+        let graph = Graph(name: "kernel", inputType: TensorType([k.c, k.h, k.w]), nodes: nodes, output: 2, constants: constants)
+        XCTAssertEqual(Verifier.verify(graph), [], file: file, line: line)
+        for threads in [1, 2] {
+            let got = Engine(graph: graph, batch: k.batch, threads: threads).run(x)
+            let error = got.relativeError(to: expected)
+            XCTAssertLessThanOrEqual(error, 1e-5, "\(k) threads \(threads): error \(error)", file: file, line: line)
+        }
+    }
+
+    func testDepthwiseAgainstNaiveOnRandomShapes() {
+        var rng = SeededGenerator(seed: 100)
+        for trial in 0..<40 {
+            let k = [3, 5, 7, 9, 11, 13, 31][Int(rng.next() % 7)]
+            let c = [1, 7, 8, 13, 32, 40, 96, 100][Int(rng.next() % 8)]
+            let stride = Int(rng.next() % 2) + 1
+            let h = Int(rng.next() % 14) + max(1, k / 2), w = Int(rng.next() % 14) + max(1, k / 2)
+            let pad = k / 2
+            let acts: [Activation?] = [nil, .relu, .relu6, .gelu]
+            let epilogue = Epilogue(activation: acts[Int(rng.next() % 4)], residual: rng.next() % 2 == 0, postActivation: acts[Int(rng.next() % 4)])
+            check(Case(batch: Int(rng.next() % 3) + 1, c: c, h: h, w: w, cout: c, kh: k, kw: k, stride: stride, dilation: 1, groups: c,
+                       padding: [pad, pad, pad, pad], epilogue: epilogue), seed: UInt64(trial * 10))
+        }
+    }
+
+    func testDenseConvsAgainstNaiveOnRandomShapes() {
+        var rng = SeededGenerator(seed: 200)
+        for trial in 0..<40 {
+            let k = [1, 1, 2, 3, 4, 7][Int(rng.next() % 6)]
+            let stride = [1, 2, k][Int(rng.next() % 3)]
+            let dilation = k > 1 && rng.next() % 4 == 0 ? 2 : 1
+            let span = dilation * (k - 1) + 1
+            let h = Int(rng.next() % 11) + span, w = Int(rng.next() % 11) + span
+            let padding = (0..<4).map { _ in Int(rng.next() % UInt64(k)) }
+            let c = Int(rng.next() % 20) + 1, cout = Int(rng.next() % 40) + 1
+            let epilogue = Epilogue(activation: rng.next() % 2 == 0 ? .relu : nil, residual: rng.next() % 3 == 0, postActivation: rng.next() % 2 == 0 ? .relu6 : nil)
+            check(Case(batch: Int(rng.next() % 3) + 1, c: c, h: h, w: w, cout: cout, kh: k, kw: k, stride: stride, dilation: dilation, groups: 1,
+                       padding: padding, epilogue: epilogue), seed: UInt64(1000 + trial * 10))
+        }
+    }
+
+    func testGroupedConvsAgainstNaive() {
+        for (trial, (c, cout, groups)) in [(4, 8, 2), (6, 6, 3), (8, 16, 4), (12, 24, 6), (6, 12, 6)].enumerated() {
+            check(Case(batch: 2, c: c, h: 9, w: 7, cout: cout, kh: 3, kw: 3, stride: 1 + trial % 2, dilation: 1, groups: groups,
+                       padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: UInt64(5000 + trial))
+        }
+    }
+
+    func testLargeGemmsSplitAcrossChunksAgainstNaive() {
+        // Big enough that the GEMM is split by rows and, for wide layers, by columns.
+        check(Case(batch: 2, c: 64, h: 28, w: 28, cout: 48, kh: 1, kw: 1, stride: 1, dilation: 1, groups: 1, padding: [0, 0, 0, 0],
+                   epilogue: Epilogue(activation: .relu)), seed: 7)
+        check(Case(batch: 1, c: 96, h: 7, w: 7, cout: 1000, kh: 1, kw: 1, stride: 1, dilation: 1, groups: 1, padding: [0, 0, 0, 0],
+                   epilogue: Epilogue(residual: true, postActivation: .relu)), seed: 8)
+    }
+
+    func testPoolsLinearAndElementwiseAgainstNaive() throws {
+        let x = RuntimeTest.random([3, 5, 11, 9], seed: 77)
+        let text = """
+            graph @"ops"(%0: [N, 5, 11, 9]) -> %9 {
+              %1 = maxpool(%0) {kernel = 3, stride = 2, padding = 1} : [N, 5, 6, 5] loc("mp")
+              %2 = avgpool(%1) {kernel = 2, stride = 1, padding = 1} : [N, 5, 7, 6] loc("ap")
+              %3 = scale_shift(%2) [@"s", @"t"] : [N, 5, 7, 6] loc("ss")
+              %4 = layernorm(%3) [@"lw", @"lb"] {eps = 1e-06, affine = true} : [N, 5, 7, 6] loc("ln")
+              %5 = gelu(%4) : [N, 5, 7, 6] loc("g")
+              %6 = add(%5, %3) : [N, 5, 7, 6] loc("a")
+              %7 = flatten(%6) : [N, 210] loc("f")
+              %8 = linear(%7) [@"fw", @"fb"] : [N, 13] loc("fc")
+              %9 = relu6(%8) : [N, 13] loc("r")
+            }
+            const @"s" : [5]
+            const @"t" : [5]
+            const @"lw" : [5]
+            const @"lb" : [5]
+            const @"fw" : [13, 210]
+            const @"fb" : [13]
+            """
+        let graph = try IRParser.parse(text, seed: 3).get()
+        XCTAssertEqual(Verifier.verify(graph), [])
+        let expected = Interpreter.run(graph, input: x)
+        let pooled = """
+            graph @"gap"(%0: [N, 5, 11, 9]) -> %1 {
+              %1 = global_avgpool(%0) : [N, 5] loc("p")
+            }
+            """
+        let gap = try IRParser.parse(pooled).get()
+        for threads in [1, 2] {
+            XCTAssertLessThanOrEqual(Engine(graph: graph, batch: 3, threads: threads).run(x).relativeError(to: expected), 1e-5)
+            XCTAssertLessThanOrEqual(Engine(graph: gap, batch: 3, threads: threads).run(x).relativeError(to: Interpreter.run(gap, input: x)), 1e-6)
+        }
+    }
+}
