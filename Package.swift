@@ -44,6 +44,12 @@ let package = Package(
             dependencies: ["ArchcIR"],
             swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
         ),
+        // Tensor files: .npy inputs and outputs, safetensors checkpoints, atomic writes.
+        .target(
+            name: "ArchcIO",
+            dependencies: ["ArchcIR"],
+            swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
+        ),
         // OpenBLAS's CBLAS (Debian: libopenblas-dev), for the GEMMs of pointwise and im2col convs.
         .systemLibrary(
             name: "COpenBLAS",
@@ -56,11 +62,17 @@ let package = Package(
             dependencies: ["ArchcIR", "COpenBLAS"],
             swiftSettings: [.swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
         ),
+        // Orchestration shared by the commands: spec -> weighted, optimized graph; benchmarks.
+        .target(
+            name: "ArchcDriver",
+            dependencies: ["ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         // The command line: parses flags, calls the libraries, prints.
         .executableTarget(
             name: "archc",
             dependencies: [
-                "ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime",
+                "ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
@@ -78,7 +90,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArchcRuntimeTests",
-            dependencies: ["ArchcRuntime", "ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec"],
+            dependencies: ["ArchcRuntime", "ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec", "ArchcIO"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

@@ -1,0 +1,38 @@
+import ArchcIR
+import ArchcRuntime
+import Foundation
+
+/// Times the engine: warm-up runs, then `iterations` timed runs; median and p90 latency.
+public struct Benchmark: Sendable {
+    public var latenciesMs: [Double]
+    public var batch: Int
+    public var threads: Int
+    public var peakBytes: Int
+
+    public var medianMs: Double { percentile(0.5) }
+    public var p90Ms: Double { percentile(0.9) }
+    public var imagesPerSecond: Double { Double(batch) / (medianMs / 1000) }
+
+    /// Nearest-rank percentile of the timed runs.
+    public func percentile(_ q: Double) -> Double {
+        let sorted = latenciesMs.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let rank = Int((q * Double(sorted.count)).rounded(.up)) - 1
+        return sorted[min(max(rank, 0), sorted.count - 1)]
+    }
+
+    /// `progress(done, total)` is called after each run (warm-up included).
+    public static func run(_ engine: Engine, input: Tensor, warmup: Int = 3, iterations: Int,
+                           progress: ((Int, Int) -> Void)? = nil) -> Benchmark {
+        let total = warmup + iterations
+        var latencies: [Double] = []
+        for i in 0..<total {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = engine.run(input)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            if i >= warmup { latencies.append(elapsed) }
+            progress?(i + 1, total)
+        }
+        return Benchmark(latenciesMs: latencies, batch: engine.batch, threads: engine.pool.threads, peakBytes: engine.peakBytes)
+    }
+}

@@ -1,0 +1,65 @@
+import ArchcIO
+import ArchcIR
+import ArchcPasses
+import ArchcSpec
+
+/// A spec made runnable: compiled, lowered, weighted (checkpoint or seeded) and optimized.
+public struct PreparedModel {
+    public var compilation: Compilation
+    public var network: Network
+    /// The lowered graph with its weights, before any pass.
+    public var plain: Graph
+    public var optimized: Graph
+    /// Checkpoint tensors the spec does not use (warned about).
+    public var unusedTensors: [String]
+
+    public enum Failure: Error, CustomStringConvertible {
+        case spec(DiagnosticEngine)
+        case weights(IOError)
+        case pipeline(String)
+
+        public var description: String {
+            switch self {
+            case .spec(let diagnostics): return diagnostics.rendered()
+            case .weights(let error): return error.description
+            case .pipeline(let message): return "archc: internal error: \(message)"
+            }
+        }
+    }
+
+    public struct Options {
+        public var overrides: [String] = []
+        public var elaboration = ElaborationOptions()
+        public var weights: String?
+        public var stripPrefix: String?
+        public var strict = false
+        public var seed: UInt64 = 0
+        public var disabledPasses: Set<String> = []
+
+        public init() {}
+    }
+
+    public static func prepare(spec path: String, _ options: Options) -> Result<PreparedModel, Failure> {
+        let compilation = Compiler.compile(path: path, overrides: options.overrides, options: options.elaboration)
+        guard let network = compilation.network, compilation.succeeded else { return .failure(.spec(compilation.diagnostics)) }
+        var graph = Lowering.lower(network)
+        var unused: [String] = []
+        if let file = options.weights {
+            do {
+                let tensors = try Safetensors.read(file)
+                unused = try WeightLoader.load(tensors, into: &graph, file: file, stripPrefix: options.stripPrefix, strict: options.strict).unused
+            } catch let error as IOError {
+                return .failure(.weights(error))
+            } catch {
+                return .failure(.weights(IOError(file, "\(error)")))
+            }
+        } else {
+            WeightInit.seeded(&graph, seed: options.seed)
+        }
+        switch Pipeline.run(graph, disabled: options.disabledPasses, verify: _isDebugAssertConfiguration()) {
+        case .failure(let failure): return .failure(.pipeline(failure.description))
+        case .success(let (optimized, _)):
+            return .success(PreparedModel(compilation: compilation, network: network, plain: graph, optimized: optimized, unusedTensors: unused))
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArchcIR
+
+/// Puts checkpoint tensors into a graph's constants by name, checking that every constant
+/// is present with its shape. Extra tensors are reported (a warning, or an error when strict).
+public enum WeightLoader {
+    public struct Outcome: Sendable {
+        public var unused: [String]
+    }
+
+    public static func load(_ tensors: [String: Tensor], into graph: inout Graph, file: String, stripPrefix: String? = nil,
+                            strict: Bool = false) throws -> Outcome {
+        var byName: [String: Tensor] = [:]
+        for (name, tensor) in tensors {
+            var key = name
+            if let prefix = stripPrefix, key.hasPrefix(prefix) { key = String(key.dropFirst(prefix.count)) }
+            byName[key] = tensor
+        }
+        var missing: [String] = []
+        for name in graph.constants.keys.sorted() {
+            guard let tensor = byName[name] else {
+                missing.append(name)
+                continue
+            }
+            let expected = graph.constants[name]!.dims
+            guard tensor.dims == expected else { throw IOError(file, "tensor '\(name)' has shape \(tensor.dims), the spec expects \(expected)") }
+            graph.constants[name] = tensor
+        }
+        if !missing.isEmpty {
+            let shown = missing.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+            throw IOError(file, "missing \(missing.count) tensor\(missing.count == 1 ? "" : "s") the spec needs: \(shown)\(missing.count > 5 ? ", ..." : "")")
+        }
+        let unused = byName.keys.filter { graph.constants[$0] == nil && !$0.hasSuffix("num_batches_tracked") }.sorted()
+        if strict, !unused.isEmpty {
+            throw IOError(file, "\(unused.count) tensor\(unused.count == 1 ? "" : "s") the spec does not use (--strict): \(unused.prefix(5).map { "'\($0)'" }.joined(separator: ", "))")
+        }
+        return Outcome(unused: unused)
+    }
+}

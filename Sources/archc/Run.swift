@@ -1,0 +1,146 @@
+import ArchcDriver
+import ArchcIO
+import ArchcIR
+import ArchcRuntime
+import ArchcSpec
+import ArgumentParser
+import Foundation
+
+/// `archc run SPEC`: execute a spec on the CPU runtime.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a spec on the CPU runtime: seeded or checkpoint weights, .npy input and output, benchmarks.",
+        discussion: """
+            Without --weights the weights are seeded (deterministic); without --input the \
+            input is a seeded batch. --bench warms up, then times --iterations runs and reports \
+            median and p90 latency, images/s and peak memory.
+            """
+    )
+
+    enum Report: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @OptionGroup var options: SpecOptions
+
+    @Option(help: ArgumentHelp("A safetensors checkpoint whose tensor names match the spec's (float32, float16 or bfloat16).", valueName: "file"))
+    var weights: String?
+
+    @Option(name: .customLong("strip-prefix"), help: ArgumentHelp("Drop this prefix from checkpoint tensor names (e.g. 'module.').", valueName: "prefix"))
+    var stripPrefix: String?
+
+    @Flag(help: "Treat checkpoint tensors the spec does not use as an error, not a warning.")
+    var strict = false
+
+    @Option(help: ArgumentHelp("Input batch as a float32 .npy of shape (N, C, H, W); N sets the batch.", valueName: "file.npy"))
+    var input: String?
+
+    @Option(help: ArgumentHelp("Write the output as a float32 .npy (written whole or not at all).", valueName: "file.npy"))
+    var output: String?
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Seed for the weights and input when none are given.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Time the model instead of printing its output.")
+    var bench = false
+
+    @Option(help: "Timed runs for --bench (after 3 warm-up runs).")
+    var iterations: Int = 10
+
+    @Option(help: "Output format: text or json.")
+    var report: Report = .text
+
+    func validate() throws {
+        guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256, found \(threads)") }
+        guard iterations >= 1, iterations <= 100_000 else { throw ValidationError("--iterations must be between 1 and 100000, found \(iterations)") }
+    }
+
+    func run() throws {
+        let missing = CPUFeatures.missing()
+        guard missing.isEmpty else {
+            fail("this CPU lacks \(missing.joined(separator: " and ").uppercased()), which archc's kernels are compiled for (x86-64 with AVX2 and FMA)")
+        }
+        var inputTensor: Tensor?
+        if let input {
+            do { inputTensor = try NPY.read(input) } catch let error as IOError { fail(error.description) }
+        }
+        var prepareOptions = PreparedModel.Options()
+        prepareOptions.overrides = options.overrides
+        prepareOptions.elaboration = options.elaborationOptions
+        prepareOptions.elaboration.batch = inputTensor?.dims.first ?? options.batch
+        prepareOptions.weights = weights
+        prepareOptions.stripPrefix = stripPrefix
+        prepareOptions.strict = strict
+        prepareOptions.seed = seed
+        let model: PreparedModel
+        switch PreparedModel.prepare(spec: options.spec, prepareOptions) {
+        case .failure(.spec(let diagnostics)):
+            options.printDiagnostics(diagnostics)
+            throw ExitCode.failure
+        case .failure(let failure):
+            fail(failure.description)
+        case .success(let prepared):
+            model = prepared
+        }
+        options.printDiagnostics(model.compilation.diagnostics)
+        if !model.unusedTensors.isEmpty, let weights {
+            warn("\(weights): warning: \(model.unusedTensors.count) tensor(s) the spec does not use: " + model.unusedTensors.prefix(5).joined(separator: ", "))
+        }
+        let batch = prepareOptions.elaboration.batch
+        let x = inputTensor ?? WeightInit.input(for: model.optimized, batch: batch, seed: seed &+ 1)
+        let expected = [batch] + model.optimized.inputType.dims
+        guard x.dims == expected else {
+            fail("\(input ?? "input"): error: expected an input of shape \(expected) (N, C, H, W) for this spec, found \(x.dims)")
+        }
+        let engine = Engine(graph: model.optimized, batch: batch, threads: threads)
+        if bench {
+            let progress = isatty(2) == 1 ? { (done: Int, total: Int) in
+                FileHandle.standardError.write(Data("\rbenchmarking \(model.network.name): run \(done)/\(total)".utf8))
+                if done == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            } : nil
+            printBenchmark(Benchmark.run(engine, input: x, iterations: iterations, progress: progress), model, engine)
+            return
+        }
+        let y = engine.run(x)
+        if let output {
+            do { try NPY.write(y, to: output) } catch let error as IOError { fail(error.description) }
+        }
+        if report == .json {
+            let top = y.dims.count == 2 ? OutputSummary.topK(y, k: 5).map { $0.map { ["index": $0.index, "value": Double($0.value)] as [String: Any] } } : []
+            printJSON(["name": model.network.name, "output_shape": y.dims, "top5": top, "peak_bytes": engine.peakBytes])
+        } else {
+            print(OutputSummary.text(y))
+        }
+    }
+
+    private func printBenchmark(_ b: Benchmark, _ model: PreparedModel, _ engine: Engine) {
+        if report == .json {
+            printJSON(["name": model.network.name, "batch": b.batch, "threads": b.threads, "iterations": b.latenciesMs.count,
+                       "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond, "peak_bytes": b.peakBytes,
+                       "activation_bytes": engine.activationBytes, "weight_bytes": engine.weightBytes,
+                       "gflops_per_s": Double(model.network.flops) * Double(b.batch) / (b.medianMs / 1000) / 1e9])
+            return
+        }
+        print("\(model.network.name): batch \(b.batch), \(b.threads) thread\(b.threads == 1 ? "" : "s"), \(b.latenciesMs.count) runs")
+        print(String(format: "  median %.2f ms  p90 %.2f ms  %.1f images/s  %.1f GFLOP/s", b.medianMs, b.p90Ms, b.imagesPerSecond,
+                     Double(model.network.flops) * Double(b.batch) / (b.medianMs / 1000) / 1e9))
+        print("  memory: weights \(Format.bytes(engine.weightBytes)), activations \(Format.bytes(engine.activationBytes)) (unplanned \(Format.bytes(engine.plan.unplannedBytes))), scratch \(Format.bytes(engine.scratchBytes))")
+    }
+
+    private func printJSON(_ object: [String: Any]) {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    private func warn(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    private func fail(_ text: String) -> Never {
+        warn(text)
+        Run.exit(withError: ExitCode.failure)
+    }
+}
