@@ -137,4 +137,42 @@ final class CLITests: XCTestCase {
         let orphan = try archc("compile", "specs/tiny/tiny-robust-dw.yaml", "--pass-summary")
         XCTAssertEqual(orphan.status, 64)
     }
+
+    func testRunWritesOutputAndBenchReportsJSON() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("archc-cli-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let out = dir.appendingPathComponent("y.npy").path
+        let run = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--batch", "2", "--output", out)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.hasPrefix("output [2, 10]\n  image 0: top-5 "), run.stdout)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: out))
+        XCTAssertEqual(bytes.count, 128 + 2 * 10 * 4)
+        let again = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--batch", "2", "--threads", "1")
+        XCTAssertEqual(again.stdout, run.stdout, "seeded runs are deterministic whatever the thread count")
+
+        let bench = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--bench", "--iterations", "3", "--report", "json")
+        XCTAssertEqual(bench.status, 0, bench.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any])
+        for key in ["median_ms", "p90_ms", "images_per_s", "peak_bytes"] { XCTAssertNotNil(object[key], key) }
+        XCTAssertEqual(object["iterations"] as? Int, 3)
+    }
+
+    func testRunRejectsBadInputsClearly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("archc-cli-bad-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let junk = dir.appendingPathComponent("junk.npy").path
+        try Data("not numpy".utf8).write(to: URL(fileURLWithPath: junk))
+        let bad = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--input", junk)
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderr, "\(junk): error: not a .npy file (bad magic at byte 0)\n")
+        let weights = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--weights", junk)
+        XCTAssertEqual(weights.status, 1)
+        XCTAssertTrue(weights.stderr.hasPrefix("\(junk): error: header length"), weights.stderr)
+        let missing = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--weights", dir.appendingPathComponent("none").path)
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("cannot read file"), missing.stderr)
+        let noDir = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--output", "/nonexistent/dir/y.npy")
+        XCTAssertEqual(noDir.status, 1)
+        XCTAssertTrue(noDir.stderr.hasPrefix("/nonexistent/dir/y.npy: error: cannot write"), noDir.stderr)
+    }
 }
