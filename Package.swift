@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The spec language: YAML with locations, block templates, expressions,
@@ -62,6 +63,13 @@ let package = Package(
             dependencies: ["ArchcIR", "COpenBLAS"],
             swiftSettings: [.swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
         ),
+        // ONNX export through swift-protobuf; Proto/onnx.pb.swift is generated once and committed.
+        .target(
+            name: "ArchcONNX",
+            dependencies: ["ArchcIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto/onnx.proto", "Proto/regenerate.sh"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         // Orchestration shared by the commands: spec -> weighted, optimized graph; benchmarks.
         .target(
             name: "ArchcDriver",
@@ -72,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "archc",
             dependencies: [
-                "ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcDriver",
+                "ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcDriver", "ArchcONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]

@@ -21,6 +21,8 @@ public final class Engine {
     private let arena: UnsafeMutableRawPointer
     private var owned: [UnsafeMutablePointer<Float>] = []
     private var steps: [(name: String, run: () -> Void)] = []
+    /// Per step: the kind of layer it is (for the profile) and its floating-point operations.
+    public private(set) var stepKinds: [(kind: String, flops: Int)] = []
     private var scratch: UnsafeMutablePointer<Float>?
 
     public init(graph: Graph, batch: Int, threads: Int) {
@@ -42,7 +44,10 @@ public final class Engine {
             scratch = allocate(scratchFloats)
             scratchBytes = scratchFloats * 4
         }
-        for node in graph.nodes { steps.append((node.name, step(for: node))) }
+        for node in graph.nodes {
+            steps.append((node.name, step(for: node)))
+            stepKinds.append(classify(node))
+        }
     }
 
     deinit {
@@ -68,6 +73,47 @@ public final class Engine {
             }
         }
         return out
+    }
+
+    /// Runs `iterations` times, timing every step; returns milliseconds per run by layer kind.
+    public func profile(_ input: Tensor, iterations: Int) -> [(kind: String, ms: Double, flops: Int)] {
+        var totals = [Double](repeating: 0, count: steps.count)
+        _ = run(input)
+        for _ in 0..<iterations {
+            _ = run(input)  // the layout change at the input is left out of the per-kind table
+            for (i, step) in steps.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                step.run()
+                totals[i] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            }
+        }
+        var byKind: [String: (Double, Int)] = [:]
+        for (i, kind) in stepKinds.enumerated() {
+            byKind[kind.kind, default: (0, 0)].0 += totals[i] / Double(iterations)
+            byKind[kind.kind, default: (0, 0)].1 += kind.flops
+        }
+        return byKind.map { (kind: $0.key, ms: $0.value.0, flops: $0.value.1) }.sorted { $0.ms > $1.ms }
+    }
+
+    /// The profile's layer kinds: stem, pointwise, depthwise, conv (im2col), head, other.
+    private func classify(_ node: Node) -> (String, Int) {
+        guard let input = graph.type(of: node.inputs[0]) else { return ("other", 0) }
+        switch node.kind {
+        case .conv2d(let attrs, _):
+            let w = constant(node.weights[0]).dims
+            let g = ConvGeometry(batch: batch, input: input, output: node.type, weightDims: w, attrs)
+            let flops = 2 * g.m * g.outC * (g.inC / g.groups) * g.kh * g.kw
+            if node.inputs[0] == Graph.inputID { return ("stem", flops) }
+            if g.isDepthwise { return ("depthwise", flops) }
+            if g.isPointwise { return ("pointwise", flops) }
+            return ("conv (im2col)", flops)
+        case .linear:
+            return ("head", 2 * batch * input.elements * node.type.elements)
+        case .globalAvgPool:
+            return ("head", batch * input.elements)
+        default:
+            return ("other", batch * node.type.elements)
+        }
     }
 
     // MARK: - Building steps

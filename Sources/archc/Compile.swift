@@ -1,7 +1,11 @@
+import ArchcDriver
+import ArchcIO
 import ArchcIR
+import ArchcONNX
 import ArchcPasses
 import ArchcSpec
 import ArgumentParser
+import Foundation
 
 /// `archc compile SPEC`: validate a spec and report its cost.
 struct Compile: ParsableCommand {
@@ -23,7 +27,11 @@ struct Compile: ParsableCommand {
     }
 
     enum Emit: String, ExpressibleByArgument, CaseIterable {
-        case ir
+        case ir, onnx
+    }
+
+    enum ONNXGraph: String, ExpressibleByArgument, CaseIterable {
+        case unfused, optimized
     }
 
     @OptionGroup var options: SpecOptions
@@ -34,8 +42,20 @@ struct Compile: ParsableCommand {
     @Option(help: "Cost column of the table: macs (fvcore convention) or flops (2 x MACs + elementwise).")
     var count: Count = .macs
 
-    @Option(help: "Emit the compiled model instead of a report: ir (the graph IR after the optimization pipeline).")
+    @Option(help: "Emit the compiled model instead of a report: ir (the graph IR after the optimization pipeline) or onnx (needs -o).")
     var emit: Emit?
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the emitted model to this file (whole or not at all).", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Weights for --emit onnx: a safetensors checkpoint named as the spec (seeded weights otherwise).", valueName: "file"))
+    var weights: String?
+
+    @Option(help: "Seed for the weights when --weights is not given.")
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("onnx-graph"), help: "Which graph --emit onnx writes: unfused (the spec's layers and tensors as the checkpoint has them) or optimized (folded and fused).")
+    var onnxGraph: ONNXGraph = .unfused
 
     @Option(name: .customLong("disable-pass"), help: ArgumentHelp("Skip a pass of the pipeline (repeatable; 'all' skips every pass).", valueName: "name"))
     var disabledPasses: [String] = []
@@ -51,15 +71,18 @@ struct Compile: ParsableCommand {
         for name in disabledPasses where !known.contains(name) {
             throw ValidationError("unknown pass '\(name)' for --disable-pass; the passes are \(Pipeline.flags.joined(separator: ", "))")
         }
-        if emit == nil, printAfterAll || passSummary || !disabledPasses.isEmpty {
-            throw ValidationError("--print-after-all, --pass-summary and --disable-pass need --emit ir")
+        if emit == nil, printAfterAll || passSummary || !disabledPasses.isEmpty || output != nil || weights != nil {
+            throw ValidationError("--print-after-all, --pass-summary, --disable-pass, --output and --weights need --emit")
         }
+        if emit == .onnx, output == nil { throw ValidationError("--emit onnx needs -o FILE.onnx") }
     }
 
     func run() throws {
         let compilation = options.compile()
         options.printDiagnostics(compilation.diagnostics)
-        if let network = compilation.network, !compilation.diagnostics.hasErrors, emit == .ir {
+        if compilation.network != nil, !compilation.diagnostics.hasErrors, emit == .onnx {
+            try emitONNX()
+        } else if let network = compilation.network, !compilation.diagnostics.hasErrors, emit == .ir {
             try emitIR(network)
         } else if let network = compilation.network, !compilation.diagnostics.hasErrors {
             switch report {
@@ -84,7 +107,37 @@ struct Compile: ParsableCommand {
             throw ExitCode.failure
         case .success(let (optimized, reports)):
             if passSummary { print(Pipeline.summary(before: graph, reports)) }
-            if !printAfterAll { print(optimized.text, terminator: "") }
+            if let output {
+                do { try AtomicFile.write(Data(optimized.text.utf8), to: output) } catch { fail("\(error)") }
+            } else if !printAfterAll {
+                print(optimized.text, terminator: "")
+            }
         }
+    }
+
+    /// Prepares the model with its weights and writes it as ONNX.
+    private func emitONNX() throws {
+        var prepare = PreparedModel.Options()
+        prepare.overrides = options.overrides
+        prepare.elaboration = options.elaborationOptions
+        prepare.weights = weights
+        prepare.seed = seed
+        prepare.disabledPasses = Set(disabledPasses)
+        switch PreparedModel.prepare(spec: options.spec, prepare) {
+        case .failure(let failure):
+            fail(failure.description)
+        case .success(let model):
+            let graph = onnxGraph == .optimized ? model.optimized : model.plain
+            do {
+                try AtomicFile.write(try ONNXExporter.serialized(graph), to: output!)
+            } catch {
+                fail("\(error)")
+            }
+        }
+    }
+
+    private func fail(_ text: String) -> Never {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+        Compile.exit(withError: ExitCode.failure)
     }
 }
