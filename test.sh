@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
 # Runs archc's whole test suite on a fresh Debian machine with Swift: installs what the
-# tests need, builds, and runs every test (spec corpus, diagnostics corpus, fuzz, CLI).
+# tests need (OpenBLAS from Debian; onnx, onnxruntime, numpy, pytest from PyPI), builds,
+# runs the Swift tests, then the ONNX Runtime cross-checks, and prints one closing line
+# "N passed, N failed" over both.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# System packages the build and tests need; installed only when missing.
 need=()
-for pkg in ${ARCHC_APT_PACKAGES:-}; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
+for pkg in libopenblas-dev pkg-config; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
 if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
+python3 -c "import onnx, onnxruntime, numpy, pytest" 2>/dev/null \
+    || python3 -m pip install -q --disable-pip-version-check onnx onnxruntime numpy pytest
 
 swift build --build-tests
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 swift test --skip-build --disable-swift-testing 2>&1 | tee "$log" || status=$?
-# One plain closing line: "N passed, N failed", from XCTest's final summary.
 summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -n 1 || true)
-if [ -n "$summary" ]; then
-    total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-    failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
-    echo "$((total - failed)) passed, $failed failed"
-fi
-exit "$status"
+swift_total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"${summary:-Executed 0 tests}")
+swift_failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"${summary:-with 0 failures}")
+
+# ONNX Runtime cross-checks on archc's own export (the debug binary: its kernels are optimized).
+py_status=0
+ARCHC=.build/debug/archc python3 -m pytest -q Tests/python 2>&1 | tee "$log" || py_status=$?
+py_passed=$(grep -oE "[0-9]+ passed" "$log" | tail -n 1 | grep -oE "[0-9]+" || echo 0)
+py_failed=$(grep -oE "[0-9]+ failed" "$log" | tail -n 1 | grep -oE "[0-9]+" || echo 0)
+
+echo "$((swift_total - swift_failed + py_passed)) passed, $((swift_failed + py_failed)) failed"
+[ "$status" -eq 0 ] && [ "$py_status" -eq 0 ]

@@ -57,7 +57,7 @@ public enum Compiler {
         var reference: Network?
         switch budget.target {
         case .macs(let macs):
-            target = macs * Double(options.batch)
+            target = macs
         case .reference(let path, let location):
             let resolved = SpecLoader.resolve(path, relativeTo: spec.file)
             let compiled = compile(path: resolved, options: options, checkBudget: false)

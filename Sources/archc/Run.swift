@@ -50,6 +50,9 @@ struct Run: ParsableCommand {
     @Option(help: "Timed runs for --bench (after 3 warm-up runs).")
     var iterations: Int = 10
 
+    @Flag(help: "With --bench, also time every step and report milliseconds and GFLOP/s per layer kind.")
+    var profile = false
+
     @Option(help: "Output format: text or json.")
     var report: Report = .text
 
@@ -102,6 +105,7 @@ struct Run: ParsableCommand {
                 if done == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             } : nil
             printBenchmark(Benchmark.run(engine, input: x, iterations: iterations, progress: progress), model, engine)
+            if profile { printProfile(engine.profile(x, iterations: iterations)) }
             return
         }
         let y = engine.run(x)
@@ -128,6 +132,18 @@ struct Run: ParsableCommand {
         print(String(format: "  median %.2f ms  p90 %.2f ms  %.1f images/s  %.1f GFLOP/s", b.medianMs, b.p90Ms, b.imagesPerSecond,
                      Double(model.network.flops) * Double(b.batch) / (b.medianMs / 1000) / 1e9))
         print("  memory: weights \(Format.bytes(engine.weightBytes)), activations \(Format.bytes(engine.activationBytes)) (unplanned \(Format.bytes(engine.plan.unplannedBytes))), scratch \(Format.bytes(engine.scratchBytes))")
+    }
+
+    /// Per layer kind: time, share, GFLOP/s and the share of this machine's FMA peak
+    /// (2 FMA pipes x 8 lanes x 2 FLOP x ~3.0 GHz = ~96 GFLOP/s per thread).
+    private func printProfile(_ rows: [(kind: String, ms: Double, flops: Int)]) {
+        let total = rows.reduce(0) { $0 + $1.ms }
+        let peak = 96.0 * Double(min(threads, ProcessInfo.processInfo.activeProcessorCount))
+        print("  kind             ms   share   GFLOP/s  of peak")
+        for row in rows {
+            let rate = Double(row.flops) / (row.ms / 1000) / 1e9
+            print(String(format: "  %-14@ %6.2f  %5.1f%%  %8.1f  %6.1f%%", row.kind as NSString, row.ms, 100 * row.ms / total, rate, 100 * rate / peak))
+        }
     }
 
     private func printJSON(_ object: [String: Any]) {

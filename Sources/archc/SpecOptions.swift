@@ -10,7 +10,7 @@ struct SpecOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a spec value before validation, e.g. --set stages[2].depth=14, --set kernel=7, --set 'stages[*].kernel=7'. Repeatable.", valueName: "key=value"))
     var overrides: [String] = []
 
-    @Option(help: "Images per batch; MACs and activation sizes scale with it.")
+    @Option(help: "Images per batch (costs are reported per image; the memory guard scales with the batch).")
     var batch: Int = 1
 
     @Option(name: .customLong("max-memory"), help: ArgumentHelp("Refuse specs whose weights or any single activation exceed this size (e.g. 512M, 8G).", valueName: "size"))

@@ -51,4 +51,12 @@ final class BudgetAndFitTests: XCTestCase {
         XCTAssertTrue(error.message.hasPrefix("MACs 4.58 G are above the budget robust-resnet-dw-small (4.48 G) ± 1.0%"), error.message)
         XCTAssertTrue(error.notes[2].message.contains("in the reference"), error.notes[2].message)
     }
+
+    /// Costs and budgets are per image: a batch size must not move the verdict.
+    func testBatchSizeDoesNotChangeTheBudgetVerdict() throws {
+        let result = Repo.compile("specs/robust-resnet-dw-small.yaml", options: ElaborationOptions(batch: 8))
+        XCTAssertTrue(result.succeeded, result.diagnostics.rendered())
+        XCTAssertEqual(result.network?.macs, 4_477_799_040)
+        XCTAssertEqual(try XCTUnwrap(result.budget).within, true)
+    }
 }

@@ -1,6 +1,6 @@
 /// Limits and settings for turning a spec into a network.
 public struct ElaborationOptions: Sendable {
-    /// Images per batch; costs and activation sizes scale with it.
+    /// Images per batch: the activation-memory guard scales with it; costs stay per image.
     public var batch = 1
     /// Weights or any single activation beyond this many bytes refuse the spec.
     public var maxBytes = 4 << 30

@@ -7,7 +7,7 @@ public enum SummaryReport {
             row("input", "\(network.input)" + (batch > 1 ? " x batch \(batch)" : "")),
             row("output", "\(network.output)"),
             row("params", "\(Format.grouped(network.params))  (\(Format.si(network.params)))"),
-            row("MACs", "\(Format.grouped(network.macs))  (\(Format.si(network.macs)), fvcore convention\(batch > 1 ? ", whole batch" : ""))"),
+            row("MACs", "\(Format.grouped(network.macs))  (\(Format.si(network.macs)), fvcore convention\(batch > 1 ? ", per image" : ""))"),
             row("FLOPs", "\(Format.grouped(network.flops))  (\(Format.si(network.flops)), 2 x MACs + elementwise)"),
             row("layers", "\(network.layers.count) (\(convs) conv), \(network.tensors.count) tensors"),
         ]

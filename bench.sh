@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The runtime benchmark: archc against ONNX Runtime on the same machine, in the same
+# command, on exactly the same graph and weights (archc's own ONNX export), 2 threads,
+# batch 1 and 8. ORT and archc alternate, so both see the same machine load; each cell is
+# the mean of the per-round medians. Prints a Markdown table with ratios (archc / ORT).
+# usage: ./bench.sh [ROUNDS]      (needs: pip install onnxruntime numpy)
+set -euo pipefail
+cd "$(dirname "$0")"
+rounds=${1:-2}
+ort_bench=${ORT_BENCH:-../shared/tools/ort-bench}
+models=(resnet50 robust-resnet-dw-small robust-resnet-inverted-dw-small robust-resnet-up-inverted-dw-small robust-resnet-down-inverted-dw-small)
+swift build -c release --product archc >&2
+archc=.build/release/archc
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+median_ort() { "$ort_bench" "$1" --batch "$2" --threads 2 --iters "$3" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['median_ms'])"; }
+median_archc() { "$archc" run "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json | python3 -c "import json,sys; print(json.load(sys.stdin)['median_ms'])"; }
+mean() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(f'{sum(v)/len(v):.1f}')" "$@"; }
+
+echo "| model | ORT b1 (ms) | archc b1 (ms) | ratio b1 | ORT b8 (ms) | archc b8 (ms) | ratio b8 |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for model in "${models[@]}"; do
+    "$archc" compile "specs/$model.yaml" --emit onnx -o "$work/$model.onnx"
+    row="| $model"
+    for batch in 1 8; do
+        iters=$([ "$batch" = 1 ] && echo 10 || echo 4)
+        ort=(); ours=()
+        for _ in $(seq "$rounds"); do
+            ort+=("$(median_ort "$work/$model.onnx" "$batch" "$iters")")
+            ours+=("$(median_archc "$model" "$batch" "$iters")")
+        done
+        o=$(mean "${ort[@]}"); a=$(mean "${ours[@]}")
+        row="$row | $o | $a | $(python3 -c "print(f'{$a/$o:.2f}x')")"
+    done
+    echo "$row |"
+    rm -f "$work/$model.onnx"
+done
