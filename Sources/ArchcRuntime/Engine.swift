@@ -25,9 +25,12 @@ public final class Engine {
     public private(set) var stepKinds: [(kind: String, flops: Int)] = []
     private var scratch: UnsafeMutablePointer<Float>?
 
-    public init(graph: Graph, batch: Int, threads: Int) {
+    public let backend: GemmBackend
+
+    public init(graph: Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed) {
         self.graph = graph
         self.batch = batch
+        self.backend = gemm
         self.pool = WorkerPool(threads: threads)
         Gemm.useSingleThreadedBLAS()
         var lastUse: [ValueID: Int] = [:]
@@ -138,6 +141,15 @@ public final class Engine {
 
     private func constant(_ name: String) -> Tensor { graph.constants[name]! }
 
+    /// Weights [N, K] for the GEMM backend; the packed copy replaces the row-major one in the count.
+    private func gemmWeights(_ values: [Float], n: Int, k: Int) -> GemmWeights {
+        let rowMajor = pack(values)
+        return GemmWeights(rowMajor, n: n, k: k, backend: backend) { data, floats in
+            owned.append(data)
+            weightBytes += floats * 4 - values.count * 4
+        }
+    }
+
     private func scratchNeed(_ node: Node) -> Int {
         guard case .conv2d(let attrs, _) = node.kind, let input = graph.type(of: node.inputs[0]) else { return 0 }
         let g = ConvGeometry(batch: batch, input: input, output: node.type, weightDims: constant(node.weights[0]).dims, attrs)
@@ -160,15 +172,18 @@ public final class Engine {
                 let packed = pack(WeightPacking.depthwise(w))
                 return { DepthwiseKernel.run(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, pool: pool) }
             }
+            if g.groups == 1 {
+                let weights = gemmWeights(WeightPacking.ohwi(w), n: g.outC, k: g.k)
+                if g.isPointwise {
+                    return { ConvKernels.pointwise(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, pool: pool) }
+                }
+                let scratch = self.scratch!
+                return { ConvKernels.im2col(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, scratch: scratch, pool: pool) }
+            }
             let packed = pack(WeightPacking.ohwi(w))
-            if g.groups != 1 {
+            do {
                 return { ConvKernels.grouped(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, pool: pool) }
             }
-            if g.isPointwise {
-                return { ConvKernels.pointwise(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, pool: pool) }
-            }
-            let scratch = self.scratch!
-            return { ConvKernels.im2col(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, scratch: scratch, pool: pool) }
         case .batchNorm(let eps, let affine):
             let (s, t) = NormArithmetic.batchNormScaleShift(node.weights.map(constant), eps: eps, affine: affine)
             let scale = pack(s), shift = pack(t)
@@ -204,12 +219,12 @@ public final class Engine {
             }
             return { OtherKernels.transpose(batch: batch, channels: inputType.channels, pixels: inputType.elements / inputType.channels, x: x, y: y, toNHWC: false) }
         case .linear:
-            let w = pack(constant(node.weights[0]).data)
-            let bias = node.weights.count > 1 ? pack(constant(node.weights[1]).data) : nil
             let (features, out) = (inputType.elements, node.type.elements)
+            let w = gemmWeights(constant(node.weights[0]).data, n: out, k: features)
+            let bias = node.weights.count > 1 ? pack(constant(node.weights[1]).data) : nil
             let epilogue = EpilogueKernel(bias: bias, activation: nil, postActivation: nil)
             return {
-                Gemm.multiply(m: batch, n: out, k: features, a: x, b: w, c: y, pool: pool) { r0, rows, c0, c1 in
+                w.multiply(m: batch, a: x, c: y, pool: pool) { r0, rows, c0, c1 in
                     epilogue.apply(y + r0 * out, residual: nil, rows: rows, stride: out, columns: c0, c1)
                 }
             }

@@ -39,10 +39,12 @@ final class KernelTwinTests: XCTestCase {
         nodes.append(Node(id: 2, kind: .conv2d(attrs, k.epilogue), inputs: inputs, weights: ["w", "b"], type: outType, name: "conv"))
         let graph = Graph(name: "kernel", inputType: TensorType([k.c, k.h, k.w]), nodes: nodes, output: 2, constants: constants)
         XCTAssertEqual(Verifier.verify(graph), [], file: file, line: line)
-        for threads in [1, 2] {
-            let got = Engine(graph: graph, batch: k.batch, threads: threads).run(x)
-            let error = got.relativeError(to: expected)
-            XCTAssertLessThanOrEqual(error, 1e-5, "\(k) threads \(threads): error \(error)", file: file, line: line)
+        for gemm in GemmBackend.allCases {
+            for threads in [1, 2] {
+                let got = Engine(graph: graph, batch: k.batch, threads: threads, gemm: gemm).run(x)
+                let error = got.relativeError(to: expected)
+                XCTAssertLessThanOrEqual(error, 1e-5, "\(k) \(gemm) threads \(threads): error \(error)", file: file, line: line)
+            }
         }
     }
 
@@ -81,6 +83,14 @@ final class KernelTwinTests: XCTestCase {
         for (trial, (c, cout, groups)) in [(4, 8, 2), (6, 6, 3), (8, 16, 4), (12, 24, 6), (6, 12, 6)].enumerated() {
             check(Case(batch: 2, c: c, h: 9, w: 7, cout: cout, kh: 3, kw: 3, stride: 1 + trial % 2, dilation: 1, groups: groups,
                        padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: UInt64(5000 + trial))
+        }
+    }
+
+    /// The packed GEMM's edges: M not a multiple of 6, N not of 16, K across several 256-blocks.
+    func testPackedGemmEdgesAgainstNaive() {
+        for (trial, (c, cout, h)) in [(300, 17, 5), (513, 33, 7), (40, 1, 3), (1, 50, 13), (257, 16, 1)].enumerated() {
+            check(Case(batch: 1 + trial % 2, c: c, h: h, w: h, cout: cout, kh: 1, kw: 1, stride: 1, dilation: 1, groups: 1, padding: [0, 0, 0, 0],
+                       epilogue: Epilogue(activation: trial % 2 == 0 ? .relu : nil)), seed: UInt64(9000 + trial))
         }
     }
 

@@ -1,0 +1,44 @@
+/// Which GEMM runs the pointwise, im2col and linear layers.
+public enum GemmBackend: String, Sendable, CaseIterable {
+    /// Our 6x16 SIMD kernel on weights packed once at load (the default: measured faster).
+    case packed
+    /// OpenBLAS (single-threaded per chunk; it repacks both operands on every call).
+    case openblas
+}
+
+/// A layer's weights [N, K] ready for one backend: `C[M, N] = A[M, K] * W^T`.
+public struct GemmWeights {
+    public let n: Int
+    public let k: Int
+    let backend: GemmBackend
+    let rowMajor: UnsafePointer<Float>?
+    let packed: PackedGemm.PackedMatrix?
+
+    /// `weights` is [N, K] row-major and must outlive this value; packed copies are
+    /// reported through `allocated` so the engine can own and free them.
+    init(_ weights: UnsafePointer<Float>, n: Int, k: Int, backend: GemmBackend, allocated: (UnsafeMutablePointer<Float>, Int) -> Void) {
+        self.n = n
+        self.k = k
+        self.backend = backend
+        switch backend {
+        case .openblas:
+            rowMajor = weights
+            packed = nil
+        case .packed:
+            let p = PackedGemm.pack(weights, n: n, k: k)
+            allocated(p.data, p.floats)
+            rowMajor = nil
+            packed = p
+        }
+    }
+
+    public func multiply(m: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, pool: WorkerPool,
+                         epilogue: (_ row0: Int, _ rows: Int, _ col0: Int, _ col1: Int) -> Void) {
+        switch backend {
+        case .openblas:
+            Gemm.multiply(m: m, n: n, k: k, a: a, b: rowMajor!, c: c, pool: pool, epilogue: epilogue)
+        case .packed:
+            PackedGemm.multiply(m: m, a: a, lda: k, packed!, c: c, ldc: n, pool: pool, epilogue: epilogue)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+/// Our own SGEMM for `C[M, N] = A[M, K] * B[N, K]^T` with B (the weights) packed once when
+/// the engine is built, so no call ever repacks weights (OpenBLAS repacks both operands on
+/// every call). A 6x16 register tile: per step of k, two 8-wide loads of packed B, six
+/// broadcasts of A, twelve FMAs into twelve independent accumulators (FMA latency 4 x 2
+/// pipes needs at least 8). K is blocked by 256 so a B panel block (16 KiB) stays in L1
+/// while A's rows stream from L2.
+public enum PackedGemm {
+    public static let mr = 6
+    public static let nr = 16
+    public static let kc = 256
+
+    /// B packed as panels of 16 columns: panel p holds k-major [K][16], zero-padded past N.
+    public struct PackedMatrix {
+        public let n: Int
+        public let k: Int
+        public let data: UnsafeMutablePointer<Float>
+        public var panels: Int { (n + PackedGemm.nr - 1) / PackedGemm.nr }
+        public var floats: Int { panels * k * PackedGemm.nr }
+    }
+
+    /// Packs row-major weights [N, K] (one output channel per row); the caller owns `data`.
+    public static func pack(_ b: UnsafePointer<Float>, n: Int, k: Int) -> PackedMatrix {
+        let panels = (n + nr - 1) / nr
+        let data = UnsafeMutablePointer<Float>.allocate(capacity: max(1, panels * k * nr))
+        data.update(repeating: 0, count: max(1, panels * k * nr))
+        for p in 0..<panels {
+            let panel = data + p * k * nr
+            for j in 0..<min(nr, n - p * nr) {
+                let row = b + (p * nr + j) * k
+                for kk in 0..<k { panel[kk * nr + j] = row[kk] }
+            }
+        }
+        return PackedMatrix(n: n, k: k, data: data)
+    }
+
+    /// Work split: column chunks of whole panels, and row chunks when there are few panels.
+    /// Fixed by the shape alone, so results do not depend on the thread count.
+    static func grid(m: Int, panels: Int) -> (rows: Int, cols: Int) {
+        let cols = min(panels, 16)
+        let rows = cols >= 4 ? 1 : max(1, min(8, m / 96))
+        return (rows, cols)
+    }
+
+    public static func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, _ b: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                pool: WorkerPool, epilogue: (_ row0: Int, _ rows: Int, _ col0: Int, _ col1: Int) -> Void) {
+        let (rowChunks, colChunks) = grid(m: m, panels: b.panels)
+        pool.run(chunks: rowChunks * colChunks) { chunk in
+            let rc = chunk / colChunks, cc = chunk % colChunks
+            let r0 = rc * m / rowChunks, r1 = (rc + 1) * m / rowChunks
+            let p0 = cc * b.panels / colChunks, p1 = (cc + 1) * b.panels / colChunks
+            guard r1 > r0, p1 > p0 else { return }
+            var k0 = 0
+            while k0 < b.k {
+                let kLen = min(kc, b.k - k0)
+                for p in p0..<p1 {
+                    let cols = min(nr, b.n - p * nr)
+                    let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
+                    var r = r0
+                    while r < r1 {
+                        let rows = min(mr, r1 - r)
+                        tile(kLen, a: a + r * lda + k0, lda: lda, panel: panel, c: c + r * ldc + p * nr, ldc: ldc,
+                             rows: rows, cols: cols, accumulate: k0 > 0)
+                        r += mr
+                    }
+                }
+                k0 += kLen
+            }
+            epilogue(r0, r1 - r0, p0 * nr, min(b.n, p1 * nr))
+        }
+    }
+
+    /// One 6x16 tile over `kLen` steps of k; rows/cols below 6/16 at the matrix edges.
+    @inline(__always)
+    static func tile(_ kLen: Int, a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                     rows: Int, cols: Int, accumulate: Bool) {
+        // Missing rows read row 0 again and are never stored.
+        let a0 = a, a1 = rows > 1 ? a + lda : a, a2 = rows > 2 ? a + 2 * lda : a
+        let a3 = rows > 3 ? a + 3 * lda : a, a4 = rows > 4 ? a + 4 * lda : a, a5 = rows > 5 ? a + 5 * lda : a
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+        var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+        var bp = UnsafeRawPointer(panel)
+        for k in 0..<kLen {
+            let b0 = bp.load(as: SIMD8<Float>.self), b1 = bp.load(fromByteOffset: 32, as: SIMD8<Float>.self)
+            var x = SIMD8<Float>(repeating: a0[k])
+            c00.addProduct(x, b0); c01.addProduct(x, b1)
+            x = SIMD8<Float>(repeating: a1[k])
+            c10.addProduct(x, b0); c11.addProduct(x, b1)
+            x = SIMD8<Float>(repeating: a2[k])
+            c20.addProduct(x, b0); c21.addProduct(x, b1)
+            x = SIMD8<Float>(repeating: a3[k])
+            c30.addProduct(x, b0); c31.addProduct(x, b1)
+            x = SIMD8<Float>(repeating: a4[k])
+            c40.addProduct(x, b0); c41.addProduct(x, b1)
+            x = SIMD8<Float>(repeating: a5[k])
+            c50.addProduct(x, b0); c51.addProduct(x, b1)
+            bp += 64
+        }
+        store(c00, c01, to: c, cols: cols, accumulate: accumulate)
+        if rows > 1 { store(c10, c11, to: c + ldc, cols: cols, accumulate: accumulate) }
+        if rows > 2 { store(c20, c21, to: c + 2 * ldc, cols: cols, accumulate: accumulate) }
+        if rows > 3 { store(c30, c31, to: c + 3 * ldc, cols: cols, accumulate: accumulate) }
+        if rows > 4 { store(c40, c41, to: c + 4 * ldc, cols: cols, accumulate: accumulate) }
+        if rows > 5 { store(c50, c51, to: c + 5 * ldc, cols: cols, accumulate: accumulate) }
+    }
+
+    @inline(__always)
+    static func store(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, to row: UnsafeMutablePointer<Float>, cols: Int, accumulate: Bool) {
+        if cols == 16 {
+            let p = UnsafeMutableRawPointer(row)
+            if accumulate {
+                p.storeBytes(of: lo + p.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                p.storeBytes(of: hi + p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
+            } else {
+                p.storeBytes(of: lo, as: SIMD8<Float>.self)
+                p.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
+            }
+            return
+        }
+        for j in 0..<cols {
+            let v = j < 8 ? lo[j] : hi[j - 8]
+            row[j] = accumulate ? row[j] + v : v
+        }
+    }
+}
