@@ -169,7 +169,7 @@ public final class Engine {
             let epilogue = EpilogueKernel(bias: bias, activation: e.activation, postActivation: e.postActivation)
             let residual = e.residual ? UnsafePointer(buffer(node.inputs[1])) : nil
             if g.isDepthwise {
-                let packed = pack(WeightPacking.depthwise(w))
+                let packed = pack(DepthwiseKernel.pack(w))
                 return { DepthwiseKernel.run(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, pool: pool) }
             }
             if g.groups == 1 {
