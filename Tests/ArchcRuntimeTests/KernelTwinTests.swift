@@ -79,6 +79,14 @@ final class KernelTwinTests: XCTestCase {
         }
     }
 
+    /// Depthwise with a channel multiplier (Up-Inverted-DW's first block: groups = Cin, Cout = 2 Cin).
+    func testDepthwiseWithChannelMultiplierAgainstNaive() {
+        for (trial, (c, cout, k, stride, size)) in [(16, 32, 3, 1, 9), (32, 64, 7, 2, 14), (96, 192, 11, 1, 14), (5, 15, 5, 2, 11)].enumerated() {
+            check(Case(batch: 1 + trial % 2, c: c, h: size, w: size + 1, cout: cout, kh: k, kw: k, stride: stride, dilation: 1, groups: c,
+                       padding: Array(repeating: k / 2, count: 4), epilogue: Epilogue(activation: .relu)), seed: UInt64(7000 + trial))
+        }
+    }
+
     func testGroupedConvsAgainstNaive() {
         for (trial, (c, cout, groups)) in [(4, 8, 2), (6, 6, 3), (8, 16, 4), (12, 24, 6), (6, 12, 6)].enumerated() {
             check(Case(batch: 2, c: c, h: 9, w: 7, cout: cout, kh: 3, kw: 3, stride: 1 + trial % 2, dilation: 1, groups: groups,

@@ -25,7 +25,8 @@ public struct ConvGeometry: Sendable {
     public var isPointwise: Bool {
         kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 && groups == 1 && inH == outH && inW == outW
     }
-    public var isDepthwise: Bool { groups == inC && groups == outC && groups > 1 }
+    /// One group per input channel, each producing one or more output channels.
+    public var isDepthwise: Bool { groups == inC && groups > 1 && outC % inC == 0 }
     /// Rows of the GEMM: one per output pixel.
     public var m: Int { batch * outH * outW }
     /// Depth of the GEMM for an im2col conv.

@@ -1,6 +1,7 @@
 import ArchcIR
 
-/// Depthwise convolution on NHWC data, vectorised across channels.
+/// Depthwise convolution on NHWC data (groups = Cin, Cout = Cin or a multiple of it),
+/// vectorised across channels.
 ///
 /// Work is split into 64-channel slices. Each slice of the input is first copied into a
 /// contiguous [H][W][64] buffer: read in place, consecutive pixels sit C*4 bytes apart
@@ -32,13 +33,20 @@ public enum DepthwiseKernel {
 
     public static func run(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                            residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, pool: WorkerPool) {
-        let slices = (g.inC + slice - 1) / slice
+        // Slices run over output channels; with a channel multiplier m (groups = Cin, Cout = m*Cin)
+        // output channel o reads input channel o / m, gathered into the slice copy.
+        let slices = (g.outC + slice - 1) / slice
+        let multiplier = g.outC / g.inC
         pool.run(chunks: g.batch * slices) { chunk in
-            let n = chunk / slices, c0 = (chunk % slices) * slice, width = min(slice, g.inC - c0)
+            let n = chunk / slices, c0 = (chunk % slices) * slice, width = min(slice, g.outC - c0)
             let local = UnsafeMutablePointer<Float>.allocate(capacity: g.inH * g.inW * width)
             defer { local.deallocate() }
-            let source = x + n * g.inH * g.inW * g.inC + c0
-            for p in 0..<(g.inH * g.inW) { (local + p * width).update(from: source + p * g.inC, count: width) }
+            let image = x + n * g.inH * g.inW * g.inC
+            if multiplier == 1 {
+                for p in 0..<(g.inH * g.inW) { (local + p * width).update(from: image + p * g.inC + c0, count: width) }
+            } else {
+                for p in 0..<(g.inH * g.inW) { for j in 0..<width { local[p * width + j] = image[p * g.inC + (c0 + j) / multiplier] } }
+            }
             let s = Slice(g: g, x: local, w: weight + c0 * g.kh * g.kw, width: width)
             for oy in 0..<g.outH {
                 let ky = s.kyRange(oy)
