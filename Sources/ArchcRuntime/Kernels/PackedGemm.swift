@@ -8,6 +8,9 @@ public enum PackedGemm {
     public static let mr = 6
     public static let nr = 16
     public static let kc = 256
+    /// Rows per block: an A block of 144 x 256 floats (144 KiB) stays in L2 while every B
+    /// panel of the chunk passes over it (at batch 8 all of A is 1.6 MiB and would stream from L3).
+    public static let mc = 144
 
     /// B packed as panels of 16 columns: panel p holds k-major [K][16], zero-padded past N.
     public struct PackedMatrix {
@@ -52,16 +55,20 @@ public enum PackedGemm {
             var k0 = 0
             while k0 < b.k {
                 let kLen = min(kc, b.k - k0)
-                for p in p0..<p1 {
-                    let cols = min(nr, b.n - p * nr)
-                    let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
-                    var r = r0
-                    while r < r1 {
-                        let rows = min(mr, r1 - r)
-                        tile(kLen, a: a + r * lda + k0, lda: lda, panel: panel, c: c + r * ldc + p * nr, ldc: ldc,
-                             rows: rows, cols: cols, accumulate: k0 > 0)
-                        r += mr
+                var m0 = r0
+                while m0 < r1 {
+                    let m1 = min(r1, m0 + mc)
+                    for p in p0..<p1 {
+                        let cols = min(nr, b.n - p * nr)
+                        let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
+                        var r = m0
+                        while r < m1 {
+                            tile(kLen, a: a + r * lda + k0, lda: lda, panel: panel, c: c + r * ldc + p * nr, ldc: ldc,
+                                 rows: min(mr, m1 - r), cols: cols, accumulate: k0 > 0)
+                            r += mr
+                        }
                     }
+                    m0 = m1
                 }
                 k0 += kLen
             }
