@@ -39,7 +39,7 @@ public enum PackedGemm {
     /// Work split: column chunks of whole panels, and row chunks when there are few panels.
     /// Fixed by the shape alone, so results do not depend on the thread count.
     static func grid(m: Int, panels: Int) -> (rows: Int, cols: Int) {
-        let cols = min(panels, 16)
+        let cols = max(1, min(48, panels / 2))
         let rows = cols >= 4 ? 1 : max(1, min(8, m / 96))
         return (rows, cols)
     }
