@@ -73,7 +73,7 @@ let package = Package(
         // Orchestration shared by the commands: spec -> weighted, optimized graph; benchmarks.
         .target(
             name: "ArchcDriver",
-            dependencies: ["ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO"],
+            dependencies: ["ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcInterpreter"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // The command line: parses flags, calls the libraries, prints.

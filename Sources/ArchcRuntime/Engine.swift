@@ -78,6 +78,33 @@ public final class Engine {
         return out
     }
 
+    /// Runs once and returns every node's output (NCHW, or (N, F)), copied out right after its
+    /// step, before the arena reuses the buffer: what `archc run --check` compares layer by layer.
+    public func runAll(_ input: Tensor) -> [ValueID: Tensor] {
+        let t = graph.inputType
+        input.data.withUnsafeBufferPointer { x in
+            OtherKernels.transpose(batch: batch, channels: t.dims[0], pixels: t.elements / t.dims[0], x: x.baseAddress!, y: buffer(Graph.inputID), toNHWC: true)
+        }
+        var values: [ValueID: Tensor] = [:]
+        for (node, step) in zip(graph.nodes, steps) {
+            step.run()
+            values[node.id] = snapshot(node.id, node.type)
+        }
+        return values
+    }
+
+    private func snapshot(_ value: ValueID, _ type: TensorType) -> Tensor {
+        var out = Tensor(zeros: [batch] + type.dims)
+        out.data.withUnsafeMutableBufferPointer { y in
+            if type.isImage {
+                OtherKernels.transpose(batch: batch, channels: type.channels, pixels: type.elements / type.channels, x: buffer(value), y: y.baseAddress!, toNHWC: false)
+            } else {
+                y.baseAddress!.update(from: buffer(value), count: y.count)
+            }
+        }
+        return out
+    }
+
     /// Runs `iterations` times, timing every step; returns milliseconds per run by layer kind.
     public func profile(_ input: Tensor, iterations: Int) -> [(kind: String, ms: Double, flops: Int)] {
         var totals = [Double](repeating: 0, count: steps.count)

@@ -50,6 +50,9 @@ struct Run: ParsableCommand {
     @Option(help: "Timed runs for --bench (after 3 warm-up runs).")
     var iterations: Int = 10
 
+    @Flag(help: "Run the input through the reference interpreter (unfused and optimized graphs) and the runtime; report the first layer where they disagree beyond 1e-4 relative.")
+    var check = false
+
     @Flag(help: "With --bench, also time every step and report milliseconds and GFLOP/s per layer kind.")
     var profile = false
 
@@ -99,6 +102,12 @@ struct Run: ParsableCommand {
             fail("\(input ?? "input"): error: expected an input of shape \(expected) (N, C, H, W) for this spec, found \(x.dims)")
         }
         let engine = Engine(graph: model.optimized, batch: batch, threads: threads)
+        if check {
+            let result = ConsistencyCheck.run(model, engine: engine, input: x)
+            print(result.text)
+            if !result.passed { throw ExitCode.failure }
+            return
+        }
         if bench {
             let progress = isatty(2) == 1 ? { (done: Int, total: Int) in
                 FileHandle.standardError.write(Data("\rbenchmarking \(model.network.name): run \(done)/\(total)".utf8))

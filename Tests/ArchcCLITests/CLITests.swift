@@ -175,4 +175,15 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(noDir.status, 1)
         XCTAssertTrue(noDir.stderr.hasPrefix("/nonexistent/dir/y.npy: error: cannot write"), noDir.stderr)
     }
+
+    func testRunCheckComparesRuntimeAndInterpreterLayerByLayer() throws {
+        let run = try archc("run", "specs/tiny/tiny-inverted-family.yaml", "--check", "--batch", "2")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3, run.stdout)
+        XCTAssertTrue(lines[0].hasPrefix("interpreter, unfused vs optimized graph: max relative error "), run.stdout)
+        XCTAssertTrue(lines[0].hasSuffix(" ok"), run.stdout)
+        XCTAssertTrue(lines[1].hasPrefix("runtime vs interpreter, "), run.stdout)
+        XCTAssertEqual(lines[2], "all layers agree within 1e-04")
+    }
 }

@@ -1,0 +1,50 @@
+import ArchcIR
+import ArchcInterpreter
+import ArchcRuntime
+
+/// `archc run --check`: the same input through the reference interpreter (unfused and
+/// optimized graphs) and the runtime, reporting the first layer where two disagree.
+public struct ConsistencyCheck {
+    public struct Finding: Sendable {
+        public var layer: String
+        public var location: String
+        public var error: Float
+    }
+
+    public var passesError: Float
+    /// Per optimized node in execution order: runtime vs interpreter relative error.
+    public var layers: [(name: String, error: Float)]
+    public var firstMismatch: Finding?
+    public var tolerance: Float
+
+    public var passed: Bool { firstMismatch == nil && passesError <= tolerance }
+
+    public static func run(_ model: PreparedModel, engine: Engine, input: Tensor, tolerance: Float = 1e-4) -> ConsistencyCheck {
+        let plainOut = Interpreter.run(model.plain, input: input)
+        let reference = Interpreter.runAll(model.optimized, input: input)
+        let passesError = reference[model.optimized.output]!.relativeError(to: plainOut)
+        let runtime = engine.runAll(input)
+        var layers: [(String, Float)] = []
+        var first: Finding?
+        for node in model.optimized.nodes {
+            let error = runtime[node.id]!.relativeError(to: reference[node.id]!)
+            layers.append((node.name, error))
+            if first == nil, error > tolerance {
+                first = Finding(layer: node.name, location: node.location?.description ?? "-", error: error)
+            }
+        }
+        return ConsistencyCheck(passesError: passesError, layers: layers, firstMismatch: first, tolerance: tolerance)
+    }
+
+    public var text: String {
+        var lines = [String(format: "interpreter, unfused vs optimized graph: max relative error %.2e %@", passesError, passesError <= tolerance ? "ok" : "MISMATCH")]
+        let worst = layers.map(\.error).max() ?? 0
+        lines.append(String(format: "runtime vs interpreter, %d layers: worst relative error %.2e", layers.count, worst))
+        if let first = firstMismatch {
+            lines.append(String(format: "first disagreement: layer '%@' (%@), relative error %.2e > %.0e", first.layer, first.location, first.error, tolerance))
+        } else {
+            lines.append(String(format: "all layers agree within %.0e", tolerance))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
