@@ -17,7 +17,7 @@ public enum OutputSummary {
         var lines = ["output \(output.dims)"]
         if output.dims.count == 2 {
             for (b, top) in topK(output, k: k).enumerated() {
-                lines.append("  image \(b): top-\(top.count) " + top.map { String(format: "%d (%.4f)", $0.index, $0.value) }.joined(separator: ", "))
+                lines.append("  image \(b): top-\(top.count) " + top.map { String(format: "%d (%.4g)", $0.index, $0.value) }.joined(separator: ", "))
             }
         } else {
             let lo = output.data.min() ?? 0, hi = output.data.max() ?? 0

@@ -151,7 +151,8 @@ struct Run: ParsableCommand {
         print("  kind             ms   share   GFLOP/s  of peak")
         for row in rows {
             let rate = Double(row.flops) / (row.ms / 1000) / 1e9
-            print(String(format: "  %-14@ %6.2f  %5.1f%%  %8.1f  %6.1f%%", row.kind as NSString, row.ms, 100 * row.ms / total, rate, 100 * rate / peak))
+            print("  " + row.kind.padding(toLength: 14, withPad: " ", startingAt: 0)
+                + String(format: " %6.2f  %5.1f%%  %8.1f  %6.1f%%", row.ms, 100 * row.ms / total, rate, 100 * rate / peak))
         }
     }
 

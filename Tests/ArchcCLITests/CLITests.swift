@@ -186,4 +186,15 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(lines[1].hasPrefix("runtime vs interpreter, "), run.stdout)
         XCTAssertEqual(lines[2], "all layers agree within 1e-04")
     }
+
+    /// The README shows what ./demo.sh prints; it must stay what archc prints.
+    func testReadmeDemoOutputIsCurrent() throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try XCTUnwrap(readme.range(of: "seeded weights on a seeded batch):\n\n```\n"))
+        let end = try XCTUnwrap(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let shown = String(readme[start.upperBound..<end.lowerBound])
+        let compile = try archc("compile", "specs/robust-resnet-dw-small.yaml")
+        let run = try archc("run", "specs/robust-resnet-dw-small.yaml", "--batch", "2")
+        XCTAssertEqual(shown, compile.stdout + run.stdout, "README.md's demo output is stale; run ./demo.sh and paste its output")
+    }
 }
