@@ -13,7 +13,7 @@ final class SpecCorpusTests: XCTestCase {
         }
     }
 
-    /// The five named specs reproduce their PyTorch reference's state dict exactly:
+    /// The five named specs and EfficientNet-Lite0 reproduce their PyTorch reference's state dict exactly:
     /// every tensor name and shape (num_batches_tracked is bookkeeping, not a weight).
     func testNamedSpecsMatchReferenceStateDicts() throws {
         let pairs = [
@@ -22,6 +22,7 @@ final class SpecCorpusTests: XCTestCase {
             ("robust-resnet-inverted-dw-small", "robust_resnet_inverted_dw_small"),
             ("robust-resnet-up-inverted-dw-small", "robust_resnet_up_inverted_dw_small"),
             ("robust-resnet-down-inverted-dw-small", "robust_resnet_down_inverted_dw_small"),
+            ("efficientnet-lite0", "efficientnet_lite0"),
         ]
         for (spec, reference) in pairs {
             let network = try XCTUnwrap(Repo.compile("specs/\(spec).yaml").network, spec)
