@@ -10,16 +10,10 @@ public struct FoldBatchNorm: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        var rewrites = 0
-        var index = 0
-        while index < graph.nodes.count {
-            let node = graph.nodes[index]
+        graph.rewriteNodes { node, graph in
             guard case .batchNorm(let eps, let affine) = node.kind,
                   let producerIndex = graph.producerIndex(node.inputs[0]),
-                  graph.nodes[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0]) else {
-                index += 1
-                continue
-            }
+                  graph.nodes[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0]) else { return false }
             let w = node.weights.map { graph.constants[$0]! }
             let (s, t) = NormArithmetic.batchNormScaleShift(w, eps: eps, affine: affine)
             let producer = graph.nodes[producerIndex]
@@ -28,8 +22,7 @@ public struct FoldBatchNorm: Pass {
             let bias = graph.constants[graph.nodes[producerIndex].weights[biasSlot]]!
             graph.setWeight(node: producerIndex, slot: biasSlot, Tensor(dims: bias.dims, data: (0..<s.count).map { bias.data[$0] * s[$0] + t[$0] }))
             graph.bypass(node.id, with: producer.id)
-            rewrites += 1
+            return true
         }
-        return rewrites
     }
 }

@@ -10,34 +10,27 @@ public struct FoldConstants: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        var rewrites = 0
-        var index = 0
-        while index < graph.nodes.count {
-            let node = graph.nodes[index]
+        graph.rewriteNodes { node, graph in
             switch node.kind {
             case .batchNorm(let eps, let affine):
-                let w = node.weights.map { graph.constants[$0]! }
-                let (s, t) = NormArithmetic.batchNormScaleShift(w, eps: eps, affine: affine)
+                let (s, t) = NormArithmetic.batchNormScaleShift(node.weights.map { graph.constants[$0]! }, eps: eps, affine: affine)
                 let scale = graph.freshConstantName(node.name + ".scale")
                 graph.constants[scale] = Tensor(dims: [s.count], data: s)
                 let shift = graph.freshConstantName(node.name + ".shift")
                 graph.constants[shift] = Tensor(dims: [t.count], data: t)
+                let index = graph.producerIndex(node.id)!
                 graph.nodes[index].kind = .scaleShift
                 graph.nodes[index].weights = [scale, shift]
-                rewrites += 1
+                return true
             case .channelScale where graph.constants[node.weights[0]]!.data.allSatisfy({ $0 == 1 }):
                 graph.bypass(node.id, with: node.inputs[0])
-                rewrites += 1
-                continue
+                return true
             case .flatten where graph.type(of: node.inputs[0])?.dims.count == 1:
                 graph.bypass(node.id, with: node.inputs[0])
-                rewrites += 1
-                continue
+                return true
             default:
-                break
+                return false
             }
-            index += 1
         }
-        return rewrites
     }
 }

@@ -9,15 +9,9 @@ public struct FoldLayerScale: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        var rewrites = 0
-        var index = 0
-        while index < graph.nodes.count {
-            let node = graph.nodes[index]
+        graph.rewriteNodes { node, graph in
             guard case .channelScale = node.kind, let producerIndex = graph.producerIndex(node.inputs[0]),
-                  graph.nodes[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0]) else {
-                index += 1
-                continue
-            }
+                  graph.nodes[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0]) else { return false }
             let gamma = graph.constants[node.weights[0]]!.data
             let producer = graph.nodes[producerIndex]
             graph.setWeight(node: producerIndex, slot: 0, scaleRows(graph.constants[producer.weights[0]]!, by: gamma))
@@ -25,8 +19,7 @@ public struct FoldLayerScale: Pass {
                 graph.setWeight(node: producerIndex, slot: 1, Tensor(dims: bias.dims, data: zip(bias.data, gamma).map { $0 * $1 }))
             }
             graph.bypass(node.id, with: producer.id)
-            rewrites += 1
+            return true
         }
-        return rewrites
     }
 }

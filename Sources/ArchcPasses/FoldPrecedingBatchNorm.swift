@@ -11,23 +11,14 @@ public struct FoldPrecedingBatchNorm: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        var rewrites = 0
-        var index = 0
-        while index < graph.nodes.count {
-            let node = graph.nodes[index]
+        graph.rewriteNodes { node, graph in
             guard case .batchNorm(let eps, let affine) = node.kind, graph.hasSingleUse(node.id),
                   let consumerIndex = graph.nodes.firstIndex(where: { $0.inputs.first == node.id }),
-                  case .conv2d(let attrs, _) = graph.nodes[consumerIndex].kind else {
-                index += 1
-                continue
-            }
+                  case .conv2d(let attrs, _) = graph.nodes[consumerIndex].kind else { return false }
             let consumer = graph.nodes[consumerIndex]
             let weight = graph.constants[consumer.weights[0]]!
             let exact = (weight.dims[2] == 1 && weight.dims[3] == 1) || attrs.isUnpadded
-            guard exact else {
-                index += 1
-                continue
-            }
+            guard exact else { return false }
             let w = node.weights.map { graph.constants[$0]! }
             let (s, t) = NormArithmetic.batchNormScaleShift(w, eps: eps, affine: affine)
             let (cout, cinPerGroup) = (weight.dims[0], weight.dims[1])
@@ -51,8 +42,7 @@ public struct FoldPrecedingBatchNorm: Pass {
             let bias = graph.constants[graph.nodes[consumerIndex].weights[biasSlot]]!
             graph.setWeight(node: consumerIndex, slot: biasSlot, Tensor(dims: bias.dims, data: (0..<cout).map { bias.data[$0] + extra[$0] }))
             graph.bypass(node.id, with: node.inputs[0])
-            rewrites += 1
+            return true
         }
-        return rewrites
     }
 }

@@ -10,21 +10,14 @@ public struct FuseActivation: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        var rewrites = 0
-        var index = 0
-        while index < graph.nodes.count {
-            let node = graph.nodes[index]
+        graph.rewriteNodes { node, graph in
             guard case .activation(let act) = node.kind, let producerIndex = graph.producerIndex(node.inputs[0]),
                   case .conv2d(let attrs, var epilogue) = graph.nodes[producerIndex].kind, graph.hasSingleUse(node.inputs[0]),
-                  Self.absorb(act, into: &epilogue) else {
-                index += 1
-                continue
-            }
+                  Self.absorb(act, into: &epilogue) else { return false }
             graph.nodes[producerIndex].kind = .conv2d(attrs, epilogue)
             graph.bypass(node.id, with: node.inputs[0])
-            rewrites += 1
+            return true
         }
-        return rewrites
     }
 
     /// Adds `act` at the first free place of the epilogue; false when there is none.

@@ -10,36 +10,25 @@ public struct FuseResidualAdd: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        var rewrites = 0
-        var index = 0
-        while index < graph.nodes.count {
-            let node = graph.nodes[index]
-            guard case .add = node.kind, let (branch, other) = candidate(node, graph) else {
-                index += 1
-                continue
-            }
-            let producerIndex = graph.producerIndex(branch)!
+        graph.rewriteNodes { node, graph in
+            guard case .add = node.kind, let (branch, other) = candidate(node, graph),
+                  let producerIndex = graph.producerIndex(branch), let addIndex = graph.producerIndex(node.id),
+                  case .conv2d(let attrs, var epilogue) = graph.nodes[producerIndex].kind else { return false }
             var fused = graph.nodes[producerIndex]
-            guard case .conv2d(let attrs, var epilogue) = fused.kind else {
-                index += 1
-                continue
-            }
             epilogue.residual = true
             fused.kind = .conv2d(attrs, epilogue)
             fused.inputs.append(other)
-            graph.nodes[index] = fused
+            graph.nodes[addIndex] = fused
             graph.nodes.remove(at: producerIndex)
             graph.replaceUses(of: node.id, with: fused.id)
-            rewrites += 1
             if let actIndex = graph.nodes.firstIndex(where: { $0.inputs == [fused.id] }), graph.hasSingleUse(fused.id),
                case .activation(let act) = graph.nodes[actIndex].kind {
                 epilogue.postActivation = act
-                let fusedIndex = graph.producerIndex(fused.id)!
-                graph.nodes[fusedIndex].kind = .conv2d(attrs, epilogue)
+                graph.nodes[graph.producerIndex(fused.id)!].kind = .conv2d(attrs, epilogue)
                 graph.bypass(graph.nodes[actIndex].id, with: fused.id)
             }
+            return true
         }
-        return rewrites
     }
 
     /// The operand to fuse into (a conv with room in its epilogue, read only here) and the other.

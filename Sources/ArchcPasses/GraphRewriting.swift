@@ -2,6 +2,18 @@ import ArchcIR
 
 /// Small queries and edits the passes share.
 extension Graph {
+    /// Visits the nodes in order, handing each to `rewrite`, which returns true when it
+    /// changed the graph at that position; the position is then visited again (it now holds
+    /// the rewritten or the next node). Returns how many rewrites were made.
+    mutating func rewriteNodes(_ rewrite: (Node, inout Graph) -> Bool) -> Int {
+        var rewrites = 0
+        var index = 0
+        while index < nodes.count {
+            if rewrite(nodes[index], &self) { rewrites += 1 } else { index += 1 }
+        }
+        return rewrites
+    }
+
     /// The node defining `value`, if a node does (the input is not one).
     func producer(of value: ValueID) -> Node? {
         producerIndex(value).map { nodes[$0] }
