@@ -99,6 +99,7 @@ let package = Package(
         .testTarget(
             name: "ArchcRuntimeTests",
             dependencies: ["ArchcRuntime", "ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec", "ArchcIO"],
+            exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

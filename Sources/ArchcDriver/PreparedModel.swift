@@ -46,7 +46,7 @@ public struct PreparedModel {
         var unused: [String] = []
         if let file = options.weights {
             do {
-                let tensors = try Safetensors.read(file)
+                let tensors = TorchCheckpoint.looksLikeCheckpoint(file) ? try TorchCheckpoint.read(file) : try Safetensors.read(file)
                 unused = try WeightLoader.load(tensors, into: &graph, file: file, stripPrefix: options.stripPrefix, strict: options.strict).unused
             } catch let error as IOError {
                 return .failure(.weights(error))

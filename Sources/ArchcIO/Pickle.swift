@@ -1,0 +1,284 @@
+/// A restricted unpickler for PyTorch checkpoints: it rebuilds dicts, lists, tuples, numbers,
+/// strings and tensor references, and never executes anything. A call to any other class
+/// or function (an `argparse.Namespace` saved beside the weights, say) becomes an opaque
+/// value; there is no code path that imports or runs what a pickle names.
+public final class Unpickler {
+    public final class ListBox { public var items: [PickleValue] = [] }
+    public final class DictBox {
+        public var entries: [(key: PickleValue, value: PickleValue)] = []
+        func set(_ key: PickleValue, _ value: PickleValue) {
+            if let i = entries.firstIndex(where: { $0.key == key }) { entries[i].value = value } else { entries.append((key, value)) }
+        }
+    }
+
+    /// What a checkpoint's storages are made of.
+    public struct StorageRef: Equatable, Sendable {
+        public var key: String
+        public var dtype: String
+        public var elements: Int
+    }
+
+    public struct TensorRef: Equatable, Sendable {
+        public var storage: StorageRef
+        public var offset: Int
+        public var shape: [Int]
+        public var strides: [Int]
+    }
+
+    public indirect enum PickleValue: Equatable {
+        case none, bool(Bool), int(Int), float(Double), string(String), bytes([UInt8])
+        case tuple([PickleValue])
+        case list(ListBox)
+        case dict(DictBox)
+        case global(module: String, name: String)
+        case storage(StorageRef)
+        case tensor(TensorRef)
+        /// The result of calling something this reader does not model; kept, never run.
+        case opaque(String)
+        case mark
+
+        public static func == (a: PickleValue, b: PickleValue) -> Bool {
+            switch (a, b) {
+            case (.none, .none), (.mark, .mark): return true
+            case (.bool(let x), .bool(let y)): return x == y
+            case (.int(let x), .int(let y)): return x == y
+            case (.float(let x), .float(let y)): return x == y
+            case (.string(let x), .string(let y)): return x == y
+            case (.bytes(let x), .bytes(let y)): return x == y
+            case (.tuple(let x), .tuple(let y)): return x == y
+            case (.list(let x), .list(let y)): return x === y
+            case (.dict(let x), .dict(let y)): return x === y
+            case (.global(let m1, let n1), .global(let m2, let n2)): return m1 == m2 && n1 == n2
+            case (.storage(let x), .storage(let y)): return x == y
+            case (.tensor(let x), .tensor(let y)): return x == y
+            case (.opaque(let x), .opaque(let y)): return x == y
+            default: return false
+            }
+        }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var offset: Int
+        public var message: String
+        public var description: String { "\(message) (pickle byte \(offset))" }
+    }
+
+    private let bytes: [UInt8]
+    public private(set) var position: Int
+    private var stack: [PickleValue] = []
+    private var memo: [Int: PickleValue] = [:]
+    private var steps = 0
+
+    public init(_ bytes: [UInt8], at position: Int = 0) {
+        self.bytes = bytes
+        self.position = position
+    }
+
+    /// Reads one pickle (up to STOP) from the current position.
+    public func load() throws -> PickleValue {
+        stack = []
+        memo = [:]
+        while true {
+            steps += 1
+            guard steps < 50_000_000 else { throw fail("pickle too long") }
+            let opcodeAt = position
+            let op = try byte()
+            switch op {
+            case 0x80: _ = try byte()                                   // PROTO
+            case 0x95: _ = try take(8)                                  // FRAME
+            case 0x2E:                                                  // STOP
+                guard let top = stack.popLast() else { throw Failure(offset: opcodeAt, message: "STOP on an empty stack") }
+                return top
+            case 0x28: stack.append(.mark)                              // MARK
+            case 0x30: _ = try pop()                                    // POP
+            case 0x31: _ = try popToMark()                              // POP_MARK
+            case 0x32: stack.append(try peek())                         // DUP
+            case 0x4E: stack.append(.none)                              // NONE
+            case 0x88: stack.append(.bool(true))                        // NEWTRUE
+            case 0x89: stack.append(.bool(false))                       // NEWFALSE
+            case 0x4A: stack.append(.int(Int(Int32(bitPattern: UInt32(try uint(4))))))   // BININT
+            case 0x4B: stack.append(.int(try uint(1)))                  // BININT1
+            case 0x4D: stack.append(.int(try uint(2)))                  // BININT2
+            case 0x8A: stack.append(try long(try uint(1)))              // LONG1
+            case 0x8B: stack.append(try long(try uint(4)))              // LONG4
+            case 0x47: stack.append(.float(Double(bitPattern: UInt64(try uintBE(8))))) // BINFLOAT
+            case 0x58: stack.append(.string(try text(try uint(4))))     // BINUNICODE
+            case 0x8C: stack.append(.string(try text(try uint(1))))     // SHORT_BINUNICODE
+            case 0x8D: stack.append(.string(try text(try uint(8))))     // BINUNICODE8
+            case 0x54: stack.append(.string(try text(try uint(4))))     // BINSTRING
+            case 0x55: stack.append(.string(try text(try uint(1))))     // SHORT_BINSTRING
+            case 0x42: stack.append(.bytes(try take(try uint(4))))      // BINBYTES
+            case 0x43: stack.append(.bytes(try take(try uint(1))))      // SHORT_BINBYTES
+            case 0x7D: stack.append(.dict(DictBox()))                   // EMPTY_DICT
+            case 0x5D: stack.append(.list(ListBox()))                   // EMPTY_LIST
+            case 0x29: stack.append(.tuple([]))                         // EMPTY_TUPLE
+            case 0x8F: stack.append(.opaque("set"))                     // EMPTY_SET
+            case 0x74: stack.append(.tuple(try popToMark()))            // TUPLE
+            case 0x85: stack.append(.tuple([try pop()]))                // TUPLE1
+            case 0x86: let b = try pop(); let a = try pop(); stack.append(.tuple([a, b]))             // TUPLE2
+            case 0x87: let c = try pop(); let b = try pop(); let a = try pop(); stack.append(.tuple([a, b, c])) // TUPLE3
+            case 0x6C: let list = ListBox(); list.items = try popToMark(); stack.append(.list(list))  // LIST
+            case 0x64:                                                  // DICT
+                let items = try popToMark()
+                let dict = DictBox()
+                for i in stride(from: 0, to: items.count - 1, by: 2) { dict.set(items[i], items[i + 1]) }
+                stack.append(.dict(dict))
+            case 0x61: let v = try pop(); try append([v])               // APPEND
+            case 0x65: try append(try popToMark())                      // APPENDS
+            case 0x90: _ = try popToMark()                              // ADDITEMS (sets are opaque)
+            case 0x73: let v = try pop(); let k = try pop(); try setItems([k, v])  // SETITEM
+            case 0x75: try setItems(try popToMark())                    // SETITEMS
+            case 0x71: memo[try uint(1)] = try peek()                   // BINPUT
+            case 0x72: memo[try uint(4)] = try peek()                   // LONG_BINPUT
+            case 0x94: memo[memo.count] = try peek()                    // MEMOIZE
+            case 0x68: stack.append(try recall(try uint(1)))            // BINGET
+            case 0x6A: stack.append(try recall(try uint(4)))            // LONG_BINGET
+            case 0x63:                                                  // GLOBAL
+                let module = try line(), name = try line()
+                stack.append(.global(module: module, name: name))
+            case 0x93:                                                  // STACK_GLOBAL
+                guard case .string(let name) = try pop(), case .string(let module) = try pop() else { throw fail("STACK_GLOBAL needs two strings") }
+                stack.append(.global(module: module, name: name))
+            case 0x51: stack.append(try persistent(try pop()))          // BINPERSID
+            case 0x52:                                                  // REDUCE
+                let args = try pop(), callable = try pop()
+                stack.append(try call(callable, args))
+            case 0x81:                                                  // NEWOBJ
+                let args = try pop(), cls = try pop()
+                stack.append(try call(cls, args))
+            case 0x62: _ = try pop()                                    // BUILD: object state is ignored
+            default:
+                throw Failure(offset: opcodeAt, message: "unsupported pickle opcode 0x\(String(op, radix: 16))")
+            }
+        }
+    }
+
+    // MARK: - What calls mean
+
+    /// The only callables given meaning are the ones a state dict is made of; the rest are opaque.
+    private func call(_ callable: PickleValue, _ args: PickleValue) throws -> PickleValue {
+        guard case .global(let module, let name) = callable else { return .opaque("call") }
+        let items: [PickleValue]
+        if case .tuple(let t) = args { items = t } else { items = [] }
+        switch (module, name) {
+        case ("collections", "OrderedDict"), ("builtins", "dict"):
+            return .dict(DictBox())
+        case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"):
+            guard items.count >= 4, case .storage(let storage) = items[0], case .int(let offset) = items[1],
+                  case .tuple(let size) = items[2], case .tuple(let stride) = items[3] else {
+                throw fail("_rebuild_tensor_v2 with unexpected arguments")
+            }
+            let shape = size.compactMap { if case .int(let v) = $0 { return v } else { return nil } }
+            let strides = stride.compactMap { if case .int(let v) = $0 { return v } else { return nil } }
+            guard shape.count == size.count, strides.count == stride.count, shape.allSatisfy({ $0 >= 0 }) else { throw fail("tensor with a malformed shape") }
+            return .tensor(TensorRef(storage: storage, offset: offset, shape: shape, strides: strides))
+        case ("torch._utils", "_rebuild_parameter"):
+            return items.first ?? .none
+        default:
+            return .opaque("\(module).\(name)")
+        }
+    }
+
+    /// ('storage', storage_type, key, location, numel[, view]) -> a reference to that storage.
+    private func persistent(_ id: PickleValue) throws -> PickleValue {
+        guard case .tuple(let t) = id, t.count >= 5, case .string(let kind) = t[0], kind == "storage",
+              case .global(_, let type) = t[1], case .string(let key) = t[2], case .int(let elements) = t[4] else {
+            throw fail("unsupported persistent id")
+        }
+        return .storage(StorageRef(key: key, dtype: type, elements: elements))
+    }
+
+    // MARK: - Stack and bytes
+
+    private func fail(_ message: String) -> Failure { Failure(offset: position, message: message) }
+
+    private func pop() throws -> PickleValue {
+        guard let v = stack.popLast() else { throw fail("pickle stack underflow") }
+        return v
+    }
+
+    private func peek() throws -> PickleValue {
+        guard let v = stack.last else { throw fail("pickle stack underflow") }
+        return v
+    }
+
+    private func popToMark() throws -> [PickleValue] {
+        guard let mark = stack.lastIndex(of: .mark) else { throw fail("MARK missing") }
+        let items = Array(stack[(mark + 1)...])
+        stack.removeSubrange(mark...)
+        return items
+    }
+
+    private func recall(_ index: Int) throws -> PickleValue {
+        guard let v = memo[index] else { throw fail("memo entry \(index) missing") }
+        return v
+    }
+
+    private func append(_ values: [PickleValue]) throws {
+        switch try peek() {
+        case .list(let list): list.items += values
+        case .opaque: break
+        default: throw fail("APPEND to a non-list")
+        }
+    }
+
+    private func setItems(_ values: [PickleValue]) throws {
+        guard values.count % 2 == 0 else { throw fail("SETITEMS with an odd number of values") }
+        switch try peek() {
+        case .dict(let dict): for i in stride(from: 0, to: values.count, by: 2) { dict.set(values[i], values[i + 1]) }
+        case .opaque: break
+        default: throw fail("SETITEM on a non-dict")
+        }
+    }
+
+    private func byte() throws -> UInt8 {
+        guard position < bytes.count else { throw fail("pickle ends early") }
+        position += 1
+        return bytes[position - 1]
+    }
+
+    private func take(_ count: Int) throws -> [UInt8] {
+        guard count >= 0, count <= bytes.count - position else { throw fail("pickle ends early (wants \(count) bytes)") }
+        position += count
+        return Array(bytes[(position - count)..<position])
+    }
+
+    private func uint(_ width: Int) throws -> Int {
+        let b = try take(width)
+        var v: UInt64 = 0
+        for (i, x) in b.enumerated() { v |= UInt64(x) << (8 * UInt64(i)) }
+        guard v <= UInt64(Int.max) else { throw fail("integer too large") }
+        return Int(v)
+    }
+
+    private func uintBE(_ width: Int) throws -> UInt64 {
+        try take(width).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    /// Little-endian two's-complement integer of `count` bytes (LONG1/LONG4); wider than
+    /// 64 bits it stays as its bytes (torch's legacy magic number is 80 bits).
+    private func long(_ count: Int) throws -> PickleValue {
+        let b = try take(count)
+        guard count <= 8 else { return .bytes(b) }
+        guard !b.isEmpty else { return .int(0) }
+        var v: UInt64 = 0
+        for (i, x) in b.enumerated() { v |= UInt64(x) << (8 * UInt64(i)) }
+        if b.last! & 0x80 != 0, count < 8 { v |= ~UInt64(0) << (8 * UInt64(count)) }
+        return .int(Int(Int64(bitPattern: v)))
+    }
+
+    private func text(_ count: Int) throws -> String {
+        String(decoding: try take(count), as: UTF8.self)
+    }
+
+    private func line() throws -> String {
+        var chars: [UInt8] = []
+        while true {
+            let c = try byte()
+            if c == 0x0A { break }
+            chars.append(c)
+            guard chars.count < 1000 else { throw fail("GLOBAL name too long") }
+        }
+        return String(decoding: chars, as: UTF8.self)
+    }
+}
