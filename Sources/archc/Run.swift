@@ -32,8 +32,11 @@ struct Run: ParsableCommand {
     @Flag(help: "Treat checkpoint tensors the spec does not use as an error, not a warning.")
     var strict = false
 
-    @Option(help: ArgumentHelp("Input batch as a float32 .npy of shape (N, C, H, W); N sets the batch.", valueName: "file.npy"))
-    var input: String?
+    @Option(help: ArgumentHelp("The input: photos (PNG, JPEG) or folders of them, prepared as the spec's preprocess: says and batched in order (repeatable); or one float32 .npy of shape (N, C, H, W). N sets the batch.", valueName: "file"))
+    var input: [String] = []
+
+    @Option(help: "How many classes to show per image (with ImageNet names for 1000-class models).")
+    var top: Int = 5
 
     @Option(help: ArgumentHelp("Write the output as a float32 .npy (written whole or not at all).", valueName: "file.npy"))
     var output: String?
@@ -62,6 +65,7 @@ struct Run: ParsableCommand {
     func validate() throws {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256, found \(threads)") }
         guard iterations >= 1, iterations <= 100_000 else { throw ValidationError("--iterations must be between 1 and 100000, found \(iterations)") }
+        guard top >= 1 else { throw ValidationError("--top must be at least 1, found \(top)") }
     }
 
     func run() throws {
@@ -69,9 +73,22 @@ struct Run: ParsableCommand {
         guard missing.isEmpty else {
             fail("this CPU lacks \(missing.joined(separator: " and ").uppercased()), which archc's kernels are compiled for (x86-64 with AVX2 and FMA)")
         }
+        // Photos need the spec (its input size and preprocessing); .npy files are read as they are.
         var inputTensor: Tensor?
-        if let input {
-            do { inputTensor = try NPY.read(input) } catch let error as IOError { fail(error.description) }
+        var inputFiles: [String] = []
+        if !input.isEmpty {
+            let compiled = Compiler.compile(path: options.spec, overrides: options.overrides, options: options.elaborationOptions)
+            guard let spec = compiled.spec, let network = compiled.network, compiled.succeeded else {
+                options.printDiagnostics(compiled.diagnostics)
+                throw ExitCode.failure
+            }
+            do {
+                let loaded = try InputBatch.load(input, spec: spec, inputType: TensorType(network.input.dims))
+                inputTensor = loaded.tensor
+                inputFiles = loaded.files
+            } catch let error as IOError {
+                fail(error.description)
+            }
         }
         var prepareOptions = PreparedModel.Options()
         prepareOptions.overrides = options.overrides
@@ -99,7 +116,7 @@ struct Run: ParsableCommand {
         let x = inputTensor ?? WeightInit.input(for: model.optimized, batch: batch, seed: seed &+ 1)
         let expected = [batch] + model.optimized.inputType.dims
         guard x.dims == expected else {
-            fail("\(input ?? "input"): error: expected an input of shape \(expected) (N, C, H, W) for this spec, found \(x.dims)")
+            fail("\(input.first ?? "input"): error: expected an input of shape \(expected) (N, C, H, W) for this spec, found \(x.dims)")
         }
         let engine = Engine(graph: model.optimized, batch: batch, threads: threads)
         if check {
@@ -122,10 +139,14 @@ struct Run: ParsableCommand {
             do { try NPY.write(y, to: output) } catch let error as IOError { fail(error.description) }
         }
         if report == .json {
-            let top = y.dims.count == 2 ? OutputSummary.topK(y, k: 5).map { $0.map { ["index": $0.index, "value": Double($0.value)] as [String: Any] } } : []
-            printJSON(["name": model.network.name, "output_shape": y.dims, "top5": top, "peak_bytes": engine.peakBytes])
+            let predictions = y.dims.count == 2 ? OutputSummary.predictions(y, k: top).map { row in
+                row.map { ["index": $0.index, "label": $0.label ?? NSNull(), "probability": $0.probability] as [String: Any] }
+            } : []
+            printJSON(["name": model.network.name, "output_shape": y.dims, "inputs": inputFiles, "predictions": predictions, "peak_bytes": engine.peakBytes])
+        } else if y.dims.count == 2, weights != nil || !inputFiles.isEmpty {
+            print(OutputSummary.predictionsText(y, files: inputFiles, k: top))
         } else {
-            print(OutputSummary.text(y))
+            print(OutputSummary.text(y, k: top))
         }
     }
 

@@ -187,14 +187,36 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(lines[2], "all layers agree within 1e-04")
     }
 
-    /// The README shows what ./demo.sh prints; it must stay what archc prints.
-    func testReadmeDemoOutputIsCurrent() throws {
+    /// The README shows what ./demo.sh and `archc compile` print; they must stay what archc prints.
+    func testReadmeExamplesAreCurrent() throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
-        let start = try XCTUnwrap(readme.range(of: "seeded weights on a seeded batch):\n\n```\n"))
-        let end = try XCTUnwrap(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
-        let shown = String(readme[start.upperBound..<end.lowerBound])
+        func block(after marker: String) throws -> String {
+            let start = try XCTUnwrap(readme.range(of: marker + "\n\n```\n"), marker)
+            let end = try XCTUnwrap(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+            return String(readme[start.upperBound..<end.lowerBound])
+        }
         let compile = try archc("compile", "specs/robust-resnet-dw-small.yaml")
-        let run = try archc("run", "specs/robust-resnet-dw-small.yaml", "--batch", "2")
-        XCTAssertEqual(shown, compile.stdout + run.stdout, "README.md's demo output is stale; run ./demo.sh and paste its output")
+        XCTAssertEqual(try block(after: "on the paper's model prints:"), compile.stdout, "README.md's compile example is stale")
+        let weights = Self.root.appendingPathComponent(".cache/efficientnet-lite0.pth").path
+        guard FileManager.default.fileExists(atPath: weights) else { throw XCTSkip("run ./fetch-weights.sh for the demo check") }
+        let demo = try archc("run", "specs/efficientnet-lite0.yaml", "--weights", weights, "--input", "specs/images/chelsea.png")
+        XCTAssertEqual(try block(after: "top-5 classes:"), demo.stdout, "README.md's demo output is stale; run ./demo.sh and paste its output")
+        XCTAssertTrue(demo.stdout.contains("282  tiger cat"), demo.stdout)
+    }
+
+    func testRunClassifiesPhotosWithJSONPredictions() throws {
+        let weights = Self.root.appendingPathComponent(".cache/efficientnet-lite0.pth").path
+        guard FileManager.default.fileExists(atPath: weights) else { throw XCTSkip("run ./fetch-weights.sh first") }
+        let run = try archc("run", "specs/efficientnet-lite0.yaml", "--weights", weights, "--input", "specs/images", "--report", "json", "--top", "3")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["inputs"] as? [String], ["specs/images/chelsea.png", "specs/images/coffee.png"])
+        let predictions = try XCTUnwrap(object["predictions"] as? [[[String: Any]]])
+        XCTAssertEqual(predictions.map(\.count), [3, 3])
+        XCTAssertTrue([281, 282, 285].contains(predictions[0][0]["index"] as? Int ?? -1))
+        XCTAssertEqual(predictions[1][0]["label"] as? String, "espresso")
+        let probability = try XCTUnwrap(predictions[1][0]["probability"] as? Double)
+        XCTAssertGreaterThan(probability, 0.5)
+        XCTAssertLessThanOrEqual(probability, 1)
     }
 }

@@ -42,7 +42,7 @@ def logits(x, tmp_path):
 def test_trained_weights_match_onnxruntime(tmp_path):
     model = tmp_path / "lite0.onnx"
     archc("compile", SPEC, "--emit", "onnx", "-o", str(model), "--weights", str(CHECKPOINT))
-    x = np.stack([preprocess(ROOT / "Tests/python/data/chelsea.png")[0], preprocess(ROOT / "Tests/python/data/coffee.png")[0]])
+    x = np.stack([preprocess(ROOT / "specs/images/chelsea.png")[0], preprocess(ROOT / "specs/images/coffee.png")[0]])
     expected = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
     got = logits(x, tmp_path)
     error = np.abs(got - expected).max() / np.abs(expected).max()
@@ -52,5 +52,16 @@ def test_trained_weights_match_onnxruntime(tmp_path):
 
 @pytest.mark.parametrize("photo,wanted", [("chelsea.png", CATS), ("coffee.png", {ESPRESSO})])
 def test_bundled_photos_are_classified(photo, wanted, tmp_path):
-    y = logits(preprocess(ROOT / "Tests/python/data" / photo), tmp_path)[0]
+    y = logits(preprocess(ROOT / "specs/images" / photo), tmp_path)[0]
     assert int(np.argmax(y)) in wanted
+
+
+@pytest.mark.parametrize("photo", ["chelsea.png", "coffee.png"])
+def test_archc_reads_the_photo_as_pil_prepares_it(photo, tmp_path):
+    """archc's own decoding and preprocessing (--input photo) against PIL's, through the model."""
+    path = ROOT / "specs/images" / photo
+    via_pil = logits(preprocess(path), tmp_path)[0]
+    archc("run", SPEC, "--weights", str(CHECKPOINT), "--input", str(path), "--output", str(tmp_path / "z.npy"))
+    via_archc = np.load(tmp_path / "z.npy")[0]
+    assert int(np.argmax(via_archc)) == int(np.argmax(via_pil))
+    assert np.abs(via_archc - via_pil).max() <= 0.05 * np.abs(via_pil).max()

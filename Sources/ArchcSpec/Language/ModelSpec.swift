@@ -37,6 +37,15 @@ public struct ModelSpec: Sendable {
         public var output: ([Int], SourceLocation)?
     }
 
+    /// How photos are prepared for this model (`preprocess:`); nil means ImageNet's defaults.
+    public struct Preprocess: Sendable, Equatable {
+        public var resize: Int?
+        public var crop: Int?
+        public var interpolation: String?
+        public var mean: [Double]?
+        public var std: [Double]?
+    }
+
     public var file: String
     public var name: String
     public var location: SourceLocation
@@ -52,4 +61,5 @@ public struct ModelSpec: Sendable {
     public var budget: Budget?
     public var expect: Expect?
     public var blocks: [String: BlockTemplate] = [:]
+    public var preprocess: Preprocess?
 }

@@ -3,7 +3,7 @@
 struct SpecParser {
     let diagnostics: DiagnosticEngine
 
-    static let topKeys = ["model", "doc", "extends", "set", "import", "params", "input", "defaults", "stem", "stages", "block_names", "head", "budget", "expect", "blocks"]
+    static let topKeys = ["model", "doc", "extends", "set", "import", "params", "input", "defaults", "stem", "stages", "block_names", "head", "budget", "expect", "blocks", "preprocess"]
     static let stageKeys = ["block", "depth", "stride", "stride_at"]
 
     /// Parses a model spec; blocks from imports are merged by the loader.
@@ -21,6 +21,7 @@ struct SpecParser {
         spec.head = LayerDecl.parseList(reader.list("head") ?? [], diagnostics)
         if let node = reader["budget"], !node.isNull { spec.budget = parseBudget(node) }
         if let node = reader["expect"], !node.isNull { spec.expect = parseExpect(node) }
+        if let node = reader["preprocess"], !node.isNull { spec.preprocess = parsePreprocess(node) }
         for param in spec.params where param.defaultValue == nil {
             diagnostics.error(param.location, "spec parameter '\(param.name)' needs a value, not only a type")
         }
@@ -115,6 +116,34 @@ struct SpecParser {
             diagnostics.error(node.location, "a budget needs exactly one of 'macs' or 'reference'")
             return nil
         }
+    }
+
+    /// `preprocess: {resize: 256, crop: 224, interpolation: bicubic, mean: [...], std: [...]}`.
+    private func parsePreprocess(_ node: SpecNode) -> ModelSpec.Preprocess? {
+        guard let reader = FieldReader(node, "preprocess", allowed: ["resize", "crop", "interpolation", "mean", "std"], diagnostics) else { return nil }
+        var p = ModelSpec.Preprocess()
+        for key in ["resize", "crop"] {
+            guard let (text, at) = reader.string(key) else { continue }
+            guard let value = ScalarParsing.int(text), value >= 1, value <= 8192 else {
+                diagnostics.error(at, "expected a size in pixels (1-8192) for '\(key)', found '\(text)'")
+                continue
+            }
+            if key == "resize" { p.resize = value } else { p.crop = value }
+        }
+        p.interpolation = reader.choice("interpolation", ["bilinear", "bicubic"])?.0
+        for key in ["mean", "std"] {
+            guard let items = reader.list(key) else { continue }
+            let values = items.compactMap { $0.scalar.flatMap(ScalarParsing.float) }
+            guard values.count == 3, key == "mean" || values.allSatisfy({ $0 > 0 }) else {
+                diagnostics.error(reader[key]!.location, "expected three \(key == "std" ? "positive " : "")numbers for '\(key)', one per RGB channel")
+                continue
+            }
+            if key == "mean" { p.mean = values } else { p.std = values }
+        }
+        if let resize = p.resize, let crop = p.crop, crop > resize {
+            diagnostics.error(reader.keyLocation("crop") ?? node.location, "crop \(crop) is larger than the resized shorter side \(resize)")
+        }
+        return p
     }
 
     private func parseExpect(_ node: SpecNode) -> ModelSpec.Expect? {

@@ -1,0 +1,67 @@
+import CPNG
+import CTurboJPEG
+import Foundation
+
+/// An 8-bit RGB image, rows top to bottom, pixels interleaved (H, W, 3).
+public struct DecodedImage: Sendable {
+    public var width: Int
+    public var height: Int
+    public var pixels: [UInt8]
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var file: String
+        public var message: String
+        public var description: String { "\(file): error: \(message)" }
+    }
+
+    /// Decodes a PNG or JPEG file (by its first bytes); grayscale and alpha become RGB.
+    public static func read(_ path: String) throws -> DecodedImage {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(file: path, message: "cannot read file") }
+        let bytes = [UInt8](data)
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try png(bytes, file: path) }
+        if bytes.starts(with: [0xFF, 0xD8]) { return try jpeg(bytes, file: path) }
+        throw Failure(file: path, message: "not a PNG or JPEG image (unrecognised first bytes)")
+    }
+
+    static let maxPixels = 100_000_000
+
+    static func png(_ bytes: [UInt8], file: String) throws -> DecodedImage {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        let began = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
+        defer { png_image_free(&image) }
+        guard began != 0 else { throw Failure(file: file, message: "invalid PNG: \(message(&image))") }
+        let (w, h) = (Int(image.width), Int(image.height))
+        guard w > 0, h > 0, w * h <= maxPixels else { throw Failure(file: file, message: "PNG of \(w)x\(h) pixels is outside the accepted size") }
+        image.format = UInt32(PNG_FORMAT_RGB)
+        var pixels = [UInt8](repeating: 0, count: w * h * 3)
+        let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+        guard finished != 0 else { throw Failure(file: file, message: "invalid PNG: \(message(&image))") }
+        return DecodedImage(width: w, height: h, pixels: pixels)
+    }
+
+    private static func message(_ image: inout png_image) -> String {
+        withUnsafeBytes(of: &image.message) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    static func jpeg(_ bytes: [UInt8], file: String) throws -> DecodedImage {
+        guard let handle = tjInitDecompress() else { throw Failure(file: file, message: "cannot start the JPEG decoder") }
+        defer { tjDestroy(handle) }
+        var w: Int32 = 0, h: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        let header = bytes.withUnsafeBufferPointer {
+            tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsampling, &colorspace)
+        }
+        guard header == 0 else { throw Failure(file: file, message: "invalid JPEG: \(String(cString: tjGetErrorStr2(handle)))") }
+        guard w > 0, h > 0, Int(w) * Int(h) <= maxPixels else { throw Failure(file: file, message: "JPEG of \(w)x\(h) pixels is outside the accepted size") }
+        var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * 3)
+        let status = bytes.withUnsafeBufferPointer { source in
+            pixels.withUnsafeMutableBufferPointer { target in
+                tjDecompress2(handle, source.baseAddress, UInt(source.count), target.baseAddress, w, 0, h, Int32(TJPF_RGB.rawValue), 0)
+            }
+        }
+        guard status == 0 else { throw Failure(file: file, message: "invalid JPEG: \(String(cString: tjGetErrorStr2(handle)))") }
+        return DecodedImage(width: Int(w), height: Int(h), pixels: pixels)
+    }
+}

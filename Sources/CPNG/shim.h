@@ -1,0 +1,2 @@
+// libpng (Debian: libpng-dev), its simplified read API.
+#include <png.h>

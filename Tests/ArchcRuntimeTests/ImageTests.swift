@@ -1,0 +1,59 @@
+import ArchcIO
+import ArchcIR
+import ArchcImage
+import Foundation
+import XCTest
+
+/// PNG and JPEG decoding (grayscale and alpha converted) and the resize / crop / normalise
+/// preprocessing, against PIL on the same files (fixtures: Tests/python/make_image_fixtures.py).
+final class ImageTests: XCTestCase {
+    private let dir = RuntimeTest.root.appendingPathComponent("Tests/ArchcRuntimeTests/Fixtures/images")
+
+    func testDecodingMatchesPIL() throws {
+        for name in ["cat.jpg", "cat-gray.png", "cat-rgba.png"] {
+            let image = try DecodedImage.read(dir.appendingPathComponent(name).path)
+            let expected = try NPY.read(dir.appendingPathComponent(name + ".rgb.npy").path)
+            XCTAssertEqual([image.height, image.width, 3], expected.dims, name)
+            let worst = zip(image.pixels, expected.data).map { abs(Float($0) - $1) }.max() ?? 0
+            // libjpeg-turbo and PIL's libjpeg may round the IDCT differently by a step or two.
+            XCTAssertLessThanOrEqual(worst, name.hasSuffix(".jpg") ? 3 : 0, name)
+        }
+    }
+
+    func testPreprocessingMatchesPIL() throws {
+        for name in ["cat.jpg", "cat-gray.png", "cat-rgba.png"] {
+            let image = try DecodedImage.read(dir.appendingPathComponent(name).path)
+            for interpolation in Preprocessing.Interpolation.allCases {
+                var p = Preprocessing.imagenet(size: 32)
+                p.resize = 40
+                p.interpolation = interpolation
+                let ours = p.apply(image)
+                let pil = try NPY.read(dir.appendingPathComponent("\(name).\(interpolation.rawValue).npy").path)
+                XCTAssertEqual(ours.dims, pil.dims)
+                // One 8-bit step is 1/255/0.225 = 0.0174 after normalisation; allow two.
+                let worst = zip(ours.data, pil.data).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst, 0.035, "\(name) \(interpolation): max difference \(worst)")
+            }
+        }
+    }
+
+    func testBadImagesAreClearErrors() throws {
+        XCTAssertThrowsError(try DecodedImage.read(dir.appendingPathComponent("broken.jpg").path)) { error in
+            XCTAssertTrue("\(error)".contains("broken.jpg: error: invalid JPEG: "), "\(error)")
+        }
+        let notImage = FileManager.default.temporaryDirectory.appendingPathComponent("archc-not-image.png")
+        try Data("hello".utf8).write(to: notImage)
+        XCTAssertThrowsError(try DecodedImage.read(notImage.path)) { error in
+            XCTAssertEqual("\(error)", "\(notImage.path): error: not a PNG or JPEG image (unrecognised first bytes)")
+        }
+        let png = [UInt8](try Data(contentsOf: dir.appendingPathComponent("cat-gray.png")))
+        var rng = SeededGenerator(seed: 3)
+        for _ in 0..<200 {
+            var mutated = png
+            for _ in 0..<4 { mutated[8 + Int(rng.next() % UInt64(mutated.count - 8))] = UInt8(truncatingIfNeeded: rng.next()) }
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("archc-fuzz.png")
+            try Data(mutated.prefix(Int(rng.next() % UInt64(mutated.count)) + 8)).write(to: file)
+            _ = try? DecodedImage.read(file.path)
+        }
+    }
+}
