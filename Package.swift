@@ -79,6 +79,19 @@ let package = Package(
             exclude: ["Proto/onnx.proto", "Proto/regenerate.sh"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // The Swift code emitter: an optimized graph as a Swift class calling the runtime's kernels.
+        .target(
+            name: "ArchcCodegen",
+            dependencies: ["ArchcSpec", "ArchcIR", "ArchcRuntime"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // generated/: the emitted Swift models (./generate.sh), compiled into archc for `--engine generated`.
+        .target(
+            name: "ArchcGenerated",
+            dependencies: ["ArchcIR", "ArchcRuntime"],
+            path: "generated",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         // Orchestration shared by the commands: spec -> weighted, optimized graph; benchmarks.
         .target(
             name: "ArchcDriver",
@@ -89,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "archc",
             dependencies: [
-                "ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcDriver", "ArchcONNX", "ArchcImage",
+                "ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcDriver", "ArchcONNX", "ArchcImage", "ArchcCodegen", "ArchcGenerated",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
@@ -107,7 +120,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ArchcRuntimeTests",
-            dependencies: ["ArchcRuntime", "ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec", "ArchcIO", "ArchcImage"],
+            dependencies: ["ArchcRuntime", "ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec", "ArchcIO", "ArchcImage",
+                           "ArchcCodegen", "ArchcDriver", "ArchcGenerated"],
             exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),

@@ -2,7 +2,8 @@
 # The runtime benchmark: archc against ONNX Runtime on the same machine, in the same
 # command, on exactly the same graph and weights (archc's own ONNX export), 2 threads,
 # batch 1 and 8. ORT and archc alternate, so both see the same machine load; each cell is
-# the mean of the per-round medians. Prints a Markdown table with ratios (archc / ORT).
+# the mean of the per-round medians. Prints a Markdown table with ratios (archc / ORT), and
+# the generated model (generated/) against the runtime.
 # usage: ./bench.sh [ROUNDS]      (needs: pip install onnxruntime numpy)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,11 +16,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 median_ort() { "$ort_bench" "$1" --batch "$2" --threads 2 --iters "$3" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['median_ms'])"; }
-median_archc() { "$archc" run "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json | python3 -c "import json,sys; print(json.load(sys.stdin)['median_ms'])"; }
+median_archc() { "$archc" run "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json ${4:+--engine $4} | python3 -c "import json,sys; print(json.load(sys.stdin)['median_ms'])"; }
 mean() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(f'{sum(v)/len(v):.1f}')" "$@"; }
 
-echo "| model | ORT b1 (ms) | archc b1 (ms) | ratio b1 | ORT b8 (ms) | archc b8 (ms) | ratio b8 |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| model | ORT b1 (ms) | archc b1 (ms) | ratio b1 | ORT b8 (ms) | archc b8 (ms) | ratio b8 | generated b1 (ms) | generated / runtime |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for model in "${models[@]}"; do
     "$archc" compile "specs/$model.yaml" --emit onnx -o "$work/$model.onnx"
     row="| $model"
@@ -33,6 +34,14 @@ for model in "${models[@]}"; do
         o=$(mean "${ort[@]}"); a=$(mean "${ours[@]}")
         row="$row | $o | $a | $(python3 -c "print(f'{$a/$o:.2f}x')")"
     done
+    # The generated model (generated/, compiled into archc) against the runtime, batch 1.
+    runtime=(); generated=()
+    for _ in $(seq "$rounds"); do
+        runtime+=("$(median_archc "$model" 1 10)")
+        generated+=("$(median_archc "$model" 1 10 generated)")
+    done
+    r=$(mean "${runtime[@]}"); g=$(mean "${generated[@]}")
+    row="$row | $g | $(python3 -c "print(f'{$g/$r:.2f}x')")"
     echo "$row |"
     rm -f "$work/$model.onnx"
 done

@@ -1,11 +1,12 @@
 import ArchcIR
 
 /// `fold-constants`: evaluates the weight-only arithmetic that is left: a BatchNorm with no
-/// layer to fold into becomes `scale_shift` with its two vectors precomputed; a layer scale of
-/// all ones and a flatten of an already flat value disappear.
+/// layer to fold into becomes `scale_shift` with its two vectors precomputed; a flatten of an
+/// already flat value disappears. No rewrite looks at weight values, so the optimized
+/// graph's structure (and the generated code's hash) is the same for every checkpoint.
 public struct FoldConstants: Pass {
     public let flag = "fold-constants"
-    public let summary = "precompute BatchNorm scale and shift, drop identity scales and flattens"
+    public let summary = "precompute BatchNorm scale and shift, drop flattens of flat values"
 
     public init() {}
 
@@ -21,9 +22,6 @@ public struct FoldConstants: Pass {
                 let index = graph.producerIndex(node.id)!
                 graph.nodes[index].kind = .scaleShift
                 graph.nodes[index].weights = [scale, shift]
-                return true
-            case .channelScale where graph.constants[node.weights[0]]!.data.allSatisfy({ $0 == 1 }):
-                graph.bypass(node.id, with: node.inputs[0])
                 return true
             case .flatten where graph.type(of: node.inputs[0])?.dims.count == 1:
                 graph.bypass(node.id, with: node.inputs[0])

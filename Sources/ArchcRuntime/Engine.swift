@@ -13,13 +13,13 @@ public final class Engine {
     public let pool: WorkerPool
     public let plan: MemoryPlan
     /// Bytes of packed weights, im2col scratch and the activation arena.
-    public private(set) var weightBytes = 0
+    public var weightBytes: Int { store.bytes }
     public private(set) var scratchBytes = 0
     public var activationBytes: Int { plan.arenaBytes }
     public var peakBytes: Int { weightBytes + scratchBytes + plan.arenaBytes }
 
     private let arena: UnsafeMutableRawPointer
-    private var owned: [UnsafeMutablePointer<Float>] = []
+    private let store: WeightStore
     private var steps: [(name: String, run: () -> Void)] = []
     /// Per step: the kind of layer it is (for the profile) and its floating-point operations.
     public private(set) var stepKinds: [(kind: String, flops: Int)] = []
@@ -31,20 +31,14 @@ public final class Engine {
         self.graph = graph
         self.batch = batch
         self.backend = gemm
+        self.store = WeightStore(backend: gemm)
         self.pool = WorkerPool(threads: threads)
         Gemm.useSingleThreadedBLAS()
-        var lastUse: [ValueID: Int] = [:]
-        for (index, node) in graph.nodes.enumerated() { for input in node.inputs { lastUse[input] = index } }
-        lastUse[graph.output] = graph.nodes.count
-        var intervals = [MemoryPlan.Interval(value: Graph.inputID, bytes: batch * graph.inputType.elements * 4, first: -1, last: lastUse[Graph.inputID] ?? -1)]
-        for (index, node) in graph.nodes.enumerated() {
-            intervals.append(.init(value: node.id, bytes: batch * node.type.elements * 4, first: index, last: lastUse[node.id] ?? index))
-        }
-        plan = MemoryPlan(intervals)
+        plan = MemoryPlan(graph: graph, batch: batch)
         arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.arenaBytes, 64), alignment: MemoryPlan.alignment)
         let scratchFloats = graph.nodes.map(scratchNeed).max() ?? 0
         if scratchFloats > 0 {
-            scratch = allocate(scratchFloats)
+            scratch = store.allocate(scratchFloats)
             scratchBytes = scratchFloats * 4
         }
         for node in graph.nodes {
@@ -53,10 +47,7 @@ public final class Engine {
         }
     }
 
-    deinit {
-        arena.deallocate()
-        for pointer in owned { pointer.deallocate() }
-    }
+    deinit { arena.deallocate() }
 
     /// Runs a batch (N, C, H, W) and returns the output: (N, F), or (N, C, H, W) for maps.
     public func run(_ input: Tensor) -> Tensor {
@@ -152,30 +143,12 @@ public final class Engine {
         (arena + plan.offsets[value]!).assumingMemoryBound(to: Float.self)
     }
 
-    private func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-        owned.append(pointer)
-        return pointer
-    }
-
     /// A weight copied (and possibly reordered) into memory the engine owns.
-    private func pack(_ values: [Float]) -> UnsafePointer<Float> {
-        let pointer = allocate(values.count)
-        pointer.update(from: values, count: values.count)
-        weightBytes += values.count * 4
-        return UnsafePointer(pointer)
-    }
+    private func pack(_ values: [Float]) -> UnsafePointer<Float> { store.floats(values) }
 
     private func constant(_ name: String) -> Tensor { graph.constants[name]! }
 
-    /// Weights [N, K] for the GEMM backend; the packed copy replaces the row-major one in the count.
-    private func gemmWeights(_ values: [Float], n: Int, k: Int) -> GemmWeights {
-        let rowMajor = pack(values)
-        return GemmWeights(rowMajor, n: n, k: k, backend: backend) { data, floats in
-            owned.append(data)
-            weightBytes += floats * 4 - values.count * 4
-        }
-    }
+    private func gemmWeights(_ values: [Float], n: Int, k: Int) -> GemmWeights { store.gemm(values, n: n, k: k) }
 
     private func scratchNeed(_ node: Node) -> Int {
         guard case .conv2d(let attrs, _) = node.kind, let input = graph.type(of: node.inputs[0]) else { return 0 }

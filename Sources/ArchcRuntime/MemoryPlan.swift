@@ -1,3 +1,5 @@
+import ArchcIR
+
 /// Places every activation of a graph in one arena by liveness: two values share bytes only
 /// when their lifetimes do not overlap. Greedy by size, offsets 64-byte aligned.
 public struct MemoryPlan: Sendable {
@@ -15,6 +17,18 @@ public struct MemoryPlan: Sendable {
     public private(set) var unplannedBytes = 0
 
     public static let alignment = 64
+
+    /// The plan for a graph's activations at `batch` (the input included, live until its last read).
+    public init(graph: Graph, batch: Int) {
+        var lastUse: [ValueID: Int] = [:]
+        for (index, node) in graph.nodes.enumerated() { for input in node.inputs { lastUse[input] = index } }
+        lastUse[graph.output] = graph.nodes.count
+        var intervals = [Interval(value: Graph.inputID, bytes: batch * graph.inputType.elements * 4, first: -1, last: lastUse[Graph.inputID] ?? -1)]
+        for (index, node) in graph.nodes.enumerated() {
+            intervals.append(Interval(value: node.id, bytes: batch * node.type.elements * 4, first: index, last: lastUse[node.id] ?? index))
+        }
+        self.init(intervals)
+    }
 
     public init(_ intervals: [Interval]) {
         var placed: [(Interval, Int)] = []

@@ -1,3 +1,4 @@
+import ArchcCodegen
 import ArchcDriver
 import ArchcIO
 import ArchcIR
@@ -27,7 +28,7 @@ struct Compile: ParsableCommand {
     }
 
     enum Emit: String, ExpressibleByArgument, CaseIterable {
-        case ir, onnx
+        case ir, onnx, swift, weights
     }
 
     enum ONNXGraph: String, ExpressibleByArgument, CaseIterable {
@@ -42,7 +43,7 @@ struct Compile: ParsableCommand {
     @Option(help: "Cost column of the table: macs (fvcore convention) or flops (2 x MACs + elementwise).")
     var count: Count = .macs
 
-    @Option(help: "Emit the compiled model instead of a report: ir (the graph IR after the optimization pipeline) or onnx (needs -o).")
+    @Option(help: "Emit the compiled model instead of a report: ir (the graph IR after the optimization pipeline), onnx, swift (a generated model class), or weights (the optimized graph's folded weights as safetensors, what a generated model loads); all but ir need -o.")
     var emit: Emit?
 
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the emitted model to this file (whole or not at all).", valueName: "file"))
@@ -74,14 +75,14 @@ struct Compile: ParsableCommand {
         if emit == nil, printAfterAll || passSummary || !disabledPasses.isEmpty || output != nil || weights != nil {
             throw ValidationError("--print-after-all, --pass-summary, --disable-pass, --output and --weights need --emit")
         }
-        if emit == .onnx, output == nil { throw ValidationError("--emit onnx needs -o FILE.onnx") }
+        if let emit, emit != .ir, output == nil { throw ValidationError("--emit \(emit.rawValue) needs -o FILE") }
     }
 
     func run() throws {
         let compilation = options.compile()
         options.printDiagnostics(compilation.diagnostics)
-        if compilation.network != nil, !compilation.diagnostics.hasErrors, emit == .onnx {
-            try emitONNX()
+        if compilation.network != nil, !compilation.diagnostics.hasErrors, let emit, emit != .ir {
+            try emitFile(emit)
         } else if let network = compilation.network, !compilation.diagnostics.hasErrors, emit == .ir {
             try emitIR(network)
         } else if let network = compilation.network, !compilation.diagnostics.hasErrors {
@@ -115,8 +116,8 @@ struct Compile: ParsableCommand {
         }
     }
 
-    /// Prepares the model with its weights and writes it as ONNX.
-    private func emitONNX() throws {
+    /// Prepares the model with its weights and writes it as ONNX, Swift or folded weights.
+    private func emitFile(_ kind: Emit) throws {
         var prepare = PreparedModel.Options()
         prepare.overrides = options.overrides
         prepare.elaboration = options.elaborationOptions
@@ -127,9 +128,19 @@ struct Compile: ParsableCommand {
         case .failure(let failure):
             fail(failure.description)
         case .success(let model):
-            let graph = onnxGraph == .optimized ? model.optimized : model.plain
             do {
-                try AtomicFile.write(try ONNXExporter.serialized(graph), to: output!)
+                switch kind {
+                case .onnx:
+                    try AtomicFile.write(try ONNXExporter.serialized(onnxGraph == .optimized ? model.optimized : model.plain), to: output!)
+                case .swift:
+                    let command = (["archc", "compile", options.spec] + options.overrides.flatMap { ["--set", $0] } + ["--emit", "swift", "-o", output!]).joined(separator: " ")
+                    let source = SwiftEmitter.emit(model.optimized, network: model.network, typeName: SwiftEmitter.typeName(for: model.network.name), command: command)
+                    try AtomicFile.write(Data(source.utf8), to: output!)
+                case .weights:
+                    try AtomicFile.write(Safetensors.encode(model.optimized.constants), to: output!)
+                case .ir:
+                    break
+                }
             } catch {
                 fail("\(error)")
             }

@@ -1,4 +1,5 @@
 import ArchcDriver
+import ArchcGenerated
 import ArchcIO
 import ArchcIR
 import ArchcRuntime
@@ -19,6 +20,10 @@ struct Run: ParsableCommand {
 
     enum Report: String, ExpressibleByArgument, CaseIterable {
         case text, json
+    }
+
+    enum EngineKind: String, ExpressibleByArgument, CaseIterable {
+        case runtime, generated
     }
 
     @OptionGroup var options: SpecOptions
@@ -46,6 +51,9 @@ struct Run: ParsableCommand {
 
     @Option(help: "Seed for the weights and input when none are given.")
     var seed: UInt64 = 0
+
+    @Option(help: "What executes the model: runtime (archc's engine) or generated (the Swift source in generated/, compiled into archc; refused when the spec no longer matches it).")
+    var engine: EngineKind = .runtime
 
     @Flag(help: "Time the model instead of printing its output.")
     var bench = false
@@ -118,6 +126,10 @@ struct Run: ParsableCommand {
         guard x.dims == expected else {
             fail("\(input.first ?? "input"): error: expected an input of shape \(expected) (N, C, H, W) for this spec, found \(x.dims)")
         }
+        if self.engine == .generated {
+            try runGenerated(model, x, inputFiles)
+            return
+        }
         let engine = Engine(graph: model.optimized, batch: batch, threads: threads)
         if check {
             let result = ConsistencyCheck.run(model, engine: engine, input: x)
@@ -145,6 +157,40 @@ struct Run: ParsableCommand {
             printJSON(["name": model.network.name, "output_shape": y.dims, "inputs": inputFiles, "predictions": predictions, "peak_bytes": engine.peakBytes])
         } else if y.dims.count == 2, weights != nil || !inputFiles.isEmpty {
             print(OutputSummary.predictionsText(y, files: inputFiles, k: top))
+        } else {
+            print(OutputSummary.text(y, k: top))
+        }
+    }
+
+    /// The same run through the model compiled into archc from generated/.
+    private func runGenerated(_ model: PreparedModel, _ x: Tensor, _ files: [String]) throws {
+        let path = SpecLoader.normalised(options.spec)
+        guard let type = GeneratedModels.all.first(where: { path.hasSuffix($0.key) || $0.key.hasSuffix(path) })?.value else {
+            fail("\(options.spec): error: no generated model for this spec; generated/ holds \(GeneratedModels.all.keys.sorted().joined(separator: ", "))")
+        }
+        let hash = graphHash(model.optimized.text)
+        guard hash == type.graphHash else {
+            fail("\(options.spec): error: the generated model \(type) was made from a different graph (hash \(type.graphHash), the spec now gives \(hash)); regenerate it with ./generate.sh")
+        }
+        let generated: any GeneratedModel
+        do { generated = try type.init(weights: model.optimized.constants, threads: threads) } catch { fail("\(options.spec): error: \(error)") }
+        if bench {
+            let result = Benchmark.run(batch: x.dims[0], threads: threads, peakBytes: 0, iterations: iterations) { _ = generated.predict(x) }
+            if report == .json {
+                printJSON(["name": model.network.name, "engine": "generated", "batch": result.batch, "threads": result.threads,
+                           "median_ms": result.medianMs, "p90_ms": result.p90Ms, "images_per_s": result.imagesPerSecond, "peak_bytes": result.peakBytes])
+            } else {
+                print("\(model.network.name) (generated): batch \(result.batch), \(result.threads) threads, \(result.latenciesMs.count) runs")
+                print(String(format: "  median %.2f ms  p90 %.2f ms  %.1f images/s", result.medianMs, result.p90Ms, result.imagesPerSecond))
+            }
+            return
+        }
+        let y = generated.predict(x)
+        if let output {
+            do { try NPY.write(y, to: output) } catch let error as IOError { fail(error.description) }
+        }
+        if y.dims.count == 2, weights != nil || !files.isEmpty {
+            print(OutputSummary.predictionsText(y, files: files, k: top))
         } else {
             print(OutputSummary.text(y, k: top))
         }

@@ -219,4 +219,18 @@ final class CLITests: XCTestCase {
         XCTAssertGreaterThan(probability, 0.5)
         XCTAssertLessThanOrEqual(probability, 1)
     }
+
+    func testEngineGeneratedRunsAndRefusesAStaleSpec() throws {
+        let runtime = try archc("run", "specs/tiny/tiny-resnet.yaml", "--batch", "2")
+        let generated = try archc("run", "specs/tiny/tiny-resnet.yaml", "--batch", "2", "--engine", "generated")
+        XCTAssertEqual(generated.status, 0, generated.stderr)
+        XCTAssertEqual(generated.stdout, runtime.stdout)
+        let stale = try archc("run", "specs/tiny/tiny-resnet.yaml", "--engine", "generated", "--set", "stages[1].depth=1")
+        XCTAssertEqual(stale.status, 1)
+        XCTAssertTrue(stale.stderr.contains("error: the generated model TinyResnet was made from a different graph"), stale.stderr)
+        XCTAssertTrue(stale.stderr.hasSuffix("regenerate it with ./generate.sh\n"), stale.stderr)
+        let missing = try archc("run", "specs/tiny/tiny-inverted-family.yaml", "--engine", "generated")
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("no generated model for this spec"), missing.stderr)
+    }
 }

@@ -158,7 +158,7 @@ public struct SpecLoader {
 
     /// Removes `.` and `name/..` segments lexically, so diagnostics show `specs/blocks/x.yaml`
     /// rather than `specs/tiny/../blocks/x.yaml`.
-    static func normalised(_ path: String) -> String {
+    public static func normalised(_ path: String) -> String {
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
             if part == "." { continue }

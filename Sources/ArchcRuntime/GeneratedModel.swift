@@ -1,0 +1,38 @@
+import ArchcIR
+
+/// What every model emitted by `archc compile --emit swift` provides.
+public protocol GeneratedModel: AnyObject {
+    /// FNV-1a hash of the optimized graph's textual IR the file was generated from.
+    static var graphHash: String { get }
+    static var specPath: String { get }
+    static var inputShape: [Int] { get }
+    /// `weights`: the optimized graph's constants by name (`archc compile --emit weights`,
+    /// or the `constants` of archc's optimized graph).
+    init(weights: [String: Tensor], threads: Int) throws
+    /// (N, C, H, W) in, (N, F) or (N, C, H, W) out.
+    func predict(_ input: Tensor) -> Tensor
+}
+
+/// Why a generated model cannot load its weights.
+public struct GeneratedModelError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// The weight `name` with shape `dims`, or an error naming it.
+public func requireWeight(_ weights: [String: Tensor], _ name: String, _ dims: [Int]) throws -> Tensor {
+    guard let tensor = weights[name] else { throw GeneratedModelError(message: "missing weight '\(name)'") }
+    guard tensor.dims == dims else { throw GeneratedModelError(message: "weight '\(name)' has shape \(tensor.dims), expected \(dims)") }
+    return tensor
+}
+
+/// FNV-1a (64-bit) of a text, as 16 hex digits: the identity of a graph for generated code.
+public func graphHash(_ text: String) -> String {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x0000_0100_0000_01B3
+    }
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+}

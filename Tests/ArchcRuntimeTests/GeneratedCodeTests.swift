@@ -1,0 +1,58 @@
+import ArchcCodegen
+import ArchcDriver
+import ArchcGenerated
+import ArchcIR
+import ArchcRuntime
+import Foundation
+import XCTest
+
+/// generated/ is fresh (each file is what archc emits today) and every generated model
+/// computes what the runtime computes.
+final class GeneratedCodeTests: XCTestCase {
+    private let directory = RuntimeTest.root.appendingPathComponent("generated")
+
+    private func prepare(_ spec: String) throws -> PreparedModel {
+        FileManager.default.changeCurrentDirectoryPath(RuntimeTest.root.path)
+        switch PreparedModel.prepare(spec: spec, PreparedModel.Options()) {
+        case .success(let model): return model
+        case .failure(let failure): throw XCTSkip("cannot prepare \(spec): \(failure)")
+        }
+    }
+
+    func testEveryGeneratedFileIsFresh() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".swift") && $0 != "GeneratedModels.swift" }
+        XCTAssertEqual(files.count, GeneratedModels.all.count, "generated/GeneratedModels.swift is stale; run ./generate.sh")
+        for file in files.sorted() {
+            let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            let command = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("// regenerate: ") }?.dropFirst("// regenerate: ".count), file)
+            let words = command.split(separator: " ").map(String.init)
+            XCTAssertEqual(Array(words.prefix(2)), ["archc", "compile"], file)
+            let model = try prepare(words[2])
+            let fresh = SwiftEmitter.emit(model.optimized, network: model.network, typeName: SwiftEmitter.typeName(for: model.network.name), command: String(command))
+            XCTAssertTrue(fresh == text, "generated/\(file) is stale; regenerate it with ./generate.sh")
+        }
+    }
+
+    func testGeneratedModelsMatchTheRuntime() throws {
+        for (spec, type) in GeneratedModels.all.sorted(by: { $0.key < $1.key }) {
+            let model = try prepare(spec)
+            XCTAssertEqual(type.graphHash, graphHash(model.optimized.text), "\(spec): generated model is stale")
+            let batch = spec.contains("tiny") ? 3 : 1
+            let input = WeightInit.input(for: model.optimized, batch: batch, seed: 21)
+            let expected = Engine(graph: model.optimized, batch: batch, threads: 2).run(input)
+            let generated = try type.init(weights: model.optimized.constants, threads: 2).predict(input)
+            let error = generated.relativeError(to: expected)
+            XCTAssertLessThanOrEqual(error, 1e-5, "\(spec): generated model differs from the runtime by \(error)")
+        }
+    }
+
+    func testMissingOrMisshapenWeightsAreErrors() throws {
+        let model = try prepare("specs/tiny/tiny-resnet.yaml")
+        let type = try XCTUnwrap(GeneratedModels.all["specs/tiny/tiny-resnet.yaml"])
+        var weights = model.optimized.constants
+        weights["fc.weight"] = nil
+        XCTAssertThrowsError(try type.init(weights: weights, threads: 1)) { XCTAssertEqual("\($0)", "missing weight 'fc.weight'") }
+        weights["fc.weight"] = Tensor(zeros: [2, 2])
+        XCTAssertThrowsError(try type.init(weights: weights, threads: 1)) { XCTAssertEqual("\($0)", "weight 'fc.weight' has shape [2, 2], expected [5, 32]") }
+    }
+}
