@@ -13,6 +13,9 @@ let package = Package(
     products: [
         .executable(name: "archc", targets: ["archc"]),
         .library(name: "ArchcSpec", targets: ["ArchcSpec"]),
+        // What a generated model needs: the kernels and the tensor readers.
+        .library(name: "ArchcRuntime", targets: ["ArchcRuntime"]),
+        .library(name: "ArchcIO", targets: ["ArchcIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

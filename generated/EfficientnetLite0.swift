@@ -19,106 +19,106 @@ public final class EfficientnetLite0: GeneratedModel {
 
     let pool: WorkerPool
     let store = WeightStore()
-    let b1: UnsafePointer<Float>
-    let w1: GemmWeights
-    let b4: UnsafePointer<Float>
-    let w4: UnsafePointer<Float>
-    let b7: UnsafePointer<Float>
-    let w7: GemmWeights
-    let b9: UnsafePointer<Float>
-    let w9: GemmWeights
-    let b12: UnsafePointer<Float>
-    let w12: UnsafePointer<Float>
-    let b15: UnsafePointer<Float>
-    let w15: GemmWeights
-    let b17: UnsafePointer<Float>
-    let w17: GemmWeights
-    let b20: UnsafePointer<Float>
-    let w20: UnsafePointer<Float>
-    let b23: UnsafePointer<Float>
-    let w23: GemmWeights
-    let b26: UnsafePointer<Float>
-    let w26: GemmWeights
-    let b29: UnsafePointer<Float>
-    let w29: UnsafePointer<Float>
-    let b32: UnsafePointer<Float>
-    let w32: GemmWeights
-    let b34: UnsafePointer<Float>
-    let w34: GemmWeights
-    let b37: UnsafePointer<Float>
-    let w37: UnsafePointer<Float>
-    let b40: UnsafePointer<Float>
-    let w40: GemmWeights
-    let b43: UnsafePointer<Float>
-    let w43: GemmWeights
-    let b46: UnsafePointer<Float>
-    let w46: UnsafePointer<Float>
-    let b49: UnsafePointer<Float>
-    let w49: GemmWeights
-    let b51: UnsafePointer<Float>
-    let w51: GemmWeights
-    let b54: UnsafePointer<Float>
-    let w54: UnsafePointer<Float>
-    let b57: UnsafePointer<Float>
-    let w57: GemmWeights
-    let b60: UnsafePointer<Float>
-    let w60: GemmWeights
-    let b63: UnsafePointer<Float>
-    let w63: UnsafePointer<Float>
-    let b66: UnsafePointer<Float>
-    let w66: GemmWeights
-    let b69: UnsafePointer<Float>
-    let w69: GemmWeights
-    let b72: UnsafePointer<Float>
-    let w72: UnsafePointer<Float>
-    let b75: UnsafePointer<Float>
-    let w75: GemmWeights
-    let b77: UnsafePointer<Float>
-    let w77: GemmWeights
-    let b80: UnsafePointer<Float>
-    let w80: UnsafePointer<Float>
-    let b83: UnsafePointer<Float>
-    let w83: GemmWeights
-    let b86: UnsafePointer<Float>
-    let w86: GemmWeights
-    let b89: UnsafePointer<Float>
-    let w89: UnsafePointer<Float>
-    let b92: UnsafePointer<Float>
-    let w92: GemmWeights
-    let b95: UnsafePointer<Float>
-    let w95: GemmWeights
-    let b98: UnsafePointer<Float>
-    let w98: UnsafePointer<Float>
-    let b101: UnsafePointer<Float>
-    let w101: GemmWeights
-    let b103: UnsafePointer<Float>
-    let w103: GemmWeights
-    let b106: UnsafePointer<Float>
-    let w106: UnsafePointer<Float>
-    let b109: UnsafePointer<Float>
-    let w109: GemmWeights
-    let b112: UnsafePointer<Float>
-    let w112: GemmWeights
-    let b115: UnsafePointer<Float>
-    let w115: UnsafePointer<Float>
-    let b118: UnsafePointer<Float>
-    let w118: GemmWeights
-    let b121: UnsafePointer<Float>
-    let w121: GemmWeights
-    let b124: UnsafePointer<Float>
-    let w124: UnsafePointer<Float>
-    let b127: UnsafePointer<Float>
-    let w127: GemmWeights
-    let b130: UnsafePointer<Float>
-    let w130: GemmWeights
-    let b133: UnsafePointer<Float>
-    let w133: UnsafePointer<Float>
-    let b136: UnsafePointer<Float>
-    let w136: GemmWeights
-    let b138: UnsafePointer<Float>
-    let w138: GemmWeights
-    let w142: GemmWeights
-    let b142: UnsafePointer<Float>
+    let b1: UnsafePointer<Float>  // _conv_stem.bias [32]
+    let w1: GemmWeights  // _conv_stem.weight [32, 3, 3, 3], as a packed GEMM [32, 27]
+    let b4: UnsafePointer<Float>  // _blocks.0._depthwise_conv.bias [32]
+    let w4: UnsafePointer<Float>  // _blocks.0._depthwise_conv.weight [32, 1, 3, 3], packed per 64-channel slice
+    let b7: UnsafePointer<Float>  // _blocks.0._project_conv.bias [16]
+    let w7: GemmWeights  // _blocks.0._project_conv.weight [16, 32, 1, 1], as a packed GEMM [16, 32]
+    let b9: UnsafePointer<Float>  // _blocks.1._expand_conv.bias [96]
+    let w9: GemmWeights  // _blocks.1._expand_conv.weight [96, 16, 1, 1], as a packed GEMM [96, 16]
+    let b12: UnsafePointer<Float>  // _blocks.1._depthwise_conv.bias [96]
+    let w12: UnsafePointer<Float>  // _blocks.1._depthwise_conv.weight [96, 1, 3, 3], packed per 64-channel slice
+    let b15: UnsafePointer<Float>  // _blocks.1._project_conv.bias [24]
+    let w15: GemmWeights  // _blocks.1._project_conv.weight [24, 96, 1, 1], as a packed GEMM [24, 96]
+    let b17: UnsafePointer<Float>  // _blocks.2._expand_conv.bias [144]
+    let w17: GemmWeights  // _blocks.2._expand_conv.weight [144, 24, 1, 1], as a packed GEMM [144, 24]
+    let b20: UnsafePointer<Float>  // _blocks.2._depthwise_conv.bias [144]
+    let w20: UnsafePointer<Float>  // _blocks.2._depthwise_conv.weight [144, 1, 3, 3], packed per 64-channel slice
+    let b23: UnsafePointer<Float>  // _blocks.2._project_conv.bias [24]
+    let w23: GemmWeights  // _blocks.2._project_conv.weight [24, 144, 1, 1], as a packed GEMM [24, 144]
+    let b26: UnsafePointer<Float>  // _blocks.3._expand_conv.bias [144]
+    let w26: GemmWeights  // _blocks.3._expand_conv.weight [144, 24, 1, 1], as a packed GEMM [144, 24]
+    let b29: UnsafePointer<Float>  // _blocks.3._depthwise_conv.bias [144]
+    let w29: UnsafePointer<Float>  // _blocks.3._depthwise_conv.weight [144, 1, 5, 5], packed per 64-channel slice
+    let b32: UnsafePointer<Float>  // _blocks.3._project_conv.bias [40]
+    let w32: GemmWeights  // _blocks.3._project_conv.weight [40, 144, 1, 1], as a packed GEMM [40, 144]
+    let b34: UnsafePointer<Float>  // _blocks.4._expand_conv.bias [240]
+    let w34: GemmWeights  // _blocks.4._expand_conv.weight [240, 40, 1, 1], as a packed GEMM [240, 40]
+    let b37: UnsafePointer<Float>  // _blocks.4._depthwise_conv.bias [240]
+    let w37: UnsafePointer<Float>  // _blocks.4._depthwise_conv.weight [240, 1, 5, 5], packed per 64-channel slice
+    let b40: UnsafePointer<Float>  // _blocks.4._project_conv.bias [40]
+    let w40: GemmWeights  // _blocks.4._project_conv.weight [40, 240, 1, 1], as a packed GEMM [40, 240]
+    let b43: UnsafePointer<Float>  // _blocks.5._expand_conv.bias [240]
+    let w43: GemmWeights  // _blocks.5._expand_conv.weight [240, 40, 1, 1], as a packed GEMM [240, 40]
+    let b46: UnsafePointer<Float>  // _blocks.5._depthwise_conv.bias [240]
+    let w46: UnsafePointer<Float>  // _blocks.5._depthwise_conv.weight [240, 1, 3, 3], packed per 64-channel slice
+    let b49: UnsafePointer<Float>  // _blocks.5._project_conv.bias [80]
+    let w49: GemmWeights  // _blocks.5._project_conv.weight [80, 240, 1, 1], as a packed GEMM [80, 240]
+    let b51: UnsafePointer<Float>  // _blocks.6._expand_conv.bias [480]
+    let w51: GemmWeights  // _blocks.6._expand_conv.weight [480, 80, 1, 1], as a packed GEMM [480, 80]
+    let b54: UnsafePointer<Float>  // _blocks.6._depthwise_conv.bias [480]
+    let w54: UnsafePointer<Float>  // _blocks.6._depthwise_conv.weight [480, 1, 3, 3], packed per 64-channel slice
+    let b57: UnsafePointer<Float>  // _blocks.6._project_conv.bias [80]
+    let w57: GemmWeights  // _blocks.6._project_conv.weight [80, 480, 1, 1], as a packed GEMM [80, 480]
+    let b60: UnsafePointer<Float>  // _blocks.7._expand_conv.bias [480]
+    let w60: GemmWeights  // _blocks.7._expand_conv.weight [480, 80, 1, 1], as a packed GEMM [480, 80]
+    let b63: UnsafePointer<Float>  // _blocks.7._depthwise_conv.bias [480]
+    let w63: UnsafePointer<Float>  // _blocks.7._depthwise_conv.weight [480, 1, 3, 3], packed per 64-channel slice
+    let b66: UnsafePointer<Float>  // _blocks.7._project_conv.bias [80]
+    let w66: GemmWeights  // _blocks.7._project_conv.weight [80, 480, 1, 1], as a packed GEMM [80, 480]
+    let b69: UnsafePointer<Float>  // _blocks.8._expand_conv.bias [480]
+    let w69: GemmWeights  // _blocks.8._expand_conv.weight [480, 80, 1, 1], as a packed GEMM [480, 80]
+    let b72: UnsafePointer<Float>  // _blocks.8._depthwise_conv.bias [480]
+    let w72: UnsafePointer<Float>  // _blocks.8._depthwise_conv.weight [480, 1, 5, 5], packed per 64-channel slice
+    let b75: UnsafePointer<Float>  // _blocks.8._project_conv.bias [112]
+    let w75: GemmWeights  // _blocks.8._project_conv.weight [112, 480, 1, 1], as a packed GEMM [112, 480]
+    let b77: UnsafePointer<Float>  // _blocks.9._expand_conv.bias [672]
+    let w77: GemmWeights  // _blocks.9._expand_conv.weight [672, 112, 1, 1], as a packed GEMM [672, 112]
+    let b80: UnsafePointer<Float>  // _blocks.9._depthwise_conv.bias [672]
+    let w80: UnsafePointer<Float>  // _blocks.9._depthwise_conv.weight [672, 1, 5, 5], packed per 64-channel slice
+    let b83: UnsafePointer<Float>  // _blocks.9._project_conv.bias [112]
+    let w83: GemmWeights  // _blocks.9._project_conv.weight [112, 672, 1, 1], as a packed GEMM [112, 672]
+    let b86: UnsafePointer<Float>  // _blocks.10._expand_conv.bias [672]
+    let w86: GemmWeights  // _blocks.10._expand_conv.weight [672, 112, 1, 1], as a packed GEMM [672, 112]
+    let b89: UnsafePointer<Float>  // _blocks.10._depthwise_conv.bias [672]
+    let w89: UnsafePointer<Float>  // _blocks.10._depthwise_conv.weight [672, 1, 5, 5], packed per 64-channel slice
+    let b92: UnsafePointer<Float>  // _blocks.10._project_conv.bias [112]
+    let w92: GemmWeights  // _blocks.10._project_conv.weight [112, 672, 1, 1], as a packed GEMM [112, 672]
+    let b95: UnsafePointer<Float>  // _blocks.11._expand_conv.bias [672]
+    let w95: GemmWeights  // _blocks.11._expand_conv.weight [672, 112, 1, 1], as a packed GEMM [672, 112]
+    let b98: UnsafePointer<Float>  // _blocks.11._depthwise_conv.bias [672]
+    let w98: UnsafePointer<Float>  // _blocks.11._depthwise_conv.weight [672, 1, 5, 5], packed per 64-channel slice
+    let b101: UnsafePointer<Float>  // _blocks.11._project_conv.bias [192]
+    let w101: GemmWeights  // _blocks.11._project_conv.weight [192, 672, 1, 1], as a packed GEMM [192, 672]
+    let b103: UnsafePointer<Float>  // _blocks.12._expand_conv.bias [1152]
+    let w103: GemmWeights  // _blocks.12._expand_conv.weight [1152, 192, 1, 1], as a packed GEMM [1152, 192]
+    let b106: UnsafePointer<Float>  // _blocks.12._depthwise_conv.bias [1152]
+    let w106: UnsafePointer<Float>  // _blocks.12._depthwise_conv.weight [1152, 1, 5, 5], packed per 64-channel slice
+    let b109: UnsafePointer<Float>  // _blocks.12._project_conv.bias [192]
+    let w109: GemmWeights  // _blocks.12._project_conv.weight [192, 1152, 1, 1], as a packed GEMM [192, 1152]
+    let b112: UnsafePointer<Float>  // _blocks.13._expand_conv.bias [1152]
+    let w112: GemmWeights  // _blocks.13._expand_conv.weight [1152, 192, 1, 1], as a packed GEMM [1152, 192]
+    let b115: UnsafePointer<Float>  // _blocks.13._depthwise_conv.bias [1152]
+    let w115: UnsafePointer<Float>  // _blocks.13._depthwise_conv.weight [1152, 1, 5, 5], packed per 64-channel slice
+    let b118: UnsafePointer<Float>  // _blocks.13._project_conv.bias [192]
+    let w118: GemmWeights  // _blocks.13._project_conv.weight [192, 1152, 1, 1], as a packed GEMM [192, 1152]
+    let b121: UnsafePointer<Float>  // _blocks.14._expand_conv.bias [1152]
+    let w121: GemmWeights  // _blocks.14._expand_conv.weight [1152, 192, 1, 1], as a packed GEMM [1152, 192]
+    let b124: UnsafePointer<Float>  // _blocks.14._depthwise_conv.bias [1152]
+    let w124: UnsafePointer<Float>  // _blocks.14._depthwise_conv.weight [1152, 1, 5, 5], packed per 64-channel slice
+    let b127: UnsafePointer<Float>  // _blocks.14._project_conv.bias [192]
+    let w127: GemmWeights  // _blocks.14._project_conv.weight [192, 1152, 1, 1], as a packed GEMM [192, 1152]
+    let b130: UnsafePointer<Float>  // _blocks.15._expand_conv.bias [1152]
+    let w130: GemmWeights  // _blocks.15._expand_conv.weight [1152, 192, 1, 1], as a packed GEMM [1152, 192]
+    let b133: UnsafePointer<Float>  // _blocks.15._depthwise_conv.bias [1152]
+    let w133: UnsafePointer<Float>  // _blocks.15._depthwise_conv.weight [1152, 1, 3, 3], packed per 64-channel slice
+    let b136: UnsafePointer<Float>  // _blocks.15._project_conv.bias [320]
+    let w136: GemmWeights  // _blocks.15._project_conv.weight [320, 1152, 1, 1], as a packed GEMM [320, 1152]
+    let b138: UnsafePointer<Float>  // _conv_head.bias [1280]
+    let w138: GemmWeights  // _conv_head.weight [1280, 320, 1, 1], as a packed GEMM [1280, 320]
+    let w142: GemmWeights  // _fc.weight [1000, 1280]
+    let b142: UnsafePointer<Float>  // _fc.bias [1000]
 
     public init(weights: [String: Tensor], threads: Int) throws {
         pool = WorkerPool(threads: threads)
@@ -236,107 +236,107 @@ public final class EfficientnetLite0: GeneratedModel {
         input.data.withUnsafeBufferPointer { x in
             OtherKernels.transpose(batch: n, channels: 3, pixels: 50176, x: x.baseAddress!, y: v(1605632), toNHWC: true)
         }
-        // %1 _conv_stem (specs/efficientnet-lite0.yaml:8:5): conv2d [N, 3, 224, 224] -> [N, 32, 112, 112]
+        // %1 _conv_stem (specs/efficientnet-lite0.yaml:8:5): conv2d [N, 3, 224, 224] -> [N, 32, 112, 112] at arena byte 0 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([32, 112, 112]), weightDims: [32, 3, 3, 3], ConvAttributes(stride: [2, 2], padding: [0, 0, 1, 1], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w1, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: .relu6, postActivation: nil), scratch: scratch, pool: pool)
-        // %4 _blocks.0._depthwise_conv (specs/blocks/mbconv.yaml:26:9): conv2d [N, 32, 112, 112] -> [N, 32, 112, 112]
+        // %4 _blocks.0._depthwise_conv (specs/blocks/mbconv.yaml:26:9): conv2d [N, 32, 112, 112] -> [N, 32, 112, 112] at arena byte 1605632 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([32, 112, 112]), output: TensorType([32, 112, 112]), weightDims: [32, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 32)), x: v(0), weight: w4, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b4, activation: .relu6, postActivation: nil), pool: pool)
-        // %7 _blocks.0._project_conv (specs/blocks/mbconv.yaml:29:9): conv2d [N, 32, 112, 112] -> [N, 16, 112, 112]
+        // %7 _blocks.0._project_conv (specs/blocks/mbconv.yaml:29:9): conv2d [N, 32, 112, 112] -> [N, 16, 112, 112] at arena byte 4816896 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 112, 112]), output: TensorType([16, 112, 112]), weightDims: [16, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w7, y: v(4816896), residual: nil, epilogue: EpilogueKernel(bias: b7, activation: nil, postActivation: nil), pool: pool)
-        // %9 _blocks.1._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 16, 112, 112] -> [N, 96, 112, 112]
+        // %9 _blocks.1._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 16, 112, 112] -> [N, 96, 112, 112] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([16, 112, 112]), output: TensorType([96, 112, 112]), weightDims: [96, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4816896), weight: w9, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b9, activation: .relu6, postActivation: nil), pool: pool)
-        // %12 _blocks.1._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 96, 112, 112] -> [N, 96, 56, 56]
+        // %12 _blocks.1._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 96, 112, 112] -> [N, 96, 56, 56] at arena byte 4816896 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([96, 112, 112]), output: TensorType([96, 56, 56]), weightDims: [96, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [0, 0, 1, 1], dilation: [1, 1], groups: 96)), x: v(0), weight: w12, y: v(4816896), residual: nil, epilogue: EpilogueKernel(bias: b12, activation: .relu6, postActivation: nil), pool: pool)
-        // %15 _blocks.1._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 96, 56, 56] -> [N, 24, 56, 56]
+        // %15 _blocks.1._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 96, 56, 56] -> [N, 24, 56, 56] at arena byte 3612672 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 56, 56]), output: TensorType([24, 56, 56]), weightDims: [24, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4816896), weight: w15, y: v(3612672), residual: nil, epilogue: EpilogueKernel(bias: b15, activation: nil, postActivation: nil), pool: pool)
-        // %17 _blocks.2._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 24, 56, 56] -> [N, 144, 56, 56]
+        // %17 _blocks.2._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 24, 56, 56] -> [N, 144, 56, 56] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([24, 56, 56]), output: TensorType([144, 56, 56]), weightDims: [144, 24, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3612672), weight: w17, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b17, activation: .relu6, postActivation: nil), pool: pool)
-        // %20 _blocks.2._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 144, 56, 56] -> [N, 144, 56, 56]
+        // %20 _blocks.2._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 144, 56, 56] -> [N, 144, 56, 56] at arena byte 1806336 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([144, 56, 56]), output: TensorType([144, 56, 56]), weightDims: [144, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 144)), x: v(0), weight: w20, y: v(1806336), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu6, postActivation: nil), pool: pool)
-        // %23 _blocks.2._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 144, 56, 56] -> [N, 24, 56, 56]
+        // %23 _blocks.2._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 144, 56, 56] -> [N, 24, 56, 56] at arena byte 3913728 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([144, 56, 56]), output: TensorType([24, 56, 56]), weightDims: [24, 144, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1806336), weight: w23, y: v(3913728), residual: UnsafePointer(v(3612672)), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: nil), pool: pool)
-        // %26 _blocks.3._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 24, 56, 56] -> [N, 144, 56, 56]
+        // %26 _blocks.3._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 24, 56, 56] -> [N, 144, 56, 56] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([24, 56, 56]), output: TensorType([144, 56, 56]), weightDims: [144, 24, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3913728), weight: w26, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b26, activation: .relu6, postActivation: nil), pool: pool)
-        // %29 _blocks.3._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 144, 56, 56] -> [N, 144, 28, 28]
+        // %29 _blocks.3._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 144, 56, 56] -> [N, 144, 28, 28] at arena byte 1806336 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([144, 56, 56]), output: TensorType([144, 28, 28]), weightDims: [144, 1, 5, 5], ConvAttributes(stride: [2, 2], padding: [1, 1, 2, 2], dilation: [1, 1], groups: 144)), x: v(0), weight: w29, y: v(1806336), residual: nil, epilogue: EpilogueKernel(bias: b29, activation: .relu6, postActivation: nil), pool: pool)
-        // %32 _blocks.3._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 144, 28, 28] -> [N, 40, 28, 28]
+        // %32 _blocks.3._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 144, 28, 28] -> [N, 40, 28, 28] at arena byte 1505280 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([144, 28, 28]), output: TensorType([40, 28, 28]), weightDims: [40, 144, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1806336), weight: w32, y: v(1505280), residual: nil, epilogue: EpilogueKernel(bias: b32, activation: nil, postActivation: nil), pool: pool)
-        // %34 _blocks.4._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 40, 28, 28] -> [N, 240, 28, 28]
+        // %34 _blocks.4._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 40, 28, 28] -> [N, 240, 28, 28] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([40, 28, 28]), output: TensorType([240, 28, 28]), weightDims: [240, 40, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1505280), weight: w34, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b34, activation: .relu6, postActivation: nil), pool: pool)
-        // %37 _blocks.4._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 240, 28, 28] -> [N, 240, 28, 28]
+        // %37 _blocks.4._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 240, 28, 28] -> [N, 240, 28, 28] at arena byte 752640 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([240, 28, 28]), output: TensorType([240, 28, 28]), weightDims: [240, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 240)), x: v(0), weight: w37, y: v(752640), residual: nil, epilogue: EpilogueKernel(bias: b37, activation: .relu6, postActivation: nil), pool: pool)
-        // %40 _blocks.4._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 240, 28, 28] -> [N, 40, 28, 28]
+        // %40 _blocks.4._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 240, 28, 28] -> [N, 40, 28, 28] at arena byte 1630720 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([240, 28, 28]), output: TensorType([40, 28, 28]), weightDims: [40, 240, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(752640), weight: w40, y: v(1630720), residual: UnsafePointer(v(1505280)), epilogue: EpilogueKernel(bias: b40, activation: nil, postActivation: nil), pool: pool)
-        // %43 _blocks.5._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 40, 28, 28] -> [N, 240, 28, 28]
+        // %43 _blocks.5._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 40, 28, 28] -> [N, 240, 28, 28] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([40, 28, 28]), output: TensorType([240, 28, 28]), weightDims: [240, 40, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1630720), weight: w43, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b43, activation: .relu6, postActivation: nil), pool: pool)
-        // %46 _blocks.5._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 240, 28, 28] -> [N, 240, 14, 14]
+        // %46 _blocks.5._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 240, 28, 28] -> [N, 240, 14, 14] at arena byte 752640 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([240, 28, 28]), output: TensorType([240, 14, 14]), weightDims: [240, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [0, 0, 1, 1], dilation: [1, 1], groups: 240)), x: v(0), weight: w46, y: v(752640), residual: nil, epilogue: EpilogueKernel(bias: b46, activation: .relu6, postActivation: nil), pool: pool)
-        // %49 _blocks.5._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 240, 14, 14] -> [N, 80, 14, 14]
+        // %49 _blocks.5._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 240, 14, 14] -> [N, 80, 14, 14] at arena byte 940800 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([240, 14, 14]), output: TensorType([80, 14, 14]), weightDims: [80, 240, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(752640), weight: w49, y: v(940800), residual: nil, epilogue: EpilogueKernel(bias: b49, activation: nil, postActivation: nil), pool: pool)
-        // %51 _blocks.6._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 80, 14, 14] -> [N, 480, 14, 14]
+        // %51 _blocks.6._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 80, 14, 14] -> [N, 480, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([80, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 80, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(940800), weight: w51, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b51, activation: .relu6, postActivation: nil), pool: pool)
-        // %54 _blocks.6._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 480, 14, 14] -> [N, 480, 14, 14]
+        // %54 _blocks.6._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 480, 14, 14] -> [N, 480, 14, 14] at arena byte 376320 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 480)), x: v(0), weight: w54, y: v(376320), residual: nil, epilogue: EpilogueKernel(bias: b54, activation: .relu6, postActivation: nil), pool: pool)
-        // %57 _blocks.6._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 480, 14, 14] -> [N, 80, 14, 14]
+        // %57 _blocks.6._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 480, 14, 14] -> [N, 80, 14, 14] at arena byte 752640 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([80, 14, 14]), weightDims: [80, 480, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(376320), weight: w57, y: v(752640), residual: UnsafePointer(v(940800)), epilogue: EpilogueKernel(bias: b57, activation: nil, postActivation: nil), pool: pool)
-        // %60 _blocks.7._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 80, 14, 14] -> [N, 480, 14, 14]
+        // %60 _blocks.7._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 80, 14, 14] -> [N, 480, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([80, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 80, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(752640), weight: w60, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b60, activation: .relu6, postActivation: nil), pool: pool)
-        // %63 _blocks.7._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 480, 14, 14] -> [N, 480, 14, 14]
+        // %63 _blocks.7._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 480, 14, 14] -> [N, 480, 14, 14] at arena byte 376320 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 480)), x: v(0), weight: w63, y: v(376320), residual: nil, epilogue: EpilogueKernel(bias: b63, activation: .relu6, postActivation: nil), pool: pool)
-        // %66 _blocks.7._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 480, 14, 14] -> [N, 80, 14, 14]
+        // %66 _blocks.7._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 480, 14, 14] -> [N, 80, 14, 14] at arena byte 815360 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([80, 14, 14]), weightDims: [80, 480, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(376320), weight: w66, y: v(815360), residual: UnsafePointer(v(752640)), epilogue: EpilogueKernel(bias: b66, activation: nil, postActivation: nil), pool: pool)
-        // %69 _blocks.8._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 80, 14, 14] -> [N, 480, 14, 14]
+        // %69 _blocks.8._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 80, 14, 14] -> [N, 480, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([80, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 80, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(815360), weight: w69, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b69, activation: .relu6, postActivation: nil), pool: pool)
-        // %72 _blocks.8._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 480, 14, 14] -> [N, 480, 14, 14]
+        // %72 _blocks.8._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 480, 14, 14] -> [N, 480, 14, 14] at arena byte 376320 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 480)), x: v(0), weight: w72, y: v(376320), residual: nil, epilogue: EpilogueKernel(bias: b72, activation: .relu6, postActivation: nil), pool: pool)
-        // %75 _blocks.8._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 480, 14, 14] -> [N, 112, 14, 14]
+        // %75 _blocks.8._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 480, 14, 14] -> [N, 112, 14, 14] at arena byte 1053696 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([112, 14, 14]), weightDims: [112, 480, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(376320), weight: w75, y: v(1053696), residual: nil, epilogue: EpilogueKernel(bias: b75, activation: nil, postActivation: nil), pool: pool)
-        // %77 _blocks.9._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 112, 14, 14] -> [N, 672, 14, 14]
+        // %77 _blocks.9._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 112, 14, 14] -> [N, 672, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([112, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 112, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1053696), weight: w77, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b77, activation: .relu6, postActivation: nil), pool: pool)
-        // %80 _blocks.9._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 672, 14, 14] -> [N, 672, 14, 14]
+        // %80 _blocks.9._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 672, 14, 14] -> [N, 672, 14, 14] at arena byte 526848 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 672)), x: v(0), weight: w80, y: v(526848), residual: nil, epilogue: EpilogueKernel(bias: b80, activation: .relu6, postActivation: nil), pool: pool)
-        // %83 _blocks.9._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 672, 14, 14] -> [N, 112, 14, 14]
+        // %83 _blocks.9._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 672, 14, 14] -> [N, 112, 14, 14] at arena byte 1141504 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([112, 14, 14]), weightDims: [112, 672, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(526848), weight: w83, y: v(1141504), residual: UnsafePointer(v(1053696)), epilogue: EpilogueKernel(bias: b83, activation: nil, postActivation: nil), pool: pool)
-        // %86 _blocks.10._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 112, 14, 14] -> [N, 672, 14, 14]
+        // %86 _blocks.10._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 112, 14, 14] -> [N, 672, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([112, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 112, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1141504), weight: w86, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b86, activation: .relu6, postActivation: nil), pool: pool)
-        // %89 _blocks.10._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 672, 14, 14] -> [N, 672, 14, 14]
+        // %89 _blocks.10._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 672, 14, 14] -> [N, 672, 14, 14] at arena byte 526848 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 672)), x: v(0), weight: w89, y: v(526848), residual: nil, epilogue: EpilogueKernel(bias: b89, activation: .relu6, postActivation: nil), pool: pool)
-        // %92 _blocks.10._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 672, 14, 14] -> [N, 112, 14, 14]
+        // %92 _blocks.10._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 672, 14, 14] -> [N, 112, 14, 14] at arena byte 1053696 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([112, 14, 14]), weightDims: [112, 672, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(526848), weight: w92, y: v(1053696), residual: UnsafePointer(v(1141504)), epilogue: EpilogueKernel(bias: b92, activation: nil, postActivation: nil), pool: pool)
-        // %95 _blocks.11._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 112, 14, 14] -> [N, 672, 14, 14]
+        // %95 _blocks.11._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 112, 14, 14] -> [N, 672, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([112, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 112, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1053696), weight: w95, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b95, activation: .relu6, postActivation: nil), pool: pool)
-        // %98 _blocks.11._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 672, 14, 14] -> [N, 672, 7, 7]
+        // %98 _blocks.11._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 672, 14, 14] -> [N, 672, 7, 7] at arena byte 526848 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([672, 7, 7]), weightDims: [672, 1, 5, 5], ConvAttributes(stride: [2, 2], padding: [1, 1, 2, 2], dilation: [1, 1], groups: 672)), x: v(0), weight: w98, y: v(526848), residual: nil, epilogue: EpilogueKernel(bias: b98, activation: .relu6, postActivation: nil), pool: pool)
-        // %101 _blocks.11._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 672, 7, 7] -> [N, 192, 7, 7]
+        // %101 _blocks.11._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 672, 7, 7] -> [N, 192, 7, 7] at arena byte 451584 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([672, 7, 7]), output: TensorType([192, 7, 7]), weightDims: [192, 672, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(526848), weight: w101, y: v(451584), residual: nil, epilogue: EpilogueKernel(bias: b101, activation: nil, postActivation: nil), pool: pool)
-        // %103 _blocks.12._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 192, 7, 7] -> [N, 1152, 7, 7]
+        // %103 _blocks.12._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 192, 7, 7] -> [N, 1152, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 7, 7]), output: TensorType([1152, 7, 7]), weightDims: [1152, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(451584), weight: w103, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b103, activation: .relu6, postActivation: nil), pool: pool)
-        // %106 _blocks.12._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 1152, 7, 7] -> [N, 1152, 7, 7]
+        // %106 _blocks.12._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 1152, 7, 7] -> [N, 1152, 7, 7] at arena byte 225792 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1152, 7, 7]), output: TensorType([1152, 7, 7]), weightDims: [1152, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 1152)), x: v(0), weight: w106, y: v(225792), residual: nil, epilogue: EpilogueKernel(bias: b106, activation: .relu6, postActivation: nil), pool: pool)
-        // %109 _blocks.12._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 1152, 7, 7] -> [N, 192, 7, 7]
+        // %109 _blocks.12._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 1152, 7, 7] -> [N, 192, 7, 7] at arena byte 489216 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1152, 7, 7]), output: TensorType([192, 7, 7]), weightDims: [192, 1152, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(225792), weight: w109, y: v(489216), residual: UnsafePointer(v(451584)), epilogue: EpilogueKernel(bias: b109, activation: nil, postActivation: nil), pool: pool)
-        // %112 _blocks.13._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 192, 7, 7] -> [N, 1152, 7, 7]
+        // %112 _blocks.13._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 192, 7, 7] -> [N, 1152, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 7, 7]), output: TensorType([1152, 7, 7]), weightDims: [1152, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(489216), weight: w112, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b112, activation: .relu6, postActivation: nil), pool: pool)
-        // %115 _blocks.13._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 1152, 7, 7] -> [N, 1152, 7, 7]
+        // %115 _blocks.13._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 1152, 7, 7] -> [N, 1152, 7, 7] at arena byte 225792 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1152, 7, 7]), output: TensorType([1152, 7, 7]), weightDims: [1152, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 1152)), x: v(0), weight: w115, y: v(225792), residual: nil, epilogue: EpilogueKernel(bias: b115, activation: .relu6, postActivation: nil), pool: pool)
-        // %118 _blocks.13._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 1152, 7, 7] -> [N, 192, 7, 7]
+        // %118 _blocks.13._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 1152, 7, 7] -> [N, 192, 7, 7] at arena byte 451584 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1152, 7, 7]), output: TensorType([192, 7, 7]), weightDims: [192, 1152, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(225792), weight: w118, y: v(451584), residual: UnsafePointer(v(489216)), epilogue: EpilogueKernel(bias: b118, activation: nil, postActivation: nil), pool: pool)
-        // %121 _blocks.14._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 192, 7, 7] -> [N, 1152, 7, 7]
+        // %121 _blocks.14._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 192, 7, 7] -> [N, 1152, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 7, 7]), output: TensorType([1152, 7, 7]), weightDims: [1152, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(451584), weight: w121, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b121, activation: .relu6, postActivation: nil), pool: pool)
-        // %124 _blocks.14._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 1152, 7, 7] -> [N, 1152, 7, 7]
+        // %124 _blocks.14._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 1152, 7, 7] -> [N, 1152, 7, 7] at arena byte 225792 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1152, 7, 7]), output: TensorType([1152, 7, 7]), weightDims: [1152, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 1152)), x: v(0), weight: w124, y: v(225792), residual: nil, epilogue: EpilogueKernel(bias: b124, activation: .relu6, postActivation: nil), pool: pool)
-        // %127 _blocks.14._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 1152, 7, 7] -> [N, 192, 7, 7]
+        // %127 _blocks.14._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 1152, 7, 7] -> [N, 192, 7, 7] at arena byte 489216 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1152, 7, 7]), output: TensorType([192, 7, 7]), weightDims: [192, 1152, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(225792), weight: w127, y: v(489216), residual: UnsafePointer(v(451584)), epilogue: EpilogueKernel(bias: b127, activation: nil, postActivation: nil), pool: pool)
-        // %130 _blocks.15._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 192, 7, 7] -> [N, 1152, 7, 7]
+        // %130 _blocks.15._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 192, 7, 7] -> [N, 1152, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 7, 7]), output: TensorType([1152, 7, 7]), weightDims: [1152, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(489216), weight: w130, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b130, activation: .relu6, postActivation: nil), pool: pool)
-        // %133 _blocks.15._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 1152, 7, 7] -> [N, 1152, 7, 7]
+        // %133 _blocks.15._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 1152, 7, 7] -> [N, 1152, 7, 7] at arena byte 225792 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1152, 7, 7]), output: TensorType([1152, 7, 7]), weightDims: [1152, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1152)), x: v(0), weight: w133, y: v(225792), residual: nil, epilogue: EpilogueKernel(bias: b133, activation: .relu6, postActivation: nil), pool: pool)
-        // %136 _blocks.15._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 1152, 7, 7] -> [N, 320, 7, 7]
+        // %136 _blocks.15._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 1152, 7, 7] -> [N, 320, 7, 7] at arena byte 451584 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1152, 7, 7]), output: TensorType([320, 7, 7]), weightDims: [320, 1152, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(225792), weight: w136, y: v(451584), residual: nil, epilogue: EpilogueKernel(bias: b136, activation: nil, postActivation: nil), pool: pool)
-        // %138 _conv_head (specs/efficientnet-lite0.yaml:21:5): conv2d [N, 320, 7, 7] -> [N, 1280, 7, 7]
+        // %138 _conv_head (specs/efficientnet-lite0.yaml:21:5): conv2d [N, 320, 7, 7] -> [N, 1280, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([320, 7, 7]), output: TensorType([1280, 7, 7]), weightDims: [1280, 320, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(451584), weight: w138, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b138, activation: .relu6, postActivation: nil), pool: pool)
-        // %141 head.pool#3 (specs/efficientnet-lite0.yaml:24:5): global_avgpool [N, 1280, 7, 7] -> [N, 1280]
+        // %141 head.pool#3 (specs/efficientnet-lite0.yaml:24:5): global_avgpool [N, 1280, 7, 7] -> [N, 1280] at arena byte 250880 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 49, channels: 1280, x: v(0), y: v(250880))
-        // %142 _fc (specs/efficientnet-lite0.yaml:25:5): linear [N, 1280] -> [N, 1000]
+        // %142 _fc (specs/efficientnet-lite0.yaml:25:5): linear [N, 1280] -> [N, 1000] at arena byte 0 x N
         do { let y = v(0), e = EpilogueKernel(bias: b142, activation: nil, postActivation: nil)
             w142.multiply(m: n, a: v(250880), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 1000, residual: nil, rows: rows, stride: 1000, columns: c0, c1) } }
         var out = Tensor(zeros: [n] + [1000])

@@ -19,114 +19,114 @@ public final class Resnet50: GeneratedModel {
 
     let pool: WorkerPool
     let store = WeightStore()
-    let b1: UnsafePointer<Float>
-    let w1: GemmWeights
-    let b5: UnsafePointer<Float>
-    let w5: GemmWeights
-    let b8: UnsafePointer<Float>
-    let w8: GemmWeights
-    let b13: UnsafePointer<Float>
-    let w13: GemmWeights
-    let b11: UnsafePointer<Float>
-    let w11: GemmWeights
-    let b17: UnsafePointer<Float>
-    let w17: GemmWeights
-    let b20: UnsafePointer<Float>
-    let w20: GemmWeights
-    let b23: UnsafePointer<Float>
-    let w23: GemmWeights
-    let b27: UnsafePointer<Float>
-    let w27: GemmWeights
-    let b30: UnsafePointer<Float>
-    let w30: GemmWeights
-    let b33: UnsafePointer<Float>
-    let w33: GemmWeights
-    let b37: UnsafePointer<Float>
-    let w37: GemmWeights
-    let b40: UnsafePointer<Float>
-    let w40: GemmWeights
-    let b45: UnsafePointer<Float>
-    let w45: GemmWeights
-    let b43: UnsafePointer<Float>
-    let w43: GemmWeights
-    let b49: UnsafePointer<Float>
-    let w49: GemmWeights
-    let b52: UnsafePointer<Float>
-    let w52: GemmWeights
-    let b55: UnsafePointer<Float>
-    let w55: GemmWeights
-    let b59: UnsafePointer<Float>
-    let w59: GemmWeights
-    let b62: UnsafePointer<Float>
-    let w62: GemmWeights
-    let b65: UnsafePointer<Float>
-    let w65: GemmWeights
-    let b69: UnsafePointer<Float>
-    let w69: GemmWeights
-    let b72: UnsafePointer<Float>
-    let w72: GemmWeights
-    let b75: UnsafePointer<Float>
-    let w75: GemmWeights
-    let b79: UnsafePointer<Float>
-    let w79: GemmWeights
-    let b82: UnsafePointer<Float>
-    let w82: GemmWeights
-    let b87: UnsafePointer<Float>
-    let w87: GemmWeights
-    let b85: UnsafePointer<Float>
-    let w85: GemmWeights
-    let b91: UnsafePointer<Float>
-    let w91: GemmWeights
-    let b94: UnsafePointer<Float>
-    let w94: GemmWeights
-    let b97: UnsafePointer<Float>
-    let w97: GemmWeights
-    let b101: UnsafePointer<Float>
-    let w101: GemmWeights
-    let b104: UnsafePointer<Float>
-    let w104: GemmWeights
-    let b107: UnsafePointer<Float>
-    let w107: GemmWeights
-    let b111: UnsafePointer<Float>
-    let w111: GemmWeights
-    let b114: UnsafePointer<Float>
-    let w114: GemmWeights
-    let b117: UnsafePointer<Float>
-    let w117: GemmWeights
-    let b121: UnsafePointer<Float>
-    let w121: GemmWeights
-    let b124: UnsafePointer<Float>
-    let w124: GemmWeights
-    let b127: UnsafePointer<Float>
-    let w127: GemmWeights
-    let b131: UnsafePointer<Float>
-    let w131: GemmWeights
-    let b134: UnsafePointer<Float>
-    let w134: GemmWeights
-    let b137: UnsafePointer<Float>
-    let w137: GemmWeights
-    let b141: UnsafePointer<Float>
-    let w141: GemmWeights
-    let b144: UnsafePointer<Float>
-    let w144: GemmWeights
-    let b149: UnsafePointer<Float>
-    let w149: GemmWeights
-    let b147: UnsafePointer<Float>
-    let w147: GemmWeights
-    let b153: UnsafePointer<Float>
-    let w153: GemmWeights
-    let b156: UnsafePointer<Float>
-    let w156: GemmWeights
-    let b159: UnsafePointer<Float>
-    let w159: GemmWeights
-    let b163: UnsafePointer<Float>
-    let w163: GemmWeights
-    let b166: UnsafePointer<Float>
-    let w166: GemmWeights
-    let b169: UnsafePointer<Float>
-    let w169: GemmWeights
-    let w174: GemmWeights
-    let b174: UnsafePointer<Float>
+    let b1: UnsafePointer<Float>  // conv1.bias [64]
+    let w1: GemmWeights  // conv1.weight [64, 3, 7, 7], as a packed GEMM [64, 147]
+    let b5: UnsafePointer<Float>  // layer1.0.conv1.bias [64]
+    let w5: GemmWeights  // layer1.0.conv1.weight [64, 64, 1, 1], as a packed GEMM [64, 64]
+    let b8: UnsafePointer<Float>  // layer1.0.conv2.bias [64]
+    let w8: GemmWeights  // layer1.0.conv2.weight [64, 64, 3, 3], as a packed GEMM [64, 576]
+    let b13: UnsafePointer<Float>  // layer1.0.downsample.0.bias [256]
+    let w13: GemmWeights  // layer1.0.downsample.0.weight [256, 64, 1, 1], as a packed GEMM [256, 64]
+    let b11: UnsafePointer<Float>  // layer1.0.conv3.bias [256]
+    let w11: GemmWeights  // layer1.0.conv3.weight [256, 64, 1, 1], as a packed GEMM [256, 64]
+    let b17: UnsafePointer<Float>  // layer1.1.conv1.bias [64]
+    let w17: GemmWeights  // layer1.1.conv1.weight [64, 256, 1, 1], as a packed GEMM [64, 256]
+    let b20: UnsafePointer<Float>  // layer1.1.conv2.bias [64]
+    let w20: GemmWeights  // layer1.1.conv2.weight [64, 64, 3, 3], as a packed GEMM [64, 576]
+    let b23: UnsafePointer<Float>  // layer1.1.conv3.bias [256]
+    let w23: GemmWeights  // layer1.1.conv3.weight [256, 64, 1, 1], as a packed GEMM [256, 64]
+    let b27: UnsafePointer<Float>  // layer1.2.conv1.bias [64]
+    let w27: GemmWeights  // layer1.2.conv1.weight [64, 256, 1, 1], as a packed GEMM [64, 256]
+    let b30: UnsafePointer<Float>  // layer1.2.conv2.bias [64]
+    let w30: GemmWeights  // layer1.2.conv2.weight [64, 64, 3, 3], as a packed GEMM [64, 576]
+    let b33: UnsafePointer<Float>  // layer1.2.conv3.bias [256]
+    let w33: GemmWeights  // layer1.2.conv3.weight [256, 64, 1, 1], as a packed GEMM [256, 64]
+    let b37: UnsafePointer<Float>  // layer2.0.conv1.bias [128]
+    let w37: GemmWeights  // layer2.0.conv1.weight [128, 256, 1, 1], as a packed GEMM [128, 256]
+    let b40: UnsafePointer<Float>  // layer2.0.conv2.bias [128]
+    let w40: GemmWeights  // layer2.0.conv2.weight [128, 128, 3, 3], as a packed GEMM [128, 1152]
+    let b45: UnsafePointer<Float>  // layer2.0.downsample.0.bias [512]
+    let w45: GemmWeights  // layer2.0.downsample.0.weight [512, 256, 1, 1], as a packed GEMM [512, 256]
+    let b43: UnsafePointer<Float>  // layer2.0.conv3.bias [512]
+    let w43: GemmWeights  // layer2.0.conv3.weight [512, 128, 1, 1], as a packed GEMM [512, 128]
+    let b49: UnsafePointer<Float>  // layer2.1.conv1.bias [128]
+    let w49: GemmWeights  // layer2.1.conv1.weight [128, 512, 1, 1], as a packed GEMM [128, 512]
+    let b52: UnsafePointer<Float>  // layer2.1.conv2.bias [128]
+    let w52: GemmWeights  // layer2.1.conv2.weight [128, 128, 3, 3], as a packed GEMM [128, 1152]
+    let b55: UnsafePointer<Float>  // layer2.1.conv3.bias [512]
+    let w55: GemmWeights  // layer2.1.conv3.weight [512, 128, 1, 1], as a packed GEMM [512, 128]
+    let b59: UnsafePointer<Float>  // layer2.2.conv1.bias [128]
+    let w59: GemmWeights  // layer2.2.conv1.weight [128, 512, 1, 1], as a packed GEMM [128, 512]
+    let b62: UnsafePointer<Float>  // layer2.2.conv2.bias [128]
+    let w62: GemmWeights  // layer2.2.conv2.weight [128, 128, 3, 3], as a packed GEMM [128, 1152]
+    let b65: UnsafePointer<Float>  // layer2.2.conv3.bias [512]
+    let w65: GemmWeights  // layer2.2.conv3.weight [512, 128, 1, 1], as a packed GEMM [512, 128]
+    let b69: UnsafePointer<Float>  // layer2.3.conv1.bias [128]
+    let w69: GemmWeights  // layer2.3.conv1.weight [128, 512, 1, 1], as a packed GEMM [128, 512]
+    let b72: UnsafePointer<Float>  // layer2.3.conv2.bias [128]
+    let w72: GemmWeights  // layer2.3.conv2.weight [128, 128, 3, 3], as a packed GEMM [128, 1152]
+    let b75: UnsafePointer<Float>  // layer2.3.conv3.bias [512]
+    let w75: GemmWeights  // layer2.3.conv3.weight [512, 128, 1, 1], as a packed GEMM [512, 128]
+    let b79: UnsafePointer<Float>  // layer3.0.conv1.bias [256]
+    let w79: GemmWeights  // layer3.0.conv1.weight [256, 512, 1, 1], as a packed GEMM [256, 512]
+    let b82: UnsafePointer<Float>  // layer3.0.conv2.bias [256]
+    let w82: GemmWeights  // layer3.0.conv2.weight [256, 256, 3, 3], as a packed GEMM [256, 2304]
+    let b87: UnsafePointer<Float>  // layer3.0.downsample.0.bias [1024]
+    let w87: GemmWeights  // layer3.0.downsample.0.weight [1024, 512, 1, 1], as a packed GEMM [1024, 512]
+    let b85: UnsafePointer<Float>  // layer3.0.conv3.bias [1024]
+    let w85: GemmWeights  // layer3.0.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
+    let b91: UnsafePointer<Float>  // layer3.1.conv1.bias [256]
+    let w91: GemmWeights  // layer3.1.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
+    let b94: UnsafePointer<Float>  // layer3.1.conv2.bias [256]
+    let w94: GemmWeights  // layer3.1.conv2.weight [256, 256, 3, 3], as a packed GEMM [256, 2304]
+    let b97: UnsafePointer<Float>  // layer3.1.conv3.bias [1024]
+    let w97: GemmWeights  // layer3.1.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
+    let b101: UnsafePointer<Float>  // layer3.2.conv1.bias [256]
+    let w101: GemmWeights  // layer3.2.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
+    let b104: UnsafePointer<Float>  // layer3.2.conv2.bias [256]
+    let w104: GemmWeights  // layer3.2.conv2.weight [256, 256, 3, 3], as a packed GEMM [256, 2304]
+    let b107: UnsafePointer<Float>  // layer3.2.conv3.bias [1024]
+    let w107: GemmWeights  // layer3.2.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
+    let b111: UnsafePointer<Float>  // layer3.3.conv1.bias [256]
+    let w111: GemmWeights  // layer3.3.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
+    let b114: UnsafePointer<Float>  // layer3.3.conv2.bias [256]
+    let w114: GemmWeights  // layer3.3.conv2.weight [256, 256, 3, 3], as a packed GEMM [256, 2304]
+    let b117: UnsafePointer<Float>  // layer3.3.conv3.bias [1024]
+    let w117: GemmWeights  // layer3.3.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
+    let b121: UnsafePointer<Float>  // layer3.4.conv1.bias [256]
+    let w121: GemmWeights  // layer3.4.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
+    let b124: UnsafePointer<Float>  // layer3.4.conv2.bias [256]
+    let w124: GemmWeights  // layer3.4.conv2.weight [256, 256, 3, 3], as a packed GEMM [256, 2304]
+    let b127: UnsafePointer<Float>  // layer3.4.conv3.bias [1024]
+    let w127: GemmWeights  // layer3.4.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
+    let b131: UnsafePointer<Float>  // layer3.5.conv1.bias [256]
+    let w131: GemmWeights  // layer3.5.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
+    let b134: UnsafePointer<Float>  // layer3.5.conv2.bias [256]
+    let w134: GemmWeights  // layer3.5.conv2.weight [256, 256, 3, 3], as a packed GEMM [256, 2304]
+    let b137: UnsafePointer<Float>  // layer3.5.conv3.bias [1024]
+    let w137: GemmWeights  // layer3.5.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
+    let b141: UnsafePointer<Float>  // layer4.0.conv1.bias [512]
+    let w141: GemmWeights  // layer4.0.conv1.weight [512, 1024, 1, 1], as a packed GEMM [512, 1024]
+    let b144: UnsafePointer<Float>  // layer4.0.conv2.bias [512]
+    let w144: GemmWeights  // layer4.0.conv2.weight [512, 512, 3, 3], as a packed GEMM [512, 4608]
+    let b149: UnsafePointer<Float>  // layer4.0.downsample.0.bias [2048]
+    let w149: GemmWeights  // layer4.0.downsample.0.weight [2048, 1024, 1, 1], as a packed GEMM [2048, 1024]
+    let b147: UnsafePointer<Float>  // layer4.0.conv3.bias [2048]
+    let w147: GemmWeights  // layer4.0.conv3.weight [2048, 512, 1, 1], as a packed GEMM [2048, 512]
+    let b153: UnsafePointer<Float>  // layer4.1.conv1.bias [512]
+    let w153: GemmWeights  // layer4.1.conv1.weight [512, 2048, 1, 1], as a packed GEMM [512, 2048]
+    let b156: UnsafePointer<Float>  // layer4.1.conv2.bias [512]
+    let w156: GemmWeights  // layer4.1.conv2.weight [512, 512, 3, 3], as a packed GEMM [512, 4608]
+    let b159: UnsafePointer<Float>  // layer4.1.conv3.bias [2048]
+    let w159: GemmWeights  // layer4.1.conv3.weight [2048, 512, 1, 1], as a packed GEMM [2048, 512]
+    let b163: UnsafePointer<Float>  // layer4.2.conv1.bias [512]
+    let w163: GemmWeights  // layer4.2.conv1.weight [512, 2048, 1, 1], as a packed GEMM [512, 2048]
+    let b166: UnsafePointer<Float>  // layer4.2.conv2.bias [512]
+    let w166: GemmWeights  // layer4.2.conv2.weight [512, 512, 3, 3], as a packed GEMM [512, 4608]
+    let b169: UnsafePointer<Float>  // layer4.2.conv3.bias [2048]
+    let w169: GemmWeights  // layer4.2.conv3.weight [2048, 512, 1, 1], as a packed GEMM [2048, 512]
+    let w174: GemmWeights  // fc.weight [1000, 2048]
+    let b174: UnsafePointer<Float>  // fc.bias [1000]
 
     public init(weights: [String: Tensor], threads: Int) throws {
         pool = WorkerPool(threads: threads)
@@ -252,117 +252,117 @@ public final class Resnet50: GeneratedModel {
         input.data.withUnsafeBufferPointer { x in
             OtherKernels.transpose(batch: n, channels: 3, pixels: 50176, x: x.baseAddress!, y: v(3211264), toNHWC: true)
         }
-        // %1 conv1 (specs/resnet50.yaml:7:5): conv2d [N, 3, 224, 224] -> [N, 64, 112, 112]
+        // %1 conv1 (specs/resnet50.yaml:7:5): conv2d [N, 3, 224, 224] -> [N, 64, 112, 112] at arena byte 0 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([64, 112, 112]), weightDims: [64, 3, 7, 7], ConvAttributes(stride: [2, 2], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w1, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %4 stem.maxpool#3 (specs/resnet50.yaml:10:5): maxpool [N, 64, 112, 112] -> [N, 64, 56, 56]
+        // %4 stem.maxpool#3 (specs/resnet50.yaml:10:5): maxpool [N, 64, 112, 112] -> [N, 64, 56, 56] at arena byte 3211264 x N
         OtherKernels.pool(ConvGeometry(batch: n, input: TensorType([64, 112, 112]), output: TensorType([64, 56, 56]), weightDims: [1, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), isMax: true, x: v(0), y: v(3211264), pool: pool)
-        // %5 layer1.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56]
+        // %5 layer1.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w5, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b5, activation: .relu, postActivation: nil), pool: pool)
-        // %8 layer1.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56]
+        // %8 layer1.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 6422528 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w8, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b8, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %13 layer1.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56]
+        // %13 layer1.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w13, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
-        // %11 layer1.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56]
+        // %11 layer1.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 3211264 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(6422528), weight: w11, y: v(3211264), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: .relu), pool: pool)
-        // %17 layer1.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 64, 56, 56]
+        // %17 layer1.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 64, 56, 56] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w17, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b17, activation: .relu, postActivation: nil), pool: pool)
-        // %20 layer1.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56]
+        // %20 layer1.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 6422528 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w20, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %23 layer1.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56]
+        // %23 layer1.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(6422528), weight: w23, y: v(0), residual: UnsafePointer(v(3211264)), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: .relu), pool: pool)
-        // %27 layer1.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 64, 56, 56]
+        // %27 layer1.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 64, 56, 56] at arena byte 3211264 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w27, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b27, activation: .relu, postActivation: nil), pool: pool)
-        // %30 layer1.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56]
+        // %30 layer1.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 6422528 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w30, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b30, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %33 layer1.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56]
+        // %33 layer1.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 3211264 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(6422528), weight: w33, y: v(3211264), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b33, activation: nil, postActivation: .relu), pool: pool)
-        // %37 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 128, 56, 56]
+        // %37 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 128, 56, 56] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([128, 56, 56]), weightDims: [128, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w37, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b37, activation: .relu, postActivation: nil), pool: pool)
-        // %40 layer2.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 56, 56] -> [N, 128, 28, 28]
+        // %40 layer2.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 56, 56] -> [N, 128, 28, 28] at arena byte 6422528 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([128, 56, 56]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w40, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b40, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %45 layer2.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 256, 56, 56] -> [N, 512, 28, 28]
+        // %45 layer2.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 256, 56, 56] -> [N, 512, 28, 28] at arena byte 0 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([512, 28, 28]), weightDims: [512, 256, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w45, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b45, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %43 layer2.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28]
+        // %43 layer2.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 1605632 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(6422528), weight: w43, y: v(1605632), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b43, activation: nil, postActivation: .relu), pool: pool)
-        // %49 layer2.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28]
+        // %49 layer2.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w49, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b49, activation: .relu, postActivation: nil), pool: pool)
-        // %52 layer2.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28]
+        // %52 layer2.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28] at arena byte 3211264 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w52, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b52, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %55 layer2.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28]
+        // %55 layer2.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w55, y: v(0), residual: UnsafePointer(v(1605632)), epilogue: EpilogueKernel(bias: b55, activation: nil, postActivation: .relu), pool: pool)
-        // %59 layer2.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28]
+        // %59 layer2.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28] at arena byte 1605632 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w59, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b59, activation: .relu, postActivation: nil), pool: pool)
-        // %62 layer2.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28]
+        // %62 layer2.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28] at arena byte 3211264 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w62, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b62, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %65 layer2.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28]
+        // %65 layer2.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 1605632 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w65, y: v(1605632), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b65, activation: nil, postActivation: .relu), pool: pool)
-        // %69 layer2.3.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28]
+        // %69 layer2.3.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w69, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b69, activation: .relu, postActivation: nil), pool: pool)
-        // %72 layer2.3.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28]
+        // %72 layer2.3.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28] at arena byte 3211264 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w72, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b72, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %75 layer2.3.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28]
+        // %75 layer2.3.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w75, y: v(0), residual: UnsafePointer(v(1605632)), epilogue: EpilogueKernel(bias: b75, activation: nil, postActivation: .relu), pool: pool)
-        // %79 layer3.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 256, 28, 28]
+        // %79 layer3.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 256, 28, 28] at arena byte 1605632 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([256, 28, 28]), weightDims: [256, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w79, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b79, activation: .relu, postActivation: nil), pool: pool)
-        // %82 layer3.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 28, 28] -> [N, 256, 14, 14]
+        // %82 layer3.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 28, 28] -> [N, 256, 14, 14] at arena byte 2408448 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 28, 28]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w82, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b82, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %87 layer3.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 512, 28, 28] -> [N, 1024, 14, 14]
+        // %87 layer3.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 512, 28, 28] -> [N, 1024, 14, 14] at arena byte 1605632 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([1024, 14, 14]), weightDims: [1024, 512, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w87, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b87, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %85 layer3.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14]
+        // %85 layer3.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w85, y: v(0), residual: UnsafePointer(v(1605632)), epilogue: EpilogueKernel(bias: b85, activation: nil, postActivation: .relu), pool: pool)
-        // %91 layer3.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14]
+        // %91 layer3.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 802816 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w91, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b91, activation: .relu, postActivation: nil), pool: pool)
-        // %94 layer3.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14]
+        // %94 layer3.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w94, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b94, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %97 layer3.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14]
+        // %97 layer3.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 802816 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w97, y: v(802816), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b97, activation: nil, postActivation: .relu), pool: pool)
-        // %101 layer3.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14]
+        // %101 layer3.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w101, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b101, activation: .relu, postActivation: nil), pool: pool)
-        // %104 layer3.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14]
+        // %104 layer3.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w104, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b104, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %107 layer3.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14]
+        // %107 layer3.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w107, y: v(0), residual: UnsafePointer(v(802816)), epilogue: EpilogueKernel(bias: b107, activation: nil, postActivation: .relu), pool: pool)
-        // %111 layer3.3.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14]
+        // %111 layer3.3.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 802816 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w111, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b111, activation: .relu, postActivation: nil), pool: pool)
-        // %114 layer3.3.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14]
+        // %114 layer3.3.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w114, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b114, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %117 layer3.3.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14]
+        // %117 layer3.3.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 802816 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w117, y: v(802816), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b117, activation: nil, postActivation: .relu), pool: pool)
-        // %121 layer3.4.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14]
+        // %121 layer3.4.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w121, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b121, activation: .relu, postActivation: nil), pool: pool)
-        // %124 layer3.4.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14]
+        // %124 layer3.4.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w124, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b124, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %127 layer3.4.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14]
+        // %127 layer3.4.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w127, y: v(0), residual: UnsafePointer(v(802816)), epilogue: EpilogueKernel(bias: b127, activation: nil, postActivation: .relu), pool: pool)
-        // %131 layer3.5.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14]
+        // %131 layer3.5.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 802816 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w131, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b131, activation: .relu, postActivation: nil), pool: pool)
-        // %134 layer3.5.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14]
+        // %134 layer3.5.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w134, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b134, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %137 layer3.5.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14]
+        // %137 layer3.5.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 802816 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w137, y: v(802816), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b137, activation: nil, postActivation: .relu), pool: pool)
-        // %141 layer4.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 512, 14, 14]
+        // %141 layer4.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 512, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([512, 14, 14]), weightDims: [512, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w141, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b141, activation: .relu, postActivation: nil), pool: pool)
-        // %144 layer4.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 14, 14] -> [N, 512, 7, 7]
+        // %144 layer4.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 14, 14] -> [N, 512, 7, 7] at arena byte 1605632 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 14, 14]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w144, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b144, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %149 layer4.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 1024, 14, 14] -> [N, 2048, 7, 7]
+        // %149 layer4.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 1024, 14, 14] -> [N, 2048, 7, 7] at arena byte 0 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([2048, 7, 7]), weightDims: [2048, 1024, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w149, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b149, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %147 layer4.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7]
+        // %147 layer4.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7] at arena byte 401408 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([2048, 7, 7]), weightDims: [2048, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w147, y: v(401408), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b147, activation: nil, postActivation: .relu), pool: pool)
-        // %153 layer4.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 2048, 7, 7] -> [N, 512, 7, 7]
+        // %153 layer4.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 2048, 7, 7] -> [N, 512, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([2048, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 2048, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(401408), weight: w153, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b153, activation: .relu, postActivation: nil), pool: pool)
-        // %156 layer4.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 7, 7] -> [N, 512, 7, 7]
+        // %156 layer4.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 7, 7] -> [N, 512, 7, 7] at arena byte 802816 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w156, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b156, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %159 layer4.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7]
+        // %159 layer4.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([2048, 7, 7]), weightDims: [2048, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w159, y: v(0), residual: UnsafePointer(v(401408)), epilogue: EpilogueKernel(bias: b159, activation: nil, postActivation: .relu), pool: pool)
-        // %163 layer4.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 2048, 7, 7] -> [N, 512, 7, 7]
+        // %163 layer4.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 2048, 7, 7] -> [N, 512, 7, 7] at arena byte 401408 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([2048, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 2048, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w163, y: v(401408), residual: nil, epilogue: EpilogueKernel(bias: b163, activation: .relu, postActivation: nil), pool: pool)
-        // %166 layer4.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 7, 7] -> [N, 512, 7, 7]
+        // %166 layer4.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 7, 7] -> [N, 512, 7, 7] at arena byte 802816 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(401408), weight: w166, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b166, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %169 layer4.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7]
+        // %169 layer4.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7] at arena byte 401408 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([2048, 7, 7]), weightDims: [2048, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w169, y: v(401408), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b169, activation: nil, postActivation: .relu), pool: pool)
-        // %173 head.pool#0 (specs/resnet50.yaml:18:5): global_avgpool [N, 2048, 7, 7] -> [N, 2048]
+        // %173 head.pool#0 (specs/resnet50.yaml:18:5): global_avgpool [N, 2048, 7, 7] -> [N, 2048] at arena byte 0 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 49, channels: 2048, x: v(401408), y: v(0))
-        // %174 fc (specs/resnet50.yaml:19:5): linear [N, 2048] -> [N, 1000]
+        // %174 fc (specs/resnet50.yaml:19:5): linear [N, 2048] -> [N, 1000] at arena byte 8192 x N
         do { let y = v(8192), e = EpilogueKernel(bias: b174, activation: nil, postActivation: nil)
             w174.multiply(m: n, a: v(0), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 1000, residual: nil, rows: rows, stride: 1000, columns: c0, c1) } }
         var out = Tensor(zeros: [n] + [1000])

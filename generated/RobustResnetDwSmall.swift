@@ -19,150 +19,150 @@ public final class RobustResnetDwSmall: GeneratedModel {
 
     let pool: WorkerPool
     let store = WeightStore()
-    let b1: UnsafePointer<Float>
-    let w1: GemmWeights
-    let b2: UnsafePointer<Float>
-    let w2: GemmWeights
-    let b4: UnsafePointer<Float>
-    let w4: UnsafePointer<Float>
-    let b7: UnsafePointer<Float>
-    let w7: GemmWeights
-    let b5: UnsafePointer<Float>
-    let w5: GemmWeights
-    let b11: UnsafePointer<Float>
-    let w11: GemmWeights
-    let b13: UnsafePointer<Float>
-    let w13: UnsafePointer<Float>
-    let b14: UnsafePointer<Float>
-    let w14: GemmWeights
-    let b18: UnsafePointer<Float>
-    let w18: GemmWeights
-    let b20: UnsafePointer<Float>
-    let w20: UnsafePointer<Float>
-    let b21: UnsafePointer<Float>
-    let w21: GemmWeights
-    let b25: UnsafePointer<Float>
-    let w25: GemmWeights
-    let b27: UnsafePointer<Float>
-    let w27: UnsafePointer<Float>
-    let b30: UnsafePointer<Float>
-    let w30: GemmWeights
-    let b28: UnsafePointer<Float>
-    let w28: GemmWeights
-    let b34: UnsafePointer<Float>
-    let w34: GemmWeights
-    let b36: UnsafePointer<Float>
-    let w36: UnsafePointer<Float>
-    let b37: UnsafePointer<Float>
-    let w37: GemmWeights
-    let b41: UnsafePointer<Float>
-    let w41: GemmWeights
-    let b43: UnsafePointer<Float>
-    let w43: UnsafePointer<Float>
-    let b44: UnsafePointer<Float>
-    let w44: GemmWeights
-    let b48: UnsafePointer<Float>
-    let w48: GemmWeights
-    let b50: UnsafePointer<Float>
-    let w50: UnsafePointer<Float>
-    let b51: UnsafePointer<Float>
-    let w51: GemmWeights
-    let b55: UnsafePointer<Float>
-    let w55: GemmWeights
-    let b57: UnsafePointer<Float>
-    let w57: UnsafePointer<Float>
-    let b60: UnsafePointer<Float>
-    let w60: GemmWeights
-    let b58: UnsafePointer<Float>
-    let w58: GemmWeights
-    let b64: UnsafePointer<Float>
-    let w64: GemmWeights
-    let b66: UnsafePointer<Float>
-    let w66: UnsafePointer<Float>
-    let b67: UnsafePointer<Float>
-    let w67: GemmWeights
-    let b71: UnsafePointer<Float>
-    let w71: GemmWeights
-    let b73: UnsafePointer<Float>
-    let w73: UnsafePointer<Float>
-    let b74: UnsafePointer<Float>
-    let w74: GemmWeights
-    let b78: UnsafePointer<Float>
-    let w78: GemmWeights
-    let b80: UnsafePointer<Float>
-    let w80: UnsafePointer<Float>
-    let b81: UnsafePointer<Float>
-    let w81: GemmWeights
-    let b85: UnsafePointer<Float>
-    let w85: GemmWeights
-    let b87: UnsafePointer<Float>
-    let w87: UnsafePointer<Float>
-    let b88: UnsafePointer<Float>
-    let w88: GemmWeights
-    let b92: UnsafePointer<Float>
-    let w92: GemmWeights
-    let b94: UnsafePointer<Float>
-    let w94: UnsafePointer<Float>
-    let b95: UnsafePointer<Float>
-    let w95: GemmWeights
-    let b99: UnsafePointer<Float>
-    let w99: GemmWeights
-    let b101: UnsafePointer<Float>
-    let w101: UnsafePointer<Float>
-    let b102: UnsafePointer<Float>
-    let w102: GemmWeights
-    let b106: UnsafePointer<Float>
-    let w106: GemmWeights
-    let b108: UnsafePointer<Float>
-    let w108: UnsafePointer<Float>
-    let b109: UnsafePointer<Float>
-    let w109: GemmWeights
-    let b113: UnsafePointer<Float>
-    let w113: GemmWeights
-    let b115: UnsafePointer<Float>
-    let w115: UnsafePointer<Float>
-    let b116: UnsafePointer<Float>
-    let w116: GemmWeights
-    let b120: UnsafePointer<Float>
-    let w120: GemmWeights
-    let b122: UnsafePointer<Float>
-    let w122: UnsafePointer<Float>
-    let b123: UnsafePointer<Float>
-    let w123: GemmWeights
-    let b127: UnsafePointer<Float>
-    let w127: GemmWeights
-    let b129: UnsafePointer<Float>
-    let w129: UnsafePointer<Float>
-    let b130: UnsafePointer<Float>
-    let w130: GemmWeights
-    let b134: UnsafePointer<Float>
-    let w134: GemmWeights
-    let b136: UnsafePointer<Float>
-    let w136: UnsafePointer<Float>
-    let b137: UnsafePointer<Float>
-    let w137: GemmWeights
-    let b141: UnsafePointer<Float>
-    let w141: GemmWeights
-    let b143: UnsafePointer<Float>
-    let w143: UnsafePointer<Float>
-    let b146: UnsafePointer<Float>
-    let w146: GemmWeights
-    let b144: UnsafePointer<Float>
-    let w144: GemmWeights
-    let b150: UnsafePointer<Float>
-    let w150: GemmWeights
-    let b152: UnsafePointer<Float>
-    let w152: UnsafePointer<Float>
-    let b153: UnsafePointer<Float>
-    let w153: GemmWeights
-    let b157: UnsafePointer<Float>
-    let w157: GemmWeights
-    let b159: UnsafePointer<Float>
-    let w159: UnsafePointer<Float>
-    let b160: UnsafePointer<Float>
-    let w160: GemmWeights
-    let w165: GemmWeights
-    let b165: UnsafePointer<Float>
+    let b1: UnsafePointer<Float>  // stem.bias [96]
+    let w1: GemmWeights  // stem.weight [96, 3, 16, 16], as a packed GEMM [96, 768]
+    let b2: UnsafePointer<Float>  // stages.0.blocks.0.pwconv1.bias [96]
+    let w2: GemmWeights  // stages.0.blocks.0.pwconv1.weight [96, 96, 1, 1], as a packed GEMM [96, 96]
+    let b4: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.bias [96]
+    let w4: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let b7: UnsafePointer<Float>  // stages.0.blocks.0.downsample.0.bias [384]
+    let w7: GemmWeights  // stages.0.blocks.0.downsample.0.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b5: UnsafePointer<Float>  // stages.0.blocks.0.pwconv2.bias [384]
+    let w5: GemmWeights  // stages.0.blocks.0.pwconv2.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b11: UnsafePointer<Float>  // stages.0.blocks.1.pwconv1.bias [96]
+    let w11: GemmWeights  // stages.0.blocks.1.pwconv1.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
+    let b13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.bias [96]
+    let w13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let b14: UnsafePointer<Float>  // stages.0.blocks.1.pwconv2.bias [384]
+    let w14: GemmWeights  // stages.0.blocks.1.pwconv2.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b18: UnsafePointer<Float>  // stages.0.blocks.2.pwconv1.bias [96]
+    let w18: GemmWeights  // stages.0.blocks.2.pwconv1.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
+    let b20: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.bias [96]
+    let w20: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let b21: UnsafePointer<Float>  // stages.0.blocks.2.pwconv2.bias [384]
+    let w21: GemmWeights  // stages.0.blocks.2.pwconv2.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b25: UnsafePointer<Float>  // stages.1.blocks.0.pwconv1.bias [192]
+    let w25: GemmWeights  // stages.1.blocks.0.pwconv1.weight [192, 384, 1, 1], as a packed GEMM [192, 384]
+    let b27: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.bias [192]
+    let w27: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let b30: UnsafePointer<Float>  // stages.1.blocks.0.downsample.0.bias [768]
+    let w30: GemmWeights  // stages.1.blocks.0.downsample.0.weight [768, 384, 1, 1], as a packed GEMM [768, 384]
+    let b28: UnsafePointer<Float>  // stages.1.blocks.0.pwconv2.bias [768]
+    let w28: GemmWeights  // stages.1.blocks.0.pwconv2.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b34: UnsafePointer<Float>  // stages.1.blocks.1.pwconv1.bias [192]
+    let w34: GemmWeights  // stages.1.blocks.1.pwconv1.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
+    let b36: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.bias [192]
+    let w36: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let b37: UnsafePointer<Float>  // stages.1.blocks.1.pwconv2.bias [768]
+    let w37: GemmWeights  // stages.1.blocks.1.pwconv2.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b41: UnsafePointer<Float>  // stages.1.blocks.2.pwconv1.bias [192]
+    let w41: GemmWeights  // stages.1.blocks.2.pwconv1.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
+    let b43: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.bias [192]
+    let w43: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let b44: UnsafePointer<Float>  // stages.1.blocks.2.pwconv2.bias [768]
+    let w44: GemmWeights  // stages.1.blocks.2.pwconv2.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b48: UnsafePointer<Float>  // stages.1.blocks.3.pwconv1.bias [192]
+    let w48: GemmWeights  // stages.1.blocks.3.pwconv1.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
+    let b50: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.bias [192]
+    let w50: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let b51: UnsafePointer<Float>  // stages.1.blocks.3.pwconv2.bias [768]
+    let w51: GemmWeights  // stages.1.blocks.3.pwconv2.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b55: UnsafePointer<Float>  // stages.2.blocks.0.pwconv1.bias [384]
+    let w55: GemmWeights  // stages.2.blocks.0.pwconv1.weight [384, 768, 1, 1], as a packed GEMM [384, 768]
+    let b57: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.bias [384]
+    let w57: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b60: UnsafePointer<Float>  // stages.2.blocks.0.downsample.0.bias [1536]
+    let w60: GemmWeights  // stages.2.blocks.0.downsample.0.weight [1536, 768, 1, 1], as a packed GEMM [1536, 768]
+    let b58: UnsafePointer<Float>  // stages.2.blocks.0.pwconv2.bias [1536]
+    let w58: GemmWeights  // stages.2.blocks.0.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b64: UnsafePointer<Float>  // stages.2.blocks.1.pwconv1.bias [384]
+    let w64: GemmWeights  // stages.2.blocks.1.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b66: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.bias [384]
+    let w66: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b67: UnsafePointer<Float>  // stages.2.blocks.1.pwconv2.bias [1536]
+    let w67: GemmWeights  // stages.2.blocks.1.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b71: UnsafePointer<Float>  // stages.2.blocks.2.pwconv1.bias [384]
+    let w71: GemmWeights  // stages.2.blocks.2.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b73: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.bias [384]
+    let w73: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b74: UnsafePointer<Float>  // stages.2.blocks.2.pwconv2.bias [1536]
+    let w74: GemmWeights  // stages.2.blocks.2.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b78: UnsafePointer<Float>  // stages.2.blocks.3.pwconv1.bias [384]
+    let w78: GemmWeights  // stages.2.blocks.3.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b80: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.bias [384]
+    let w80: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b81: UnsafePointer<Float>  // stages.2.blocks.3.pwconv2.bias [1536]
+    let w81: GemmWeights  // stages.2.blocks.3.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b85: UnsafePointer<Float>  // stages.2.blocks.4.pwconv1.bias [384]
+    let w85: GemmWeights  // stages.2.blocks.4.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b87: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.bias [384]
+    let w87: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b88: UnsafePointer<Float>  // stages.2.blocks.4.pwconv2.bias [1536]
+    let w88: GemmWeights  // stages.2.blocks.4.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b92: UnsafePointer<Float>  // stages.2.blocks.5.pwconv1.bias [384]
+    let w92: GemmWeights  // stages.2.blocks.5.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b94: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.bias [384]
+    let w94: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b95: UnsafePointer<Float>  // stages.2.blocks.5.pwconv2.bias [1536]
+    let w95: GemmWeights  // stages.2.blocks.5.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b99: UnsafePointer<Float>  // stages.2.blocks.6.pwconv1.bias [384]
+    let w99: GemmWeights  // stages.2.blocks.6.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b101: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.bias [384]
+    let w101: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b102: UnsafePointer<Float>  // stages.2.blocks.6.pwconv2.bias [1536]
+    let w102: GemmWeights  // stages.2.blocks.6.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b106: UnsafePointer<Float>  // stages.2.blocks.7.pwconv1.bias [384]
+    let w106: GemmWeights  // stages.2.blocks.7.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b108: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.bias [384]
+    let w108: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b109: UnsafePointer<Float>  // stages.2.blocks.7.pwconv2.bias [1536]
+    let w109: GemmWeights  // stages.2.blocks.7.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b113: UnsafePointer<Float>  // stages.2.blocks.8.pwconv1.bias [384]
+    let w113: GemmWeights  // stages.2.blocks.8.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b115: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.bias [384]
+    let w115: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b116: UnsafePointer<Float>  // stages.2.blocks.8.pwconv2.bias [1536]
+    let w116: GemmWeights  // stages.2.blocks.8.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b120: UnsafePointer<Float>  // stages.2.blocks.9.pwconv1.bias [384]
+    let w120: GemmWeights  // stages.2.blocks.9.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b122: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.bias [384]
+    let w122: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b123: UnsafePointer<Float>  // stages.2.blocks.9.pwconv2.bias [1536]
+    let w123: GemmWeights  // stages.2.blocks.9.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b127: UnsafePointer<Float>  // stages.2.blocks.10.pwconv1.bias [384]
+    let w127: GemmWeights  // stages.2.blocks.10.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b129: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.bias [384]
+    let w129: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b130: UnsafePointer<Float>  // stages.2.blocks.10.pwconv2.bias [1536]
+    let w130: GemmWeights  // stages.2.blocks.10.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b134: UnsafePointer<Float>  // stages.2.blocks.11.pwconv1.bias [384]
+    let w134: GemmWeights  // stages.2.blocks.11.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b136: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.bias [384]
+    let w136: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b137: UnsafePointer<Float>  // stages.2.blocks.11.pwconv2.bias [1536]
+    let w137: GemmWeights  // stages.2.blocks.11.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b141: UnsafePointer<Float>  // stages.3.blocks.0.pwconv1.bias [768]
+    let w141: GemmWeights  // stages.3.blocks.0.pwconv1.weight [768, 1536, 1, 1], as a packed GEMM [768, 1536]
+    let b143: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.bias [768]
+    let w143: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let b146: UnsafePointer<Float>  // stages.3.blocks.0.downsample.0.bias [3072]
+    let w146: GemmWeights  // stages.3.blocks.0.downsample.0.weight [3072, 1536, 1, 1], as a packed GEMM [3072, 1536]
+    let b144: UnsafePointer<Float>  // stages.3.blocks.0.pwconv2.bias [3072]
+    let w144: GemmWeights  // stages.3.blocks.0.pwconv2.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
+    let b150: UnsafePointer<Float>  // stages.3.blocks.1.pwconv1.bias [768]
+    let w150: GemmWeights  // stages.3.blocks.1.pwconv1.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
+    let b152: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.bias [768]
+    let w152: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let b153: UnsafePointer<Float>  // stages.3.blocks.1.pwconv2.bias [3072]
+    let w153: GemmWeights  // stages.3.blocks.1.pwconv2.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
+    let b157: UnsafePointer<Float>  // stages.3.blocks.2.pwconv1.bias [768]
+    let w157: GemmWeights  // stages.3.blocks.2.pwconv1.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
+    let b159: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.bias [768]
+    let w159: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let b160: UnsafePointer<Float>  // stages.3.blocks.2.pwconv2.bias [3072]
+    let w160: GemmWeights  // stages.3.blocks.2.pwconv2.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
+    let w165: GemmWeights  // head.fc.weight [1000, 3072]
+    let b165: UnsafePointer<Float>  // head.fc.bias [1000]
 
     public init(weights: [String: Tensor], threads: Int) throws {
         pool = WorkerPool(threads: threads)
@@ -324,151 +324,151 @@ public final class RobustResnetDwSmall: GeneratedModel {
         input.data.withUnsafeBufferPointer { x in
             OtherKernels.transpose(batch: n, channels: 3, pixels: 50176, x: x.baseAddress!, y: v(0), toNHWC: true)
         }
-        // %1 stem (specs/robust-resnet-dw-small.yaml:9:5): conv2d [N, 3, 224, 224] -> [N, 96, 14, 14]
+        // %1 stem (specs/robust-resnet-dw-small.yaml:9:5): conv2d [N, 3, 224, 224] -> [N, 96, 14, 14] at arena byte 602112 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([96, 14, 14]), weightDims: [96, 3, 16, 16], ConvAttributes(stride: [16, 16], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w1, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %2 stages.0.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14]
+        // %2 stages.0.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w2, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b2, activation: nil, postActivation: nil), pool: pool)
-        // %4 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14]
+        // %4 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14] at arena byte 677376 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 96)), x: v(0), weight: w4, y: v(677376), residual: nil, epilogue: EpilogueKernel(bias: b4, activation: nil, postActivation: nil), pool: pool)
-        // %7 stages.0.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14]
+        // %7 stages.0.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w7, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b7, activation: nil, postActivation: nil), pool: pool)
-        // %5 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14]
+        // %5 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 301056 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(677376), weight: w5, y: v(301056), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b5, activation: nil, postActivation: .relu), pool: pool)
-        // %11 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14]
+        // %11 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(301056), weight: w11, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: nil), pool: pool)
-        // %13 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14]
+        // %13 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14] at arena byte 602112 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 96)), x: v(0), weight: w13, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
-        // %14 stages.0.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14]
+        // %14 stages.0.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w14, y: v(0), residual: UnsafePointer(v(301056)), epilogue: EpilogueKernel(bias: b14, activation: nil, postActivation: .relu), pool: pool)
-        // %18 stages.0.blocks.2.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14]
+        // %18 stages.0.blocks.2.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14] at arena byte 301056 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w18, y: v(301056), residual: nil, epilogue: EpilogueKernel(bias: b18, activation: nil, postActivation: nil), pool: pool)
-        // %20 stages.0.blocks.2.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14]
+        // %20 stages.0.blocks.2.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14] at arena byte 376320 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 96)), x: v(301056), weight: w20, y: v(376320), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: nil, postActivation: nil), pool: pool)
-        // %21 stages.0.blocks.2.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14]
+        // %21 stages.0.blocks.2.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 602112 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(376320), weight: w21, y: v(602112), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b21, activation: nil, postActivation: .relu), pool: pool)
-        // %25 stages.1.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 384, 14, 14] -> [N, 192, 14, 14]
+        // %25 stages.1.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 384, 14, 14] -> [N, 192, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w25, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b25, activation: nil, postActivation: nil), pool: pool)
-        // %27 stages.1.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14]
+        // %27 stages.1.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 192)), x: v(0), weight: w27, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b27, activation: nil, postActivation: nil), pool: pool)
-        // %30 stages.1.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 384, 14, 14] -> [N, 768, 14, 14]
+        // %30 stages.1.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 384, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w30, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b30, activation: nil, postActivation: nil), pool: pool)
-        // %28 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14]
+        // %28 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 602112 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w28, y: v(602112), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b28, activation: nil, postActivation: .relu), pool: pool)
-        // %34 stages.1.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14]
+        // %34 stages.1.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w34, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b34, activation: nil, postActivation: nil), pool: pool)
-        // %36 stages.1.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14]
+        // %36 stages.1.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 192)), x: v(0), weight: w36, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b36, activation: nil, postActivation: nil), pool: pool)
-        // %37 stages.1.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14]
+        // %37 stages.1.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w37, y: v(0), residual: UnsafePointer(v(602112)), epilogue: EpilogueKernel(bias: b37, activation: nil, postActivation: .relu), pool: pool)
-        // %41 stages.1.blocks.2.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14]
+        // %41 stages.1.blocks.2.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 602112 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w41, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b41, activation: nil, postActivation: nil), pool: pool)
-        // %43 stages.1.blocks.2.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14]
+        // %43 stages.1.blocks.2.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 192)), x: v(602112), weight: w43, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b43, activation: nil, postActivation: nil), pool: pool)
-        // %44 stages.1.blocks.2.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14]
+        // %44 stages.1.blocks.2.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 602112 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w44, y: v(602112), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b44, activation: nil, postActivation: .relu), pool: pool)
-        // %48 stages.1.blocks.3.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14]
+        // %48 stages.1.blocks.3.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w48, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b48, activation: nil, postActivation: nil), pool: pool)
-        // %50 stages.1.blocks.3.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14]
+        // %50 stages.1.blocks.3.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14] at arena byte 150528 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 192)), x: v(0), weight: w50, y: v(150528), residual: nil, epilogue: EpilogueKernel(bias: b50, activation: nil, postActivation: nil), pool: pool)
-        // %51 stages.1.blocks.3.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14]
+        // %51 stages.1.blocks.3.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(150528), weight: w51, y: v(1204224), residual: UnsafePointer(v(602112)), epilogue: EpilogueKernel(bias: b51, activation: nil, postActivation: .relu), pool: pool)
-        // %55 stages.2.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 768, 14, 14] -> [N, 384, 14, 14]
+        // %55 stages.2.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 768, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w55, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b55, activation: nil, postActivation: nil), pool: pool)
-        // %57 stages.2.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %57 stages.2.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(0), weight: w57, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b57, activation: nil, postActivation: nil), pool: pool)
-        // %60 stages.2.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 768, 14, 14] -> [N, 1536, 14, 14]
+        // %60 stages.2.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 768, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w60, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b60, activation: nil, postActivation: nil), pool: pool)
-        // %58 stages.2.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %58 stages.2.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w58, y: v(1204224), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b58, activation: nil, postActivation: .relu), pool: pool)
-        // %64 stages.2.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %64 stages.2.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w64, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b64, activation: nil, postActivation: nil), pool: pool)
-        // %66 stages.2.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %66 stages.2.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(0), weight: w66, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b66, activation: nil, postActivation: nil), pool: pool)
-        // %67 stages.2.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %67 stages.2.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w67, y: v(0), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b67, activation: nil, postActivation: .relu), pool: pool)
-        // %71 stages.2.blocks.2.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %71 stages.2.blocks.2.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w71, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b71, activation: nil, postActivation: nil), pool: pool)
-        // %73 stages.2.blocks.2.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %73 stages.2.blocks.2.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1204224), weight: w73, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b73, activation: nil, postActivation: nil), pool: pool)
-        // %74 stages.2.blocks.2.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %74 stages.2.blocks.2.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w74, y: v(1204224), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b74, activation: nil, postActivation: .relu), pool: pool)
-        // %78 stages.2.blocks.3.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %78 stages.2.blocks.3.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w78, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b78, activation: nil, postActivation: nil), pool: pool)
-        // %80 stages.2.blocks.3.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %80 stages.2.blocks.3.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(0), weight: w80, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b80, activation: nil, postActivation: nil), pool: pool)
-        // %81 stages.2.blocks.3.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %81 stages.2.blocks.3.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w81, y: v(0), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b81, activation: nil, postActivation: .relu), pool: pool)
-        // %85 stages.2.blocks.4.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %85 stages.2.blocks.4.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w85, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b85, activation: nil, postActivation: nil), pool: pool)
-        // %87 stages.2.blocks.4.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %87 stages.2.blocks.4.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1204224), weight: w87, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b87, activation: nil, postActivation: nil), pool: pool)
-        // %88 stages.2.blocks.4.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %88 stages.2.blocks.4.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w88, y: v(1204224), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b88, activation: nil, postActivation: .relu), pool: pool)
-        // %92 stages.2.blocks.5.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %92 stages.2.blocks.5.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w92, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b92, activation: nil, postActivation: nil), pool: pool)
-        // %94 stages.2.blocks.5.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %94 stages.2.blocks.5.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(0), weight: w94, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b94, activation: nil, postActivation: nil), pool: pool)
-        // %95 stages.2.blocks.5.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %95 stages.2.blocks.5.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w95, y: v(0), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b95, activation: nil, postActivation: .relu), pool: pool)
-        // %99 stages.2.blocks.6.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %99 stages.2.blocks.6.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w99, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b99, activation: nil, postActivation: nil), pool: pool)
-        // %101 stages.2.blocks.6.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %101 stages.2.blocks.6.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1204224), weight: w101, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b101, activation: nil, postActivation: nil), pool: pool)
-        // %102 stages.2.blocks.6.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %102 stages.2.blocks.6.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w102, y: v(1204224), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b102, activation: nil, postActivation: .relu), pool: pool)
-        // %106 stages.2.blocks.7.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %106 stages.2.blocks.7.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w106, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b106, activation: nil, postActivation: nil), pool: pool)
-        // %108 stages.2.blocks.7.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %108 stages.2.blocks.7.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(0), weight: w108, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b108, activation: nil, postActivation: nil), pool: pool)
-        // %109 stages.2.blocks.7.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %109 stages.2.blocks.7.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w109, y: v(0), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b109, activation: nil, postActivation: .relu), pool: pool)
-        // %113 stages.2.blocks.8.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %113 stages.2.blocks.8.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w113, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b113, activation: nil, postActivation: nil), pool: pool)
-        // %115 stages.2.blocks.8.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %115 stages.2.blocks.8.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1204224), weight: w115, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b115, activation: nil, postActivation: nil), pool: pool)
-        // %116 stages.2.blocks.8.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %116 stages.2.blocks.8.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w116, y: v(1204224), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b116, activation: nil, postActivation: .relu), pool: pool)
-        // %120 stages.2.blocks.9.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %120 stages.2.blocks.9.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w120, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b120, activation: nil, postActivation: nil), pool: pool)
-        // %122 stages.2.blocks.9.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %122 stages.2.blocks.9.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(0), weight: w122, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b122, activation: nil, postActivation: nil), pool: pool)
-        // %123 stages.2.blocks.9.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %123 stages.2.blocks.9.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w123, y: v(0), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b123, activation: nil, postActivation: .relu), pool: pool)
-        // %127 stages.2.blocks.10.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %127 stages.2.blocks.10.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w127, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b127, activation: nil, postActivation: nil), pool: pool)
-        // %129 stages.2.blocks.10.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %129 stages.2.blocks.10.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1204224), weight: w129, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b129, activation: nil, postActivation: nil), pool: pool)
-        // %130 stages.2.blocks.10.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %130 stages.2.blocks.10.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w130, y: v(1204224), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b130, activation: nil, postActivation: .relu), pool: pool)
-        // %134 stages.2.blocks.11.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %134 stages.2.blocks.11.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w134, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b134, activation: nil, postActivation: nil), pool: pool)
-        // %136 stages.2.blocks.11.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %136 stages.2.blocks.11.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(0), weight: w136, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b136, activation: nil, postActivation: nil), pool: pool)
-        // %137 stages.2.blocks.11.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %137 stages.2.blocks.11.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w137, y: v(0), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b137, activation: nil, postActivation: .relu), pool: pool)
-        // %141 stages.3.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 768, 14, 14]
+        // %141 stages.3.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 1536, 14, 14] -> [N, 768, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w141, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b141, activation: nil, postActivation: nil), pool: pool)
-        // %143 stages.3.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 768, 14, 14] -> [N, 768, 7, 7]
+        // %143 stages.3.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 768, 14, 14] -> [N, 768, 7, 7] at arena byte 1806336 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 7, 7]), weightDims: [768, 1, 11, 11], ConvAttributes(stride: [2, 2], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 768)), x: v(1204224), weight: w143, y: v(1806336), residual: nil, epilogue: EpilogueKernel(bias: b143, activation: nil, postActivation: nil), pool: pool)
-        // %146 stages.3.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 1536, 14, 14] -> [N, 3072, 7, 7]
+        // %146 stages.3.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 1536, 14, 14] -> [N, 3072, 7, 7] at arena byte 1204224 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([3072, 7, 7]), weightDims: [3072, 1536, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w146, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b146, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %144 stages.3.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7]
+        // %144 stages.3.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 7, 7]), output: TensorType([3072, 7, 7]), weightDims: [3072, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1806336), weight: w144, y: v(0), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b144, activation: nil, postActivation: .relu), pool: pool)
-        // %150 stages.3.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7]
+        // %150 stages.3.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7] at arena byte 602112 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([3072, 7, 7]), output: TensorType([768, 7, 7]), weightDims: [768, 3072, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w150, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b150, activation: nil, postActivation: nil), pool: pool)
-        // %152 stages.3.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 768, 7, 7] -> [N, 768, 7, 7]
+        // %152 stages.3.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 768, 7, 7] -> [N, 768, 7, 7] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 7, 7]), output: TensorType([768, 7, 7]), weightDims: [768, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 768)), x: v(602112), weight: w152, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b152, activation: nil, postActivation: nil), pool: pool)
-        // %153 stages.3.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7]
+        // %153 stages.3.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7] at arena byte 602112 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 7, 7]), output: TensorType([3072, 7, 7]), weightDims: [3072, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w153, y: v(602112), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b153, activation: nil, postActivation: .relu), pool: pool)
-        // %157 stages.3.blocks.2.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7]
+        // %157 stages.3.blocks.2.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([3072, 7, 7]), output: TensorType([768, 7, 7]), weightDims: [768, 3072, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w157, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b157, activation: nil, postActivation: nil), pool: pool)
-        // %159 stages.3.blocks.2.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 768, 7, 7] -> [N, 768, 7, 7]
+        // %159 stages.3.blocks.2.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 768, 7, 7] -> [N, 768, 7, 7] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 7, 7]), output: TensorType([768, 7, 7]), weightDims: [768, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 768)), x: v(0), weight: w159, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b159, activation: nil, postActivation: nil), pool: pool)
-        // %160 stages.3.blocks.2.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7]
+        // %160 stages.3.blocks.2.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 7, 7]), output: TensorType([3072, 7, 7]), weightDims: [3072, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w160, y: v(0), residual: UnsafePointer(v(602112)), epilogue: EpilogueKernel(bias: b160, activation: nil, postActivation: .relu), pool: pool)
-        // %164 head.pool#0 (specs/robust-resnet-dw-small.yaml:17:5): global_avgpool [N, 3072, 7, 7] -> [N, 3072]
+        // %164 head.pool#0 (specs/robust-resnet-dw-small.yaml:17:5): global_avgpool [N, 3072, 7, 7] -> [N, 3072] at arena byte 602112 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 49, channels: 3072, x: v(0), y: v(602112))
-        // %165 head.fc (specs/robust-resnet-dw-small.yaml:18:5): linear [N, 3072] -> [N, 1000]
+        // %165 head.fc (specs/robust-resnet-dw-small.yaml:18:5): linear [N, 3072] -> [N, 1000] at arena byte 0 x N
         do { let y = v(0), e = EpilogueKernel(bias: b165, activation: nil, postActivation: nil)
             w165.multiply(m: n, a: v(602112), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 1000, residual: nil, rows: rows, stride: 1000, columns: c0, c1) } }
         var out = Tensor(zeros: [n] + [1000])

@@ -19,160 +19,160 @@ public final class RobustResnetInvertedDwSmall: GeneratedModel {
 
     let pool: WorkerPool
     let store = WeightStore()
-    let b1: UnsafePointer<Float>
-    let w1: GemmWeights
-    let b2: UnsafePointer<Float>
-    let w2: GemmWeights
-    let b5: UnsafePointer<Float>
-    let w5: UnsafePointer<Float>
-    let b6: UnsafePointer<Float>
-    let w6: GemmWeights
-    let b9: UnsafePointer<Float>
-    let w9: GemmWeights
-    let b12: UnsafePointer<Float>
-    let w12: UnsafePointer<Float>
-    let b13: UnsafePointer<Float>
-    let w13: GemmWeights
-    let b16: UnsafePointer<Float>
-    let w16: GemmWeights
-    let b19: UnsafePointer<Float>
-    let w19: UnsafePointer<Float>
-    let b20: UnsafePointer<Float>
-    let w20: GemmWeights
-    let b23: UnsafePointer<Float>
-    let w23: GemmWeights
-    let b26: UnsafePointer<Float>
-    let w26: UnsafePointer<Float>
-    let b29: UnsafePointer<Float>
-    let w29: GemmWeights
-    let b27: UnsafePointer<Float>
-    let w27: GemmWeights
-    let b32: UnsafePointer<Float>
-    let w32: GemmWeights
-    let b35: UnsafePointer<Float>
-    let w35: UnsafePointer<Float>
-    let b36: UnsafePointer<Float>
-    let w36: GemmWeights
-    let b39: UnsafePointer<Float>
-    let w39: GemmWeights
-    let b42: UnsafePointer<Float>
-    let w42: UnsafePointer<Float>
-    let b43: UnsafePointer<Float>
-    let w43: GemmWeights
-    let b46: UnsafePointer<Float>
-    let w46: GemmWeights
-    let b49: UnsafePointer<Float>
-    let w49: UnsafePointer<Float>
-    let b50: UnsafePointer<Float>
-    let w50: GemmWeights
-    let b53: UnsafePointer<Float>
-    let w53: GemmWeights
-    let b56: UnsafePointer<Float>
-    let w56: UnsafePointer<Float>
-    let b59: UnsafePointer<Float>
-    let w59: GemmWeights
-    let b57: UnsafePointer<Float>
-    let w57: GemmWeights
-    let b62: UnsafePointer<Float>
-    let w62: GemmWeights
-    let b65: UnsafePointer<Float>
-    let w65: UnsafePointer<Float>
-    let b66: UnsafePointer<Float>
-    let w66: GemmWeights
-    let b69: UnsafePointer<Float>
-    let w69: GemmWeights
-    let b72: UnsafePointer<Float>
-    let w72: UnsafePointer<Float>
-    let b73: UnsafePointer<Float>
-    let w73: GemmWeights
-    let b76: UnsafePointer<Float>
-    let w76: GemmWeights
-    let b79: UnsafePointer<Float>
-    let w79: UnsafePointer<Float>
-    let b80: UnsafePointer<Float>
-    let w80: GemmWeights
-    let b83: UnsafePointer<Float>
-    let w83: GemmWeights
-    let b86: UnsafePointer<Float>
-    let w86: UnsafePointer<Float>
-    let b87: UnsafePointer<Float>
-    let w87: GemmWeights
-    let b90: UnsafePointer<Float>
-    let w90: GemmWeights
-    let b93: UnsafePointer<Float>
-    let w93: UnsafePointer<Float>
-    let b94: UnsafePointer<Float>
-    let w94: GemmWeights
-    let b97: UnsafePointer<Float>
-    let w97: GemmWeights
-    let b100: UnsafePointer<Float>
-    let w100: UnsafePointer<Float>
-    let b101: UnsafePointer<Float>
-    let w101: GemmWeights
-    let b104: UnsafePointer<Float>
-    let w104: GemmWeights
-    let b107: UnsafePointer<Float>
-    let w107: UnsafePointer<Float>
-    let b108: UnsafePointer<Float>
-    let w108: GemmWeights
-    let b111: UnsafePointer<Float>
-    let w111: GemmWeights
-    let b114: UnsafePointer<Float>
-    let w114: UnsafePointer<Float>
-    let b115: UnsafePointer<Float>
-    let w115: GemmWeights
-    let b118: UnsafePointer<Float>
-    let w118: GemmWeights
-    let b121: UnsafePointer<Float>
-    let w121: UnsafePointer<Float>
-    let b122: UnsafePointer<Float>
-    let w122: GemmWeights
-    let b125: UnsafePointer<Float>
-    let w125: GemmWeights
-    let b128: UnsafePointer<Float>
-    let w128: UnsafePointer<Float>
-    let b129: UnsafePointer<Float>
-    let w129: GemmWeights
-    let b132: UnsafePointer<Float>
-    let w132: GemmWeights
-    let b135: UnsafePointer<Float>
-    let w135: UnsafePointer<Float>
-    let b136: UnsafePointer<Float>
-    let w136: GemmWeights
-    let b139: UnsafePointer<Float>
-    let w139: GemmWeights
-    let b142: UnsafePointer<Float>
-    let w142: UnsafePointer<Float>
-    let b143: UnsafePointer<Float>
-    let w143: GemmWeights
-    let b146: UnsafePointer<Float>
-    let w146: GemmWeights
-    let b149: UnsafePointer<Float>
-    let w149: UnsafePointer<Float>
-    let b150: UnsafePointer<Float>
-    let w150: GemmWeights
-    let b153: UnsafePointer<Float>
-    let w153: GemmWeights
-    let b156: UnsafePointer<Float>
-    let w156: UnsafePointer<Float>
-    let b159: UnsafePointer<Float>
-    let w159: GemmWeights
-    let b157: UnsafePointer<Float>
-    let w157: GemmWeights
-    let b162: UnsafePointer<Float>
-    let w162: GemmWeights
-    let b165: UnsafePointer<Float>
-    let w165: UnsafePointer<Float>
-    let b166: UnsafePointer<Float>
-    let w166: GemmWeights
-    let b169: UnsafePointer<Float>
-    let w169: GemmWeights
-    let b172: UnsafePointer<Float>
-    let w172: UnsafePointer<Float>
-    let b173: UnsafePointer<Float>
-    let w173: GemmWeights
-    let w177: GemmWeights
-    let b177: UnsafePointer<Float>
+    let b1: UnsafePointer<Float>  // stem.bias [96]
+    let w1: GemmWeights  // stem.weight [96, 3, 16, 16], as a packed GEMM [96, 768]
+    let b2: UnsafePointer<Float>  // stages.0.blocks.0.pwconv1.bias [384]
+    let w2: GemmWeights  // stages.0.blocks.0.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b5: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.bias [384]
+    let w5: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [384, 1, 7, 7], packed per 64-channel slice
+    let b6: UnsafePointer<Float>  // stages.0.blocks.0.pwconv2.bias [96]
+    let w6: GemmWeights  // stages.0.blocks.0.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
+    let b9: UnsafePointer<Float>  // stages.0.blocks.1.pwconv1.bias [384]
+    let w9: GemmWeights  // stages.0.blocks.1.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b12: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.bias [384]
+    let w12: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [384, 1, 7, 7], packed per 64-channel slice
+    let b13: UnsafePointer<Float>  // stages.0.blocks.1.pwconv2.bias [96]
+    let w13: GemmWeights  // stages.0.blocks.1.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
+    let b16: UnsafePointer<Float>  // stages.0.blocks.2.pwconv1.bias [384]
+    let w16: GemmWeights  // stages.0.blocks.2.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b19: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.bias [384]
+    let w19: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.weight [384, 1, 7, 7], packed per 64-channel slice
+    let b20: UnsafePointer<Float>  // stages.0.blocks.2.pwconv2.bias [96]
+    let w20: GemmWeights  // stages.0.blocks.2.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
+    let b23: UnsafePointer<Float>  // stages.1.blocks.0.pwconv1.bias [768]
+    let w23: GemmWeights  // stages.1.blocks.0.pwconv1.weight [768, 96, 1, 1], as a packed GEMM [768, 96]
+    let b26: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.bias [768]
+    let w26: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [768, 1, 7, 7], packed per 64-channel slice
+    let b29: UnsafePointer<Float>  // stages.1.blocks.0.downsample.0.bias [192]
+    let w29: GemmWeights  // stages.1.blocks.0.downsample.0.weight [192, 96, 1, 1], as a packed GEMM [192, 96]
+    let b27: UnsafePointer<Float>  // stages.1.blocks.0.pwconv2.bias [192]
+    let w27: GemmWeights  // stages.1.blocks.0.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
+    let b32: UnsafePointer<Float>  // stages.1.blocks.1.pwconv1.bias [768]
+    let w32: GemmWeights  // stages.1.blocks.1.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b35: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.bias [768]
+    let w35: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.weight [768, 1, 7, 7], packed per 64-channel slice
+    let b36: UnsafePointer<Float>  // stages.1.blocks.1.pwconv2.bias [192]
+    let w36: GemmWeights  // stages.1.blocks.1.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
+    let b39: UnsafePointer<Float>  // stages.1.blocks.2.pwconv1.bias [768]
+    let w39: GemmWeights  // stages.1.blocks.2.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b42: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.bias [768]
+    let w42: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.weight [768, 1, 7, 7], packed per 64-channel slice
+    let b43: UnsafePointer<Float>  // stages.1.blocks.2.pwconv2.bias [192]
+    let w43: GemmWeights  // stages.1.blocks.2.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
+    let b46: UnsafePointer<Float>  // stages.1.blocks.3.pwconv1.bias [768]
+    let w46: GemmWeights  // stages.1.blocks.3.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b49: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.bias [768]
+    let w49: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.weight [768, 1, 7, 7], packed per 64-channel slice
+    let b50: UnsafePointer<Float>  // stages.1.blocks.3.pwconv2.bias [192]
+    let w50: GemmWeights  // stages.1.blocks.3.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
+    let b53: UnsafePointer<Float>  // stages.2.blocks.0.pwconv1.bias [1536]
+    let w53: GemmWeights  // stages.2.blocks.0.pwconv1.weight [1536, 192, 1, 1], as a packed GEMM [1536, 192]
+    let b56: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.bias [1536]
+    let w56: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b59: UnsafePointer<Float>  // stages.2.blocks.0.downsample.0.bias [384]
+    let w59: GemmWeights  // stages.2.blocks.0.downsample.0.weight [384, 192, 1, 1], as a packed GEMM [384, 192]
+    let b57: UnsafePointer<Float>  // stages.2.blocks.0.pwconv2.bias [384]
+    let w57: GemmWeights  // stages.2.blocks.0.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b62: UnsafePointer<Float>  // stages.2.blocks.1.pwconv1.bias [1536]
+    let w62: GemmWeights  // stages.2.blocks.1.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b65: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.bias [1536]
+    let w65: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b66: UnsafePointer<Float>  // stages.2.blocks.1.pwconv2.bias [384]
+    let w66: GemmWeights  // stages.2.blocks.1.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b69: UnsafePointer<Float>  // stages.2.blocks.2.pwconv1.bias [1536]
+    let w69: GemmWeights  // stages.2.blocks.2.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b72: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.bias [1536]
+    let w72: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b73: UnsafePointer<Float>  // stages.2.blocks.2.pwconv2.bias [384]
+    let w73: GemmWeights  // stages.2.blocks.2.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b76: UnsafePointer<Float>  // stages.2.blocks.3.pwconv1.bias [1536]
+    let w76: GemmWeights  // stages.2.blocks.3.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b79: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.bias [1536]
+    let w79: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b80: UnsafePointer<Float>  // stages.2.blocks.3.pwconv2.bias [384]
+    let w80: GemmWeights  // stages.2.blocks.3.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b83: UnsafePointer<Float>  // stages.2.blocks.4.pwconv1.bias [1536]
+    let w83: GemmWeights  // stages.2.blocks.4.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b86: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.bias [1536]
+    let w86: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b87: UnsafePointer<Float>  // stages.2.blocks.4.pwconv2.bias [384]
+    let w87: GemmWeights  // stages.2.blocks.4.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b90: UnsafePointer<Float>  // stages.2.blocks.5.pwconv1.bias [1536]
+    let w90: GemmWeights  // stages.2.blocks.5.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b93: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.bias [1536]
+    let w93: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b94: UnsafePointer<Float>  // stages.2.blocks.5.pwconv2.bias [384]
+    let w94: GemmWeights  // stages.2.blocks.5.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b97: UnsafePointer<Float>  // stages.2.blocks.6.pwconv1.bias [1536]
+    let w97: GemmWeights  // stages.2.blocks.6.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b100: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.bias [1536]
+    let w100: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b101: UnsafePointer<Float>  // stages.2.blocks.6.pwconv2.bias [384]
+    let w101: GemmWeights  // stages.2.blocks.6.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b104: UnsafePointer<Float>  // stages.2.blocks.7.pwconv1.bias [1536]
+    let w104: GemmWeights  // stages.2.blocks.7.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b107: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.bias [1536]
+    let w107: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b108: UnsafePointer<Float>  // stages.2.blocks.7.pwconv2.bias [384]
+    let w108: GemmWeights  // stages.2.blocks.7.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b111: UnsafePointer<Float>  // stages.2.blocks.8.pwconv1.bias [1536]
+    let w111: GemmWeights  // stages.2.blocks.8.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b114: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.bias [1536]
+    let w114: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b115: UnsafePointer<Float>  // stages.2.blocks.8.pwconv2.bias [384]
+    let w115: GemmWeights  // stages.2.blocks.8.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b118: UnsafePointer<Float>  // stages.2.blocks.9.pwconv1.bias [1536]
+    let w118: GemmWeights  // stages.2.blocks.9.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b121: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.bias [1536]
+    let w121: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b122: UnsafePointer<Float>  // stages.2.blocks.9.pwconv2.bias [384]
+    let w122: GemmWeights  // stages.2.blocks.9.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b125: UnsafePointer<Float>  // stages.2.blocks.10.pwconv1.bias [1536]
+    let w125: GemmWeights  // stages.2.blocks.10.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b128: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.bias [1536]
+    let w128: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b129: UnsafePointer<Float>  // stages.2.blocks.10.pwconv2.bias [384]
+    let w129: GemmWeights  // stages.2.blocks.10.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b132: UnsafePointer<Float>  // stages.2.blocks.11.pwconv1.bias [1536]
+    let w132: GemmWeights  // stages.2.blocks.11.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b135: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.bias [1536]
+    let w135: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b136: UnsafePointer<Float>  // stages.2.blocks.11.pwconv2.bias [384]
+    let w136: GemmWeights  // stages.2.blocks.11.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b139: UnsafePointer<Float>  // stages.2.blocks.12.pwconv1.bias [1536]
+    let w139: GemmWeights  // stages.2.blocks.12.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b142: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.bias [1536]
+    let w142: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b143: UnsafePointer<Float>  // stages.2.blocks.12.pwconv2.bias [384]
+    let w143: GemmWeights  // stages.2.blocks.12.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b146: UnsafePointer<Float>  // stages.2.blocks.13.pwconv1.bias [1536]
+    let w146: GemmWeights  // stages.2.blocks.13.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b149: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.bias [1536]
+    let w149: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let b150: UnsafePointer<Float>  // stages.2.blocks.13.pwconv2.bias [384]
+    let w150: GemmWeights  // stages.2.blocks.13.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b153: UnsafePointer<Float>  // stages.3.blocks.0.pwconv1.bias [3072]
+    let w153: GemmWeights  // stages.3.blocks.0.pwconv1.weight [3072, 384, 1, 1], as a packed GEMM [3072, 384]
+    let b156: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.bias [3072]
+    let w156: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.weight [3072, 1, 7, 7], packed per 64-channel slice
+    let b159: UnsafePointer<Float>  // stages.3.blocks.0.downsample.0.bias [768]
+    let w159: GemmWeights  // stages.3.blocks.0.downsample.0.weight [768, 384, 1, 1], as a packed GEMM [768, 384]
+    let b157: UnsafePointer<Float>  // stages.3.blocks.0.pwconv2.bias [768]
+    let w157: GemmWeights  // stages.3.blocks.0.pwconv2.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
+    let b162: UnsafePointer<Float>  // stages.3.blocks.1.pwconv1.bias [3072]
+    let w162: GemmWeights  // stages.3.blocks.1.pwconv1.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
+    let b165: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.bias [3072]
+    let w165: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.weight [3072, 1, 7, 7], packed per 64-channel slice
+    let b166: UnsafePointer<Float>  // stages.3.blocks.1.pwconv2.bias [768]
+    let w166: GemmWeights  // stages.3.blocks.1.pwconv2.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
+    let b169: UnsafePointer<Float>  // stages.3.blocks.2.pwconv1.bias [3072]
+    let w169: GemmWeights  // stages.3.blocks.2.pwconv1.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
+    let b172: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.bias [3072]
+    let w172: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.weight [3072, 1, 7, 7], packed per 64-channel slice
+    let b173: UnsafePointer<Float>  // stages.3.blocks.2.pwconv2.bias [768]
+    let w173: GemmWeights  // stages.3.blocks.2.pwconv2.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
+    let w177: GemmWeights  // head.fc.weight [1000, 768]
+    let b177: UnsafePointer<Float>  // head.fc.bias [1000]
 
     public init(weights: [String: Tensor], threads: Int) throws {
         pool = WorkerPool(threads: threads)
@@ -344,161 +344,161 @@ public final class RobustResnetInvertedDwSmall: GeneratedModel {
         input.data.withUnsafeBufferPointer { x in
             OtherKernels.transpose(batch: n, channels: 3, pixels: 50176, x: x.baseAddress!, y: v(0), toNHWC: true)
         }
-        // %1 stem (specs/robust-resnet-inverted-dw-small.yaml:9:5): conv2d [N, 3, 224, 224] -> [N, 96, 14, 14]
+        // %1 stem (specs/robust-resnet-inverted-dw-small.yaml:9:5): conv2d [N, 3, 224, 224] -> [N, 96, 14, 14] at arena byte 602112 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([96, 14, 14]), weightDims: [96, 3, 16, 16], ConvAttributes(stride: [16, 16], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w1, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %2 stages.0.blocks.0.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14]
+        // %2 stages.0.blocks.0.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w2, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b2, activation: .relu, postActivation: nil), pool: pool)
-        // %5 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %5 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 301056 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 384)), x: v(0), weight: w5, y: v(301056), residual: nil, epilogue: EpilogueKernel(bias: b5, activation: nil, postActivation: nil), pool: pool)
-        // %6 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14]
+        // %6 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14] at arena byte 677376 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(301056), weight: w6, y: v(677376), residual: UnsafePointer(v(602112)), epilogue: EpilogueKernel(bias: b6, activation: nil, postActivation: nil), pool: pool)
-        // %9 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14]
+        // %9 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(677376), weight: w9, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b9, activation: .relu, postActivation: nil), pool: pool)
-        // %12 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %12 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 301056 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 384)), x: v(0), weight: w12, y: v(301056), residual: nil, epilogue: EpilogueKernel(bias: b12, activation: nil, postActivation: nil), pool: pool)
-        // %13 stages.0.blocks.1.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14]
+        // %13 stages.0.blocks.1.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14] at arena byte 602112 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(301056), weight: w13, y: v(602112), residual: UnsafePointer(v(677376)), epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
-        // %16 stages.0.blocks.2.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14]
+        // %16 stages.0.blocks.2.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w16, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b16, activation: .relu, postActivation: nil), pool: pool)
-        // %19 stages.0.blocks.2.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %19 stages.0.blocks.2.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 301056 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 384)), x: v(0), weight: w19, y: v(301056), residual: nil, epilogue: EpilogueKernel(bias: b19, activation: nil, postActivation: nil), pool: pool)
-        // %20 stages.0.blocks.2.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14]
+        // %20 stages.0.blocks.2.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(301056), weight: w20, y: v(1204224), residual: UnsafePointer(v(602112)), epilogue: EpilogueKernel(bias: b20, activation: nil, postActivation: nil), pool: pool)
-        // %23 stages.1.blocks.0.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 96, 14, 14] -> [N, 768, 14, 14]
+        // %23 stages.1.blocks.0.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 96, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w23, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b23, activation: .relu, postActivation: nil), pool: pool)
-        // %26 stages.1.blocks.0.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 768, 14, 14] -> [N, 768, 14, 14]
+        // %26 stages.1.blocks.0.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 768, 14, 14] -> [N, 768, 14, 14] at arena byte 602112 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 768)), x: v(0), weight: w26, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b26, activation: nil, postActivation: nil), pool: pool)
-        // %29 stages.1.blocks.0.downsample.0 (specs/blocks/robust.yaml:39:11): conv2d [N, 96, 14, 14] -> [N, 192, 14, 14]
+        // %29 stages.1.blocks.0.downsample.0 (specs/blocks/robust.yaml:39:11): conv2d [N, 96, 14, 14] -> [N, 192, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w29, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b29, activation: nil, postActivation: nil), pool: pool)
-        // %27 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14]
+        // %27 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w27, y: v(1204224), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b27, activation: nil, postActivation: nil), pool: pool)
-        // %32 stages.1.blocks.1.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14]
+        // %32 stages.1.blocks.1.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w32, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b32, activation: .relu, postActivation: nil), pool: pool)
-        // %35 stages.1.blocks.1.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 768, 14, 14] -> [N, 768, 14, 14]
+        // %35 stages.1.blocks.1.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 768, 14, 14] -> [N, 768, 14, 14] at arena byte 602112 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 768)), x: v(0), weight: w35, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b35, activation: nil, postActivation: nil), pool: pool)
-        // %36 stages.1.blocks.1.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14]
+        // %36 stages.1.blocks.1.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 1354752 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w36, y: v(1354752), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b36, activation: nil, postActivation: nil), pool: pool)
-        // %39 stages.1.blocks.2.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14]
+        // %39 stages.1.blocks.2.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1354752), weight: w39, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b39, activation: .relu, postActivation: nil), pool: pool)
-        // %42 stages.1.blocks.2.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 768, 14, 14] -> [N, 768, 14, 14]
+        // %42 stages.1.blocks.2.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 768, 14, 14] -> [N, 768, 14, 14] at arena byte 602112 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 768)), x: v(0), weight: w42, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b42, activation: nil, postActivation: nil), pool: pool)
-        // %43 stages.1.blocks.2.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14]
+        // %43 stages.1.blocks.2.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w43, y: v(1204224), residual: UnsafePointer(v(1354752)), epilogue: EpilogueKernel(bias: b43, activation: nil, postActivation: nil), pool: pool)
-        // %46 stages.1.blocks.3.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14]
+        // %46 stages.1.blocks.3.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w46, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b46, activation: .relu, postActivation: nil), pool: pool)
-        // %49 stages.1.blocks.3.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 768, 14, 14] -> [N, 768, 14, 14]
+        // %49 stages.1.blocks.3.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 768, 14, 14] -> [N, 768, 14, 14] at arena byte 602112 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 768)), x: v(0), weight: w49, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b49, activation: nil, postActivation: nil), pool: pool)
-        // %50 stages.1.blocks.3.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14]
+        // %50 stages.1.blocks.3.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 2408448 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w50, y: v(2408448), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b50, activation: nil, postActivation: nil), pool: pool)
-        // %53 stages.2.blocks.0.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 192, 14, 14] -> [N, 1536, 14, 14]
+        // %53 stages.2.blocks.0.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 192, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w53, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b53, activation: .relu, postActivation: nil), pool: pool)
-        // %56 stages.2.blocks.0.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %56 stages.2.blocks.0.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w56, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b56, activation: nil, postActivation: nil), pool: pool)
-        // %59 stages.2.blocks.0.downsample.0 (specs/blocks/robust.yaml:39:11): conv2d [N, 192, 14, 14] -> [N, 384, 14, 14]
+        // %59 stages.2.blocks.0.downsample.0 (specs/blocks/robust.yaml:39:11): conv2d [N, 192, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w59, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b59, activation: nil, postActivation: nil), pool: pool)
-        // %57 stages.2.blocks.0.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %57 stages.2.blocks.0.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w57, y: v(2408448), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b57, activation: nil, postActivation: nil), pool: pool)
-        // %62 stages.2.blocks.1.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %62 stages.2.blocks.1.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w62, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b62, activation: .relu, postActivation: nil), pool: pool)
-        // %65 stages.2.blocks.1.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %65 stages.2.blocks.1.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w65, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b65, activation: nil, postActivation: nil), pool: pool)
-        // %66 stages.2.blocks.1.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %66 stages.2.blocks.1.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2709504 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w66, y: v(2709504), residual: UnsafePointer(v(2408448)), epilogue: EpilogueKernel(bias: b66, activation: nil, postActivation: nil), pool: pool)
-        // %69 stages.2.blocks.2.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %69 stages.2.blocks.2.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2709504), weight: w69, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b69, activation: .relu, postActivation: nil), pool: pool)
-        // %72 stages.2.blocks.2.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %72 stages.2.blocks.2.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w72, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b72, activation: nil, postActivation: nil), pool: pool)
-        // %73 stages.2.blocks.2.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %73 stages.2.blocks.2.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w73, y: v(2408448), residual: UnsafePointer(v(2709504)), epilogue: EpilogueKernel(bias: b73, activation: nil, postActivation: nil), pool: pool)
-        // %76 stages.2.blocks.3.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %76 stages.2.blocks.3.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w76, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b76, activation: .relu, postActivation: nil), pool: pool)
-        // %79 stages.2.blocks.3.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %79 stages.2.blocks.3.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w79, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b79, activation: nil, postActivation: nil), pool: pool)
-        // %80 stages.2.blocks.3.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %80 stages.2.blocks.3.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2709504 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w80, y: v(2709504), residual: UnsafePointer(v(2408448)), epilogue: EpilogueKernel(bias: b80, activation: nil, postActivation: nil), pool: pool)
-        // %83 stages.2.blocks.4.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %83 stages.2.blocks.4.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2709504), weight: w83, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b83, activation: .relu, postActivation: nil), pool: pool)
-        // %86 stages.2.blocks.4.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %86 stages.2.blocks.4.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w86, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b86, activation: nil, postActivation: nil), pool: pool)
-        // %87 stages.2.blocks.4.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %87 stages.2.blocks.4.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w87, y: v(2408448), residual: UnsafePointer(v(2709504)), epilogue: EpilogueKernel(bias: b87, activation: nil, postActivation: nil), pool: pool)
-        // %90 stages.2.blocks.5.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %90 stages.2.blocks.5.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w90, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b90, activation: .relu, postActivation: nil), pool: pool)
-        // %93 stages.2.blocks.5.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %93 stages.2.blocks.5.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w93, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b93, activation: nil, postActivation: nil), pool: pool)
-        // %94 stages.2.blocks.5.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %94 stages.2.blocks.5.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2709504 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w94, y: v(2709504), residual: UnsafePointer(v(2408448)), epilogue: EpilogueKernel(bias: b94, activation: nil, postActivation: nil), pool: pool)
-        // %97 stages.2.blocks.6.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %97 stages.2.blocks.6.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2709504), weight: w97, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b97, activation: .relu, postActivation: nil), pool: pool)
-        // %100 stages.2.blocks.6.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %100 stages.2.blocks.6.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w100, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b100, activation: nil, postActivation: nil), pool: pool)
-        // %101 stages.2.blocks.6.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %101 stages.2.blocks.6.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w101, y: v(2408448), residual: UnsafePointer(v(2709504)), epilogue: EpilogueKernel(bias: b101, activation: nil, postActivation: nil), pool: pool)
-        // %104 stages.2.blocks.7.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %104 stages.2.blocks.7.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w104, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b104, activation: .relu, postActivation: nil), pool: pool)
-        // %107 stages.2.blocks.7.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %107 stages.2.blocks.7.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w107, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b107, activation: nil, postActivation: nil), pool: pool)
-        // %108 stages.2.blocks.7.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %108 stages.2.blocks.7.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2709504 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w108, y: v(2709504), residual: UnsafePointer(v(2408448)), epilogue: EpilogueKernel(bias: b108, activation: nil, postActivation: nil), pool: pool)
-        // %111 stages.2.blocks.8.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %111 stages.2.blocks.8.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2709504), weight: w111, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b111, activation: .relu, postActivation: nil), pool: pool)
-        // %114 stages.2.blocks.8.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %114 stages.2.blocks.8.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w114, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b114, activation: nil, postActivation: nil), pool: pool)
-        // %115 stages.2.blocks.8.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %115 stages.2.blocks.8.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w115, y: v(2408448), residual: UnsafePointer(v(2709504)), epilogue: EpilogueKernel(bias: b115, activation: nil, postActivation: nil), pool: pool)
-        // %118 stages.2.blocks.9.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %118 stages.2.blocks.9.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w118, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b118, activation: .relu, postActivation: nil), pool: pool)
-        // %121 stages.2.blocks.9.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %121 stages.2.blocks.9.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w121, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b121, activation: nil, postActivation: nil), pool: pool)
-        // %122 stages.2.blocks.9.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %122 stages.2.blocks.9.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2709504 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w122, y: v(2709504), residual: UnsafePointer(v(2408448)), epilogue: EpilogueKernel(bias: b122, activation: nil, postActivation: nil), pool: pool)
-        // %125 stages.2.blocks.10.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %125 stages.2.blocks.10.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2709504), weight: w125, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b125, activation: .relu, postActivation: nil), pool: pool)
-        // %128 stages.2.blocks.10.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %128 stages.2.blocks.10.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w128, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b128, activation: nil, postActivation: nil), pool: pool)
-        // %129 stages.2.blocks.10.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %129 stages.2.blocks.10.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w129, y: v(2408448), residual: UnsafePointer(v(2709504)), epilogue: EpilogueKernel(bias: b129, activation: nil, postActivation: nil), pool: pool)
-        // %132 stages.2.blocks.11.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %132 stages.2.blocks.11.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w132, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b132, activation: .relu, postActivation: nil), pool: pool)
-        // %135 stages.2.blocks.11.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %135 stages.2.blocks.11.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w135, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b135, activation: nil, postActivation: nil), pool: pool)
-        // %136 stages.2.blocks.11.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %136 stages.2.blocks.11.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2709504 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w136, y: v(2709504), residual: UnsafePointer(v(2408448)), epilogue: EpilogueKernel(bias: b136, activation: nil, postActivation: nil), pool: pool)
-        // %139 stages.2.blocks.12.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %139 stages.2.blocks.12.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2709504), weight: w139, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b139, activation: .relu, postActivation: nil), pool: pool)
-        // %142 stages.2.blocks.12.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %142 stages.2.blocks.12.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w142, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b142, activation: nil, postActivation: nil), pool: pool)
-        // %143 stages.2.blocks.12.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %143 stages.2.blocks.12.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w143, y: v(2408448), residual: UnsafePointer(v(2709504)), epilogue: EpilogueKernel(bias: b143, activation: nil, postActivation: nil), pool: pool)
-        // %146 stages.2.blocks.13.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %146 stages.2.blocks.13.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w146, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b146, activation: .relu, postActivation: nil), pool: pool)
-        // %149 stages.2.blocks.13.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14]
+        // %149 stages.2.blocks.13.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w149, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b149, activation: nil, postActivation: nil), pool: pool)
-        // %150 stages.2.blocks.13.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %150 stages.2.blocks.13.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 3010560 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w150, y: v(3010560), residual: UnsafePointer(v(2408448)), epilogue: EpilogueKernel(bias: b150, activation: nil, postActivation: nil), pool: pool)
-        // %153 stages.3.blocks.0.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 3072, 14, 14]
+        // %153 stages.3.blocks.0.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 384, 14, 14] -> [N, 3072, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([3072, 14, 14]), weightDims: [3072, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3010560), weight: w153, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b153, activation: .relu, postActivation: nil), pool: pool)
-        // %156 stages.3.blocks.0.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 3072, 14, 14] -> [N, 3072, 7, 7]
+        // %156 stages.3.blocks.0.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 3072, 14, 14] -> [N, 3072, 7, 7] at arena byte 2408448 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([3072, 14, 14]), output: TensorType([3072, 7, 7]), weightDims: [3072, 1, 7, 7], ConvAttributes(stride: [2, 2], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 3072)), x: v(0), weight: w156, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b156, activation: nil, postActivation: nil), pool: pool)
-        // %159 stages.3.blocks.0.downsample.0 (specs/blocks/robust.yaml:39:11): conv2d [N, 384, 14, 14] -> [N, 768, 7, 7]
+        // %159 stages.3.blocks.0.downsample.0 (specs/blocks/robust.yaml:39:11): conv2d [N, 384, 14, 14] -> [N, 768, 7, 7] at arena byte 0 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([768, 7, 7]), weightDims: [768, 384, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3010560), weight: w159, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b159, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %157 stages.3.blocks.0.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7]
+        // %157 stages.3.blocks.0.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([3072, 7, 7]), output: TensorType([768, 7, 7]), weightDims: [768, 3072, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w157, y: v(1204224), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b157, activation: nil, postActivation: nil), pool: pool)
-        // %162 stages.3.blocks.1.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7]
+        // %162 stages.3.blocks.1.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 7, 7]), output: TensorType([3072, 7, 7]), weightDims: [3072, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w162, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b162, activation: .relu, postActivation: nil), pool: pool)
-        // %165 stages.3.blocks.1.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 3072, 7, 7] -> [N, 3072, 7, 7]
+        // %165 stages.3.blocks.1.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 3072, 7, 7] -> [N, 3072, 7, 7] at arena byte 602112 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([3072, 7, 7]), output: TensorType([3072, 7, 7]), weightDims: [3072, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 3072)), x: v(0), weight: w165, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b165, activation: nil, postActivation: nil), pool: pool)
-        // %166 stages.3.blocks.1.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7]
+        // %166 stages.3.blocks.1.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7] at arena byte 1354752 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([3072, 7, 7]), output: TensorType([768, 7, 7]), weightDims: [768, 3072, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w166, y: v(1354752), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b166, activation: nil, postActivation: nil), pool: pool)
-        // %169 stages.3.blocks.2.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7]
+        // %169 stages.3.blocks.2.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 7, 7]), output: TensorType([3072, 7, 7]), weightDims: [3072, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1354752), weight: w169, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b169, activation: .relu, postActivation: nil), pool: pool)
-        // %172 stages.3.blocks.2.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 3072, 7, 7] -> [N, 3072, 7, 7]
+        // %172 stages.3.blocks.2.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 3072, 7, 7] -> [N, 3072, 7, 7] at arena byte 602112 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([3072, 7, 7]), output: TensorType([3072, 7, 7]), weightDims: [3072, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 3072)), x: v(0), weight: w172, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b172, activation: nil, postActivation: nil), pool: pool)
-        // %173 stages.3.blocks.2.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7]
+        // %173 stages.3.blocks.2.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([3072, 7, 7]), output: TensorType([768, 7, 7]), weightDims: [768, 3072, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w173, y: v(0), residual: UnsafePointer(v(1354752)), epilogue: EpilogueKernel(bias: b173, activation: nil, postActivation: nil), pool: pool)
-        // %176 head.pool#0 (specs/robust-resnet-inverted-dw-small.yaml:17:5): global_avgpool [N, 768, 7, 7] -> [N, 768]
+        // %176 head.pool#0 (specs/robust-resnet-inverted-dw-small.yaml:17:5): global_avgpool [N, 768, 7, 7] -> [N, 768] at arena byte 150528 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 49, channels: 768, x: v(0), y: v(150528))
-        // %177 head.fc (specs/robust-resnet-inverted-dw-small.yaml:18:5): linear [N, 768] -> [N, 1000]
+        // %177 head.fc (specs/robust-resnet-inverted-dw-small.yaml:18:5): linear [N, 768] -> [N, 1000] at arena byte 0 x N
         do { let y = v(0), e = EpilogueKernel(bias: b177, activation: nil, postActivation: nil)
             w177.multiply(m: n, a: v(150528), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 1000, residual: nil, rows: rows, stride: 1000, columns: c0, c1) } }
         var out = Tensor(zeros: [n] + [1000])

@@ -19,160 +19,160 @@ public final class RobustResnetUpInvertedDwSmall: GeneratedModel {
 
     let pool: WorkerPool
     let store = WeightStore()
-    let b1: UnsafePointer<Float>
-    let w1: GemmWeights
-    let b2: UnsafePointer<Float>
-    let w2: UnsafePointer<Float>
-    let b4: UnsafePointer<Float>
-    let w4: GemmWeights
-    let b6: UnsafePointer<Float>
-    let w6: GemmWeights
-    let b9: UnsafePointer<Float>
-    let w9: UnsafePointer<Float>
-    let b11: UnsafePointer<Float>
-    let w11: GemmWeights
-    let b13: UnsafePointer<Float>
-    let w13: GemmWeights
-    let b16: UnsafePointer<Float>
-    let w16: UnsafePointer<Float>
-    let b18: UnsafePointer<Float>
-    let w18: GemmWeights
-    let b20: UnsafePointer<Float>
-    let w20: GemmWeights
-    let b23: UnsafePointer<Float>
-    let w23: UnsafePointer<Float>
-    let b25: UnsafePointer<Float>
-    let w25: GemmWeights
-    let b29: UnsafePointer<Float>
-    let w29: GemmWeights
-    let b27: UnsafePointer<Float>
-    let w27: GemmWeights
-    let b32: UnsafePointer<Float>
-    let w32: UnsafePointer<Float>
-    let b34: UnsafePointer<Float>
-    let w34: GemmWeights
-    let b36: UnsafePointer<Float>
-    let w36: GemmWeights
-    let b39: UnsafePointer<Float>
-    let w39: UnsafePointer<Float>
-    let b41: UnsafePointer<Float>
-    let w41: GemmWeights
-    let b43: UnsafePointer<Float>
-    let w43: GemmWeights
-    let b46: UnsafePointer<Float>
-    let w46: UnsafePointer<Float>
-    let b48: UnsafePointer<Float>
-    let w48: GemmWeights
-    let b50: UnsafePointer<Float>
-    let w50: GemmWeights
-    let b53: UnsafePointer<Float>
-    let w53: UnsafePointer<Float>
-    let b55: UnsafePointer<Float>
-    let w55: GemmWeights
-    let b59: UnsafePointer<Float>
-    let w59: GemmWeights
-    let b57: UnsafePointer<Float>
-    let w57: GemmWeights
-    let b62: UnsafePointer<Float>
-    let w62: UnsafePointer<Float>
-    let b64: UnsafePointer<Float>
-    let w64: GemmWeights
-    let b66: UnsafePointer<Float>
-    let w66: GemmWeights
-    let b69: UnsafePointer<Float>
-    let w69: UnsafePointer<Float>
-    let b71: UnsafePointer<Float>
-    let w71: GemmWeights
-    let b73: UnsafePointer<Float>
-    let w73: GemmWeights
-    let b76: UnsafePointer<Float>
-    let w76: UnsafePointer<Float>
-    let b78: UnsafePointer<Float>
-    let w78: GemmWeights
-    let b80: UnsafePointer<Float>
-    let w80: GemmWeights
-    let b83: UnsafePointer<Float>
-    let w83: UnsafePointer<Float>
-    let b85: UnsafePointer<Float>
-    let w85: GemmWeights
-    let b87: UnsafePointer<Float>
-    let w87: GemmWeights
-    let b90: UnsafePointer<Float>
-    let w90: UnsafePointer<Float>
-    let b92: UnsafePointer<Float>
-    let w92: GemmWeights
-    let b94: UnsafePointer<Float>
-    let w94: GemmWeights
-    let b97: UnsafePointer<Float>
-    let w97: UnsafePointer<Float>
-    let b99: UnsafePointer<Float>
-    let w99: GemmWeights
-    let b101: UnsafePointer<Float>
-    let w101: GemmWeights
-    let b104: UnsafePointer<Float>
-    let w104: UnsafePointer<Float>
-    let b106: UnsafePointer<Float>
-    let w106: GemmWeights
-    let b108: UnsafePointer<Float>
-    let w108: GemmWeights
-    let b111: UnsafePointer<Float>
-    let w111: UnsafePointer<Float>
-    let b113: UnsafePointer<Float>
-    let w113: GemmWeights
-    let b115: UnsafePointer<Float>
-    let w115: GemmWeights
-    let b118: UnsafePointer<Float>
-    let w118: UnsafePointer<Float>
-    let b120: UnsafePointer<Float>
-    let w120: GemmWeights
-    let b122: UnsafePointer<Float>
-    let w122: GemmWeights
-    let b125: UnsafePointer<Float>
-    let w125: UnsafePointer<Float>
-    let b127: UnsafePointer<Float>
-    let w127: GemmWeights
-    let b129: UnsafePointer<Float>
-    let w129: GemmWeights
-    let b132: UnsafePointer<Float>
-    let w132: UnsafePointer<Float>
-    let b134: UnsafePointer<Float>
-    let w134: GemmWeights
-    let b136: UnsafePointer<Float>
-    let w136: GemmWeights
-    let b139: UnsafePointer<Float>
-    let w139: UnsafePointer<Float>
-    let b141: UnsafePointer<Float>
-    let w141: GemmWeights
-    let b143: UnsafePointer<Float>
-    let w143: GemmWeights
-    let b146: UnsafePointer<Float>
-    let w146: UnsafePointer<Float>
-    let b148: UnsafePointer<Float>
-    let w148: GemmWeights
-    let b150: UnsafePointer<Float>
-    let w150: GemmWeights
-    let b153: UnsafePointer<Float>
-    let w153: UnsafePointer<Float>
-    let b155: UnsafePointer<Float>
-    let w155: GemmWeights
-    let b159: UnsafePointer<Float>
-    let w159: GemmWeights
-    let b157: UnsafePointer<Float>
-    let w157: GemmWeights
-    let b162: UnsafePointer<Float>
-    let w162: UnsafePointer<Float>
-    let b164: UnsafePointer<Float>
-    let w164: GemmWeights
-    let b166: UnsafePointer<Float>
-    let w166: GemmWeights
-    let b169: UnsafePointer<Float>
-    let w169: UnsafePointer<Float>
-    let b171: UnsafePointer<Float>
-    let w171: GemmWeights
-    let b173: UnsafePointer<Float>
-    let w173: GemmWeights
-    let w177: GemmWeights
-    let b177: UnsafePointer<Float>
+    let b1: UnsafePointer<Float>  // stem.bias [96]
+    let w1: GemmWeights  // stem.weight [96, 3, 16, 16], as a packed GEMM [96, 768]
+    let b2: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.bias [96]
+    let w2: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let b4: UnsafePointer<Float>  // stages.0.blocks.0.pwconv1.bias [384]
+    let w4: GemmWeights  // stages.0.blocks.0.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b6: UnsafePointer<Float>  // stages.0.blocks.0.pwconv2.bias [96]
+    let w6: GemmWeights  // stages.0.blocks.0.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
+    let b9: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.bias [96]
+    let w9: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let b11: UnsafePointer<Float>  // stages.0.blocks.1.pwconv1.bias [384]
+    let w11: GemmWeights  // stages.0.blocks.1.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b13: UnsafePointer<Float>  // stages.0.blocks.1.pwconv2.bias [96]
+    let w13: GemmWeights  // stages.0.blocks.1.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
+    let b16: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.bias [96]
+    let w16: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let b18: UnsafePointer<Float>  // stages.0.blocks.2.pwconv1.bias [384]
+    let w18: GemmWeights  // stages.0.blocks.2.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b20: UnsafePointer<Float>  // stages.0.blocks.2.pwconv2.bias [96]
+    let w20: GemmWeights  // stages.0.blocks.2.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
+    let b23: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.bias [192]
+    let w23: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let b25: UnsafePointer<Float>  // stages.1.blocks.0.pwconv1.bias [768]
+    let w25: GemmWeights  // stages.1.blocks.0.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b29: UnsafePointer<Float>  // stages.1.blocks.0.downsample.0.bias [192]
+    let w29: GemmWeights  // stages.1.blocks.0.downsample.0.weight [192, 96, 1, 1], as a packed GEMM [192, 96]
+    let b27: UnsafePointer<Float>  // stages.1.blocks.0.pwconv2.bias [192]
+    let w27: GemmWeights  // stages.1.blocks.0.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
+    let b32: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.bias [192]
+    let w32: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let b34: UnsafePointer<Float>  // stages.1.blocks.1.pwconv1.bias [768]
+    let w34: GemmWeights  // stages.1.blocks.1.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b36: UnsafePointer<Float>  // stages.1.blocks.1.pwconv2.bias [192]
+    let w36: GemmWeights  // stages.1.blocks.1.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
+    let b39: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.bias [192]
+    let w39: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let b41: UnsafePointer<Float>  // stages.1.blocks.2.pwconv1.bias [768]
+    let w41: GemmWeights  // stages.1.blocks.2.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b43: UnsafePointer<Float>  // stages.1.blocks.2.pwconv2.bias [192]
+    let w43: GemmWeights  // stages.1.blocks.2.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
+    let b46: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.bias [192]
+    let w46: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let b48: UnsafePointer<Float>  // stages.1.blocks.3.pwconv1.bias [768]
+    let w48: GemmWeights  // stages.1.blocks.3.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b50: UnsafePointer<Float>  // stages.1.blocks.3.pwconv2.bias [192]
+    let w50: GemmWeights  // stages.1.blocks.3.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
+    let b53: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.bias [384]
+    let w53: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b55: UnsafePointer<Float>  // stages.2.blocks.0.pwconv1.bias [1536]
+    let w55: GemmWeights  // stages.2.blocks.0.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b59: UnsafePointer<Float>  // stages.2.blocks.0.downsample.0.bias [384]
+    let w59: GemmWeights  // stages.2.blocks.0.downsample.0.weight [384, 192, 1, 1], as a packed GEMM [384, 192]
+    let b57: UnsafePointer<Float>  // stages.2.blocks.0.pwconv2.bias [384]
+    let w57: GemmWeights  // stages.2.blocks.0.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b62: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.bias [384]
+    let w62: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b64: UnsafePointer<Float>  // stages.2.blocks.1.pwconv1.bias [1536]
+    let w64: GemmWeights  // stages.2.blocks.1.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b66: UnsafePointer<Float>  // stages.2.blocks.1.pwconv2.bias [384]
+    let w66: GemmWeights  // stages.2.blocks.1.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b69: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.bias [384]
+    let w69: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b71: UnsafePointer<Float>  // stages.2.blocks.2.pwconv1.bias [1536]
+    let w71: GemmWeights  // stages.2.blocks.2.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b73: UnsafePointer<Float>  // stages.2.blocks.2.pwconv2.bias [384]
+    let w73: GemmWeights  // stages.2.blocks.2.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b76: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.bias [384]
+    let w76: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b78: UnsafePointer<Float>  // stages.2.blocks.3.pwconv1.bias [1536]
+    let w78: GemmWeights  // stages.2.blocks.3.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b80: UnsafePointer<Float>  // stages.2.blocks.3.pwconv2.bias [384]
+    let w80: GemmWeights  // stages.2.blocks.3.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b83: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.bias [384]
+    let w83: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b85: UnsafePointer<Float>  // stages.2.blocks.4.pwconv1.bias [1536]
+    let w85: GemmWeights  // stages.2.blocks.4.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b87: UnsafePointer<Float>  // stages.2.blocks.4.pwconv2.bias [384]
+    let w87: GemmWeights  // stages.2.blocks.4.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b90: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.bias [384]
+    let w90: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b92: UnsafePointer<Float>  // stages.2.blocks.5.pwconv1.bias [1536]
+    let w92: GemmWeights  // stages.2.blocks.5.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b94: UnsafePointer<Float>  // stages.2.blocks.5.pwconv2.bias [384]
+    let w94: GemmWeights  // stages.2.blocks.5.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b97: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.bias [384]
+    let w97: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b99: UnsafePointer<Float>  // stages.2.blocks.6.pwconv1.bias [1536]
+    let w99: GemmWeights  // stages.2.blocks.6.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b101: UnsafePointer<Float>  // stages.2.blocks.6.pwconv2.bias [384]
+    let w101: GemmWeights  // stages.2.blocks.6.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b104: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.bias [384]
+    let w104: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b106: UnsafePointer<Float>  // stages.2.blocks.7.pwconv1.bias [1536]
+    let w106: GemmWeights  // stages.2.blocks.7.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b108: UnsafePointer<Float>  // stages.2.blocks.7.pwconv2.bias [384]
+    let w108: GemmWeights  // stages.2.blocks.7.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b111: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.bias [384]
+    let w111: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b113: UnsafePointer<Float>  // stages.2.blocks.8.pwconv1.bias [1536]
+    let w113: GemmWeights  // stages.2.blocks.8.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b115: UnsafePointer<Float>  // stages.2.blocks.8.pwconv2.bias [384]
+    let w115: GemmWeights  // stages.2.blocks.8.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b118: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.bias [384]
+    let w118: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b120: UnsafePointer<Float>  // stages.2.blocks.9.pwconv1.bias [1536]
+    let w120: GemmWeights  // stages.2.blocks.9.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b122: UnsafePointer<Float>  // stages.2.blocks.9.pwconv2.bias [384]
+    let w122: GemmWeights  // stages.2.blocks.9.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b125: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.bias [384]
+    let w125: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b127: UnsafePointer<Float>  // stages.2.blocks.10.pwconv1.bias [1536]
+    let w127: GemmWeights  // stages.2.blocks.10.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b129: UnsafePointer<Float>  // stages.2.blocks.10.pwconv2.bias [384]
+    let w129: GemmWeights  // stages.2.blocks.10.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b132: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.bias [384]
+    let w132: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b134: UnsafePointer<Float>  // stages.2.blocks.11.pwconv1.bias [1536]
+    let w134: GemmWeights  // stages.2.blocks.11.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b136: UnsafePointer<Float>  // stages.2.blocks.11.pwconv2.bias [384]
+    let w136: GemmWeights  // stages.2.blocks.11.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b139: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.bias [384]
+    let w139: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b141: UnsafePointer<Float>  // stages.2.blocks.12.pwconv1.bias [1536]
+    let w141: GemmWeights  // stages.2.blocks.12.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b143: UnsafePointer<Float>  // stages.2.blocks.12.pwconv2.bias [384]
+    let w143: GemmWeights  // stages.2.blocks.12.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b146: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.bias [384]
+    let w146: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let b148: UnsafePointer<Float>  // stages.2.blocks.13.pwconv1.bias [1536]
+    let w148: GemmWeights  // stages.2.blocks.13.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
+    let b150: UnsafePointer<Float>  // stages.2.blocks.13.pwconv2.bias [384]
+    let w150: GemmWeights  // stages.2.blocks.13.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
+    let b153: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.bias [768]
+    let w153: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let b155: UnsafePointer<Float>  // stages.3.blocks.0.pwconv1.bias [3072]
+    let w155: GemmWeights  // stages.3.blocks.0.pwconv1.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
+    let b159: UnsafePointer<Float>  // stages.3.blocks.0.downsample.0.bias [768]
+    let w159: GemmWeights  // stages.3.blocks.0.downsample.0.weight [768, 384, 1, 1], as a packed GEMM [768, 384]
+    let b157: UnsafePointer<Float>  // stages.3.blocks.0.pwconv2.bias [768]
+    let w157: GemmWeights  // stages.3.blocks.0.pwconv2.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
+    let b162: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.bias [768]
+    let w162: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let b164: UnsafePointer<Float>  // stages.3.blocks.1.pwconv1.bias [3072]
+    let w164: GemmWeights  // stages.3.blocks.1.pwconv1.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
+    let b166: UnsafePointer<Float>  // stages.3.blocks.1.pwconv2.bias [768]
+    let w166: GemmWeights  // stages.3.blocks.1.pwconv2.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
+    let b169: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.bias [768]
+    let w169: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let b171: UnsafePointer<Float>  // stages.3.blocks.2.pwconv1.bias [3072]
+    let w171: GemmWeights  // stages.3.blocks.2.pwconv1.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
+    let b173: UnsafePointer<Float>  // stages.3.blocks.2.pwconv2.bias [768]
+    let w173: GemmWeights  // stages.3.blocks.2.pwconv2.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
+    let w177: GemmWeights  // head.fc.weight [1000, 768]
+    let b177: UnsafePointer<Float>  // head.fc.bias [1000]
 
     public init(weights: [String: Tensor], threads: Int) throws {
         pool = WorkerPool(threads: threads)
@@ -344,161 +344,161 @@ public final class RobustResnetUpInvertedDwSmall: GeneratedModel {
         input.data.withUnsafeBufferPointer { x in
             OtherKernels.transpose(batch: n, channels: 3, pixels: 50176, x: x.baseAddress!, y: v(0), toNHWC: true)
         }
-        // %1 stem (specs/robust-resnet-up-inverted-dw-small.yaml:9:5): conv2d [N, 3, 224, 224] -> [N, 96, 14, 14]
+        // %1 stem (specs/robust-resnet-up-inverted-dw-small.yaml:9:5): conv2d [N, 3, 224, 224] -> [N, 96, 14, 14] at arena byte 602112 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([96, 14, 14]), weightDims: [96, 3, 16, 16], ConvAttributes(stride: [16, 16], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w1, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %2 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14]
+        // %2 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14] at arena byte 301056 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 96)), x: v(602112), weight: w2, y: v(301056), residual: nil, epilogue: EpilogueKernel(bias: b2, activation: nil, postActivation: nil), pool: pool)
-        // %4 stages.0.blocks.0.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14]
+        // %4 stages.0.blocks.0.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(301056), weight: w4, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b4, activation: .relu, postActivation: nil), pool: pool)
-        // %6 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14]
+        // %6 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14] at arena byte 301056 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w6, y: v(301056), residual: UnsafePointer(v(602112)), epilogue: EpilogueKernel(bias: b6, activation: nil, postActivation: nil), pool: pool)
-        // %9 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14]
+        // %9 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14] at arena byte 376320 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 96)), x: v(301056), weight: w9, y: v(376320), residual: nil, epilogue: EpilogueKernel(bias: b9, activation: nil, postActivation: nil), pool: pool)
-        // %11 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14]
+        // %11 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(376320), weight: w11, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b11, activation: .relu, postActivation: nil), pool: pool)
-        // %13 stages.0.blocks.1.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14]
+        // %13 stages.0.blocks.1.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14] at arena byte 376320 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w13, y: v(376320), residual: UnsafePointer(v(301056)), epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
-        // %16 stages.0.blocks.2.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14]
+        // %16 stages.0.blocks.2.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 96, 14, 14] -> [N, 96, 14, 14] at arena byte 301056 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 96)), x: v(376320), weight: w16, y: v(301056), residual: nil, epilogue: EpilogueKernel(bias: b16, activation: nil, postActivation: nil), pool: pool)
-        // %18 stages.0.blocks.2.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14]
+        // %18 stages.0.blocks.2.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(301056), weight: w18, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b18, activation: .relu, postActivation: nil), pool: pool)
-        // %20 stages.0.blocks.2.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14]
+        // %20 stages.0.blocks.2.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14] at arena byte 752640 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w20, y: v(752640), residual: UnsafePointer(v(376320)), epilogue: EpilogueKernel(bias: b20, activation: nil, postActivation: nil), pool: pool)
-        // %23 stages.1.blocks.0.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 96, 14, 14] -> [N, 192, 14, 14]
+        // %23 stages.1.blocks.0.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 96, 14, 14] -> [N, 192, 14, 14] at arena byte 602112 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 96)), x: v(752640), weight: w23, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: nil), pool: pool)
-        // %25 stages.1.blocks.0.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14]
+        // %25 stages.1.blocks.0.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w25, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b25, activation: .relu, postActivation: nil), pool: pool)
-        // %29 stages.1.blocks.0.downsample.0 (specs/blocks/robust.yaml:56:11): conv2d [N, 96, 14, 14] -> [N, 192, 14, 14]
+        // %29 stages.1.blocks.0.downsample.0 (specs/blocks/robust.yaml:56:11): conv2d [N, 96, 14, 14] -> [N, 192, 14, 14] at arena byte 602112 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(752640), weight: w29, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b29, activation: nil, postActivation: nil), pool: pool)
-        // %27 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14]
+        // %27 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 752640 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w27, y: v(752640), residual: UnsafePointer(v(602112)), epilogue: EpilogueKernel(bias: b27, activation: nil, postActivation: nil), pool: pool)
-        // %32 stages.1.blocks.1.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14]
+        // %32 stages.1.blocks.1.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14] at arena byte 602112 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 192)), x: v(752640), weight: w32, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b32, activation: nil, postActivation: nil), pool: pool)
-        // %34 stages.1.blocks.1.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14]
+        // %34 stages.1.blocks.1.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w34, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b34, activation: .relu, postActivation: nil), pool: pool)
-        // %36 stages.1.blocks.1.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14]
+        // %36 stages.1.blocks.1.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 602112 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w36, y: v(602112), residual: UnsafePointer(v(752640)), epilogue: EpilogueKernel(bias: b36, activation: nil, postActivation: nil), pool: pool)
-        // %39 stages.1.blocks.2.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14]
+        // %39 stages.1.blocks.2.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14] at arena byte 752640 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 192)), x: v(602112), weight: w39, y: v(752640), residual: nil, epilogue: EpilogueKernel(bias: b39, activation: nil, postActivation: nil), pool: pool)
-        // %41 stages.1.blocks.2.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14]
+        // %41 stages.1.blocks.2.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(752640), weight: w41, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b41, activation: .relu, postActivation: nil), pool: pool)
-        // %43 stages.1.blocks.2.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14]
+        // %43 stages.1.blocks.2.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 752640 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w43, y: v(752640), residual: UnsafePointer(v(602112)), epilogue: EpilogueKernel(bias: b43, activation: nil, postActivation: nil), pool: pool)
-        // %46 stages.1.blocks.3.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14]
+        // %46 stages.1.blocks.3.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 192, 14, 14] -> [N, 192, 14, 14] at arena byte 602112 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 192)), x: v(752640), weight: w46, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b46, activation: nil, postActivation: nil), pool: pool)
-        // %48 stages.1.blocks.3.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14]
+        // %48 stages.1.blocks.3.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w48, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b48, activation: .relu, postActivation: nil), pool: pool)
-        // %50 stages.1.blocks.3.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14]
+        // %50 stages.1.blocks.3.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 1505280 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w50, y: v(1505280), residual: UnsafePointer(v(752640)), epilogue: EpilogueKernel(bias: b50, activation: nil, postActivation: nil), pool: pool)
-        // %53 stages.2.blocks.0.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 192, 14, 14] -> [N, 384, 14, 14]
+        // %53 stages.2.blocks.0.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 192, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 192)), x: v(1505280), weight: w53, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b53, activation: nil, postActivation: nil), pool: pool)
-        // %55 stages.2.blocks.0.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %55 stages.2.blocks.0.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w55, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b55, activation: .relu, postActivation: nil), pool: pool)
-        // %59 stages.2.blocks.0.downsample.0 (specs/blocks/robust.yaml:56:11): conv2d [N, 192, 14, 14] -> [N, 384, 14, 14]
+        // %59 stages.2.blocks.0.downsample.0 (specs/blocks/robust.yaml:56:11): conv2d [N, 192, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1505280), weight: w59, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b59, activation: nil, postActivation: nil), pool: pool)
-        // %57 stages.2.blocks.0.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %57 stages.2.blocks.0.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w57, y: v(1505280), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b57, activation: nil, postActivation: nil), pool: pool)
-        // %62 stages.2.blocks.1.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %62 stages.2.blocks.1.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1505280), weight: w62, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b62, activation: nil, postActivation: nil), pool: pool)
-        // %64 stages.2.blocks.1.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %64 stages.2.blocks.1.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w64, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b64, activation: .relu, postActivation: nil), pool: pool)
-        // %66 stages.2.blocks.1.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %66 stages.2.blocks.1.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w66, y: v(1204224), residual: UnsafePointer(v(1505280)), epilogue: EpilogueKernel(bias: b66, activation: nil, postActivation: nil), pool: pool)
-        // %69 stages.2.blocks.2.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %69 stages.2.blocks.2.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1204224), weight: w69, y: v(1505280), residual: nil, epilogue: EpilogueKernel(bias: b69, activation: nil, postActivation: nil), pool: pool)
-        // %71 stages.2.blocks.2.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %71 stages.2.blocks.2.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1505280), weight: w71, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b71, activation: .relu, postActivation: nil), pool: pool)
-        // %73 stages.2.blocks.2.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %73 stages.2.blocks.2.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w73, y: v(1505280), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b73, activation: nil, postActivation: nil), pool: pool)
-        // %76 stages.2.blocks.3.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %76 stages.2.blocks.3.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1505280), weight: w76, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b76, activation: nil, postActivation: nil), pool: pool)
-        // %78 stages.2.blocks.3.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %78 stages.2.blocks.3.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w78, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b78, activation: .relu, postActivation: nil), pool: pool)
-        // %80 stages.2.blocks.3.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %80 stages.2.blocks.3.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w80, y: v(1204224), residual: UnsafePointer(v(1505280)), epilogue: EpilogueKernel(bias: b80, activation: nil, postActivation: nil), pool: pool)
-        // %83 stages.2.blocks.4.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %83 stages.2.blocks.4.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1204224), weight: w83, y: v(1505280), residual: nil, epilogue: EpilogueKernel(bias: b83, activation: nil, postActivation: nil), pool: pool)
-        // %85 stages.2.blocks.4.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %85 stages.2.blocks.4.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1505280), weight: w85, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b85, activation: .relu, postActivation: nil), pool: pool)
-        // %87 stages.2.blocks.4.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %87 stages.2.blocks.4.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w87, y: v(1505280), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b87, activation: nil, postActivation: nil), pool: pool)
-        // %90 stages.2.blocks.5.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %90 stages.2.blocks.5.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1505280), weight: w90, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b90, activation: nil, postActivation: nil), pool: pool)
-        // %92 stages.2.blocks.5.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %92 stages.2.blocks.5.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w92, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b92, activation: .relu, postActivation: nil), pool: pool)
-        // %94 stages.2.blocks.5.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %94 stages.2.blocks.5.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w94, y: v(1204224), residual: UnsafePointer(v(1505280)), epilogue: EpilogueKernel(bias: b94, activation: nil, postActivation: nil), pool: pool)
-        // %97 stages.2.blocks.6.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %97 stages.2.blocks.6.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1204224), weight: w97, y: v(1505280), residual: nil, epilogue: EpilogueKernel(bias: b97, activation: nil, postActivation: nil), pool: pool)
-        // %99 stages.2.blocks.6.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %99 stages.2.blocks.6.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1505280), weight: w99, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b99, activation: .relu, postActivation: nil), pool: pool)
-        // %101 stages.2.blocks.6.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %101 stages.2.blocks.6.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w101, y: v(1505280), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b101, activation: nil, postActivation: nil), pool: pool)
-        // %104 stages.2.blocks.7.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %104 stages.2.blocks.7.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1505280), weight: w104, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b104, activation: nil, postActivation: nil), pool: pool)
-        // %106 stages.2.blocks.7.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %106 stages.2.blocks.7.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w106, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b106, activation: .relu, postActivation: nil), pool: pool)
-        // %108 stages.2.blocks.7.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %108 stages.2.blocks.7.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w108, y: v(1204224), residual: UnsafePointer(v(1505280)), epilogue: EpilogueKernel(bias: b108, activation: nil, postActivation: nil), pool: pool)
-        // %111 stages.2.blocks.8.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %111 stages.2.blocks.8.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1204224), weight: w111, y: v(1505280), residual: nil, epilogue: EpilogueKernel(bias: b111, activation: nil, postActivation: nil), pool: pool)
-        // %113 stages.2.blocks.8.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %113 stages.2.blocks.8.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1505280), weight: w113, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b113, activation: .relu, postActivation: nil), pool: pool)
-        // %115 stages.2.blocks.8.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %115 stages.2.blocks.8.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w115, y: v(1505280), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b115, activation: nil, postActivation: nil), pool: pool)
-        // %118 stages.2.blocks.9.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %118 stages.2.blocks.9.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1505280), weight: w118, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b118, activation: nil, postActivation: nil), pool: pool)
-        // %120 stages.2.blocks.9.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %120 stages.2.blocks.9.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w120, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b120, activation: .relu, postActivation: nil), pool: pool)
-        // %122 stages.2.blocks.9.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %122 stages.2.blocks.9.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w122, y: v(1204224), residual: UnsafePointer(v(1505280)), epilogue: EpilogueKernel(bias: b122, activation: nil, postActivation: nil), pool: pool)
-        // %125 stages.2.blocks.10.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %125 stages.2.blocks.10.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1204224), weight: w125, y: v(1505280), residual: nil, epilogue: EpilogueKernel(bias: b125, activation: nil, postActivation: nil), pool: pool)
-        // %127 stages.2.blocks.10.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %127 stages.2.blocks.10.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1505280), weight: w127, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b127, activation: .relu, postActivation: nil), pool: pool)
-        // %129 stages.2.blocks.10.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %129 stages.2.blocks.10.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w129, y: v(1505280), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b129, activation: nil, postActivation: nil), pool: pool)
-        // %132 stages.2.blocks.11.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %132 stages.2.blocks.11.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1505280), weight: w132, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b132, activation: nil, postActivation: nil), pool: pool)
-        // %134 stages.2.blocks.11.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %134 stages.2.blocks.11.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w134, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b134, activation: .relu, postActivation: nil), pool: pool)
-        // %136 stages.2.blocks.11.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %136 stages.2.blocks.11.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w136, y: v(1204224), residual: UnsafePointer(v(1505280)), epilogue: EpilogueKernel(bias: b136, activation: nil, postActivation: nil), pool: pool)
-        // %139 stages.2.blocks.12.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %139 stages.2.blocks.12.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1204224), weight: w139, y: v(1505280), residual: nil, epilogue: EpilogueKernel(bias: b139, activation: nil, postActivation: nil), pool: pool)
-        // %141 stages.2.blocks.12.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %141 stages.2.blocks.12.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1505280), weight: w141, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b141, activation: .relu, postActivation: nil), pool: pool)
-        // %143 stages.2.blocks.12.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %143 stages.2.blocks.12.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1505280 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w143, y: v(1505280), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b143, activation: nil, postActivation: nil), pool: pool)
-        // %146 stages.2.blocks.13.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14]
+        // %146 stages.2.blocks.13.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1505280), weight: w146, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b146, activation: nil, postActivation: nil), pool: pool)
-        // %148 stages.2.blocks.13.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14]
+        // %148 stages.2.blocks.13.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 384, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w148, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b148, activation: .relu, postActivation: nil), pool: pool)
-        // %150 stages.2.blocks.13.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14]
+        // %150 stages.2.blocks.13.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1536, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w150, y: v(1204224), residual: UnsafePointer(v(1505280)), epilogue: EpilogueKernel(bias: b150, activation: nil, postActivation: nil), pool: pool)
-        // %153 stages.3.blocks.0.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 768, 7, 7]
+        // %153 stages.3.blocks.0.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 384, 14, 14] -> [N, 768, 7, 7] at arena byte 602112 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([768, 7, 7]), weightDims: [768, 1, 11, 11], ConvAttributes(stride: [2, 2], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 384)), x: v(1204224), weight: w153, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b153, activation: nil, postActivation: nil), pool: pool)
-        // %155 stages.3.blocks.0.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7]
+        // %155 stages.3.blocks.0.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 7, 7]), output: TensorType([3072, 7, 7]), weightDims: [3072, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w155, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b155, activation: .relu, postActivation: nil), pool: pool)
-        // %159 stages.3.blocks.0.downsample.0 (specs/blocks/robust.yaml:56:11): conv2d [N, 384, 14, 14] -> [N, 768, 7, 7]
+        // %159 stages.3.blocks.0.downsample.0 (specs/blocks/robust.yaml:56:11): conv2d [N, 384, 14, 14] -> [N, 768, 7, 7] at arena byte 602112 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([768, 7, 7]), weightDims: [768, 384, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w159, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b159, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %157 stages.3.blocks.0.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7]
+        // %157 stages.3.blocks.0.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7] at arena byte 752640 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([3072, 7, 7]), output: TensorType([768, 7, 7]), weightDims: [768, 3072, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w157, y: v(752640), residual: UnsafePointer(v(602112)), epilogue: EpilogueKernel(bias: b157, activation: nil, postActivation: nil), pool: pool)
-        // %162 stages.3.blocks.1.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 768, 7, 7] -> [N, 768, 7, 7]
+        // %162 stages.3.blocks.1.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 768, 7, 7] -> [N, 768, 7, 7] at arena byte 602112 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 7, 7]), output: TensorType([768, 7, 7]), weightDims: [768, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 768)), x: v(752640), weight: w162, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b162, activation: nil, postActivation: nil), pool: pool)
-        // %164 stages.3.blocks.1.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7]
+        // %164 stages.3.blocks.1.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 7, 7]), output: TensorType([3072, 7, 7]), weightDims: [3072, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w164, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b164, activation: .relu, postActivation: nil), pool: pool)
-        // %166 stages.3.blocks.1.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7]
+        // %166 stages.3.blocks.1.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7] at arena byte 602112 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([3072, 7, 7]), output: TensorType([768, 7, 7]), weightDims: [768, 3072, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w166, y: v(602112), residual: UnsafePointer(v(752640)), epilogue: EpilogueKernel(bias: b166, activation: nil, postActivation: nil), pool: pool)
-        // %169 stages.3.blocks.2.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 768, 7, 7] -> [N, 768, 7, 7]
+        // %169 stages.3.blocks.2.conv_dw (specs/blocks/robust.yaml:47:9): conv2d [N, 768, 7, 7] -> [N, 768, 7, 7] at arena byte 752640 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 7, 7]), output: TensorType([768, 7, 7]), weightDims: [768, 1, 11, 11], ConvAttributes(stride: [1, 1], padding: [5, 5, 5, 5], dilation: [1, 1], groups: 768)), x: v(602112), weight: w169, y: v(752640), residual: nil, epilogue: EpilogueKernel(bias: b169, activation: nil, postActivation: nil), pool: pool)
-        // %171 stages.3.blocks.2.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7]
+        // %171 stages.3.blocks.2.pwconv1 (specs/blocks/robust.yaml:49:9): conv2d [N, 768, 7, 7] -> [N, 3072, 7, 7] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 7, 7]), output: TensorType([3072, 7, 7]), weightDims: [3072, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(752640), weight: w171, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b171, activation: .relu, postActivation: nil), pool: pool)
-        // %173 stages.3.blocks.2.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7]
+        // %173 stages.3.blocks.2.pwconv2 (specs/blocks/robust.yaml:51:9): conv2d [N, 3072, 7, 7] -> [N, 768, 7, 7] at arena byte 752640 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([3072, 7, 7]), output: TensorType([768, 7, 7]), weightDims: [768, 3072, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w173, y: v(752640), residual: UnsafePointer(v(602112)), epilogue: EpilogueKernel(bias: b173, activation: nil, postActivation: nil), pool: pool)
-        // %176 head.pool#0 (specs/robust-resnet-up-inverted-dw-small.yaml:17:5): global_avgpool [N, 768, 7, 7] -> [N, 768]
+        // %176 head.pool#0 (specs/robust-resnet-up-inverted-dw-small.yaml:17:5): global_avgpool [N, 768, 7, 7] -> [N, 768] at arena byte 4032 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 49, channels: 768, x: v(752640), y: v(4032))
-        // %177 head.fc (specs/robust-resnet-up-inverted-dw-small.yaml:18:5): linear [N, 768] -> [N, 1000]
+        // %177 head.fc (specs/robust-resnet-up-inverted-dw-small.yaml:18:5): linear [N, 768] -> [N, 1000] at arena byte 0 x N
         do { let y = v(0), e = EpilogueKernel(bias: b177, activation: nil, postActivation: nil)
             w177.multiply(m: n, a: v(4032), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 1000, residual: nil, rows: rows, stride: 1000, columns: c0, c1) } }
         var out = Tensor(zeros: [n] + [1000])

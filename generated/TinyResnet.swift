@@ -19,32 +19,32 @@ public final class TinyResnet: GeneratedModel {
 
     let pool: WorkerPool
     let store = WeightStore()
-    let b1: UnsafePointer<Float>
-    let w1: GemmWeights
-    let b5: UnsafePointer<Float>
-    let w5: GemmWeights
-    let b8: UnsafePointer<Float>
-    let w8: GemmWeights
-    let b13: UnsafePointer<Float>
-    let w13: GemmWeights
-    let b11: UnsafePointer<Float>
-    let w11: GemmWeights
-    let b17: UnsafePointer<Float>
-    let w17: GemmWeights
-    let b20: UnsafePointer<Float>
-    let w20: GemmWeights
-    let b25: UnsafePointer<Float>
-    let w25: GemmWeights
-    let b23: UnsafePointer<Float>
-    let w23: GemmWeights
-    let b29: UnsafePointer<Float>
-    let w29: GemmWeights
-    let b32: UnsafePointer<Float>
-    let w32: GemmWeights
-    let b35: UnsafePointer<Float>
-    let w35: GemmWeights
-    let w40: GemmWeights
-    let b40: UnsafePointer<Float>
+    let b1: UnsafePointer<Float>  // conv1.bias [8]
+    let w1: GemmWeights  // conv1.weight [8, 3, 3, 3], as a packed GEMM [8, 27]
+    let b5: UnsafePointer<Float>  // layer1.0.conv1.bias [4]
+    let w5: GemmWeights  // layer1.0.conv1.weight [4, 8, 1, 1], as a packed GEMM [4, 8]
+    let b8: UnsafePointer<Float>  // layer1.0.conv2.bias [4]
+    let w8: GemmWeights  // layer1.0.conv2.weight [4, 4, 3, 3], as a packed GEMM [4, 36]
+    let b13: UnsafePointer<Float>  // layer1.0.downsample.0.bias [16]
+    let w13: GemmWeights  // layer1.0.downsample.0.weight [16, 8, 1, 1], as a packed GEMM [16, 8]
+    let b11: UnsafePointer<Float>  // layer1.0.conv3.bias [16]
+    let w11: GemmWeights  // layer1.0.conv3.weight [16, 4, 1, 1], as a packed GEMM [16, 4]
+    let b17: UnsafePointer<Float>  // layer2.0.conv1.bias [8]
+    let w17: GemmWeights  // layer2.0.conv1.weight [8, 16, 1, 1], as a packed GEMM [8, 16]
+    let b20: UnsafePointer<Float>  // layer2.0.conv2.bias [8]
+    let w20: GemmWeights  // layer2.0.conv2.weight [8, 8, 3, 3], as a packed GEMM [8, 72]
+    let b25: UnsafePointer<Float>  // layer2.0.downsample.0.bias [32]
+    let w25: GemmWeights  // layer2.0.downsample.0.weight [32, 16, 1, 1], as a packed GEMM [32, 16]
+    let b23: UnsafePointer<Float>  // layer2.0.conv3.bias [32]
+    let w23: GemmWeights  // layer2.0.conv3.weight [32, 8, 1, 1], as a packed GEMM [32, 8]
+    let b29: UnsafePointer<Float>  // layer2.1.conv1.bias [8]
+    let w29: GemmWeights  // layer2.1.conv1.weight [8, 32, 1, 1], as a packed GEMM [8, 32]
+    let b32: UnsafePointer<Float>  // layer2.1.conv2.bias [8]
+    let w32: GemmWeights  // layer2.1.conv2.weight [8, 8, 3, 3], as a packed GEMM [8, 72]
+    let b35: UnsafePointer<Float>  // layer2.1.conv3.bias [32]
+    let w35: GemmWeights  // layer2.1.conv3.weight [32, 8, 1, 1], as a packed GEMM [32, 8]
+    let w40: GemmWeights  // fc.weight [5, 32]
+    let b40: UnsafePointer<Float>  // fc.bias [5]
 
     public init(weights: [String: Tensor], threads: Int) throws {
         pool = WorkerPool(threads: threads)
@@ -88,35 +88,35 @@ public final class TinyResnet: GeneratedModel {
         input.data.withUnsafeBufferPointer { x in
             OtherKernels.transpose(batch: n, channels: 3, pixels: 256, x: x.baseAddress!, y: v(8192), toNHWC: true)
         }
-        // %1 conv1 (specs/tiny/tiny-resnet.yaml:7:5): conv2d [N, 3, 16, 16] -> [N, 8, 16, 16]
+        // %1 conv1 (specs/tiny/tiny-resnet.yaml:7:5): conv2d [N, 3, 16, 16] -> [N, 8, 16, 16] at arena byte 0 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 16, 16]), output: TensorType([8, 16, 16]), weightDims: [8, 3, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(8192), weight: w1, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %4 stem.maxpool#3 (specs/tiny/tiny-resnet.yaml:10:5): maxpool [N, 8, 16, 16] -> [N, 8, 8, 8]
+        // %4 stem.maxpool#3 (specs/tiny/tiny-resnet.yaml:10:5): maxpool [N, 8, 16, 16] -> [N, 8, 8, 8] at arena byte 8192 x N
         OtherKernels.pool(ConvGeometry(batch: n, input: TensorType([8, 16, 16]), output: TensorType([8, 8, 8]), weightDims: [1, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), isMax: true, x: v(0), y: v(8192), pool: pool)
-        // %5 layer1.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 8, 8, 8] -> [N, 4, 8, 8]
+        // %5 layer1.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 8, 8, 8] -> [N, 4, 8, 8] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([4, 8, 8]), weightDims: [4, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w5, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b5, activation: .relu, postActivation: nil), pool: pool)
-        // %8 layer1.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 4, 8, 8] -> [N, 4, 8, 8]
+        // %8 layer1.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 4, 8, 8] -> [N, 4, 8, 8] at arena byte 10240 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([4, 8, 8]), output: TensorType([4, 8, 8]), weightDims: [4, 4, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w8, y: v(10240), residual: nil, epilogue: EpilogueKernel(bias: b8, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %13 layer1.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 8, 8, 8] -> [N, 16, 8, 8]
+        // %13 layer1.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 8, 8, 8] -> [N, 16, 8, 8] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w13, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
-        // %11 layer1.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 4, 8, 8] -> [N, 16, 8, 8]
+        // %11 layer1.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 4, 8, 8] -> [N, 16, 8, 8] at arena byte 4096 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([4, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 4, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(10240), weight: w11, y: v(4096), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: .relu), pool: pool)
-        // %17 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 16, 8, 8] -> [N, 8, 8, 8]
+        // %17 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 16, 8, 8] -> [N, 8, 8, 8] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w17, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b17, activation: .relu, postActivation: nil), pool: pool)
-        // %20 layer2.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 8, 8, 8] -> [N, 8, 4, 4]
+        // %20 layer2.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 8, 8, 8] -> [N, 8, 4, 4] at arena byte 8192 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 4, 4]), weightDims: [8, 8, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w20, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %25 layer2.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 16, 8, 8] -> [N, 32, 4, 4]
+        // %25 layer2.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 16, 8, 8] -> [N, 32, 4, 4] at arena byte 0 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([32, 4, 4]), weightDims: [32, 16, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w25, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b25, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %23 layer2.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 8, 4, 4] -> [N, 32, 4, 4]
+        // %23 layer2.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 8, 4, 4] -> [N, 32, 4, 4] at arena byte 2048 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([32, 4, 4]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w23, y: v(2048), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: .relu), pool: pool)
-        // %29 layer2.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 32, 4, 4] -> [N, 8, 4, 4]
+        // %29 layer2.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 32, 4, 4] -> [N, 8, 4, 4] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 4, 4]), output: TensorType([8, 4, 4]), weightDims: [8, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2048), weight: w29, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b29, activation: .relu, postActivation: nil), pool: pool)
-        // %32 layer2.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 8, 4, 4] -> [N, 8, 4, 4]
+        // %32 layer2.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 8, 4, 4] -> [N, 8, 4, 4] at arena byte 4096 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([8, 4, 4]), weightDims: [8, 8, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w32, y: v(4096), residual: nil, epilogue: EpilogueKernel(bias: b32, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %35 layer2.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 8, 4, 4] -> [N, 32, 4, 4]
+        // %35 layer2.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 8, 4, 4] -> [N, 32, 4, 4] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([32, 4, 4]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w35, y: v(0), residual: UnsafePointer(v(2048)), epilogue: EpilogueKernel(bias: b35, activation: nil, postActivation: .relu), pool: pool)
-        // %39 head.pool#0 (specs/tiny/tiny-resnet.yaml:16:5): global_avgpool [N, 32, 4, 4] -> [N, 32]
+        // %39 head.pool#0 (specs/tiny/tiny-resnet.yaml:16:5): global_avgpool [N, 32, 4, 4] -> [N, 32] at arena byte 2048 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 16, channels: 32, x: v(0), y: v(2048))
-        // %40 fc (specs/tiny/tiny-resnet.yaml:17:5): linear [N, 32] -> [N, 5]
+        // %40 fc (specs/tiny/tiny-resnet.yaml:17:5): linear [N, 32] -> [N, 5] at arena byte 0 x N
         do { let y = v(0), e = EpilogueKernel(bias: b40, activation: nil, postActivation: nil)
             w40.multiply(m: n, a: v(2048), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 5, residual: nil, rows: rows, stride: 5, columns: c0, c1) } }
         var out = Tensor(zeros: [n] + [5])

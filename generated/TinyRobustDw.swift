@@ -19,32 +19,32 @@ public final class TinyRobustDw: GeneratedModel {
 
     let pool: WorkerPool
     let store = WeightStore()
-    let b1: UnsafePointer<Float>
-    let w1: GemmWeights
-    let b2: UnsafePointer<Float>
-    let w2: GemmWeights
-    let b4: UnsafePointer<Float>
-    let w4: UnsafePointer<Float>
-    let b7: UnsafePointer<Float>
-    let w7: GemmWeights
-    let b5: UnsafePointer<Float>
-    let w5: GemmWeights
-    let b11: UnsafePointer<Float>
-    let w11: GemmWeights
-    let b13: UnsafePointer<Float>
-    let w13: UnsafePointer<Float>
-    let b14: UnsafePointer<Float>
-    let w14: GemmWeights
-    let b18: UnsafePointer<Float>
-    let w18: GemmWeights
-    let b20: UnsafePointer<Float>
-    let w20: UnsafePointer<Float>
-    let b23: UnsafePointer<Float>
-    let w23: GemmWeights
-    let b21: UnsafePointer<Float>
-    let w21: GemmWeights
-    let w28: GemmWeights
-    let b28: UnsafePointer<Float>
+    let b1: UnsafePointer<Float>  // stem.bias [8]
+    let w1: GemmWeights  // stem.weight [8, 3, 4, 4], as a packed GEMM [8, 48]
+    let b2: UnsafePointer<Float>  // stages.0.blocks.0.pwconv1.bias [8]
+    let w2: GemmWeights  // stages.0.blocks.0.pwconv1.weight [8, 8, 1, 1], as a packed GEMM [8, 8]
+    let b4: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.bias [8]
+    let w4: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [8, 1, 3, 3], packed per 64-channel slice
+    let b7: UnsafePointer<Float>  // stages.0.blocks.0.downsample.0.bias [32]
+    let w7: GemmWeights  // stages.0.blocks.0.downsample.0.weight [32, 8, 1, 1], as a packed GEMM [32, 8]
+    let b5: UnsafePointer<Float>  // stages.0.blocks.0.pwconv2.bias [32]
+    let w5: GemmWeights  // stages.0.blocks.0.pwconv2.weight [32, 8, 1, 1], as a packed GEMM [32, 8]
+    let b11: UnsafePointer<Float>  // stages.0.blocks.1.pwconv1.bias [8]
+    let w11: GemmWeights  // stages.0.blocks.1.pwconv1.weight [8, 32, 1, 1], as a packed GEMM [8, 32]
+    let b13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.bias [8]
+    let w13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [8, 1, 3, 3], packed per 64-channel slice
+    let b14: UnsafePointer<Float>  // stages.0.blocks.1.pwconv2.bias [32]
+    let w14: GemmWeights  // stages.0.blocks.1.pwconv2.weight [32, 8, 1, 1], as a packed GEMM [32, 8]
+    let b18: UnsafePointer<Float>  // stages.1.blocks.0.pwconv1.bias [16]
+    let w18: GemmWeights  // stages.1.blocks.0.pwconv1.weight [16, 32, 1, 1], as a packed GEMM [16, 32]
+    let b20: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.bias [16]
+    let w20: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [16, 1, 5, 5], packed per 64-channel slice
+    let b23: UnsafePointer<Float>  // stages.1.blocks.0.downsample.0.bias [64]
+    let w23: GemmWeights  // stages.1.blocks.0.downsample.0.weight [64, 32, 1, 1], as a packed GEMM [64, 32]
+    let b21: UnsafePointer<Float>  // stages.1.blocks.0.pwconv2.bias [64]
+    let w21: GemmWeights  // stages.1.blocks.0.pwconv2.weight [64, 16, 1, 1], as a packed GEMM [64, 16]
+    let w28: GemmWeights  // head.fc.weight [10, 64]
+    let b28: UnsafePointer<Float>  // head.fc.bias [10]
 
     public init(weights: [String: Tensor], threads: Int) throws {
         pool = WorkerPool(threads: threads)
@@ -88,33 +88,33 @@ public final class TinyRobustDw: GeneratedModel {
         input.data.withUnsafeBufferPointer { x in
             OtherKernels.transpose(batch: n, channels: 3, pixels: 1024, x: x.baseAddress!, y: v(0), toNHWC: true)
         }
-        // %1 stem (specs/tiny/tiny-robust-dw.yaml:6:5): conv2d [N, 3, 32, 32] -> [N, 8, 8, 8]
+        // %1 stem (specs/tiny/tiny-robust-dw.yaml:6:5): conv2d [N, 3, 32, 32] -> [N, 8, 8, 8] at arena byte 12288 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 32, 32]), output: TensorType([8, 8, 8]), weightDims: [8, 3, 4, 4], ConvAttributes(stride: [4, 4], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w1, y: v(12288), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %2 stages.0.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8]
+        // %2 stages.0.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w2, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b2, activation: nil, postActivation: nil), pool: pool)
-        // %4 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8]
+        // %4 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 16384 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 8)), x: v(0), weight: w4, y: v(16384), residual: nil, epilogue: EpilogueKernel(bias: b4, activation: nil, postActivation: nil), pool: pool)
-        // %7 stages.0.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8]
+        // %7 stages.0.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w7, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b7, activation: nil, postActivation: nil), pool: pool)
-        // %5 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8]
+        // %5 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 8192 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(16384), weight: w5, y: v(8192), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b5, activation: nil, postActivation: .relu), pool: pool)
-        // %11 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 32, 8, 8] -> [N, 8, 8, 8]
+        // %11 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 32, 8, 8] -> [N, 8, 8, 8] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w11, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: nil), pool: pool)
-        // %13 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8]
+        // %13 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 16384 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 8)), x: v(0), weight: w13, y: v(16384), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
-        // %14 stages.0.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8]
+        // %14 stages.0.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(16384), weight: w14, y: v(0), residual: UnsafePointer(v(8192)), epilogue: EpilogueKernel(bias: b14, activation: nil, postActivation: .relu), pool: pool)
-        // %18 stages.1.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 32, 8, 8] -> [N, 16, 8, 8]
+        // %18 stages.1.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 32, 8, 8] -> [N, 16, 8, 8] at arena byte 8192 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w18, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b18, activation: nil, postActivation: nil), pool: pool)
-        // %20 stages.1.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 16, 8, 8] -> [N, 16, 4, 4]
+        // %20 stages.1.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 16, 8, 8] -> [N, 16, 4, 4] at arena byte 12288 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([16, 4, 4]), weightDims: [16, 1, 5, 5], ConvAttributes(stride: [2, 2], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 16)), x: v(8192), weight: w20, y: v(12288), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: nil, postActivation: nil), pool: pool)
-        // %23 stages.1.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 32, 8, 8] -> [N, 64, 4, 4]
+        // %23 stages.1.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 32, 8, 8] -> [N, 64, 4, 4] at arena byte 8192 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([64, 4, 4]), weightDims: [64, 32, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w23, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %21 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 16, 4, 4] -> [N, 64, 4, 4]
+        // %21 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 16, 4, 4] -> [N, 64, 4, 4] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([16, 4, 4]), output: TensorType([64, 4, 4]), weightDims: [64, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w21, y: v(0), residual: UnsafePointer(v(8192)), epilogue: EpilogueKernel(bias: b21, activation: nil, postActivation: .relu), pool: pool)
-        // %27 head.pool#0 (specs/tiny/tiny-robust-dw.yaml:11:5): global_avgpool [N, 64, 4, 4] -> [N, 64]
+        // %27 head.pool#0 (specs/tiny/tiny-robust-dw.yaml:11:5): global_avgpool [N, 64, 4, 4] -> [N, 64] at arena byte 4096 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 16, channels: 64, x: v(0), y: v(4096))
-        // %28 head.fc (specs/tiny/tiny-robust-dw.yaml:12:5): linear [N, 64] -> [N, 10]
+        // %28 head.fc (specs/tiny/tiny-robust-dw.yaml:12:5): linear [N, 64] -> [N, 10] at arena byte 0 x N
         do { let y = v(0), e = EpilogueKernel(bias: b28, activation: nil, postActivation: nil)
             w28.multiply(m: n, a: v(4096), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 10, residual: nil, rows: rows, stride: 10, columns: c0, c1) } }
         var out = Tensor(zeros: [n] + [10])

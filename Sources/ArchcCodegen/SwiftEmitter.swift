@@ -60,7 +60,7 @@ struct Emission {
         let rows = input.elements / input.channels
         var comment = "// %\(id) \(node.name)"
         if let at = node.location { comment += " (\(at))" }
-        comment += ": \(node.kind.mnemonic) \(input) -> \(node.type)"
+        comment += ": \(node.kind.mnemonic) \(input) -> \(node.type) at arena byte \(offsets[node.id]!) x N"
         steps.append(comment)
         switch node.kind {
         case .conv2d(let a, let epilogue):
@@ -70,7 +70,7 @@ struct Emission {
             let g = ConvGeometry(batch: 1, input: input, output: node.type, weightDims: w, a)
             let bias: String
             if node.weights.count > 1 {
-                properties.append("let b\(id): UnsafePointer<Float>")
+                properties.append("let b\(id): UnsafePointer<Float>  // \(node.weights[1]) \(dims(node.weights[1]))")
                 loads.append("b\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[1])), \(dims(node.weights[1]))).data)")
                 bias = "b\(id)"
             } else {
@@ -80,15 +80,15 @@ struct Emission {
             let residual = epilogue.residual ? "UnsafePointer(\(v(node.inputs[1])))" : "nil"
             let weight = "try requireWeight(weights, \(literal(node.weights[0])), \(w))"
             if g.isDepthwise {
-                properties.append("let w\(id): UnsafePointer<Float>")
+                properties.append("let w\(id): UnsafePointer<Float>  // \(node.weights[0]) \(w), packed per 64-channel slice")
                 loads.append("w\(id) = store.floats(DepthwiseKernel.pack(\(weight)))")
                 steps.append("DepthwiseKernel.run(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), pool: pool)")
             } else if g.groups != 1 {
-                properties.append("let w\(id): UnsafePointer<Float>")
+                properties.append("let w\(id): UnsafePointer<Float>  // \(node.weights[0]) \(w), as [Cout, kh, kw, Cin/g]")
                 loads.append("w\(id) = store.floats(WeightPacking.ohwi(\(weight)))")
                 steps.append("ConvKernels.grouped(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), pool: pool)")
             } else {
-                properties.append("let w\(id): GemmWeights")
+                properties.append("let w\(id): GemmWeights  // \(node.weights[0]) \(w), as a packed GEMM [\(g.outC), \(g.k)]")
                 loads.append("w\(id) = store.gemm(WeightPacking.ohwi(\(weight)), n: \(g.outC), k: \(g.k))")
                 if g.isPointwise {
                     steps.append("ConvKernels.pointwise(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), pool: pool)")
@@ -140,11 +140,11 @@ struct Emission {
             }
         case .linear:
             let w = dims(node.weights[0])
-            properties.append("let w\(id): GemmWeights")
+            properties.append("let w\(id): GemmWeights  // \(node.weights[0]) \(w)")
             loads.append("w\(id) = store.gemm(try requireWeight(weights, \(literal(node.weights[0])), \(w)).data, n: \(w[0]), k: \(w[1]))")
             var bias = "nil"
             if node.weights.count > 1 {
-                properties.append("let b\(id): UnsafePointer<Float>")
+                properties.append("let b\(id): UnsafePointer<Float>  // \(node.weights[1]) \(dims(node.weights[1]))")
                 loads.append("b\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[1])), \(dims(node.weights[1]))).data)")
                 bias = "b\(id)"
             }

@@ -86,3 +86,20 @@ final class TensorFileTests: XCTestCase {
         }
     }
 }
+
+/// Output files are written whole or not at all, and replacing one never loses it.
+final class AtomicFileTests: XCTestCase {
+    func testReplacingKeepsOneWholeFileAndFailuresLeaveTheOldOne() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("archc-atomic-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("out.bin").path
+        try AtomicFile.write(Data("first".utf8), to: path)
+        try AtomicFile.write(Data("second".utf8), to: path)
+        XCTAssertEqual(FileManager.default.contents(atPath: path), Data("second".utf8))
+        try AtomicFile.write(Data("third".utf8), to: path)
+        XCTAssertEqual(FileManager.default.contents(atPath: path), Data("third".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["out.bin"], "no temporary file left behind")
+        XCTAssertThrowsError(try AtomicFile.write(Data("x".utf8), to: dir.appendingPathComponent("missing/out.bin").path))
+        XCTAssertEqual(FileManager.default.contents(atPath: path), Data("third".utf8))
+    }
+}
