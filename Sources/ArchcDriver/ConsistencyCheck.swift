@@ -16,10 +16,14 @@ public struct ConsistencyCheck {
     public var layers: [(name: String, error: Float)]
     public var firstMismatch: Finding?
     public var tolerance: Float
+    /// Output of the generated model (when one is compiled in for the spec) vs the runtime's.
+    public var generated: (name: String, error: Float)?
 
-    public var passed: Bool { firstMismatch == nil && passesError <= tolerance }
+    public var passed: Bool { firstMismatch == nil && passesError <= tolerance && (generated?.error ?? 0) <= tolerance }
 
-    public static func run(_ model: PreparedModel, engine: Engine, input: Tensor, tolerance: Float = 1e-4) -> ConsistencyCheck {
+    /// `generated`, when given, runs the same input through a generated model.
+    public static func run(_ model: PreparedModel, engine: Engine, input: Tensor, tolerance: Float = 1e-4,
+                           generated: (name: String, predict: (Tensor) -> Tensor)? = nil) -> ConsistencyCheck {
         let plainOut = Interpreter.run(model.plain, input: input)
         let reference = Interpreter.runAll(model.optimized, input: input)
         let passesError = reference[model.optimized.output]!.relativeError(to: plainOut)
@@ -33,7 +37,11 @@ public struct ConsistencyCheck {
                 first = Finding(layer: node.name, location: node.location?.description ?? "-", error: error)
             }
         }
-        return ConsistencyCheck(passesError: passesError, layers: layers, firstMismatch: first, tolerance: tolerance)
+        var check = ConsistencyCheck(passesError: passesError, layers: layers, firstMismatch: first, tolerance: tolerance)
+        if let generated {
+            check.generated = (generated.name, generated.predict(input).relativeError(to: runtime[model.optimized.output]!))
+        }
+        return check
     }
 
     public var text: String {
@@ -44,6 +52,10 @@ public struct ConsistencyCheck {
             lines.append(String(format: "first disagreement: layer '%@' (%@), relative error %.2e > %.0e", first.layer, first.location, first.error, tolerance))
         } else {
             lines.append(String(format: "all layers agree within %.0e", tolerance))
+        }
+        if let generated {
+            lines.append(String(format: "generated model %@ vs runtime: max relative error %.2e %@", generated.name, generated.error,
+                                generated.error <= tolerance ? "ok" : "MISMATCH"))
         }
         return lines.joined(separator: "\n")
     }

@@ -132,7 +132,13 @@ struct Run: ParsableCommand {
         }
         let engine = Engine(graph: model.optimized, batch: batch, threads: threads)
         if check {
-            let result = ConsistencyCheck.run(model, engine: engine, input: x)
+            // The generated model joins the check when one is compiled in for this exact graph.
+            var generated: (name: String, predict: (Tensor) -> Tensor)?
+            if let type = generatedType(), type.graphHash == graphHash(model.optimized.text),
+               let instance = try? type.init(weights: model.optimized.constants, threads: threads) {
+                generated = ("\(type)", { instance.predict($0) })
+            }
+            let result = ConsistencyCheck.run(model, engine: engine, input: x, generated: generated)
             print(result.text)
             if !result.passed { throw ExitCode.failure }
             return
@@ -162,10 +168,15 @@ struct Run: ParsableCommand {
         }
     }
 
+    /// The generated model compiled into archc for this spec, if there is one.
+    private func generatedType() -> (any GeneratedModel.Type)? {
+        let path = SpecLoader.normalised(options.spec)
+        return GeneratedModels.all.first(where: { path.hasSuffix($0.key) || $0.key.hasSuffix(path) })?.value
+    }
+
     /// The same run through the model compiled into archc from generated/.
     private func runGenerated(_ model: PreparedModel, _ x: Tensor, _ files: [String]) throws {
-        let path = SpecLoader.normalised(options.spec)
-        guard let type = GeneratedModels.all.first(where: { path.hasSuffix($0.key) || $0.key.hasSuffix(path) })?.value else {
+        guard let type = generatedType() else {
             fail("\(options.spec): error: no generated model for this spec; generated/ holds \(GeneratedModels.all.keys.sorted().joined(separator: ", "))")
         }
         let hash = graphHash(model.optimized.text)

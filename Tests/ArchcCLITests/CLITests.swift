@@ -233,4 +233,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.contains("no generated model for this spec"), missing.stderr)
     }
+
+    func testCheckIncludesTheGeneratedModelWhenOneExists() throws {
+        let run = try archc("run", "specs/tiny/tiny-resnet.yaml", "--check")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let last = try XCTUnwrap(run.stdout.split(separator: "\n").last)
+        XCTAssertTrue(last.hasPrefix("generated model TinyResnet vs runtime: max relative error "), run.stdout)
+        XCTAssertTrue(last.hasSuffix(" ok"), run.stdout)
+    }
 }
