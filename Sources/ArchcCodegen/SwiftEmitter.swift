@@ -65,7 +65,8 @@ struct Emission {
         switch node.kind {
         case .conv2d(let a, let epilogue):
             let w = dims(node.weights[0])
-            let geometry = "ConvGeometry(batch: n, input: TensorType(\(input.dims)), output: TensorType(\(node.type.dims)), weightDims: \(w), "
+            let geometry =
+                "ConvGeometry(batch: n, input: TensorType(\(input.dims)), output: TensorType(\(node.type.dims)), weightDims: \(w), "
                 + "ConvAttributes(stride: \(a.stride), padding: \(a.padding), dilation: \(a.dilation), groups: \(a.groups)))"
             let g = ConvGeometry(batch: 1, input: input, output: node.type, weightDims: w, a)
             let bias: String
@@ -91,16 +92,21 @@ struct Emission {
                 properties.append("let w\(id): GemmWeights  // \(node.weights[0]) \(w), as a packed GEMM [\(g.outC), \(g.k)]")
                 loads.append("w\(id) = store.gemm(WeightPacking.ohwi(\(weight)), n: \(g.outC), k: \(g.k))")
                 if g.isPointwise {
-                    steps.append("ConvKernels.pointwise(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), pool: pool)")
+                    steps.append(
+                        "ConvKernels.pointwise(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), pool: pool)")
                 } else {
                     scratchFloats = max(scratchFloats, g.m * g.k)
-                    steps.append("ConvKernels.im2col(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), scratch: scratch, pool: pool)")
+                    steps.append(
+                        "ConvKernels.im2col(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), scratch: scratch, pool: pool)"
+                    )
                 }
             }
         case .batchNorm(let eps, let affine):
             let w = node.weights.map { "try requireWeight(weights, \(literal($0)), \(dims($0)))" }.joined(separator: ", ")
             properties.append("let s\(id): UnsafePointer<Float>, t\(id): UnsafePointer<Float>")
-            loads.append("(s\(id), t\(id)) = { let (s, t) = NormArithmetic.batchNormScaleShift([\(w)], eps: \(eps), affine: \(affine)); return (store.floats(s), store.floats(t)) }()")
+            loads.append(
+                "(s\(id), t\(id)) = { let (s, t) = NormArithmetic.batchNormScaleShift([\(w)], eps: \(eps), affine: \(affine)); return (store.floats(s), store.floats(t)) }()"
+            )
             steps.append("OtherKernels.channelAffine(rows: n * \(rows), channels: \(input.channels), x: \(x), y: \(y), scale: s\(id), shift: t\(id))")
         case .scaleShift, .channelScale:
             properties.append("let s\(id): UnsafePointer<Float>")
@@ -128,8 +134,10 @@ struct Emission {
         case .maxPool(let p), .avgPool(let p):
             let isMax: Bool
             if case .maxPool = node.kind { isMax = true } else { isMax = false }
-            steps.append("OtherKernels.pool(ConvGeometry(batch: n, input: TensorType(\(input.dims)), output: TensorType(\(node.type.dims)), weightDims: [1, 1, \(p.kernel), \(p.kernel)], "
-                + "ConvAttributes(stride: [\(p.stride), \(p.stride)], padding: \(Array(repeating: p.padding, count: 4)), dilation: [1, 1], groups: 1)), isMax: \(isMax), x: \(x), y: \(y), pool: pool)")
+            steps.append(
+                "OtherKernels.pool(ConvGeometry(batch: n, input: TensorType(\(input.dims)), output: TensorType(\(node.type.dims)), weightDims: [1, 1, \(p.kernel), \(p.kernel)], "
+                    + "ConvAttributes(stride: [\(p.stride), \(p.stride)], padding: \(Array(repeating: p.padding, count: 4)), dilation: [1, 1], groups: 1)), isMax: \(isMax), x: \(x), y: \(y), pool: pool)"
+            )
         case .globalAvgPool:
             steps.append("OtherKernels.globalAvgPool(batch: n, pixels: \(rows), channels: \(input.channels), x: \(x), y: \(y))")
         case .flatten:
@@ -149,7 +157,9 @@ struct Emission {
                 bias = "b\(id)"
             }
             steps.append("do { let y = \(y), e = EpilogueKernel(bias: \(bias), activation: nil, postActivation: nil)")
-            steps.append("    w\(id).multiply(m: n, a: \(x), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * \(w[0]), residual: nil, rows: rows, stride: \(w[0]), columns: c0, c1) } }")
+            steps.append(
+                "    w\(id).multiply(m: n, a: \(x), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * \(w[0]), residual: nil, rows: rows, stride: \(w[0]), columns: c0, c1) } }"
+            )
         }
     }
 

@@ -22,15 +22,21 @@ public struct Benchmark: Sendable {
     }
 
     /// `progress(done, total)` is called after each run (warm-up included).
-    public static func run(_ engine: Engine, input: Tensor, warmup: Int = 3, iterations: Int,
-                           progress: ((Int, Int) -> Void)? = nil) -> Benchmark {
-        run(batch: engine.batch, threads: engine.pool.threads, peakBytes: engine.peakBytes, warmup: warmup, iterations: iterations,
-            progress: progress) { _ = engine.run(input) }
+    public static func run(
+        _ engine: Engine, input: Tensor, warmup: Int = 3, iterations: Int,
+        progress: ((Int, Int) -> Void)? = nil
+    ) -> Benchmark {
+        run(
+            batch: engine.batch, threads: engine.pool.threads, peakBytes: engine.peakBytes, warmup: warmup, iterations: iterations,
+            progress: progress
+        ) { _ = engine.run(input) }
     }
 
     /// Times any way of running the model (the runtime, or a generated model's `predict`).
-    public static func run(batch: Int, threads: Int, peakBytes: Int, warmup: Int = 3, iterations: Int,
-                           progress: ((Int, Int) -> Void)? = nil, _ body: () -> Void) -> Benchmark {
+    public static func run(
+        batch: Int, threads: Int, peakBytes: Int, warmup: Int = 3, iterations: Int,
+        progress: ((Int, Int) -> Void)? = nil, _ body: () -> Void
+    ) -> Benchmark {
         let total = warmup + iterations
         var latencies: [Double] = []
         for i in 0..<total {

@@ -22,8 +22,10 @@ public struct ConsistencyCheck {
     public var passed: Bool { firstMismatch == nil && passesError <= tolerance && (generated?.error ?? 0) <= tolerance }
 
     /// `generated`, when given, runs the same input through a generated model.
-    public static func run(_ model: PreparedModel, engine: Engine, input: Tensor, tolerance: Float = 1e-4,
-                           generated: (name: String, predict: (Tensor) -> Tensor)? = nil) -> ConsistencyCheck {
+    public static func run(
+        _ model: PreparedModel, engine: Engine, input: Tensor, tolerance: Float = 1e-4,
+        generated: (name: String, predict: (Tensor) -> Tensor)? = nil
+    ) -> ConsistencyCheck {
         let plainOut = Interpreter.run(model.plain, input: input)
         let reference = Interpreter.runAll(model.optimized, input: input)
         let passesError = reference[model.optimized.output]!.relativeError(to: plainOut)
@@ -45,7 +47,9 @@ public struct ConsistencyCheck {
     }
 
     public var text: String {
-        var lines = [String(format: "interpreter, unfused vs optimized graph: max relative error %.2e %@", passesError, passesError <= tolerance ? "ok" : "MISMATCH")]
+        var lines = [
+            String(format: "interpreter, unfused vs optimized graph: max relative error %.2e %@", passesError, passesError <= tolerance ? "ok" : "MISMATCH")
+        ]
         let worst = layers.map(\.error).max() ?? 0
         lines.append(String(format: "runtime vs interpreter, %d layers: worst relative error %.2e", layers.count, worst))
         if let first = firstMismatch {
@@ -54,8 +58,10 @@ public struct ConsistencyCheck {
             lines.append(String(format: "all layers agree within %.0e", tolerance))
         }
         if let generated {
-            lines.append(String(format: "generated model %@ vs runtime: max relative error %.2e %@", generated.name, generated.error,
-                                generated.error <= tolerance ? "ok" : "MISMATCH"))
+            lines.append(
+                String(
+                    format: "generated model %@ vs runtime: max relative error %.2e %@", generated.name, generated.error,
+                    generated.error <= tolerance ? "ok" : "MISMATCH"))
         }
         return lines.joined(separator: "\n")
     }

@@ -29,8 +29,9 @@ public enum OutputSummary {
             let peak = row.max() ?? 0
             let total = row.reduce(0) { $0 + exp($1 - peak) }
             return topK(Tensor(dims: [1, width], data: output.data[b * width..<(b + 1) * width].map { $0 }), k: k)[0].map { top in
-                Prediction(index: top.index, label: width == 1000 ? ImageNetClasses.names[top.index] : nil,
-                           probability: exp(Double(top.value) - peak) / total)
+                Prediction(
+                    index: top.index, label: width == 1000 ? ImageNetClasses.names[top.index] : nil,
+                    probability: exp(Double(top.value) - peak) / total)
             }
         }
     }

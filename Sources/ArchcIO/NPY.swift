@@ -21,7 +21,9 @@ public enum NPY {
             headerStart = 12
         default: throw IOError(file, "unsupported .npy version \(major)")
         }
-        guard headerStart + headerLength <= bytes.count else { throw IOError(file, "header claims \(headerLength) bytes but the file ends at byte \(bytes.count)") }
+        guard headerStart + headerLength <= bytes.count else {
+            throw IOError(file, "header claims \(headerLength) bytes but the file ends at byte \(bytes.count)")
+        }
         let header = String(decoding: bytes[headerStart..<headerStart + headerLength], as: UTF8.self)
         guard let descr = field("descr", in: header) else { throw IOError(file, "header has no 'descr'") }
         guard descr == "'<f4'" || descr == "'f4'" || descr == "'=f4'" else {

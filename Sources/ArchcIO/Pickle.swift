@@ -84,69 +84,69 @@ public final class Unpickler {
             let opcodeAt = position
             let op = try byte()
             switch op {
-            case 0x80: _ = try byte()                                   // PROTO
-            case 0x95: _ = try take(8)                                  // FRAME
-            case 0x2E:                                                  // STOP
+            case 0x80: _ = try byte()  // PROTO
+            case 0x95: _ = try take(8)  // FRAME
+            case 0x2E:  // STOP
                 guard let top = stack.popLast() else { throw Failure(offset: opcodeAt, message: "STOP on an empty stack") }
                 return top
-            case 0x28: stack.append(.mark)                              // MARK
-            case 0x30: _ = try pop()                                    // POP
-            case 0x31: _ = try popToMark()                              // POP_MARK
-            case 0x32: stack.append(try peek())                         // DUP
-            case 0x4E: stack.append(.none)                              // NONE
-            case 0x88: stack.append(.bool(true))                        // NEWTRUE
-            case 0x89: stack.append(.bool(false))                       // NEWFALSE
-            case 0x4A: stack.append(.int(Int(Int32(bitPattern: UInt32(try uint(4))))))   // BININT
-            case 0x4B: stack.append(.int(try uint(1)))                  // BININT1
-            case 0x4D: stack.append(.int(try uint(2)))                  // BININT2
-            case 0x8A: stack.append(try long(try uint(1)))              // LONG1
-            case 0x8B: stack.append(try long(try uint(4)))              // LONG4
-            case 0x47: stack.append(.float(Double(bitPattern: UInt64(try uintBE(8))))) // BINFLOAT
-            case 0x58: stack.append(.string(try text(try uint(4))))     // BINUNICODE
-            case 0x8C: stack.append(.string(try text(try uint(1))))     // SHORT_BINUNICODE
-            case 0x8D: stack.append(.string(try text(try uint(8))))     // BINUNICODE8
-            case 0x54: stack.append(.string(try text(try uint(4))))     // BINSTRING
-            case 0x55: stack.append(.string(try text(try uint(1))))     // SHORT_BINSTRING
-            case 0x42: stack.append(.bytes(try take(try uint(4))))      // BINBYTES
-            case 0x43: stack.append(.bytes(try take(try uint(1))))      // SHORT_BINBYTES
-            case 0x7D: stack.append(.dict(DictBox()))                   // EMPTY_DICT
-            case 0x5D: stack.append(.list(ListBox()))                   // EMPTY_LIST
-            case 0x29: stack.append(.tuple([]))                         // EMPTY_TUPLE
-            case 0x8F: stack.append(.opaque("set"))                     // EMPTY_SET
-            case 0x74: stack.append(.tuple(try popToMark()))            // TUPLE
-            case 0x85: stack.append(.tuple([try pop()]))                // TUPLE1
-            case 0x86: let b = try pop(); let a = try pop(); stack.append(.tuple([a, b]))             // TUPLE2
-            case 0x87: let c = try pop(); let b = try pop(); let a = try pop(); stack.append(.tuple([a, b, c])) // TUPLE3
+            case 0x28: stack.append(.mark)  // MARK
+            case 0x30: _ = try pop()  // POP
+            case 0x31: _ = try popToMark()  // POP_MARK
+            case 0x32: stack.append(try peek())  // DUP
+            case 0x4E: stack.append(.none)  // NONE
+            case 0x88: stack.append(.bool(true))  // NEWTRUE
+            case 0x89: stack.append(.bool(false))  // NEWFALSE
+            case 0x4A: stack.append(.int(Int(Int32(bitPattern: UInt32(try uint(4))))))  // BININT
+            case 0x4B: stack.append(.int(try uint(1)))  // BININT1
+            case 0x4D: stack.append(.int(try uint(2)))  // BININT2
+            case 0x8A: stack.append(try long(try uint(1)))  // LONG1
+            case 0x8B: stack.append(try long(try uint(4)))  // LONG4
+            case 0x47: stack.append(.float(Double(bitPattern: UInt64(try uintBE(8)))))  // BINFLOAT
+            case 0x58: stack.append(.string(try text(try uint(4))))  // BINUNICODE
+            case 0x8C: stack.append(.string(try text(try uint(1))))  // SHORT_BINUNICODE
+            case 0x8D: stack.append(.string(try text(try uint(8))))  // BINUNICODE8
+            case 0x54: stack.append(.string(try text(try uint(4))))  // BINSTRING
+            case 0x55: stack.append(.string(try text(try uint(1))))  // SHORT_BINSTRING
+            case 0x42: stack.append(.bytes(try take(try uint(4))))  // BINBYTES
+            case 0x43: stack.append(.bytes(try take(try uint(1))))  // SHORT_BINBYTES
+            case 0x7D: stack.append(.dict(DictBox()))  // EMPTY_DICT
+            case 0x5D: stack.append(.list(ListBox()))  // EMPTY_LIST
+            case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
+            case 0x8F: stack.append(.opaque("set"))  // EMPTY_SET
+            case 0x74: stack.append(.tuple(try popToMark()))  // TUPLE
+            case 0x85: stack.append(.tuple([try pop()]))  // TUPLE1
+            case 0x86: let b = try pop(); let a = try pop(); stack.append(.tuple([a, b]))  // TUPLE2
+            case 0x87: let c = try pop(); let b = try pop(); let a = try pop(); stack.append(.tuple([a, b, c]))  // TUPLE3
             case 0x6C: let list = ListBox(); list.items = try popToMark(); stack.append(.list(list))  // LIST
-            case 0x64:                                                  // DICT
+            case 0x64:  // DICT
                 let items = try popToMark()
                 let dict = DictBox()
                 for i in stride(from: 0, to: items.count - 1, by: 2) { dict.set(items[i], items[i + 1]) }
                 stack.append(.dict(dict))
-            case 0x61: let v = try pop(); try append([v])               // APPEND
-            case 0x65: try append(try popToMark())                      // APPENDS
-            case 0x90: _ = try popToMark()                              // ADDITEMS (sets are opaque)
+            case 0x61: let v = try pop(); try append([v])  // APPEND
+            case 0x65: try append(try popToMark())  // APPENDS
+            case 0x90: _ = try popToMark()  // ADDITEMS (sets are opaque)
             case 0x73: let v = try pop(); let k = try pop(); try setItems([k, v])  // SETITEM
-            case 0x75: try setItems(try popToMark())                    // SETITEMS
-            case 0x71: memo[try uint(1)] = try peek()                   // BINPUT
-            case 0x72: memo[try uint(4)] = try peek()                   // LONG_BINPUT
-            case 0x94: memo[memo.count] = try peek()                    // MEMOIZE
-            case 0x68: stack.append(try recall(try uint(1)))            // BINGET
-            case 0x6A: stack.append(try recall(try uint(4)))            // LONG_BINGET
-            case 0x63:                                                  // GLOBAL
+            case 0x75: try setItems(try popToMark())  // SETITEMS
+            case 0x71: memo[try uint(1)] = try peek()  // BINPUT
+            case 0x72: memo[try uint(4)] = try peek()  // LONG_BINPUT
+            case 0x94: memo[memo.count] = try peek()  // MEMOIZE
+            case 0x68: stack.append(try recall(try uint(1)))  // BINGET
+            case 0x6A: stack.append(try recall(try uint(4)))  // LONG_BINGET
+            case 0x63:  // GLOBAL
                 let module = try line(), name = try line()
                 stack.append(.global(module: module, name: name))
-            case 0x93:                                                  // STACK_GLOBAL
+            case 0x93:  // STACK_GLOBAL
                 guard case .string(let name) = try pop(), case .string(let module) = try pop() else { throw fail("STACK_GLOBAL needs two strings") }
                 stack.append(.global(module: module, name: name))
-            case 0x51: stack.append(try persistent(try pop()))          // BINPERSID
-            case 0x52:                                                  // REDUCE
+            case 0x51: stack.append(try persistent(try pop()))  // BINPERSID
+            case 0x52:  // REDUCE
                 let args = try pop(), callable = try pop()
                 stack.append(try call(callable, args))
-            case 0x81:                                                  // NEWOBJ
+            case 0x81:  // NEWOBJ
                 let args = try pop(), cls = try pop()
                 stack.append(try call(cls, args))
-            case 0x62: _ = try pop()                                    // BUILD: object state is ignored
+            case 0x62: _ = try pop()  // BUILD: object state is ignored
             default:
                 throw Failure(offset: opcodeAt, message: "unsupported pickle opcode 0x\(String(op, radix: 16))")
             }
@@ -165,7 +165,8 @@ public final class Unpickler {
             return .dict(DictBox())
         case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"):
             guard items.count >= 4, case .storage(let storage) = items[0], case .int(let offset) = items[1],
-                  case .tuple(let size) = items[2], case .tuple(let stride) = items[3] else {
+                case .tuple(let size) = items[2], case .tuple(let stride) = items[3]
+            else {
                 throw fail("_rebuild_tensor_v2 with unexpected arguments")
             }
             let shape = size.compactMap { if case .int(let v) = $0 { return v } else { return nil } }
@@ -182,7 +183,8 @@ public final class Unpickler {
     /// ('storage', storage_type, key, location, numel[, view]) -> a reference to that storage.
     private func persistent(_ id: PickleValue) throws -> PickleValue {
         guard case .tuple(let t) = id, t.count >= 5, case .string(let kind) = t[0], kind == "storage",
-              case .global(_, let type) = t[1], case .string(let key) = t[2], case .int(let elements) = t[4] else {
+            case .global(_, let type) = t[1], case .string(let key) = t[2], case .int(let elements) = t[4]
+        else {
             throw fail("unsupported persistent id")
         }
         return .storage(StorageRef(key: key, dtype: type, elements: elements))

@@ -24,7 +24,8 @@ public enum Safetensors {
         var tensors: [String: Tensor] = [:]
         for (name, value) in header where name != "__metadata__" {
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2 else {
+                let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
+            else {
                 throw IOError(file, "tensor '\(name)': header entry needs dtype, shape and data_offsets")
             }
             let width: Int

@@ -108,8 +108,10 @@ public enum TorchCheckpoint {
         return holdsTensors(top) ? top : nil
     }
 
-    private static func tensors(in root: Unpickler.PickleValue, file: String,
-                                storage: (Unpickler.StorageRef) throws -> ArraySlice<UInt8>) throws -> [String: Tensor] {
+    private static func tensors(
+        in root: Unpickler.PickleValue, file: String,
+        storage: (Unpickler.StorageRef) throws -> ArraySlice<UInt8>
+    ) throws -> [String: Tensor] {
         guard let dict = stateDict(root) else {
             throw IOError(file, "no state dict found (looked at the top level and under \(stateDictKeys.map { "'\($0)'" }.joined(separator: ", ")))")
         }
@@ -135,7 +137,9 @@ public enum TorchCheckpoint {
     static func materialise(_ ref: Unpickler.TensorRef, name: String, data: ArraySlice<UInt8>, file: String) throws -> Tensor {
         let width = elementSize(ref.storage.dtype)
         let count = ref.shape.reduce(1, *)
-        guard ref.strides.count == ref.shape.count else { throw IOError(file, "tensor '\(name)': shape \(ref.shape) and strides \(ref.strides) differ in rank") }
+        guard ref.strides.count == ref.shape.count else {
+            throw IOError(file, "tensor '\(name)': shape \(ref.shape) and strides \(ref.strides) differ in rank")
+        }
         var last = ref.offset
         for (d, s) in zip(ref.shape, ref.strides) where d > 0 { last += (d - 1) * s }
         guard count == 0 || (ref.offset >= 0 && ref.strides.allSatisfy({ $0 >= 0 }) && (last + 1) * width <= data.count) else {

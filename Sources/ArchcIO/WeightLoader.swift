@@ -7,8 +7,10 @@ public enum WeightLoader {
         public var unused: [String]
     }
 
-    public static func load(_ tensors: [String: Tensor], into graph: inout Graph, file: String, stripPrefix: String? = nil,
-                            strict: Bool = false) throws -> Outcome {
+    public static func load(
+        _ tensors: [String: Tensor], into graph: inout Graph, file: String, stripPrefix: String? = nil,
+        strict: Bool = false
+    ) throws -> Outcome {
         var byName: [String: Tensor] = [:]
         for (name, tensor) in tensors {
             var key = name
@@ -31,7 +33,10 @@ public enum WeightLoader {
         }
         let unused = byName.keys.filter { graph.constants[$0] == nil && !$0.hasSuffix("num_batches_tracked") }.sorted()
         if strict, !unused.isEmpty {
-            throw IOError(file, "\(unused.count) tensor\(unused.count == 1 ? "" : "s") the spec does not use (--strict): \(unused.prefix(5).map { "'\($0)'" }.joined(separator: ", "))")
+            throw IOError(
+                file,
+                "\(unused.count) tensor\(unused.count == 1 ? "" : "s") the spec does not use (--strict): \(unused.prefix(5).map { "'\($0)'" }.joined(separator: ", "))"
+            )
         }
         return Outcome(unused: unused)
     }

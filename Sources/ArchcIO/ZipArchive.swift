@@ -54,7 +54,9 @@ struct ZipArchive {
                 }
                 extra += 4 + length
             }
-            guard local >= 0, local + 30 <= bytes.count, u32(local) == 0x0403_4B50 else { throw IOError(file, "bad zip local header for '\(name)' at byte \(local)") }
+            guard local >= 0, local + 30 <= bytes.count, u32(local) == 0x0403_4B50 else {
+                throw IOError(file, "bad zip local header for '\(name)' at byte \(local)")
+            }
             let dataOffset = local + 30 + u16(local + 26) + u16(local + 28)
             guard size >= 0, dataOffset + size <= bytes.count else {
                 throw IOError(file, "zip entry '\(name)' claims \(size) bytes at byte \(dataOffset), past the end of the file (\(bytes.count) bytes)")

@@ -12,12 +12,12 @@ public struct IRParser {
     }
 
     enum Token: Equatable {
-        case value(Int)          // %12
-        case symbol(String)      // @"name"
-        case string(String)      // "text"
-        case word(String)        // conv2d, stride, true, N
-        case number(String)      // 3, -1, 1e-05
-        case punct(String)       // ( ) [ ] { } = , : ->
+        case value(Int)  // %12
+        case symbol(String)  // @"name"
+        case string(String)  // "text"
+        case word(String)  // conv2d, stride, true, N
+        case number(String)  // 3, -1, 1e-05
+        case punct(String)  // ( ) [ ] { } = , : ->
     }
 
     private var tokens: [(Token, Int)] = []  // token and its column (1-based)
@@ -307,7 +307,9 @@ public struct IRParser {
             if c == "%" {
                 var j = i + 1
                 while j < chars.count, chars[j].isNumber { j += 1 }
-                guard j > i + 1, let id = Int(String(chars[i + 1..<j])) else { throw Failure(line: number, column: column, message: "expected digits after '%'") }
+                guard j > i + 1, let id = Int(String(chars[i + 1..<j])) else {
+                    throw Failure(line: number, column: column, message: "expected digits after '%'")
+                }
                 tokens.append((.value(id), column))
                 i = j
             } else if c == "@" {
@@ -324,8 +326,10 @@ public struct IRParser {
                 i += 2
             } else if c.isNumber || (c == "-" && i + 1 < chars.count && chars[i + 1].isNumber) {
                 var j = i + 1
-                while j < chars.count, chars[j].isNumber || chars[j] == "." || chars[j] == "e" || chars[j] == "E"
-                    || ((chars[j] == "-" || chars[j] == "+") && (chars[j - 1] == "e" || chars[j - 1] == "E")) { j += 1 }
+                while j < chars.count,
+                    chars[j].isNumber || chars[j] == "." || chars[j] == "e" || chars[j] == "E"
+                        || ((chars[j] == "-" || chars[j] == "+") && (chars[j - 1] == "e" || chars[j - 1] == "E"))
+                { j += 1 }
                 tokens.append((.number(String(chars[i..<j])), column))
                 i = j
             } else if c.isLetter || c == "_" {

@@ -121,8 +121,10 @@ public struct Node: Sendable {
     public var name: String
     public var location: SourceLocation?
 
-    public init(id: ValueID, kind: OpKind, inputs: [ValueID], weights: [String], type: TensorType, name: String,
-                location: SourceLocation? = nil) {
+    public init(
+        id: ValueID, kind: OpKind, inputs: [ValueID], weights: [String], type: TensorType, name: String,
+        location: SourceLocation? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.inputs = inputs

@@ -10,18 +10,22 @@ public enum Lowering {
         for (index, layer) in network.layers.enumerated() {
             let inputs = layer.inputs.map { $0 == Layer.networkInput ? Graph.inputID : $0 + 1 }
             for tensor in layer.tensors { constants[tensor.name] = Tensor(zeros: tensor.shape) }
-            nodes.append(Node(id: index + 1, kind: kind(of: layer), inputs: inputs, weights: layer.tensors.map(\.name),
-                              type: TensorType(layer.outputShape.dims), name: layer.name, location: layer.location))
+            nodes.append(
+                Node(
+                    id: index + 1, kind: kind(of: layer), inputs: inputs, weights: layer.tensors.map(\.name),
+                    type: TensorType(layer.outputShape.dims), name: layer.name, location: layer.location))
         }
-        return Graph(name: network.name, inputType: TensorType([c, h, w]), nodes: nodes, output: nodes.last?.id ?? Graph.inputID,
-                     constants: constants)
+        return Graph(
+            name: network.name, inputType: TensorType([c, h, w]), nodes: nodes, output: nodes.last?.id ?? Graph.inputID,
+            constants: constants)
     }
 
     static func kind(of layer: Layer) -> OpKind {
         switch layer.operation {
         case .conv(let c):
-            let attrs = ConvAttributes(stride: [c.stride.h, c.stride.w], padding: [c.padding.top, c.padding.left, c.padding.bottom, c.padding.right],
-                                       dilation: [c.dilation.h, c.dilation.w], groups: c.groups)
+            let attrs = ConvAttributes(
+                stride: [c.stride.h, c.stride.w], padding: [c.padding.top, c.padding.left, c.padding.bottom, c.padding.right],
+                dilation: [c.dilation.h, c.dilation.w], groups: c.groups)
             return .conv2d(attrs, Epilogue())
         case .batchNorm(let eps, let affine): return .batchNorm(eps: Float(eps), affine: affine)
         case .layerNorm(let eps, let affine): return .layerNorm(eps: Float(eps), affine: affine)

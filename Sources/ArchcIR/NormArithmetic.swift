@@ -15,7 +15,8 @@ public enum NormArithmetic {
 
     /// The (scale, shift) of a BatchNorm node's weights, in the order the op lists them.
     public static func batchNormScaleShift(_ weights: [Tensor], eps: Float, affine: Bool) -> ([Float], [Float]) {
-        batchNormScaleShift(weight: affine ? weights[0] : nil, bias: affine ? weights[1] : nil,
-                            mean: weights[affine ? 2 : 0], variance: weights[affine ? 3 : 1], eps: eps)
+        batchNormScaleShift(
+            weight: affine ? weights[0] : nil, bias: affine ? weights[1] : nil,
+            mean: weights[affine ? 2 : 0], variance: weights[affine ? 3 : 1], eps: eps)
     }
 }

@@ -12,7 +12,8 @@ public enum ShapeInference {
     public static func infer(_ kind: OpKind, inputs: [TensorType], weights: [[Int]]) -> Result<TensorType, ShapeError> {
         guard let x = inputs.first else { return .failure("\(kind.mnemonic) needs an input") }
         func expectWeights(_ counts: [Int]) -> String? {
-            counts.contains(weights.count) ? nil : "\(kind.mnemonic) expects \(counts.map(String.init).joined(separator: " or ")) weights, found \(weights.count)"
+            counts.contains(weights.count)
+                ? nil : "\(kind.mnemonic) expects \(counts.map(String.init).joined(separator: " or ")) weights, found \(weights.count)"
         }
         func vectors(_ c: Int) -> String? {
             for (i, w) in weights.enumerated() where w != [c] { return "weight \(i) of \(kind.mnemonic) has shape \(w), expected [\(c)]" }
@@ -72,7 +73,8 @@ public enum ShapeInference {
         let x = inputs[0]
         guard x.isImage else { return .failure("conv2d expects [N, C, H, W], found \(x)") }
         guard a.stride.count == 2, a.padding.count == 4, a.dilation.count == 2, a.groups >= 1,
-              a.stride.allSatisfy({ $0 >= 1 }), a.dilation.allSatisfy({ $0 >= 1 }), a.padding.allSatisfy({ $0 >= 0 }) else {
+            a.stride.allSatisfy({ $0 >= 1 }), a.dilation.allSatisfy({ $0 >= 1 }), a.padding.allSatisfy({ $0 >= 0 })
+        else {
             return .failure("invalid conv2d attributes")
         }
         guard weights.count == 1 || weights.count == 2 else { return .failure("conv2d expects 1 or 2 weights, found \(weights.count)") }

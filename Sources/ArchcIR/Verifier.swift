@@ -14,7 +14,11 @@ public enum Verifier {
             }
             var shapes: [[Int]] = []
             for name in node.weights {
-                if let tensor = graph.constants[name] { shapes.append(tensor.dims) } else { errors.append("\(at): weight @\"\(name)\" is not a constant of the graph") }
+                if let tensor = graph.constants[name] {
+                    shapes.append(tensor.dims)
+                } else {
+                    errors.append("\(at): weight @\"\(name)\" is not a constant of the graph")
+                }
             }
             if inputTypes.count == node.inputs.count, shapes.count == node.weights.count {
                 switch ShapeInference.infer(node.kind, inputs: inputTypes, weights: shapes) {

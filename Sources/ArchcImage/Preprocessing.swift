@@ -48,8 +48,9 @@ public struct Preprocessing: Sendable, Equatable {
 /// (triangle) or bicubic (a = -0.5) weights, rounding to 8 bits between the two passes.
 enum Resampler {
     static func resize(_ image: DecodedImage, width: Int, height: Int, _ interpolation: Preprocessing.Interpolation) -> [Float] {
-        let horizontal = pass(Array(image.pixels.map(Float.init)), rows: image.height, inLength: image.width, outLength: width,
-                              pixelStride: 3, rowStride: image.width * 3, interpolation)
+        let horizontal = pass(
+            Array(image.pixels.map(Float.init)), rows: image.height, inLength: image.width, outLength: width,
+            pixelStride: 3, rowStride: image.width * 3, interpolation)
         let rounded = horizontal.map { min(255, max(0, $0.rounded())) }
         // Vertical pass: treat columns as rows by transposed indexing.
         var out = [Float](repeating: 0, count: width * height * 3)
@@ -66,8 +67,10 @@ enum Resampler {
         return out
     }
 
-    private static func pass(_ source: [Float], rows: Int, inLength: Int, outLength: Int, pixelStride: Int, rowStride: Int,
-                             _ interpolation: Preprocessing.Interpolation) -> [Float] {
+    private static func pass(
+        _ source: [Float], rows: Int, inLength: Int, outLength: Int, pixelStride: Int, rowStride: Int,
+        _ interpolation: Preprocessing.Interpolation
+    ) -> [Float] {
         let coefficients = weights(inLength: inLength, outLength: outLength, interpolation)
         var out = [Float](repeating: 0, count: rows * outLength * 3)
         for y in 0..<rows {

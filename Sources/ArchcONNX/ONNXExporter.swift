@@ -45,11 +45,13 @@ public enum ONNXExporter {
         var shape = Onnx_TensorShapeProto()
         var batch = Onnx_TensorShapeProto.Dimension()
         batch.dimParam = "N"
-        shape.dim = [batch] + type.dims.map { d in
-            var dim = Onnx_TensorShapeProto.Dimension()
-            dim.dimValue = Int64(d)
-            return dim
-        }
+        shape.dim =
+            [batch]
+            + type.dims.map { d in
+                var dim = Onnx_TensorShapeProto.Dimension()
+                dim.dimValue = Int64(d)
+                return dim
+            }
         var tensor = Onnx_TypeProto.Tensor()
         tensor.elemType = 1  // FLOAT
         tensor.shape = shape
@@ -84,10 +86,12 @@ struct Builder {
         case .conv2d(let a, let e):
             let w = graph.constants[node.weights[0]]!.dims
             var result = fresh()
-            add("Conv", [x] + node.weights, [result], node.name, [
-                ints("kernel_shape", [w[2], w[3]]), ints("strides", a.stride), ints("pads", a.padding),
-                ints("dilations", a.dilation), int("group", a.groups),
-            ])
+            add(
+                "Conv", [x] + node.weights, [result], node.name,
+                [
+                    ints("kernel_shape", [w[2], w[3]]), ints("strides", a.stride), ints("pads", a.padding),
+                    ints("dilations", a.dilation), int("group", a.groups),
+                ])
             if let act = e.activation { result = activation(act, result, node.name) }
             if e.residual {
                 let sum = fresh()
@@ -100,8 +104,11 @@ struct Builder {
             var inputs = node.weights
             if !affine {
                 let c = type.channels
-                inputs = [constant(node.name + ".archc_ones", Tensor(dims: [c], data: Array(repeating: 1, count: c))),
-                          constant(node.name + ".archc_zeros", Tensor(zeros: [c]))] + node.weights
+                inputs =
+                    [
+                        constant(node.name + ".archc_ones", Tensor(dims: [c], data: Array(repeating: 1, count: c))),
+                        constant(node.name + ".archc_zeros", Tensor(zeros: [c])),
+                    ] + node.weights
             }
             add("BatchNormalization", [x] + inputs, [out], node.name, [float("epsilon", eps)])
         case .scaleShift:
@@ -117,11 +124,19 @@ struct Builder {
         case .add:
             add("Add", [x, name(of: node.inputs[1])], [out], node.name)
         case .maxPool(let p):
-            add("MaxPool", [x], [out], node.name, [ints("kernel_shape", [p.kernel, p.kernel]), ints("strides", [p.stride, p.stride]),
-                                                  ints("pads", Array(repeating: p.padding, count: 4))])
+            add(
+                "MaxPool", [x], [out], node.name,
+                [
+                    ints("kernel_shape", [p.kernel, p.kernel]), ints("strides", [p.stride, p.stride]),
+                    ints("pads", Array(repeating: p.padding, count: 4)),
+                ])
         case .avgPool(let p):
-            add("AveragePool", [x], [out], node.name, [ints("kernel_shape", [p.kernel, p.kernel]), ints("strides", [p.stride, p.stride]),
-                                                      ints("pads", Array(repeating: p.padding, count: 4)), int("count_include_pad", 1)])
+            add(
+                "AveragePool", [x], [out], node.name,
+                [
+                    ints("kernel_shape", [p.kernel, p.kernel]), ints("strides", [p.stride, p.stride]),
+                    ints("pads", Array(repeating: p.padding, count: 4)), int("count_include_pad", 1),
+                ])
         case .globalAvgPool:
             let pooled = fresh()
             add("GlobalAveragePool", [x], [pooled], node.name)

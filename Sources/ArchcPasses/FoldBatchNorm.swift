@@ -12,8 +12,9 @@ public struct FoldBatchNorm: Pass {
     public func run(on graph: inout Graph) -> Int {
         graph.rewriteNodes { node, graph in
             guard case .batchNorm(let eps, let affine) = node.kind,
-                  let producerIndex = graph.producerIndex(node.inputs[0]),
-                  graph.nodes[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0]) else { return false }
+                let producerIndex = graph.producerIndex(node.inputs[0]),
+                graph.nodes[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0])
+            else { return false }
             let w = node.weights.map { graph.constants[$0]! }
             let (s, t) = NormArithmetic.batchNormScaleShift(w, eps: eps, affine: affine)
             let producer = graph.nodes[producerIndex]

@@ -11,7 +11,8 @@ public struct FoldLayerScale: Pass {
     public func run(on graph: inout Graph) -> Int {
         graph.rewriteNodes { node, graph in
             guard case .channelScale = node.kind, let producerIndex = graph.producerIndex(node.inputs[0]),
-                  graph.nodes[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0]) else { return false }
+                graph.nodes[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0])
+            else { return false }
             let gamma = graph.constants[node.weights[0]]!.data
             let producer = graph.nodes[producerIndex]
             graph.setWeight(node: producerIndex, slot: 0, scaleRows(graph.constants[producer.weights[0]]!, by: gamma))

@@ -13,8 +13,9 @@ public struct FoldPrecedingBatchNorm: Pass {
     public func run(on graph: inout Graph) -> Int {
         graph.rewriteNodes { node, graph in
             guard case .batchNorm(let eps, let affine) = node.kind, graph.hasSingleUse(node.id),
-                  let consumerIndex = graph.nodes.firstIndex(where: { $0.inputs.first == node.id }),
-                  case .conv2d(let attrs, _) = graph.nodes[consumerIndex].kind else { return false }
+                let consumerIndex = graph.nodes.firstIndex(where: { $0.inputs.first == node.id }),
+                case .conv2d(let attrs, _) = graph.nodes[consumerIndex].kind
+            else { return false }
             let consumer = graph.nodes[consumerIndex]
             let weight = graph.constants[consumer.weights[0]]!
             let exact = (weight.dims[2] == 1 && weight.dims[3] == 1) || attrs.isUnpadded

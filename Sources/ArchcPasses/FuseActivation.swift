@@ -12,8 +12,9 @@ public struct FuseActivation: Pass {
     public func run(on graph: inout Graph) -> Int {
         graph.rewriteNodes { node, graph in
             guard case .activation(let act) = node.kind, let producerIndex = graph.producerIndex(node.inputs[0]),
-                  case .conv2d(let attrs, var epilogue) = graph.nodes[producerIndex].kind, graph.hasSingleUse(node.inputs[0]),
-                  Self.absorb(act, into: &epilogue) else { return false }
+                case .conv2d(let attrs, var epilogue) = graph.nodes[producerIndex].kind, graph.hasSingleUse(node.inputs[0]),
+                Self.absorb(act, into: &epilogue)
+            else { return false }
             graph.nodes[producerIndex].kind = .conv2d(attrs, epilogue)
             graph.bypass(node.id, with: node.inputs[0])
             return true

@@ -12,8 +12,9 @@ public struct FuseResidualAdd: Pass {
     public func run(on graph: inout Graph) -> Int {
         graph.rewriteNodes { node, graph in
             guard case .add = node.kind, let (branch, other) = candidate(node, graph),
-                  let producerIndex = graph.producerIndex(branch), let addIndex = graph.producerIndex(node.id),
-                  case .conv2d(let attrs, var epilogue) = graph.nodes[producerIndex].kind else { return false }
+                let producerIndex = graph.producerIndex(branch), let addIndex = graph.producerIndex(node.id),
+                case .conv2d(let attrs, var epilogue) = graph.nodes[producerIndex].kind
+            else { return false }
             var fused = graph.nodes[producerIndex]
             epilogue.residual = true
             fused.kind = .conv2d(attrs, epilogue)
@@ -22,7 +23,8 @@ public struct FuseResidualAdd: Pass {
             graph.nodes.remove(at: producerIndex)
             graph.replaceUses(of: node.id, with: fused.id)
             if let actIndex = graph.nodes.firstIndex(where: { $0.inputs == [fused.id] }), graph.hasSingleUse(fused.id),
-               case .activation(let act) = graph.nodes[actIndex].kind {
+                case .activation(let act) = graph.nodes[actIndex].kind
+            {
                 epilogue.postActivation = act
                 graph.nodes[graph.producerIndex(fused.id)!].kind = .conv2d(attrs, epilogue)
                 graph.bypass(graph.nodes[actIndex].id, with: fused.id)
@@ -35,7 +37,8 @@ public struct FuseResidualAdd: Pass {
     private func candidate(_ add: Node, _ graph: Graph) -> (ValueID, ValueID)? {
         for (branch, other) in [(add.inputs[0], add.inputs[1]), (add.inputs[1], add.inputs[0])] where branch != other {
             guard let producer = graph.producer(of: branch), case .conv2d(_, let e) = producer.kind,
-                  !e.residual, e.postActivation == nil, graph.hasSingleUse(branch) else { continue }
+                !e.residual, e.postActivation == nil, graph.hasSingleUse(branch)
+            else { continue }
             return (branch, other)
         }
         return nil

@@ -37,8 +37,10 @@ public struct Pipeline {
 
     /// Runs every pass not in `disabled` ("all" disables all), verifying after each one when
     /// `verify` is set; `afterEach` sees the graph after every pass (`--print-after-all`).
-    public static func run(_ graph: Graph, disabled: Set<String> = [], verify: Bool = false,
-                           afterEach: ((String, Graph) -> Void)? = nil) -> Result<(Graph, [Report]), VerificationFailure> {
+    public static func run(
+        _ graph: Graph, disabled: Set<String> = [], verify: Bool = false,
+        afterEach: ((String, Graph) -> Void)? = nil
+    ) -> Result<(Graph, [Report]), VerificationFailure> {
         var current = graph
         var reports: [Report] = []
         for pass in passes where !disabled.contains(pass.flag) && !disabled.contains("all") {
@@ -61,8 +63,10 @@ public struct Pipeline {
         for report in reports { rows.append([report.flag, String(report.rewrites)] + columns.map { String(report.ops[$0, default: 0]) }) }
         let widths = (0..<rows[0].count).map { col in rows.map { $0[col].count }.max()! }
         return rows.map { row in
-            row.enumerated().map { i, cell in i == 0 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - cell.count) + cell }
-                .joined(separator: "  ")
+            row.enumerated().map { i, cell in
+                i == 0 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - cell.count) + cell
+            }
+            .joined(separator: "  ")
         }.joined(separator: "\n")
     }
 }

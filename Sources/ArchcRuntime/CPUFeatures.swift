@@ -7,7 +7,8 @@ public enum CPUFeatures {
     /// or when the file cannot be read, in which case the run is attempted).
     public static func missing() -> [String] {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flagsLine = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+            let flagsLine = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return [] }
         let flags = Set(flagsLine.split(separator: " ").map(String.init))
         return ["avx2", "fma"].filter { !flags.contains($0) }
     }

@@ -61,7 +61,8 @@ public final class Engine {
         var out = Tensor(zeros: [batch] + type.dims)
         out.data.withUnsafeMutableBufferPointer { y in
             if type.isImage {
-                OtherKernels.transpose(batch: batch, channels: type.channels, pixels: type.elements / type.channels, x: buffer(graph.output), y: y.baseAddress!, toNHWC: false)
+                OtherKernels.transpose(
+                    batch: batch, channels: type.channels, pixels: type.elements / type.channels, x: buffer(graph.output), y: y.baseAddress!, toNHWC: false)
             } else {
                 y.baseAddress!.update(from: buffer(graph.output), count: y.count)
             }
@@ -88,7 +89,8 @@ public final class Engine {
         var out = Tensor(zeros: [batch] + type.dims)
         out.data.withUnsafeMutableBufferPointer { y in
             if type.isImage {
-                OtherKernels.transpose(batch: batch, channels: type.channels, pixels: type.elements / type.channels, x: buffer(value), y: y.baseAddress!, toNHWC: false)
+                OtherKernels.transpose(
+                    batch: batch, channels: type.channels, pixels: type.elements / type.channels, x: buffer(value), y: y.baseAddress!, toNHWC: false)
             } else {
                 y.baseAddress!.update(from: buffer(value), count: y.count)
             }
@@ -217,7 +219,9 @@ public final class Engine {
                 let count = batch * inputType.elements
                 return { y.update(from: x, count: count) }
             }
-            return { OtherKernels.transpose(batch: batch, channels: inputType.channels, pixels: inputType.elements / inputType.channels, x: x, y: y, toNHWC: false) }
+            return {
+                OtherKernels.transpose(batch: batch, channels: inputType.channels, pixels: inputType.elements / inputType.channels, x: x, y: y, toNHWC: false)
+            }
         case .linear:
             let (features, out) = (inputType.elements, node.type.elements)
             let w = gemmWeights(constant(node.weights[0]).data, n: out, k: features)

@@ -7,9 +7,15 @@ public enum WeightPacking {
     public static func ohwi(_ w: Tensor) -> [Float] {
         let (o, i, kh, kw) = (w.dims[0], w.dims[1], w.dims[2], w.dims[3])
         var out = [Float](repeating: 0, count: w.count)
-        for oc in 0..<o { for ic in 0..<i { for y in 0..<kh { for x in 0..<kw {
-            out[((oc * kh + y) * kw + x) * i + ic] = w.data[((oc * i + ic) * kh + y) * kw + x]
-        } } } }
+        for oc in 0..<o {
+            for ic in 0..<i {
+                for y in 0..<kh {
+                    for x in 0..<kw {
+                        out[((oc * kh + y) * kw + x) * i + ic] = w.data[((oc * i + ic) * kh + y) * kw + x]
+                    }
+                }
+            }
+        }
         return out
     }
 

@@ -15,8 +15,10 @@ public struct Compilation {
 
 public enum Compiler {
     /// Compiles the spec at `path`. `checkBudget` is off when compiling a budget's reference.
-    public static func compile(path: String, overrides: [String] = [], options: ElaborationOptions = .init(),
-                               checkBudget: Bool = true) -> Compilation {
+    public static func compile(
+        path: String, overrides: [String] = [], options: ElaborationOptions = .init(),
+        checkBudget: Bool = true
+    ) -> Compilation {
         let diagnostics = DiagnosticEngine()
         var parsedOverrides: [Override] = []
         for text in overrides {
@@ -34,8 +36,10 @@ public enum Compiler {
     }
 
     /// Elaborates an already parsed spec (the fitter calls this with edited depths).
-    public static func elaborate(_ spec: ModelSpec, into start: Compilation? = nil, options: ElaborationOptions = .init(),
-                                 checkBudget: Bool = true) -> Compilation {
+    public static func elaborate(
+        _ spec: ModelSpec, into start: Compilation? = nil, options: ElaborationOptions = .init(),
+        checkBudget: Bool = true
+    ) -> Compilation {
         var result = start ?? Compilation(spec: spec, diagnostics: DiagnosticEngine())
         let diagnostics = result.diagnostics
         guard let network = Elaborator(spec: spec, diagnostics: diagnostics, options: options).run() else { return result }
@@ -51,8 +55,10 @@ public enum Compiler {
         return result
     }
 
-    static func verdict(_ budget: ModelSpec.Budget, spec: ModelSpec, network: Network, options: ElaborationOptions,
-                        _ diagnostics: DiagnosticEngine) -> BudgetVerdict? {
+    static func verdict(
+        _ budget: ModelSpec.Budget, spec: ModelSpec, network: Network, options: ElaborationOptions,
+        _ diagnostics: DiagnosticEngine
+    ) -> BudgetVerdict? {
         var target: Double
         var reference: Network?
         switch budget.target {
@@ -62,8 +68,9 @@ public enum Compiler {
             let resolved = SpecLoader.resolve(path, relativeTo: spec.file)
             let compiled = compile(path: resolved, options: options, checkBudget: false)
             guard let network = compiled.network, compiled.succeeded else {
-                diagnostics.error(location, "the budget's reference '\(path)' does not compile",
-                                  notes: compiled.diagnostics.errors.prefix(3).map { .init(location: $0.location, message: $0.message) })
+                diagnostics.error(
+                    location, "the budget's reference '\(path)' does not compile",
+                    notes: compiled.diagnostics.errors.prefix(3).map { .init(location: $0.location, message: $0.message) })
                 return nil
             }
             reference = network
@@ -71,9 +78,10 @@ public enum Compiler {
         }
         let stages = network.stages.map { stage -> BudgetVerdict.StageLine in
             let macs = network.cost(of: .stage(stage.index)).macs
-            return .init(index: stage.index, block: stage.block, depth: stage.depth, macs: macs,
-                         referenceMacs: reference.flatMap { $0.stages.count > stage.index ? $0.cost(of: .stage(stage.index)).macs : nil },
-                         blockMacs: marginalBlockMacs(network, stage: stage.index))
+            return .init(
+                index: stage.index, block: stage.block, depth: stage.depth, macs: macs,
+                referenceMacs: reference.flatMap { $0.stages.count > stage.index ? $0.cost(of: .stage(stage.index)).macs : nil },
+                blockMacs: marginalBlockMacs(network, stage: stage.index))
         }
         return BudgetVerdict(target: target, tolerance: budget.tolerance, actual: network.macs, referenceName: reference?.name, stages: stages)
     }

@@ -43,10 +43,14 @@ struct Compile: ParsableCommand {
     @Option(help: "Cost column of the table: macs (fvcore convention) or flops (2 x MACs + elementwise).")
     var count: Count = .macs
 
-    @Option(help: "Emit the compiled model instead of a report: ir (the graph IR after the optimization pipeline), onnx, swift (a generated model class), or weights (the optimized graph's folded weights as safetensors, what a generated model loads); all but ir need -o.")
+    @Option(
+        help:
+            "Emit the compiled model instead of a report: ir (the graph IR after the optimization pipeline), onnx, swift (a generated model class), or weights (the optimized graph's folded weights as safetensors, what a generated model loads); all but ir need -o."
+    )
     var emit: Emit?
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the emitted model to this file (whole or not at all).", valueName: "file"))
+    @Option(
+        name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the emitted model to this file (whole or not at all).", valueName: "file"))
     var output: String?
 
     @Option(help: ArgumentHelp("Weights for --emit onnx: a safetensors checkpoint named as the spec (seeded weights otherwise).", valueName: "file"))
@@ -55,7 +59,9 @@ struct Compile: ParsableCommand {
     @Option(help: "Seed for the weights when --weights is not given.")
     var seed: UInt64 = 0
 
-    @Option(name: .customLong("onnx-graph"), help: "Which graph --emit onnx writes: unfused (the spec's layers and tensors as the checkpoint has them) or optimized (folded and fused).")
+    @Option(
+        name: .customLong("onnx-graph"),
+        help: "Which graph --emit onnx writes: unfused (the spec's layers and tensors as the checkpoint has them) or optimized (folded and fused).")
     var onnxGraph: ONNXGraph = .unfused
 
     @Option(name: .customLong("disable-pass"), help: ArgumentHelp("Skip a pass of the pipeline (repeatable; 'all' skips every pass).", valueName: "name"))
@@ -133,8 +139,10 @@ struct Compile: ParsableCommand {
                 case .onnx:
                     try AtomicFile.write(try ONNXExporter.serialized(onnxGraph == .optimized ? model.optimized : model.plain), to: output!)
                 case .swift:
-                    let command = (["archc", "compile", options.spec] + options.overrides.flatMap { ["--set", $0] } + ["--emit", "swift", "-o", output!]).joined(separator: " ")
-                    let source = SwiftEmitter.emit(model.optimized, network: model.network, typeName: SwiftEmitter.typeName(for: model.network.name), command: command)
+                    let command = (["archc", "compile", options.spec] + options.overrides.flatMap { ["--set", $0] } + ["--emit", "swift", "-o", output!])
+                        .joined(separator: " ")
+                    let source = SwiftEmitter.emit(
+                        model.optimized, network: model.network, typeName: SwiftEmitter.typeName(for: model.network.name), command: command)
                     try AtomicFile.write(Data(source.utf8), to: output!)
                 case .weights:
                     try AtomicFile.write(Safetensors.encode(model.optimized.constants), to: output!)

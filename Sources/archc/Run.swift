@@ -37,7 +37,10 @@ struct Run: ParsableCommand {
     @Flag(help: "Treat checkpoint tensors the spec does not use as an error, not a warning.")
     var strict = false
 
-    @Option(help: ArgumentHelp("The input: photos (PNG, JPEG) or folders of them, prepared as the spec's preprocess: says and batched in order (repeatable); or one float32 .npy of shape (N, C, H, W). N sets the batch.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "The input: photos (PNG, JPEG) or folders of them, prepared as the spec's preprocess: says and batched in order (repeatable); or one float32 .npy of shape (N, C, H, W). N sets the batch.",
+            valueName: "file"))
     var input: [String] = []
 
     @Option(help: "How many classes to show per image (with ImageNet names for 1000-class models).")
@@ -52,7 +55,10 @@ struct Run: ParsableCommand {
     @Option(help: "Seed for the weights and input when none are given.")
     var seed: UInt64 = 0
 
-    @Option(help: "What executes the model: runtime (archc's engine) or generated (the Swift source in generated/, compiled into archc; refused when the spec no longer matches it).")
+    @Option(
+        help:
+            "What executes the model: runtime (archc's engine) or generated (the Swift source in generated/, compiled into archc; refused when the spec no longer matches it)."
+    )
     var engine: EngineKind = .runtime
 
     @Flag(help: "Time the model instead of printing its output.")
@@ -61,7 +67,10 @@ struct Run: ParsableCommand {
     @Option(help: "Timed runs for --bench (after 3 warm-up runs).")
     var iterations: Int = 10
 
-    @Flag(help: "Run the input through the reference interpreter (unfused and optimized graphs) and the runtime; report the first layer where they disagree beyond 1e-4 relative.")
+    @Flag(
+        help:
+            "Run the input through the reference interpreter (unfused and optimized graphs) and the runtime; report the first layer where they disagree beyond 1e-4 relative."
+    )
     var check = false
 
     @Flag(help: "With --bench, also time every step and report milliseconds and GFLOP/s per layer kind.")
@@ -135,7 +144,8 @@ struct Run: ParsableCommand {
             // The generated model joins the check when one is compiled in for this exact graph.
             var generated: (name: String, predict: (Tensor) -> Tensor)?
             if let type = generatedType(), type.graphHash == graphHash(model.optimized.text),
-               let instance = try? type.init(weights: model.optimized.constants, threads: threads) {
+                let instance = try? type.init(weights: model.optimized.constants, threads: threads)
+            {
                 generated = ("\(type)", { instance.predict($0) })
             }
             let result = ConsistencyCheck.run(model, engine: engine, input: x, generated: generated)
@@ -144,10 +154,12 @@ struct Run: ParsableCommand {
             return
         }
         if bench {
-            let progress = isatty(2) == 1 ? { (done: Int, total: Int) in
-                FileHandle.standardError.write(Data("\rbenchmarking \(model.network.name): run \(done)/\(total)".utf8))
-                if done == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            } : nil
+            let progress =
+                isatty(2) == 1
+                ? { (done: Int, total: Int) in
+                    FileHandle.standardError.write(Data("\rbenchmarking \(model.network.name): run \(done)/\(total)".utf8))
+                    if done == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                } : nil
             printBenchmark(Benchmark.run(engine, input: x, iterations: iterations, progress: progress), model, engine)
             if profile { printProfile(engine.profile(x, iterations: iterations)) }
             return
@@ -157,9 +169,11 @@ struct Run: ParsableCommand {
             do { try NPY.write(y, to: output) } catch let error as IOError { fail(error.description) }
         }
         if report == .json {
-            let predictions = y.dims.count == 2 ? OutputSummary.predictions(y, k: top).map { row in
-                row.map { ["index": $0.index, "label": $0.label ?? NSNull(), "probability": $0.probability] as [String: Any] }
-            } : []
+            let predictions =
+                y.dims.count == 2
+                ? OutputSummary.predictions(y, k: top).map { row in
+                    row.map { ["index": $0.index, "label": $0.label ?? NSNull(), "probability": $0.probability] as [String: Any] }
+                } : []
             printJSON(["name": model.network.name, "output_shape": y.dims, "inputs": inputFiles, "predictions": predictions, "peak_bytes": engine.peakBytes])
         } else if y.dims.count == 2, weights != nil || !inputFiles.isEmpty {
             print(OutputSummary.predictionsText(y, files: inputFiles, k: top))
@@ -181,15 +195,19 @@ struct Run: ParsableCommand {
         }
         let hash = graphHash(model.optimized.text)
         guard hash == type.graphHash else {
-            fail("\(options.spec): error: the generated model \(type) was made from a different graph (hash \(type.graphHash), the spec now gives \(hash)); regenerate it with ./generate.sh")
+            fail(
+                "\(options.spec): error: the generated model \(type) was made from a different graph (hash \(type.graphHash), the spec now gives \(hash)); regenerate it with ./generate.sh"
+            )
         }
         let generated: any GeneratedModel
         do { generated = try type.init(weights: model.optimized.constants, threads: threads) } catch { fail("\(options.spec): error: \(error)") }
         if bench {
             let result = Benchmark.run(batch: x.dims[0], threads: threads, peakBytes: 0, iterations: iterations) { _ = generated.predict(x) }
             if report == .json {
-                printJSON(["name": model.network.name, "engine": "generated", "batch": result.batch, "threads": result.threads,
-                           "median_ms": result.medianMs, "p90_ms": result.p90Ms, "images_per_s": result.imagesPerSecond, "peak_bytes": result.peakBytes])
+                printJSON([
+                    "name": model.network.name, "engine": "generated", "batch": result.batch, "threads": result.threads,
+                    "median_ms": result.medianMs, "p90_ms": result.p90Ms, "images_per_s": result.imagesPerSecond, "peak_bytes": result.peakBytes,
+                ])
             } else {
                 print("\(model.network.name) (generated): batch \(result.batch), \(result.threads) threads, \(result.latenciesMs.count) runs")
                 print(String(format: "  median %.2f ms  p90 %.2f ms  %.1f images/s", result.medianMs, result.p90Ms, result.imagesPerSecond))
@@ -209,16 +227,22 @@ struct Run: ParsableCommand {
 
     private func printBenchmark(_ b: Benchmark, _ model: PreparedModel, _ engine: Engine) {
         if report == .json {
-            printJSON(["name": model.network.name, "batch": b.batch, "threads": b.threads, "iterations": b.latenciesMs.count,
-                       "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond, "peak_bytes": b.peakBytes,
-                       "activation_bytes": engine.activationBytes, "weight_bytes": engine.weightBytes,
-                       "gflops_per_s": Double(model.network.flops) * Double(b.batch) / (b.medianMs / 1000) / 1e9])
+            printJSON([
+                "name": model.network.name, "batch": b.batch, "threads": b.threads, "iterations": b.latenciesMs.count,
+                "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond, "peak_bytes": b.peakBytes,
+                "activation_bytes": engine.activationBytes, "weight_bytes": engine.weightBytes,
+                "gflops_per_s": Double(model.network.flops) * Double(b.batch) / (b.medianMs / 1000) / 1e9,
+            ])
             return
         }
         print("\(model.network.name): batch \(b.batch), \(b.threads) thread\(b.threads == 1 ? "" : "s"), \(b.latenciesMs.count) runs")
-        print(String(format: "  median %.2f ms  p90 %.2f ms  %.1f images/s  %.1f GFLOP/s", b.medianMs, b.p90Ms, b.imagesPerSecond,
-                     Double(model.network.flops) * Double(b.batch) / (b.medianMs / 1000) / 1e9))
-        print("  memory: weights \(Format.bytes(engine.weightBytes)), activations \(Format.bytes(engine.activationBytes)) (unplanned \(Format.bytes(engine.plan.unplannedBytes))), scratch \(Format.bytes(engine.scratchBytes))")
+        print(
+            String(
+                format: "  median %.2f ms  p90 %.2f ms  %.1f images/s  %.1f GFLOP/s", b.medianMs, b.p90Ms, b.imagesPerSecond,
+                Double(model.network.flops) * Double(b.batch) / (b.medianMs / 1000) / 1e9))
+        print(
+            "  memory: weights \(Format.bytes(engine.weightBytes)), activations \(Format.bytes(engine.activationBytes)) (unplanned \(Format.bytes(engine.plan.unplannedBytes))), scratch \(Format.bytes(engine.scratchBytes))"
+        )
     }
 
     /// Per layer kind: time, share, GFLOP/s and the share of this machine's FMA peak
@@ -229,8 +253,9 @@ struct Run: ParsableCommand {
         print("  kind             ms   share   GFLOP/s  of peak")
         for row in rows {
             let rate = Double(row.flops) / (row.ms / 1000) / 1e9
-            print("  " + row.kind.padding(toLength: 14, withPad: " ", startingAt: 0)
-                + String(format: " %6.2f  %5.1f%%  %8.1f  %6.1f%%", row.ms, 100 * row.ms / total, rate, 100 * rate / peak))
+            print(
+                "  " + row.kind.padding(toLength: 14, withPad: " ", startingAt: 0)
+                    + String(format: " %6.2f  %5.1f%%  %8.1f  %6.1f%%", row.ms, 100 * row.ms / total, rate, 100 * rate / peak))
         }
     }
 

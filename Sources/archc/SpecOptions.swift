@@ -7,13 +7,19 @@ struct SpecOptions: ParsableArguments {
     @Argument(help: "The architecture spec (YAML), e.g. specs/robust-resnet-dw-small.yaml.")
     var spec: String
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a spec value before validation, e.g. --set stages[2].depth=14, --set kernel=7, --set 'stages[*].kernel=7'. Repeatable.", valueName: "key=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            "Override a spec value before validation, e.g. --set stages[2].depth=14, --set kernel=7, --set 'stages[*].kernel=7'. Repeatable.",
+            valueName: "key=value"))
     var overrides: [String] = []
 
     @Option(help: "Images per batch (costs are reported per image; the memory guard scales with the batch).")
     var batch: Int = 1
 
-    @Option(name: .customLong("max-memory"), help: ArgumentHelp("Refuse specs whose weights or any single activation exceed this size (e.g. 512M, 8G).", valueName: "size"))
+    @Option(
+        name: .customLong("max-memory"),
+        help: ArgumentHelp("Refuse specs whose weights or any single activation exceed this size (e.g. 512M, 8G).", valueName: "size"))
     var maxMemory: String = "4G"
 
     @Flag(name: .customLong("no-color"), help: "Never colour diagnostics (they are coloured only on a terminal).")

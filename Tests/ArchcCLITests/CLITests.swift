@@ -34,8 +34,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(top.status, 0)
         for word in ["compile", "fit", "Exit status"] { XCTAssertTrue(top.stdout.contains(word), word) }
         let compile = try archc("compile", "--help")
-        for flag in ["--set <key=value>", "--report <report>", "--count <count>", "--batch <batch>", "--max-memory <size>", "--no-color", "<spec>",
-                     "--emit <emit>", "--disable-pass <name>", "--print-after-all", "--pass-summary"] {
+        for flag in [
+            "--set <key=value>", "--report <report>", "--count <count>", "--batch <batch>", "--max-memory <size>", "--no-color", "<spec>",
+            "--emit <emit>", "--disable-pass <name>", "--print-after-all", "--pass-summary",
+        ] {
             XCTAssertTrue(compile.stdout.contains(flag), "compile --help lacks \(flag)")
         }
         let fit = try archc("fit", "--help")
@@ -79,7 +81,8 @@ final class CLITests: XCTestCase {
         let run = try archc("compile", "Tests/ArchcSpecTests/Fixtures/invalid/unknown-block.yaml")
         XCTAssertEqual(run.status, 1)
         XCTAssertEqual(run.stdout, "")
-        XCTAssertEqual(run.stderr, "Tests/ArchcSpecTests/Fixtures/invalid/unknown-block.yaml:6:13: error: unknown block 'dww'; did you mean 'dw'?\n1 error generated\n")
+        XCTAssertEqual(
+            run.stderr, "Tests/ArchcSpecTests/Fixtures/invalid/unknown-block.yaml:6:13: error: unknown block 'dww'; did you mean 'dw'?\n1 error generated\n")
         let missing = try archc("compile", "no/such.yaml")
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderr, "no/such.yaml:1:1: error: no such file\n1 error generated\n")
@@ -89,9 +92,13 @@ final class CLITests: XCTestCase {
     }
 
     func testMalformedCommandLinesExit64WithUsage() throws {
-        for arguments in [["compile", "specs/resnet50.yaml", "--report", "xml"], ["compile"], ["compile", "specs/resnet50.yaml", "--batch", "0"],
-                          ["compile", "specs/resnet50.yaml", "--max-memory", "lots"], ["frobnicate"]] {
-            let run = try archc(arguments[0], arguments.count > 1 ? arguments[1] : "--definitely-not-a-flag", arguments.count > 2 ? arguments[2] : "", arguments.count > 3 ? arguments[3] : "")
+        for arguments in [
+            ["compile", "specs/resnet50.yaml", "--report", "xml"], ["compile"], ["compile", "specs/resnet50.yaml", "--batch", "0"],
+            ["compile", "specs/resnet50.yaml", "--max-memory", "lots"], ["frobnicate"],
+        ] {
+            let run = try archc(
+                arguments[0], arguments.count > 1 ? arguments[1] : "--definitely-not-a-flag", arguments.count > 2 ? arguments[2] : "",
+                arguments.count > 3 ? arguments[3] : "")
             XCTAssertEqual(run.status, 64, "\(arguments): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains("Usage:") || run.stderr.contains("Help:"), run.stderr)
         }
@@ -128,9 +135,11 @@ final class CLITests: XCTestCase {
         let run = try archc("compile", "specs/tiny/tiny-robust-dw.yaml", "--emit", "ir", "--print-after-all", "--pass-summary")
         XCTAssertEqual(run.status, 0, run.stderr)
         let headers = run.stdout.split(separator: "\n").filter { $0.hasPrefix("// ----- IR after ") }
-        XCTAssertEqual(headers.map { String($0.dropFirst(18).dropLast(6)) },
-                       ["fold-batchnorm", "fold-batchnorm-into-next", "fold-layer-scale", "fold-constants", "fuse-activation", "fuse-residual", "remove-dead-nodes"])
-        XCTAssertTrue(run.stdout.contains("fold-layer-scale                 3      12          0            0              0     3      0     0    3"), run.stdout)
+        XCTAssertEqual(
+            headers.map { String($0.dropFirst(18).dropLast(6)) },
+            ["fold-batchnorm", "fold-batchnorm-into-next", "fold-layer-scale", "fold-constants", "fuse-activation", "fuse-residual", "remove-dead-nodes"])
+        XCTAssertTrue(
+            run.stdout.contains("fold-layer-scale                 3      12          0            0              0     3      0     0    3"), run.stdout)
         let bad = try archc("compile", "specs/tiny/tiny-robust-dw.yaml", "--emit", "ir", "--disable-pass", "fold-everything")
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.stderr.contains("unknown pass 'fold-everything'"), bad.stderr)

@@ -4,7 +4,8 @@ import XCTest
 
 final class FoldBatchNormTests: XCTestCase {
     func testBatchNormAfterConvFoldsIntoItsWeightsAndBias() {
-        let graph = IRTest.parse("""
+        let graph = IRTest.parse(
+            """
             graph @"g"(%0: [N, 3, 7, 7]) -> %3 {
               %1 = conv2d(%0) [@"c.weight"] {stride = [2, 2], padding = [1, 1, 1, 1], dilation = [1, 1], groups = 1} : [N, 5, 4, 4] loc("c")
               %2 = batchnorm(%1) [@"n.weight", @"n.bias", @"n.running_mean", @"n.running_var"] {eps = 1e-05, affine = true} : [N, 5, 4, 4] loc("n")
@@ -18,14 +19,17 @@ final class FoldBatchNormTests: XCTestCase {
             """)
         let (after, rewrites) = IRTest.runChecked(FoldBatchNorm(), on: graph)
         XCTAssertEqual(rewrites, 1)
-        XCTAssertEqual(IRTest.body(after), [
-            "%1 = conv2d(%0) [@\"c.weight\", @\"c.bias\"] {stride = [2, 2], padding = [1, 1, 1, 1], dilation = [1, 1], groups = 1} : [N, 5, 4, 4] loc(\"c\")",
-            "%3 = relu(%1) : [N, 5, 4, 4] loc(\"r\")",
-        ])
+        XCTAssertEqual(
+            IRTest.body(after),
+            [
+                "%1 = conv2d(%0) [@\"c.weight\", @\"c.bias\"] {stride = [2, 2], padding = [1, 1, 1, 1], dilation = [1, 1], groups = 1} : [N, 5, 4, 4] loc(\"c\")",
+                "%3 = relu(%1) : [N, 5, 4, 4] loc(\"r\")",
+            ])
     }
 
     func testBatchNormAfterLinearAndDepthwiseConvFolds() {
-        let graph = IRTest.parse("""
+        let graph = IRTest.parse(
+            """
             graph @"g"(%0: [N, 4, 5, 5]) -> %6 {
               %1 = conv2d(%0) [@"dw.weight", @"dw.bias"] {stride = [1, 1], padding = [2, 2, 2, 2], dilation = [1, 1], groups = 4} : [N, 4, 5, 5] loc("dw")
               %2 = batchnorm(%1) [@"a.running_mean", @"a.running_var"] {eps = 0.001, affine = false} : [N, 4, 5, 5] loc("a")
@@ -51,7 +55,8 @@ final class FoldBatchNormTests: XCTestCase {
     }
 
     func testConvWithTwoReadersIsLeftAlone() {
-        let graph = IRTest.parse("""
+        let graph = IRTest.parse(
+            """
             graph @"g"(%0: [N, 2, 3, 3]) -> %3 {
               %1 = conv2d(%0) [@"c.weight"] {stride = [1, 1], padding = [0, 0, 0, 0], dilation = [1, 1], groups = 1} : [N, 2, 3, 3] loc("c")
               %2 = batchnorm(%1) [@"n.weight", @"n.bias", @"n.running_mean", @"n.running_var"] {eps = 1e-05, affine = true} : [N, 2, 3, 3] loc("n")

@@ -5,7 +5,8 @@ import XCTest
 
 final class FoldPrecedingBatchNormTests: XCTestCase {
     private func graph(kernel: Int, padding: Int, groups: Int = 1) -> Graph {
-        IRTest.parse("""
+        IRTest.parse(
+            """
             graph @"g"(%0: [N, 4, 6, 6]) -> %2 {
               %1 = batchnorm(%0) [@"n.weight", @"n.bias", @"n.running_mean", @"n.running_var"] {eps = 1e-05, affine = true} : [N, 4, 6, 6] loc("n")
               %2 = conv2d(%1) [@"c.weight", @"c.bias"] {stride = [1, 1], padding = [\(padding), \(padding), \(padding), \(padding)], dilation = [1, 1], groups = \(groups)} : [N, 8, \(6 + 2 * padding - kernel + 1), \(6 + 2 * padding - kernel + 1)] loc("c")

@@ -4,7 +4,8 @@ import XCTest
 
 final class FuseActivationTests: XCTestCase {
     func testActivationJoinsTheConvEpilogueBeforeOrAfterTheResidual() {
-        let graph = IRTest.parse("""
+        let graph = IRTest.parse(
+            """
             graph @"g"(%0: [N, 4, 5, 5]) -> %4 {
               %1 = conv2d(%0) [@"a.weight"] {stride = [1, 1], padding = [1, 1, 1, 1], dilation = [1, 1], groups = 1} : [N, 4, 5, 5] loc("a")
               %2 = relu6(%1) : [N, 4, 5, 5] loc("r")
@@ -16,14 +17,17 @@ final class FuseActivationTests: XCTestCase {
             """)
         let (after, rewrites) = IRTest.runChecked(FuseActivation(), on: graph)
         XCTAssertEqual(rewrites, 2)
-        XCTAssertEqual(IRTest.body(after), [
-            "%1 = conv2d(%0) [@\"a.weight\"] {stride = [1, 1], padding = [1, 1, 1, 1], dilation = [1, 1], groups = 1, act = relu6} : [N, 4, 5, 5] loc(\"a\")",
-            "%3 = conv2d(%1, %0) [@\"b.weight\"] {stride = [1, 1], padding = [0, 0, 0, 0], dilation = [1, 1], groups = 1, residual = true, post_act = gelu} : [N, 4, 5, 5] loc(\"b\")",
-        ])
+        XCTAssertEqual(
+            IRTest.body(after),
+            [
+                "%1 = conv2d(%0) [@\"a.weight\"] {stride = [1, 1], padding = [1, 1, 1, 1], dilation = [1, 1], groups = 1, act = relu6} : [N, 4, 5, 5] loc(\"a\")",
+                "%3 = conv2d(%1, %0) [@\"b.weight\"] {stride = [1, 1], padding = [0, 0, 0, 0], dilation = [1, 1], groups = 1, residual = true, post_act = gelu} : [N, 4, 5, 5] loc(\"b\")",
+            ])
     }
 
     func testConvReadTwiceKeepsItsActivationSeparate() {
-        let graph = IRTest.parse("""
+        let graph = IRTest.parse(
+            """
             graph @"g"(%0: [N, 2, 3, 3]) -> %3 {
               %1 = conv2d(%0) [@"a.weight"] {stride = [1, 1], padding = [0, 0, 0, 0], dilation = [1, 1], groups = 1} : [N, 2, 3, 3] loc("a")
               %2 = relu(%1) : [N, 2, 3, 3] loc("r")

@@ -6,7 +6,8 @@ final class FuseResidualAddTests: XCTestCase {
     /// The ResNet pattern: the shortcut projection is computed after the branch conv, so the
     /// fused conv must move to the add's place.
     func testAddAndFollowingReluJoinTheBranchConv() {
-        let graph = IRTest.parse("""
+        let graph = IRTest.parse(
+            """
             graph @"g"(%0: [N, 4, 6, 6]) -> %5 {
               %1 = conv2d(%0) [@"c3.weight", @"c3.bias"] {stride = [2, 2], padding = [1, 1, 1, 1], dilation = [1, 1], groups = 1} : [N, 8, 3, 3] loc("c3")
               %2 = conv2d(%0) [@"ds.weight", @"ds.bias"] {stride = [2, 2], padding = [0, 0, 0, 0], dilation = [1, 1], groups = 1} : [N, 8, 3, 3] loc("ds")
@@ -20,14 +21,17 @@ final class FuseResidualAddTests: XCTestCase {
             """)
         let (after, rewrites) = IRTest.runChecked(FuseResidualAdd(), on: graph)
         XCTAssertEqual(rewrites, 1)
-        XCTAssertEqual(IRTest.body(after), [
-            "%2 = conv2d(%0) [@\"ds.weight\", @\"ds.bias\"] {stride = [2, 2], padding = [0, 0, 0, 0], dilation = [1, 1], groups = 1} : [N, 8, 3, 3] loc(\"ds\")",
-            "%1 = conv2d(%0, %2) [@\"c3.weight\", @\"c3.bias\"] {stride = [2, 2], padding = [1, 1, 1, 1], dilation = [1, 1], groups = 1, residual = true, post_act = relu} : [N, 8, 3, 3] loc(\"c3\")",
-        ])
+        XCTAssertEqual(
+            IRTest.body(after),
+            [
+                "%2 = conv2d(%0) [@\"ds.weight\", @\"ds.bias\"] {stride = [2, 2], padding = [0, 0, 0, 0], dilation = [1, 1], groups = 1} : [N, 8, 3, 3] loc(\"ds\")",
+                "%1 = conv2d(%0, %2) [@\"c3.weight\", @\"c3.bias\"] {stride = [2, 2], padding = [1, 1, 1, 1], dilation = [1, 1], groups = 1, residual = true, post_act = relu} : [N, 8, 3, 3] loc(\"c3\")",
+            ])
     }
 
     func testAddOfNonConvsIsLeftAlone() {
-        let graph = IRTest.parse("""
+        let graph = IRTest.parse(
+            """
             graph @"g"(%0: [N, 2, 3, 3]) -> %2 {
               %1 = relu(%0) : [N, 2, 3, 3] loc("r")
               %2 = add(%1, %0) : [N, 2, 3, 3] loc("a")

@@ -29,8 +29,10 @@ enum IRTest {
     /// Runs `pass`, verifies the result, and checks the interpreter gives the same output
     /// before and after within `tolerance` (relative to the output's largest magnitude).
     @discardableResult
-    static func runChecked(_ pass: any Pass, on graph: Graph, tolerance: Float = 1e-5, batch: Int = 2,
-                           file: StaticString = #filePath, line: UInt = #line) -> (Graph, Int) {
+    static func runChecked(
+        _ pass: any Pass, on graph: Graph, tolerance: Float = 1e-5, batch: Int = 2,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> (Graph, Int) {
         var after = graph
         let rewrites = pass.run(on: &after)
         XCTAssertEqual(Verifier.verify(after), [], "\(pass.flag) broke the graph", file: file, line: line)

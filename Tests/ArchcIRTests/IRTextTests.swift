@@ -5,8 +5,10 @@ import XCTest
 /// The textual IR round-trips, and the parser explains what it cannot read.
 final class IRTextTests: XCTestCase {
     func testEverySpecRoundTripsBeforeAndAfterThePipeline() throws {
-        let specs = ["specs/tiny/tiny-robust-dw.yaml", "specs/tiny/tiny-resnet.yaml", "specs/tiny/tiny-inverted-family.yaml",
-                     "specs/resnet50.yaml", "specs/robust-resnet-up-inverted-dw-small.yaml", "specs/ablations/resnet50-patchify-p8.yaml"]
+        let specs = [
+            "specs/tiny/tiny-robust-dw.yaml", "specs/tiny/tiny-resnet.yaml", "specs/tiny/tiny-inverted-family.yaml",
+            "specs/resnet50.yaml", "specs/robust-resnet-up-inverted-dw-small.yaml", "specs/ablations/resnet50-patchify-p8.yaml",
+        ]
         for spec in specs {
             let graph = try IRTest.lowered(spec)
             let optimized = try Pipeline.run(graph, verify: true).get().0

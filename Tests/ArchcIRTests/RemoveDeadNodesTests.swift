@@ -4,7 +4,8 @@ import XCTest
 
 final class RemoveDeadNodesTests: XCTestCase {
     func testUnreadNodesAndUnusedConstantsGo() {
-        var graph = IRTest.parse("""
+        var graph = IRTest.parse(
+            """
             graph @"g"(%0: [N, 2, 3, 3]) -> %1 {
               %1 = conv2d(%0) [@"a.weight"] {stride = [1, 1], padding = [0, 0, 0, 0], dilation = [1, 1], groups = 1} : [N, 2, 3, 3] loc("a")
             }

@@ -28,7 +28,8 @@ final class GeneratedCodeTests: XCTestCase {
             let words = command.split(separator: " ").map(String.init)
             XCTAssertEqual(Array(words.prefix(2)), ["archc", "compile"], file)
             let model = try prepare(words[2])
-            let fresh = SwiftEmitter.emit(model.optimized, network: model.network, typeName: SwiftEmitter.typeName(for: model.network.name), command: String(command))
+            let fresh = SwiftEmitter.emit(
+                model.optimized, network: model.network, typeName: SwiftEmitter.typeName(for: model.network.name), command: String(command))
             XCTAssertTrue(fresh == text, "generated/\(file) is stale; regenerate it with ./generate.sh")
         }
     }

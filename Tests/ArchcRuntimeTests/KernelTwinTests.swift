@@ -58,8 +58,10 @@ final class KernelTwinTests: XCTestCase {
             let pad = k / 2
             let acts: [Activation?] = [nil, .relu, .relu6, .gelu]
             let epilogue = Epilogue(activation: acts[Int(rng.next() % 4)], residual: rng.next() % 2 == 0, postActivation: acts[Int(rng.next() % 4)])
-            check(Case(batch: Int(rng.next() % 3) + 1, c: c, h: h, w: w, cout: c, kh: k, kw: k, stride: stride, dilation: 1, groups: c,
-                       padding: [pad, pad, pad, pad], epilogue: epilogue), seed: UInt64(trial * 10))
+            check(
+                Case(
+                    batch: Int(rng.next() % 3) + 1, c: c, h: h, w: w, cout: c, kh: k, kw: k, stride: stride, dilation: 1, groups: c,
+                    padding: [pad, pad, pad, pad], epilogue: epilogue), seed: UInt64(trial * 10))
         }
     }
 
@@ -73,41 +75,54 @@ final class KernelTwinTests: XCTestCase {
             let h = Int(rng.next() % 11) + span, w = Int(rng.next() % 11) + span
             let padding = (0..<4).map { _ in Int(rng.next() % UInt64(k)) }
             let c = Int(rng.next() % 20) + 1, cout = Int(rng.next() % 40) + 1
-            let epilogue = Epilogue(activation: rng.next() % 2 == 0 ? .relu : nil, residual: rng.next() % 3 == 0, postActivation: rng.next() % 2 == 0 ? .relu6 : nil)
-            check(Case(batch: Int(rng.next() % 3) + 1, c: c, h: h, w: w, cout: cout, kh: k, kw: k, stride: stride, dilation: dilation, groups: 1,
-                       padding: padding, epilogue: epilogue), seed: UInt64(1000 + trial * 10))
+            let epilogue = Epilogue(
+                activation: rng.next() % 2 == 0 ? .relu : nil, residual: rng.next() % 3 == 0, postActivation: rng.next() % 2 == 0 ? .relu6 : nil)
+            check(
+                Case(
+                    batch: Int(rng.next() % 3) + 1, c: c, h: h, w: w, cout: cout, kh: k, kw: k, stride: stride, dilation: dilation, groups: 1,
+                    padding: padding, epilogue: epilogue), seed: UInt64(1000 + trial * 10))
         }
     }
 
     /// Depthwise with a channel multiplier (Up-Inverted-DW's first block: groups = Cin, Cout = 2 Cin).
     func testDepthwiseWithChannelMultiplierAgainstNaive() {
         for (trial, (c, cout, k, stride, size)) in [(16, 32, 3, 1, 9), (32, 64, 7, 2, 14), (96, 192, 11, 1, 14), (5, 15, 5, 2, 11)].enumerated() {
-            check(Case(batch: 1 + trial % 2, c: c, h: size, w: size + 1, cout: cout, kh: k, kw: k, stride: stride, dilation: 1, groups: c,
-                       padding: Array(repeating: k / 2, count: 4), epilogue: Epilogue(activation: .relu)), seed: UInt64(7000 + trial))
+            check(
+                Case(
+                    batch: 1 + trial % 2, c: c, h: size, w: size + 1, cout: cout, kh: k, kw: k, stride: stride, dilation: 1, groups: c,
+                    padding: Array(repeating: k / 2, count: 4), epilogue: Epilogue(activation: .relu)), seed: UInt64(7000 + trial))
         }
     }
 
     func testGroupedConvsAgainstNaive() {
         for (trial, (c, cout, groups)) in [(4, 8, 2), (6, 6, 3), (8, 16, 4), (12, 24, 6), (6, 12, 6)].enumerated() {
-            check(Case(batch: 2, c: c, h: 9, w: 7, cout: cout, kh: 3, kw: 3, stride: 1 + trial % 2, dilation: 1, groups: groups,
-                       padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: UInt64(5000 + trial))
+            check(
+                Case(
+                    batch: 2, c: c, h: 9, w: 7, cout: cout, kh: 3, kw: 3, stride: 1 + trial % 2, dilation: 1, groups: groups,
+                    padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: UInt64(5000 + trial))
         }
     }
 
     /// The packed GEMM's edges: M not a multiple of 6, N not of 16, K across several 256-blocks.
     func testPackedGemmEdgesAgainstNaive() {
         for (trial, (c, cout, h)) in [(300, 17, 5), (513, 33, 7), (40, 1, 3), (1, 50, 13), (257, 16, 1)].enumerated() {
-            check(Case(batch: 1 + trial % 2, c: c, h: h, w: h, cout: cout, kh: 1, kw: 1, stride: 1, dilation: 1, groups: 1, padding: [0, 0, 0, 0],
-                       epilogue: Epilogue(activation: trial % 2 == 0 ? .relu : nil)), seed: UInt64(9000 + trial))
+            check(
+                Case(
+                    batch: 1 + trial % 2, c: c, h: h, w: h, cout: cout, kh: 1, kw: 1, stride: 1, dilation: 1, groups: 1, padding: [0, 0, 0, 0],
+                    epilogue: Epilogue(activation: trial % 2 == 0 ? .relu : nil)), seed: UInt64(9000 + trial))
         }
     }
 
     func testLargeGemmsSplitAcrossChunksAgainstNaive() {
         // Big enough that the GEMM is split by rows and, for wide layers, by columns.
-        check(Case(batch: 2, c: 64, h: 28, w: 28, cout: 48, kh: 1, kw: 1, stride: 1, dilation: 1, groups: 1, padding: [0, 0, 0, 0],
-                   epilogue: Epilogue(activation: .relu)), seed: 7)
-        check(Case(batch: 1, c: 96, h: 7, w: 7, cout: 1000, kh: 1, kw: 1, stride: 1, dilation: 1, groups: 1, padding: [0, 0, 0, 0],
-                   epilogue: Epilogue(residual: true, postActivation: .relu)), seed: 8)
+        check(
+            Case(
+                batch: 2, c: 64, h: 28, w: 28, cout: 48, kh: 1, kw: 1, stride: 1, dilation: 1, groups: 1, padding: [0, 0, 0, 0],
+                epilogue: Epilogue(activation: .relu)), seed: 7)
+        check(
+            Case(
+                batch: 1, c: 96, h: 7, w: 7, cout: 1000, kh: 1, kw: 1, stride: 1, dilation: 1, groups: 1, padding: [0, 0, 0, 0],
+                epilogue: Epilogue(residual: true, postActivation: .relu)), seed: 8)
     }
 
     func testPoolsLinearAndElementwiseAgainstNaive() throws {

@@ -39,7 +39,8 @@ final class TensorFileTests: XCTestCase {
             do { _ = try Safetensors.decode(bytes, file: "bad.safetensors"); return "accepted" } catch { return "\(error)" }
         }
         XCTAssertEqual(message([1, 2, 3]), "bad.safetensors: error: truncated: 3 bytes, expected at least an 8-byte header length")
-        XCTAssertTrue(message(Array(bytes.dropLast(8))).contains("tensor 'b': data_offsets [48, 68] run past the end of the data"), message(Array(bytes.dropLast(8))))
+        XCTAssertTrue(
+            message(Array(bytes.dropLast(8))).contains("tensor 'b': data_offsets [48, 68] run past the end of the data"), message(Array(bytes.dropLast(8))))
         var lying = bytes
         lying[0] = 0xFF
         lying[1] = 0xFF
@@ -47,7 +48,8 @@ final class TensorFileTests: XCTestCase {
         let header = #"{"x":{"dtype":"I8","shape":[2],"data_offsets":[0,2]}}"#
         var int8 = [UInt8](repeating: 0, count: 8)
         int8[0] = UInt8(header.utf8.count)
-        XCTAssertEqual(message(int8 + Array(header.utf8) + [1, 2]), "bad.safetensors: error: tensor 'x': dtype I8 is not supported (float32, float16, bfloat16)")
+        XCTAssertEqual(
+            message(int8 + Array(header.utf8) + [1, 2]), "bad.safetensors: error: tensor 'x': dtype I8 is not supported (float32, float16, bfloat16)")
         let half = #"{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"g":{"dtype":"BF16","shape":[1],"data_offsets":[4,6]}}"#
         var f16 = [UInt8](repeating: 0, count: 8)
         f16[0] = UInt8(half.utf8.count)
@@ -63,15 +65,19 @@ final class TensorFileTests: XCTestCase {
     }
 
     func testWeightLoaderChecksNamesAndShapes() throws {
-        var graph = try IRParser.parse("""
+        var graph = try IRParser.parse(
+            """
             graph @"g"(%0: [N, 2]) -> %1 {
               %1 = linear(%0) [@"fc.weight", @"fc.bias"] : [N, 3] loc("fc")
             }
             const @"fc.weight" : [3, 2]
             const @"fc.bias" : [3]
-            """, seed: nil).get()
-        let good = ["module.fc.weight": RuntimeTest.random([3, 2], seed: 1), "module.fc.bias": RuntimeTest.random([3], seed: 2),
-                    "module.extra": RuntimeTest.random([1], seed: 3)]
+            """, seed: nil
+        ).get()
+        let good = [
+            "module.fc.weight": RuntimeTest.random([3, 2], seed: 1), "module.fc.bias": RuntimeTest.random([3], seed: 2),
+            "module.extra": RuntimeTest.random([1], seed: 3),
+        ]
         let outcome = try WeightLoader.load(good, into: &graph, file: "w", stripPrefix: "module.")
         XCTAssertEqual(outcome.unused, ["extra"])
         XCTAssertEqual(graph.constants["fc.weight"], good["module.fc.weight"])

@@ -4,15 +4,18 @@ import XCTest
 /// Each counting rule of the fvcore convention, on small hand-checked layers.
 final class CostModelTests: XCTestCase {
     private func layer(_ op: LayerOperation, _ input: TensorShape, _ output: TensorShape, _ tensors: [Layer.Tensor] = []) -> Layer {
-        Layer(name: "x", operation: op, inputs: [-1], inputShape: input, outputShape: output, tensors: tensors,
-              section: .stem, block: nil, location: .commandLine("test"))
+        Layer(
+            name: "x", operation: op, inputs: [-1], inputShape: input, outputShape: output, tensors: tensors,
+            section: .stem, block: nil, location: .commandLine("test"))
     }
 
     func testConvCountsOutputTimesReducedKernelAndIgnoresBias() throws {
-        let conv = LayerOperation.Conv2D(inChannels: 6, outChannels: 8, kernel: (3, 5), stride: (2, 2), padding: (1, 2, 1, 2),
-                                    dilation: (1, 1), groups: 2, bias: true)
+        let conv = LayerOperation.Conv2D(
+            inChannels: 6, outChannels: 8, kernel: (3, 5), stride: (2, 2), padding: (1, 2, 1, 2),
+            dilation: (1, 1), groups: 2, bias: true)
         let weights: [Layer.Tensor] = [.init(name: "w", shape: [8, 3, 3, 5], isParameter: true), .init(name: "b", shape: [8], isParameter: true)]
-        let cost = try XCTUnwrap(CostModel.cost(of: layer(.conv(conv), .image(channels: 6, height: 9, width: 9), .image(channels: 8, height: 5, width: 5), weights)))
+        let cost = try XCTUnwrap(
+            CostModel.cost(of: layer(.conv(conv), .image(channels: 6, height: 9, width: 9), .image(channels: 8, height: 5, width: 5), weights)))
         XCTAssertEqual(cost.macs, 8 * 5 * 5 * 3 * 3 * 5)
         XCTAssertEqual(cost.params, 8 * 3 * 15 + 8)
         XCTAssertEqual(cost.flops, 2 * cost.macs + 8 * 25)
@@ -41,8 +44,9 @@ final class CostModelTests: XCTestCase {
         let ok = Repo.compile("specs/resnet50.yaml", options: ElaborationOptions(batch: 64))
         XCTAssertTrue(ok.succeeded, ok.diagnostics.rendered())
         let refused = Repo.compile("specs/resnet50.yaml", options: ElaborationOptions(batch: 64, maxBytes: 128 << 20))
-        XCTAssertEqual(refused.diagnostics.errors.first?.message,
-                       "the output of 'conv1' [64, 112, 112] needs 196.00 MiB at batch 64, over the 128.00 MiB limit (--max-memory)")
+        XCTAssertEqual(
+            refused.diagnostics.errors.first?.message,
+            "the output of 'conv1' [64, 112, 112] needs 196.00 MiB at batch 64, over the 128.00 MiB limit (--max-memory)")
     }
 
     func testFormatting() {

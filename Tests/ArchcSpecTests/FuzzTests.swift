@@ -16,8 +16,10 @@ final class FuzzTests: XCTestCase {
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
     }
 
-    private let fragments = ["{", "}", "[", "]", ":", "- ", "&a ", "*a", "\n", "  ", "\t", "'", "\"", "//", "0", "-1",
-                             "99999999999999999999", "kernel", "depth: 0", "groups: 7", "stride: 3", "null", "~", "#", "?", "!!str", "%"]
+    private let fragments = [
+        "{", "}", "[", "]", ":", "- ", "&a ", "*a", "\n", "  ", "\t", "'", "\"", "//", "0", "-1",
+        "99999999999999999999", "kernel", "depth: 0", "groups: 7", "stride: 3", "null", "~", "#", "?", "!!str", "%",
+    ]
 
     private func check(_ bytes: [UInt8], _ label: String) {
         let diagnostics = DiagnosticEngine()
@@ -49,7 +51,8 @@ final class FuzzTests: XCTestCase {
             var text = try String(contentsOf: Repo.root.appendingPathComponent(seed), encoding: .utf8)
             if seed.hasSuffix("tiny-robust-dw.yaml") {
                 // Inline the imported blocks so mutations reach them too.
-                text = text.replacingOccurrences(of: "import: [../blocks/robust.yaml]\n", with: "") + "\n" + robustBlocks.replacingOccurrences(of: "#", with: "##")
+                text =
+                    text.replacingOccurrences(of: "import: [../blocks/robust.yaml]\n", with: "") + "\n" + robustBlocks.replacingOccurrences(of: "#", with: "##")
             }
             let original = Array(text.utf8)
             for round in 0..<150 {

@@ -30,7 +30,10 @@ final class OverrideTests: XCTestCase {
             ("stages[9].depth=3", "<--set stages[9].depth=3>:1:1: error: index 9 is out of range: the list at specs/tiny/tiny-resnet.yaml:13:3 has 2 entries"),
             ("stagez[0].depth=3", "<--set stagez[0].depth=3>:1:1: error: no key 'stagez' at specs/tiny/tiny-resnet.yaml:2:1; did you mean 'stages'?"),
             ("depth", "<--set depth>:1:1: error: expected key=value, found 'depth'"),
-            ("stages[x].depth=1", "<--set stages[x].depth=1>:1:1: error: cannot read the path 'stages[x].depth'; expected keys joined by '.' with optional [index] or [*]"),
+            (
+                "stages[x].depth=1",
+                "<--set stages[x].depth=1>:1:1: error: cannot read the path 'stages[x].depth'; expected keys joined by '.' with optional [index] or [*]"
+            ),
             ("stages[0].depht=2", "<--set stages[0].depht=2>:1:1: error: block 'bottleneck' has no parameter 'depht'; did you mean 'depth'?"),
         ]
         for (assignment, message) in cases {

@@ -3,8 +3,10 @@ import ArchcIR
 /// Convolutions on NHWC activations. Weights arrive packed by `WeightPacking`.
 public enum ConvKernels {
     /// 1x1 stride-1 conv: the NHWC input already is the GEMM's A matrix.
-    public static func pointwise(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: GemmWeights, y: UnsafeMutablePointer<Float>,
-                                 residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, pool: WorkerPool) {
+    public static func pointwise(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, weight: GemmWeights, y: UnsafeMutablePointer<Float>,
+        residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, pool: WorkerPool
+    ) {
         weight.multiply(m: g.m, a: x, c: y, pool: pool) { r0, rows, c0, c1 in
             epilogue.apply(y + r0 * g.outC, residual: residual.map { $0 + r0 * g.outC }, rows: rows, stride: g.outC, columns: c0, c1)
         }
@@ -13,8 +15,10 @@ public enum ConvKernels {
     /// Any groups-1 conv: gather each output pixel's receptive field into a row of
     /// `scratch` (kh, kw, Cin order; zeros for padding), then one GEMM with weights packed
     /// [Cout, kh*kw*Cin]. Patchify stems and strided 1x1 projections take this path.
-    public static func im2col(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: GemmWeights, y: UnsafeMutablePointer<Float>,
-                              residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, scratch: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+    public static func im2col(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, weight: GemmWeights, y: UnsafeMutablePointer<Float>,
+        residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, scratch: UnsafeMutablePointer<Float>, pool: WorkerPool
+    ) {
         let rowsPerChunk = 64
         pool.run(chunks: (g.m + rowsPerChunk - 1) / rowsPerChunk) { chunk in
             for row in chunk * rowsPerChunk..<min(g.m, (chunk + 1) * rowsPerChunk) {
@@ -46,8 +50,10 @@ public enum ConvKernels {
     }
 
     /// Grouped convs that are neither dense nor depthwise: direct loops (rare in these models).
-    public static func grouped(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                               residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, pool: WorkerPool) {
+    public static func grouped(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+        residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, pool: WorkerPool
+    ) {
         let cinPerGroup = g.inC / g.groups, coutPerGroup = g.outC / g.groups
         pool.run(chunks: g.batch * g.outH) { chunk in
             let n = chunk / g.outH, oy = chunk % g.outH

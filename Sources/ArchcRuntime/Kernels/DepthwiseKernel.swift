@@ -23,16 +23,22 @@ public enum DepthwiseKernel {
         var offset = 0
         for c0 in stride(from: 0, to: c, by: slice) {
             let width = min(slice, c - c0)
-            for y in 0..<kh { for x in 0..<kw { for j in 0..<width {
-                out[offset + (y * kw + x) * width + j] = w.data[((c0 + j) * kh + y) * kw + x]
-            } } }
+            for y in 0..<kh {
+                for x in 0..<kw {
+                    for j in 0..<width {
+                        out[offset + (y * kw + x) * width + j] = w.data[((c0 + j) * kh + y) * kw + x]
+                    }
+                }
+            }
             offset += kh * kw * width
         }
         return out
     }
 
-    public static func run(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                           residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, pool: WorkerPool) {
+    public static func run(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+        residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, pool: WorkerPool
+    ) {
         // Slices run over output channels; with a channel multiplier m (groups = Cin, Cout = m*Cin)
         // output channel o reads input channel o / m, gathered into the slice copy.
         let slices = (g.outC + slice - 1) / slice
@@ -138,8 +144,10 @@ public enum DepthwiseKernel {
 
         /// Adds the border taps valid for this pixel only, then stores 16 channels.
         @inline(__always)
-        func store(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, pixel i: Int, ox: Int, oy: Int, ky: Range<Int>, range: Range<Int>,
-                   common: Range<Int>, ch: Int, out: UnsafeMutablePointer<Float>) {
+        func store(
+            _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, pixel i: Int, ox: Int, oy: Int, ky: Range<Int>, range: Range<Int>,
+            common: Range<Int>, ch: Int, out: UnsafeMutablePointer<Float>
+        ) {
             var l = lo, h = hi
             if range != common {
                 for ky in ky {
@@ -166,8 +174,9 @@ public enum DepthwiseKernel {
                 for ky in ky {
                     let iy = oy * g.strideH - g.padTop + ky * g.dilationH
                     for kx in kx {
-                        a.addProduct(input(iy, ox * g.strideW - g.padLeft + kx * g.dilationW, ch).loadUnaligned(as: SIMD8<Float>.self),
-                                     tap(ky, kx, ch).loadUnaligned(as: SIMD8<Float>.self))
+                        a.addProduct(
+                            input(iy, ox * g.strideW - g.padLeft + kx * g.dilationW, ch).loadUnaligned(as: SIMD8<Float>.self),
+                            tap(ky, kx, ch).loadUnaligned(as: SIMD8<Float>.self))
                     }
                 }
                 UnsafeMutableRawPointer(out + ch).storeBytes(of: a, as: SIMD8<Float>.self)

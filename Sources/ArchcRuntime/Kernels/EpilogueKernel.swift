@@ -68,5 +68,5 @@ public struct EpilogueKernel {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

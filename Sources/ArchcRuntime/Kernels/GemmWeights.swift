@@ -32,8 +32,10 @@ public struct GemmWeights {
         }
     }
 
-    public func multiply(m: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, pool: WorkerPool,
-                         epilogue: (_ row0: Int, _ rows: Int, _ col0: Int, _ col1: Int) -> Void) {
+    public func multiply(
+        m: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, pool: WorkerPool,
+        epilogue: (_ row0: Int, _ rows: Int, _ col0: Int, _ col1: Int) -> Void
+    ) {
         switch backend {
         case .openblas:
             Gemm.multiply(m: m, n: n, k: k, a: a, b: rowMajor!, c: c, pool: pool, epilogue: epilogue)

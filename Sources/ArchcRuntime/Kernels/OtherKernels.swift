@@ -44,16 +44,20 @@ public enum OtherKernels {
     }
 
     /// Per-channel `x * scale + shift` over rows of C channels (scale_shift, channel_scale).
-    public static func channelAffine(rows: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                                     scale: UnsafePointer<Float>, shift: UnsafePointer<Float>?) {
+    public static func channelAffine(
+        rows: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>?
+    ) {
         for r in 0..<rows {
             for ch in 0..<c { y[r * c + ch] = x[r * c + ch] * scale[ch] + (shift?[ch] ?? 0) }
         }
     }
 
     /// LayerNorm over the C channels of each row (ConvNeXt's channels-first LayerNorm in NHWC).
-    public static func layerNorm(rows: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                                 weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float) {
+    public static func layerNorm(
+        rows: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+        weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float
+    ) {
         for r in 0..<rows {
             let row = x + r * c
             var mean = 0.0, sq = 0.0
@@ -80,7 +84,11 @@ public enum OtherKernels {
         for n in 0..<batch {
             for ch in 0..<c {
                 for p in 0..<pixels {
-                    if toNHWC { y[(n * pixels + p) * c + ch] = x[(n * c + ch) * pixels + p] } else { y[(n * c + ch) * pixels + p] = x[(n * pixels + p) * c + ch] }
+                    if toNHWC {
+                        y[(n * pixels + p) * c + ch] = x[(n * c + ch) * pixels + p]
+                    } else {
+                        y[(n * c + ch) * pixels + p] = x[(n * pixels + p) * c + ch]
+                    }
                 }
             }
         }

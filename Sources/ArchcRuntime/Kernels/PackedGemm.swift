@@ -44,8 +44,10 @@ public enum PackedGemm {
         return (rows, cols)
     }
 
-    public static func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, _ b: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                pool: WorkerPool, epilogue: (_ row0: Int, _ rows: Int, _ col0: Int, _ col1: Int) -> Void) {
+    public static func multiply(
+        m: Int, a: UnsafePointer<Float>, lda: Int, _ b: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
+        pool: WorkerPool, epilogue: (_ row0: Int, _ rows: Int, _ col0: Int, _ col1: Int) -> Void
+    ) {
         let (rowChunks, colChunks) = grid(m: m, panels: b.panels)
         pool.run(chunks: rowChunks * colChunks) { chunk in
             let rc = chunk / colChunks, cc = chunk % colChunks
@@ -63,8 +65,9 @@ public enum PackedGemm {
                         let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
                         var r = m0
                         while r < m1 {
-                            tile(kLen, a: a + r * lda + k0, lda: lda, panel: panel, c: c + r * ldc + p * nr, ldc: ldc,
-                                 rows: min(mr, m1 - r), cols: cols, accumulate: k0 > 0)
+                            tile(
+                                kLen, a: a + r * lda + k0, lda: lda, panel: panel, c: c + r * ldc + p * nr, ldc: ldc,
+                                rows: min(mr, m1 - r), cols: cols, accumulate: k0 > 0)
                             r += mr
                         }
                     }
@@ -78,8 +81,10 @@ public enum PackedGemm {
 
     /// One 6x16 tile over `kLen` steps of k; rows/cols below 6/16 at the matrix edges.
     @inline(__always)
-    static func tile(_ kLen: Int, a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
-                     rows: Int, cols: Int, accumulate: Bool) {
+    static func tile(
+        _ kLen: Int, a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+        rows: Int, cols: Int, accumulate: Bool
+    ) {
         // Missing rows read row 0 again and are never stored.
         let a0 = a, a1 = rows > 1 ? a + lda : a, a2 = rows > 2 ? a + 2 * lda : a
         let a3 = rows > 3 ? a + 3 * lda : a, a4 = rows > 4 ? a + 4 * lda : a, a5 = rows > 5 ? a + 5 * lda : a

@@ -40,7 +40,9 @@ public struct BudgetVerdict: Sendable {
     public var gapLines: [String] {
         let (edge, verb) = Double(actual) > high ? (high, "remove") : (low, "add")
         let gap = abs(Double(actual) - edge)
-        var lines = ["MACs \(Format.si(actual)) are \(Double(actual) > high ? "above" : "below") the budget \(targetDescription) [\(Format.si(low)), \(Format.si(high))] by \(Format.si(gap))"]
+        var lines = [
+            "MACs \(Format.si(actual)) are \(Double(actual) > high ? "above" : "below") the budget \(targetDescription) [\(Format.si(low)), \(Format.si(high))] by \(Format.si(gap))"
+        ]
         for stage in stages {
             var line = "stage \(stage.index) (\(stage.block) x\(stage.depth)): \(Format.si(stage.macs))"
             if let reference = stage.referenceMacs {

@@ -3,8 +3,10 @@
 extension Elaborator {
     typealias Cursor = (value: Int, shape: TensorShape)
 
-    func elaborateList(_ decls: [LayerDecl], from start: Cursor, prefix: String, display: String, scope: Scope,
-                       section: Layer.Section, block: String?) -> Cursor {
+    func elaborateList(
+        _ decls: [LayerDecl], from start: Cursor, prefix: String, display: String, scope: Scope,
+        section: Layer.Section, block: String?
+    ) -> Cursor {
         var cursor = start
         for (index, decl) in decls.enumerated() where !aborted {
             let site = Site(prefix: prefix, display: display, index: index, section: section, block: block)
@@ -46,13 +48,16 @@ extension Elaborator {
             built = (.flatten, .vector(elements), [])
         }
         guard let (operation, output, tensors) = built else { return nil }
-        return append(name: name, operation, inputs: [input.value], input: input.shape, output: output, tensors: tensors,
-                      section: site.section, block: site.block, at: decl.location)
+        return append(
+            name: name, operation, inputs: [input.value], input: input.shape, output: output, tensors: tensors,
+            section: site.section, block: site.block, at: decl.location)
     }
 
     /// Adds a layer, pricing it and checking that its tensor names are new.
-    func append(name: String, _ operation: LayerOperation, inputs: [Int], input: TensorShape, output: TensorShape,
-                tensors: [Layer.Tensor], section: Layer.Section, block: String?, at location: SourceLocation) -> Cursor {
+    func append(
+        name: String, _ operation: LayerOperation, inputs: [Int], input: TensorShape, output: TensorShape,
+        tensors: [Layer.Tensor], section: Layer.Section, block: String?, at location: SourceLocation
+    ) -> Cursor {
         for tensor in tensors {
             if let first = tensorOwners[tensor.name] {
                 error(location, "tensor name '\(tensor.name)' is already used", notes: [.init(location: first, message: "first used here")])
@@ -60,8 +65,9 @@ extension Elaborator {
                 tensorOwners[tensor.name] = location
             }
         }
-        var layer = Layer(name: name, operation: operation, inputs: inputs, inputShape: input, outputShape: output,
-                          tensors: tensors, section: section, block: block, location: location)
+        var layer = Layer(
+            name: name, operation: operation, inputs: inputs, inputShape: input, outputShape: output,
+            tensors: tensors, section: section, block: block, location: location)
         guard let cost = CostModel.cost(of: layer) else {
             error(location, "the size of '\(name)' overflows 64-bit arithmetic")
             aborted = true
@@ -87,12 +93,18 @@ extension Elaborator {
         let weightElements = Checked.sum(network.tensors.map { Checked.product($0.shape) ?? Int.max }) ?? Int.max
         let weightBytes = weightElements.multipliedReportingOverflow(by: 4)
         if weightBytes.overflow || weightBytes.partialValue > options.maxBytes {
-            error(spec.location, "weights need \(weightBytes.overflow ? "more than 2^63 bytes" : Format.bytes(weightBytes.partialValue)), over the \(Format.bytes(options.maxBytes)) limit (--max-memory)")
+            error(
+                spec.location,
+                "weights need \(weightBytes.overflow ? "more than 2^63 bytes" : Format.bytes(weightBytes.partialValue)), over the \(Format.bytes(options.maxBytes)) limit (--max-memory)"
+            )
         }
         for layer in network.layers {
             let bytes = Checked.product([layer.outputShape.elements ?? Int.max, options.batch, 4])
             if bytes == nil || bytes! > options.maxBytes {
-                error(layer.location, "the output of '\(layer.name)' \(layer.outputShape) needs \(bytes.map(Format.bytes) ?? "more than 2^63 bytes") at batch \(options.batch), over the \(Format.bytes(options.maxBytes)) limit (--max-memory)")
+                error(
+                    layer.location,
+                    "the output of '\(layer.name)' \(layer.outputShape) needs \(bytes.map(Format.bytes) ?? "more than 2^63 bytes") at batch \(options.batch), over the \(Format.bytes(options.maxBytes)) limit (--max-memory)"
+                )
                 return
             }
         }

@@ -17,8 +17,10 @@ extension Elaborator {
         let dilation = optional(args["dilation"], default: (1, 1)) { intPair($0, scope, "'dilation'") }
         let bias = optional(args["bias"], default: spec.defaults.bias) { bool($0, scope, "'bias'") }
         guard let out, let groups, let stride, let dilation, let bias else { return nil }
-        let checks = [positive(kernel, "kernel", args["kernel"], decl), positive(stride, "stride", args["stride"], decl),
-                      positive(dilation, "dilation", args["dilation"], decl), positive((out, out), "out", args["out"], decl)]
+        let checks = [
+            positive(kernel, "kernel", args["kernel"], decl), positive(stride, "stride", args["stride"], decl),
+            positive(dilation, "dilation", args["dilation"], decl), positive((out, out), "out", args["out"], decl),
+        ]
         guard !checks.contains(false) else { return nil }
         guard groups >= 1 else {
             error(args["groups"]?.location ?? decl.location, "groups must be at least 1, found \(groups)")
@@ -40,8 +42,9 @@ extension Elaborator {
             return nil
         }
         let outH = (padded.0 - span.0) / stride.0 + 1, outW = (padded.1 - span.1) / stride.1 + 1
-        let attrs = LayerOperation.Conv2D(inChannels: inC, outChannels: out, kernel: (kernel.0, kernel.1), stride: (stride.0, stride.1),
-                                     padding: padding, dilation: (dilation.0, dilation.1), groups: groups, bias: bias)
+        let attrs = LayerOperation.Conv2D(
+            inChannels: inC, outChannels: out, kernel: (kernel.0, kernel.1), stride: (stride.0, stride.1),
+            padding: padding, dilation: (dilation.0, dilation.1), groups: groups, bias: bias)
         var tensors = [Layer.Tensor(name: "\(name).weight", shape: [out, inC / groups, kernel.0, kernel.1], isParameter: true)]
         if bias { tensors.append(.init(name: "\(name).bias", shape: [out], isParameter: true)) }
         return (.conv(attrs), .image(channels: out, height: outH, width: outW), tensors)
@@ -49,8 +52,10 @@ extension Elaborator {
 
     /// Explicit padding, `valid`, `same`/`tf-same`, or the default: odd kernels centred
     /// (`k // 2`, PyTorch's habit), even kernels (patchify) unpadded.
-    private func convPadding(_ args: LayerArgs, kernel: (Int, Int), span: (Int, Int), stride: (Int, Int), size: (Int, Int),
-                             _ scope: Scope, _ decl: LayerDecl) -> (top: Int, left: Int, bottom: Int, right: Int)? {
+    private func convPadding(
+        _ args: LayerArgs, kernel: (Int, Int), span: (Int, Int), stride: (Int, Int), size: (Int, Int),
+        _ scope: Scope, _ decl: LayerDecl
+    ) -> (top: Int, left: Int, bottom: Int, right: Int)? {
         var mode = spec.defaults.padding
         if let node = args["padding"] {
             if let text = node.scalar, ["valid", "same", "tf-same", "symmetric"].contains(text) {
@@ -99,7 +104,9 @@ extension Elaborator {
         var kind = decl.op == .norm ? spec.defaults.norm : decl.op.rawValue
         if let node = args["kind"], let text = word(node, scope, "'kind'") {
             guard ["batchnorm", "layernorm"].contains(text) else {
-                error(node.location, "expected 'batchnorm' or 'layernorm' for the norm kind, found '\(text)'" + Suggestion.hint(for: text, among: ["batchnorm", "layernorm"]))
+                error(
+                    node.location,
+                    "expected 'batchnorm' or 'layernorm' for the norm kind, found '\(text)'" + Suggestion.hint(for: text, among: ["batchnorm", "layernorm"]))
                 return nil
             }
             kind = text
@@ -117,8 +124,10 @@ extension Elaborator {
             tensors += [.init(name: "\(name).weight", shape: [c], isParameter: true), .init(name: "\(name).bias", shape: [c], isParameter: true)]
         }
         if kind == "batchnorm" {
-            tensors += [.init(name: "\(name).running_mean", shape: [c], isParameter: false),
-                        .init(name: "\(name).running_var", shape: [c], isParameter: false)]
+            tensors += [
+                .init(name: "\(name).running_mean", shape: [c], isParameter: false),
+                .init(name: "\(name).running_var", shape: [c], isParameter: false),
+            ]
             return (.batchNorm(eps: eps, affine: affine), input, tensors)
         }
         return (.layerNorm(eps: eps, affine: affine), input, tensors)
@@ -140,7 +149,9 @@ extension Elaborator {
         if let node = args["kind"], let text = word(node, scope, "'kind'") { kind = text }
         let options = ["max", "avg", "global-avg"]
         guard options.contains(kind) else {
-            error(args["kind"]?.location ?? decl.location, "expected a pool kind of 'max', 'avg' or 'global-avg', found '\(kind)'" + Suggestion.hint(for: kind, among: options))
+            error(
+                args["kind"]?.location ?? decl.location,
+                "expected a pool kind of 'max', 'avg' or 'global-avg', found '\(kind)'" + Suggestion.hint(for: kind, among: options))
             return nil
         }
         guard let (c, h, w) = requireImage(input, "pool", decl.location) else { return nil }

@@ -47,8 +47,9 @@ public final class Elaborator {
 
     private func inputShape(_ scope: Scope) -> TensorShape? {
         guard let channelsNode = spec.inputChannels, let sizeNode = spec.inputSize,
-              let channels = int(channelsNode, scope, "input channels"),
-              let (height, width) = intPair(sizeNode, scope, "input size") else { return nil }
+            let channels = int(channelsNode, scope, "input channels"),
+            let (height, width) = intPair(sizeNode, scope, "input size")
+        else { return nil }
         var ok = true
         if channels < 1 { error(channelsNode.location, "input channels must be at least 1, found \(channels)"); ok = false }
         if height < 1 || width < 1 { error(sizeNode.location, "input size must be at least 1x1, found \(height)x\(width)"); ok = false }
@@ -91,7 +92,9 @@ public final class Elaborator {
     private func planStage(_ index: Int, _ stage: ModelSpec.Stage, _ scope: Scope) -> StagePlan? {
         guard let template = spec.blocks[stage.block] else {
             let known = Array(spec.blocks.keys)
-            error(stage.blockLocation, "unknown block '\(stage.block)'" + (known.isEmpty ? "; no blocks are defined or imported" : Suggestion.hint(for: stage.block, among: known)))
+            error(
+                stage.blockLocation,
+                "unknown block '\(stage.block)'" + (known.isEmpty ? "; no blocks are defined or imported" : Suggestion.hint(for: stage.block, among: known)))
             return nil
         }
         guard !template.broken, let depth = int(stage.depth, scope, "'depth'") else { return nil }
@@ -117,7 +120,8 @@ public final class Elaborator {
     func blockName(stage: Int, index: Int, global: Int, _ specScope: Scope) -> String {
         let scope = Scope(["stage": .int(stage), "index": .int(index), "global": .int(global)], owner: "'block_names'")
         if let (pattern, location) = spec.blockNames,
-           let name = expand(pattern, scope, report: stage == 0 && index == 0 ? location : nil) {
+            let name = expand(pattern, scope, report: stage == 0 && index == 0 ? location : nil)
+        {
             return name
         }
         return expand("stages.{stage}.blocks.{index}", scope, report: nil) ?? "stages.\(stage).blocks.\(index)"
@@ -144,8 +148,10 @@ public final class Elaborator {
         return result + rest
     }
 
-    private func elaborateBlock(_ plan: StagePlan, prefix: String, stride: Int, from input: (value: Int, shape: TensorShape),
-                                _ specScope: Scope) -> (value: Int, shape: TensorShape) {
+    private func elaborateBlock(
+        _ plan: StagePlan, prefix: String, stride: Int, from input: (value: Int, shape: TensorShape),
+        _ specScope: Scope
+    ) -> (value: Int, shape: TensorShape) {
         let template = plan.template
         context = [.init(location: plan.stage.location, message: "in block '\(prefix)' (\(template.name)) of stage \(plan.index)")]
         defer { context = [] }
@@ -160,8 +166,9 @@ public final class Elaborator {
         guard let shortcut = elaborateShortcut(template, scope: scope, from: input, body: body, prefix: prefix, stage: plan.index) else {
             return body
         }
-        var result = append(name: "\(prefix).add", .add, inputs: [body.value, shortcut.value], input: body.shape, output: body.shape,
-                            tensors: [], section: .stage(plan.index), block: prefix, at: template.location)
+        var result = append(
+            name: "\(prefix).add", .add, inputs: [body.value, shortcut.value], input: body.shape, output: body.shape,
+            tensors: [], section: .stage(plan.index), block: prefix, at: template.location)
         if let act = template.afterAdd {
             result = elaborateList([act], from: result, prefix: prefix, display: prefix + ".post", scope: scope, section: .stage(plan.index), block: prefix)
         }
@@ -169,8 +176,10 @@ public final class Elaborator {
     }
 
     /// The value added to the body output, or nil when the block has no residual.
-    private func elaborateShortcut(_ template: BlockTemplate, scope: Scope, from input: (value: Int, shape: TensorShape),
-                                   body: (value: Int, shape: TensorShape), prefix: String, stage: Int) -> (value: Int, shape: TensorShape)? {
+    private func elaborateShortcut(
+        _ template: BlockTemplate, scope: Scope, from input: (value: Int, shape: TensorShape),
+        body: (value: Int, shape: TensorShape), prefix: String, stage: Int
+    ) -> (value: Int, shape: TensorShape)? {
         let matches = input.shape == body.shape
         switch template.shortcut {
         case .none:
@@ -200,7 +209,10 @@ public final class Elaborator {
         let definedAt = Diagnostic.Note(location: template.location, message: "block '\(template.name)' is defined here")
         for arg in stage.args {
             guard let param = template.params.first(where: { $0.name == arg.key }) else {
-                error(arg.keyLocation, "block '\(template.name)' has no parameter '\(arg.key)'" + Suggestion.hint(for: arg.key, among: declared + ["stride", "stride_at", "depth", "block"]), notes: [definedAt])
+                error(
+                    arg.keyLocation,
+                    "block '\(template.name)' has no parameter '\(arg.key)'"
+                        + Suggestion.hint(for: arg.key, among: declared + ["stride", "stride_at", "depth", "block"]), notes: [definedAt])
                 continue
             }
             if let value = value(arg.value, kind: param.kind, specScope, "parameter '\(param.name)' of block '\(template.name)'") {
@@ -212,8 +224,9 @@ public final class Elaborator {
             if let node = param.defaultValue {
                 if let value = value(node, kind: param.kind, scope, "default of '\(param.name)'") { scope.values[param.name] = value }
             } else if !stage.args.contains(where: { $0.key == param.name }) {
-                error(stage.location, "stage is missing parameter '\(param.name)' (\(param.kind.rawValue)) of block '\(template.name)'",
-                      notes: [.init(location: param.location, message: "'\(param.name)' is declared here")])
+                error(
+                    stage.location, "stage is missing parameter '\(param.name)' (\(param.kind.rawValue)) of block '\(template.name)'",
+                    notes: [.init(location: param.location, message: "'\(param.name)' is declared here")])
                 complete = false
             } else {
                 complete = false

@@ -96,7 +96,11 @@ public struct ExprParser {
         skipSpaces()
         if !lookingAt(")") {
             args.append(try expression(depth: depth + 1))
-            while lookingAt(",") || { skipSpaces(); return lookingAt(",") }() {
+            while lookingAt(",")
+                || {
+                    skipSpaces(); return lookingAt(",")
+                }()
+            {
                 index += 1
                 args.append(try expression(depth: depth + 1))
             }

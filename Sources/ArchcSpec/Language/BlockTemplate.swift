@@ -48,8 +48,9 @@ public struct BlockTemplate: Sendable {
                 diagnostics.error(layer.location, "'after_add' takes an activation (relu, relu6, gelu, act), found '\(layer.op.rawValue)'")
             }
         }
-        return BlockTemplate(name: name, location: location, params: params, out: reader["out"], body: body, shortcut: shortcut,
-                             afterAdd: afterAdd, broken: broken)
+        return BlockTemplate(
+            name: name, location: location, params: params, out: reader["out"], body: body, shortcut: shortcut,
+            afterAdd: afterAdd, broken: broken)
     }
 
     /// `params: {dim: int, kernel: 11}`: a type name declares a required parameter, a value
@@ -67,7 +68,9 @@ public struct BlockTemplate: Sendable {
                 continue
             }
             guard let text = entry.value.scalar, !entry.value.isNull else {
-                diagnostics.error(entry.value.location, "expected a type (int, float, bool, str) or a default value for parameter '\(entry.key)', found \(entry.value.kindDescription)")
+                diagnostics.error(
+                    entry.value.location,
+                    "expected a type (int, float, bool, str) or a default value for parameter '\(entry.key)', found \(entry.value.kindDescription)")
                 continue
             }
             if let kind = Value.Kind(rawValue: text), case .scalar(_, quoted: false) = entry.value.value {
@@ -96,7 +99,10 @@ public struct BlockTemplate: Sendable {
             case "identity-if-match": return .identityIfMatch
             default:
                 let options = ["none", "identity", "identity-if-match"]
-                diagnostics.error(node.location, "expected 'none', 'identity', 'identity-if-match' or a projection mapping for 'shortcut', found '\(word)'" + Suggestion.hint(for: word, among: options))
+                diagnostics.error(
+                    node.location,
+                    "expected 'none', 'identity', 'identity-if-match' or a projection mapping for 'shortcut', found '\(word)'"
+                        + Suggestion.hint(for: word, among: options))
                 return .none
             }
         }

@@ -54,7 +54,10 @@ struct FieldReader {
     func choice(_ key: String, _ options: [String]) -> (String, SourceLocation)? {
         guard let (text, at) = string(key) else { return nil }
         guard options.contains(text) else {
-            diagnostics.error(at, "expected one of \(options.map { "'\($0)'" }.joined(separator: ", ")) for '\(key)', found '\(text)'" + Suggestion.hint(for: text, among: options))
+            diagnostics.error(
+                at,
+                "expected one of \(options.map { "'\($0)'" }.joined(separator: ", ")) for '\(key)', found '\(text)'"
+                    + Suggestion.hint(for: text, among: options))
             return nil
         }
         return (text, at)

@@ -110,12 +110,15 @@ public struct SpecLoader {
 
     /// Adds the file's own blocks, then those of its imports (depth first), refusing cycles
     /// and two blocks of one name.
-    private func collectBlocks(from root: SpecNode, file: String, into blocks: inout [String: BlockTemplate],
-                               origins: inout [String: SourceLocation], visiting: inout [String]) {
+    private func collectBlocks(
+        from root: SpecNode, file: String, into blocks: inout [String: BlockTemplate],
+        origins: inout [String: SourceLocation], visiting: inout [String]
+    ) {
         let parser = SpecParser(diagnostics: diagnostics)
         for (block, at) in parser.parseBlocks(root["blocks"]) {
             if let first = origins[block.name] {
-                diagnostics.error(at, "block '\(block.name)' is defined twice", notes: [.init(location: first, message: "first definition of '\(block.name)' is here")])
+                diagnostics.error(
+                    at, "block '\(block.name)' is defined twice", notes: [.init(location: first, message: "first definition of '\(block.name)' is here")])
                 continue
             }
             origins[block.name] = at

@@ -3,16 +3,20 @@
 struct SpecParser {
     let diagnostics: DiagnosticEngine
 
-    static let topKeys = ["model", "doc", "extends", "set", "import", "params", "input", "defaults", "stem", "stages", "block_names", "head", "budget", "expect", "blocks", "preprocess"]
+    static let topKeys = [
+        "model", "doc", "extends", "set", "import", "params", "input", "defaults", "stem", "stages", "block_names", "head", "budget", "expect", "blocks",
+        "preprocess",
+    ]
     static let stageKeys = ["block", "depth", "stride", "stride_at"]
 
     /// Parses a model spec; blocks from imports are merged by the loader.
     func parseModel(_ root: SpecNode) -> ModelSpec? {
         guard let reader = FieldReader(root, "spec", allowed: Self.topKeys, diagnostics) else { return nil }
         let (name, location) = reader.string("model", required: true) ?? ("<unnamed>", root.location)
-        var spec = ModelSpec(file: root.location.file, name: name, location: location,
-                             params: BlockTemplate.parseParams(reader["params"], block: "spec", diagnostics),
-                             inputLocation: root.location)
+        var spec = ModelSpec(
+            file: root.location.file, name: name, location: location,
+            params: BlockTemplate.parseParams(reader["params"], block: "spec", diagnostics),
+            inputLocation: root.location)
         parseInput(reader, into: &spec)
         if let node = reader["defaults"] { spec.defaults = parseDefaults(node) }
         spec.stem = LayerDecl.parseList(reader.list("stem") ?? [], diagnostics)
@@ -42,7 +46,8 @@ struct SpecParser {
 
     private func parseInput(_ reader: FieldReader, into spec: inout ModelSpec) {
         guard let node = reader.required("input"),
-              let input = FieldReader(node, "input", allowed: ["channels", "size"], diagnostics) else { return }
+            let input = FieldReader(node, "input", allowed: ["channels", "size"], diagnostics)
+        else { return }
         spec.inputLocation = node.location
         spec.inputChannels = input.required("channels")
         spec.inputSize = input.required("size")
@@ -58,12 +63,16 @@ struct SpecParser {
         if let (v, _) = reader.choice("stride_at", ["first", "last"]) { defaults.strideAt = v }
         if let (v, _) = reader.choice("padding", ["symmetric", "tf-same"]) { defaults.padding = v }
         if let (text, at) = reader.string("eps") {
-            if let eps = ScalarParsing.float(text), eps > 0 { defaults.eps = eps } else {
+            if let eps = ScalarParsing.float(text), eps > 0 {
+                defaults.eps = eps
+            } else {
                 diagnostics.error(at, "expected a positive number for 'eps', found '\(text)'")
             }
         }
         if let (text, at) = reader.string("bias") {
-            if let bias = ScalarParsing.bool(text) { defaults.bias = bias } else {
+            if let bias = ScalarParsing.bool(text) {
+                defaults.bias = bias
+            } else {
                 diagnostics.error(at, "expected true or false for 'bias', found '\(text)'")
             }
         }
@@ -79,8 +88,9 @@ struct SpecParser {
         guard let (block, blockAt) = reader.string("block", required: true), let depth = reader.required("depth") else { return nil }
         let strideAt = reader.choice("stride_at", ["first", "last"])
         let args = entries.filter { !Self.stageKeys.contains($0.key) }
-        return ModelSpec.Stage(location: node.location, block: block, blockLocation: blockAt, depth: depth,
-                               stride: reader["stride"], strideAt: strideAt, args: args)
+        return ModelSpec.Stage(
+            location: node.location, block: block, blockLocation: blockAt, depth: depth,
+            stride: reader["stride"], strideAt: strideAt, args: args)
     }
 
     /// `budget: {macs: 4.6G, tolerance: 5%}`, `{reference: other.yaml, tolerance: 5%}` or `"4.6G ± 5%"`.
@@ -88,7 +98,8 @@ struct SpecParser {
         if let text = node.scalar {
             let parts = text.split(separator: "±", maxSplits: 1).map(String.init)
             guard let macs = ScalarParsing.quantity(parts[0]),
-                  let tolerance = parts.count == 2 ? ScalarParsing.fraction(parts[1]) : 0 else {
+                let tolerance = parts.count == 2 ? ScalarParsing.fraction(parts[1]) : 0
+            else {
                 diagnostics.error(node.location, "expected a budget such as '4.6G ± 5%', found '\(text)'")
                 return nil
             }
@@ -150,18 +161,24 @@ struct SpecParser {
         guard let reader = FieldReader(node, "expect", allowed: ["params", "macs", "output"], diagnostics) else { return nil }
         var expect = ModelSpec.Expect()
         if let (text, at) = reader.string("params") {
-            if let value = ScalarParsing.int(text) { expect.params = (value, at) } else {
+            if let value = ScalarParsing.int(text) {
+                expect.params = (value, at)
+            } else {
                 diagnostics.error(at, "expected an integer parameter count, found '\(text)'")
             }
         }
         if let (text, at) = reader.string("macs") {
-            if ScalarParsing.quantity(text) != nil { expect.macs = (text, at) } else {
+            if ScalarParsing.quantity(text) != nil {
+                expect.macs = (text, at)
+            } else {
                 diagnostics.error(at, "expected a MAC count such as '4.48G' or 4481000000, found '\(text)'")
             }
         }
         if let items = reader.list("output") {
             let dims = items.compactMap { $0.scalar.flatMap(ScalarParsing.int) }
-            if dims.count == items.count, !dims.isEmpty { expect.output = (dims, reader["output"]!.location) } else {
+            if dims.count == items.count, !dims.isEmpty {
+                expect.output = (dims, reader["output"]!.location)
+            } else {
                 diagnostics.error(reader["output"]!.location, "expected a list of integers for 'output', such as [1000]")
             }
         }

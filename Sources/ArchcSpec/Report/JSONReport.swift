@@ -53,11 +53,14 @@ public enum JSONReport {
                 let cost = network.cost(of: .stage(stage.index))
                 return StageEntry(index: stage.index, block: stage.block, depth: stage.depth, params: cost.params, macs: cost.macs)
             },
-            budget: budget.map { BudgetEntry(target_macs: $0.target, tolerance: $0.tolerance, reference: $0.referenceName, within: $0.within, deviation: $0.deviation) },
+            budget: budget.map {
+                BudgetEntry(target_macs: $0.target, tolerance: $0.tolerance, reference: $0.referenceName, within: $0.within, deviation: $0.deviation)
+            },
             layers: network.layers.map { layer in
-                LayerEntry(name: layer.name, op: TableReport.detail(layer.operation), section: TableReport.label(layer.section), block: layer.block,
-                           output_shape: layer.outputShape.dims, params: layer.cost.params, macs: layer.cost.macs, flops: layer.cost.flops,
-                           tensors: layer.tensors.map(\.name), location: layer.location.description)
+                LayerEntry(
+                    name: layer.name, op: TableReport.detail(layer.operation), section: TableReport.label(layer.section), block: layer.block,
+                    output_shape: layer.outputShape.dims, params: layer.cost.params, macs: layer.cost.macs, flops: layer.cost.flops,
+                    tensors: layer.tensors.map(\.name), location: layer.location.description)
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -13,7 +13,11 @@ public enum SummaryReport {
         ]
         for stage in network.stages {
             let cost = network.cost(of: .stage(stage.index))
-            lines.append(row("stage \(stage.index)", "\(stage.block) x\(stage.depth)  \(network.layers.last { $0.section == .stage(stage.index) }?.outputShape.description ?? "")  params \(Format.si(cost.params))  MACs \(Format.si(cost.macs))"))
+            lines.append(
+                row(
+                    "stage \(stage.index)",
+                    "\(stage.block) x\(stage.depth)  \(network.layers.last { $0.section == .stage(stage.index) }?.outputShape.description ?? "")  params \(Format.si(cost.params))  MACs \(Format.si(cost.macs))"
+                ))
         }
         if let budget { lines.append(row("budget", budget.summary)) }
         return lines.joined(separator: "\n")

@@ -16,12 +16,16 @@ public enum TableReport {
             if let current = section, current != layer.section { subtotal(current) }
             section = layer.section
             let value = useFLOPs ? layer.cost.flops : layer.cost.macs
-            rows.append([layer.name, detail(layer.operation), layer.outputShape.description, Format.grouped(layer.cost.params),
-                         Format.grouped(value), Format.percent(Double(value) / Double(total))])
+            rows.append([
+                layer.name, detail(layer.operation), layer.outputShape.description, Format.grouped(layer.cost.params),
+                Format.grouped(value), Format.percent(Double(value) / Double(total)),
+            ])
         }
         if let section { subtotal(section) }
-        rows.append(["= total", "", network.output.description, Format.grouped(network.params),
-                     Format.grouped(useFLOPs ? network.flops : network.macs), "100.0%"])
+        rows.append([
+            "= total", "", network.output.description, Format.grouped(network.params),
+            Format.grouped(useFLOPs ? network.flops : network.macs), "100.0%",
+        ])
         return layout(header, rows)
     }
 
@@ -51,8 +55,9 @@ public enum TableReport {
         for row in rows where !row.isEmpty { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { i, cell in
-                i < 3 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                      : String(repeating: " ", count: widths[i] - cell.count) + cell
+                i < 3
+                    ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[i] - cell.count) + cell
             }.joined(separator: "  ")
         }
         let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")

@@ -41,7 +41,8 @@ enum YAMLGuard {
             case YAML_STREAM_END_EVENT:
                 return nil
             case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
-                let anchor = event.type == YAML_SEQUENCE_START_EVENT
+                let anchor =
+                    event.type == YAML_SEQUENCE_START_EVENT
                     ? string(event.data.sequence_start.anchor) : string(event.data.mapping_start.anchor)
                 stack.append(Frame(anchor: anchor))
                 if stack.count > maxDepth {

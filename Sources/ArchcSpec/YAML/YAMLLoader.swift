@@ -32,7 +32,8 @@ public enum YAMLLoader {
         if let refusal = YAMLGuard.check(text, file: file) { return .failure(refusal) }
         do {
             guard let root = try Yams.compose(yaml: text) else {
-                return .failure(.error(SourceLocation(file: file, line: 1, column: 1), "spec is empty, expected a mapping with 'model', 'stem', 'stages' and 'head'"))
+                return .failure(
+                    .error(SourceLocation(file: file, line: 1, column: 1), "spec is empty, expected a mapping with 'model', 'stem', 'stages' and 'head'"))
             }
             return .success(convert(root, file: file))
         } catch let error as YamlError {
@@ -53,8 +54,9 @@ public enum YAMLLoader {
         case .mapping(let mapping):
             let entries = mapping.map { key, value -> SpecNode.Entry in
                 let keyNode = convert(key, file: file)
-                return SpecNode.Entry(key: keyNode.scalar ?? keyNode.kindDescription, keyLocation: keyNode.location,
-                                      value: convert(value, file: file))
+                return SpecNode.Entry(
+                    key: keyNode.scalar ?? keyNode.kindDescription, keyLocation: keyNode.location,
+                    value: convert(value, file: file))
             }
             return SpecNode(.mapping(entries), at: at)
         case .alias(let alias):
