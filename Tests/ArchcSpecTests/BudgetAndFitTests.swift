@@ -59,4 +59,22 @@ final class BudgetAndFitTests: XCTestCase {
         XCTAssertEqual(result.network?.macs, 4_477_799_040)
         XCTAssertEqual(try XCTUnwrap(result.budget).within, true)
     }
+
+    /// Width proposals: one stage's width at a time, in steps of 8, smallest change first.
+    func testWidthProposalsMeetTheBudget() throws {
+        let start = Repo.compile("specs/robust-resnet-dw-small.yaml", overrides: ["stages[2].depth=6"])
+        let proposals = try Fitter.fitWidths(start).get()
+        let first = try XCTUnwrap(proposals.first)
+        XCTAssertEqual(first.stage, 2)
+        XCTAssertEqual(first.parameter, "dim")
+        XCTAssertEqual(first.original, 384)
+        XCTAssertEqual(first.proposed % 8, 0)
+        XCTAssertTrue(first.verdict.within)
+        XCTAssertEqual(first.flag, "--set stages[2].dim=\(first.proposed)")
+        let applied = Repo.compile("specs/robust-resnet-dw-small.yaml", overrides: ["stages[2].depth=6", "stages[2].dim=\(first.proposed)"])
+        XCTAssertTrue(applied.succeeded, applied.diagnostics.rendered())
+        // One step less would not have been enough: it is the smallest such width.
+        let smaller = Repo.compile("specs/robust-resnet-dw-small.yaml", overrides: ["stages[2].depth=6", "stages[2].dim=\(first.proposed - 8)"])
+        XCTAssertFalse(smaller.succeeded)
+    }
 }
