@@ -10,7 +10,7 @@ import Foundation
 /// `archc run SPEC`: execute a spec on the CPU runtime.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a spec on the CPU runtime: seeded or checkpoint weights, .npy input and output, benchmarks.",
+        abstract: "Run a spec on the CPU runtime: PyTorch or safetensors weights, photos or .npy in, top classes or .npy out, benchmarks.",
         discussion: """
             Without --weights the weights are seeded (deterministic); without --input the \
             input is a seeded batch. --bench warms up, then times --iterations runs and reports \

@@ -42,6 +42,13 @@ final class CLITests: XCTestCase {
         }
         let fit = try archc("fit", "--help")
         XCTAssertTrue(fit.stdout.contains("--set <key=value>"))
+        XCTAssertTrue(fit.stdout.contains("--width"))
+        let run = try archc("run", "--help")
+        for flag in ["--weights <file>", "--strip-prefix <prefix>", "--strict", "--input <file>", "--top <top>", "--output <file.npy>",
+                     "--threads <threads>", "--seed <seed>", "--engine <engine>", "--check", "--bench", "--iterations <iterations>",
+                     "--profile", "--report <report>", "--batch <batch>"] {
+            XCTAssertTrue(run.stdout.contains(flag), "run --help lacks \(flag)")
+        }
     }
 
     func testSummaryOfANamedSpec() throws {
