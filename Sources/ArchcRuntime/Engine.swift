@@ -51,32 +51,24 @@ public final class Engine {
 
     /// Runs a batch (N, C, H, W) and returns the output: (N, F), or (N, C, H, W) for maps.
     public func run(_ input: Tensor) -> Tensor {
+        load(input)
+        for step in steps { step.run() }
+        return snapshot(graph.output, graph.type(of: graph.output)!)
+    }
+
+    /// Copies the NCHW input into the arena as NHWC.
+    private func load(_ input: Tensor) {
         precondition(input.dims == [batch] + graph.inputType.dims, "input \(input.dims) does not match the engine's \([batch] + graph.inputType.dims)")
         let t = graph.inputType
         input.data.withUnsafeBufferPointer { x in
             OtherKernels.transpose(batch: batch, channels: t.dims[0], pixels: t.elements / t.dims[0], x: x.baseAddress!, y: buffer(Graph.inputID), toNHWC: true)
         }
-        for step in steps { step.run() }
-        let type = graph.type(of: graph.output)!
-        var out = Tensor(zeros: [batch] + type.dims)
-        out.data.withUnsafeMutableBufferPointer { y in
-            if type.isImage {
-                OtherKernels.transpose(
-                    batch: batch, channels: type.channels, pixels: type.elements / type.channels, x: buffer(graph.output), y: y.baseAddress!, toNHWC: false)
-            } else {
-                y.baseAddress!.update(from: buffer(graph.output), count: y.count)
-            }
-        }
-        return out
     }
 
     /// Runs once and returns every node's output (NCHW, or (N, F)), copied out right after its
     /// step, before the arena reuses the buffer: what `archc run --check` compares layer by layer.
     public func runAll(_ input: Tensor) -> [ValueID: Tensor] {
-        let t = graph.inputType
-        input.data.withUnsafeBufferPointer { x in
-            OtherKernels.transpose(batch: batch, channels: t.dims[0], pixels: t.elements / t.dims[0], x: x.baseAddress!, y: buffer(Graph.inputID), toNHWC: true)
-        }
+        load(input)
         var values: [ValueID: Tensor] = [:]
         for (node, step) in zip(graph.nodes, steps) {
             step.run()
@@ -85,6 +77,7 @@ public final class Engine {
         return values
     }
 
+    /// A value copied out of the arena in NCHW (or (N, F)) order.
     private func snapshot(_ value: ValueID, _ type: TensorType) -> Tensor {
         var out = Tensor(zeros: [batch] + type.dims)
         out.data.withUnsafeMutableBufferPointer { y in

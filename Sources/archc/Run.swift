@@ -164,9 +164,13 @@ struct Run: ParsableCommand {
             if profile { printProfile(engine.profile(x, iterations: iterations)) }
             return
         }
-        let y = engine.run(x)
+        emit(engine.run(x), model: model, files: inputFiles, extra: ["peak_bytes": engine.peakBytes])
+    }
+
+    /// Writes `--output` and prints the result, the same whichever engine produced it.
+    private func emit(_ y: Tensor, model: PreparedModel, files: [String], extra: [String: Any]) {
         if let output {
-            do { try NPY.write(y, to: output) } catch let error as IOError { fail(error.description) }
+            do { try NPY.write(y, to: output) } catch { fail("\(error)") }
         }
         if report == .json {
             let predictions =
@@ -174,9 +178,9 @@ struct Run: ParsableCommand {
                 ? OutputSummary.predictions(y, k: top).map { row in
                     row.map { ["index": $0.index, "label": $0.label ?? NSNull(), "probability": $0.probability] as [String: Any] }
                 } : []
-            printJSON(["name": model.network.name, "output_shape": y.dims, "inputs": inputFiles, "predictions": predictions, "peak_bytes": engine.peakBytes])
-        } else if y.dims.count == 2, weights != nil || !inputFiles.isEmpty {
-            print(OutputSummary.predictionsText(y, files: inputFiles, k: top))
+            printJSON(["name": model.network.name, "output_shape": y.dims, "inputs": files, "predictions": predictions].merging(extra) { a, _ in a })
+        } else if y.dims.count == 2, weights != nil || !files.isEmpty {
+            print(OutputSummary.predictionsText(y, files: files, k: top))
         } else {
             print(OutputSummary.text(y, k: top))
         }
@@ -214,15 +218,7 @@ struct Run: ParsableCommand {
             }
             return
         }
-        let y = generated.predict(x)
-        if let output {
-            do { try NPY.write(y, to: output) } catch let error as IOError { fail(error.description) }
-        }
-        if y.dims.count == 2, weights != nil || !files.isEmpty {
-            print(OutputSummary.predictionsText(y, files: files, k: top))
-        } else {
-            print(OutputSummary.text(y, k: top))
-        }
+        emit(generated.predict(x), model: model, files: files, extra: ["engine": "generated"])
     }
 
     private func printBenchmark(_ b: Benchmark, _ model: PreparedModel, _ engine: Engine) {
