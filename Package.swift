@@ -69,10 +69,13 @@ let package = Package(
             dependencies: ["ArchcIR", "CPNG", "CTurboJPEG"],
             swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
         ),
+        // What Swift cannot say: software prefetch, and the FMA-peak probe (inline assembly)
+        // behind the profile's "of peak" column and the kernel benchmark.
+        .target(name: "CKernelSupport"),
         // The CPU runtime: memory plan, packed weights, SIMD kernels with fused epilogues, threads.
         .target(
             name: "ArchcRuntime",
-            dependencies: ["ArchcIR", "COpenBLAS"],
+            dependencies: ["ArchcIR", "COpenBLAS", "CKernelSupport"],
             swiftSettings: [.swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
         ),
         // ONNX export through swift-protobuf; Proto/onnx.pb.swift is generated once and committed.
@@ -100,6 +103,13 @@ let package = Package(
             name: "ArchcDriver",
             dependencies: ["ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcInterpreter", "ArchcImage"],
             swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // The kernel benchmark: the runtime's kernels alone on the paper's shapes, against the
+        // measured FMA peak (`swift run -c release archc-kernels`).
+        .executableTarget(
+            name: "archc-kernels",
+            dependencies: ["ArchcRuntime"],
+            swiftSettings: [.swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
         ),
         // The command line: parses flags, calls the libraries, prints.
         .executableTarget(

@@ -161,7 +161,7 @@ struct Run: ParsableCommand {
                     if done == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 } : nil
             printBenchmark(Benchmark.run(engine, input: x, iterations: iterations, progress: progress), model, engine)
-            if profile { printProfile(engine.profile(x, iterations: iterations)) }
+            if profile { printProfile(engine.profile(x, iterations: iterations), peak: FMAPeak.measure(pool: engine.pool)) }
             return
         }
         emit(engine.run(x), model: model, files: inputFiles, extra: ["peak_bytes": engine.peakBytes])
@@ -241,11 +241,11 @@ struct Run: ParsableCommand {
         )
     }
 
-    /// Per layer kind: time, share, GFLOP/s and the share of this machine's FMA peak
-    /// (2 FMA pipes x 8 lanes x 2 FLOP x ~3.0 GHz = ~96 GFLOP/s per thread).
-    private func printProfile(_ rows: [(kind: String, ms: Double, flops: Int)]) {
+    /// Per layer kind: time, share, GFLOP/s and the share of this machine's FMA peak on the
+    /// same threads, measured just before (see `FMAPeak`).
+    private func printProfile(_ rows: [(kind: String, ms: Double, flops: Int)], peak: Double) {
         let total = rows.reduce(0) { $0 + $1.ms }
-        let peak = 96.0 * Double(min(threads, ProcessInfo.processInfo.activeProcessorCount))
+        print(String(format: "  FMA peak on %d thread(s), measured: %.1f GFLOP/s", threads, peak))
         print("  kind             ms   share   GFLOP/s  of peak")
         for row in rows {
             let rate = Double(row.flops) / (row.ms / 1000) / 1e9

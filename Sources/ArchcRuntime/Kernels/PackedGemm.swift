@@ -1,3 +1,5 @@
+import CKernelSupport
+
 /// Our own SGEMM for `C[M, N] = A[M, K] * B[N, K]^T` with B (the weights) packed once when
 /// the engine is built, so no call ever repacks weights (OpenBLAS repacks both operands on
 /// every call). A 6x16 register tile: per step of k, two 8-wide loads of packed B, six
@@ -63,8 +65,21 @@ public enum PackedGemm {
                     for p in p0..<p1 {
                         let cols = min(nr, b.n - p * nr)
                         let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
-                        var r = m0
+                        // Weights come from memory once per call (a model's do not fit in the
+                        // caches): while this panel block is used, the next one is prefetched,
+                        // a share of its lines before each row tile.
+                        let next = m0 == r0 ? nextBlock(b, p: p, k0: k0, p0: p0, p1: p1) : nil
+                        let tiles = (m1 - m0 + mr - 1) / mr
+                        let linesPerTile = next.map { ($0.lines + tiles - 1) / tiles } ?? 0
+                        var r = m0, line = 0
                         while r < m1 {
+                            if let next {
+                                let end = min(next.lines, line + linesPerTile)
+                                while line < end {
+                                    archc_prefetch_l2(UnsafeRawPointer(next.start) + line * 64)
+                                    line += 1
+                                }
+                            }
                             tile(
                                 kLen, a: a + r * lda + k0, lda: lda, panel: panel, c: c + r * ldc + p * nr, ldc: ldc,
                                 rows: min(mr, m1 - r), cols: cols, accumulate: k0 > 0)
@@ -77,6 +92,16 @@ public enum PackedGemm {
             }
             epilogue(r0, r1 - r0, p0 * nr, min(b.n, p1 * nr))
         }
+    }
+
+    /// The panel block a chunk uses after panel `p` at depth `k0`: the next panel, or the
+    /// chunk's first panel at the next depth block; its 64-byte lines.
+    @inline(__always)
+    static func nextBlock(_ b: PackedMatrix, p: Int, k0: Int, p0: Int, p1: Int) -> (start: UnsafePointer<Float>, lines: Int)? {
+        let (panel, depth) = p + 1 < p1 ? (p + 1, k0) : (p0, k0 + kc)
+        guard depth < b.k else { return nil }
+        let kLen = min(kc, b.k - depth)
+        return (UnsafePointer(b.data) + panel * b.k * nr + depth * nr, kLen * nr * 4 / 64)
     }
 
     /// One 6x16 tile over `kLen` steps of k; rows/cols below 6/16 at the matrix edges.

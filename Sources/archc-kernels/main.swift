@@ -1,0 +1,77 @@
+// archc-kernels: the runtime's kernels alone, in GFLOP/s against this machine's measured FMA
+// peak, on the shapes of the paper's models. A benchmark (figures to read), not a test.
+// usage: swift run -c release archc-kernels [--threads T] [--repeat R]
+import ArchcRuntime
+import Foundation
+
+var threads = 1
+var repeats = 5
+var arguments = CommandLine.arguments.dropFirst()
+while let flag = arguments.popFirst() {
+    switch flag {
+    case "--threads": threads = Int(arguments.popFirst() ?? "") ?? 1
+    case "--repeat": repeats = Int(arguments.popFirst() ?? "") ?? 5
+    default:
+        print("usage: archc-kernels [--threads T] [--repeat R]")
+        exit(flag == "--help" || flag == "-h" ? 0 : 64)
+    }
+}
+
+func seconds(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Best of `repeats` timings of `body` (each timing repeats it until ~20 ms pass).
+func rate(flops: Double, _ body: () -> Void) -> Double {
+    body()
+    var inner = 1
+    while seconds({ for _ in 0..<inner { body() } }) < 0.02 { inner *= 2 }
+    var best = Double.infinity
+    for _ in 0..<repeats { best = min(best, seconds { for _ in 0..<inner { body() } } / Double(inner)) }
+    return flops / best / 1e9
+}
+
+let pool = WorkerPool(threads: threads)
+let peak = FMAPeak.measure(pool: pool)
+print(String(format: "FMA peak, %d thread(s): %.1f GFLOP/s", threads, peak))
+
+func random(_ count: Int) -> UnsafeMutablePointer<Float> {
+    let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    for i in 0..<count { p[i] = Float.random(in: -1...1) }
+    return p
+}
+
+print("\npacked GEMM  C[M,N] = A[M,K] * W[N,K]^T        GFLOP/s  of peak")
+for (m, n, k, what) in [
+    (196, 1536, 384, "pw expand 14x14 (dim 384)"), (196, 384, 1536, "pw project 14x14"),
+    (49, 3072, 768, "pw expand 7x7 (dim 768)"), (49, 768, 3072, "pw project 7x7"),
+    (1568, 1536, 384, "pw expand 14x14, batch 8"), (1568, 384, 1536, "pw project 14x14, batch 8"),
+    (3136, 384, 96, "pw expand 56x56-like"),
+] {
+    let a = random(m * k), w = random(n * k), c = random(m * n)
+    let packed = PackedGemm.pack(w, n: n, k: k)
+    let r = rate(flops: 2.0 * Double(m * n * k)) {
+        PackedGemm.multiply(m: m, a: a, lda: k, packed, c: c, ldc: n, pool: pool) { _, _, _, _ in }
+    }
+    print(String(format: "  M %4d N %4d K %4d  ", m, n, k) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
+        + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
+}
+
+print("\npacked GEMM with weights streamed from memory (a model's 150 MB of weights: each call")
+print("uses the next of 64 weight matrices, as layers do)        GFLOP/s  of peak")
+for (m, n, k, what) in [
+    (196, 1536, 384, "pw expand 14x14 (dim 384)"), (196, 384, 1536, "pw project 14x14"),
+    (49, 3072, 768, "pw expand 7x7 (dim 768)"), (1568, 1536, 384, "pw expand 14x14, batch 8"),
+] {
+    let a = random(m * k), c = random(m * n)
+    let layers = (0..<64).map { _ in PackedGemm.pack(random(n * k), n: n, k: k) }
+    var next = 0
+    let r = rate(flops: 2.0 * Double(m * n * k)) {
+        PackedGemm.multiply(m: m, a: a, lda: k, layers[next], c: c, ldc: n, pool: pool) { _, _, _, _ in }
+        next = (next + 1) % layers.count
+    }
+    print(String(format: "  M %4d N %4d K %4d  ", m, n, k) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
+        + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
+}
