@@ -108,7 +108,7 @@ let package = Package(
         // measured FMA peak (`swift run -c release archc-kernels`).
         .executableTarget(
             name: "archc-kernels",
-            dependencies: ["ArchcRuntime"],
+            dependencies: ["ArchcRuntime", "ArchcIR"],
             swiftSettings: [.swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
         ),
         // The command line: parses flags, calls the libraries, prints.

@@ -22,97 +22,97 @@ public final class EfficientnetLite0: GeneratedModel {
     let b1: UnsafePointer<Float>  // _conv_stem.bias [32]
     let w1: GemmWeights  // _conv_stem.weight [32, 3, 3, 3], as a packed GEMM [32, 27]
     let b4: UnsafePointer<Float>  // _blocks.0._depthwise_conv.bias [32]
-    let w4: UnsafePointer<Float>  // _blocks.0._depthwise_conv.weight [32, 1, 3, 3], packed per 64-channel slice
+    let w4: UnsafePointer<Float>  // _blocks.0._depthwise_conv.weight [32, 1, 3, 3], packed per 16-channel block
     let b7: UnsafePointer<Float>  // _blocks.0._project_conv.bias [16]
     let w7: GemmWeights  // _blocks.0._project_conv.weight [16, 32, 1, 1], as a packed GEMM [16, 32]
     let b9: UnsafePointer<Float>  // _blocks.1._expand_conv.bias [96]
     let w9: GemmWeights  // _blocks.1._expand_conv.weight [96, 16, 1, 1], as a packed GEMM [96, 16]
     let b12: UnsafePointer<Float>  // _blocks.1._depthwise_conv.bias [96]
-    let w12: UnsafePointer<Float>  // _blocks.1._depthwise_conv.weight [96, 1, 3, 3], packed per 64-channel slice
+    let w12: UnsafePointer<Float>  // _blocks.1._depthwise_conv.weight [96, 1, 3, 3], packed per 16-channel block
     let b15: UnsafePointer<Float>  // _blocks.1._project_conv.bias [24]
     let w15: GemmWeights  // _blocks.1._project_conv.weight [24, 96, 1, 1], as a packed GEMM [24, 96]
     let b17: UnsafePointer<Float>  // _blocks.2._expand_conv.bias [144]
     let w17: GemmWeights  // _blocks.2._expand_conv.weight [144, 24, 1, 1], as a packed GEMM [144, 24]
     let b20: UnsafePointer<Float>  // _blocks.2._depthwise_conv.bias [144]
-    let w20: UnsafePointer<Float>  // _blocks.2._depthwise_conv.weight [144, 1, 3, 3], packed per 64-channel slice
+    let w20: UnsafePointer<Float>  // _blocks.2._depthwise_conv.weight [144, 1, 3, 3], packed per 16-channel block
     let b23: UnsafePointer<Float>  // _blocks.2._project_conv.bias [24]
     let w23: GemmWeights  // _blocks.2._project_conv.weight [24, 144, 1, 1], as a packed GEMM [24, 144]
     let b26: UnsafePointer<Float>  // _blocks.3._expand_conv.bias [144]
     let w26: GemmWeights  // _blocks.3._expand_conv.weight [144, 24, 1, 1], as a packed GEMM [144, 24]
     let b29: UnsafePointer<Float>  // _blocks.3._depthwise_conv.bias [144]
-    let w29: UnsafePointer<Float>  // _blocks.3._depthwise_conv.weight [144, 1, 5, 5], packed per 64-channel slice
+    let w29: UnsafePointer<Float>  // _blocks.3._depthwise_conv.weight [144, 1, 5, 5], packed per 16-channel block
     let b32: UnsafePointer<Float>  // _blocks.3._project_conv.bias [40]
     let w32: GemmWeights  // _blocks.3._project_conv.weight [40, 144, 1, 1], as a packed GEMM [40, 144]
     let b34: UnsafePointer<Float>  // _blocks.4._expand_conv.bias [240]
     let w34: GemmWeights  // _blocks.4._expand_conv.weight [240, 40, 1, 1], as a packed GEMM [240, 40]
     let b37: UnsafePointer<Float>  // _blocks.4._depthwise_conv.bias [240]
-    let w37: UnsafePointer<Float>  // _blocks.4._depthwise_conv.weight [240, 1, 5, 5], packed per 64-channel slice
+    let w37: UnsafePointer<Float>  // _blocks.4._depthwise_conv.weight [240, 1, 5, 5], packed per 16-channel block
     let b40: UnsafePointer<Float>  // _blocks.4._project_conv.bias [40]
     let w40: GemmWeights  // _blocks.4._project_conv.weight [40, 240, 1, 1], as a packed GEMM [40, 240]
     let b43: UnsafePointer<Float>  // _blocks.5._expand_conv.bias [240]
     let w43: GemmWeights  // _blocks.5._expand_conv.weight [240, 40, 1, 1], as a packed GEMM [240, 40]
     let b46: UnsafePointer<Float>  // _blocks.5._depthwise_conv.bias [240]
-    let w46: UnsafePointer<Float>  // _blocks.5._depthwise_conv.weight [240, 1, 3, 3], packed per 64-channel slice
+    let w46: UnsafePointer<Float>  // _blocks.5._depthwise_conv.weight [240, 1, 3, 3], packed per 16-channel block
     let b49: UnsafePointer<Float>  // _blocks.5._project_conv.bias [80]
     let w49: GemmWeights  // _blocks.5._project_conv.weight [80, 240, 1, 1], as a packed GEMM [80, 240]
     let b51: UnsafePointer<Float>  // _blocks.6._expand_conv.bias [480]
     let w51: GemmWeights  // _blocks.6._expand_conv.weight [480, 80, 1, 1], as a packed GEMM [480, 80]
     let b54: UnsafePointer<Float>  // _blocks.6._depthwise_conv.bias [480]
-    let w54: UnsafePointer<Float>  // _blocks.6._depthwise_conv.weight [480, 1, 3, 3], packed per 64-channel slice
+    let w54: UnsafePointer<Float>  // _blocks.6._depthwise_conv.weight [480, 1, 3, 3], packed per 16-channel block
     let b57: UnsafePointer<Float>  // _blocks.6._project_conv.bias [80]
     let w57: GemmWeights  // _blocks.6._project_conv.weight [80, 480, 1, 1], as a packed GEMM [80, 480]
     let b60: UnsafePointer<Float>  // _blocks.7._expand_conv.bias [480]
     let w60: GemmWeights  // _blocks.7._expand_conv.weight [480, 80, 1, 1], as a packed GEMM [480, 80]
     let b63: UnsafePointer<Float>  // _blocks.7._depthwise_conv.bias [480]
-    let w63: UnsafePointer<Float>  // _blocks.7._depthwise_conv.weight [480, 1, 3, 3], packed per 64-channel slice
+    let w63: UnsafePointer<Float>  // _blocks.7._depthwise_conv.weight [480, 1, 3, 3], packed per 16-channel block
     let b66: UnsafePointer<Float>  // _blocks.7._project_conv.bias [80]
     let w66: GemmWeights  // _blocks.7._project_conv.weight [80, 480, 1, 1], as a packed GEMM [80, 480]
     let b69: UnsafePointer<Float>  // _blocks.8._expand_conv.bias [480]
     let w69: GemmWeights  // _blocks.8._expand_conv.weight [480, 80, 1, 1], as a packed GEMM [480, 80]
     let b72: UnsafePointer<Float>  // _blocks.8._depthwise_conv.bias [480]
-    let w72: UnsafePointer<Float>  // _blocks.8._depthwise_conv.weight [480, 1, 5, 5], packed per 64-channel slice
+    let w72: UnsafePointer<Float>  // _blocks.8._depthwise_conv.weight [480, 1, 5, 5], packed per 16-channel block
     let b75: UnsafePointer<Float>  // _blocks.8._project_conv.bias [112]
     let w75: GemmWeights  // _blocks.8._project_conv.weight [112, 480, 1, 1], as a packed GEMM [112, 480]
     let b77: UnsafePointer<Float>  // _blocks.9._expand_conv.bias [672]
     let w77: GemmWeights  // _blocks.9._expand_conv.weight [672, 112, 1, 1], as a packed GEMM [672, 112]
     let b80: UnsafePointer<Float>  // _blocks.9._depthwise_conv.bias [672]
-    let w80: UnsafePointer<Float>  // _blocks.9._depthwise_conv.weight [672, 1, 5, 5], packed per 64-channel slice
+    let w80: UnsafePointer<Float>  // _blocks.9._depthwise_conv.weight [672, 1, 5, 5], packed per 16-channel block
     let b83: UnsafePointer<Float>  // _blocks.9._project_conv.bias [112]
     let w83: GemmWeights  // _blocks.9._project_conv.weight [112, 672, 1, 1], as a packed GEMM [112, 672]
     let b86: UnsafePointer<Float>  // _blocks.10._expand_conv.bias [672]
     let w86: GemmWeights  // _blocks.10._expand_conv.weight [672, 112, 1, 1], as a packed GEMM [672, 112]
     let b89: UnsafePointer<Float>  // _blocks.10._depthwise_conv.bias [672]
-    let w89: UnsafePointer<Float>  // _blocks.10._depthwise_conv.weight [672, 1, 5, 5], packed per 64-channel slice
+    let w89: UnsafePointer<Float>  // _blocks.10._depthwise_conv.weight [672, 1, 5, 5], packed per 16-channel block
     let b92: UnsafePointer<Float>  // _blocks.10._project_conv.bias [112]
     let w92: GemmWeights  // _blocks.10._project_conv.weight [112, 672, 1, 1], as a packed GEMM [112, 672]
     let b95: UnsafePointer<Float>  // _blocks.11._expand_conv.bias [672]
     let w95: GemmWeights  // _blocks.11._expand_conv.weight [672, 112, 1, 1], as a packed GEMM [672, 112]
     let b98: UnsafePointer<Float>  // _blocks.11._depthwise_conv.bias [672]
-    let w98: UnsafePointer<Float>  // _blocks.11._depthwise_conv.weight [672, 1, 5, 5], packed per 64-channel slice
+    let w98: UnsafePointer<Float>  // _blocks.11._depthwise_conv.weight [672, 1, 5, 5], packed per 16-channel block
     let b101: UnsafePointer<Float>  // _blocks.11._project_conv.bias [192]
     let w101: GemmWeights  // _blocks.11._project_conv.weight [192, 672, 1, 1], as a packed GEMM [192, 672]
     let b103: UnsafePointer<Float>  // _blocks.12._expand_conv.bias [1152]
     let w103: GemmWeights  // _blocks.12._expand_conv.weight [1152, 192, 1, 1], as a packed GEMM [1152, 192]
     let b106: UnsafePointer<Float>  // _blocks.12._depthwise_conv.bias [1152]
-    let w106: UnsafePointer<Float>  // _blocks.12._depthwise_conv.weight [1152, 1, 5, 5], packed per 64-channel slice
+    let w106: UnsafePointer<Float>  // _blocks.12._depthwise_conv.weight [1152, 1, 5, 5], packed per 16-channel block
     let b109: UnsafePointer<Float>  // _blocks.12._project_conv.bias [192]
     let w109: GemmWeights  // _blocks.12._project_conv.weight [192, 1152, 1, 1], as a packed GEMM [192, 1152]
     let b112: UnsafePointer<Float>  // _blocks.13._expand_conv.bias [1152]
     let w112: GemmWeights  // _blocks.13._expand_conv.weight [1152, 192, 1, 1], as a packed GEMM [1152, 192]
     let b115: UnsafePointer<Float>  // _blocks.13._depthwise_conv.bias [1152]
-    let w115: UnsafePointer<Float>  // _blocks.13._depthwise_conv.weight [1152, 1, 5, 5], packed per 64-channel slice
+    let w115: UnsafePointer<Float>  // _blocks.13._depthwise_conv.weight [1152, 1, 5, 5], packed per 16-channel block
     let b118: UnsafePointer<Float>  // _blocks.13._project_conv.bias [192]
     let w118: GemmWeights  // _blocks.13._project_conv.weight [192, 1152, 1, 1], as a packed GEMM [192, 1152]
     let b121: UnsafePointer<Float>  // _blocks.14._expand_conv.bias [1152]
     let w121: GemmWeights  // _blocks.14._expand_conv.weight [1152, 192, 1, 1], as a packed GEMM [1152, 192]
     let b124: UnsafePointer<Float>  // _blocks.14._depthwise_conv.bias [1152]
-    let w124: UnsafePointer<Float>  // _blocks.14._depthwise_conv.weight [1152, 1, 5, 5], packed per 64-channel slice
+    let w124: UnsafePointer<Float>  // _blocks.14._depthwise_conv.weight [1152, 1, 5, 5], packed per 16-channel block
     let b127: UnsafePointer<Float>  // _blocks.14._project_conv.bias [192]
     let w127: GemmWeights  // _blocks.14._project_conv.weight [192, 1152, 1, 1], as a packed GEMM [192, 1152]
     let b130: UnsafePointer<Float>  // _blocks.15._expand_conv.bias [1152]
     let w130: GemmWeights  // _blocks.15._expand_conv.weight [1152, 192, 1, 1], as a packed GEMM [1152, 192]
     let b133: UnsafePointer<Float>  // _blocks.15._depthwise_conv.bias [1152]
-    let w133: UnsafePointer<Float>  // _blocks.15._depthwise_conv.weight [1152, 1, 3, 3], packed per 64-channel slice
+    let w133: UnsafePointer<Float>  // _blocks.15._depthwise_conv.weight [1152, 1, 3, 3], packed per 16-channel block
     let b136: UnsafePointer<Float>  // _blocks.15._project_conv.bias [320]
     let w136: GemmWeights  // _blocks.15._project_conv.weight [320, 1152, 1, 1], as a packed GEMM [320, 1152]
     let b138: UnsafePointer<Float>  // _conv_head.bias [1280]

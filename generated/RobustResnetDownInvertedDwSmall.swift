@@ -26,19 +26,19 @@ public final class RobustResnetDownInvertedDwSmall: GeneratedModel {
     let b5: UnsafePointer<Float>  // stages.0.blocks.0.pwconv2.bias [96]
     let w5: GemmWeights  // stages.0.blocks.0.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
     let b6: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.bias [96]
-    let w6: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let w6: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [96, 1, 11, 11], packed per 16-channel block
     let b9: UnsafePointer<Float>  // stages.0.blocks.1.pwconv1.bias [384]
     let w9: GemmWeights  // stages.0.blocks.1.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
     let b12: UnsafePointer<Float>  // stages.0.blocks.1.pwconv2.bias [96]
     let w12: GemmWeights  // stages.0.blocks.1.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
     let b13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.bias [96]
-    let w13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let w13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [96, 1, 11, 11], packed per 16-channel block
     let b16: UnsafePointer<Float>  // stages.0.blocks.2.pwconv1.bias [384]
     let w16: GemmWeights  // stages.0.blocks.2.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
     let b19: UnsafePointer<Float>  // stages.0.blocks.2.pwconv2.bias [96]
     let w19: GemmWeights  // stages.0.blocks.2.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
     let b20: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.bias [96]
-    let w20: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let w20: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.weight [96, 1, 11, 11], packed per 16-channel block
     let b23: UnsafePointer<Float>  // stages.1.blocks.0.pwconv1.bias [768]
     let w23: GemmWeights  // stages.1.blocks.0.pwconv1.weight [768, 96, 1, 1], as a packed GEMM [768, 96]
     let b26: UnsafePointer<Float>  // stages.1.blocks.0.pwconv2.bias [192]
@@ -46,25 +46,25 @@ public final class RobustResnetDownInvertedDwSmall: GeneratedModel {
     let b29: UnsafePointer<Float>  // stages.1.blocks.0.downsample.0.bias [192]
     let w29: GemmWeights  // stages.1.blocks.0.downsample.0.weight [192, 96, 1, 1], as a packed GEMM [192, 96]
     let b27: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.bias [192]
-    let w27: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let w27: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [192, 1, 11, 11], packed per 16-channel block
     let b32: UnsafePointer<Float>  // stages.1.blocks.1.pwconv1.bias [768]
     let w32: GemmWeights  // stages.1.blocks.1.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b35: UnsafePointer<Float>  // stages.1.blocks.1.pwconv2.bias [192]
     let w35: GemmWeights  // stages.1.blocks.1.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b36: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.bias [192]
-    let w36: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let w36: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.weight [192, 1, 11, 11], packed per 16-channel block
     let b39: UnsafePointer<Float>  // stages.1.blocks.2.pwconv1.bias [768]
     let w39: GemmWeights  // stages.1.blocks.2.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b42: UnsafePointer<Float>  // stages.1.blocks.2.pwconv2.bias [192]
     let w42: GemmWeights  // stages.1.blocks.2.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b43: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.bias [192]
-    let w43: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let w43: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.weight [192, 1, 11, 11], packed per 16-channel block
     let b46: UnsafePointer<Float>  // stages.1.blocks.3.pwconv1.bias [768]
     let w46: GemmWeights  // stages.1.blocks.3.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b49: UnsafePointer<Float>  // stages.1.blocks.3.pwconv2.bias [192]
     let w49: GemmWeights  // stages.1.blocks.3.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b50: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.bias [192]
-    let w50: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let w50: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.weight [192, 1, 11, 11], packed per 16-channel block
     let b53: UnsafePointer<Float>  // stages.2.blocks.0.pwconv1.bias [1536]
     let w53: GemmWeights  // stages.2.blocks.0.pwconv1.weight [1536, 192, 1, 1], as a packed GEMM [1536, 192]
     let b56: UnsafePointer<Float>  // stages.2.blocks.0.pwconv2.bias [384]
@@ -72,85 +72,85 @@ public final class RobustResnetDownInvertedDwSmall: GeneratedModel {
     let b59: UnsafePointer<Float>  // stages.2.blocks.0.downsample.0.bias [384]
     let w59: GemmWeights  // stages.2.blocks.0.downsample.0.weight [384, 192, 1, 1], as a packed GEMM [384, 192]
     let b57: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.bias [384]
-    let w57: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w57: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b62: UnsafePointer<Float>  // stages.2.blocks.1.pwconv1.bias [1536]
     let w62: GemmWeights  // stages.2.blocks.1.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b65: UnsafePointer<Float>  // stages.2.blocks.1.pwconv2.bias [384]
     let w65: GemmWeights  // stages.2.blocks.1.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b66: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.bias [384]
-    let w66: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w66: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b69: UnsafePointer<Float>  // stages.2.blocks.2.pwconv1.bias [1536]
     let w69: GemmWeights  // stages.2.blocks.2.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b72: UnsafePointer<Float>  // stages.2.blocks.2.pwconv2.bias [384]
     let w72: GemmWeights  // stages.2.blocks.2.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b73: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.bias [384]
-    let w73: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w73: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b76: UnsafePointer<Float>  // stages.2.blocks.3.pwconv1.bias [1536]
     let w76: GemmWeights  // stages.2.blocks.3.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b79: UnsafePointer<Float>  // stages.2.blocks.3.pwconv2.bias [384]
     let w79: GemmWeights  // stages.2.blocks.3.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b80: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.bias [384]
-    let w80: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w80: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b83: UnsafePointer<Float>  // stages.2.blocks.4.pwconv1.bias [1536]
     let w83: GemmWeights  // stages.2.blocks.4.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b86: UnsafePointer<Float>  // stages.2.blocks.4.pwconv2.bias [384]
     let w86: GemmWeights  // stages.2.blocks.4.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b87: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.bias [384]
-    let w87: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w87: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b90: UnsafePointer<Float>  // stages.2.blocks.5.pwconv1.bias [1536]
     let w90: GemmWeights  // stages.2.blocks.5.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b93: UnsafePointer<Float>  // stages.2.blocks.5.pwconv2.bias [384]
     let w93: GemmWeights  // stages.2.blocks.5.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b94: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.bias [384]
-    let w94: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w94: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b97: UnsafePointer<Float>  // stages.2.blocks.6.pwconv1.bias [1536]
     let w97: GemmWeights  // stages.2.blocks.6.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b100: UnsafePointer<Float>  // stages.2.blocks.6.pwconv2.bias [384]
     let w100: GemmWeights  // stages.2.blocks.6.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b101: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.bias [384]
-    let w101: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w101: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b104: UnsafePointer<Float>  // stages.2.blocks.7.pwconv1.bias [1536]
     let w104: GemmWeights  // stages.2.blocks.7.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b107: UnsafePointer<Float>  // stages.2.blocks.7.pwconv2.bias [384]
     let w107: GemmWeights  // stages.2.blocks.7.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b108: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.bias [384]
-    let w108: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w108: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b111: UnsafePointer<Float>  // stages.2.blocks.8.pwconv1.bias [1536]
     let w111: GemmWeights  // stages.2.blocks.8.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b114: UnsafePointer<Float>  // stages.2.blocks.8.pwconv2.bias [384]
     let w114: GemmWeights  // stages.2.blocks.8.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b115: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.bias [384]
-    let w115: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w115: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b118: UnsafePointer<Float>  // stages.2.blocks.9.pwconv1.bias [1536]
     let w118: GemmWeights  // stages.2.blocks.9.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b121: UnsafePointer<Float>  // stages.2.blocks.9.pwconv2.bias [384]
     let w121: GemmWeights  // stages.2.blocks.9.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b122: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.bias [384]
-    let w122: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w122: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b125: UnsafePointer<Float>  // stages.2.blocks.10.pwconv1.bias [1536]
     let w125: GemmWeights  // stages.2.blocks.10.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b128: UnsafePointer<Float>  // stages.2.blocks.10.pwconv2.bias [384]
     let w128: GemmWeights  // stages.2.blocks.10.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b129: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.bias [384]
-    let w129: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w129: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b132: UnsafePointer<Float>  // stages.2.blocks.11.pwconv1.bias [1536]
     let w132: GemmWeights  // stages.2.blocks.11.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b135: UnsafePointer<Float>  // stages.2.blocks.11.pwconv2.bias [384]
     let w135: GemmWeights  // stages.2.blocks.11.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b136: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.bias [384]
-    let w136: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w136: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b139: UnsafePointer<Float>  // stages.2.blocks.12.pwconv1.bias [1536]
     let w139: GemmWeights  // stages.2.blocks.12.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b142: UnsafePointer<Float>  // stages.2.blocks.12.pwconv2.bias [384]
     let w142: GemmWeights  // stages.2.blocks.12.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b143: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.bias [384]
-    let w143: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w143: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b146: UnsafePointer<Float>  // stages.2.blocks.13.pwconv1.bias [1536]
     let w146: GemmWeights  // stages.2.blocks.13.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b149: UnsafePointer<Float>  // stages.2.blocks.13.pwconv2.bias [384]
     let w149: GemmWeights  // stages.2.blocks.13.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b150: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.bias [384]
-    let w150: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w150: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b153: UnsafePointer<Float>  // stages.2.blocks.14.pwconv1.bias [1536]
     let w153: GemmWeights  // stages.2.blocks.14.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b156: UnsafePointer<Float>  // stages.2.blocks.14.pwconv2.bias [384]
@@ -158,7 +158,7 @@ public final class RobustResnetDownInvertedDwSmall: GeneratedModel {
     let b159: UnsafePointer<Float>  // stages.2.blocks.14.downsample.0.bias [384]
     let w159: GemmWeights  // stages.2.blocks.14.downsample.0.weight [384, 384, 1, 1], as a packed GEMM [384, 384]
     let b157: UnsafePointer<Float>  // stages.2.blocks.14.conv_dw.bias [384]
-    let w157: UnsafePointer<Float>  // stages.2.blocks.14.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w157: UnsafePointer<Float>  // stages.2.blocks.14.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b162: UnsafePointer<Float>  // stages.3.blocks.0.pwconv1.bias [3072]
     let w162: GemmWeights  // stages.3.blocks.0.pwconv1.weight [3072, 384, 1, 1], as a packed GEMM [3072, 384]
     let b165: UnsafePointer<Float>  // stages.3.blocks.0.pwconv2.bias [768]
@@ -166,19 +166,19 @@ public final class RobustResnetDownInvertedDwSmall: GeneratedModel {
     let b168: UnsafePointer<Float>  // stages.3.blocks.0.downsample.0.bias [768]
     let w168: GemmWeights  // stages.3.blocks.0.downsample.0.weight [768, 384, 1, 1], as a packed GEMM [768, 384]
     let b166: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.bias [768]
-    let w166: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let w166: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.weight [768, 1, 11, 11], packed per 16-channel block
     let b171: UnsafePointer<Float>  // stages.3.blocks.1.pwconv1.bias [3072]
     let w171: GemmWeights  // stages.3.blocks.1.pwconv1.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
     let b174: UnsafePointer<Float>  // stages.3.blocks.1.pwconv2.bias [768]
     let w174: GemmWeights  // stages.3.blocks.1.pwconv2.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
     let b175: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.bias [768]
-    let w175: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let w175: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.weight [768, 1, 11, 11], packed per 16-channel block
     let b178: UnsafePointer<Float>  // stages.3.blocks.2.pwconv1.bias [3072]
     let w178: GemmWeights  // stages.3.blocks.2.pwconv1.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
     let b181: UnsafePointer<Float>  // stages.3.blocks.2.pwconv2.bias [768]
     let w181: GemmWeights  // stages.3.blocks.2.pwconv2.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
     let b182: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.bias [768]
-    let w182: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let w182: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.weight [768, 1, 11, 11], packed per 16-channel block
     let w186: GemmWeights  // head.fc.weight [1000, 768]
     let b186: UnsafePointer<Float>  // head.fc.bias [1000]
 

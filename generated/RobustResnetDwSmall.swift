@@ -24,7 +24,7 @@ public final class RobustResnetDwSmall: GeneratedModel {
     let b2: UnsafePointer<Float>  // stages.0.blocks.0.pwconv1.bias [96]
     let w2: GemmWeights  // stages.0.blocks.0.pwconv1.weight [96, 96, 1, 1], as a packed GEMM [96, 96]
     let b4: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.bias [96]
-    let w4: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let w4: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [96, 1, 11, 11], packed per 16-channel block
     let b7: UnsafePointer<Float>  // stages.0.blocks.0.downsample.0.bias [384]
     let w7: GemmWeights  // stages.0.blocks.0.downsample.0.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
     let b5: UnsafePointer<Float>  // stages.0.blocks.0.pwconv2.bias [384]
@@ -32,19 +32,19 @@ public final class RobustResnetDwSmall: GeneratedModel {
     let b11: UnsafePointer<Float>  // stages.0.blocks.1.pwconv1.bias [96]
     let w11: GemmWeights  // stages.0.blocks.1.pwconv1.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
     let b13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.bias [96]
-    let w13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let w13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [96, 1, 11, 11], packed per 16-channel block
     let b14: UnsafePointer<Float>  // stages.0.blocks.1.pwconv2.bias [384]
     let w14: GemmWeights  // stages.0.blocks.1.pwconv2.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
     let b18: UnsafePointer<Float>  // stages.0.blocks.2.pwconv1.bias [96]
     let w18: GemmWeights  // stages.0.blocks.2.pwconv1.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
     let b20: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.bias [96]
-    let w20: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let w20: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.weight [96, 1, 11, 11], packed per 16-channel block
     let b21: UnsafePointer<Float>  // stages.0.blocks.2.pwconv2.bias [384]
     let w21: GemmWeights  // stages.0.blocks.2.pwconv2.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
     let b25: UnsafePointer<Float>  // stages.1.blocks.0.pwconv1.bias [192]
     let w25: GemmWeights  // stages.1.blocks.0.pwconv1.weight [192, 384, 1, 1], as a packed GEMM [192, 384]
     let b27: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.bias [192]
-    let w27: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let w27: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [192, 1, 11, 11], packed per 16-channel block
     let b30: UnsafePointer<Float>  // stages.1.blocks.0.downsample.0.bias [768]
     let w30: GemmWeights  // stages.1.blocks.0.downsample.0.weight [768, 384, 1, 1], as a packed GEMM [768, 384]
     let b28: UnsafePointer<Float>  // stages.1.blocks.0.pwconv2.bias [768]
@@ -52,25 +52,25 @@ public final class RobustResnetDwSmall: GeneratedModel {
     let b34: UnsafePointer<Float>  // stages.1.blocks.1.pwconv1.bias [192]
     let w34: GemmWeights  // stages.1.blocks.1.pwconv1.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b36: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.bias [192]
-    let w36: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let w36: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.weight [192, 1, 11, 11], packed per 16-channel block
     let b37: UnsafePointer<Float>  // stages.1.blocks.1.pwconv2.bias [768]
     let w37: GemmWeights  // stages.1.blocks.1.pwconv2.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b41: UnsafePointer<Float>  // stages.1.blocks.2.pwconv1.bias [192]
     let w41: GemmWeights  // stages.1.blocks.2.pwconv1.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b43: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.bias [192]
-    let w43: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let w43: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.weight [192, 1, 11, 11], packed per 16-channel block
     let b44: UnsafePointer<Float>  // stages.1.blocks.2.pwconv2.bias [768]
     let w44: GemmWeights  // stages.1.blocks.2.pwconv2.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b48: UnsafePointer<Float>  // stages.1.blocks.3.pwconv1.bias [192]
     let w48: GemmWeights  // stages.1.blocks.3.pwconv1.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b50: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.bias [192]
-    let w50: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let w50: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.weight [192, 1, 11, 11], packed per 16-channel block
     let b51: UnsafePointer<Float>  // stages.1.blocks.3.pwconv2.bias [768]
     let w51: GemmWeights  // stages.1.blocks.3.pwconv2.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b55: UnsafePointer<Float>  // stages.2.blocks.0.pwconv1.bias [384]
     let w55: GemmWeights  // stages.2.blocks.0.pwconv1.weight [384, 768, 1, 1], as a packed GEMM [384, 768]
     let b57: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.bias [384]
-    let w57: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w57: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b60: UnsafePointer<Float>  // stages.2.blocks.0.downsample.0.bias [1536]
     let w60: GemmWeights  // stages.2.blocks.0.downsample.0.weight [1536, 768, 1, 1], as a packed GEMM [1536, 768]
     let b58: UnsafePointer<Float>  // stages.2.blocks.0.pwconv2.bias [1536]
@@ -78,73 +78,73 @@ public final class RobustResnetDwSmall: GeneratedModel {
     let b64: UnsafePointer<Float>  // stages.2.blocks.1.pwconv1.bias [384]
     let w64: GemmWeights  // stages.2.blocks.1.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b66: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.bias [384]
-    let w66: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w66: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b67: UnsafePointer<Float>  // stages.2.blocks.1.pwconv2.bias [1536]
     let w67: GemmWeights  // stages.2.blocks.1.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b71: UnsafePointer<Float>  // stages.2.blocks.2.pwconv1.bias [384]
     let w71: GemmWeights  // stages.2.blocks.2.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b73: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.bias [384]
-    let w73: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w73: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b74: UnsafePointer<Float>  // stages.2.blocks.2.pwconv2.bias [1536]
     let w74: GemmWeights  // stages.2.blocks.2.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b78: UnsafePointer<Float>  // stages.2.blocks.3.pwconv1.bias [384]
     let w78: GemmWeights  // stages.2.blocks.3.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b80: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.bias [384]
-    let w80: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w80: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b81: UnsafePointer<Float>  // stages.2.blocks.3.pwconv2.bias [1536]
     let w81: GemmWeights  // stages.2.blocks.3.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b85: UnsafePointer<Float>  // stages.2.blocks.4.pwconv1.bias [384]
     let w85: GemmWeights  // stages.2.blocks.4.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b87: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.bias [384]
-    let w87: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w87: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b88: UnsafePointer<Float>  // stages.2.blocks.4.pwconv2.bias [1536]
     let w88: GemmWeights  // stages.2.blocks.4.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b92: UnsafePointer<Float>  // stages.2.blocks.5.pwconv1.bias [384]
     let w92: GemmWeights  // stages.2.blocks.5.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b94: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.bias [384]
-    let w94: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w94: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b95: UnsafePointer<Float>  // stages.2.blocks.5.pwconv2.bias [1536]
     let w95: GemmWeights  // stages.2.blocks.5.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b99: UnsafePointer<Float>  // stages.2.blocks.6.pwconv1.bias [384]
     let w99: GemmWeights  // stages.2.blocks.6.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b101: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.bias [384]
-    let w101: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w101: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b102: UnsafePointer<Float>  // stages.2.blocks.6.pwconv2.bias [1536]
     let w102: GemmWeights  // stages.2.blocks.6.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b106: UnsafePointer<Float>  // stages.2.blocks.7.pwconv1.bias [384]
     let w106: GemmWeights  // stages.2.blocks.7.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b108: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.bias [384]
-    let w108: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w108: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b109: UnsafePointer<Float>  // stages.2.blocks.7.pwconv2.bias [1536]
     let w109: GemmWeights  // stages.2.blocks.7.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b113: UnsafePointer<Float>  // stages.2.blocks.8.pwconv1.bias [384]
     let w113: GemmWeights  // stages.2.blocks.8.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b115: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.bias [384]
-    let w115: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w115: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b116: UnsafePointer<Float>  // stages.2.blocks.8.pwconv2.bias [1536]
     let w116: GemmWeights  // stages.2.blocks.8.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b120: UnsafePointer<Float>  // stages.2.blocks.9.pwconv1.bias [384]
     let w120: GemmWeights  // stages.2.blocks.9.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b122: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.bias [384]
-    let w122: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w122: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b123: UnsafePointer<Float>  // stages.2.blocks.9.pwconv2.bias [1536]
     let w123: GemmWeights  // stages.2.blocks.9.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b127: UnsafePointer<Float>  // stages.2.blocks.10.pwconv1.bias [384]
     let w127: GemmWeights  // stages.2.blocks.10.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b129: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.bias [384]
-    let w129: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w129: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b130: UnsafePointer<Float>  // stages.2.blocks.10.pwconv2.bias [1536]
     let w130: GemmWeights  // stages.2.blocks.10.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b134: UnsafePointer<Float>  // stages.2.blocks.11.pwconv1.bias [384]
     let w134: GemmWeights  // stages.2.blocks.11.pwconv1.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b136: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.bias [384]
-    let w136: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w136: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b137: UnsafePointer<Float>  // stages.2.blocks.11.pwconv2.bias [1536]
     let w137: GemmWeights  // stages.2.blocks.11.pwconv2.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b141: UnsafePointer<Float>  // stages.3.blocks.0.pwconv1.bias [768]
     let w141: GemmWeights  // stages.3.blocks.0.pwconv1.weight [768, 1536, 1, 1], as a packed GEMM [768, 1536]
     let b143: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.bias [768]
-    let w143: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let w143: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.weight [768, 1, 11, 11], packed per 16-channel block
     let b146: UnsafePointer<Float>  // stages.3.blocks.0.downsample.0.bias [3072]
     let w146: GemmWeights  // stages.3.blocks.0.downsample.0.weight [3072, 1536, 1, 1], as a packed GEMM [3072, 1536]
     let b144: UnsafePointer<Float>  // stages.3.blocks.0.pwconv2.bias [3072]
@@ -152,13 +152,13 @@ public final class RobustResnetDwSmall: GeneratedModel {
     let b150: UnsafePointer<Float>  // stages.3.blocks.1.pwconv1.bias [768]
     let w150: GemmWeights  // stages.3.blocks.1.pwconv1.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
     let b152: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.bias [768]
-    let w152: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let w152: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.weight [768, 1, 11, 11], packed per 16-channel block
     let b153: UnsafePointer<Float>  // stages.3.blocks.1.pwconv2.bias [3072]
     let w153: GemmWeights  // stages.3.blocks.1.pwconv2.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
     let b157: UnsafePointer<Float>  // stages.3.blocks.2.pwconv1.bias [768]
     let w157: GemmWeights  // stages.3.blocks.2.pwconv1.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
     let b159: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.bias [768]
-    let w159: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let w159: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.weight [768, 1, 11, 11], packed per 16-channel block
     let b160: UnsafePointer<Float>  // stages.3.blocks.2.pwconv2.bias [3072]
     let w160: GemmWeights  // stages.3.blocks.2.pwconv2.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
     let w165: GemmWeights  // head.fc.weight [1000, 3072]

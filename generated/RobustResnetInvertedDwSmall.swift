@@ -24,25 +24,25 @@ public final class RobustResnetInvertedDwSmall: GeneratedModel {
     let b2: UnsafePointer<Float>  // stages.0.blocks.0.pwconv1.bias [384]
     let w2: GemmWeights  // stages.0.blocks.0.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
     let b5: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.bias [384]
-    let w5: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [384, 1, 7, 7], packed per 64-channel slice
+    let w5: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [384, 1, 7, 7], packed per 16-channel block
     let b6: UnsafePointer<Float>  // stages.0.blocks.0.pwconv2.bias [96]
     let w6: GemmWeights  // stages.0.blocks.0.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
     let b9: UnsafePointer<Float>  // stages.0.blocks.1.pwconv1.bias [384]
     let w9: GemmWeights  // stages.0.blocks.1.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
     let b12: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.bias [384]
-    let w12: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [384, 1, 7, 7], packed per 64-channel slice
+    let w12: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [384, 1, 7, 7], packed per 16-channel block
     let b13: UnsafePointer<Float>  // stages.0.blocks.1.pwconv2.bias [96]
     let w13: GemmWeights  // stages.0.blocks.1.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
     let b16: UnsafePointer<Float>  // stages.0.blocks.2.pwconv1.bias [384]
     let w16: GemmWeights  // stages.0.blocks.2.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
     let b19: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.bias [384]
-    let w19: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.weight [384, 1, 7, 7], packed per 64-channel slice
+    let w19: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.weight [384, 1, 7, 7], packed per 16-channel block
     let b20: UnsafePointer<Float>  // stages.0.blocks.2.pwconv2.bias [96]
     let w20: GemmWeights  // stages.0.blocks.2.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
     let b23: UnsafePointer<Float>  // stages.1.blocks.0.pwconv1.bias [768]
     let w23: GemmWeights  // stages.1.blocks.0.pwconv1.weight [768, 96, 1, 1], as a packed GEMM [768, 96]
     let b26: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.bias [768]
-    let w26: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [768, 1, 7, 7], packed per 64-channel slice
+    let w26: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [768, 1, 7, 7], packed per 16-channel block
     let b29: UnsafePointer<Float>  // stages.1.blocks.0.downsample.0.bias [192]
     let w29: GemmWeights  // stages.1.blocks.0.downsample.0.weight [192, 96, 1, 1], as a packed GEMM [192, 96]
     let b27: UnsafePointer<Float>  // stages.1.blocks.0.pwconv2.bias [192]
@@ -50,25 +50,25 @@ public final class RobustResnetInvertedDwSmall: GeneratedModel {
     let b32: UnsafePointer<Float>  // stages.1.blocks.1.pwconv1.bias [768]
     let w32: GemmWeights  // stages.1.blocks.1.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b35: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.bias [768]
-    let w35: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.weight [768, 1, 7, 7], packed per 64-channel slice
+    let w35: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.weight [768, 1, 7, 7], packed per 16-channel block
     let b36: UnsafePointer<Float>  // stages.1.blocks.1.pwconv2.bias [192]
     let w36: GemmWeights  // stages.1.blocks.1.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b39: UnsafePointer<Float>  // stages.1.blocks.2.pwconv1.bias [768]
     let w39: GemmWeights  // stages.1.blocks.2.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b42: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.bias [768]
-    let w42: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.weight [768, 1, 7, 7], packed per 64-channel slice
+    let w42: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.weight [768, 1, 7, 7], packed per 16-channel block
     let b43: UnsafePointer<Float>  // stages.1.blocks.2.pwconv2.bias [192]
     let w43: GemmWeights  // stages.1.blocks.2.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b46: UnsafePointer<Float>  // stages.1.blocks.3.pwconv1.bias [768]
     let w46: GemmWeights  // stages.1.blocks.3.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b49: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.bias [768]
-    let w49: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.weight [768, 1, 7, 7], packed per 64-channel slice
+    let w49: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.weight [768, 1, 7, 7], packed per 16-channel block
     let b50: UnsafePointer<Float>  // stages.1.blocks.3.pwconv2.bias [192]
     let w50: GemmWeights  // stages.1.blocks.3.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b53: UnsafePointer<Float>  // stages.2.blocks.0.pwconv1.bias [1536]
     let w53: GemmWeights  // stages.2.blocks.0.pwconv1.weight [1536, 192, 1, 1], as a packed GEMM [1536, 192]
     let b56: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.bias [1536]
-    let w56: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w56: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b59: UnsafePointer<Float>  // stages.2.blocks.0.downsample.0.bias [384]
     let w59: GemmWeights  // stages.2.blocks.0.downsample.0.weight [384, 192, 1, 1], as a packed GEMM [384, 192]
     let b57: UnsafePointer<Float>  // stages.2.blocks.0.pwconv2.bias [384]
@@ -76,85 +76,85 @@ public final class RobustResnetInvertedDwSmall: GeneratedModel {
     let b62: UnsafePointer<Float>  // stages.2.blocks.1.pwconv1.bias [1536]
     let w62: GemmWeights  // stages.2.blocks.1.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b65: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.bias [1536]
-    let w65: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w65: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b66: UnsafePointer<Float>  // stages.2.blocks.1.pwconv2.bias [384]
     let w66: GemmWeights  // stages.2.blocks.1.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b69: UnsafePointer<Float>  // stages.2.blocks.2.pwconv1.bias [1536]
     let w69: GemmWeights  // stages.2.blocks.2.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b72: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.bias [1536]
-    let w72: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w72: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b73: UnsafePointer<Float>  // stages.2.blocks.2.pwconv2.bias [384]
     let w73: GemmWeights  // stages.2.blocks.2.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b76: UnsafePointer<Float>  // stages.2.blocks.3.pwconv1.bias [1536]
     let w76: GemmWeights  // stages.2.blocks.3.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b79: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.bias [1536]
-    let w79: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w79: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b80: UnsafePointer<Float>  // stages.2.blocks.3.pwconv2.bias [384]
     let w80: GemmWeights  // stages.2.blocks.3.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b83: UnsafePointer<Float>  // stages.2.blocks.4.pwconv1.bias [1536]
     let w83: GemmWeights  // stages.2.blocks.4.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b86: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.bias [1536]
-    let w86: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w86: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b87: UnsafePointer<Float>  // stages.2.blocks.4.pwconv2.bias [384]
     let w87: GemmWeights  // stages.2.blocks.4.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b90: UnsafePointer<Float>  // stages.2.blocks.5.pwconv1.bias [1536]
     let w90: GemmWeights  // stages.2.blocks.5.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b93: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.bias [1536]
-    let w93: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w93: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b94: UnsafePointer<Float>  // stages.2.blocks.5.pwconv2.bias [384]
     let w94: GemmWeights  // stages.2.blocks.5.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b97: UnsafePointer<Float>  // stages.2.blocks.6.pwconv1.bias [1536]
     let w97: GemmWeights  // stages.2.blocks.6.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b100: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.bias [1536]
-    let w100: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w100: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b101: UnsafePointer<Float>  // stages.2.blocks.6.pwconv2.bias [384]
     let w101: GemmWeights  // stages.2.blocks.6.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b104: UnsafePointer<Float>  // stages.2.blocks.7.pwconv1.bias [1536]
     let w104: GemmWeights  // stages.2.blocks.7.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b107: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.bias [1536]
-    let w107: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w107: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b108: UnsafePointer<Float>  // stages.2.blocks.7.pwconv2.bias [384]
     let w108: GemmWeights  // stages.2.blocks.7.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b111: UnsafePointer<Float>  // stages.2.blocks.8.pwconv1.bias [1536]
     let w111: GemmWeights  // stages.2.blocks.8.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b114: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.bias [1536]
-    let w114: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w114: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b115: UnsafePointer<Float>  // stages.2.blocks.8.pwconv2.bias [384]
     let w115: GemmWeights  // stages.2.blocks.8.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b118: UnsafePointer<Float>  // stages.2.blocks.9.pwconv1.bias [1536]
     let w118: GemmWeights  // stages.2.blocks.9.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b121: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.bias [1536]
-    let w121: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w121: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b122: UnsafePointer<Float>  // stages.2.blocks.9.pwconv2.bias [384]
     let w122: GemmWeights  // stages.2.blocks.9.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b125: UnsafePointer<Float>  // stages.2.blocks.10.pwconv1.bias [1536]
     let w125: GemmWeights  // stages.2.blocks.10.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b128: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.bias [1536]
-    let w128: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w128: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b129: UnsafePointer<Float>  // stages.2.blocks.10.pwconv2.bias [384]
     let w129: GemmWeights  // stages.2.blocks.10.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b132: UnsafePointer<Float>  // stages.2.blocks.11.pwconv1.bias [1536]
     let w132: GemmWeights  // stages.2.blocks.11.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b135: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.bias [1536]
-    let w135: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w135: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b136: UnsafePointer<Float>  // stages.2.blocks.11.pwconv2.bias [384]
     let w136: GemmWeights  // stages.2.blocks.11.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b139: UnsafePointer<Float>  // stages.2.blocks.12.pwconv1.bias [1536]
     let w139: GemmWeights  // stages.2.blocks.12.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b142: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.bias [1536]
-    let w142: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w142: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b143: UnsafePointer<Float>  // stages.2.blocks.12.pwconv2.bias [384]
     let w143: GemmWeights  // stages.2.blocks.12.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b146: UnsafePointer<Float>  // stages.2.blocks.13.pwconv1.bias [1536]
     let w146: GemmWeights  // stages.2.blocks.13.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b149: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.bias [1536]
-    let w149: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.weight [1536, 1, 7, 7], packed per 64-channel slice
+    let w149: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b150: UnsafePointer<Float>  // stages.2.blocks.13.pwconv2.bias [384]
     let w150: GemmWeights  // stages.2.blocks.13.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b153: UnsafePointer<Float>  // stages.3.blocks.0.pwconv1.bias [3072]
     let w153: GemmWeights  // stages.3.blocks.0.pwconv1.weight [3072, 384, 1, 1], as a packed GEMM [3072, 384]
     let b156: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.bias [3072]
-    let w156: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.weight [3072, 1, 7, 7], packed per 64-channel slice
+    let w156: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.weight [3072, 1, 7, 7], packed per 16-channel block
     let b159: UnsafePointer<Float>  // stages.3.blocks.0.downsample.0.bias [768]
     let w159: GemmWeights  // stages.3.blocks.0.downsample.0.weight [768, 384, 1, 1], as a packed GEMM [768, 384]
     let b157: UnsafePointer<Float>  // stages.3.blocks.0.pwconv2.bias [768]
@@ -162,13 +162,13 @@ public final class RobustResnetInvertedDwSmall: GeneratedModel {
     let b162: UnsafePointer<Float>  // stages.3.blocks.1.pwconv1.bias [3072]
     let w162: GemmWeights  // stages.3.blocks.1.pwconv1.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
     let b165: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.bias [3072]
-    let w165: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.weight [3072, 1, 7, 7], packed per 64-channel slice
+    let w165: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.weight [3072, 1, 7, 7], packed per 16-channel block
     let b166: UnsafePointer<Float>  // stages.3.blocks.1.pwconv2.bias [768]
     let w166: GemmWeights  // stages.3.blocks.1.pwconv2.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
     let b169: UnsafePointer<Float>  // stages.3.blocks.2.pwconv1.bias [3072]
     let w169: GemmWeights  // stages.3.blocks.2.pwconv1.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
     let b172: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.bias [3072]
-    let w172: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.weight [3072, 1, 7, 7], packed per 64-channel slice
+    let w172: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.weight [3072, 1, 7, 7], packed per 16-channel block
     let b173: UnsafePointer<Float>  // stages.3.blocks.2.pwconv2.bias [768]
     let w173: GemmWeights  // stages.3.blocks.2.pwconv2.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
     let w177: GemmWeights  // head.fc.weight [1000, 768]

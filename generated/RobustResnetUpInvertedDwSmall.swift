@@ -22,25 +22,25 @@ public final class RobustResnetUpInvertedDwSmall: GeneratedModel {
     let b1: UnsafePointer<Float>  // stem.bias [96]
     let w1: GemmWeights  // stem.weight [96, 3, 16, 16], as a packed GEMM [96, 768]
     let b2: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.bias [96]
-    let w2: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let w2: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [96, 1, 11, 11], packed per 16-channel block
     let b4: UnsafePointer<Float>  // stages.0.blocks.0.pwconv1.bias [384]
     let w4: GemmWeights  // stages.0.blocks.0.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
     let b6: UnsafePointer<Float>  // stages.0.blocks.0.pwconv2.bias [96]
     let w6: GemmWeights  // stages.0.blocks.0.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
     let b9: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.bias [96]
-    let w9: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let w9: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [96, 1, 11, 11], packed per 16-channel block
     let b11: UnsafePointer<Float>  // stages.0.blocks.1.pwconv1.bias [384]
     let w11: GemmWeights  // stages.0.blocks.1.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
     let b13: UnsafePointer<Float>  // stages.0.blocks.1.pwconv2.bias [96]
     let w13: GemmWeights  // stages.0.blocks.1.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
     let b16: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.bias [96]
-    let w16: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.weight [96, 1, 11, 11], packed per 64-channel slice
+    let w16: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.weight [96, 1, 11, 11], packed per 16-channel block
     let b18: UnsafePointer<Float>  // stages.0.blocks.2.pwconv1.bias [384]
     let w18: GemmWeights  // stages.0.blocks.2.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
     let b20: UnsafePointer<Float>  // stages.0.blocks.2.pwconv2.bias [96]
     let w20: GemmWeights  // stages.0.blocks.2.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
     let b23: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.bias [192]
-    let w23: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let w23: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [192, 1, 11, 11], packed per 16-channel block
     let b25: UnsafePointer<Float>  // stages.1.blocks.0.pwconv1.bias [768]
     let w25: GemmWeights  // stages.1.blocks.0.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b29: UnsafePointer<Float>  // stages.1.blocks.0.downsample.0.bias [192]
@@ -48,25 +48,25 @@ public final class RobustResnetUpInvertedDwSmall: GeneratedModel {
     let b27: UnsafePointer<Float>  // stages.1.blocks.0.pwconv2.bias [192]
     let w27: GemmWeights  // stages.1.blocks.0.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b32: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.bias [192]
-    let w32: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let w32: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.weight [192, 1, 11, 11], packed per 16-channel block
     let b34: UnsafePointer<Float>  // stages.1.blocks.1.pwconv1.bias [768]
     let w34: GemmWeights  // stages.1.blocks.1.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b36: UnsafePointer<Float>  // stages.1.blocks.1.pwconv2.bias [192]
     let w36: GemmWeights  // stages.1.blocks.1.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b39: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.bias [192]
-    let w39: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let w39: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.weight [192, 1, 11, 11], packed per 16-channel block
     let b41: UnsafePointer<Float>  // stages.1.blocks.2.pwconv1.bias [768]
     let w41: GemmWeights  // stages.1.blocks.2.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b43: UnsafePointer<Float>  // stages.1.blocks.2.pwconv2.bias [192]
     let w43: GemmWeights  // stages.1.blocks.2.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b46: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.bias [192]
-    let w46: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.weight [192, 1, 11, 11], packed per 64-channel slice
+    let w46: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.weight [192, 1, 11, 11], packed per 16-channel block
     let b48: UnsafePointer<Float>  // stages.1.blocks.3.pwconv1.bias [768]
     let w48: GemmWeights  // stages.1.blocks.3.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
     let b50: UnsafePointer<Float>  // stages.1.blocks.3.pwconv2.bias [192]
     let w50: GemmWeights  // stages.1.blocks.3.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
     let b53: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.bias [384]
-    let w53: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w53: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b55: UnsafePointer<Float>  // stages.2.blocks.0.pwconv1.bias [1536]
     let w55: GemmWeights  // stages.2.blocks.0.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b59: UnsafePointer<Float>  // stages.2.blocks.0.downsample.0.bias [384]
@@ -74,85 +74,85 @@ public final class RobustResnetUpInvertedDwSmall: GeneratedModel {
     let b57: UnsafePointer<Float>  // stages.2.blocks.0.pwconv2.bias [384]
     let w57: GemmWeights  // stages.2.blocks.0.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b62: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.bias [384]
-    let w62: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w62: UnsafePointer<Float>  // stages.2.blocks.1.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b64: UnsafePointer<Float>  // stages.2.blocks.1.pwconv1.bias [1536]
     let w64: GemmWeights  // stages.2.blocks.1.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b66: UnsafePointer<Float>  // stages.2.blocks.1.pwconv2.bias [384]
     let w66: GemmWeights  // stages.2.blocks.1.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b69: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.bias [384]
-    let w69: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w69: UnsafePointer<Float>  // stages.2.blocks.2.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b71: UnsafePointer<Float>  // stages.2.blocks.2.pwconv1.bias [1536]
     let w71: GemmWeights  // stages.2.blocks.2.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b73: UnsafePointer<Float>  // stages.2.blocks.2.pwconv2.bias [384]
     let w73: GemmWeights  // stages.2.blocks.2.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b76: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.bias [384]
-    let w76: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w76: UnsafePointer<Float>  // stages.2.blocks.3.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b78: UnsafePointer<Float>  // stages.2.blocks.3.pwconv1.bias [1536]
     let w78: GemmWeights  // stages.2.blocks.3.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b80: UnsafePointer<Float>  // stages.2.blocks.3.pwconv2.bias [384]
     let w80: GemmWeights  // stages.2.blocks.3.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b83: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.bias [384]
-    let w83: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w83: UnsafePointer<Float>  // stages.2.blocks.4.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b85: UnsafePointer<Float>  // stages.2.blocks.4.pwconv1.bias [1536]
     let w85: GemmWeights  // stages.2.blocks.4.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b87: UnsafePointer<Float>  // stages.2.blocks.4.pwconv2.bias [384]
     let w87: GemmWeights  // stages.2.blocks.4.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b90: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.bias [384]
-    let w90: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w90: UnsafePointer<Float>  // stages.2.blocks.5.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b92: UnsafePointer<Float>  // stages.2.blocks.5.pwconv1.bias [1536]
     let w92: GemmWeights  // stages.2.blocks.5.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b94: UnsafePointer<Float>  // stages.2.blocks.5.pwconv2.bias [384]
     let w94: GemmWeights  // stages.2.blocks.5.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b97: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.bias [384]
-    let w97: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w97: UnsafePointer<Float>  // stages.2.blocks.6.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b99: UnsafePointer<Float>  // stages.2.blocks.6.pwconv1.bias [1536]
     let w99: GemmWeights  // stages.2.blocks.6.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b101: UnsafePointer<Float>  // stages.2.blocks.6.pwconv2.bias [384]
     let w101: GemmWeights  // stages.2.blocks.6.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b104: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.bias [384]
-    let w104: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w104: UnsafePointer<Float>  // stages.2.blocks.7.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b106: UnsafePointer<Float>  // stages.2.blocks.7.pwconv1.bias [1536]
     let w106: GemmWeights  // stages.2.blocks.7.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b108: UnsafePointer<Float>  // stages.2.blocks.7.pwconv2.bias [384]
     let w108: GemmWeights  // stages.2.blocks.7.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b111: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.bias [384]
-    let w111: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w111: UnsafePointer<Float>  // stages.2.blocks.8.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b113: UnsafePointer<Float>  // stages.2.blocks.8.pwconv1.bias [1536]
     let w113: GemmWeights  // stages.2.blocks.8.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b115: UnsafePointer<Float>  // stages.2.blocks.8.pwconv2.bias [384]
     let w115: GemmWeights  // stages.2.blocks.8.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b118: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.bias [384]
-    let w118: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w118: UnsafePointer<Float>  // stages.2.blocks.9.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b120: UnsafePointer<Float>  // stages.2.blocks.9.pwconv1.bias [1536]
     let w120: GemmWeights  // stages.2.blocks.9.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b122: UnsafePointer<Float>  // stages.2.blocks.9.pwconv2.bias [384]
     let w122: GemmWeights  // stages.2.blocks.9.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b125: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.bias [384]
-    let w125: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w125: UnsafePointer<Float>  // stages.2.blocks.10.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b127: UnsafePointer<Float>  // stages.2.blocks.10.pwconv1.bias [1536]
     let w127: GemmWeights  // stages.2.blocks.10.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b129: UnsafePointer<Float>  // stages.2.blocks.10.pwconv2.bias [384]
     let w129: GemmWeights  // stages.2.blocks.10.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b132: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.bias [384]
-    let w132: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w132: UnsafePointer<Float>  // stages.2.blocks.11.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b134: UnsafePointer<Float>  // stages.2.blocks.11.pwconv1.bias [1536]
     let w134: GemmWeights  // stages.2.blocks.11.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b136: UnsafePointer<Float>  // stages.2.blocks.11.pwconv2.bias [384]
     let w136: GemmWeights  // stages.2.blocks.11.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b139: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.bias [384]
-    let w139: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w139: UnsafePointer<Float>  // stages.2.blocks.12.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b141: UnsafePointer<Float>  // stages.2.blocks.12.pwconv1.bias [1536]
     let w141: GemmWeights  // stages.2.blocks.12.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b143: UnsafePointer<Float>  // stages.2.blocks.12.pwconv2.bias [384]
     let w143: GemmWeights  // stages.2.blocks.12.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b146: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.bias [384]
-    let w146: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.weight [384, 1, 11, 11], packed per 64-channel slice
+    let w146: UnsafePointer<Float>  // stages.2.blocks.13.conv_dw.weight [384, 1, 11, 11], packed per 16-channel block
     let b148: UnsafePointer<Float>  // stages.2.blocks.13.pwconv1.bias [1536]
     let w148: GemmWeights  // stages.2.blocks.13.pwconv1.weight [1536, 384, 1, 1], as a packed GEMM [1536, 384]
     let b150: UnsafePointer<Float>  // stages.2.blocks.13.pwconv2.bias [384]
     let w150: GemmWeights  // stages.2.blocks.13.pwconv2.weight [384, 1536, 1, 1], as a packed GEMM [384, 1536]
     let b153: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.bias [768]
-    let w153: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let w153: UnsafePointer<Float>  // stages.3.blocks.0.conv_dw.weight [768, 1, 11, 11], packed per 16-channel block
     let b155: UnsafePointer<Float>  // stages.3.blocks.0.pwconv1.bias [3072]
     let w155: GemmWeights  // stages.3.blocks.0.pwconv1.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
     let b159: UnsafePointer<Float>  // stages.3.blocks.0.downsample.0.bias [768]
@@ -160,13 +160,13 @@ public final class RobustResnetUpInvertedDwSmall: GeneratedModel {
     let b157: UnsafePointer<Float>  // stages.3.blocks.0.pwconv2.bias [768]
     let w157: GemmWeights  // stages.3.blocks.0.pwconv2.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
     let b162: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.bias [768]
-    let w162: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let w162: UnsafePointer<Float>  // stages.3.blocks.1.conv_dw.weight [768, 1, 11, 11], packed per 16-channel block
     let b164: UnsafePointer<Float>  // stages.3.blocks.1.pwconv1.bias [3072]
     let w164: GemmWeights  // stages.3.blocks.1.pwconv1.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
     let b166: UnsafePointer<Float>  // stages.3.blocks.1.pwconv2.bias [768]
     let w166: GemmWeights  // stages.3.blocks.1.pwconv2.weight [768, 3072, 1, 1], as a packed GEMM [768, 3072]
     let b169: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.bias [768]
-    let w169: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.weight [768, 1, 11, 11], packed per 64-channel slice
+    let w169: UnsafePointer<Float>  // stages.3.blocks.2.conv_dw.weight [768, 1, 11, 11], packed per 16-channel block
     let b171: UnsafePointer<Float>  // stages.3.blocks.2.pwconv1.bias [3072]
     let w171: GemmWeights  // stages.3.blocks.2.pwconv1.weight [3072, 768, 1, 1], as a packed GEMM [3072, 768]
     let b173: UnsafePointer<Float>  // stages.3.blocks.2.pwconv2.bias [768]

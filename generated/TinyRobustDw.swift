@@ -24,7 +24,7 @@ public final class TinyRobustDw: GeneratedModel {
     let b2: UnsafePointer<Float>  // stages.0.blocks.0.pwconv1.bias [8]
     let w2: GemmWeights  // stages.0.blocks.0.pwconv1.weight [8, 8, 1, 1], as a packed GEMM [8, 8]
     let b4: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.bias [8]
-    let w4: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [8, 1, 3, 3], packed per 64-channel slice
+    let w4: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [8, 1, 3, 3], packed per 16-channel block
     let b7: UnsafePointer<Float>  // stages.0.blocks.0.downsample.0.bias [32]
     let w7: GemmWeights  // stages.0.blocks.0.downsample.0.weight [32, 8, 1, 1], as a packed GEMM [32, 8]
     let b5: UnsafePointer<Float>  // stages.0.blocks.0.pwconv2.bias [32]
@@ -32,13 +32,13 @@ public final class TinyRobustDw: GeneratedModel {
     let b11: UnsafePointer<Float>  // stages.0.blocks.1.pwconv1.bias [8]
     let w11: GemmWeights  // stages.0.blocks.1.pwconv1.weight [8, 32, 1, 1], as a packed GEMM [8, 32]
     let b13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.bias [8]
-    let w13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [8, 1, 3, 3], packed per 64-channel slice
+    let w13: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [8, 1, 3, 3], packed per 16-channel block
     let b14: UnsafePointer<Float>  // stages.0.blocks.1.pwconv2.bias [32]
     let w14: GemmWeights  // stages.0.blocks.1.pwconv2.weight [32, 8, 1, 1], as a packed GEMM [32, 8]
     let b18: UnsafePointer<Float>  // stages.1.blocks.0.pwconv1.bias [16]
     let w18: GemmWeights  // stages.1.blocks.0.pwconv1.weight [16, 32, 1, 1], as a packed GEMM [16, 32]
     let b20: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.bias [16]
-    let w20: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [16, 1, 5, 5], packed per 64-channel slice
+    let w20: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [16, 1, 5, 5], packed per 16-channel block
     let b23: UnsafePointer<Float>  // stages.1.blocks.0.downsample.0.bias [64]
     let w23: GemmWeights  // stages.1.blocks.0.downsample.0.weight [64, 32, 1, 1], as a packed GEMM [64, 32]
     let b21: UnsafePointer<Float>  // stages.1.blocks.0.pwconv2.bias [64]

@@ -81,7 +81,7 @@ struct Emission {
             let residual = epilogue.residual ? "UnsafePointer(\(v(node.inputs[1])))" : "nil"
             let weight = "try requireWeight(weights, \(literal(node.weights[0])), \(w))"
             if g.isDepthwise {
-                properties.append("let w\(id): UnsafePointer<Float>  // \(node.weights[0]) \(w), packed per 64-channel slice")
+                properties.append("let w\(id): UnsafePointer<Float>  // \(node.weights[0]) \(w), packed per 16-channel block")
                 loads.append("w\(id) = store.floats(DepthwiseKernel.pack(\(weight)))")
                 steps.append("DepthwiseKernel.run(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), pool: pool)")
             } else if g.groups != 1 {

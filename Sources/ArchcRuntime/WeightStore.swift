@@ -9,11 +9,12 @@ public final class WeightStore {
 
     public init(backend: GemmBackend = .packed) { self.backend = backend }
 
-    deinit { for pointer in owned { pointer.deallocate() } }
+    deinit { for pointer in owned { AlignedMemory.free(pointer) } }
 
-    /// A buffer of `count` floats the store frees (scratch included; not counted as weights).
+    /// A 64-byte aligned buffer of `count` floats the store frees (scratch included; not
+    /// counted as weights).
     public func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        let pointer = AlignedMemory.floats(count)
         owned.append(pointer)
         return pointer
     }

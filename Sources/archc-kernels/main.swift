@@ -1,6 +1,7 @@
 // archc-kernels: the runtime's kernels alone, in GFLOP/s against this machine's measured FMA
 // peak, on the shapes of the paper's models. A benchmark (figures to read), not a test.
 // usage: swift run -c release archc-kernels [--threads T] [--repeat R]
+import ArchcIR
 import ArchcRuntime
 import Foundation
 
@@ -37,8 +38,10 @@ let pool = WorkerPool(threads: threads)
 let peak = FMAPeak.measure(pool: pool)
 print(String(format: "FMA peak, %d thread(s): %.1f GFLOP/s", threads, peak))
 
+/// 64-byte aligned, as the engine's arena is (threads writing neighbouring channel blocks
+/// must not share cache lines).
 func random(_ count: Int) -> UnsafeMutablePointer<Float> {
-    let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    let p = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
     for i in 0..<count { p[i] = Float.random(in: -1...1) }
     return p
 }
@@ -73,5 +76,33 @@ for (m, n, k, what) in [
         next = (next + 1) % layers.count
     }
     print(String(format: "  M %4d N %4d K %4d  ", m, n, k) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
+        + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
+}
+
+print("\ndepthwise conv (NHWC, bias + ReLU epilogue)                GFLOP/s  of peak")
+for (n, c, size, k, stride, what) in [
+    (1, 384, 14, 11, 1, "DW / Up / Down-Small stage 2"), (1, 768, 7, 11, 1, "DW-Small stage 3 (7x7)"),
+    (1, 1536, 14, 7, 1, "Inverted-DW-Small stage 2"), (1, 3072, 7, 7, 1, "Inverted-DW-Small stage 3"),
+    (1, 768, 14, 11, 2, "DW-Small stride-2 block"), (8, 384, 14, 11, 1, "stage 2, batch 8"),
+] {
+    let out = (size - 1) / stride + 1
+    let g = ConvGeometry(
+        batch: n, input: TensorType([c, size, size]), output: TensorType([c, out, out]), weightDims: [c, 1, k, k],
+        ConvAttributes(stride: [stride, stride], padding: [k / 2, k / 2, k / 2, k / 2], dilation: [1, 1], groups: c))
+    let x = random(max(n * c * size * size, 1 << 21)), y = random(max(n * c * out * out, 1 << 21)), bias = random(c)
+    let w = DepthwiseKernel.pack(Tensor(dims: [c, 1, k, k], data: (0..<(c * k * k)).map { _ in Float.random(in: -1...1) }))
+    let epilogue = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
+    // Useful work only: taps that fall on padding are not counted.
+    var taps = 0
+    for oy in 0..<out { for ox in 0..<out { for ky in 0..<k { for kx in 0..<k {
+        let iy = oy * stride - k / 2 + ky, ix = ox * stride - k / 2 + kx
+        if iy >= 0, iy < size, ix >= 0, ix < size { taps += 1 }
+    } } } }
+    let r = w.withUnsafeBufferPointer { w in
+        rate(flops: 2.0 * Double(n * c * taps)) {
+            DepthwiseKernel.run(g, x: x, weight: w.baseAddress!, y: y, residual: nil, epilogue: epilogue, pool: pool)
+        }
+    }
+    print(String(format: "  N %d C %4d %2dx%-2d k%-2d s%d ", n, c, size, size, k, stride) + what.padding(toLength: 30, withPad: " ", startingAt: 0)
         + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
 }

@@ -84,6 +84,23 @@ final class KernelTwinTests: XCTestCase {
         }
     }
 
+    /// TensorFlow "SAME" padding (more on the right and bottom, EfficientNet), padding wider
+    /// than the kernel reach on one side, dilation, and widths that are and are not
+    /// multiples of the kernel's seven-pixel blocks.
+    func testDepthwiseAsymmetricPaddingAndDilationAgainstNaive() {
+        let cases: [(c: Int, size: Int, k: Int, stride: Int, dilation: Int, padding: [Int])] = [
+            (32, 14, 3, 2, 1, [0, 0, 1, 1]), (48, 28, 5, 2, 1, [1, 1, 2, 2]), (16, 21, 5, 1, 2, [4, 4, 4, 4]),
+            (64, 7, 11, 1, 1, [5, 5, 5, 5]), (16, 15, 7, 2, 3, [9, 2, 1, 9]), (35, 13, 3, 1, 2, [0, 3, 2, 0]),
+        ]
+        for (trial, t) in cases.enumerated() {
+            check(
+                Case(
+                    batch: 1 + trial % 3, c: t.c, h: t.size, w: t.size, cout: t.c, kh: t.k, kw: t.k, stride: t.stride, dilation: t.dilation,
+                    groups: t.c, padding: t.padding, epilogue: Epilogue(activation: .relu6, residual: trial % 2 == 0)),
+                seed: UInt64(8000 + trial))
+        }
+    }
+
     /// Depthwise with a channel multiplier (Up-Inverted-DW's first block: groups = Cin, Cout = 2 Cin).
     func testDepthwiseWithChannelMultiplierAgainstNaive() {
         for (trial, (c, cout, k, stride, size)) in [(16, 32, 3, 1, 9), (32, 64, 7, 2, 14), (96, 192, 11, 1, 14), (5, 15, 5, 2, 11)].enumerated() {

@@ -3,26 +3,33 @@ import ArchcIR
 /// Depthwise convolution on NHWC data (groups = Cin, Cout = Cin or a multiple of it),
 /// vectorised across channels.
 ///
-/// Work is split into 64-channel slices. Each slice of the input is first copied into a
-/// contiguous [H][W][64] buffer: read in place, consecutive pixels sit C*4 bytes apart
-/// (6 KiB at C=1536), and that power-of-two-like stride maps every pixel to the same few
-/// L1 sets, so the cache holds almost nothing; the copy makes the slice (50 KiB at 14x14)
-/// dense. Weights are packed per slice as [kh][kw][64].
+/// Work is split into 16-channel blocks (one per chunk and image). Each block of the input
+/// is first copied into a dense buffer [H][padLeft + W + padRight][16] whose extra columns
+/// are zero: read in place, neighbouring pixels sit C*4 bytes apart (6 KiB at C=1536), a
+/// stride that maps them to the same few L1 sets; the copy (at most ~40 KiB) stays in L1
+/// and lets the kernel read a row of taps without any bounds test. Weights are packed per
+/// block as [kh][kw][16].
 ///
-/// The inner kernel computes four neighbouring output pixels x 16 channels at once (eight
-/// accumulators; each weight load serves four FMAs). Taps valid for all four pixels run in
-/// the blocked loop; the few valid for only some (at the borders) are added pixel by pixel,
-/// so padded taps are never computed. The epilogue is applied as each pixel is stored.
+/// The inner kernel keeps seven neighbouring output pixels x 16 channels in fourteen
+/// registers: per tap, two weight loads serve fourteen FMAs whose inputs are memory
+/// operands (the machine's two load ports keep up with its two FMA pipes). Rows of taps
+/// that fall on vertical padding are skipped; horizontally, only the taps some pixel of
+/// the seven needs are run, and the others multiply the buffer's zeros (at 14x14 with an
+/// 11x11 kernel, 80% of the computed taps are useful). Output widths that are not
+/// multiples of 7 finish pixel by pixel, and blocks of fewer than 16 channels (when C is
+/// not a multiple of 16) channel by channel. Bias starts the accumulators; activation,
+/// residual and post-activation are applied in registers before the single store.
 public enum DepthwiseKernel {
-    public static let slice = 64
+    public static let block = 16
+    static let pixels = 7
 
-    /// [C, 1, kh, kw] -> per 64-channel slice s: [kh][kw][width(s)], slices one after another.
+    /// [C, 1, kh, kw] -> per 16-channel block b: [kh][kw][width(b)], blocks one after another.
     public static func pack(_ w: Tensor) -> [Float] {
         let (c, kh, kw) = (w.dims[0], w.dims[2], w.dims[3])
         var out = [Float](repeating: 0, count: w.count)
         var offset = 0
-        for c0 in stride(from: 0, to: c, by: slice) {
-            let width = min(slice, c - c0)
+        for c0 in stride(from: 0, to: c, by: block) {
+            let width = min(block, c - c0)
             for y in 0..<kh {
                 for x in 0..<kw {
                     for j in 0..<width {
@@ -39,43 +46,106 @@ public enum DepthwiseKernel {
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
         residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, pool: WorkerPool
     ) {
-        // Slices run over output channels; with a channel multiplier m (groups = Cin, Cout = m*Cin)
-        // output channel o reads input channel o / m, gathered into the slice copy.
-        let slices = (g.outC + slice - 1) / slice
-        let multiplier = g.outC / g.inC
-        pool.run(chunks: g.batch * slices) { chunk in
-            let n = chunk / slices, c0 = (chunk % slices) * slice, width = min(slice, g.outC - c0)
-            let local = UnsafeMutablePointer<Float>.allocate(capacity: g.inH * g.inW * width)
-            defer { local.deallocate() }
-            let image = x + n * g.inH * g.inW * g.inC
-            if multiplier == 1 {
-                for p in 0..<(g.inH * g.inW) { (local + p * width).update(from: image + p * g.inC + c0, count: width) }
-            } else {
-                for p in 0..<(g.inH * g.inW) { for j in 0..<width { local[p * width + j] = image[p * g.inC + (c0 + j) / multiplier] } }
-            }
-            let s = Slice(g: g, x: local, w: weight + c0 * g.kh * g.kw, width: width)
+        let blocks = (g.outC + block - 1) / block
+        let layout = BufferLayout(g)
+        pool.run(chunks: g.batch * blocks) { chunk in
+            let n = chunk / blocks, c0 = (chunk % blocks) * block, width = min(block, g.outC - c0)
+            let buffer = AlignedMemory.floats(layout.floats(width: width))
+            defer { AlignedMemory.free(buffer) }
+            layout.fill(buffer, from: x + n * g.inH * g.inW * g.inC, c0: c0, width: width, g: g)
+            let b = Block(
+                g: g, x: buffer, rowFloats: layout.columns * width, w: weight + c0 * g.kh * g.kw, width: width, c0: c0,
+                bias: epilogue.bias.map { $0 + c0 }, epilogue: epilogue, padLeft: layout.padLeft)
             for oy in 0..<g.outH {
-                let ky = s.kyRange(oy)
+                let row = (n * g.outH + oy) * g.outW
+                let out = y + row * g.outC + c0
+                let res = residual.map { $0 + row * g.outC + c0 }
                 var ox = 0
+                if width == block {
+                    while ox + pixels <= g.outW {
+                        b.seven(oy: oy, ox: ox, out: out + ox * g.outC, residual: res.map { $0 + ox * g.outC })
+                        ox += pixels
+                    }
+                }
                 while ox < g.outW {
-                    let block = width % 16 == 0 && g.outW - ox >= 4 ? 4 : 1
-                    let row = (n * g.outH + oy) * g.outW + ox
-                    let out = y + row * g.outC + c0
-                    if block == 4 { s.quad(oy: oy, ox: ox, ky: ky, out: out, outStride: g.outC) } else { s.pixel(oy: oy, ox: ox, ky: ky, out: out) }
-                    epilogue.apply(y + row * g.outC, residual: residual.map { $0 + row * g.outC }, rows: block, stride: g.outC, columns: c0, c0 + width)
-                    ox += block
+                    b.pixel(oy: oy, ox: ox, out: out + ox * g.outC, residual: res.map { $0 + ox * g.outC })
+                    ox += 1
                 }
             }
         }
     }
 
-    /// One channel slice: a dense input copy [H][W][width] and its weights [kh][kw][width].
-    struct Slice {
+    /// Where a channel block's input lives in its buffer: rows as in the input, columns
+    /// shifted right by `padLeft`, zeros wherever no input pixel is.
+    struct BufferLayout {
+        let padLeft: Int
+        let columns: Int
+
+        let rows: Int
+
+        init(_ g: ConvGeometry) {
+            padLeft = g.padLeft
+            rows = g.inH
+            // The rightmost column any output reads, counted from input column 0.
+            let last = (g.outW - 1) * g.strideW - g.padLeft + (g.kw - 1) * g.dilationW
+            columns = g.padLeft + max(g.inW, last + 1)
+        }
+
+        func floats(width: Int) -> Int { max(1, rows * columns * width) }
+
+        /// Copies channels c0..<c0+width (or, with a channel multiplier m, input channel
+        /// (c0 + j) / m for output channel c0 + j) of one image into the buffer.
+        func fill(_ buffer: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>, c0: Int, width: Int, g: ConvGeometry) {
+            let multiplier = g.outC / g.inC
+            let rowFloats = columns * width
+            if multiplier == 1, width == block {
+                // The common case, with vector copies (a library call per pixel costs as
+                // much as the copy).
+                let zero = SIMD8<Float>()
+                for iy in 0..<g.inH {
+                    let row = UnsafeMutableRawPointer(buffer + iy * rowFloats)
+                    for i in 0..<padLeft * 2 { row.storeBytes(of: zero, toByteOffset: 32 * i, as: SIMD8<Float>.self) }
+                    var src = UnsafeRawPointer(image + iy * g.inW * g.inC + c0), dst = row + padLeft * 64
+                    for _ in 0..<g.inW {
+                        dst.storeBytes(of: src.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                        dst.storeBytes(of: src.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
+                        src += g.inC * 4
+                        dst += 64
+                    }
+                    for i in 0..<(columns - padLeft - g.inW) * 2 { dst.storeBytes(of: zero, toByteOffset: 32 * i, as: SIMD8<Float>.self) }
+                }
+                return
+            }
+            for iy in 0..<g.inH {
+                let row = buffer + iy * rowFloats
+                row.update(repeating: 0, count: padLeft * width)
+                for ix in 0..<g.inW {
+                    let dst = row + (padLeft + ix) * width, src = image + (iy * g.inW + ix) * g.inC
+                    if multiplier == 1 {
+                        dst.update(from: src + c0, count: width)
+                    } else {
+                        for j in 0..<width { dst[j] = src[(c0 + j) / multiplier] }
+                    }
+                }
+                let used = (padLeft + g.inW) * width
+                (row + used).update(repeating: 0, count: rowFloats - used)
+            }
+        }
+    }
+
+    /// One channel block of one image: its buffer, weights and epilogue.
+    struct Block {
         let g: ConvGeometry
         let x: UnsafePointer<Float>
+        let rowFloats: Int
         let w: UnsafePointer<Float>
         let width: Int
+        let c0: Int
+        let bias: UnsafePointer<Float>?
+        let epilogue: EpilogueKernel
+        let padLeft: Int
 
+        /// Kernel rows that land inside the input for output row `oy`.
         @inline(__always)
         func kyRange(_ oy: Int) -> Range<Int> {
             let lo = max(0, (g.padTop - oy * g.strideH + g.dilationH - 1) / g.dilationH)
@@ -83,6 +153,7 @@ public enum DepthwiseKernel {
             return lo..<max(lo, hi)
         }
 
+        /// Kernel columns that land inside the input for output column `ox`.
         @inline(__always)
         func kxRange(_ ox: Int) -> Range<Int> {
             let lo = max(0, (g.padLeft - ox * g.strideW + g.dilationW - 1) / g.dilationW)
@@ -90,108 +161,95 @@ public enum DepthwiseKernel {
             return lo..<max(lo, hi)
         }
 
-        /// Address of input pixel (iy, ix), channel `ch` of the slice.
+        /// Buffer address of input (iy, ix) (ix may be negative down to -padLeft).
         @inline(__always)
-        func input(_ iy: Int, _ ix: Int, _ ch: Int) -> UnsafeRawPointer {
-            UnsafeRawPointer(x + (iy * g.inW + ix) * width + ch)
+        func input(_ iy: Int, _ ix: Int) -> UnsafeRawPointer {
+            UnsafeRawPointer(x + iy * rowFloats + (ix + padLeft) * width)
         }
 
         @inline(__always)
-        func tap(_ ky: Int, _ kx: Int, _ ch: Int) -> UnsafeRawPointer {
-            UnsafeRawPointer(w + (ky * g.kw + kx) * width + ch)
+        func start(_ half: Int) -> SIMD8<Float> {
+            guard let bias else { return SIMD8<Float>() }
+            return UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 32 * half, as: SIMD8<Float>.self)
         }
 
-        /// Four output pixels (ox..ox+3) of row oy, all channels of the slice, 16 at a time.
         @inline(__always)
-        func quad(oy: Int, ox: Int, ky: Range<Int>, out: UnsafeMutablePointer<Float>, outStride: Int) {
-            let r = (kxRange(ox), kxRange(ox + 1), kxRange(ox + 2), kxRange(ox + 3))
-            let lo = max(r.0.lowerBound, r.1.lowerBound, r.2.lowerBound, r.3.lowerBound)
-            let common = lo..<max(lo, min(r.0.upperBound, r.1.upperBound, r.2.upperBound, r.3.upperBound))
-            let pixel = g.strideW * width * 4, tapStep = g.dilationW * width * 4, weightStep = width * 4
-            var ch = 0
-            while ch < width {
-                var a0 = SIMD8<Float>(), b0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b1 = SIMD8<Float>()
-                var a2 = SIMD8<Float>(), b2 = SIMD8<Float>(), a3 = SIMD8<Float>(), b3 = SIMD8<Float>()
-                if !common.isEmpty {
-                    for ky in ky {
-                        let iy = oy * g.strideH - g.padTop + ky * g.dilationH
-                        var p = input(iy, ox * g.strideW - g.padLeft + common.lowerBound * g.dilationW, ch)
-                        var q = tap(ky, common.lowerBound, ch)
-                        var left = common.count
-                        while left > 0 {
-                            let wl = q.loadUnaligned(as: SIMD8<Float>.self), wh = q.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                            a0.addProduct(p.loadUnaligned(as: SIMD8<Float>.self), wl)
-                            b0.addProduct(p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), wh)
-                            a1.addProduct(p.loadUnaligned(fromByteOffset: pixel, as: SIMD8<Float>.self), wl)
-                            b1.addProduct(p.loadUnaligned(fromByteOffset: pixel + 32, as: SIMD8<Float>.self), wh)
-                            a2.addProduct(p.loadUnaligned(fromByteOffset: 2 * pixel, as: SIMD8<Float>.self), wl)
-                            b2.addProduct(p.loadUnaligned(fromByteOffset: 2 * pixel + 32, as: SIMD8<Float>.self), wh)
-                            a3.addProduct(p.loadUnaligned(fromByteOffset: 3 * pixel, as: SIMD8<Float>.self), wl)
-                            b3.addProduct(p.loadUnaligned(fromByteOffset: 3 * pixel + 32, as: SIMD8<Float>.self), wh)
-                            p += tapStep
-                            q += weightStep
-                            left -= 1
-                        }
-                    }
-                }
-                store(a0, b0, pixel: 0, ox: ox, oy: oy, ky: ky, range: r.0, common: common, ch: ch, out: out)
-                store(a1, b1, pixel: 1, ox: ox, oy: oy, ky: ky, range: r.1, common: common, ch: ch, out: out + outStride)
-                store(a2, b2, pixel: 2, ox: ox, oy: oy, ky: ky, range: r.2, common: common, ch: ch, out: out + 2 * outStride)
-                store(a3, b3, pixel: 3, ox: ox, oy: oy, ky: ky, range: r.3, common: common, ch: ch, out: out + 3 * outStride)
-                ch += 16
-            }
+        func finish(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, out: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?) {
+            let o = UnsafeMutableRawPointer(out)
+            o.storeBytes(of: epilogue.finish(lo, residual: residual), as: SIMD8<Float>.self)
+            o.storeBytes(of: epilogue.finish(hi, residual: residual.map { $0 + 8 }), toByteOffset: 32, as: SIMD8<Float>.self)
         }
 
-        /// Adds the border taps valid for this pixel only, then stores 16 channels.
+        /// Seven output pixels ox..ox+6 of row oy, 16 channels.
         @inline(__always)
-        func store(
-            _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, pixel i: Int, ox: Int, oy: Int, ky: Range<Int>, range: Range<Int>,
-            common: Range<Int>, ch: Int, out: UnsafeMutablePointer<Float>
-        ) {
-            var l = lo, h = hi
-            if range != common {
-                for ky in ky {
-                    let iy = oy * g.strideH - g.padTop + ky * g.dilationH
-                    for kx in range where !common.contains(kx) {
-                        let p = input(iy, (ox + i) * g.strideW - g.padLeft + kx * g.dilationW, ch), q = tap(ky, kx, ch)
-                        l.addProduct(p.loadUnaligned(as: SIMD8<Float>.self), q.loadUnaligned(as: SIMD8<Float>.self))
-                        h.addProduct(p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), q.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+        func seven(oy: Int, ox: Int, out: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?) {
+            // Taps some pixel of the seven needs: from the last pixel's first to the first pixel's last.
+            let kx = kxRange(ox + pixels - 1).lowerBound..<kxRange(ox).upperBound
+            let l = start(0), h = start(1)
+            var a0 = l, b0 = h, a1 = l, b1 = h, a2 = l, b2 = h, a3 = l, b3 = h, a4 = l, b4 = h, a5 = l, b5 = h, a6 = l, b6 = h
+            if !kx.isEmpty {
+                let step = g.strideW * 64, tapStep = g.dilationW * 64
+                for ky in kyRange(oy) {
+                    var p = input(oy * g.strideH - g.padTop + ky * g.dilationH, ox * g.strideW - g.padLeft + kx.lowerBound * g.dilationW)
+                    var q = UnsafeRawPointer(w + (ky * g.kw + kx.lowerBound) * 16)
+                    for _ in kx {
+                        let wl = q.loadUnaligned(as: SIMD8<Float>.self), wh = q.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                        a0.addProduct(p.loadUnaligned(as: SIMD8<Float>.self), wl)
+                        b0.addProduct(p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), wh)
+                        a1.addProduct(p.loadUnaligned(fromByteOffset: step, as: SIMD8<Float>.self), wl)
+                        b1.addProduct(p.loadUnaligned(fromByteOffset: step + 32, as: SIMD8<Float>.self), wh)
+                        a2.addProduct(p.loadUnaligned(fromByteOffset: 2 * step, as: SIMD8<Float>.self), wl)
+                        b2.addProduct(p.loadUnaligned(fromByteOffset: 2 * step + 32, as: SIMD8<Float>.self), wh)
+                        a3.addProduct(p.loadUnaligned(fromByteOffset: 3 * step, as: SIMD8<Float>.self), wl)
+                        b3.addProduct(p.loadUnaligned(fromByteOffset: 3 * step + 32, as: SIMD8<Float>.self), wh)
+                        a4.addProduct(p.loadUnaligned(fromByteOffset: 4 * step, as: SIMD8<Float>.self), wl)
+                        b4.addProduct(p.loadUnaligned(fromByteOffset: 4 * step + 32, as: SIMD8<Float>.self), wh)
+                        a5.addProduct(p.loadUnaligned(fromByteOffset: 5 * step, as: SIMD8<Float>.self), wl)
+                        b5.addProduct(p.loadUnaligned(fromByteOffset: 5 * step + 32, as: SIMD8<Float>.self), wh)
+                        a6.addProduct(p.loadUnaligned(fromByteOffset: 6 * step, as: SIMD8<Float>.self), wl)
+                        b6.addProduct(p.loadUnaligned(fromByteOffset: 6 * step + 32, as: SIMD8<Float>.self), wh)
+                        p += tapStep
+                        q += 64
                     }
                 }
             }
-            let o = UnsafeMutableRawPointer(out + ch)
-            o.storeBytes(of: l, as: SIMD8<Float>.self)
-            o.storeBytes(of: h, toByteOffset: 32, as: SIMD8<Float>.self)
+            let s = g.outC
+            finish(a0, b0, out: out, residual: residual)
+            finish(a1, b1, out: out + s, residual: residual.map { $0 + s })
+            finish(a2, b2, out: out + 2 * s, residual: residual.map { $0 + 2 * s })
+            finish(a3, b3, out: out + 3 * s, residual: residual.map { $0 + 3 * s })
+            finish(a4, b4, out: out + 4 * s, residual: residual.map { $0 + 4 * s })
+            finish(a5, b5, out: out + 5 * s, residual: residual.map { $0 + 5 * s })
+            finish(a6, b6, out: out + 6 * s, residual: residual.map { $0 + 6 * s })
         }
 
-        /// One output pixel, any slice width: 8 channels at a time, then single channels.
+        /// One output pixel, any block width, only the taps inside the input.
         @inline(__always)
-        func pixel(oy: Int, ox: Int, ky: Range<Int>, out: UnsafeMutablePointer<Float>) {
-            let kx = kxRange(ox)
-            var ch = 0
-            while ch + 8 <= width {
-                var a = SIMD8<Float>()
+        func pixel(oy: Int, ox: Int, out: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?) {
+            let kx = kxRange(ox), ky = kyRange(oy)
+            if width == 16 {
+                var lo = start(0), hi = start(1)
                 for ky in ky {
                     let iy = oy * g.strideH - g.padTop + ky * g.dilationH
                     for kx in kx {
-                        a.addProduct(
-                            input(iy, ox * g.strideW - g.padLeft + kx * g.dilationW, ch).loadUnaligned(as: SIMD8<Float>.self),
-                            tap(ky, kx, ch).loadUnaligned(as: SIMD8<Float>.self))
+                        let p = input(iy, ox * g.strideW - g.padLeft + kx * g.dilationW), q = UnsafeRawPointer(w + (ky * g.kw + kx) * 16)
+                        lo.addProduct(p.loadUnaligned(as: SIMD8<Float>.self), q.loadUnaligned(as: SIMD8<Float>.self))
+                        hi.addProduct(p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), q.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
                     }
                 }
-                UnsafeMutableRawPointer(out + ch).storeBytes(of: a, as: SIMD8<Float>.self)
-                ch += 8
+                finish(lo, hi, out: out, residual: residual)
+                return
             }
-            while ch < width {
-                var a: Float = 0
+            for ch in 0..<width {
+                var a: Float = bias.map { $0[ch] } ?? 0
                 for ky in ky {
                     let iy = oy * g.strideH - g.padTop + ky * g.dilationH
                     for kx in kx {
-                        a += x[(iy * g.inW + ox * g.strideW - g.padLeft + kx * g.dilationW) * width + ch] * w[(ky * g.kw + kx) * width + ch]
+                        let p = input(iy, ox * g.strideW - g.padLeft + kx * g.dilationW).assumingMemoryBound(to: Float.self)
+                        a += p[ch] * w[(ky * g.kw + kx) * width + ch]
                     }
                 }
-                out[ch] = a
-                ch += 1
+                out[ch] = epilogue.finish(a, residual: residual.map { $0[ch] })
             }
         }
     }

@@ -42,6 +42,27 @@ public struct EpilogueKernel {
         }
     }
 
+    /// Everything after the bias, in registers: `post(act(v) + residual)`, for kernels that
+    /// start their accumulators from the bias. `residual` points at 8 floats.
+    @inline(__always)
+    public func finish(_ v: SIMD8<Float>, residual: UnsafePointer<Float>?) -> SIMD8<Float> {
+        var v = v
+        if let activation { v = Self.activate(v, activation) }
+        if let residual { v += UnsafeRawPointer(residual).loadUnaligned(as: SIMD8<Float>.self) }
+        if let postActivation { v = Self.activate(v, postActivation) }
+        return v
+    }
+
+    /// `finish` for one value.
+    @inline(__always)
+    public func finish(_ v: Float, residual: Float?) -> Float {
+        var v = v
+        if let activation { v = Self.activate(v, activation) }
+        if let residual { v += residual }
+        if let postActivation { v = Self.activate(v, postActivation) }
+        return v
+    }
+
     /// True when nothing is left to do after the GEMM.
     public var isIdentity: Bool { bias == nil && activation == nil && postActivation == nil }
 

@@ -23,10 +23,11 @@ public enum PackedGemm {
         public var floats: Int { panels * k * PackedGemm.nr }
     }
 
-    /// Packs row-major weights [N, K] (one output channel per row); the caller owns `data`.
+    /// Packs row-major weights [N, K] (one output channel per row) into 64-byte aligned
+    /// memory; the caller owns `data` (free with `AlignedMemory.free`).
     public static func pack(_ b: UnsafePointer<Float>, n: Int, k: Int) -> PackedMatrix {
         let panels = (n + nr - 1) / nr
-        let data = UnsafeMutablePointer<Float>.allocate(capacity: max(1, panels * k * nr))
+        let data = AlignedMemory.floats(panels * k * nr)
         data.update(repeating: 0, count: max(1, panels * k * nr))
         for p in 0..<panels {
             let panel = data + p * k * nr
