@@ -337,8 +337,7 @@ public final class EfficientnetLite0: GeneratedModel {
         // %141 head.pool#3 (specs/efficientnet-lite0.yaml:24:5): global_avgpool [N, 1280, 7, 7] -> [N, 1280] at arena byte 250880 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 49, channels: 1280, x: v(0), y: v(250880))
         // %142 _fc (specs/efficientnet-lite0.yaml:25:5): linear [N, 1280] -> [N, 1000] at arena byte 0 x N
-        do { let y = v(0), e = EpilogueKernel(bias: b142, activation: nil, postActivation: nil)
-            w142.multiply(m: n, a: v(250880), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 1000, residual: nil, rows: rows, stride: 1000, columns: c0, c1) } }
+        w142.multiply(m: n, a: v(250880), c: v(0), epilogue: EpilogueKernel(bias: b142, activation: nil, postActivation: nil), residual: nil, pool: pool)
         var out = Tensor(zeros: [n] + [1000])
         out.data.withUnsafeMutableBufferPointer { y in
             y.baseAddress!.update(from: v(0), count: y.count)

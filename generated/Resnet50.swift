@@ -363,8 +363,7 @@ public final class Resnet50: GeneratedModel {
         // %173 head.pool#0 (specs/resnet50.yaml:18:5): global_avgpool [N, 2048, 7, 7] -> [N, 2048] at arena byte 0 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 49, channels: 2048, x: v(401408), y: v(0))
         // %174 fc (specs/resnet50.yaml:19:5): linear [N, 2048] -> [N, 1000] at arena byte 8192 x N
-        do { let y = v(8192), e = EpilogueKernel(bias: b174, activation: nil, postActivation: nil)
-            w174.multiply(m: n, a: v(0), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 1000, residual: nil, rows: rows, stride: 1000, columns: c0, c1) } }
+        w174.multiply(m: n, a: v(0), c: v(8192), epilogue: EpilogueKernel(bias: b174, activation: nil, postActivation: nil), residual: nil, pool: pool)
         var out = Tensor(zeros: [n] + [1000])
         out.data.withUnsafeMutableBufferPointer { y in
             y.baseAddress!.update(from: v(8192), count: y.count)

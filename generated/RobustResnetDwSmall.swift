@@ -469,8 +469,7 @@ public final class RobustResnetDwSmall: GeneratedModel {
         // %164 head.pool#0 (specs/robust-resnet-dw-small.yaml:17:5): global_avgpool [N, 3072, 7, 7] -> [N, 3072] at arena byte 602112 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 49, channels: 3072, x: v(0), y: v(602112))
         // %165 head.fc (specs/robust-resnet-dw-small.yaml:18:5): linear [N, 3072] -> [N, 1000] at arena byte 0 x N
-        do { let y = v(0), e = EpilogueKernel(bias: b165, activation: nil, postActivation: nil)
-            w165.multiply(m: n, a: v(602112), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 1000, residual: nil, rows: rows, stride: 1000, columns: c0, c1) } }
+        w165.multiply(m: n, a: v(602112), c: v(0), epilogue: EpilogueKernel(bias: b165, activation: nil, postActivation: nil), residual: nil, pool: pool)
         var out = Tensor(zeros: [n] + [1000])
         out.data.withUnsafeMutableBufferPointer { y in
             y.baseAddress!.update(from: v(0), count: y.count)

@@ -499,8 +499,7 @@ public final class RobustResnetInvertedDwSmall: GeneratedModel {
         // %176 head.pool#0 (specs/robust-resnet-inverted-dw-small.yaml:17:5): global_avgpool [N, 768, 7, 7] -> [N, 768] at arena byte 150528 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 49, channels: 768, x: v(0), y: v(150528))
         // %177 head.fc (specs/robust-resnet-inverted-dw-small.yaml:18:5): linear [N, 768] -> [N, 1000] at arena byte 0 x N
-        do { let y = v(0), e = EpilogueKernel(bias: b177, activation: nil, postActivation: nil)
-            w177.multiply(m: n, a: v(150528), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 1000, residual: nil, rows: rows, stride: 1000, columns: c0, c1) } }
+        w177.multiply(m: n, a: v(150528), c: v(0), epilogue: EpilogueKernel(bias: b177, activation: nil, postActivation: nil), residual: nil, pool: pool)
         var out = Tensor(zeros: [n] + [1000])
         out.data.withUnsafeMutableBufferPointer { y in
             y.baseAddress!.update(from: v(0), count: y.count)

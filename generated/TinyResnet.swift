@@ -117,8 +117,7 @@ public final class TinyResnet: GeneratedModel {
         // %39 head.pool#0 (specs/tiny/tiny-resnet.yaml:16:5): global_avgpool [N, 32, 4, 4] -> [N, 32] at arena byte 2048 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 16, channels: 32, x: v(0), y: v(2048))
         // %40 fc (specs/tiny/tiny-resnet.yaml:17:5): linear [N, 32] -> [N, 5] at arena byte 0 x N
-        do { let y = v(0), e = EpilogueKernel(bias: b40, activation: nil, postActivation: nil)
-            w40.multiply(m: n, a: v(2048), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 5, residual: nil, rows: rows, stride: 5, columns: c0, c1) } }
+        w40.multiply(m: n, a: v(2048), c: v(0), epilogue: EpilogueKernel(bias: b40, activation: nil, postActivation: nil), residual: nil, pool: pool)
         var out = Tensor(zeros: [n] + [5])
         out.data.withUnsafeMutableBufferPointer { y in
             y.baseAddress!.update(from: v(0), count: y.count)

@@ -115,8 +115,7 @@ public final class TinyRobustDw: GeneratedModel {
         // %27 head.pool#0 (specs/tiny/tiny-robust-dw.yaml:11:5): global_avgpool [N, 64, 4, 4] -> [N, 64] at arena byte 4096 x N
         OtherKernels.globalAvgPool(batch: n, pixels: 16, channels: 64, x: v(0), y: v(4096))
         // %28 head.fc (specs/tiny/tiny-robust-dw.yaml:12:5): linear [N, 64] -> [N, 10] at arena byte 0 x N
-        do { let y = v(0), e = EpilogueKernel(bias: b28, activation: nil, postActivation: nil)
-            w28.multiply(m: n, a: v(4096), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * 10, residual: nil, rows: rows, stride: 10, columns: c0, c1) } }
+        w28.multiply(m: n, a: v(4096), c: v(0), epilogue: EpilogueKernel(bias: b28, activation: nil, postActivation: nil), residual: nil, pool: pool)
         var out = Tensor(zeros: [n] + [10])
         out.data.withUnsafeMutableBufferPointer { y in
             y.baseAddress!.update(from: v(0), count: y.count)

@@ -95,7 +95,7 @@ struct Emission {
                     steps.append(
                         "ConvKernels.pointwise(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), pool: pool)")
                 } else {
-                    scratchFloats = max(scratchFloats, g.m * g.k)
+                    scratchFloats = max(scratchFloats, ConvKernels.scratchFloats(g, backend: .packed))
                     steps.append(
                         "ConvKernels.im2col(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), scratch: scratch, pool: pool)"
                     )
@@ -156,9 +156,8 @@ struct Emission {
                 loads.append("b\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[1])), \(dims(node.weights[1]))).data)")
                 bias = "b\(id)"
             }
-            steps.append("do { let y = \(y), e = EpilogueKernel(bias: \(bias), activation: nil, postActivation: nil)")
             steps.append(
-                "    w\(id).multiply(m: n, a: \(x), c: y, pool: pool) { r0, rows, c0, c1 in e.apply(y + r0 * \(w[0]), residual: nil, rows: rows, stride: \(w[0]), columns: c0, c1) } }"
+                "w\(id).multiply(m: n, a: \(x), c: \(y), epilogue: EpilogueKernel(bias: \(bias), activation: nil, postActivation: nil), residual: nil, pool: pool)"
             )
         }
     }

@@ -148,7 +148,7 @@ public final class Engine {
     private func scratchNeed(_ node: Node) -> Int {
         guard case .conv2d(let attrs, _) = node.kind, let input = graph.type(of: node.inputs[0]) else { return 0 }
         let g = ConvGeometry(batch: batch, input: input, output: node.type, weightDims: constant(node.weights[0]).dims, attrs)
-        return g.groups == 1 && !g.isPointwise ? g.m * g.k : 0
+        return ConvKernels.scratchFloats(g, backend: backend)
     }
 
     private func step(for node: Node) -> () -> Void {
@@ -172,7 +172,7 @@ public final class Engine {
                 if g.isPointwise {
                     return { ConvKernels.pointwise(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, pool: pool) }
                 }
-                let scratch = self.scratch!
+                let scratch = self.scratch
                 return { ConvKernels.im2col(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, scratch: scratch, pool: pool) }
             }
             let packed = pack(WeightPacking.ohwi(w))
@@ -220,11 +220,8 @@ public final class Engine {
             let w = gemmWeights(constant(node.weights[0]).data, n: out, k: features)
             let bias = node.weights.count > 1 ? pack(constant(node.weights[1]).data) : nil
             let epilogue = EpilogueKernel(bias: bias, activation: nil, postActivation: nil)
-            return {
-                w.multiply(m: batch, a: x, c: y, pool: pool) { r0, rows, c0, c1 in
-                    epilogue.apply(y + r0 * out, residual: nil, rows: rows, stride: out, columns: c0, c1)
-                }
-            }
+
+            return { w.multiply(m: batch, a: x, c: y, epilogue: epilogue, residual: nil, pool: pool) }
         }
     }
 }

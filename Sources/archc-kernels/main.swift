@@ -46,6 +46,7 @@ func random(_ count: Int) -> UnsafeMutablePointer<Float> {
     return p
 }
 
+let none = EpilogueKernel(bias: nil, activation: nil, postActivation: nil)
 print("\npacked GEMM  C[M,N] = A[M,K] * W[N,K]^T        GFLOP/s  of peak")
 for (m, n, k, what) in [
     (196, 1536, 384, "pw expand 14x14 (dim 384)"), (196, 384, 1536, "pw project 14x14"),
@@ -56,7 +57,7 @@ for (m, n, k, what) in [
     let a = random(m * k), w = random(n * k), c = random(m * n)
     let packed = PackedGemm.pack(w, n: n, k: k)
     let r = rate(flops: 2.0 * Double(m * n * k)) {
-        PackedGemm.multiply(m: m, a: a, lda: k, packed, c: c, ldc: n, pool: pool) { _, _, _, _ in }
+        PackedGemm.multiply(m: m, a: a, lda: k, packed, c: c, ldc: n, epilogue: none, residual: nil, pool: pool)
     }
     print(String(format: "  M %4d N %4d K %4d  ", m, n, k) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
         + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
@@ -72,7 +73,7 @@ for (m, n, k, what) in [
     let layers = (0..<64).map { _ in PackedGemm.pack(random(n * k), n: n, k: k) }
     var next = 0
     let r = rate(flops: 2.0 * Double(m * n * k)) {
-        PackedGemm.multiply(m: m, a: a, lda: k, layers[next], c: c, ldc: n, pool: pool) { _, _, _, _ in }
+        PackedGemm.multiply(m: m, a: a, lda: k, layers[next], c: c, ldc: n, epilogue: none, residual: nil, pool: pool)
         next = (next + 1) % layers.count
     }
     print(String(format: "  M %4d N %4d K %4d  ", m, n, k) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
@@ -104,5 +105,33 @@ for (n, c, size, k, stride, what) in [
         }
     }
     print(String(format: "  N %d C %4d %2dx%-2d k%-2d s%d ", n, c, size, size, k, stride) + what.padding(toLength: 30, withPad: " ", startingAt: 0)
+        + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
+}
+
+print("\nResNet-50's dense convs (NHWC, batch 1, bias + ReLU)          GFLOP/s  of peak")
+let store = WeightStore()
+for (cin, size, cout, k, stride, what) in [
+    (64, 56, 64, 1, 1, "layer1 conv1"), (64, 56, 64, 3, 1, "layer1 conv2 3x3"), (64, 56, 256, 1, 1, "layer1 conv3"),
+    (256, 56, 64, 1, 1, "layer1 conv1 (in 256)"), (128, 56, 128, 3, 2, "layer2.0 conv2 3x3/2"), (128, 28, 128, 3, 1, "layer2 conv2 3x3"),
+    (256, 14, 256, 3, 1, "layer3 conv2 3x3"), (512, 7, 512, 3, 1, "layer4 conv2 3x3"), (256, 56, 512, 1, 2, "layer2.0 downsample 1x1/2"),
+    (3, 224, 64, 7, 2, "stem 7x7/2"),
+] {
+    let out = (size + 2 * (k / 2) - k) / stride + 1
+    let g = ConvGeometry(
+        batch: 1, input: TensorType([cin, size, size]), output: TensorType([cout, out, out]), weightDims: [cout, cin, k, k],
+        ConvAttributes(stride: [stride, stride], padding: Array(repeating: k / 2, count: 4), dilation: [1, 1], groups: 1))
+    let x = random(cin * size * size), y = random(cout * out * out), bias = random(cout)
+    let weights = store.gemm((0..<(cout * cin * k * k)).map { _ in Float.random(in: -1...1) }, n: cout, k: g.k)
+    let scratchFloats = ConvKernels.scratchFloats(g, backend: .packed)
+    let scratch = scratchFloats > 0 ? random(scratchFloats) : nil
+    let epilogue = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
+    let r = rate(flops: 2.0 * Double(g.m * g.k * cout)) {
+        if g.isPointwise {
+            ConvKernels.pointwise(g, x: x, weight: weights, y: y, residual: nil, epilogue: epilogue, pool: pool)
+        } else {
+            ConvKernels.im2col(g, x: x, weight: weights, y: y, residual: nil, epilogue: epilogue, scratch: scratch, pool: pool)
+        }
+    }
+    print(String(format: "  %3d -> %3d %3dx%-3d k%d s%d ", cin, cout, size, size, k, stride) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
         + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
 }

@@ -101,6 +101,24 @@ final class KernelTwinTests: XCTestCase {
         }
     }
 
+    /// Dense convs the packed GEMM reads in place (Cin >= 16, an implicit im2col): taps on
+    /// padding, strides, dilation, Cin above the 256-deep block (a tap split across blocks),
+    /// Cin not a multiple of 16 or 6, batch > 1, and the epilogue fused after several blocks.
+    func testImplicitIm2colConvsAgainstNaive() {
+        let cases: [(c: Int, cout: Int, size: Int, k: Int, stride: Int, dilation: Int, padding: [Int])] = [
+            (16, 16, 9, 3, 1, 1, [1, 1, 1, 1]), (64, 40, 14, 3, 2, 1, [1, 1, 1, 1]), (300, 33, 7, 3, 1, 1, [1, 1, 1, 1]),
+            (24, 17, 11, 5, 2, 2, [3, 0, 4, 2]), (130, 64, 8, 1, 2, 1, [0, 0, 0, 0]), (17, 50, 13, 7, 3, 1, [3, 3, 3, 3]),
+        ]
+        for (trial, t) in cases.enumerated() {
+            check(
+                Case(
+                    batch: 1 + trial % 3, c: t.c, h: t.size, w: t.size + trial % 2, cout: t.cout, kh: t.k, kw: t.k, stride: t.stride,
+                    dilation: t.dilation, groups: 1, padding: t.padding,
+                    epilogue: Epilogue(activation: .relu, residual: trial % 2 == 0, postActivation: trial % 3 == 0 ? .relu6 : nil)),
+                seed: UInt64(8500 + trial))
+        }
+    }
+
     /// Depthwise with a channel multiplier (Up-Inverted-DW's first block: groups = Cin, Cout = 2 Cin).
     func testDepthwiseWithChannelMultiplierAgainstNaive() {
         for (trial, (c, cout, k, stride, size)) in [(16, 32, 3, 1, 9), (32, 64, 7, 2, 14), (96, 192, 11, 1, 14), (5, 15, 5, 2, 11)].enumerated() {

@@ -7,27 +7,39 @@ public enum ConvKernels {
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: GemmWeights, y: UnsafeMutablePointer<Float>,
         residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, pool: WorkerPool
     ) {
-        weight.multiply(m: g.m, a: x, c: y, pool: pool) { r0, rows, c0, c1 in
-            epilogue.apply(y + r0 * g.outC, residual: residual.map { $0 + r0 * g.outC }, rows: rows, stride: g.outC, columns: c0, c1)
-        }
+        weight.multiply(m: g.m, a: x, c: y, epilogue: epilogue, residual: residual, pool: pool)
     }
 
-    /// Any groups-1 conv: gather each output pixel's receptive field into a row of
-    /// `scratch` (kh, kw, Cin order; zeros for padding), then one GEMM with weights packed
-    /// [Cout, kh*kw*Cin]. Patchify stems and strided 1x1 projections take this path.
+    /// Any other groups-1 conv, as a GEMM with weights packed [Cout, kh*kw*Cin] (kh, kw,
+    /// Cin order). With the packed GEMM and Cin >= 16 (ResNet's 3x3 convs, strided 1x1
+    /// projections) the GEMM reads each tap's Cin values straight from the NHWC input, a
+    /// zero row standing in for padding (an implicit im2col: no copy, no scratch). Otherwise
+    /// (the patchify stems' Cin = 3, or OpenBLAS) each output pixel's receptive field is
+    /// first gathered into a row of `scratch`.
     public static func im2col(
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: GemmWeights, y: UnsafeMutablePointer<Float>,
-        residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, scratch: UnsafeMutablePointer<Float>, pool: WorkerPool
+        residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, scratch: UnsafeMutablePointer<Float>?, pool: WorkerPool
     ) {
+        if let packed = weight.packed, !gathers(g, backend: weight.backend) {
+            PackedGemm.multiply(m: g.m, rows: ConvRows(g: g, x: x), packed, c: y, ldc: g.outC, epilogue: epilogue, residual: residual, pool: pool)
+            return
+        }
+        guard let scratch else { preconditionFailure("im2col: this conv needs scratch (ConvKernels.scratchFloats)") }
         let rowsPerChunk = 64
         pool.run(chunks: (g.m + rowsPerChunk - 1) / rowsPerChunk) { chunk in
             for row in chunk * rowsPerChunk..<min(g.m, (chunk + 1) * rowsPerChunk) {
                 gatherRow(g, row: row, x: x, into: scratch + row * g.k)
             }
         }
-        weight.multiply(m: g.m, a: scratch, c: y, pool: pool) { r0, rows, c0, c1 in
-            epilogue.apply(y + r0 * g.outC, residual: residual.map { $0 + r0 * g.outC }, rows: rows, stride: g.outC, columns: c0, c1)
-        }
+        weight.multiply(m: g.m, a: scratch, c: y, epilogue: epilogue, residual: residual, pool: pool)
+    }
+
+    /// Whether `im2col` gathers rows into scratch for this conv (else it reads in place).
+    static func gathers(_ g: ConvGeometry, backend: GemmBackend) -> Bool { backend == .openblas || g.inC < 16 }
+
+    /// Scratch floats `im2col` needs for this conv and backend (0 when it reads in place).
+    public static func scratchFloats(_ g: ConvGeometry, backend: GemmBackend) -> Int {
+        g.groups == 1 && !g.isPointwise && gathers(g, backend: backend) ? g.m * g.k : 0
     }
 
     @inline(__always)
@@ -78,6 +90,45 @@ public enum ConvKernels {
                 let row = (n * g.outH + oy) * g.outW + ox
                 epilogue.apply(out, residual: residual.map { $0 + row * g.outC }, rows: 1, stride: g.outC, columns: 0, g.outC)
             }
+        }
+    }
+}
+
+/// A convolution's input read in place as the rows of its im2col matrix: row = output
+/// pixel, k = (ky * kw + kx) * Cin + ci. A depth block splits into one segment per tap it
+/// touches; a tap that falls on padding reads `PackedGemm.zeros`.
+struct ConvRows: GemmRows {
+    let g: ConvGeometry
+    let x: UnsafePointer<Float>
+
+    func maxSegments(kc: Int) -> Int { (kc + g.inC - 1) / g.inC + 1 }
+
+    @inline(__always)
+    func segments(k0: Int, kLen: Int, lengths: UnsafeMutablePointer<Int>) -> Int {
+        var k = k0, count = 0
+        while k < k0 + kLen {
+            let end = min(k0 + kLen, (k / g.inC + 1) * g.inC)
+            lengths[count] = end - k
+            count += 1
+            k = end
+        }
+        return count
+    }
+
+    @inline(__always)
+    func pointers(row: Int, k0: Int, segments: Int, lengths: UnsafePointer<Int>, into: UnsafeMutablePointer<UnsafePointer<Float>>, stride: Int) {
+        let pixels = g.outH * g.outW
+        let n = row / pixels, pixel = row - n * pixels
+        let oy = pixel / g.outW, ox = pixel - oy * g.outW
+        let iy0 = oy * g.strideH - g.padTop, ix0 = ox * g.strideW - g.padLeft
+        let image = x + n * g.inH * g.inW * g.inC
+        var k = k0
+        for s in 0..<segments {
+            let tap = k / g.inC, ci = k - tap * g.inC
+            let ky = tap / g.kw, kx = tap - ky * g.kw
+            let iy = iy0 + ky * g.dilationH, ix = ix0 + kx * g.dilationW
+            into[s * stride] = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW ? image + (iy * g.inW + ix) * g.inC + ci : UnsafePointer(PackedGemm.zeros)
+            k += lengths[s]
         }
     }
 }

@@ -32,15 +32,19 @@ public struct GemmWeights {
         }
     }
 
+    /// `C[M, N] = epilogue(A[M, K] * W^T)`, `residual` (if any) laid out as C.
     public func multiply(
-        m: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, pool: WorkerPool,
-        epilogue: (_ row0: Int, _ rows: Int, _ col0: Int, _ col1: Int) -> Void
+        m: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, epilogue: EpilogueKernel, residual: UnsafePointer<Float>?,
+        pool: WorkerPool
     ) {
         switch backend {
         case .openblas:
-            Gemm.multiply(m: m, n: n, k: k, a: a, b: rowMajor!, c: c, pool: pool, epilogue: epilogue)
+            let n = self.n
+            Gemm.multiply(m: m, n: n, k: k, a: a, b: rowMajor!, c: c, pool: pool) { r0, rows, c0, c1 in
+                epilogue.apply(c + r0 * n, residual: residual.map { $0 + r0 * n }, rows: rows, stride: n, columns: c0, c1)
+            }
         case .packed:
-            PackedGemm.multiply(m: m, a: a, lda: k, packed!, c: c, ldc: n, pool: pool, epilogue: epilogue)
+            PackedGemm.multiply(m: m, a: a, lda: k, packed!, c: c, ldc: n, epilogue: epilogue, residual: residual, pool: pool)
         }
     }
 }

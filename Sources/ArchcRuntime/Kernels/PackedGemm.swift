@@ -13,6 +13,12 @@ public enum PackedGemm {
     /// Rows per block: an A block of 144 x 256 floats (144 KiB) stays in L2 while every B
     /// panel of the chunk passes over it (at batch 8 all of A is 1.6 MiB and would stream from L3).
     public static let mc = 144
+    /// `kc` zeros: the row an implicit im2col reads where a tap falls on padding.
+    static let zeros: UnsafeMutablePointer<Float> = {
+        let p = AlignedMemory.floats(kc)
+        p.update(repeating: 0, count: kc)
+        return p
+    }()
 
     /// B packed as panels of 16 columns: panel p holds k-major [K][16], zero-padded past N.
     public struct PackedMatrix {
@@ -47,22 +53,52 @@ public enum PackedGemm {
         return (rows, cols)
     }
 
+    /// `C = epilogue(A * B^T)`, with `residual` (if any) laid out as C.
     public static func multiply(
         m: Int, a: UnsafePointer<Float>, lda: Int, _ b: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
-        pool: WorkerPool, epilogue: (_ row0: Int, _ rows: Int, _ col0: Int, _ col1: Int) -> Void
+        epilogue: EpilogueKernel, residual: UnsafePointer<Float>?, pool: WorkerPool
+    ) {
+        multiply(m: m, rows: DenseRows(a: a, lda: lda), b, c: c, ldc: ldc, epilogue: epilogue, residual: residual, pool: pool)
+    }
+
+    /// The GEMM with A's rows from `rows`: a dense matrix, or a convolution's input read in
+    /// place (`ConvRows`, an implicit im2col).
+    static func multiply<Rows: GemmRows>(
+        m: Int, rows source: Rows, _ b: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
+        epilogue: EpilogueKernel, residual: UnsafePointer<Float>?, pool: WorkerPool
     ) {
         let (rowChunks, colChunks) = grid(m: m, panels: b.panels)
+        let maxSegments = source.maxSegments(kc: kc)
         pool.run(chunks: rowChunks * colChunks) { chunk in
             let rc = chunk / colChunks, cc = chunk % colChunks
             let r0 = rc * m / rowChunks, r1 = (rc + 1) * m / rowChunks
             let p0 = cc * b.panels / colChunks, p1 = (cc + 1) * b.panels / colChunks
             guard r1 > r0, p1 > p0 else { return }
+            // Per row block and depth block: the segments' lengths, and for every tile the
+            // six rows' pointers per segment, found once and reused by all panels.
+            let tilesPerBlock = (mc + mr - 1) / mr
+            let lengths = UnsafeMutablePointer<Int>.allocate(capacity: maxSegments)
+            let pointers = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: tilesPerBlock * maxSegments * mr)
+            defer {
+                lengths.deallocate()
+                pointers.deallocate()
+            }
             var k0 = 0
             while k0 < b.k {
                 let kLen = min(kc, b.k - k0)
+                let segments = source.segments(k0: k0, kLen: kLen, lengths: lengths)
                 var m0 = r0
                 while m0 < r1 {
                     let m1 = min(r1, m0 + mc)
+                    let tiles = (m1 - m0 + mr - 1) / mr
+                    for t in 0..<tiles {
+                        let r = m0 + t * mr
+                        let table = pointers + t * segments * mr
+                        for i in 0..<mr {
+                            // Missing rows read row r again and are never stored.
+                            source.pointers(row: r + i < m1 ? r + i : r, k0: k0, segments: segments, lengths: lengths, into: table + i, stride: mr)
+                        }
+                    }
                     for p in p0..<p1 {
                         let cols = min(nr, b.n - p * nr)
                         let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
@@ -70,10 +106,9 @@ public enum PackedGemm {
                         // caches): while this panel block is used, the next one is prefetched,
                         // a share of its lines before each row tile.
                         let next = m0 == r0 ? nextBlock(b, p: p, k0: k0, p0: p0, p1: p1) : nil
-                        let tiles = (m1 - m0 + mr - 1) / mr
                         let linesPerTile = next.map { ($0.lines + tiles - 1) / tiles } ?? 0
-                        var r = m0, line = 0
-                        while r < m1 {
+                        var line = 0
+                        for t in 0..<tiles {
                             if let next {
                                 let end = min(next.lines, line + linesPerTile)
                                 while line < end {
@@ -81,17 +116,17 @@ public enum PackedGemm {
                                     line += 1
                                 }
                             }
-                            tile(
-                                kLen, a: a + r * lda + k0, lda: lda, panel: panel, c: c + r * ldc + p * nr, ldc: ldc,
-                                rows: min(mr, m1 - r), cols: cols, accumulate: k0 > 0)
-                            r += mr
+                            let r = m0 + t * mr
+                            let out = TileOutput(
+                                c: c + r * ldc + p * nr, ldc: ldc, rows: min(mr, m1 - r), cols: cols, accumulate: k0 > 0, last: k0 + kLen == b.k,
+                                epilogue: epilogue, bias: epilogue.bias.map { $0 + p * nr }, residual: residual.map { $0 + r * ldc + p * nr })
+                            tile(segments: segments, lengths: lengths, pointers: pointers + t * segments * mr, panel: panel, out: out)
                         }
                     }
                     m0 = m1
                 }
                 k0 += kLen
             }
-            epilogue(r0, r1 - r0, p0 * nr, min(b.n, p1 * nr))
         }
     }
 
@@ -105,59 +140,122 @@ public enum PackedGemm {
         return (UnsafePointer(b.data) + panel * b.k * nr + depth * nr, kLen * nr * 4 / 64)
     }
 
-    /// One 6x16 tile over `kLen` steps of k; rows/cols below 6/16 at the matrix edges.
+    /// One 6x16 tile over the segments of a depth block: segment s has `lengths[s]` steps of
+    /// k, and row i of the tile reads it from `pointers[s * 6 + i]`. Rows/cols below 6/16 at
+    /// the matrix edges are computed but not stored.
     @inline(__always)
     static func tile(
-        _ kLen: Int, a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
-        rows: Int, cols: Int, accumulate: Bool
+        segments: Int, lengths: UnsafePointer<Int>, pointers: UnsafePointer<UnsafePointer<Float>>, panel: UnsafePointer<Float>, out: TileOutput
     ) {
-        // Missing rows read row 0 again and are never stored.
-        let a0 = a, a1 = rows > 1 ? a + lda : a, a2 = rows > 2 ? a + 2 * lda : a
-        let a3 = rows > 3 ? a + 3 * lda : a, a4 = rows > 4 ? a + 4 * lda : a, a5 = rows > 5 ? a + 5 * lda : a
         var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
         var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
         var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
         var bp = UnsafeRawPointer(panel)
-        for k in 0..<kLen {
-            let b0 = bp.load(as: SIMD8<Float>.self), b1 = bp.load(fromByteOffset: 32, as: SIMD8<Float>.self)
-            var x = SIMD8<Float>(repeating: a0[k])
-            c00.addProduct(x, b0); c01.addProduct(x, b1)
-            x = SIMD8<Float>(repeating: a1[k])
-            c10.addProduct(x, b0); c11.addProduct(x, b1)
-            x = SIMD8<Float>(repeating: a2[k])
-            c20.addProduct(x, b0); c21.addProduct(x, b1)
-            x = SIMD8<Float>(repeating: a3[k])
-            c30.addProduct(x, b0); c31.addProduct(x, b1)
-            x = SIMD8<Float>(repeating: a4[k])
-            c40.addProduct(x, b0); c41.addProduct(x, b1)
-            x = SIMD8<Float>(repeating: a5[k])
-            c50.addProduct(x, b0); c51.addProduct(x, b1)
-            bp += 64
+        for s in 0..<segments {
+            let row = pointers + s * mr
+            let a0 = row[0], a1 = row[1], a2 = row[2], a3 = row[3], a4 = row[4], a5 = row[5]
+            for k in 0..<lengths[s] {
+                let b0 = bp.load(as: SIMD8<Float>.self), b1 = bp.load(fromByteOffset: 32, as: SIMD8<Float>.self)
+                var x = SIMD8<Float>(repeating: a0[k])
+                c00.addProduct(x, b0); c01.addProduct(x, b1)
+                x = SIMD8<Float>(repeating: a1[k])
+                c10.addProduct(x, b0); c11.addProduct(x, b1)
+                x = SIMD8<Float>(repeating: a2[k])
+                c20.addProduct(x, b0); c21.addProduct(x, b1)
+                x = SIMD8<Float>(repeating: a3[k])
+                c30.addProduct(x, b0); c31.addProduct(x, b1)
+                x = SIMD8<Float>(repeating: a4[k])
+                c40.addProduct(x, b0); c41.addProduct(x, b1)
+                x = SIMD8<Float>(repeating: a5[k])
+                c50.addProduct(x, b0); c51.addProduct(x, b1)
+                bp += 64
+            }
         }
-        store(c00, c01, to: c, cols: cols, accumulate: accumulate)
-        if rows > 1 { store(c10, c11, to: c + ldc, cols: cols, accumulate: accumulate) }
-        if rows > 2 { store(c20, c21, to: c + 2 * ldc, cols: cols, accumulate: accumulate) }
-        if rows > 3 { store(c30, c31, to: c + 3 * ldc, cols: cols, accumulate: accumulate) }
-        if rows > 4 { store(c40, c41, to: c + 4 * ldc, cols: cols, accumulate: accumulate) }
-        if rows > 5 { store(c50, c51, to: c + 5 * ldc, cols: cols, accumulate: accumulate) }
+        out.store(c00, c01, row: 0)
+        if out.rows > 1 { out.store(c10, c11, row: 1) }
+        if out.rows > 2 { out.store(c20, c21, row: 2) }
+        if out.rows > 3 { out.store(c30, c31, row: 3) }
+        if out.rows > 4 { out.store(c40, c41, row: 4) }
+        if out.rows > 5 { out.store(c50, c51, row: 5) }
+    }
+
+    /// Where a tile's accumulators go: added to C after the first depth block, and after the
+    /// last one finished in registers (bias, activation, residual, post-activation) before
+    /// the only store of the final values, so no second pass reads C back.
+    struct TileOutput {
+        let c: UnsafeMutablePointer<Float>
+        let ldc: Int
+        let rows: Int
+        let cols: Int
+        let accumulate: Bool
+        let last: Bool
+        let epilogue: EpilogueKernel
+        /// The tile's first column of bias, and its origin in the residual (laid out as C).
+        let bias: UnsafePointer<Float>?
+        let residual: UnsafePointer<Float>?
+
+        @inline(__always)
+        func store(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, row i: Int) {
+            let row = c + i * ldc
+            if cols == 16 {
+                let p = UnsafeMutableRawPointer(row)
+                var lo = lo, hi = hi
+                if accumulate {
+                    lo += p.loadUnaligned(as: SIMD8<Float>.self)
+                    hi += p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                }
+                if last {
+                    if let bias {
+                        lo += UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)
+                        hi += UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                    }
+                    let res = residual.map { $0 + i * ldc }
+                    lo = epilogue.finish(lo, residual: res)
+                    hi = epilogue.finish(hi, residual: res.map { $0 + 8 })
+                }
+                p.storeBytes(of: lo, as: SIMD8<Float>.self)
+                p.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
+                return
+            }
+            for j in 0..<cols {
+                var v = j < 8 ? lo[j] : hi[j - 8]
+                if accumulate { v += row[j] }
+                if last {
+                    if let bias { v += bias[j] }
+                    v = epilogue.finish(v, residual: residual.map { $0[i * ldc + j] })
+                }
+                row[j] = v
+            }
+        }
+    }
+}
+
+/// Where the packed GEMM reads A's rows for a depth block [k0, k0 + kLen): one or more
+/// segments, each contiguous in memory for every row.
+protocol GemmRows {
+    /// Most segments any depth block of at most `kc` can have.
+    func maxSegments(kc: Int) -> Int
+    /// Writes the segments' lengths; returns how many.
+    func segments(k0: Int, kLen: Int, lengths: UnsafeMutablePointer<Int>) -> Int
+    /// Writes row `row`'s pointer for each segment, `stride` apart.
+    func pointers(row: Int, k0: Int, segments: Int, lengths: UnsafePointer<Int>, into: UnsafeMutablePointer<UnsafePointer<Float>>, stride: Int)
+}
+
+/// A row-major matrix: one segment per depth block.
+struct DenseRows: GemmRows {
+    let a: UnsafePointer<Float>
+    let lda: Int
+
+    func maxSegments(kc: Int) -> Int { 1 }
+
+    @inline(__always)
+    func segments(k0: Int, kLen: Int, lengths: UnsafeMutablePointer<Int>) -> Int {
+        lengths[0] = kLen
+        return 1
     }
 
     @inline(__always)
-    static func store(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, to row: UnsafeMutablePointer<Float>, cols: Int, accumulate: Bool) {
-        if cols == 16 {
-            let p = UnsafeMutableRawPointer(row)
-            if accumulate {
-                p.storeBytes(of: lo + p.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-                p.storeBytes(of: hi + p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
-            } else {
-                p.storeBytes(of: lo, as: SIMD8<Float>.self)
-                p.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
-            }
-            return
-        }
-        for j in 0..<cols {
-            let v = j < 8 ? lo[j] : hi[j - 8]
-            row[j] = accumulate ? row[j] + v : v
-        }
+    func pointers(row: Int, k0: Int, segments: Int, lengths: UnsafePointer<Int>, into: UnsafeMutablePointer<UnsafePointer<Float>>, stride: Int) {
+        into[0] = a + row * lda + k0
     }
 }
