@@ -15,7 +15,7 @@ public final class EfficientnetLite0: GeneratedModel {
     /// Activation bytes per image; value offsets below are per image and scale with the batch.
     static let arenaBytesPerImage = 6021120
     /// im2col rows x depth per image, for the largest dense non-pointwise conv.
-    static let scratchFloatsPerImage = 338688
+    static let scratchFloatsPerImage = 151875
 
     let pool: WorkerPool
     let store = WeightStore()

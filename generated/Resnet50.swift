@@ -15,7 +15,7 @@ public final class Resnet50: GeneratedModel {
     /// Activation bytes per image; value offsets below are per image and scale with the batch.
     static let arenaBytesPerImage = 7225344
     /// im2col rows x depth per image, for the largest dense non-pointwise conv.
-    static let scratchFloatsPerImage = 1843968
+    static let scratchFloatsPerImage = 157323
 
     let pool: WorkerPool
     let store = WeightStore()

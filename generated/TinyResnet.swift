@@ -15,7 +15,7 @@ public final class TinyResnet: GeneratedModel {
     /// Activation bytes per image; value offsets below are per image and scale with the batch.
     static let arenaBytesPerImage = 11264
     /// im2col rows x depth per image, for the largest dense non-pointwise conv.
-    static let scratchFloatsPerImage = 6912
+    static let scratchFloatsPerImage = 972
 
     let pool: WorkerPool
     let store = WeightStore()

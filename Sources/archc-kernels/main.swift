@@ -114,7 +114,7 @@ for (cin, size, cout, k, stride, what) in [
     (64, 56, 64, 1, 1, "layer1 conv1"), (64, 56, 64, 3, 1, "layer1 conv2 3x3"), (64, 56, 256, 1, 1, "layer1 conv3"),
     (256, 56, 64, 1, 1, "layer1 conv1 (in 256)"), (128, 56, 128, 3, 2, "layer2.0 conv2 3x3/2"), (128, 28, 128, 3, 1, "layer2 conv2 3x3"),
     (256, 14, 256, 3, 1, "layer3 conv2 3x3"), (512, 7, 512, 3, 1, "layer4 conv2 3x3"), (256, 56, 512, 1, 2, "layer2.0 downsample 1x1/2"),
-    (3, 224, 64, 7, 2, "stem 7x7/2"),
+    (3, 224, 64, 7, 2, "stem 7x7/2"), (3, 224, 96, 16, 16, "patchify stem 16x16/16"),
 ] {
     let out = (size + 2 * (k / 2) - k) / stride + 1
     let g = ConvGeometry(

@@ -13,9 +13,11 @@ public enum ConvKernels {
     /// Any other groups-1 conv, as a GEMM with weights packed [Cout, kh*kw*Cin] (kh, kw,
     /// Cin order). With the packed GEMM and Cin >= 16 (ResNet's 3x3 convs, strided 1x1
     /// projections) the GEMM reads each tap's Cin values straight from the NHWC input, a
-    /// zero row standing in for padding (an implicit im2col: no copy, no scratch). Otherwise
-    /// (the patchify stems' Cin = 3, or OpenBLAS) each output pixel's receptive field is
-    /// first gathered into a row of `scratch`.
+    /// zero row standing in for padding (an implicit im2col: no copy, no scratch). With
+    /// fewer input channels (the stems' Cin = 3) the input is first copied into a
+    /// zero-padded image in `scratch`, where a kernel row's taps are contiguous. Otherwise
+    /// (dilated small-Cin convs, or OpenBLAS) each output pixel's receptive field is
+    /// gathered into a row of `scratch`.
     public static func im2col(
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: GemmWeights, y: UnsafeMutablePointer<Float>,
         residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, scratch: UnsafeMutablePointer<Float>?, pool: WorkerPool
@@ -25,6 +27,12 @@ public enum ConvKernels {
             return
         }
         guard let scratch else { preconditionFailure("im2col: this conv needs scratch (ConvKernels.scratchFloats)") }
+        if let packed = weight.packed, PaddedConvRows.applies(g) {
+            let rows = PaddedConvRows(g: g, padded: scratch)
+            rows.fill(from: x, pool: pool)
+            PackedGemm.multiply(m: g.m, rows: rows, packed, c: y, ldc: g.outC, epilogue: epilogue, residual: residual, pool: pool)
+            return
+        }
         let rowsPerChunk = 64
         pool.run(chunks: (g.m + rowsPerChunk - 1) / rowsPerChunk) { chunk in
             for row in chunk * rowsPerChunk..<min(g.m, (chunk + 1) * rowsPerChunk) {
@@ -39,7 +47,8 @@ public enum ConvKernels {
 
     /// Scratch floats `im2col` needs for this conv and backend (0 when it reads in place).
     public static func scratchFloats(_ g: ConvGeometry, backend: GemmBackend) -> Int {
-        g.groups == 1 && !g.isPointwise && gathers(g, backend: backend) ? g.m * g.k : 0
+        guard g.groups == 1, !g.isPointwise, gathers(g, backend: backend) else { return 0 }
+        return backend == .packed && PaddedConvRows.applies(g) ? PaddedConvRows.floats(g) : g.m * g.k
     }
 
     @inline(__always)
@@ -128,6 +137,82 @@ struct ConvRows: GemmRows {
             let ky = tap / g.kw, kx = tap - ky * g.kw
             let iy = iy0 + ky * g.dilationH, ix = ix0 + kx * g.dilationW
             into[s * stride] = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW ? image + (iy * g.inW + ix) * g.inC + ci : UnsafePointer(PackedGemm.zeros)
+            k += lengths[s]
+        }
+    }
+}
+
+/// Small-Cin convs (stems): the input copied once into a zero-padded image
+/// [N][rows][columns][Cin], where every tap is inside the image and, without dilation, a
+/// kernel row's taps are kw*Cin contiguous floats: one segment per kernel row, instead of
+/// per tap (3 floats for an RGB stem) or a gathered im2col matrix (7 MiB for ResNet-50's stem).
+struct PaddedConvRows: GemmRows {
+    let g: ConvGeometry
+    let padded: UnsafeMutablePointer<Float>
+    let rows: Int
+    let columns: Int
+
+    init(g: ConvGeometry, padded: UnsafeMutablePointer<Float>) {
+        self.g = g
+        self.padded = padded
+        (rows, columns) = Self.size(g)
+    }
+
+    static func applies(_ g: ConvGeometry) -> Bool { g.dilationH == 1 && g.dilationW == 1 }
+
+    static func size(_ g: ConvGeometry) -> (rows: Int, columns: Int) {
+        (max(g.padTop + g.inH, (g.outH - 1) * g.strideH + g.kh), max(g.padLeft + g.inW, (g.outW - 1) * g.strideW + g.kw))
+    }
+
+    static func floats(_ g: ConvGeometry) -> Int {
+        let (rows, columns) = size(g)
+        return g.batch * rows * columns * g.inC
+    }
+
+    /// Copies the input in, zeros around it, one image row per chunk.
+    func fill(from x: UnsafePointer<Float>, pool: WorkerPool) {
+        let rowFloats = columns * g.inC
+        pool.run(chunks: g.batch * rows) { chunk in
+            let n = chunk / rows, r = chunk % rows
+            let dst = padded + chunk * rowFloats
+            let iy = r - g.padTop
+            guard iy >= 0, iy < g.inH else {
+                dst.update(repeating: 0, count: rowFloats)
+                return
+            }
+            let left = g.padLeft * g.inC, used = g.inW * g.inC
+            dst.update(repeating: 0, count: left)
+            (dst + left).update(from: x + ((n * g.inH + iy) * g.inW) * g.inC, count: used)
+            (dst + left + used).update(repeating: 0, count: rowFloats - left - used)
+        }
+    }
+
+    var rowLength: Int { g.kw * g.inC }
+
+    func maxSegments(kc: Int) -> Int { (kc + rowLength - 1) / rowLength + 1 }
+
+    @inline(__always)
+    func segments(k0: Int, kLen: Int, lengths: UnsafeMutablePointer<Int>) -> Int {
+        var k = k0, count = 0
+        while k < k0 + kLen {
+            let end = min(k0 + kLen, (k / rowLength + 1) * rowLength)
+            lengths[count] = end - k
+            count += 1
+            k = end
+        }
+        return count
+    }
+
+    @inline(__always)
+    func pointers(row: Int, k0: Int, segments: Int, lengths: UnsafePointer<Int>, into: UnsafeMutablePointer<UnsafePointer<Float>>, stride: Int) {
+        let pixels = g.outH * g.outW
+        let n = row / pixels, pixel = row - n * pixels
+        let oy = pixel / g.outW, ox = pixel - oy * g.outW
+        let origin = padded + ((n * rows + oy * g.strideH) * columns + ox * g.strideW) * g.inC
+        var k = k0
+        for s in 0..<segments {
+            let ky = k / rowLength
+            into[s * stride] = UnsafePointer(origin + ky * columns * g.inC + (k - ky * rowLength))
             k += lengths[s]
         }
     }
