@@ -116,10 +116,11 @@ for (cin, size, cout, k, stride, what) in [
     (256, 14, 256, 3, 1, "layer3 conv2 3x3"), (512, 7, 512, 3, 1, "layer4 conv2 3x3"), (256, 56, 512, 1, 2, "layer2.0 downsample 1x1/2"),
     (3, 224, 64, 7, 2, "stem 7x7/2"), (3, 224, 96, 16, 16, "patchify stem 16x16/16"),
 ] {
-    let out = (size + 2 * (k / 2) - k) / stride + 1
+    let pad = stride == k ? 0 : k / 2  // patchify: no padding
+    let out = (size + 2 * pad - k) / stride + 1
     let g = ConvGeometry(
         batch: 1, input: TensorType([cin, size, size]), output: TensorType([cout, out, out]), weightDims: [cout, cin, k, k],
-        ConvAttributes(stride: [stride, stride], padding: Array(repeating: k / 2, count: 4), dilation: [1, 1], groups: 1))
+        ConvAttributes(stride: [stride, stride], padding: Array(repeating: pad, count: 4), dilation: [1, 1], groups: 1))
     let x = random(cin * size * size), y = random(cout * out * out), bias = random(cout)
     let weights = store.gemm((0..<(cout * cin * k * k)).map { _ in Float.random(in: -1...1) }, n: cout, k: g.k)
     let scratchFloats = ConvKernels.scratchFloats(g, backend: .packed)
