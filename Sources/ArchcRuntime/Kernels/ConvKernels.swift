@@ -131,13 +131,22 @@ struct ConvRows: GemmRows {
         let oy = pixel / g.outW, ox = pixel - oy * g.outW
         let iy0 = oy * g.strideH - g.padTop, ix0 = ox * g.strideW - g.padLeft
         let image = x + n * g.inH * g.inW * g.inC
-        var k = k0
+        // Walk the taps from k0 without dividing per segment (this runs for every row of
+        // every depth block, and divisions cost as much as a short segment's FMAs).
+        let tap = k0 / g.inC
+        var ci = k0 - tap * g.inC, ky = tap / g.kw, kx = tap - ky * g.kw
         for s in 0..<segments {
-            let tap = k / g.inC, ci = k - tap * g.inC
-            let ky = tap / g.kw, kx = tap - ky * g.kw
             let iy = iy0 + ky * g.dilationH, ix = ix0 + kx * g.dilationW
             into[s * stride] = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW ? image + (iy * g.inW + ix) * g.inC + ci : UnsafePointer(PackedGemm.zeros)
-            k += lengths[s]
+            ci += lengths[s]
+            if ci == g.inC {
+                ci = 0
+                kx += 1
+                if kx == g.kw {
+                    kx = 0
+                    ky += 1
+                }
+            }
         }
     }
 }
