@@ -73,7 +73,7 @@ struct Run: ParsableCommand {
     )
     var check = false
 
-    @Flag(help: "With --bench, also time every step and report milliseconds and GFLOP/s per layer kind.")
+    @Flag(help: "With --bench, also time every step and report milliseconds, GFLOP/s and the share of the measured FMA peak per layer kind.")
     var profile = false
 
     @Option(help: "Output format: text or json.")
