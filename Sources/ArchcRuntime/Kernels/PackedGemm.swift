@@ -120,7 +120,12 @@ public enum PackedGemm {
                             let out = TileOutput(
                                 c: c + r * ldc + p * nr, ldc: ldc, rows: min(mr, m1 - r), cols: cols, accumulate: k0 > 0, last: k0 + kLen == b.k,
                                 epilogue: epilogue, bias: epilogue.bias.map { $0 + p * nr }, residual: residual.map { $0 + r * ldc + p * nr })
-                            tile(segments: segments, lengths: lengths, pointers: pointers + t * segments * mr, panel: panel, out: out)
+                            if out.rows == 1 {
+                                // A one-row tail (M = 49 = 8 x 6 + 1 at 7x7) would cost a full 6-row tile.
+                                tileRow(segments: segments, lengths: lengths, pointers: pointers + t * segments * mr, panel: panel, out: out)
+                            } else {
+                                tile(segments: segments, lengths: lengths, pointers: pointers + t * segments * mr, panel: panel, out: out)
+                            }
                         }
                     }
                     m0 = m1
@@ -177,6 +182,35 @@ public enum PackedGemm {
         if out.rows > 3 { out.store(c30, c31, row: 3) }
         if out.rows > 4 { out.store(c40, c41, row: 4) }
         if out.rows > 5 { out.store(c50, c51, row: 5) }
+    }
+
+    /// `tile` for a single row: two accumulators per half, alternating over k so that FMA
+    /// latency does not serialise the loop.
+    @inline(__always)
+    static func tileRow(
+        segments: Int, lengths: UnsafePointer<Int>, pointers: UnsafePointer<UnsafePointer<Float>>, panel: UnsafePointer<Float>, out: TileOutput
+    ) {
+        var lo0 = SIMD8<Float>(), hi0 = SIMD8<Float>(), lo1 = SIMD8<Float>(), hi1 = SIMD8<Float>()
+        var bp = UnsafeRawPointer(panel)
+        for s in 0..<segments {
+            let a = pointers[s * mr]
+            let count = lengths[s]
+            var k = 0
+            while k + 1 < count {
+                var x = SIMD8<Float>(repeating: a[k])
+                lo0.addProduct(x, bp.load(as: SIMD8<Float>.self)); hi0.addProduct(x, bp.load(fromByteOffset: 32, as: SIMD8<Float>.self))
+                x = SIMD8<Float>(repeating: a[k + 1])
+                lo1.addProduct(x, bp.load(fromByteOffset: 64, as: SIMD8<Float>.self)); hi1.addProduct(x, bp.load(fromByteOffset: 96, as: SIMD8<Float>.self))
+                bp += 128
+                k += 2
+            }
+            if k < count {
+                let x = SIMD8<Float>(repeating: a[k])
+                lo0.addProduct(x, bp.load(as: SIMD8<Float>.self)); hi0.addProduct(x, bp.load(fromByteOffset: 32, as: SIMD8<Float>.self))
+                bp += 64
+            }
+        }
+        out.store(lo0 + lo1, hi0 + hi1, row: 0)
     }
 
     /// Where a tile's accumulators go: added to C after the first depth block, and after the
