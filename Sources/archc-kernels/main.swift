@@ -80,6 +80,26 @@ for (m, n, k, what) in [
         + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
 }
 
+print("\npointwise chain as in a model: 8 blocks of expand (384 -> 1536, ReLU) then project")
+print("(1536 -> 384, + residual), each layer reading the previous one's output, cold weights")
+do {
+    let m = 196
+    let x = random(m * 384), hidden = random(m * 1536), out = random(m * 384)
+    let expand = (0..<8).map { _ in PackedGemm.pack(random(1536 * 384), n: 1536, k: 384) }
+    let project = (0..<8).map { _ in PackedGemm.pack(random(384 * 1536), n: 384, k: 1536) }
+    let bias = random(1536)
+    let relu = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
+    let plain = EpilogueKernel(bias: bias, activation: nil, postActivation: nil)
+    let r = rate(flops: 16 * 2.0 * Double(m * 384 * 1536)) {
+        for b in 0..<8 {
+            let input = b % 2 == 0 ? x : out, output = b % 2 == 0 ? out : x
+            PackedGemm.multiply(m: m, a: input, lda: 384, expand[b], c: hidden, ldc: 1536, epilogue: relu, residual: nil, pool: pool)
+            PackedGemm.multiply(m: m, a: hidden, lda: 1536, project[b], c: output, ldc: 384, epilogue: plain, residual: input, pool: pool)
+        }
+    }
+    print(String(format: "  M 196, 16 layers                                  %6.1f  %5.1f%%", r, 100 * r / peak))
+}
+
 print("\ndepthwise conv (NHWC, bias + ReLU epilogue)                GFLOP/s  of peak")
 for (n, c, size, k, stride, what) in [
     (1, 384, 14, 11, 1, "DW / Up / Down-Small stage 2"), (1, 768, 7, 11, 1, "DW-Small stage 3 (7x7)"),
