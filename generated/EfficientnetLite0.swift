@@ -14,7 +14,7 @@ public final class EfficientnetLite0: GeneratedModel {
     public static let inputShape = [3, 224, 224]
     /// Activation bytes per image; value offsets below are per image and scale with the batch.
     static let arenaBytesPerImage = 6021120
-    /// im2col rows x depth per image, for the largest dense non-pointwise conv.
+    /// Scratch floats per image: the largest any dense non-pointwise conv asks for (a padded input copy or im2col rows).
     static let scratchFloatsPerImage = 151875
 
     let pool: WorkerPool

@@ -14,7 +14,7 @@ public final class Resnet50: GeneratedModel {
     public static let inputShape = [3, 224, 224]
     /// Activation bytes per image; value offsets below are per image and scale with the batch.
     static let arenaBytesPerImage = 7225344
-    /// im2col rows x depth per image, for the largest dense non-pointwise conv.
+    /// Scratch floats per image: the largest any dense non-pointwise conv asks for (a padded input copy or im2col rows).
     static let scratchFloatsPerImage = 157323
 
     let pool: WorkerPool

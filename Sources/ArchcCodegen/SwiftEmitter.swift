@@ -182,7 +182,7 @@ struct Emission {
             "    public static let inputShape = \(graph.inputType.dims)",
             "    /// Activation bytes per image; value offsets below are per image and scale with the batch.",
             "    static let arenaBytesPerImage = \(arenaBytes)",
-            "    /// im2col rows x depth per image, for the largest dense non-pointwise conv.",
+            "    /// Scratch floats per image: the largest any dense non-pointwise conv asks for (a padded input copy or im2col rows).",
             "    static let scratchFloatsPerImage = \(scratchFloats)",
             "",
             "    let pool: WorkerPool",

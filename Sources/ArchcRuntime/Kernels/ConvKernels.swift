@@ -22,33 +22,55 @@ public enum ConvKernels {
         _ g: ConvGeometry, x: UnsafePointer<Float>, weight: GemmWeights, y: UnsafeMutablePointer<Float>,
         residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, scratch: UnsafeMutablePointer<Float>?, pool: WorkerPool
     ) {
-        if let packed = weight.packed, !gathers(g, backend: weight.backend) {
+        switch (Im2colPath(g, backend: weight.backend), weight.packed, scratch) {
+        case (.inPlace, let packed?, _):
             PackedGemm.multiply(m: g.m, rows: ConvRows(g: g, x: x), packed, c: y, ldc: g.outC, epilogue: epilogue, residual: residual, pool: pool)
-            return
-        }
-        guard let scratch else { preconditionFailure("im2col: this conv needs scratch (ConvKernels.scratchFloats)") }
-        if let packed = weight.packed, PaddedConvRows.applies(g) {
+        case (.paddedCopy, let packed?, let scratch?):
             let rows = PaddedConvRows(g: g, padded: scratch)
             rows.fill(from: x, pool: pool)
             PackedGemm.multiply(m: g.m, rows: rows, packed, c: y, ldc: g.outC, epilogue: epilogue, residual: residual, pool: pool)
-            return
-        }
-        let rowsPerChunk = 64
-        pool.run(chunks: (g.m + rowsPerChunk - 1) / rowsPerChunk) { chunk in
-            for row in chunk * rowsPerChunk..<min(g.m, (chunk + 1) * rowsPerChunk) {
-                gatherRow(g, row: row, x: x, into: scratch + row * g.k)
+        case (.gathered, _, let scratch?):
+            let rowsPerChunk = 64
+            pool.run(chunks: (g.m + rowsPerChunk - 1) / rowsPerChunk) { chunk in
+                for row in chunk * rowsPerChunk..<min(g.m, (chunk + 1) * rowsPerChunk) {
+                    gatherRow(g, row: row, x: x, into: scratch + row * g.k)
+                }
             }
+            weight.multiply(m: g.m, a: scratch, c: y, epilogue: epilogue, residual: residual, pool: pool)
+        default:
+            preconditionFailure("im2col: this conv needs scratch (ConvKernels.scratchFloats)")
         }
-        weight.multiply(m: g.m, a: scratch, c: y, epilogue: epilogue, residual: residual, pool: pool)
     }
 
-    /// Whether `im2col` gathers rows into scratch for this conv (else it reads in place).
-    static func gathers(_ g: ConvGeometry, backend: GemmBackend) -> Bool { backend == .openblas || g.inC < 16 }
+    /// How `im2col` feeds the GEMM for a conv and backend: decided here once, for both the
+    /// kernel and the scratch it asks for.
+    enum Im2colPath {
+        /// The packed GEMM reads the input in place (Cin >= 16).
+        case inPlace
+        /// The packed GEMM reads a zero-padded copy of the input (small Cin, no dilation).
+        case paddedCopy
+        /// Rows gathered into an im2col matrix (OpenBLAS, or dilated small-Cin convs).
+        case gathered
+
+        init(_ g: ConvGeometry, backend: GemmBackend) {
+            if backend == .openblas {
+                self = .gathered
+            } else if g.inC >= 16 {
+                self = .inPlace
+            } else {
+                self = g.dilationH == 1 && g.dilationW == 1 ? .paddedCopy : .gathered
+            }
+        }
+    }
 
     /// Scratch floats `im2col` needs for this conv and backend (0 when it reads in place).
     public static func scratchFloats(_ g: ConvGeometry, backend: GemmBackend) -> Int {
-        guard g.groups == 1, !g.isPointwise, gathers(g, backend: backend) else { return 0 }
-        return backend == .packed && PaddedConvRows.applies(g) ? PaddedConvRows.floats(g) : g.m * g.k
+        guard g.groups == 1, !g.isPointwise else { return 0 }
+        switch Im2colPath(g, backend: backend) {
+        case .inPlace: return 0
+        case .paddedCopy: return PaddedConvRows.floats(g)
+        case .gathered: return g.m * g.k
+        }
     }
 
     @inline(__always)
@@ -106,23 +128,12 @@ public enum ConvKernels {
 /// A convolution's input read in place as the rows of its im2col matrix: row = output
 /// pixel, k = (ky * kw + kx) * Cin + ci. A depth block splits into one segment per tap it
 /// touches; a tap that falls on padding reads `PackedGemm.zeros`.
-struct ConvRows: GemmRows {
+struct ConvRows: RunGemmRows {
     let g: ConvGeometry
     let x: UnsafePointer<Float>
 
-    func maxSegments(kc: Int) -> Int { (kc + g.inC - 1) / g.inC + 1 }
-
-    @inline(__always)
-    func segments(k0: Int, kLen: Int, lengths: UnsafeMutablePointer<Int>) -> Int {
-        var k = k0, count = 0
-        while k < k0 + kLen {
-            let end = min(k0 + kLen, (k / g.inC + 1) * g.inC)
-            lengths[count] = end - k
-            count += 1
-            k = end
-        }
-        return count
-    }
+    /// One tap's channels are contiguous.
+    var run: Int { g.inC }
 
     @inline(__always)
     func pointers(row: Int, k0: Int, segments: Int, lengths: UnsafePointer<Int>, into: UnsafeMutablePointer<UnsafePointer<Float>>, stride: Int) {
@@ -155,7 +166,7 @@ struct ConvRows: GemmRows {
 /// [N][rows][columns][Cin], where every tap is inside the image and, without dilation, a
 /// kernel row's taps are kw*Cin contiguous floats: one segment per kernel row, instead of
 /// per tap (3 floats for an RGB stem) or a gathered im2col matrix (7 MiB for ResNet-50's stem).
-struct PaddedConvRows: GemmRows {
+struct PaddedConvRows: RunGemmRows {
     let g: ConvGeometry
     let padded: UnsafeMutablePointer<Float>
     let rows: Int
@@ -166,8 +177,6 @@ struct PaddedConvRows: GemmRows {
         self.padded = padded
         (rows, columns) = Self.size(g)
     }
-
-    static func applies(_ g: ConvGeometry) -> Bool { g.dilationH == 1 && g.dilationW == 1 }
 
     static func size(_ g: ConvGeometry) -> (rows: Int, columns: Int) {
         (max(g.padTop + g.inH, (g.outH - 1) * g.strideH + g.kh), max(g.padLeft + g.inW, (g.outW - 1) * g.strideW + g.kw))
@@ -196,21 +205,8 @@ struct PaddedConvRows: GemmRows {
         }
     }
 
-    var rowLength: Int { g.kw * g.inC }
-
-    func maxSegments(kc: Int) -> Int { (kc + rowLength - 1) / rowLength + 1 }
-
-    @inline(__always)
-    func segments(k0: Int, kLen: Int, lengths: UnsafeMutablePointer<Int>) -> Int {
-        var k = k0, count = 0
-        while k < k0 + kLen {
-            let end = min(k0 + kLen, (k / rowLength + 1) * rowLength)
-            lengths[count] = end - k
-            count += 1
-            k = end
-        }
-        return count
-    }
+    /// A kernel row's taps are contiguous.
+    var run: Int { g.kw * g.inC }
 
     @inline(__always)
     func pointers(row: Int, k0: Int, segments: Int, lengths: UnsafePointer<Int>, into: UnsafeMutablePointer<UnsafePointer<Float>>, stride: Int) {
@@ -220,8 +216,8 @@ struct PaddedConvRows: GemmRows {
         let origin = padded + ((n * rows + oy * g.strideH) * columns + ox * g.strideW) * g.inC
         var k = k0
         for s in 0..<segments {
-            let ky = k / rowLength
-            into[s * stride] = UnsafePointer(origin + ky * columns * g.inC + (k - ky * rowLength))
+            let ky = k / run
+            into[s * stride] = UnsafePointer(origin + ky * columns * g.inC + (k - ky * run))
             k += lengths[s]
         }
     }

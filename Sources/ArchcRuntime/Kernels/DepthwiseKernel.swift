@@ -52,10 +52,10 @@ public enum DepthwiseKernel {
             let n = chunk / blocks, c0 = (chunk % blocks) * block, width = min(block, g.outC - c0)
             let buffer = AlignedMemory.floats(layout.floats(width: width))
             defer { AlignedMemory.free(buffer) }
-            layout.fill(buffer, from: x + n * g.inH * g.inW * g.inC, c0: c0, width: width, g: g)
+            layout.fill(buffer, from: x + n * g.inH * g.inW * g.inC, c0: c0, width: width)
             let b = Block(
-                g: g, x: buffer, rowFloats: layout.columns * width, w: weight + c0 * g.kh * g.kw, width: width, c0: c0,
-                bias: epilogue.bias.map { $0 + c0 }, epilogue: epilogue, padLeft: layout.padLeft)
+                g: g, x: buffer, rowFloats: layout.columns * width, w: weight + c0 * g.kh * g.kw, width: width,
+                bias: epilogue.bias.map { $0 + c0 }, epilogue: epilogue)
             for oy in 0..<g.outH {
                 let row = (n * g.outH + oy) * g.outW
                 let out = y + row * g.outC + c0
@@ -78,24 +78,22 @@ public enum DepthwiseKernel {
     /// Where a channel block's input lives in its buffer: rows as in the input, columns
     /// shifted right by `padLeft`, zeros wherever no input pixel is.
     struct BufferLayout {
-        let padLeft: Int
+        let g: ConvGeometry
         let columns: Int
 
-        let rows: Int
-
         init(_ g: ConvGeometry) {
-            padLeft = g.padLeft
-            rows = g.inH
+            self.g = g
             // The rightmost column any output reads, counted from input column 0.
             let last = (g.outW - 1) * g.strideW - g.padLeft + (g.kw - 1) * g.dilationW
             columns = g.padLeft + max(g.inW, last + 1)
         }
 
-        func floats(width: Int) -> Int { max(1, rows * columns * width) }
+        func floats(width: Int) -> Int { max(1, g.inH * columns * width) }
 
         /// Copies channels c0..<c0+width (or, with a channel multiplier m, input channel
         /// (c0 + j) / m for output channel c0 + j) of one image into the buffer.
-        func fill(_ buffer: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>, c0: Int, width: Int, g: ConvGeometry) {
+        func fill(_ buffer: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>, c0: Int, width: Int) {
+            let padLeft = g.padLeft
             let multiplier = g.outC / g.inC
             let rowFloats = columns * width
             if multiplier == 1, width == block {
@@ -140,10 +138,8 @@ public enum DepthwiseKernel {
         let rowFloats: Int
         let w: UnsafePointer<Float>
         let width: Int
-        let c0: Int
         let bias: UnsafePointer<Float>?
         let epilogue: EpilogueKernel
-        let padLeft: Int
 
         /// Kernel rows that land inside the input for output row `oy`.
         @inline(__always)
@@ -164,7 +160,7 @@ public enum DepthwiseKernel {
         /// Buffer address of input (iy, ix) (ix may be negative down to -padLeft).
         @inline(__always)
         func input(_ iy: Int, _ ix: Int) -> UnsafeRawPointer {
-            UnsafeRawPointer(x + iy * rowFloats + (ix + padLeft) * width)
+            UnsafeRawPointer(x + iy * rowFloats + (ix + g.padLeft) * width)
         }
 
         @inline(__always)

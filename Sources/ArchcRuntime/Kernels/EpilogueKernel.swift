@@ -24,19 +24,13 @@ public struct EpilogueKernel {
             while c + 8 <= c1 {
                 var v = SIMD8<Float>(UnsafeBufferPointer(start: row + c, count: 8))
                 if let bias { v += SIMD8<Float>(UnsafeBufferPointer(start: bias + c, count: 8)) }
-                if let activation { v = Self.activate(v, activation) }
-                if let res { v += SIMD8<Float>(UnsafeBufferPointer(start: res + c, count: 8)) }
-                if let postActivation { v = Self.activate(v, postActivation) }
-                UnsafeMutableRawPointer(row + c).storeBytes(of: v, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(row + c).storeBytes(of: finish(v, residual: res.map { $0 + c }), as: SIMD8<Float>.self)
                 c += 8
             }
             while c < c1 {
                 var v = row[c]
                 if let bias { v += bias[c] }
-                if let activation { v = Self.activate(v, activation) }
-                if let res { v += res[c] }
-                if let postActivation { v = Self.activate(v, postActivation) }
-                row[c] = v
+                row[c] = finish(v, residual: res?[c])
                 c += 1
             }
         }

@@ -275,6 +275,28 @@ protocol GemmRows {
     func pointers(row: Int, k0: Int, segments: Int, lengths: UnsafePointer<Int>, into: UnsafeMutablePointer<UnsafePointer<Float>>, stride: Int)
 }
 
+/// Rows made of contiguous runs of `run` floats (a tap's channels, a kernel row): a depth
+/// block splits into a segment wherever it crosses the end of a run.
+protocol RunGemmRows: GemmRows {
+    var run: Int { get }
+}
+
+extension RunGemmRows {
+    func maxSegments(kc: Int) -> Int { (kc + run - 1) / run + 1 }
+
+    @inline(__always)
+    func segments(k0: Int, kLen: Int, lengths: UnsafeMutablePointer<Int>) -> Int {
+        var k = k0, count = 0
+        while k < k0 + kLen {
+            let end = min(k0 + kLen, (k / run + 1) * run)
+            lengths[count] = end - k
+            count += 1
+            k = end
+        }
+        return count
+    }
+}
+
 /// A row-major matrix: one segment per depth block.
 struct DenseRows: GemmRows {
     let a: UnsafePointer<Float>
