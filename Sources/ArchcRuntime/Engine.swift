@@ -91,22 +91,37 @@ public final class Engine {
         return out
     }
 
-    /// Runs `iterations` times, timing every step; returns milliseconds per run by layer kind.
-    public func profile(_ input: Tensor, iterations: Int) -> [(kind: String, ms: Double, flops: Int)] {
+    /// One step's share of a profile: its node, layer kind, operations and mean time.
+    public struct StepTime {
+        public let name: String
+        public let kind: String
+        public let flops: Int
+        public let ms: Double
+    }
+
+    /// Runs `iterations` times, timing every step; returns each step's mean milliseconds.
+    public func profile(_ input: Tensor, iterations: Int) -> [StepTime] {
         var totals = [Double](repeating: 0, count: steps.count)
         _ = run(input)
         for _ in 0..<iterations {
-            _ = run(input)  // the layout change at the input is left out of the per-kind table
+            _ = run(input)  // the layout change at the input is left out of the profile
             for (i, step) in steps.enumerated() {
                 let start = DispatchTime.now().uptimeNanoseconds
                 step.run()
                 totals[i] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             }
         }
+        return steps.indices.map { i in
+            StepTime(name: steps[i].name, kind: stepKinds[i].kind, flops: stepKinds[i].flops, ms: totals[i] / Double(max(1, iterations)))
+        }
+    }
+
+    /// Step times summed by layer kind, slowest kind first.
+    public static func byKind(_ steps: [StepTime]) -> [(kind: String, ms: Double, flops: Int)] {
         var byKind: [String: (Double, Int)] = [:]
-        for (i, kind) in stepKinds.enumerated() {
-            byKind[kind.kind, default: (0, 0)].0 += totals[i] / Double(iterations)
-            byKind[kind.kind, default: (0, 0)].1 += kind.flops
+        for step in steps {
+            byKind[step.kind, default: (0, 0)].0 += step.ms
+            byKind[step.kind, default: (0, 0)].1 += step.flops
         }
         return byKind.map { (kind: $0.key, ms: $0.value.0, flops: $0.value.1) }.sorted { $0.ms > $1.ms }
     }

@@ -7,13 +7,15 @@ import Foundation
 
 var threads = 1
 var repeats = 5
+var only: String?
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     switch flag {
     case "--threads": threads = Int(arguments.popFirst() ?? "") ?? 1
     case "--repeat": repeats = Int(arguments.popFirst() ?? "") ?? 5
+    case "--only": only = arguments.popFirst()
     default:
-        print("usage: archc-kernels [--threads T] [--repeat R]")
+        print("usage: archc-kernels [--threads T] [--repeat R] [--only gemm|streamed|chain|depthwise|resnet]")
         exit(flag == "--help" || flag == "-h" ? 0 : 64)
     }
 }
@@ -34,6 +36,9 @@ func rate(flops: Double, _ body: () -> Void) -> Double {
     return flops / best / 1e9
 }
 
+/// Whether a section runs (all of them without --only).
+func wanted(_ section: String) -> Bool { only == nil || only == section }
+
 let pool = WorkerPool(threads: threads)
 let peak = FMAPeak.measure(pool: pool)
 print(String(format: "FMA peak, %d thread(s): %.1f GFLOP/s", threads, peak))
@@ -47,6 +52,7 @@ func random(_ count: Int) -> UnsafeMutablePointer<Float> {
 }
 
 let none = EpilogueKernel(bias: nil, activation: nil, postActivation: nil)
+if wanted("gemm") {
 print("\npacked GEMM  C[M,N] = A[M,K] * W[N,K]^T        GFLOP/s  of peak")
 for (m, n, k, what) in [
     (196, 1536, 384, "pw expand 14x14 (dim 384)"), (196, 384, 1536, "pw project 14x14"),
@@ -63,6 +69,8 @@ for (m, n, k, what) in [
         + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
 }
 
+}
+if wanted("streamed") {
 print("\npacked GEMM with weights streamed from memory (a model's 150 MB of weights: each call")
 print("uses the next of 64 weight matrices, as layers do)        GFLOP/s  of peak")
 for (m, n, k, what) in [
@@ -80,6 +88,8 @@ for (m, n, k, what) in [
         + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
 }
 
+}
+if wanted("chain") {
 print("\npointwise chain as in a model: 8 blocks of expand (384 -> 1536, ReLU) then project")
 print("(1536 -> 384, + residual), each layer reading the previous one's output, cold weights")
 do {
@@ -100,6 +110,8 @@ do {
     print(String(format: "  M 196, 16 layers                                  %6.1f  %5.1f%%", r, 100 * r / peak))
 }
 
+}
+if wanted("depthwise") {
 print("\ndepthwise conv (NHWC, bias + ReLU epilogue)                GFLOP/s  of peak")
 for (n, c, size, k, stride, what) in [
     (1, 384, 14, 11, 1, "DW / Up / Down-Small stage 2"), (1, 768, 7, 11, 1, "DW-Small stage 3 (7x7)"),
@@ -128,6 +140,8 @@ for (n, c, size, k, stride, what) in [
         + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
 }
 
+}
+if wanted("resnet") {
 print("\nResNet-50's dense convs (NHWC, batch 1, bias + ReLU)          GFLOP/s  of peak")
 let store = WeightStore()
 for (cin, size, cout, k, stride, what) in [
@@ -155,4 +169,5 @@ for (cin, size, cout, k, stride, what) in [
     }
     print(String(format: "  %3d -> %3d %3dx%-3d k%d s%d ", cin, cout, size, size, k, stride) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
         + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
+}
 }

@@ -160,8 +160,10 @@ struct Run: ParsableCommand {
                     FileHandle.standardError.write(Data("\rbenchmarking \(model.network.name): run \(done)/\(total)".utf8))
                     if done == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 } : nil
-            printBenchmark(Benchmark.run(engine, input: x, iterations: iterations, progress: progress), model, engine)
-            if profile { printProfile(engine.profile(x, iterations: iterations), peak: FMAPeak.measure(pool: engine.pool)) }
+            let result = Benchmark.run(engine, input: x, iterations: iterations, progress: progress)
+            let steps = profile ? engine.profile(x, iterations: iterations) : nil
+            let peak = profile ? FMAPeak.measure(pool: engine.pool) : 0
+            printBenchmark(result, model, engine, profile: steps.map { ($0, peak) })
             return
         }
         emit(engine.run(x), model: model, files: inputFiles, extra: ["peak_bytes": engine.peakBytes])
@@ -221,14 +223,23 @@ struct Run: ParsableCommand {
         emit(generated.predict(x), model: model, files: files, extra: ["engine": "generated"])
     }
 
-    private func printBenchmark(_ b: Benchmark, _ model: PreparedModel, _ engine: Engine) {
+    private func printBenchmark(_ b: Benchmark, _ model: PreparedModel, _ engine: Engine, profile: (steps: [Engine.StepTime], peak: Double)?) {
         if report == .json {
-            printJSON([
+            var object: [String: Any] = [
                 "name": model.network.name, "batch": b.batch, "threads": b.threads, "iterations": b.latenciesMs.count,
                 "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond, "peak_bytes": b.peakBytes,
                 "activation_bytes": engine.activationBytes, "weight_bytes": engine.weightBytes,
                 "gflops_per_s": Double(model.network.flops) * Double(b.batch) / (b.medianMs / 1000) / 1e9,
-            ])
+            ]
+            if let profile {
+                let rate = { (flops: Int, ms: Double) in ms > 0 ? Double(flops) / (ms / 1000) / 1e9 : 0 }
+                object["profile"] = [
+                    "fma_peak_gflops_per_s": profile.peak,
+                    "kinds": Engine.byKind(profile.steps).map { ["kind": $0.kind, "ms": $0.ms, "flops": $0.flops, "gflops_per_s": rate($0.flops, $0.ms)] },
+                    "layers": profile.steps.map { ["name": $0.name, "kind": $0.kind, "ms": $0.ms, "flops": $0.flops, "gflops_per_s": rate($0.flops, $0.ms)] },
+                ]
+            }
+            printJSON(object)
             return
         }
         print("\(model.network.name): batch \(b.batch), \(b.threads) thread\(b.threads == 1 ? "" : "s"), \(b.latenciesMs.count) runs")
@@ -239,19 +250,29 @@ struct Run: ParsableCommand {
         print(
             "  memory: weights \(Format.bytes(engine.weightBytes)), activations \(Format.bytes(engine.activationBytes)) (unplanned \(Format.bytes(engine.plan.unplannedBytes))), scratch \(Format.bytes(engine.scratchBytes))"
         )
+        if let profile { printProfile(profile.steps, peak: profile.peak) }
     }
 
     /// Per layer kind: time, share, GFLOP/s and the share of this machine's FMA peak on the
-    /// same threads, measured just before (see `FMAPeak`).
-    private func printProfile(_ rows: [(kind: String, ms: Double, flops: Int)], peak: Double) {
+    /// same threads, measured just before (see `FMAPeak`); then the layers that lose the
+    /// most time against that peak.
+    private func printProfile(_ steps: [Engine.StepTime], peak: Double) {
+        let rows = Engine.byKind(steps)
         let total = rows.reduce(0) { $0 + $1.ms }
+        let rate = { (flops: Int, ms: Double) in ms > 0 ? Double(flops) / (ms / 1000) / 1e9 : 0 }
         print(String(format: "  FMA peak on %d thread(s), measured: %.1f GFLOP/s", threads, peak))
         print("  kind             ms   share   GFLOP/s  of peak")
         for row in rows {
-            let rate = Double(row.flops) / (row.ms / 1000) / 1e9
             print(
                 "  " + row.kind.padding(toLength: 14, withPad: " ", startingAt: 0)
-                    + String(format: " %6.2f  %5.1f%%  %8.1f  %6.1f%%", row.ms, 100 * row.ms / total, rate, 100 * rate / peak))
+                    + String(format: " %6.2f  %5.1f%%  %8.1f  %6.1f%%", row.ms, 100 * row.ms / total, rate(row.flops, row.ms), 100 * rate(row.flops, row.ms) / peak))
+        }
+        let lost = { (step: Engine.StepTime) in step.ms - Double(step.flops) / (peak * 1e9) * 1000 }
+        print("  layers losing most time against peak (ms over the time at peak):")
+        for step in steps.sorted(by: { lost($0) > lost($1) }).prefix(8) {
+            print(
+                "    " + step.name.padding(toLength: 34, withPad: " ", startingAt: 0) + " " + step.kind.padding(toLength: 14, withPad: " ", startingAt: 0)
+                    + String(format: "%7.3f ms %7.1f GFLOP/s  +%.3f ms", step.ms, rate(step.flops, step.ms), lost(step)))
         }
     }
 

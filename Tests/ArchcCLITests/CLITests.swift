@@ -171,6 +171,19 @@ final class CLITests: XCTestCase {
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any])
         for key in ["median_ms", "p90_ms", "images_per_s", "peak_bytes"] { XCTAssertNotNil(object[key], key) }
         XCTAssertEqual(object["iterations"] as? Int, 3)
+
+        // With --profile the JSON stays one object, the profile inside it: a row per layer
+        // kind and one per step, whose times add up to the kinds' times.
+        let profiled = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--bench", "--profile", "--iterations", "2", "--report", "json")
+        XCTAssertEqual(profiled.status, 0, profiled.stderr)
+        let whole = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(profiled.stdout.utf8)) as? [String: Any], profiled.stdout)
+        let profile = try XCTUnwrap(whole["profile"] as? [String: Any])
+        let kinds = try XCTUnwrap(profile["kinds"] as? [[String: Any]]), layers = try XCTUnwrap(profile["layers"] as? [[String: Any]])
+        XCTAssertTrue(Set(kinds.compactMap { $0["kind"] as? String }).isSuperset(of: ["stem", "pointwise", "depthwise", "head"]), "\(kinds)")
+        XCTAssertTrue(layers.contains { $0["name"] as? String == "stem" && $0["kind"] as? String == "stem" }, "\(layers)")
+        let layerMs = layers.reduce(0.0) { $0 + ($1["ms"] as? Double ?? .nan) }, kindMs = kinds.reduce(0.0) { $0 + ($1["ms"] as? Double ?? .nan) }
+        XCTAssertEqual(layerMs, kindMs, accuracy: 1e-9 + 1e-9 * kindMs)
+        XCTAssertGreaterThan(profile["fma_peak_gflops_per_s"] as? Double ?? 0, 1)
     }
 
     func testRunRejectsBadInputsClearly() throws {
