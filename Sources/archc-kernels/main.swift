@@ -146,6 +146,7 @@ print("\nResNet-50's dense convs (NHWC, batch 1, bias + ReLU)          GFLOP/s  
 let store = WeightStore()
 for (cin, size, cout, k, stride, what) in [
     (64, 56, 64, 1, 1, "layer1 conv1"), (64, 56, 64, 3, 1, "layer1 conv2 3x3"), (64, 56, 256, 1, 1, "layer1 conv3"),
+    (64, 56, 256, 1, 1, "layer1 conv3 + residual"), (128, 28, 512, 1, 1, "layer2 conv3 + residual"),
     (256, 56, 64, 1, 1, "layer1 conv1 (in 256)"), (128, 56, 128, 3, 2, "layer2.0 conv2 3x3/2"), (128, 28, 128, 3, 1, "layer2 conv2 3x3"),
     (256, 14, 256, 3, 1, "layer3 conv2 3x3"), (512, 7, 512, 3, 1, "layer4 conv2 3x3"), (256, 56, 512, 1, 2, "layer2.0 downsample 1x1/2"),
     (3, 224, 64, 7, 2, "stem 7x7/2"), (3, 224, 96, 16, 16, "patchify stem 16x16/16"),
@@ -156,13 +157,14 @@ for (cin, size, cout, k, stride, what) in [
         batch: 1, input: TensorType([cin, size, size]), output: TensorType([cout, out, out]), weightDims: [cout, cin, k, k],
         ConvAttributes(stride: [stride, stride], padding: Array(repeating: pad, count: 4), dilation: [1, 1], groups: 1))
     let x = random(cin * size * size), y = random(cout * out * out), bias = random(cout)
+    let residual = what.hasSuffix("+ residual") ? UnsafePointer(random(cout * out * out)) : nil
     let weights = store.gemm((0..<(cout * cin * k * k)).map { _ in Float.random(in: -1...1) }, n: cout, k: g.k)
     let scratchFloats = ConvKernels.scratchFloats(g, backend: .packed)
     let scratch = scratchFloats > 0 ? random(scratchFloats) : nil
     let epilogue = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
     let r = rate(flops: 2.0 * Double(g.m * g.k * cout)) {
         if g.isPointwise {
-            ConvKernels.pointwise(g, x: x, weight: weights, y: y, residual: nil, epilogue: epilogue, pool: pool)
+            ConvKernels.pointwise(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, pool: pool)
         } else {
             ConvKernels.im2col(g, x: x, weight: weights, y: y, residual: nil, epilogue: epilogue, scratch: scratch, pool: pool)
         }

@@ -37,6 +37,13 @@ final class EngineTests: XCTestCase {
         for threads in [2, 3, 8] {
             XCTAssertEqual(Engine(graph: optimized, batch: 2, threads: threads).run(input).data, one.data, "\(threads) threads")
         }
+        // Large maps, few channels: GEMMs split into row parts (M = 3 x 32 x 32 rows, N = 8..32).
+        let (_, resnet) = try RuntimeTest.graphs("specs/tiny/tiny-resnet.yaml", overrides: ["input.size=32"])
+        let image = WeightInit.input(for: resnet, batch: 3, seed: 2)
+        let serial = Engine(graph: resnet, batch: 3, threads: 1).run(image)
+        for threads in [2, 3] {
+            XCTAssertEqual(Engine(graph: resnet, batch: 3, threads: threads).run(image).data, serial.data, "tiny-resnet, \(threads) threads")
+        }
     }
 
     func testMemoryPlanReusesBuffers() throws {

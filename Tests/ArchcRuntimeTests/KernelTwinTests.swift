@@ -160,6 +160,20 @@ final class KernelTwinTests: XCTestCase {
                 epilogue: Epilogue(residual: true, postActivation: .relu)), seed: 8)
     }
 
+    func testGemmsSplitIntoRowPartsAgainstNaive() {
+        // M > N with at least 24 row tiles: the GEMM is split into row parts, a tile that
+        // straddles two parts split by panels (169 rows = 28 tiles + 1 row; 675 rows = 113 tiles
+        // in 8 parts), with residual epilogues and depth blocks.
+        check(
+            Case(
+                batch: 1, c: 300, h: 13, w: 13, cout: 40, kh: 1, kw: 1, stride: 1, dilation: 1, groups: 1, padding: [0, 0, 0, 0],
+                epilogue: Epilogue(activation: .relu, residual: true)), seed: 21)
+        check(
+            Case(
+                batch: 3, c: 20, h: 15, w: 15, cout: 24, kh: 3, kw: 3, stride: 1, dilation: 1, groups: 1, padding: [1, 1, 1, 1],
+                epilogue: Epilogue(residual: true, postActivation: .relu)), seed: 22)
+    }
+
     func testPoolsLinearAndElementwiseAgainstNaive() throws {
         let x = RuntimeTest.random([3, 5, 11, 9], seed: 77)
         let text = """

@@ -45,12 +45,47 @@ public enum PackedGemm {
         return PackedMatrix(n: n, k: k, data: data)
     }
 
-    /// Work split: column chunks of whole panels, and row chunks when there are few panels.
-    /// Fixed by the shape alone, so results do not depend on the thread count.
-    static func grid(m: Int, panels: Int) -> (rows: Int, cols: Int) {
+    /// A rectangle of C a chunk computes: rows [r0, r1), panels [p0, p1).
+    struct Block {
+        let r0: Int, r1: Int, p0: Int, p1: Int
+    }
+
+    /// The work split, fixed by the shape alone so results do not depend on the thread count.
+    /// Each part is a list of blocks; the pool runs part i on the same thread for every call.
+    ///
+    /// When A is the larger operand (M > N, at least 24 tiles: ResNet's 56x56 and 28x28
+    /// layers, batch 8): an even number of parts with equal shares of the 6-row tiles, a tile
+    /// that straddles two parts split between them by panels. A part reads only its rows of
+    /// A, once, while they stay in cache for all panels; the rows one layer writes on a core
+    /// are the rows the next one reads there; C and the residual stream row by row.
+    ///
+    /// Otherwise (the robust models' 14x14 and 7x7 layers at batch 1, where the weights are the
+    /// larger operand): column chunks of whole panels, so each weight is read by one core.
+    /// (Row parts measured 10-25% slower there: every core streamed all the weights.)
+    static func split(m: Int, n: Int, panels: Int) -> [[Block]] {
+        let tiles = (m + mr - 1) / mr
+        if m > n && tiles >= 24 {
+            let parts = 2 * max(1, (tiles + 16) / 32)
+            // Part i covers [i * units / parts, (i + 1) * units / parts) in units of one
+            // panel of one tile.
+            let units = tiles * panels
+            let row = { (t: Int) in min(m, t * mr) }
+            return (0..<parts).map { i in
+                let u0 = i * units / parts, u1 = (i + 1) * units / parts
+                let (t0, q0) = (u0 / panels, u0 % panels), (t1, q1) = (u1 / panels, u1 % panels)
+                if t0 == t1 { return [Block(r0: row(t0), r1: row(t0 + 1), p0: q0, p1: q1)] }
+                var blocks: [Block] = []
+                // The rest of a tile the previous part began, whole tiles, the start of a tile
+                // the next part finishes.
+                if q0 > 0 { blocks.append(Block(r0: row(t0), r1: row(t0 + 1), p0: q0, p1: panels)) }
+                let whole = q0 > 0 ? t0 + 1 : t0
+                if t1 > whole { blocks.append(Block(r0: row(whole), r1: row(t1), p0: 0, p1: panels)) }
+                if q1 > 0 { blocks.append(Block(r0: row(t1), r1: row(t1 + 1), p0: 0, p1: q1)) }
+                return blocks
+            }
+        }
         let cols = max(1, min(48, panels / 2))
-        let rows = cols >= 4 ? 1 : max(1, min(8, m / 96))
-        return (rows, cols)
+        return (0..<cols).map { cc in [Block(r0: 0, r1: m, p0: cc * panels / cols, p1: (cc + 1) * panels / cols)] }
     }
 
     /// `C = epilogue(A * B^T)`, with `residual` (if any) laid out as C.
@@ -67,13 +102,9 @@ public enum PackedGemm {
         m: Int, rows source: Rows, _ b: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
         epilogue: EpilogueKernel, residual: UnsafePointer<Float>?, pool: WorkerPool
     ) {
-        let (rowChunks, colChunks) = grid(m: m, panels: b.panels)
+        let parts = split(m: m, n: b.n, panels: b.panels)
         let maxSegments = source.maxSegments(kc: kc)
-        pool.run(chunks: rowChunks * colChunks) { chunk in
-            let rc = chunk / colChunks, cc = chunk % colChunks
-            let r0 = rc * m / rowChunks, r1 = (rc + 1) * m / rowChunks
-            let p0 = cc * b.panels / colChunks, p1 = (cc + 1) * b.panels / colChunks
-            guard r1 > r0, p1 > p0 else { return }
+        pool.run(chunks: parts.count) { part in
             // Per row block and depth block: the segments' lengths, and for every tile the
             // six rows' pointers per segment, found once and reused by all panels.
             let tilesPerBlock = (mc + mr - 1) / mr
@@ -83,54 +114,57 @@ public enum PackedGemm {
                 lengths.deallocate()
                 pointers.deallocate()
             }
-            var k0 = 0
-            while k0 < b.k {
-                let kLen = min(kc, b.k - k0)
-                let segments = source.segments(k0: k0, kLen: kLen, lengths: lengths)
-                var m0 = r0
-                while m0 < r1 {
-                    let m1 = min(r1, m0 + mc)
-                    let tiles = (m1 - m0 + mr - 1) / mr
-                    for t in 0..<tiles {
-                        let r = m0 + t * mr
-                        let table = pointers + t * segments * mr
-                        for i in 0..<mr {
-                            // Missing rows read row r again and are never stored.
-                            source.pointers(row: r + i < m1 ? r + i : r, k0: k0, segments: segments, lengths: lengths, into: table + i, stride: mr)
-                        }
-                    }
-                    for p in p0..<p1 {
-                        let cols = min(nr, b.n - p * nr)
-                        let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
-                        // Weights come from memory once per call (a model's do not fit in the
-                        // caches): while this panel block is used, the next one is prefetched,
-                        // a share of its lines before each row tile.
-                        let next = m0 == r0 ? nextBlock(b, p: p, k0: k0, p0: p0, p1: p1) : nil
-                        let linesPerTile = next.map { ($0.lines + tiles - 1) / tiles } ?? 0
-                        var line = 0
+            for block in parts[part] where block.r1 > block.r0 && block.p1 > block.p0 {
+                let (r0, r1, p0, p1) = (block.r0, block.r1, block.p0, block.p1)
+                var k0 = 0
+                while k0 < b.k {
+                    let kLen = min(kc, b.k - k0)
+                    let segments = source.segments(k0: k0, kLen: kLen, lengths: lengths)
+                    var m0 = r0
+                    while m0 < r1 {
+                        let m1 = min(r1, m0 + mc)
+                        let tiles = (m1 - m0 + mr - 1) / mr
                         for t in 0..<tiles {
-                            if let next {
-                                let end = min(next.lines, line + linesPerTile)
-                                while line < end {
-                                    archc_prefetch_l2(UnsafeRawPointer(next.start) + line * 64)
-                                    line += 1
+                            let r = m0 + t * mr
+                            let table = pointers + t * segments * mr
+                            for i in 0..<mr {
+                                // Missing rows read row r again and are never stored.
+                                source.pointers(row: r + i < m1 ? r + i : r, k0: k0, segments: segments, lengths: lengths, into: table + i, stride: mr)
+                            }
+                        }
+                        for p in p0..<p1 {
+                            let cols = min(nr, b.n - p * nr)
+                            let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
+                            // Weights come from memory once per call (a model's do not fit in the
+                            // caches): while this panel block is used, the next one is prefetched,
+                            // a share of its lines before each row tile.
+                            let next = m0 == r0 ? nextBlock(b, p: p, k0: k0, p0: p0, p1: p1) : nil
+                            let linesPerTile = next.map { ($0.lines + tiles - 1) / tiles } ?? 0
+                            var line = 0
+                            for t in 0..<tiles {
+                                if let next {
+                                    let end = min(next.lines, line + linesPerTile)
+                                    while line < end {
+                                        archc_prefetch_l2(UnsafeRawPointer(next.start) + line * 64)
+                                        line += 1
+                                    }
+                                }
+                                let r = m0 + t * mr
+                                let out = TileOutput(
+                                    c: c + r * ldc + p * nr, ldc: ldc, rows: min(mr, m1 - r), cols: cols, accumulate: k0 > 0, last: k0 + kLen == b.k,
+                                    epilogue: epilogue, bias: epilogue.bias.map { $0 + p * nr }, residual: residual.map { $0 + r * ldc + p * nr })
+                                if out.rows == 1 {
+                                    // A one-row tail (M = 49 = 8 x 6 + 1 at 7x7) would cost a full 6-row tile.
+                                    tileRow(segments: segments, lengths: lengths, pointers: pointers + t * segments * mr, panel: panel, out: out)
+                                } else {
+                                    tile(segments: segments, lengths: lengths, pointers: pointers + t * segments * mr, panel: panel, out: out)
                                 }
                             }
-                            let r = m0 + t * mr
-                            let out = TileOutput(
-                                c: c + r * ldc + p * nr, ldc: ldc, rows: min(mr, m1 - r), cols: cols, accumulate: k0 > 0, last: k0 + kLen == b.k,
-                                epilogue: epilogue, bias: epilogue.bias.map { $0 + p * nr }, residual: residual.map { $0 + r * ldc + p * nr })
-                            if out.rows == 1 {
-                                // A one-row tail (M = 49 = 8 x 6 + 1 at 7x7) would cost a full 6-row tile.
-                                tileRow(segments: segments, lengths: lengths, pointers: pointers + t * segments * mr, panel: panel, out: out)
-                            } else {
-                                tile(segments: segments, lengths: lengths, pointers: pointers + t * segments * mr, panel: panel, out: out)
-                            }
                         }
+                        m0 = m1
                     }
-                    m0 = m1
+                    k0 += kLen
                 }
-                k0 += kLen
             }
         }
     }
