@@ -65,6 +65,25 @@ final class KernelTwinTests: XCTestCase {
         }
     }
 
+    func testDepthwiseTapRunsAgainstNaive() {
+        // The wide-kernel path (runs of seven taps in registers): 7x7, 13x13 (two runs, one
+        // zero-padded) and 6x6 kernels, full 16-channel blocks next to a partial one (40
+        // channels), widths with and without a remainder after groups of seven pixels,
+        // asymmetric padding, residual epilogues, batch 2.
+        let cases: [(c: Int, h: Int, w: Int, k: Int, padding: [Int], stride: Int)] = [
+            (32, 14, 14, 7, [3, 3, 3, 3], 1), (40, 9, 16, 7, [3, 3, 3, 3], 1), (16, 7, 7, 7, [3, 3, 3, 3], 1),
+            (48, 15, 20, 13, [6, 6, 6, 6], 1), (32, 12, 11, 6, [2, 3, 2, 3], 1), (16, 10, 23, 7, [1, 0, 5, 2], 1),
+        ]
+        for (trial, shape) in cases.enumerated() {
+            check(
+                Case(
+                    batch: 2, c: shape.c, h: shape.h, w: shape.w, cout: shape.c, kh: shape.k, kw: shape.k, stride: shape.stride, dilation: 1,
+                    groups: shape.c, padding: shape.padding,
+                    epilogue: Epilogue(activation: trial % 2 == 0 ? .relu : nil, residual: trial % 3 != 2, postActivation: trial % 2 == 1 ? .relu6 : nil)),
+                seed: UInt64(500 + trial))
+        }
+    }
+
     func testDenseConvsAgainstNaiveOnRandomShapes() {
         var rng = SeededGenerator(seed: 200)
         for trial in 0..<40 {
