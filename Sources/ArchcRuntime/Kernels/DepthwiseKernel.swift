@@ -54,15 +54,19 @@ public enum DepthwiseKernel {
             defer { AlignedMemory.free(buffer) }
             layout.fill(buffer, from: x + n * g.inH * g.inW * g.inC, c0: c0, width: width)
             let w = weight + c0 * g.kh * g.kw
-            // The wide-kernel path reads each kernel row in runs of seven taps, zero past kw.
-            let padded = layout.tapRuns && width == block ? AlignedMemory.floats(g.kh * layout.paddedKW * block) : nil
+            // The wide-kernel path reads each kernel row in runs of seven taps, zero past kw: a
+            // zero-padded copy when kw is not a multiple of 7, the packed weights as they are
+            // when it is (7x7).
+            let runs = layout.tapRuns && width == block
+            let padded = runs && layout.paddedKW != g.kw ? AlignedMemory.floats(g.kh * layout.paddedKW * block) : nil
             defer { padded.map { AlignedMemory.free($0) } }
             if let padded {
                 padded.update(repeating: 0, count: g.kh * layout.paddedKW * block)
                 for ky in 0..<g.kh { (padded + ky * layout.paddedKW * block).update(from: w + ky * g.kw * block, count: g.kw * block) }
             }
+            let runWeights = runs ? padded.map { UnsafePointer($0) } ?? w : nil
             let b = Block(
-                g: g, x: buffer, rowFloats: layout.columns * width, w: w, paddedW: padded.map { UnsafePointer($0) }, paddedKW: layout.paddedKW,
+                g: g, x: buffer, rowFloats: layout.columns * width, w: w, paddedW: runWeights, paddedKW: layout.paddedKW,
                 width: width, bias: epilogue.bias.map { $0 + c0 }, epilogue: epilogue)
             for oy in 0..<g.outH {
                 let row = (n * g.outH + oy) * g.outW
