@@ -1,4 +1,5 @@
 import ArchcIR
+import CKernelSupport
 
 /// The fused epilogue of a conv or linear, applied to rows of C channels while they are
 /// still in cache: `y = post(act(y + bias) + residual)`.
@@ -42,7 +43,7 @@ public struct EpilogueKernel {
     public func finish(_ v: SIMD8<Float>, residual: UnsafePointer<Float>?) -> SIMD8<Float> {
         var v = v
         if let activation { v = Self.activate(v, activation) }
-        if let residual { v += UnsafeRawPointer(residual).loadUnaligned(as: SIMD8<Float>.self) }
+        if let residual { v += archc_load8(residual) }
         if let postActivation { v = Self.activate(v, postActivation) }
         return v
     }

@@ -269,13 +269,13 @@ public enum PackedGemm {
                 let p = UnsafeMutableRawPointer(row)
                 var lo = lo, hi = hi
                 if accumulate {
-                    lo += p.loadUnaligned(as: SIMD8<Float>.self)
-                    hi += p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                    lo += archc_load8(row)
+                    hi += archc_load8(row + 8)
                 }
                 if last {
                     if let bias {
-                        lo += UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)
-                        hi += UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                        lo += archc_load8(bias)
+                        hi += archc_load8(bias + 8)
                     }
                     let res = residual.map { $0 + i * ldc }
                     lo = epilogue.finish(lo, residual: res)
