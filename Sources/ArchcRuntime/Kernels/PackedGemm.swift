@@ -114,6 +114,9 @@ public enum PackedGemm {
                 lengths.deallocate()
                 pointers.deallocate()
             }
+            // After its last panel block a part prefetches the first one of the part after it,
+            // which this thread most often runs next (the pool hands out contiguous ranges).
+            let following = part + 1 < parts.count ? parts[part + 1].first.map { firstBlock(b, p: $0.p0) } : nil
             for block in parts[part] where block.r1 > block.r0 && block.p1 > block.p0 {
                 let (r0, r1, p0, p1) = (block.r0, block.r1, block.p0, block.p1)
                 var k0 = 0
@@ -138,7 +141,7 @@ public enum PackedGemm {
                             // Weights come from memory once per call (a model's do not fit in the
                             // caches): while this panel block is used, the next one is prefetched,
                             // a share of its lines before each row tile.
-                            let next = m0 == r0 ? nextBlock(b, p: p, k0: k0, p0: p0, p1: p1) : nil
+                            let next = m0 == r0 ? nextBlock(b, p: p, k0: k0, p0: p0, p1: p1) ?? following : nil
                             let linesPerTile = next.map { ($0.lines + tiles - 1) / tiles } ?? 0
                             var line = 0
                             for t in 0..<tiles {
@@ -177,6 +180,12 @@ public enum PackedGemm {
         guard depth < b.k else { return nil }
         let kLen = min(kc, b.k - depth)
         return (UnsafePointer(b.data) + panel * b.k * nr + depth * nr, kLen * nr * 4 / 64)
+    }
+
+    /// Panel `p`'s first depth block and its 64-byte lines.
+    @inline(__always)
+    static func firstBlock(_ b: PackedMatrix, p: Int) -> (start: UnsafePointer<Float>, lines: Int) {
+        (UnsafePointer(b.data) + p * b.k * nr, min(kc, b.k) * nr * 4 / 64)
     }
 
     /// One 6x16 tile over the segments of a depth block: segment s has `lengths[s]` steps of
