@@ -133,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArchcRuntimeTests",
-            dependencies: ["ArchcRuntime", "ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec", "ArchcIO", "ArchcImage",
+            dependencies: ["ArchcRuntime", "CKernelSupport", "ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec", "ArchcIO", "ArchcImage",
                            "ArchcCodegen", "ArchcDriver", "ArchcGenerated"],
             exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]

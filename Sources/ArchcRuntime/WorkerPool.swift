@@ -20,6 +20,15 @@ import Synchronization
 public final class WorkerPool: @unchecked Sendable {
     public let threads: Int
     private let shared: Shared
+    /// Times a worker found itself on the caller's CPU and moved off it (see `leaveCallerCPU`).
+    public var cpuMoves: Int { shared.moves.load(ordering: .relaxed) }
+
+    /// CPUs this process may run on (its affinity mask: fewer than the machine's under
+    /// `taskset` or a container's CPU set): the default thread count.
+    public static var allowedCPUs: Int {
+        let allowed = Int(archc_allowed_cpus())
+        return allowed > 0 ? allowed : ProcessInfo.processInfo.activeProcessorCount
+    }
 
     public init(threads: Int) {
         self.threads = max(1, threads)
@@ -63,6 +72,10 @@ public final class WorkerPool: @unchecked Sendable {
         private let sleepers = Atomic<Int>(0)
         private let stopping = Atomic<Bool>(false)
         private let busy = Atomic<Bool>(false)
+        /// The CPU the caller ran on when it started the current call (-1: unknown).
+        private let callerCPU = Atomic<Int>(-1)
+        /// How often a worker found itself on the caller's CPU and moved off it.
+        let moves = Atomic<Int>(0)
         let started = Atomic<Int>(0)
         private let wake = NSCondition()
         /// Written by the caller before `generation` is bumped, read by workers after.
@@ -90,6 +103,7 @@ public final class WorkerPool: @unchecked Sendable {
                 ranges[w].value.store((w * chunks / threads) << 32 | (w + 1) * chunks / threads, ordering: .relaxed)
             }
             job = body
+            callerCPU.store(Int(archc_current_cpu()), ordering: .relaxed)
             pending.store(threads - 1, ordering: .relaxed)
             generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 { signal() }
@@ -110,6 +124,20 @@ public final class WorkerPool: @unchecked Sendable {
             wake.lock()
             wake.broadcast()
             wake.unlock()
+        }
+
+        /// A woken thread may be placed on its waker's CPU. Two of ours that then share a
+        /// CPU never sleep again (they spin and yield to each other between calls), so the
+        /// scheduler saw no reason to separate them: runs took 2-4x their time, for the
+        /// process's life, with the other CPU idle (seen in a third of short benchmark runs
+        /// started while another process briefly held the other CPU). A worker that finds
+        /// itself on the caller's CPU moves off it.
+        @inline(__always)
+        private func leaveCallerCPU() {
+            let cpu = callerCPU.load(ordering: .relaxed)
+            if cpu >= 0, Int(archc_current_cpu()) == cpu, archc_leave_cpu(Int32(cpu)) == 1 {
+                moves.wrappingAdd(1, ordering: .relaxed)
+            }
         }
 
         /// Worker w's share of a call: its own range from the front, then the others' from the back.
@@ -158,6 +186,7 @@ public final class WorkerPool: @unchecked Sendable {
                 }
                 seen = current
                 if stopping.load(ordering: .acquiring) { return }
+                leaveCallerCPU()
                 if let job { work(w, job) }
                 pending.wrappingSubtract(1, ordering: .releasing)
             }

@@ -49,8 +49,8 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Write the output as a float32 .npy (written whole or not at all).", valueName: "file.npy"))
     var output: String?
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker threads (default: every CPU this process may use).")
+    var threads: Int = WorkerPool.allowedCPUs
 
     @Option(help: "Seed for the weights and input when none are given.")
     var seed: UInt64 = 0

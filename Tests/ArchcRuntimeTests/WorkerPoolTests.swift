@@ -1,4 +1,5 @@
 import ArchcRuntime
+import CKernelSupport
 import Foundation
 import Synchronization
 import XCTest
@@ -76,5 +77,20 @@ final class WorkerPoolTests: XCTestCase {
             after = try threadCount()
         }
         XCTAssertLessThanOrEqual(after, before + 2, "pools' threads outlived the pools")
+    }
+
+    /// The move a worker makes when it finds itself on the caller's CPU: the thread lands on
+    /// another CPU, and its allowed set is what it was before.
+    func testLeavingACPUMovesTheThreadAndKeepsItsAllowedSet() throws {
+        let allowed = Int(archc_allowed_cpus())
+        guard allowed >= 2 else { throw XCTSkip("needs two CPUs this process may use (has \(allowed))") }
+        XCTAssertEqual(WorkerPool.allowedCPUs, allowed)
+        for _ in 0..<20 {
+            let before = archc_current_cpu()
+            XCTAssertEqual(archc_leave_cpu(before), 1)
+            XCTAssertNotEqual(archc_current_cpu(), before, "still on CPU \(before)")
+            XCTAssertEqual(Int(archc_allowed_cpus()), allowed, "the allowed set changed")
+        }
+        XCTAssertEqual(archc_leave_cpu(-1), 0)
     }
 }
