@@ -99,21 +99,6 @@ for (m, n, k, what) in [
 }
 
 }
-if wanted("exp") {
-    let (m, n, k) = (196, 1024, 1024)
-    let a = random(m * k), c = random(m * n), bias = random(n)
-    let layers = (0..<8).map { _ in PackedGemm.pack(random(n * k), n: n, k: k) }
-    let relu = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
-    for (name, epi, chained) in [("plain", none, false), ("bias+relu", relu, false), ("chained bias+relu", relu, true)] {
-        var next = 0
-        let r = rate(flops: 2.0 * Double(m * n * k)) {
-            let (x, y) = chained && next % 2 == 1 ? (c, a) : (a, c)
-            PackedGemm.multiply(m: m, a: x, lda: k, layers[next], c: y, ldc: n, epilogue: epi, residual: nil, pool: pool)
-            next = (next + 1) % layers.count
-        }
-        print(String(format: "  exp %@ %6.1f  %5.1f%%", name, r, 100 * r / peak))
-    }
-}
 if wanted("chain") {
 print("\npointwise chain as in a model: 8 blocks of expand (384 -> 1536, ReLU) then project")
 print("(1536 -> 384, + residual), each layer reading the previous one's output, cold weights")
