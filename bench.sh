@@ -15,8 +15,11 @@ archc=.build/release/archc
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-median_ort() { "$ort_bench" "$1" --batch "$2" --threads 2 --iters "$3" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['median_ms'])"; }
-median_archc() { "$archc" run "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json ${4:+--engine $4} | python3 -c "import json,sys; print(json.load(sys.stdin)['median_ms'])"; }
+# Each report is parsed after its run has ended: a parser piped in would start its Python
+# while the run is timed and take a core from it.
+median() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['median_ms'])" "$1"; }
+median_ort() { median "$("$ort_bench" "$1" --batch "$2" --threads 2 --iters "$3" --json)"; }
+median_archc() { median "$("$archc" run "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json ${4:+--engine $4})"; }
 mean() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(f'{sum(v)/len(v):.1f}')" "$@"; }
 
 echo "| model | ORT b1 (ms) | archc b1 (ms) | ratio b1 | ORT b8 (ms) | archc b8 (ms) | ratio b8 | generated b1 (ms) | generated / runtime |"
