@@ -67,7 +67,8 @@ public enum DepthwiseKernel {
             let runWeights = runs ? padded.map { UnsafePointer($0) } ?? w : nil
             let b = Block(
                 g: g, x: buffer, rowFloats: layout.columns * width, w: w, paddedW: runWeights, paddedKW: layout.paddedKW,
-                width: width, bias: epilogue.bias.map { $0 + c0 }, epilogue: epilogue)
+                width: width, bias: epilogue.bias.map { $0 + c0 }, epilogue: epilogue,
+                plain: residual == nil && epilogue.activation == nil && epilogue.postActivation == nil)
             for oy in 0..<g.outH {
                 let row = (n * g.outH + oy) * g.outW
                 let out = y + row * g.outC + c0
@@ -170,6 +171,10 @@ public enum DepthwiseKernel {
         let width: Int
         let bias: UnsafePointer<Float>?
         let epilogue: EpilogueKernel
+        /// Nothing after the bias (the robust blocks' depthwise convs: their norm folds into
+        /// the weights): accumulators are stored as they are. The epilogue's `finish` stays
+        /// an out-of-line call in these large kernels, and each call spills the accumulators.
+        let plain: Bool
 
         /// Kernel rows that land inside the input for output row `oy`.
         @inline(__always)
@@ -202,6 +207,11 @@ public enum DepthwiseKernel {
         @inline(__always)
         func finish(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, out: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?) {
             let o = UnsafeMutableRawPointer(out)
+            if plain {
+                o.storeBytes(of: lo, as: SIMD8<Float>.self)
+                o.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
+                return
+            }
             o.storeBytes(of: epilogue.finish(lo, residual: residual), as: SIMD8<Float>.self)
             o.storeBytes(of: epilogue.finish(hi, residual: residual.map { $0 + 8 }), toByteOffset: 32, as: SIMD8<Float>.self)
         }
@@ -240,6 +250,14 @@ public enum DepthwiseKernel {
                 }
             }
             let s = g.outC
+            if plain {
+                for (i, (lo, hi)) in [(a0, b0), (a1, b1), (a2, b2), (a3, b3), (a4, b4), (a5, b5), (a6, b6)].enumerated() {
+                    let o = UnsafeMutableRawPointer(out + i * s)
+                    o.storeBytes(of: lo, as: SIMD8<Float>.self)
+                    o.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
+                }
+                return
+            }
             finish(a0, b0, out: out, residual: residual)
             finish(a1, b1, out: out + s, residual: residual.map { $0 + s })
             finish(a2, b2, out: out + 2 * s, residual: residual.map { $0 + 2 * s })
@@ -305,6 +323,16 @@ public enum DepthwiseKernel {
                     }
                 }
                 let o = UnsafeMutableRawPointer(out) + h
+                if plain {
+                    o.storeBytes(of: a0, as: SIMD8<Float>.self)
+                    o.storeBytes(of: a1, toByteOffset: 4 * s, as: SIMD8<Float>.self)
+                    o.storeBytes(of: a2, toByteOffset: 8 * s, as: SIMD8<Float>.self)
+                    o.storeBytes(of: a3, toByteOffset: 12 * s, as: SIMD8<Float>.self)
+                    o.storeBytes(of: a4, toByteOffset: 16 * s, as: SIMD8<Float>.self)
+                    o.storeBytes(of: a5, toByteOffset: 20 * s, as: SIMD8<Float>.self)
+                    o.storeBytes(of: a6, toByteOffset: 24 * s, as: SIMD8<Float>.self)
+                    continue
+                }
                 let r = residual.map { UnsafeRawPointer($0) + h }
                 o.storeBytes(of: epilogue.finish(a0, residual: r?.assumingMemoryBound(to: Float.self)), as: SIMD8<Float>.self)
                 o.storeBytes(of: epilogue.finish(a1, residual: r.map { ($0 + 4 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 4 * s, as: SIMD8<Float>.self)
