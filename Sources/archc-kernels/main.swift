@@ -127,6 +127,7 @@ for (n, c, size, k, stride, what) in [
     (1, 384, 14, 11, 1, "DW / Up / Down-Small stage 2"), (1, 768, 7, 11, 1, "DW-Small stage 3 (7x7)"),
     (1, 1536, 14, 7, 1, "Inverted-DW-Small stage 2"), (1, 3072, 7, 7, 1, "Inverted-DW-Small stage 3"),
     (1, 768, 14, 11, 2, "DW-Small stride-2 block"), (8, 384, 14, 11, 1, "stage 2, batch 8"),
+    (8, 1536, 14, 7, 1, "Inverted stage 2, batch 8"),
 ] {
     let out = (size - 1) / stride + 1
     let g = ConvGeometry(

@@ -1,4 +1,5 @@
 import ArchcIR
+import CKernelSupport
 
 /// Depthwise convolution on NHWC data (groups = Cin, Cout = Cin or a multiple of it),
 /// vectorised across channels.
@@ -53,6 +54,14 @@ public enum DepthwiseKernel {
             let buffer = AlignedMemory.floats(layout.floats(width: width))
             defer { AlignedMemory.free(buffer) }
             layout.fill(buffer, from: x + n * g.inH * g.inW * g.inC, c0: c0, width: width)
+            // The chunk this thread most likely runs next (the pool hands out contiguous
+            // ranges) reads the next 16 channels of every pixel: one line each, spread over
+            // the plane (at batch 8 the layer's input has left L2). Fetched while this one computes.
+            if chunk + 1 < g.batch * blocks {
+                let next = chunk + 1, nn = next / blocks, nc = (next % blocks) * block * g.inC / g.outC
+                let plane = x + nn * g.inH * g.inW * g.inC + nc
+                for pixel in 0..<g.inH * g.inW { archc_prefetch_l2(plane + pixel * g.inC) }
+            }
             let w = weight + c0 * g.kh * g.kw
             // The wide-kernel path reads each kernel row in runs of seven taps, zero past kw: a
             // zero-padded copy when kw is not a multiple of 7, the packed weights as they are
