@@ -35,7 +35,7 @@ public final class Engine {
         self.pool = WorkerPool(threads: threads)
         Gemm.useSingleThreadedBLAS()
         plan = MemoryPlan(graph: graph, batch: batch)
-        arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.arenaBytes, 64), alignment: MemoryPlan.alignment)
+        arena = AlignedMemory.bytes(max(plan.arenaBytes, 64))
         let scratchFloats = graph.nodes.map(scratchNeed).max() ?? 0
         if scratchFloats > 0 {
             scratch = store.allocate(scratchFloats)
@@ -47,7 +47,7 @@ public final class Engine {
         }
     }
 
-    deinit { arena.deallocate() }
+    deinit { AlignedMemory.free(arena) }
 
     /// Runs a batch (N, C, H, W) and returns the output: (N, F), or (N, C, H, W) for maps.
     public func run(_ input: Tensor) -> Tensor {

@@ -14,22 +14,18 @@ public struct GemmWeights {
     let rowMajor: UnsafePointer<Float>?
     let packed: PackedGemm.PackedMatrix?
 
-    /// `weights` is [N, K] row-major and must outlive this value; packed copies are
-    /// reported through `allocated` so the engine can own and free them.
-    init(_ weights: UnsafePointer<Float>, n: Int, k: Int, backend: GemmBackend, allocated: (UnsafeMutablePointer<Float>, Int) -> Void) {
-        self.n = n
-        self.k = k
-        self.backend = backend
-        switch backend {
-        case .openblas:
-            rowMajor = weights
-            packed = nil
-        case .packed:
-            let p = PackedGemm.pack(weights, n: n, k: k)
-            allocated(p.data, p.floats)
-            rowMajor = nil
-            packed = p
-        }
+    /// For OpenBLAS: `weights` [N, K] row-major, which must outlive this value.
+    init(rowMajor weights: UnsafePointer<Float>, n: Int, k: Int) {
+        (self.n, self.k, backend) = (n, k, .openblas)
+        rowMajor = weights
+        packed = nil
+    }
+
+    /// For the packed GEMM: weights packed by `PackedGemm.pack`, which must outlive this value.
+    init(packed: PackedGemm.PackedMatrix) {
+        (n, k, backend) = (packed.n, packed.k, .packed)
+        rowMajor = nil
+        self.packed = packed
     }
 
     /// `C[M, N] = epilogue(A[M, K] * W^T)`, `residual` (if any) laid out as C.

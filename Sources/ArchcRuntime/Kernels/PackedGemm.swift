@@ -32,9 +32,16 @@ public enum PackedGemm {
     /// Packs row-major weights [N, K] (one output channel per row) into 64-byte aligned
     /// memory; the caller owns `data` (free with `AlignedMemory.free`).
     public static func pack(_ b: UnsafePointer<Float>, n: Int, k: Int) -> PackedMatrix {
+        pack(b, n: n, k: k, into: AlignedMemory.floats(packedFloats(n: n, k: k)))
+    }
+
+    /// Floats the packed form of [N, K] weights takes.
+    public static func packedFloats(n: Int, k: Int) -> Int { (n + nr - 1) / nr * k * nr }
+
+    /// Packs into `data` (64-byte aligned, `packedFloats(n:k:)` floats), which the caller owns.
+    public static func pack(_ b: UnsafePointer<Float>, n: Int, k: Int, into data: UnsafeMutablePointer<Float>) -> PackedMatrix {
         let panels = (n + nr - 1) / nr
-        let data = AlignedMemory.floats(panels * k * nr)
-        data.update(repeating: 0, count: max(1, panels * k * nr))
+        data.update(repeating: 0, count: panels * k * nr)
         for p in 0..<panels {
             let panel = data + p * k * nr
             for j in 0..<min(nr, n - p * nr) {
