@@ -20,8 +20,6 @@ import Synchronization
 public final class WorkerPool: @unchecked Sendable {
     public let threads: Int
     private let shared: Shared
-    /// Times a worker found itself on the caller's CPU and moved off it (see `leaveCallerCPU`).
-    public var cpuMoves: Int { shared.moves.load(ordering: .relaxed) }
 
     /// CPUs this process may run on (its affinity mask: fewer than the machine's under
     /// `taskset` or a container's CPU set): the default thread count.
@@ -74,8 +72,6 @@ public final class WorkerPool: @unchecked Sendable {
         private let busy = Atomic<Bool>(false)
         /// The CPU the caller ran on when it started the current call (-1: unknown).
         private let callerCPU = Atomic<Int>(-1)
-        /// How often a worker found itself on the caller's CPU and moved off it.
-        let moves = Atomic<Int>(0)
         let started = Atomic<Int>(0)
         private let wake = NSCondition()
         /// Written by the caller before `generation` is bumped, read by workers after.
@@ -135,9 +131,7 @@ public final class WorkerPool: @unchecked Sendable {
         @inline(__always)
         private func leaveCallerCPU() {
             let cpu = callerCPU.load(ordering: .relaxed)
-            if cpu >= 0, Int(archc_current_cpu()) == cpu, archc_leave_cpu(Int32(cpu)) == 1 {
-                moves.wrappingAdd(1, ordering: .relaxed)
-            }
+            if cpu >= 0, Int(archc_current_cpu()) == cpu { _ = archc_leave_cpu(Int32(cpu)) }
         }
 
         /// Worker w's share of a call: its own range from the front, then the others' from the back.
