@@ -1,4 +1,5 @@
 import ArchcIR
+import CKernelSupport
 
 /// The non-conv ops on NHWC activations: pools, global pool, linear, per-channel affine,
 /// LayerNorm, activations, add, flatten, and the layout changes at the graph's edges.
@@ -71,8 +72,17 @@ public enum OtherKernels {
         }
     }
 
+    /// An activation not fused into a conv, eight values at a time.
     public static func activation(count: Int, _ act: Activation, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        for i in 0..<count { y[i] = EpilogueKernel.activate(x[i], act) }
+        var i = 0
+        while i + 8 <= count {
+            UnsafeMutableRawPointer(y + i).storeBytes(of: EpilogueKernel.activate(archc_load8(x + i), act), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            y[i] = EpilogueKernel.activate(x[i], act)
+            i += 1
+        }
     }
 
     public static func add(count: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
