@@ -26,7 +26,7 @@ public enum PackedGemm {
         public let k: Int
         public let data: UnsafeMutablePointer<Float>
         public var panels: Int { (n + PackedGemm.nr - 1) / PackedGemm.nr }
-        public var floats: Int { panels * k * PackedGemm.nr }
+        public var floats: Int { PackedGemm.packedFloats(n: n, k: k) }
     }
 
     /// Packs row-major weights [N, K] (one output channel per row) into 64-byte aligned
@@ -185,14 +185,19 @@ public enum PackedGemm {
     static func nextBlock(_ b: PackedMatrix, p: Int, k0: Int, p0: Int, p1: Int) -> (start: UnsafePointer<Float>, lines: Int)? {
         let (panel, depth) = p + 1 < p1 ? (p + 1, k0) : (p0, k0 + kc)
         guard depth < b.k else { return nil }
-        let kLen = min(kc, b.k - depth)
-        return (UnsafePointer(b.data) + panel * b.k * nr + depth * nr, kLen * nr * 4 / 64)
+        return block(b, panel: panel, depth: depth)
     }
 
     /// Panel `p`'s first depth block and its 64-byte lines.
     @inline(__always)
     static func firstBlock(_ b: PackedMatrix, p: Int) -> (start: UnsafePointer<Float>, lines: Int) {
-        (UnsafePointer(b.data) + p * b.k * nr, min(kc, b.k) * nr * 4 / 64)
+        block(b, panel: p, depth: 0)
+    }
+
+    /// The depth block of `panel` that starts at `depth`, and its 64-byte lines.
+    @inline(__always)
+    static func block(_ b: PackedMatrix, panel: Int, depth: Int) -> (start: UnsafePointer<Float>, lines: Int) {
+        (UnsafePointer(b.data) + panel * b.k * nr + depth * nr, min(kc, b.k - depth) * nr * 4 / 64)
     }
 
     /// One 6x16 tile over the segments of a depth block: segment s has `lengths[s]` steps of
