@@ -1,0 +1,5 @@
+import ArchcPyTorch
+import ArchcSpec
+import XCTest
+
+final class PyTorchEmitterTests: XCTestCase {}
