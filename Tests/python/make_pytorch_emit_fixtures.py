@@ -122,7 +122,11 @@ def archc_output(archc, spec, overrides, state, x, tmp):
 
 
 def fvcore_macs(model, shape):
-    from fvcore.nn import FlopCountAnalysis
+    """fvcore's count for one image, or None where fvcore is not installed."""
+    try:
+        from fvcore.nn import FlopCountAnalysis
+    except ImportError:
+        return None
     analysis = FlopCountAnalysis(model, torch.zeros(1, *shape))
     analysis.unsupported_ops_warnings(False)
     analysis.uncalled_modules_warnings(False)
@@ -130,8 +134,17 @@ def fvcore_macs(model, shape):
 
 
 def check_spec(archc, spec, seed, tmp):
-    """Emits, imports, builds, and compares names, outputs and MACs for one spec."""
+    """Emits into OUT and checks the file; the manifest entry."""
     path = emit(archc, spec, [], emitted_path(spec))
+    result = check_spec_live(archc, spec, path, seed, tmp)
+    status = "ok" if result["max_error"] <= TOLERANCE and result["fvcore_macs"] == result["archc_macs"] else "MISMATCH"
+    print(f"{spec:70s} error {result['max_error']:.1e}  fvcore {result['fvcore_macs']:,} archc {result['archc_macs']:,}  {status}")
+    return {"spec": spec, "file": str(path.relative_to(OUT)), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), **result}
+
+
+def check_spec_live(archc, spec, path, seed, tmp):
+    """Imports and builds an emitted file; compares its names with archc's report, its output on
+    seeded random weights with `archc run`, and fvcore's MACs with archc's."""
     report = json.loads(run_archc(archc, "compile", spec, "--report", "json"))
     model = randomize(load(path).build(), torch.Generator().manual_seed(seed))
     names = tensors(model)
@@ -142,12 +155,8 @@ def check_spec(archc, spec, seed, tmp):
     with torch.no_grad():
         expected = model(x).numpy()
     got = archc_output(archc, spec, [], model.state_dict(), x.numpy(), tmp)
-    error = relative_error(got, expected)
-    macs = fvcore_macs(model, shape)
-    status = "ok" if error <= TOLERANCE and macs == report["macs"] else "MISMATCH"
-    print(f"{spec:70s} error {error:.1e}  fvcore {macs:,} archc {report['macs']:,}  {status}")
-    return {"spec": spec, "file": str(path.relative_to(OUT)), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "tensors": names, "max_error": float(f"{error:.3g}"), "fvcore_macs": macs, "archc_macs": report["macs"]}
+    return {"tensors": names, "max_error": float(f"{relative_error(got, expected):.3g}"),
+            "fvcore_macs": fvcore_macs(model, shape), "archc_macs": report["macs"]}
 
 
 def train_steps(model, shape, generator, steps=3):
@@ -182,7 +191,7 @@ def round_trip(archc, name, spec, overrides, seed, tmp, write):
     error = relative_error(got, expected)
     print(f"round trip {name:40s} error {error:.1e}  {'ok' if error <= TOLERANCE else 'MISMATCH'}")
     if not write:
-        return None
+        return error
     folder = OUT / "round-trip"
     folder.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), folder / f"{name}.pth")
@@ -192,11 +201,27 @@ def round_trip(archc, name, spec, overrides, seed, tmp, write):
             "logits": f"{name}.logits.npy", "max_error": float(f"{error:.3g}")}
 
 
+def redo(archc, only):
+    """Re-checks some specs and updates their entries in emitted.json."""
+    manifest = json.loads((OUT / "emitted.json").read_text())
+    entries = {e["spec"]: e for e in manifest["specs"]}
+    with tempfile.TemporaryDirectory() as tmp:
+        for spec in only:
+            entries[spec] = check_spec(archc, spec, SPECS.index(spec), pathlib.Path(tmp))
+    manifest["specs"] = [entries[spec] for spec in SPECS if spec in entries]
+    (OUT / "emitted.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--archc", default=str(ROOT / ".build" / "debug" / "archc"))
     parser.add_argument("--full", action="store_true", help="also run the round trip on the five full-size CNNs (prints only)")
+    parser.add_argument("--only", nargs="*", metavar="SPEC",
+                        help="redo these specs only (no round trips), keeping the other entries of emitted.json")
     options = parser.parse_args()
+    if options.only:
+        return redo(options.archc, options.only)
     torch.set_num_threads(2)
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
