@@ -6,8 +6,8 @@ struct BlockClassWriter {
     let template: BlockTemplate
     let className: String
     let defaults: ModelSpec.Defaults
-    /// Whether the block's input is a feature map (N, C, H, W) rather than a vector (N, F).
-    let imageInput: Bool
+    /// The block's input: a feature map, tokens or a vector.
+    let inputForm: ValueForm
     let sourceLine: String
 
     /// The constructor flag that switches the residual per instance, if the block has one.
@@ -37,27 +37,14 @@ struct BlockClassWriter {
     func source() throws -> String {
         let reader = self.reader
         let tree = ModuleTree()
-        var forward: [String] = []
-        var channels: String? = "in_channels", image = imageInput
-        for (index, decl) in template.body.enumerated() {
-            let layer = try reader.layer(decl, channels: channels, image: image)
-            if layer.ownsTensors {
-                let name = try decl.args?["name"].map(reader.word) ?? String(index)
-                let built = layer.constructor!
-                try tree.insert(name, layer.isParameter ? .parameter(built) : .module(built), at: decl.location)
-                forward.append("x = " + layer.apply(tree.accessor(name)))
-            } else {
-                forward.append("x = " + layer.apply(""))
-            }
-            channels = layer.channels(after: channels)
-            if case .globalAveragePool = layer { image = false }
-            if case .flatten = layer { if image { channels = nil }; image = false }
-        }
+        var state = BodyState(channels: "in_channels", form: inputForm)
+        var forward = try body(template.body, reader, tree, &state, depth: 0)
+        let channels = state.channels
         var initLines = ["super().__init__()"]
         if let out = template.out, usesOut { initLines.append("out = \(try reader.int(out))") }
         initLines += tree.statements()
         if template.out == nil, usesOut, let channels { initLines.append("out = \(channels)") }
-        initLines += try shortcutLines(reader, tree: tree, image: imageInput)
+        initLines += try shortcutLines(reader, tree: tree, form: inputForm)
         forward = try residualLines(forward, reader)
 
         var lines = ["class \(className)(nn.Module):"]
@@ -70,6 +57,56 @@ struct BlockClassWriter {
         lines.append("    def forward(self, x: torch.Tensor) -> torch.Tensor:")
         lines += forward.map { "        " + $0 }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// What the body has produced so far: channels as Python text, the value's form, and how
+    /// many regularisers of each kind got an attribute.
+    struct BodyState {
+        var channels: String?
+        var form: ValueForm
+        var regularisers: [String: Int] = [:]
+    }
+
+    /// The forward lines of a layer list; a `residual:` list adds its input back.
+    private func body(_ decls: [LayerDecl], _ reader: BlockLayerReader, _ tree: ModuleTree, _ state: inout BodyState, depth: Int) throws -> [String] {
+        var lines: [String] = []
+        for (index, decl) in decls.enumerated() {
+            if decl.op == .residual {
+                let skip = depth == 0 ? "skip" : "skip\(depth + 1)"
+                lines.append("\(skip) = x")
+                lines += try body(decl.children, reader, tree, &state, depth: depth + 1)
+                lines.append("x = x + \(skip)")
+                continue
+            }
+            let layer = try reader.layer(decl, channels: state.channels, form: state.form)
+            if layer.ownsTensors {
+                let name = try decl.args?["name"].map(reader.word) ?? Self.defaultName(decl.op) ?? String(index)
+                let built = layer.constructor!
+                try tree.insert(name, layer.isParameter ? .parameter(built) : .module(built), at: decl.location)
+                lines.append("x = " + layer.apply(tree.accessor(name)))
+            } else if let (stem, module) = layer.regulariser {
+                let count = state.regularisers[stem, default: 0] + 1
+                state.regularisers[stem] = count
+                try tree.insert("\(stem)\(count)", .module(module), at: decl.location)
+                lines.append("x = " + layer.apply(tree.accessor("\(stem)\(count)")))
+            } else {
+                lines.append("x = " + layer.apply(""))
+            }
+            state.channels = layer.channels(after: state.channels)
+            if case .flatten = layer, state.form == .image { state.channels = nil }
+            state.form = state.form.after(layer)
+        }
+        return lines
+    }
+
+    /// The checkpoint's own name of a layer written without one (timm's `cls_token`, `attn`).
+    static func defaultName(_ op: LayerDecl.Op) -> String? {
+        switch op {
+        case .clsToken: return "cls_token"
+        case .posEmbed: return "pos_embed"
+        case .attention: return "attn"
+        default: return nil
+        }
     }
 
     /// `self, in_channels: int, *, dim: int, kernel: int = 11, stride: int = 1, downsample: bool = False`
@@ -131,7 +168,7 @@ struct BlockClassWriter {
 
     /// The projection (`self.downsample = nn.Sequential(...) if downsample else None`) or the
     /// identity-if-match flag.
-    private func shortcutLines(_ reader: BlockLayerReader, tree: ModuleTree, image: Bool) throws -> [String] {
+    private func shortcutLines(_ reader: BlockLayerReader, tree: ModuleTree, form start: ValueForm) throws -> [String] {
         switch template.shortcut {
         case .none, .identity:
             return []
@@ -145,9 +182,9 @@ struct BlockClassWriter {
             }
             try tree.insert(attribute, .module(""), at: location)
             var modules: [String] = []
-            var channels: String? = "in_channels", image = image
+            var channels: String? = "in_channels", form = start
             for decl in body {
-                let layer = try reader.layer(decl, channels: channels, image: image)
+                let layer = try reader.layer(decl, channels: channels, form: form)
                 if decl.args?["name"] != nil {
                     throw PyTorchEmitError(location: decl.location, message: "cannot write a named layer in a projection shortcut in PyTorch; its layers are numbered")
                 }
@@ -156,7 +193,7 @@ struct BlockClassWriter {
                 }
                 modules.append(module)
                 channels = layer.channels(after: channels)
-                if case .flatten = layer { image = false }
+                form = form.after(layer)
             }
             return ["self.\(attribute) = nn.Sequential("] + modules.map { "    \($0)," } + [") if \(attribute) else None"]
         }
@@ -165,7 +202,7 @@ struct BlockClassWriter {
     /// The body's lines with the residual add (and the activation after it) around them.
     private func residualLines(_ body: [String], _ reader: BlockLayerReader) throws -> [String] {
         var after: [String] = []
-        if let act = template.afterAdd { after = ["x = " + (try reader.layer(act, channels: nil, image: true)).apply("")] }
+        if let act = template.afterAdd { after = ["x = " + (try reader.layer(act, channels: nil, form: .image)).apply("")] }
         switch template.shortcut {
         case .none:
             return body + ["return x"]

@@ -10,8 +10,9 @@ struct BlockLayerReader {
     let kinds: [String: Value.Kind]
 
     /// The layer `decl` applied to a value of `channels` channels (nil: not an expression).
-    func layer(_ decl: LayerDecl, channels: String?, image: Bool) throws -> TorchLayer {
+    func layer(_ decl: LayerDecl, channels: String?, form: ValueForm) throws -> TorchLayer {
         let args = decl.args
+        let image = form == .image
         switch decl.op {
         case .conv, .dwconv:
             guard let channels, image else { throw unsupported(decl, "a conv on a value whose channels are not an expression of the block's parameters") }
@@ -46,17 +47,35 @@ struct BlockLayerReader {
         case .pool, .maxpool, .avgpool:
             var kind = decl.op == .maxpool ? "max" : decl.op == .avgpool ? "avg" : ""
             if let node = args?["kind"] { kind = try word(node) }
-            if kind == "global-avg" { return .globalAveragePool }
+            if kind == "global-avg" { return form == .tokens ? .tokenMean : .globalAveragePool }
+            if kind == "class-token" { return .classTokenPool }
             guard let kernelNode = args?["kernel"] else { throw unsupported(decl, "a pool without a kernel") }
             let kernel = try int(kernelNode)
             return .pool(
                 max: kind == "max", kernel: kernel, stride: try args?["stride"].map(int) ?? kernel, padding: try args?["padding"].map(int) ?? "0")
         case .linear:
-            guard let channels, !image else { throw unsupported(decl, "a linear layer whose input features are not an expression of the block's parameters") }
+            guard let channels else { throw unsupported(decl, "a linear layer whose input features are not an expression of the block's parameters") }
             guard let out = args?["out"] else { throw unsupported(decl, "a linear layer without 'out'") }
-            return .linear(inFeatures: channels, outFeatures: try int(out), bias: try args?["bias"].map(bool) ?? "True")
+            return .linear(inFeatures: channels, outFeatures: try int(out), bias: try args?["bias"].map(bool) ?? "True", pixelwise: image)
         case .flatten:
             return .flatten
+        case .tokens:
+            return .tokens
+        case .clsToken:
+            guard let channels else { throw unsupported(decl, "a class token whose channels are not an expression of the block's parameters") }
+            return .classToken(channels: channels)
+        case .posEmbed:
+            throw unsupported(decl, "a position embedding inside a block (its token count is not a block parameter)")
+        case .attention:
+            guard let channels, form == .tokens else { throw unsupported(decl, "attention whose channels are not an expression of the block's parameters") }
+            guard let heads = args?["heads"] else { throw unsupported(decl, "attention without 'heads'") }
+            return .attention(channels: channels, heads: try int(heads), qkvBias: try args?["qkv_bias"].map(bool) ?? "True")
+        case .dropout:
+            return .dropout(p: try args?["p"].map(float) ?? "0.0")
+        case .dropPath:
+            return .dropPath(p: try args?["p"].map(float) ?? "0.0")
+        case .residual:
+            throw unsupported(decl, "a residual list here")
         }
     }
 
@@ -88,7 +107,7 @@ struct BlockLayerReader {
         throw unsupported(node, "the boolean '\(text)'")
     }
 
-    private func float(_ node: SpecNode) throws -> String {
+    func float(_ node: SpecNode) throws -> String {
         let text = node.scalar ?? ""
         if let value = ScalarParsing.float(text) { return PythonSyntax.float(value) }
         if let kind = kinds[text], kind == .float || kind == .int, let name = names[text] { return name }

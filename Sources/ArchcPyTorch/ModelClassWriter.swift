@@ -51,20 +51,48 @@ struct ModelClassWriter {
     /// once the tree is complete (its shape decides how a path is read).
     private func layers(_ section: Layer.Section, decls: [LayerDecl], tree: ModuleTree) throws -> [(ModuleTree) -> String] {
         let elaborated = network.layers.filter { $0.section == section }
-        guard elaborated.count == decls.count else {
-            throw PyTorchEmitError(location: decls.first?.location ?? spec.location, message: "cannot match the \(section) layers to the spec")
-        }
+        var next = 0
         var lines: [(ModuleTree) -> String] = []
-        for (layer, decl) in zip(elaborated, decls) {
-            let torch = try TorchLayer.literal(layer, decl: decl, defaults: spec.defaults)
-            if torch.ownsTensors {
-                try tree.insert(layer.name, torch.isParameter ? .parameter(torch.constructor!) : .module(torch.constructor!), at: decl.location)
-                lines.append { "x = " + torch.apply($0.accessor(layer.name)) }
+        var regularisers: [String: Int] = [:]
+        for decl in decls {
+            let torch: TorchLayer
+            var name: String?
+            switch decl.op {
+            case .dropout, .dropPath:
+                // No layer in the network (a no-op at inference), but a module when training.
+                let p = try decl.args?["p"].map(probability) ?? "0.0"
+                torch = decl.op == .dropout ? .dropout(p: p) : .dropPath(p: p)
+            case .attention, .residual:
+                throw PyTorchEmitError(location: decl.location, message: "cannot write '\(decl.op.rawValue)' outside a block in PyTorch")
+            default:
+                guard next < elaborated.count else {
+                    throw PyTorchEmitError(location: decl.location, message: "cannot match the \(section) layers to the spec")
+                }
+                torch = try TorchLayer.literal(elaborated[next], decl: decl, defaults: spec.defaults)
+                name = elaborated[next].name
+                next += 1
+            }
+            if torch.ownsTensors, let name {
+                try tree.insert(name, torch.isParameter ? .parameter(torch.constructor!) : .module(torch.constructor!), at: decl.location)
+                lines.append { "x = " + torch.apply($0.accessor(name)) }
+            } else if let (stem, module) = torch.regulariser {
+                let count = regularisers[stem, default: 0] + 1
+                regularisers[stem] = count
+                let path = section == .stem ? "\(stem)\(count)" : "head_\(stem)\(count)"
+                try tree.insert(path, .module(module), at: decl.location)
+                lines.append { "x = " + torch.apply($0.accessor(path)) }
             } else {
                 lines.append { _ in "x = " + torch.apply("") }
             }
         }
         return lines
+    }
+
+    private func probability(_ node: SpecNode) throws -> String {
+        guard let text = node.scalar, let value = ScalarParsing.float(text) else {
+            throw PyTorchEmitError(location: node.location, message: "cannot write the dropout rate '\(node.scalar ?? "")' in PyTorch; write a number")
+        }
+        return PythonSyntax.float(value)
     }
 
     /// One call per container that runs blocks in order (`x = self.stages(x)`), or per block.

@@ -82,12 +82,13 @@ final class ModuleTree {
     func accessor(_ path: String, owner: String = "self") -> String {
         let nodes = chain(path)
         var text = owner
-        for (parent, child) in zip(nodes, nodes.dropFirst()) { text = Self.child(text, of: parent, child.key) }
+        for (parent, child) in zip(nodes, nodes.dropFirst()) { text = Self.child(text, of: parent, child.key, root: parent === root) }
         return text
     }
 
-    private static func child(_ text: String, of parent: Node, _ key: String) -> String {
-        if parent.runsInOrder && parent.hasIndexKeys || parent.isModuleList { return "\(text)[\(key)]" }
+    /// `root`: the parent is the emitted class itself, an `nn.Module` whatever its keys.
+    private static func child(_ text: String, of parent: Node, _ key: String, root: Bool) -> String {
+        if !root, parent.runsInOrder && parent.hasIndexKeys || parent.isModuleList { return "\(text)[\(key)]" }
         if PythonSyntax.isIdentifier(key) { return "\(text).\(key)" }
         if parent.runsInOrder { return "\(text)[\(PythonSyntax.string(key))]" }
         return "getattr(\(text), \(PythonSyntax.string(key)))"
@@ -95,13 +96,13 @@ final class ModuleTree {
 
     /// Statements that build the tree's children under `owner`, in insertion order.
     func statements(owner: String = "self") -> [String] {
-        Self.statements(root, owner)
+        Self.statements(root, owner, isRoot: true)
     }
 
-    private static func statements(_ node: Node, _ owner: String) -> [String] {
+    private static func statements(_ node: Node, _ owner: String, isRoot: Bool = false) -> [String] {
         var lines: [String] = []
         for child in node.children {
-            let target = Self.child(owner, of: node, child.key)
+            let target = Self.child(owner, of: node, child.key, root: isRoot)
             let identifier = PythonSyntax.isIdentifier(child.key)
             func assign(_ value: [String], parameter: Bool = false) {
                 guard !identifier else {

@@ -30,7 +30,7 @@ public enum PyTorchEmitter {
             return String(file.dropFirst(root.count + 1))
         }
         let line = { (location: SourceLocation) in "\(relative(location.file)):\(location.line)" }
-        var taken: Set<String> = ["Chain", "Conv2dSame", "LayerNorm2d"]
+        var taken: Set<String> = ["Chain", "Conv2dSame", "LayerNorm2d", "Attention", "DropPath"]
         func unique(_ name: String) -> String {
             var candidate = name, suffix = 2
             while taken.contains(candidate) { candidate = name + String(suffix); suffix += 1 }
@@ -41,11 +41,10 @@ public enum PyTorchEmitter {
         var classes: [String] = []
         for instance in network.blocks where writers[instance.template] == nil {
             guard let template = spec.blocks[instance.template] else { continue }
-            let input = network.layers.first { $0.block == instance.path }?.inputShape
-            var image = true
-            if case .vector? = input { image = false }
+            // The block's first layer (a stage's downsample belongs to no block: found by name).
+            let input = network.layers.first { $0.block == instance.path || $0.name.hasPrefix(instance.path + ".") }?.inputShape
             let writer = BlockClassWriter(
-                template: template, className: unique(PythonSyntax.className(template.name)), defaults: spec.defaults, imageInput: image,
+                template: template, className: unique(PythonSyntax.className(template.name)), defaults: spec.defaults, inputForm: input.map(ValueForm.init) ?? .image,
                 sourceLine: line(template.location))
             writers[instance.template] = writer
             classes.append(try writer.source())

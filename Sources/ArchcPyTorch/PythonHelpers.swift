@@ -36,6 +36,46 @@ enum PythonHelpers {
             """
         ),
         (
+            "Attention(",
+            """
+            class Attention(nn.Module):
+                \"\"\"Multi-head self-attention on tokens (N, T, C) with fused q, k, v, in timm's layout: channel
+                j*C + h*C/heads + d of `qkv` is element d of head h of q (j = 0), k (j = 1) or v (j = 2).\"\"\"
+
+                def __init__(self, channels: int, heads: int, qkv_bias: bool = True):
+                    super().__init__()
+                    self.heads = heads
+                    self.qkv = nn.Linear(channels, channels * 3, bias=qkv_bias)
+                    self.proj = nn.Linear(channels, channels)
+
+                def forward(self, x: torch.Tensor) -> torch.Tensor:
+                    n, t, c = x.shape
+                    q, k, v = self.qkv(x).reshape(n, t, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+                    scores = (q @ k.transpose(-2, -1)) * (c // self.heads) ** -0.5  # (N, heads, T, T)
+                    x = scores.softmax(-1) @ v
+                    return self.proj(x.transpose(1, 2).reshape(n, t, c))
+            """
+        ),
+        (
+            "DropPath(",
+            """
+            class DropPath(nn.Module):
+                \"\"\"Stochastic depth: in training, drops a sample's branch with probability p and rescales the
+                others; the identity in eval mode.\"\"\"
+
+                def __init__(self, p: float = 0.0):
+                    super().__init__()
+                    self.p = p
+
+                def forward(self, x: torch.Tensor) -> torch.Tensor:
+                    if not self.training or self.p == 0.0:
+                        return x
+                    keep = 1.0 - self.p
+                    mask = x.new_empty((x.shape[0],) + (1,) * (x.dim() - 1)).bernoulli_(keep)
+                    return x * mask / keep
+            """
+        ),
+        (
             "Chain({",
             """
             class Chain(nn.ModuleDict):

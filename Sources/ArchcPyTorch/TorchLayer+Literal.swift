@@ -29,9 +29,19 @@ extension TorchLayer {
         case .flatten:
             return .flatten
         case .linear(let out, let bias):
-            return .linear(inFeatures: channels, outFeatures: String(out), bias: bias ? "True" : "False")
-        case .add:
-            throw PyTorchEmitError(location: layer.location, message: "cannot write a residual add outside a block")
+            return .linear(inFeatures: channels, outFeatures: String(out), bias: bias ? "True" : "False", pixelwise: image)
+        case .tokens:
+            return .tokens
+        case .classToken:
+            return .classToken(channels: channels)
+        case .positionEmbedding:
+            return .positionEmbedding(count: String(layer.inputShape.dims[0]), channels: channels)
+        case .classTokenPool:
+            return .classTokenPool
+        case .tokenMean:
+            return .tokenMean
+        case .add, .attention:
+            throw PyTorchEmitError(location: decl.location, message: "cannot write \(layer.operation.kind) outside a block in PyTorch")
         }
     }
 

@@ -12,7 +12,22 @@ enum TorchLayer {
     case pool(max: Bool, kernel: String, stride: String, padding: String)
     case globalAveragePool
     case flatten
-    case linear(inFeatures: String, outFeatures: String, bias: String)
+    /// Over the channels of a vector, of every token, or (`pixelwise`) of every pixel.
+    case linear(inFeatures: String, outFeatures: String, bias: String, pixelwise: Bool)
+    /// The patch grid as a token sequence: (N, C, H, W) -> (N, H*W, C).
+    case tokens
+    /// The learned class token (`cls_token` (1, 1, C)) prepended as token 0.
+    case classToken(channels: String)
+    /// The learned position embedding (`pos_embed` (1, T, C)) added to every token.
+    case positionEmbedding(count: String, channels: String)
+    /// Multi-head self-attention with fused q, k, v: the `Attention` helper (`qkv`, `proj`).
+    case attention(channels: String, heads: String, qkvBias: String)
+    /// Token 0 (DeiT's head), or the mean over tokens.
+    case classTokenPool
+    case tokenMean
+    /// Training-time regularisers: modules without tensors, the identity in eval mode.
+    case dropout(p: String)
+    case dropPath(p: String)
 
     struct Conv {
         var inChannels, outChannels, kernel, stride, dilation, groups, bias: String
@@ -26,14 +41,25 @@ enum TorchLayer {
     /// Whether the layer owns tensors, and so an attribute of its module.
     var ownsTensors: Bool {
         switch self {
-        case .conv, .batchNorm, .layerNorm, .scale, .linear: return true
-        case .activation, .pool, .globalAveragePool, .flatten: return false
+        case .conv, .batchNorm, .layerNorm, .scale, .linear, .classToken, .positionEmbedding, .attention: return true
+        case .activation, .pool, .globalAveragePool, .flatten, .tokens, .classTokenPool, .tokenMean, .dropout, .dropPath: return false
         }
     }
 
     var isParameter: Bool {
-        if case .scale = self { return true }
-        return false
+        switch self {
+        case .scale, .classToken, .positionEmbedding: return true
+        default: return false
+        }
+    }
+
+    /// A module without tensors that `forward` still calls (dropout), and its attribute's stem.
+    var regulariser: (name: String, module: String)? {
+        switch self {
+        case .dropout(let p): return ("dropout", "nn.Dropout(\(p))")
+        case .dropPath(let p): return ("drop_path", "DropPath(\(p))")
+        default: return nil
+        }
     }
 
     /// The module (or parameter) the layer owns, as a Python expression.
@@ -53,9 +79,15 @@ enum TorchLayer {
             return (image ? "LayerNorm2d(" : "nn.LayerNorm(") + normArgs(channels, eps, affine, "elementwise_affine") + ")"
         case .scale(let channels, _):
             return "nn.Parameter(torch.full((\(channels),), \(Self.layerScaleStart)))"
-        case .linear(let inFeatures, let outFeatures, let bias):
+        case .linear(let inFeatures, let outFeatures, let bias, _):
             return "nn.Linear(\(inFeatures), \(outFeatures)\(bias == "True" ? "" : ", bias=\(bias)"))"
-        case .activation, .pool, .globalAveragePool, .flatten:
+        case .classToken(let channels):
+            return "nn.Parameter(torch.zeros(1, 1, \(channels)))"
+        case .positionEmbedding(let count, let channels):
+            return "nn.Parameter(torch.zeros(1, \(count), \(channels)))"
+        case .attention(let channels, let heads, let qkvBias):
+            return "Attention(\(channels), heads=\(heads)\(qkvBias == "True" ? "" : ", qkv_bias=\(qkvBias)"))"
+        case .activation, .pool, .globalAveragePool, .flatten, .tokens, .classTokenPool, .tokenMean, .dropout, .dropPath:
             return nil
         }
     }
@@ -70,8 +102,14 @@ enum TorchLayer {
     /// The right-hand side of `x = ...` in `forward`; `owned` reads the layer's module or parameter.
     func apply(_ owned: String) -> String {
         switch self {
-        case .conv, .batchNorm, .layerNorm, .linear: return "\(owned)(x)"
+        case .conv, .batchNorm, .layerNorm, .attention, .dropout, .dropPath: return "\(owned)(x)"
+        case .linear(_, _, _, let pixelwise): return pixelwise ? "\(owned)(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)" : "\(owned)(x)"
         case .scale(_, let image): return image ? "x * \(owned)[:, None, None]" : "x * \(owned)"
+        case .tokens: return "x.flatten(2).transpose(1, 2)"
+        case .classToken: return "torch.cat([\(owned).expand(x.shape[0], -1, -1), x], dim=1)"
+        case .positionEmbedding: return "x + \(owned)"
+        case .classTokenPool: return "x[:, 0]"
+        case .tokenMean: return "x.mean(1)"
         case .activation(let kind): return "F.\(kind.rawValue)(x)"
         case .pool(let max, let kernel, let stride, let padding):
             var args = ["x", "kernel_size=\(kernel)", "stride=\(stride)"]
@@ -86,7 +124,9 @@ enum TorchLayer {
     /// single-module form.
     var sequentialModule: String? {
         switch self {
-        case .conv, .batchNorm, .layerNorm, .linear: return constructor
+        case .conv, .batchNorm, .layerNorm, .attention: return constructor
+        case .linear(_, _, _, let pixelwise): return pixelwise ? nil : constructor
+        case .dropout, .dropPath: return regulariser?.module
         case .activation(let kind):
             switch kind {
             case .relu: return "nn.ReLU()"
@@ -96,7 +136,7 @@ enum TorchLayer {
         case .pool(let max, let kernel, let stride, let padding):
             return (max ? "nn.MaxPool2d(" : "nn.AvgPool2d(") + "kernel_size=\(kernel), stride=\(stride)" + (padding == "0" ? "" : ", padding=\(padding)") + ")"
         case .flatten: return "nn.Flatten()"
-        case .scale, .globalAveragePool: return nil
+        case .scale, .globalAveragePool, .tokens, .classToken, .positionEmbedding, .classTokenPool, .tokenMean: return nil
         }
     }
 
@@ -105,7 +145,7 @@ enum TorchLayer {
     func channels(after input: String?) -> String? {
         switch self {
         case .conv(let c): return c.outChannels
-        case .linear(_, let out, _): return out
+        case .linear(_, let out, _, _): return out
         case .flatten: return nil
         default: return input
         }

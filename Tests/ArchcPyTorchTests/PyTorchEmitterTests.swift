@@ -89,6 +89,25 @@ final class PyTorchEmitterTests: XCTestCase {
         }
     }
 
+    func testTransformerLayersAndStageDownsamples() throws {
+        let deit = try XCTUnwrap(emit("specs/deit-small.yaml").0)
+        for line in [
+            "class Attention(nn.Module):", "        self.attn = Attention(in_channels, heads=heads)", "        self.drop_path1 = DropPath(0.0)",
+            "        skip = x", "        x = x + skip", "        self.cls_token = nn.Parameter(torch.zeros(1, 1, 384))",
+            "        self.pos_embed = nn.Parameter(torch.zeros(1, 197, 384))", "        x = x.flatten(2).transpose(1, 2)", "        x = x[:, 0]",
+            "        self.head = nn.Linear(384, 1000)",
+        ] {
+            XCTAssertTrue(deit.contains(line + "\n"), "missing: \(line)")
+        }
+        let convnext = try XCTUnwrap(emit("specs/convnext-tiny.yaml").0)
+        for line in [
+            "        x = self.mlp.fc1(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)", "        self.norm = LayerNorm2d(in_channels, eps=1e-06)",
+            "                \"downsample\": ConvnextDownsample(96, dim=192, stride=2),", "        x = self.stem[1](x)",
+        ] {
+            XCTAssertTrue(convnext.contains(line + "\n"), "missing: \(line)")
+        }
+    }
+
     func testElaborationRecordsEachBlockInstance() throws {
         let network = try XCTUnwrap(emit("specs/efficientnet-lite0.yaml").2)
         XCTAssertEqual(network.blocks.count, 16)
