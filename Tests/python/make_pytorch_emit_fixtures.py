@@ -24,6 +24,7 @@ import hashlib
 import importlib.util
 import json
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -107,6 +108,13 @@ def randomize(model, generator):
                 fan_in = tensor[0].numel()
                 tensor.normal_(0.0, (2.0 / fan_in) ** 0.5, generator=generator)
     return model.eval()
+
+
+def dump(manifest):
+    """JSON with each shape on one line (`"stem.weight": [96, 3, 16, 16]`), so diffs stay readable."""
+    text = json.dumps(manifest, indent=1)
+    return re.sub(r"\[\n\s*((?:-?\d+,\n\s*)*-?\d+)\n\s*\]",
+                  lambda m: "[" + ", ".join(x.strip().rstrip(",") for x in m.group(1).split("\n")) + "]", text) + "\n"
 
 
 def relative_error(got, expected):
@@ -244,7 +252,7 @@ def redo(archc, only):
             entries[spec] = check_spec(archc, spec, SPECS.index(spec), pathlib.Path(tmp))
         manifest["hand_written"] = hand_written_check(archc, pathlib.Path(tmp))
     manifest["specs"] = [entries[spec] for spec in SPECS if spec in entries]
-    (OUT / "emitted.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    (OUT / "emitted.json").write_text(dump(manifest))
     return 0
 
 
@@ -271,7 +279,7 @@ def main():
                 round_trip(options.archc, pathlib.Path(spec).stem, spec, [], 900 + seed, tmp, write=False)
     manifest = {"torch": torch.__version__, "tolerance": TOLERANCE, "specs": specs, "round_trip": trips,
                 "hand_written": hand_written}
-    (OUT / "emitted.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    (OUT / "emitted.json").write_text(dump(manifest))
     bad = [s["spec"] for s in specs if not spec_ok(s)]
     bad += [t["name"] for t in trips if t["max_error"] > TOLERANCE]
     bad += [spec for spec, error in hand_written.items() if error > 1e-5]
