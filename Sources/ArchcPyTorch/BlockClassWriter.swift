@@ -186,7 +186,8 @@ struct BlockClassWriter {
             for decl in body {
                 let layer = try reader.layer(decl, channels: channels, form: form)
                 if decl.args?["name"] != nil {
-                    throw PyTorchEmitError(location: decl.location, message: "cannot write a named layer in a projection shortcut in PyTorch; its layers are numbered")
+                    throw PyTorchEmitError(
+                        location: decl.location, message: "cannot write a named layer in a projection shortcut in PyTorch; its layers are numbered")
                 }
                 guard let module = layer.sequentialModule else {
                     throw PyTorchEmitError(location: decl.location, message: "cannot write this layer in a projection shortcut in PyTorch")

@@ -32,10 +32,11 @@ final class ModuleTree {
         var hasIndexKeys: Bool { children.enumerated().allSatisfy { $0.element.key == String($0.offset) } }
 
         var isModuleList: Bool {
-            !runsInOrder && hasIndexKeys && children.allSatisfy { child in
-                if case .module? = child.leaf { return true }
-                return false
-            }
+            !runsInOrder && hasIndexKeys
+                && children.allSatisfy { child in
+                    if case .module? = child.leaf { return true }
+                    return false
+                }
         }
     }
 
@@ -46,12 +47,17 @@ final class ModuleTree {
         var node = root
         let keys = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         for (depth, key) in keys.enumerated() {
-            guard !key.isEmpty else { throw PyTorchEmitError(location: location, message: "cannot write the tensor path '\(path)' in PyTorch: it has an empty part") }
+            guard !key.isEmpty else {
+                throw PyTorchEmitError(location: location, message: "cannot write the tensor path '\(path)' in PyTorch: it has an empty part")
+            }
             guard !PythonSyntax.moduleAttributes.contains(key) else {
-                throw PyTorchEmitError(location: location, message: "cannot write the tensor path '\(path)' in PyTorch: '\(key)' is an attribute every nn.Module has")
+                throw PyTorchEmitError(
+                    location: location, message: "cannot write the tensor path '\(path)' in PyTorch: '\(key)' is an attribute every nn.Module has")
             }
             if node.leaf != nil {
-                throw PyTorchEmitError(location: location, message: "cannot write the tensor path '\(path)' in PyTorch: '\(keys[..<depth].joined(separator: "."))' is already a layer")
+                throw PyTorchEmitError(
+                    location: location,
+                    message: "cannot write the tensor path '\(path)' in PyTorch: '\(keys[..<depth].joined(separator: "."))' is already a layer")
             }
             let child: Node
             if let existing = node.children.first(where: { $0.key == key }) {

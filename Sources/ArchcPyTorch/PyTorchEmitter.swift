@@ -44,7 +44,8 @@ public enum PyTorchEmitter {
             // The block's first layer (a stage's downsample belongs to no block: found by name).
             let input = network.layers.first { $0.block == instance.path || $0.name.hasPrefix(instance.path + ".") }?.inputShape
             let writer = BlockClassWriter(
-                template: template, className: unique(PythonSyntax.className(template.name)), defaults: spec.defaults, inputForm: input.map(ValueForm.init) ?? .image,
+                template: template, className: unique(PythonSyntax.className(template.name)), defaults: spec.defaults,
+                inputForm: input.map(ValueForm.init) ?? .image,
                 sourceLine: line(template.location))
             writers[instance.template] = writer
             classes.append(try writer.source())

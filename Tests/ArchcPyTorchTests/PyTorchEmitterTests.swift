@@ -131,7 +131,8 @@ final class PyTorchEmitterTests: XCTestCase {
         let compilation = Compiler.compile(path: file.path)
         XCTAssertTrue(compilation.succeeded, compilation.diagnostics.rendered())
         let diagnostics = compilation.diagnostics
-        let source = PyTorchEmitter.emit(spec: compilation.spec!, network: compilation.network!, command: "archc", root: directory.path, diagnostics: diagnostics)
+        let source = PyTorchEmitter.emit(
+            spec: compilation.spec!, network: compilation.network!, command: "archc", root: directory.path, diagnostics: diagnostics)
         XCTAssertNil(source)
         return diagnostics.rendered().replacingOccurrences(of: directory.path + "/", with: "")
     }
@@ -164,7 +165,8 @@ final class PyTorchEmitterTests: XCTestCase {
     }
 
     func testLayerAndContainerAtOnePathIsALocatedError() throws {
-        let spec = Self.base.replacingOccurrences(of: "act: act", with: "relu")
+        let spec =
+            Self.base.replacingOccurrences(of: "act: act", with: "relu")
             + "  - linear: {name: stages, out: 3}\n"
         XCTAssertEqual(try emitError(spec), "bad.yaml:14:5: error: cannot write the tensor path 'stages' in PyTorch: it is already used")
     }
