@@ -134,7 +134,9 @@ struct Compile: ParsableCommand {
         let file = URL(fileURLWithPath: output!).lastPathComponent
         let command = (["archc", "compile", options.spec] + options.overrides.flatMap { ["--set", $0] } + ["--emit", "pytorch", "-o", file])
             .joined(separator: " ")
-        guard let source = PyTorchEmitter.emit(spec: spec, network: network, command: command, diagnostics: diagnostics) else {
+        // Paths in comments relative to where archc runs: a spec's imports may resolve to absolute paths.
+        let root = FileManager.default.currentDirectoryPath
+        guard let source = PyTorchEmitter.emit(spec: spec, network: network, command: command, root: root, diagnostics: diagnostics) else {
             options.printDiagnostics(diagnostics)
             throw ExitCode.failure
         }

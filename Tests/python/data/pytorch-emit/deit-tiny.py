@@ -44,7 +44,7 @@ class DropPath(nn.Module):
 
 
 class Vit(nn.Module):
-    """Block 'vit' (/work/wt/pytorch-emit/specs/blocks/vit.yaml:5): ViT block - LN, multi-head attention (fused qkv, proj), add; LN, fc1 (ratio x C), GELU, fc2, add."""
+    """Block 'vit' (specs/blocks/vit.yaml:5): ViT block - LN, multi-head attention (fused qkv, proj), add; LN, fc1 (ratio x C), GELU, fc2, add."""
 
     def __init__(self, in_channels: int, *, heads: int, ratio: int = 4, stride: int = 1):
         super().__init__()

@@ -10,7 +10,7 @@ from torch import nn
 
 
 class Bottleneck(nn.Module):
-    """Block 'bottleneck' (/work/wt/pytorch-emit/specs/blocks/resnet.yaml:3): pw(in->w) BN ReLU, conv3x3(w->w, stride) BN ReLU, pw(w->4w) BN; ReLU after the add."""
+    """Block 'bottleneck' (specs/blocks/resnet.yaml:3): pw(in->w) BN ReLU, conv3x3(w->w, stride) BN ReLU, pw(w->4w) BN; ReLU after the add."""
 
     def __init__(self, in_channels: int, *, width: int, expansion: int = 4, stride: int = 1, downsample: bool = False):
         super().__init__()

@@ -24,7 +24,7 @@ class Chain(nn.ModuleDict):
 
 
 class RobustDownInvertedDw(nn.Module):
-    """Block 'robust-down-inverted-dw' (/work/wt/pytorch-emit/specs/blocks/robust.yaml:59): Robust-ResNet-Down-Inverted-DW - pw(in->r*dim) BN ReLU, pw(r*dim->dim), dw(k, stride), gamma."""
+    """Block 'robust-down-inverted-dw' (specs/blocks/robust.yaml:59): Robust-ResNet-Down-Inverted-DW - pw(in->r*dim) BN ReLU, pw(r*dim->dim), dw(k, stride), gamma."""
 
     def __init__(self, in_channels: int, *, dim: int, kernel: int = 11, ratio: int = 4, stride: int = 1, downsample: bool = False):
         super().__init__()

@@ -24,7 +24,7 @@ class Chain(nn.ModuleDict):
 
 
 class RobustDw(nn.Module):
-    """Block 'robust-dw' (/work/wt/pytorch-emit/specs/blocks/robust.yaml:8): Robust-ResNet-DW - pw(in->dim) BN, dw(k, stride), pw(dim->r*dim), gamma; ReLU after the add."""
+    """Block 'robust-dw' (specs/blocks/robust.yaml:8): Robust-ResNet-DW - pw(in->dim) BN, dw(k, stride), pw(dim->r*dim), gamma; ReLU after the add."""
 
     def __init__(self, in_channels: int, *, dim: int, kernel: int = 11, ratio: int = 4, stride: int = 1, downsample: bool = False):
         super().__init__()

@@ -24,7 +24,7 @@ class Chain(nn.ModuleDict):
 
 
 class RobustInvertedDw(nn.Module):
-    """Block 'robust-inverted-dw' (/work/wt/pytorch-emit/specs/blocks/robust.yaml:25): Robust-ResNet-Inverted-DW - pw(in->r*dim) BN ReLU, dw(k, stride), pw(r*dim->dim), gamma."""
+    """Block 'robust-inverted-dw' (specs/blocks/robust.yaml:25): Robust-ResNet-Inverted-DW - pw(in->r*dim) BN ReLU, dw(k, stride), pw(r*dim->dim), gamma."""
 
     def __init__(self, in_channels: int, *, dim: int, kernel: int = 7, ratio: int = 4, stride: int = 1, downsample: bool = False):
         super().__init__()

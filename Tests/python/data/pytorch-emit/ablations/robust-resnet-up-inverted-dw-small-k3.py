@@ -24,7 +24,7 @@ class Chain(nn.ModuleDict):
 
 
 class RobustUpInvertedDw(nn.Module):
-    """Block 'robust-up-inverted-dw' (/work/wt/pytorch-emit/specs/blocks/robust.yaml:42): Robust-ResNet-Up-Inverted-DW - dw(k, stride) in->dim, BN, pw(dim->r*dim) ReLU, pw(r*dim->dim), gamma."""
+    """Block 'robust-up-inverted-dw' (specs/blocks/robust.yaml:42): Robust-ResNet-Up-Inverted-DW - dw(k, stride) in->dim, BN, pw(dim->r*dim) ReLU, pw(r*dim->dim), gamma."""
 
     def __init__(self, in_channels: int, *, dim: int, kernel: int = 11, ratio: int = 4, stride: int = 1, downsample: bool = False):
         super().__init__()
