@@ -76,11 +76,14 @@ public enum Compiler {
             reference = network
             target = Double(network.macs)
         }
+        // Stage by stage only against a reference of the same plan: DeiT-S's one stage of 12
+        // transformer blocks says nothing about a CNN's stage 0.
+        let comparable = reference.map { $0.stages.count == network.stages.count } ?? false
         let stages = network.stages.map { stage -> BudgetVerdict.StageLine in
             let macs = network.cost(of: .stage(stage.index)).macs
             return .init(
                 index: stage.index, block: stage.block, depth: stage.depth, macs: macs,
-                referenceMacs: reference.flatMap { $0.stages.count > stage.index ? $0.cost(of: .stage(stage.index)).macs : nil },
+                referenceMacs: comparable ? reference?.cost(of: .stage(stage.index)).macs : nil,
                 blockMacs: marginalBlockMacs(network, stage: stage.index))
         }
         return BudgetVerdict(target: target, tolerance: budget.tolerance, actual: network.macs, referenceName: reference?.name, stages: stages)

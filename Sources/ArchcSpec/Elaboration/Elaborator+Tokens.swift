@@ -38,7 +38,9 @@ extension Elaborator {
             return nil
         }
         guard c % heads == 0 else {
-            error(headsNode.location, "\(heads) heads do not divide the \(c) channels of '\(name)'; each head needs \(c) / heads channels")
+            let fitting = (1...min(c, 32)).filter { c % $0 == 0 }.map(String.init)
+            let choices = fitting.count == 1 ? fitting[0] : fitting.dropLast().joined(separator: ", ") + " or " + fitting.last!
+            error(headsNode.location, "\(heads) heads do not divide the \(c) channels of '\(name)'; \(c) channels split into \(choices) heads")
             return nil
         }
         guard let wide = Checked.product([c, 3]) else { return nil }
