@@ -101,9 +101,13 @@ final class TransformerTests: XCTestCase {
         let dropped = Repo.compileText(base.replacingOccurrences(of: "%@", with: ", dropout: 0.1, drop_path"))
         XCTAssertTrue(dropped.succeeded, dropped.diagnostics.rendered())
         XCTAssertEqual(dropped.network?.layers.map(\.name), plain.layers.map(\.name))
-        XCTAssertEqual(plain.tensors.map(\.name), ["embed.weight", "embed.bias", "cls_token", "pos_embed", "stages.0.blocks.0.norm.weight",
-            "stages.0.blocks.0.norm.bias", "stages.0.blocks.0.attn.qkv.weight", "stages.0.blocks.0.attn.qkv.bias",
-            "stages.0.blocks.0.attn.proj.weight", "stages.0.blocks.0.attn.proj.bias", "head.weight", "head.bias"])
+        XCTAssertEqual(
+            plain.tensors.map(\.name),
+            [
+                "embed.weight", "embed.bias", "cls_token", "pos_embed", "stages.0.blocks.0.norm.weight",
+                "stages.0.blocks.0.norm.bias", "stages.0.blocks.0.attn.qkv.weight", "stages.0.blocks.0.attn.qkv.bias",
+                "stages.0.blocks.0.attn.proj.weight", "stages.0.blocks.0.attn.proj.bias", "head.weight", "head.bias",
+            ])
     }
 
     /// ConvNeXt's downsample runs once per stage, takes the stage's stride, and is no block:
@@ -143,6 +147,23 @@ final class CrossFamilyBudgetTests: XCTestCase {
         XCTAssertTrue(proposal.verdict.within)
         let widths = try Fitter.fitWidths(start).get()
         XCTAssertTrue(try XCTUnwrap(widths.first).verdict.within)
+    }
+
+    /// Small to base: held to DeiT-B, every stage's width grows by the same smallest factor.
+    func testUniformWidthFitGrowsASmallModelToDeiTBase() throws {
+        let start = Repo.compile("specs/robust-resnet-dw-small.yaml", overrides: ["budget.reference=deit-base.yaml"])
+        XCTAssertEqual(start.blockingErrors.count, 0, start.diagnostics.rendered())
+        XCTAssertEqual(start.budget?.referenceName, "deit-base")
+        let proposal = try XCTUnwrap(try Fitter.fitUniformWidth(start).get())
+        XCTAssertEqual(proposal.original, [96, 192, 384, 768])
+        XCTAssertEqual(proposal.proposed, [192, 384, 768, 1536])
+        XCTAssertTrue(proposal.verdict.within, proposal.verdict.summary)
+        XCTAssertEqual(proposal.flags.first, "--set stages[0].dim=192")
+        // One step less (the narrowest stage 8 channels smaller) is outside: the factor is the smallest.
+        let smaller = Repo.compile(
+            "specs/robust-resnet-dw-small.yaml",
+            overrides: ["budget.reference=deit-base.yaml", "stages[0].dim=184", "stages[1].dim=368", "stages[2].dim=736", "stages[3].dim=1472"])
+        XCTAssertFalse(try XCTUnwrap(smaller.budget).within)
     }
 
     /// And a transformer fitted to a CNN: a 6-block DeiT-S grows back to 12 blocks to match
