@@ -122,6 +122,23 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(already.stdout, "depths 3, 4, 14, 3 already fit: deit-small (4.61 G) ± 5.0%: within (-0.7%)\n")
     }
 
+    /// A CNN fitted to DeiT-S by depth, by one stage's width, and by every stage's width together.
+    func testFitByWidthAgainstATransformer() throws {
+        let fit = try archc("fit", "specs/robust-resnet-dw-small.yaml", "--set", "stages[2].depth=6", "--width")
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        XCTAssertEqual(
+            fit.stdout,
+            """
+            depths 3, 4, 6, 3 -> 3, 4, 12, 3: MACs 4.48 G, deit-small (4.61 G) ± 5.0%: within (-2.8%)
+            apply with: --set stages[2].depth=12
+            or by width, one stage at a time (smallest change first):
+              stage 2 dim 384 -> 520 (+35.4%): MACs 4.38 G, deit-small (4.61 G) ± 5.0%: within (-4.9%)  --set stages[2].dim=520
+            or every stage's width together (x1.25): 96, 192, 384, 768 -> 120, 240, 480, 960: MACs 4.70 G, deit-small (4.61 G) ± 5.0%: within (+2.0%)
+            apply with: --set stages[0].dim=120 --set stages[1].dim=240 --set stages[2].dim=480 --set stages[3].dim=960
+
+            """)
+    }
+
     func testEmitIRShowsTheOptimizedGraphAndParsesBack() throws {
         let run = try archc("compile", "specs/robust-resnet-inverted-dw-small.yaml", "--emit", "ir")
         XCTAssertEqual(run.status, 0, run.stderr)
