@@ -9,14 +9,16 @@ For every spec in specs/ (ablations and tiny specs included), with archc's own e
   recorded in emitted.json, where the Swift tests compare them with archc's tensors;
 - its eval-mode output on seeded random weights (BatchNorm statistics and layer scales
   included) equals `archc run` on the same checkpoint within 1e-4 of the largest logit;
-- fvcore's MAC count on the emitted module equals archc's MACs.
+- fvcore's MAC count on the emitted module equals archc's MACs;
+- the emitted robust models equal the hand-written blocks of make_pytorch_fixtures.py, and
+  the emitted DeiT and ConvNeXt equal timm's models, on the same state dict.
 Then the round trip (round-trip/): a few SGD steps in PyTorch on random data, torch.save,
 and the logits PyTorch computes in eval mode, checked in for the tiny specs and for small
 versions (--set) of the four robust models and ResNet-50; test_pytorch_emit.py runs
 `archc run --weights` on each and compares. --full also runs the round trip on the
 full-size models (printed, not written: 100-150 MB each).
 
-Needs torch and fvcore (pip install fvcore); the tests need neither:
+Needs torch, fvcore and timm (pip install fvcore timm); the tests need none of them:
     python3 Tests/python/make_pytorch_emit_fixtures.py [--archc .build/debug/archc] [--full]
 """
 import argparse
@@ -201,6 +203,30 @@ def hand_written_check(archc, tmp):
     return results
 
 
+TIMM = {"specs/deit-tiny.yaml": "deit_tiny_patch16_224", "specs/deit-small.yaml": "deit_small_patch16_224",
+        "specs/convnext-tiny.yaml": "convnext_tiny"}
+
+
+def timm_check(archc, tmp):
+    """The emitted transformers against timm's models (the independent reference, whose
+    runtime archc's IR does not have yet): timm loads the emitted state dict strictly (same
+    names and shapes) and computes the same outputs."""
+    from count_fvcore_macs import _StandIn
+    sys.meta_path.insert(0, _StandIn())  # timm imports torchvision, which these models never use
+    import timm
+    results = {}
+    for seed, (spec, name) in enumerate(TIMM.items()):
+        emitted = randomize(load(emit(archc, spec, [], tmp / "timm.py")).build(), torch.Generator().manual_seed(40 + seed))
+        reference = timm.create_model(name, pretrained=False).eval()
+        reference.load_state_dict(emitted.state_dict(), strict=True)
+        x = torch.randn(2, *emitted.input_shape, generator=torch.Generator().manual_seed(50 + seed))
+        with torch.no_grad():
+            error = relative_error(emitted(x).numpy(), reference(x).numpy())
+        print(f"emitted vs timm {name:30s} error {error:.1e}  {'ok' if error <= TOLERANCE else 'MISMATCH'}")
+        results[spec] = float(f"{error:.3g}")
+    return results
+
+
 def train_steps(model, shape, generator, steps=3):
     """A few SGD steps on random data in training mode: weights and BatchNorm statistics move."""
     model.train()
@@ -251,6 +277,7 @@ def redo(archc, only):
         for spec in only:
             entries[spec] = check_spec(archc, spec, SPECS.index(spec), pathlib.Path(tmp))
         manifest["hand_written"] = hand_written_check(archc, pathlib.Path(tmp))
+        manifest["timm"] = timm_check(archc, pathlib.Path(tmp))
     manifest["specs"] = [entries[spec] for spec in SPECS if spec in entries]
     (OUT / "emitted.json").write_text(dump(manifest))
     return 0
@@ -274,15 +301,17 @@ def main():
         trips = [round_trip(options.archc, name, spec, overrides, 500 + seed, tmp, write=True)
                  for seed, (name, (spec, overrides)) in enumerate(ROUND_TRIP.items())]
         hand_written = hand_written_check(options.archc, tmp)
+        against_timm = timm_check(options.archc, tmp)
         if options.full:
             for seed, spec in enumerate(FULL_ROUND_TRIP):
                 round_trip(options.archc, pathlib.Path(spec).stem, spec, [], 900 + seed, tmp, write=False)
     manifest = {"torch": torch.__version__, "tolerance": TOLERANCE, "specs": specs, "round_trip": trips,
-                "hand_written": hand_written}
+                "hand_written": hand_written, "timm": against_timm}
     (OUT / "emitted.json").write_text(dump(manifest))
     bad = [s["spec"] for s in specs if not spec_ok(s)]
     bad += [t["name"] for t in trips if t["max_error"] > TOLERANCE]
     bad += [spec for spec, error in hand_written.items() if error > 1e-5]
+    bad += [spec for spec, error in against_timm.items() if error > TOLERANCE]
     print(f"wrote {len(specs)} emitted files and {len(trips)} round trips to {OUT.relative_to(ROOT)}; mismatches: {bad or 'none'}")
     return 1 if bad else 0
 
