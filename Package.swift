@@ -66,7 +66,7 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .target(
             name: "ArchcImage",
-            dependencies: ["ArchcIR", "CPNG", "CTurboJPEG"],
+            dependencies: ["ArchcIR", "ArchcIO", "CPNG", "CTurboJPEG"],
             swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
         ),
         // What Swift cannot say: software prefetch, and the FMA-peak probe (inline assembly)
