@@ -138,6 +138,12 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // Hostile and edge-case files, images and output paths against the readers and writers.
+        .testTarget(
+            name: "ArchcIOTests",
+            dependencies: ["ArchcIO", "ArchcIR", "ArchcImage", "ArchcDriver", "ArchcSpec", "CTurboJPEG"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         .testTarget(
             name: "ArchcCLITests",
             dependencies: ["archc"],

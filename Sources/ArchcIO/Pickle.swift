@@ -45,7 +45,7 @@ public final class Unpickler {
         memo = [:]
         while true {
             steps += 1
-            guard steps < ReaderLimits.pickleSteps else { throw fail("pickle longer than \(ReaderLimits.pickleSteps) opcodes") }
+            guard steps <= ReaderLimits.pickleSteps else { throw fail("pickle longer than \(ReaderLimits.pickleSteps) opcodes") }
             let opcodeAt = position
             let op = try byte()
             switch op {
@@ -162,8 +162,9 @@ public final class Unpickler {
 
     private func fail(_ message: String) -> Failure { Failure(offset: position, message: message) }
 
-    /// Plain data and containers count as depth 1: containers are cut apart on deinit.
-    private func push(_ value: PickleValue) { stack.append(Slot(value: value, depth: 1)) }
+    /// Plain data and containers are depth 0 (containers are cut apart on deinit); a tuple is
+    /// one deeper than its deepest item.
+    private func push(_ value: PickleValue) { stack.append(Slot(value: value, depth: 0)) }
 
     private func pushTuple(_ items: [Slot]) throws {
         let depth = 1 + (items.map(\.depth).max() ?? 0)

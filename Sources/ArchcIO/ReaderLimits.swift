@@ -21,8 +21,8 @@ public enum ReaderLimits {
 
     /// Deepest nesting of tuples in a pickle (a state dict needs 3 or 4 levels).
     public static let pickleNesting = 1_000
-    /// Most pickle opcodes executed for one checkpoint.
-    public static let pickleSteps = 50_000_000
+    /// Most pickle opcodes executed for one checkpoint (ResNet-50's state dict takes about 8,000).
+    public static let pickleSteps = 10_000_000
 
     /// Most pixels of a decoded photo: 50 million (e.g. 8660 x 5773).
     public static let decodedPixels = 50_000_000
