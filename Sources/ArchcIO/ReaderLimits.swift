@@ -21,7 +21,7 @@ public enum ReaderLimits {
 
     /// Deepest nesting of tuples in a pickle (a state dict needs 3 or 4 levels).
     public static let pickleNesting = 1_000
-    /// Most pickle opcodes executed for one checkpoint (ResNet-50's state dict takes about 8,000).
+    /// Most pickle opcodes executed for one checkpoint (torch.save takes about 40 per tensor).
     public static let pickleSteps = 10_000_000
 
     /// Most pixels of a decoded photo: 50 million (e.g. 8660 x 5773).
