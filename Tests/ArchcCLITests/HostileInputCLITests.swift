@@ -62,7 +62,7 @@ extension CLITests {
         let predictions = try XCTUnwrap(object["predictions"] as? [[[String: Any]]])
         XCTAssertEqual(predictions.count, 100)
         // The same photo gives the same prediction in every batch, the padded last one included.
-        let first = predictions[0][0]["probability"] as? Double
-        XCTAssertTrue(predictions.allSatisfy { $0[0]["probability"] as? Double == first })
+        let first = try XCTUnwrap(predictions[0][0]["probability"] as? Double)
+        for row in predictions { XCTAssertEqual(row[0]["probability"] as? Double ?? -1, first, accuracy: 1e-5) }
     }
 }

@@ -67,3 +67,37 @@ final class CheckpointFormatTests: XCTestCase {
         XCTAssertEqual(loaded.plain.constants, seeded.plain.constants)
     }
 }
+
+/// Tensors the spec does not use are listed, never materialised.
+final class LazyCheckpointTests: XCTestCase {
+    /// A .pth holding the spec's tensors plus an unused [1e9] view with stride 0 over one
+    /// element: materialised, it took 4 GB.
+    func testUnusedHugeStrideZeroTensorIsNeverMaterialised() throws {
+        FileManager.default.changeCurrentDirectoryPath(CheckpointFormatTests.root.path)
+        let seeded = try PreparedModel.prepare(spec: "specs/tiny/tiny-resnet.yaml", PreparedModel.Options()).get()
+        var storage: [Float] = []
+        var entries: [(name: String, offset: Int, shape: [Int], strides: [Int])] = []
+        for (name, tensor) in seeded.plain.constants.sorted(by: { $0.key < $1.key }) {
+            let strides = tensor.dims.indices.map { tensor.dims[($0 + 1)...].reduce(1, *) }
+            entries.append((name, storage.count, tensor.dims, strides))
+            storage += tensor.data
+        }
+        entries.append(("unused", 0, [1_000_000_000], [0]))
+        let pickle = HostileFiles.Pickle.stateDict(entries, elements: storage.count)
+        let file = try HostileFiles.temporaryFolder(self).appendingPathComponent("w.pth")
+        try Data(HostileFiles.torchZip(pickle: pickle, storage: storage)).write(to: file)
+        var options = PreparedModel.Options()
+        options.weights = file.path
+        let before = Self.peakResidentBytes()
+        let loaded = try PreparedModel.prepare(spec: "specs/tiny/tiny-resnet.yaml", options).get()
+        XCTAssertLessThan(Self.peakResidentBytes() - before, 1 << 30, "the unused tensor was materialised")
+        XCTAssertEqual(loaded.unusedTensors, ["unused"])
+        XCTAssertEqual(loaded.plain.constants, seeded.plain.constants)
+    }
+
+    static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+}

@@ -88,3 +88,35 @@ final class HostileCheckpointTests: XCTestCase {
             "z: error: zip archive holds 2 data.pkl entries (a/data.pkl, b/data.pkl): which one is the checkpoint is ambiguous")
     }
 }
+
+/// Each safetensors limit of `ReaderLimits`, one over: a clear error before the header is parsed.
+final class SafetensorsLimitTests: XCTestCase {
+    func testHeaderLengthJustOverTheLimit() {
+        let bytes = HostileFiles.le(UInt64(ReaderLimits.safetensorsHeaderBytes + 1), 8) + Array("{}".utf8)
+        XCTAssertEqual(
+            HostileFiles.message { try Safetensors.decode(bytes, file: "h") },
+            "h: error: header length 16777217 is over the 16777216 byte limit (docs/limits.md)")
+    }
+
+    /// 100,001 entries (the 1.5 million of the issue took 6 GB to parse).
+    func testEntryCountJustOverTheLimit() {
+        var header = "{"
+        for i in 0...ReaderLimits.tensorCount { header += "\"t\(i)\":{}," }
+        header.removeLast()
+        header += "}"
+        XCTAssertEqual(
+            HostileFiles.message { try Safetensors.decode(HostileFiles.safetensors(header: header), file: "n") },
+            "n: error: header holds 100001 entries, over the limit of 100000 tensors (docs/limits.md)")
+    }
+
+    func testRankAndElementsJustOverTheLimits() {
+        let rank9 = #"{"w":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,4]}}"#
+        XCTAssertEqual(
+            HostileFiles.message { try Safetensors.decode(HostileFiles.safetensors(header: rank9, data: [0, 0, 0, 0]), file: "r") },
+            "r: error: tensor 'w': invalid shape [1, 1, 1, 1, 1, 1, 1, 1, 1] (at most 8 dimensions and 1073741824 elements)")
+        let big = #"{"w":{"dtype":"F16","shape":[1073741825],"data_offsets":[0,2147483650]}}"#
+        XCTAssertEqual(
+            HostileFiles.message { try Safetensors.decode(HostileFiles.safetensors(header: big), file: "e") },
+            "e: error: tensor 'w': invalid shape [1073741825] (at most 8 dimensions and 1073741824 elements)")
+    }
+}
