@@ -52,9 +52,14 @@ public enum AtomicFile {
         return (fd, temporary)
     }
 
-    /// The file a symlink at `path` points to (relative links resolved against its folder),
-    /// so that replacing the file keeps the link.
+    /// The file a symlink at `path` points to, so that replacing the file keeps the link:
+    /// the whole chain resolved when it exists (`/dev/stdout` redirected to a file), one
+    /// level when it dangles (relative to the link's folder).
     private static func resolvedLink(_ path: String) -> String {
+        if let resolved = realpath(path, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
         guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: path) else { return path }
         if destination.hasPrefix("/") { return destination }
         return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(destination).path
