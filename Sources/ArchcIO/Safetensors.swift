@@ -69,13 +69,17 @@ public enum Safetensors {
         let dataStart = 8 + Int(length)
         // Each entry is a JSON object: counting '{' bounds the entries before the parser allocates them.
         let objects = bytes[8..<dataStart].reduce(0) { $0 + ($1 == UInt8(ascii: "{") ? 1 : 0) }
-        guard objects <= ReaderLimits.tensorCount + 2 else {
-            throw IOError(file, "header holds \(objects - 1) entries, over the limit of \(ReaderLimits.tensorCount) tensors (docs/limits.md)")
-        }
+        guard objects <= ReaderLimits.tensorCount + 2 else { throw tooMany("more than \(ReaderLimits.tensorCount)", file: file) }
         guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) as? [String: Any] else {
             throw IOError(file, "the header (bytes 8..<\(dataStart)) is not a JSON object")
         }
+        let tensors = header.count - (header["__metadata__"] == nil ? 0 : 1)
+        guard tensors <= ReaderLimits.tensorCount else { throw tooMany("\(tensors)", file: file) }
         return (Int(length), header)
+    }
+
+    private static func tooMany(_ count: String, file: String) -> IOError {
+        IOError(file, "header holds \(count) entries, over the limit of \(ReaderLimits.tensorCount) tensors (docs/limits.md)")
     }
 
     static func convert(_ bytes: [UInt8], from start: Int, count: Int, dtype: String) -> [Float] {
