@@ -23,7 +23,8 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         case .safetensors: return try Safetensors.index(bytes, file: file)
         case .torchZip, .torchLegacy: return try TorchCheckpoint.index(bytes, file: file)
         case nil:
-            throw IOError(file, "not a checkpoint: neither safetensors (header length, then '{' at byte 8), a torch.save zip archive, nor a legacy torch.save pickle")
+            throw IOError(
+                file, "not a checkpoint: neither safetensors (header length, then '{' at byte 8), a torch.save zip archive, nor a legacy torch.save pickle")
         }
     }
 

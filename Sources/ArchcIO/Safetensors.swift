@@ -41,7 +41,8 @@ public enum Safetensors {
             default: throw IOError(file, "tensor '\(name)': dtype \(dtype) is not supported (float32, float16, bfloat16)")
             }
             guard shape.count <= ReaderLimits.rank, let count = CheckpointTensor.count(shape) else {
-                throw IOError(file, "tensor '\(name)': invalid shape \(shape) (at most \(ReaderLimits.rank) dimensions and \(ReaderLimits.tensorElements) elements)")
+                throw IOError(
+                    file, "tensor '\(name)': invalid shape \(shape) (at most \(ReaderLimits.rank) dimensions and \(ReaderLimits.tensorElements) elements)")
             }
             let (begin, end) = (offsets[0], offsets[1])
             // Compared against the data's length, never added to dataStart: offsets near 2^63 would overflow.

@@ -36,7 +36,10 @@ public enum TorchCheckpoint {
         let zip = try ZipArchive(bytes, file: file)
         let pickles = zip.entries.keys.filter { $0.hasSuffix("/data.pkl") || $0 == "data.pkl" }.sorted()
         guard let pickleName = pickles.first else { throw IOError(file, "zip archive has no data.pkl: not a torch.save checkpoint") }
-        guard pickles.count == 1 else { throw IOError(file, "zip archive holds \(pickles.count) data.pkl entries (\(pickles.joined(separator: ", "))): which one is the checkpoint is ambiguous") }
+        guard pickles.count == 1 else {
+            throw IOError(
+                file, "zip archive holds \(pickles.count) data.pkl entries (\(pickles.joined(separator: ", "))): which one is the checkpoint is ambiguous")
+        }
         let prefix = String(pickleName.dropLast("data.pkl".count))
         let unpickler = Unpickler(Array(try zip.data(pickleName, file: file)))
         return try withExtendedLifetime(unpickler) {
@@ -128,7 +131,8 @@ public enum TorchCheckpoint {
             guard case .string(let name) = entry.key, case .tensor(let ref) = entry.value else { continue }
             guard ["FloatStorage", "HalfStorage", "BFloat16Storage", "DoubleStorage"].contains(ref.storage.dtype) else { continue }
             guard ref.shape.count <= ReaderLimits.rank, CheckpointTensor.count(ref.shape) != nil else {
-                throw IOError(file, "tensor '\(name)': invalid shape \(ref.shape) (at most \(ReaderLimits.rank) dimensions and \(ReaderLimits.tensorElements) elements)")
+                throw IOError(
+                    file, "tensor '\(name)': invalid shape \(ref.shape) (at most \(ReaderLimits.rank) dimensions and \(ReaderLimits.tensorElements) elements)")
             }
             // Only the storage's bounds are checked now; values are gathered when the tensor is used.
             let data = try storage(ref.storage)
@@ -155,7 +159,10 @@ public enum TorchCheckpoint {
             throw IOError(file, "tensor '\(name)': shape \(ref.shape) and strides \(ref.strides) differ in rank")
         }
         guard !ref.shape.contains(0) else { return }
-        let outside = IOError(file, "tensor '\(name)': shape \(ref.shape) with strides \(ref.strides) at offset \(ref.offset) runs past its storage of \(storageBytes / width) elements")
+        let outside = IOError(
+            file,
+            "tensor '\(name)': shape \(ref.shape) with strides \(ref.strides) at offset \(ref.offset) runs past its storage of \(storageBytes / width) elements"
+        )
         guard ref.offset >= 0, ref.strides.allSatisfy({ $0 >= 0 }) else { throw outside }
         var last = ref.offset
         for (d, s) in zip(ref.shape, ref.strides) {

@@ -34,7 +34,8 @@ public struct DecodedImage: Sendable {
 
     static func checkSize(_ kind: String, _ w: Int, _ h: Int, file: String) throws {
         guard w > 0, h > 0, w <= ReaderLimits.decodedPixels / h else {
-            throw Failure(file: file, message: "\(kind) of \(w)x\(h) pixels is outside the accepted size (at most \(ReaderLimits.decodedPixels) pixels, docs/limits.md)")
+            throw Failure(
+                file: file, message: "\(kind) of \(w)x\(h) pixels is outside the accepted size (at most \(ReaderLimits.decodedPixels) pixels, docs/limits.md)")
         }
     }
 

@@ -35,7 +35,9 @@ public struct Preprocessing: Sendable, Equatable {
         guard resize > 0, crop > 0, w * h <= Double(ReaderLimits.resizedPixels) else {
             throw DecodedImage.Failure(
                 file: file,
-                message: "a \(image.width)x\(image.height) photo resized to \(resize) on its shorter side and cropped to \(crop) would need \(w)x\(h) pixels, over the \(ReaderLimits.resizedPixels) limit (docs/limits.md)")
+                message:
+                    "a \(image.width)x\(image.height) photo resized to \(resize) on its shorter side and cropped to \(crop) would need \(w)x\(h) pixels, over the \(ReaderLimits.resizedPixels) limit (docs/limits.md)"
+            )
         }
         return (Int(w), Int(h))
     }

@@ -41,7 +41,8 @@ final class FileAccessTests: XCTestCase {
             "\(weights): error: file of 17179869185 bytes is over the 17179869184 byte limit for a checkpoint (docs/limits.md)")
         let npy = try sparse("big.npy", ReaderLimits.npyFileBytes + 1)
         XCTAssertEqual(
-            HostileFiles.message { try NPY.read(npy) }, "\(npy): error: file of 4294967297 bytes is over the 4294967296 byte limit for a .npy file (docs/limits.md)")
+            HostileFiles.message { try NPY.read(npy) },
+            "\(npy): error: file of 4294967297 bytes is over the 4294967296 byte limit for a .npy file (docs/limits.md)")
     }
 
     /// `-o` on a device node (made here, never the real /dev/null) writes through it and leaves it a device.

@@ -26,7 +26,9 @@ final class HostileCheckpointTests: XCTestCase {
         ]
         for c in cases {
             let pickle = Pickle.stateDict([("w", c.offset, c.shape, c.strides)], elements: 4)
-            for (format, bytes) in [("zip", HostileFiles.torchZip(pickle: pickle, storage: [1, 2, 3, 4])), ("legacy", HostileFiles.legacy(root: pickle, storage: [1, 2, 3, 4]))] {
+            for (format, bytes) in [
+                ("zip", HostileFiles.torchZip(pickle: pickle, storage: [1, 2, 3, 4])), ("legacy", HostileFiles.legacy(root: pickle, storage: [1, 2, 3, 4])),
+            ] {
                 let message = HostileFiles.message { try TorchCheckpoint.decode(bytes, file: "t.pth") }
                 XCTAssertTrue(message.hasPrefix("t.pth: error: tensor 'w': ") && message.contains(c.error), "\(format) \(c): \(message)")
             }
@@ -45,7 +47,8 @@ final class HostileCheckpointTests: XCTestCase {
             bytes += HostileFiles.le(0x0606_4B50, 4) + HostileFiles.le(44, 8) + [45, 0, 45, 0] + HostileFiles.le(0, 8)
             bytes += HostileFiles.le(count, 8) + HostileFiles.le(count, 8) + HostileFiles.le(0, 8) + HostileFiles.le(directory, 8)
             bytes += HostileFiles.le(0x0706_4B50, 4) + HostileFiles.le(0, 4) + HostileFiles.le(record ?? recordAt, 8) + HostileFiles.le(1, 4)
-            bytes += HostileFiles.le(0x0605_4B50, 4) + HostileFiles.le(0, 4) + [0xFF, 0xFF, 0xFF, 0xFF] + HostileFiles.le(0, 4) + [0xFF, 0xFF, 0xFF, 0xFF, 0, 0]
+            bytes +=
+                HostileFiles.le(0x0605_4B50, 4) + HostileFiles.le(0, 4) + [0xFF, 0xFF, 0xFF, 0xFF] + HostileFiles.le(0, 4) + [0xFF, 0xFF, 0xFF, 0xFF, 0, 0]
             return bytes
         }
         let directory = UInt64(good[eocd + 16]) | UInt64(good[eocd + 17]) << 8
@@ -81,7 +84,9 @@ final class HostileCheckpointTests: XCTestCase {
         let pickle = Pickle.stateDict([("w", 0, [1], [1])], elements: 1)
         let storage = HostileFiles.le(UInt64(Float(1).bitPattern), 4)
         let twice = HostileFiles.zip([("archive/data.pkl", pickle), ("archive/data/0", storage), ("archive/data.pkl", Pickle.stateDict([], elements: 0))])
-        XCTAssertEqual(HostileFiles.message { try TorchCheckpoint.decode(twice, file: "z") }, "z: error: zip archive holds 'archive/data.pkl' twice (second at byte \(twice.count - 22 - 62))")
+        XCTAssertEqual(
+            HostileFiles.message { try TorchCheckpoint.decode(twice, file: "z") },
+            "z: error: zip archive holds 'archive/data.pkl' twice (second at byte \(twice.count - 22 - 62))")
         let two = HostileFiles.zip([("a/data.pkl", pickle), ("b/data.pkl", pickle)])
         XCTAssertEqual(
             HostileFiles.message { try TorchCheckpoint.decode(two, file: "z") },

@@ -32,7 +32,8 @@ final class ImageLimitTests: XCTestCase {
         XCTAssertEqual([image.width, image.height], [65_500, 1])
         XCTAssertEqual(
             HostileFiles.message { try Preprocessing.imagenet(size: 224).apply(image, file: "thin.jpg") },
-            "thin.jpg: error: a 65500x1 photo resized to 256 on its shorter side and cropped to 224 would need 16768000.0x256.0 pixels, over the 16000000 limit (docs/limits.md)")
+            "thin.jpg: error: a 65500x1 photo resized to 256 on its shorter side and cropped to 224 would need 16768000.0x256.0 pixels, over the 16000000 limit (docs/limits.md)"
+        )
     }
 
     /// Just under and just over the resized-pixel limit.
