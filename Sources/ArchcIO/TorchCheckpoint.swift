@@ -24,9 +24,12 @@ public enum TorchCheckpoint {
         throw IOError(file, "not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save pickle at byte 0)")
     }
 
-    /// The legacy format opens with a pickled magic number: PROTO n, LONG1 of 10 bytes.
+    /// The legacy format opens with a pickled magic number: PROTO n (2-5), a FRAME from
+    /// protocol 4 on, then LONG1 of 10 bytes.
     static func looksLikeLegacy(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 14 && bytes[0] == 0x80 && (2...5).contains(bytes[1]) && Array(bytes[2..<14]) == [0x8A, 0x0A] + legacyMagic
+        guard bytes.count >= 3, bytes[0] == 0x80, (2...5).contains(bytes[1]) else { return false }
+        let start = bytes[2] == 0x95 ? 11 : 2
+        return bytes.count >= start + 12 && Array(bytes[start..<(start + 12)]) == [0x8A, 0x0A] + legacyMagic
     }
 
     /// 0x1950a86a20f9469cfc6c, little-endian.

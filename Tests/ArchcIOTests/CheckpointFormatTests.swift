@@ -25,6 +25,10 @@ final class CheckpointFormatTests: XCTestCase {
             ("plain.safetensors", plain, .safetensors), ("0x80.safetensors", pickleLike, .safetensors), ("0x50.safetensors", zipLike, .safetensors),
             ("zip.pth", [UInt8](try Data(contentsOf: torch.appendingPathComponent("zip.pth"))), .torchZip),
             ("legacy.pth", [UInt8](try Data(contentsOf: torch.appendingPathComponent("legacy.pth"))), .torchLegacy),
+            (
+                "legacy-protocol4.pth",
+                HostileFiles.legacy(root: HostileFiles.Pickle.stateDict([("w", 0, [2], [1])], elements: 2), storage: [1, 2], protocol4: true), .torchLegacy
+            ),
         ]
     }
 

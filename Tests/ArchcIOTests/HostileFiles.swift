@@ -77,8 +77,10 @@ enum HostileFiles {
 
     /// A legacy torch.save file: magic, protocol, system info, `root`, the storage keys, then
     /// storage "0" holding `storage`.
-    static func legacy(root: [UInt8], storage: [Float]) -> [UInt8] {
+    static func legacy(root: [UInt8], storage: [Float], protocol4: Bool = false) -> [UInt8] {
         let magic = Pickle()
+        // Protocol 4 and 5 open a FRAME (opcode and 8-byte length) after PROTO.
+        if protocol4 { magic.bytes = [0x80, 0x04, 0x95] + le(13, 8) }
         magic.op(0x8A)
         magic.bytes += [0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
         magic.stop()
