@@ -13,11 +13,15 @@ final class FuzzCrashRegressionTests: XCTestCase {
     private func inputs(_ target: String) throws -> [(name: String, bytes: [UInt8])] {
         let folder = Self.crashes.appendingPathComponent(target)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        // Until a fuzzer finds one there is nothing to replay: a skip says so, a pass would not.
+        guard !names.isEmpty else { throw XCTSkip("no crash input recorded under Tests/fuzz/crashes/\(target)") }
         return try names.sorted().map { ($0, [UInt8](try Data(contentsOf: folder.appendingPathComponent($0)))) }
     }
 
     func testCheckpointCrashes() throws {
-        for (name, bytes) in try inputs("fuzz-safetensors") + inputs("fuzz-torch") {
+        let safetensors = (try? inputs("fuzz-safetensors")) ?? [], torch = (try? inputs("fuzz-torch")) ?? []
+        guard !(safetensors + torch).isEmpty else { throw XCTSkip("no crash input recorded under Tests/fuzz/crashes/fuzz-safetensors or fuzz-torch") }
+        for (name, bytes) in safetensors + torch {
             if let tensors = try? CheckpointFormat.index(bytes, file: name) {
                 for tensor in tensors.values where tensor.dims.reduce(1, *) <= 1_000_000 { _ = try? tensor.load() }
             }
