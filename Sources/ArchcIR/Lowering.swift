@@ -36,7 +36,7 @@ public enum Lowering {
             return p.kind == .max ? .maxPool(attrs) : .avgPool(attrs)
         case .globalAveragePool: return .globalAvgPool
         case .flatten: return .flatten
-        case .linear: return .linear
+        case .linear: return .linear(Epilogue())
         case .add: return .add
         }
     }
