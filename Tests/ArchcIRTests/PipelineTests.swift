@@ -15,7 +15,7 @@ final class PipelineTests: XCTestCase {
         for spec in specs {
             FileManager.default.changeCurrentDirectoryPath(IRTest.root.path)
             let network = try XCTUnwrap(Compiler.compile(path: "specs/\(spec)").network, spec)
-            let graph = Lowering.lower(network)
+            let graph = try Lowering.lower(network)
             XCTAssertEqual(Verifier.verify(graph), [], spec)
             let (optimized, reports) = try Pipeline.run(graph, verify: true).get()
             XCTAssertEqual(reports.map(\.flag), Pipeline.flags)
