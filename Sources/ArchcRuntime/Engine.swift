@@ -56,12 +56,16 @@ public final class Engine {
         return snapshot(graph.output, graph.type(of: graph.output)!)
     }
 
-    /// Copies the NCHW input into the arena as NHWC.
+    /// Copies the NCHW input into the arena as NHWC (tokens and vectors as they are).
     private func load(_ input: Tensor) {
         precondition(input.dims == [batch] + graph.inputType.dims, "input \(input.dims) does not match the engine's \([batch] + graph.inputType.dims)")
         let t = graph.inputType
         input.data.withUnsafeBufferPointer { x in
-            OtherKernels.transpose(batch: batch, channels: t.dims[0], pixels: t.elements / t.dims[0], x: x.baseAddress!, y: buffer(Graph.inputID), toNHWC: true)
+            if t.isImage {
+                OtherKernels.transpose(batch: batch, channels: t.channels, pixels: t.elements / t.channels, x: x.baseAddress!, y: buffer(Graph.inputID), toNHWC: true)
+            } else {
+                buffer(Graph.inputID).update(from: x.baseAddress!, count: x.count)
+            }
         }
     }
 
