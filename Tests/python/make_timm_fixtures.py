@@ -9,7 +9,7 @@ on the same weights and input: max error <= 1e-4 of the largest logit, same top-
 - deit-tiny: timm's deit_tiny_patch16_224 at 224x224 against specs/deit-tiny.yaml (23 MB of
   weights). DeiT-S (88 MB) and ConvNeXt-T (114 MB) are too large to check in: --full
   compares them against specs/deit-small.yaml and specs/convnext-tiny.yaml in a temporary
-  directory and prints the errors.
+  directory (the runtime, and DeiT-S's generated model too) and prints the errors.
 - tiny-convnext: timm's ConvNeXt with depths (2, 2, 2, 2) and widths (16, 32, 48, 64) at
   64x64 against data/timm/tiny-convnext.yaml (the block and names of convnext-tiny.yaml).
 
@@ -127,6 +127,8 @@ FULL = [
     ("deit-small", "deit_small_patch16_224", "specs/deit-small.yaml", 224, 2),
     ("convnext-tiny", "convnext_tiny", "specs/convnext-tiny.yaml", 224, 2),
 ]
+# Specs with a generated model in generated/ (./generate.sh): --full runs that engine too.
+GENERATED = {"specs/deit-small.yaml"}
 
 
 def make(name, model_name, seed, size, batch, directory):
@@ -151,13 +153,14 @@ def full_check(archc):
         tmp = pathlib.Path(tmp)
         for seed, (name, model_name, spec, size, batch) in enumerate(FULL, start=10):
             expected = make(name, model_name, seed, size, batch, tmp)
-            subprocess.run([archc, "run", spec, "--weights", str(tmp / f"{name}.safetensors"),
-                            "--input", str(tmp / f"{name}.input.npy"), "--output", str(tmp / "y.npy")],
-                           cwd=ROOT, check=True, capture_output=True)
-            got = np.load(tmp / "y.npy")
-            error = np.abs(got - expected).max() / np.abs(expected).max()
-            same = (got.argmax(1) == expected.argmax(1)).all()
-            print(f"{spec:30s} ({model_name}) max error / max |logit| = {error:.2e}   top-1 equal: {same}")
+            for engine in ["runtime", "generated"] if spec in GENERATED else ["runtime"]:
+                subprocess.run([archc, "run", spec, "--weights", str(tmp / f"{name}.safetensors"), "--engine", engine,
+                                "--input", str(tmp / f"{name}.input.npy"), "--output", str(tmp / "y.npy")],
+                               cwd=ROOT, check=True, capture_output=True)
+                got = np.load(tmp / "y.npy")
+                error = np.abs(got - expected).max() / np.abs(expected).max()
+                same = (got.argmax(1) == expected.argmax(1)).all()
+                print(f"{spec:30s} ({model_name}, {engine}) max error / max |logit| = {error:.2e}   top-1 equal: {same}")
 
 
 def main():
