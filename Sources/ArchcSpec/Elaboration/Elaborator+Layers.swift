@@ -130,6 +130,17 @@ extension Elaborator {
                 )
                 return
             }
+            // Attention's scores, heads x T x T, are no layer's output but a naive kernel holds them.
+            if case .attention(let a) = layer.operation, case .tokens(let t, _) = layer.outputShape {
+                let bytes = Checked.product([a.heads, t, t, options.batch, 4])
+                if bytes == nil || bytes! > options.maxBytes {
+                    error(
+                        layer.location,
+                        "the attention scores of '\(layer.name)' [\(a.heads), \(t), \(t)] need \(bytes.map(Format.bytes) ?? "more than 2^63 bytes") at batch \(options.batch), over the \(Format.bytes(options.maxBytes)) limit (--max-memory)"
+                    )
+                    return
+                }
+            }
         }
     }
 }

@@ -11,8 +11,8 @@ extension Elaborator {
 
     /// [T, C] -> [T+1, C]; tensor `cls_token` [1, 1, C].
     func classToken(_ decl: LayerDecl, _ input: TensorShape, _ name: String) -> Built? {
-        guard let (t, c) = requireTokens(input, "cls_token", decl.location) else { return nil }
-        return (.classToken, .tokens(count: t + 1, channels: c), [.init(name: name, shape: [1, 1, c], isParameter: true)])
+        guard let (t, c) = requireTokens(input, "cls_token", decl.location), let count = Checked.sum([t, 1]) else { return nil }
+        return (.classToken, .tokens(count: count, channels: c), [.init(name: name, shape: [1, 1, c], isParameter: true)])
     }
 
     /// [T, C] -> [T, C]; tensor `pos_embed` [1, T, C], one learned vector per position.
@@ -38,7 +38,9 @@ extension Elaborator {
             return nil
         }
         guard c % heads == 0 else {
-            error(headsNode.location, "\(heads) heads do not divide the \(c) channels of '\(name)'; each head needs \(c) / heads channels")
+            let fitting = (1...min(c, 32)).filter { c % $0 == 0 }.map(String.init)
+            let choices = fitting.count == 1 ? fitting[0] : fitting.dropLast().joined(separator: ", ") + " or " + fitting.last!
+            error(headsNode.location, "\(heads) heads do not divide the \(c) channels of '\(name)'; \(c) channels split into \(choices) heads")
             return nil
         }
         guard let wide = Checked.product([c, 3]) else { return nil }

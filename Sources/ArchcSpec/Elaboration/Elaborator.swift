@@ -27,7 +27,10 @@ public final class Elaborator {
         let specScope = makeSpecScope()
         guard let input = inputShape(specScope) else { return nil }
         var cursor = (value: Layer.networkInput, shape: input)
-        cursor = elaborateList(spec.stem, from: cursor, prefix: "", display: "stem", scope: specScope, section: .stem, block: nil)
+        let stem = elaborateSequence(spec.stem, from: cursor, prefix: "", display: "stem", scope: specScope, section: .stem, block: nil)
+        // Every later shape derives from the stem's: after it fails they would only echo its error.
+        guard stem.complete else { return nil }
+        cursor = stem.cursor
         let stages = elaborateStages(specScope, from: &cursor)
         cursor = elaborateList(spec.head, from: cursor, prefix: "", display: "head", scope: specScope, section: .head, block: nil)
         guard !aborted else { return nil }
@@ -72,7 +75,7 @@ public final class Elaborator {
             stages.append(Network.Stage(index: plan.index, block: plan.template.name, depth: plan.depth, location: plan.stage.location))
             if let downsample = plan.downsample, !aborted {
                 // The stage's stride belongs to its downsample; the blocks keep the resolution.
-                let prefix = downsampleName(stage: plan.index, specScope)
+                let prefix = downsampleName(stage: plan.index, report: plan.index == plans.first { $0.downsample != nil }?.index)
                 cursor = elaborateBlock(plan, downsample, prefix: prefix, stride: plan.stride, from: cursor, specScope, isDownsample: true)
             }
             for j in 0..<plan.depth where !aborted {
@@ -137,9 +140,12 @@ public final class Elaborator {
     }
 
     /// `stages.{stage}.downsample`, or the spec's `downsample_names` pattern.
-    func downsampleName(stage: Int, _ specScope: Scope) -> String {
+    /// A malformed pattern is reported once (`report`) and the default used.
+    func downsampleName(stage: Int, report: Bool) -> String {
         let scope = Scope(["stage": .int(stage)], owner: "'downsample_names'")
-        if let (pattern, location) = spec.downsampleNames, let name = expand(pattern, scope, report: location, key: "downsample_names", names: "stage") {
+        if let (pattern, location) = spec.downsampleNames,
+            let name = expand(pattern, scope, report: report ? location : nil, key: "downsample_names", names: "stage")
+        {
             return name
         }
         return "stages.\(stage).downsample"
