@@ -67,8 +67,9 @@ extension Fitter {
         public var flags: [String] { stages.indices.map { "--set stages[\(stages[$0])].\(parameters[$0])=\(proposed[$0])" } }
     }
 
-    /// Widths grow (or shrink) in steps that move the narrowest stage by 8 channels, each stage
-    /// rounded to a multiple of 8, up to 4x (down to a quarter); nil when no step lands inside.
+    /// Widths grow (or shrink) in steps that move the narrowest stage by 8 channels (or by
+    /// 1/32 of itself when wider than 768, so at most 96 elaborations), each stage rounded to a
+    /// multiple of 8, up to 4x (down to a quarter); nil when no step lands inside.
     public static func fitUniformWidth(_ compilation: Compilation, options: ElaborationOptions = .init()) -> Result<UniformWidthProposal?, Failure> {
         guard let spec = compilation.spec, let network = compilation.network, compilation.blockingErrors.isEmpty else {
             return .failure(.doesNotCompile)
@@ -85,11 +86,14 @@ extension Fitter {
         }
         guard let narrowest = widths.min() else { return .success(nil) }
         let direction = Double(network.macs) < base.low ? 1.0 : -1.0
-        let step = Double(widthStep) / Double(narrowest)
-        for k in 1...(3 * narrowest / widthStep) {
-            let factor = 1 + direction * Double(k) * step
+        let steps = max(1, min(3 * narrowest / widthStep, 96))
+        for k in 1...steps {
+            let factor = 1 + direction * 3 * Double(k) / Double(steps)
             guard factor >= 0.25 else { break }
-            let proposed = widths.map { max(widthStep, Int((Double($0) * factor / Double(widthStep)).rounded()) * widthStep) }
+            // A width near Int.max times 4 is no Int: such a spec cannot grow.
+            let scaled = widths.map { (Double($0) * factor / Double(widthStep)).rounded() }
+            guard scaled.allSatisfy({ $0 < 1e15 }) else { break }
+            let proposed = scaled.map { max(widthStep, Int($0) * widthStep) }
             var edited = spec
             edited.expect = nil
             for (i, stage) in stages.enumerated() {
