@@ -161,9 +161,13 @@ final class CLITests: XCTestCase {
         let headers = run.stdout.split(separator: "\n").filter { $0.hasPrefix("// ----- IR after ") }
         XCTAssertEqual(
             headers.map { String($0.dropFirst(18).dropLast(6)) },
-            ["fold-batchnorm", "fold-batchnorm-into-next", "fold-layer-scale", "fold-constants", "fuse-activation", "fuse-residual", "remove-dead-nodes"])
+            [
+                "fold-batchnorm", "fold-batchnorm-into-next", "fold-layer-scale", "fold-layernorm-affine", "fold-constants", "fuse-activation",
+                "fuse-residual", "remove-dead-nodes",
+            ])
         XCTAssertTrue(
-            run.stdout.contains("fold-layer-scale                 3      12          0            0              0     3      0     0    3"), run.stdout)
+            run.stdout.contains("fold-layer-scale                 3      12       1          0            0          0              0     3      0     0    3"),
+            run.stdout)
         let bad = try archc("compile", "specs/tiny/tiny-robust-dw.yaml", "--emit", "ir", "--disable-pass", "fold-everything")
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.stderr.contains("unknown pass 'fold-everything'"), bad.stderr)
