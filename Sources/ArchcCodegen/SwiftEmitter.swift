@@ -126,7 +126,7 @@ struct Emission {
                 loads.append("t\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[1])), \(dims(node.weights[1]))).data)")
                 args = "weight: s\(id), bias: t\(id)"
             }
-            steps.append("OtherKernels.layerNorm(rows: n * \(rows), channels: \(input.channels), x: \(x), y: \(y), \(args), eps: \(eps))")
+            steps.append("TokenKernels.layerNorm(rows: n * \(rows), channels: \(input.channels), x: \(x), y: \(y), \(args), eps: \(eps), pool: pool)")
         case .activation(let a):
             steps.append("OtherKernels.activation(count: n * \(node.type.elements), .\(a.rawValue), x: \(x), y: \(y))")
         case .add:
@@ -146,7 +146,7 @@ struct Emission {
             } else {
                 steps.append("\(y).update(from: \(x), count: n * \(input.elements))")
             }
-        case .linear:
+        case .linear(let epilogue):
             let w = dims(node.weights[0])
             properties.append("let w\(id): GemmWeights  // \(node.weights[0]) \(w)")
             loads.append("w\(id) = store.gemm(try requireWeight(weights, \(literal(node.weights[0])), \(w)).data, n: \(w[0]), k: \(w[1]))")
@@ -156,9 +156,28 @@ struct Emission {
                 loads.append("b\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[1])), \(dims(node.weights[1]))).data)")
                 bias = "b\(id)"
             }
+            let epilogueText = "EpilogueKernel(bias: \(bias), activation: \(act(epilogue.activation)), postActivation: \(act(epilogue.postActivation)))"
+            let residual = epilogue.residual ? "UnsafePointer(\(v(node.inputs[1])))" : "nil"
+            // M = every position: the batch for a vector, batch x T for tokens, batch x H x W for a map.
+            let m = rows == 1 ? "n" : "n * \(rows)"
+            steps.append("w\(id).multiply(m: \(m), a: \(x), c: \(y), epilogue: \(epilogueText), residual: \(residual), pool: pool)")
+        case .tokens:
+            steps.append("\(y).update(from: \(x), count: n * \(input.elements))  // NHWC already holds the pixels as tokens")
+        case .prependToken:
+            properties.append("let k\(id): UnsafePointer<Float>  // \(node.weights[0]) \(dims(node.weights[0]))")
+            loads.append("k\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[0])), \(dims(node.weights[0]))).data)")
+            steps.append("TokenKernels.prependToken(batch: n, tokens: \(input.dims[0]), channels: \(input.channels), x: \(x), token: k\(id), y: \(y))")
+        case .addConstant:
+            properties.append("let k\(id): UnsafePointer<Float>  // \(node.weights[0]) \(dims(node.weights[0]))")
+            loads.append("k\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[0])), \(dims(node.weights[0]))).data)")
+            steps.append("TokenKernels.addConstant(batch: n, count: \(input.elements), x: \(x), constant: k\(id), y: \(y))")
+        case .attention(let heads):
             steps.append(
-                "w\(id).multiply(m: n, a: \(x), c: \(y), epilogue: EpilogueKernel(bias: \(bias), activation: nil, postActivation: nil), residual: nil, pool: pool)"
-            )
+                "AttentionKernel.run(batch: n, tokens: \(node.type.dims[0]), channels: \(node.type.channels), heads: \(heads), x: \(x), y: \(y), pool: pool)")
+        case .selectToken(let index):
+            steps.append("TokenKernels.selectToken(batch: n, tokens: \(input.dims[0]), channels: \(input.channels), index: \(index), x: \(x), y: \(y))")
+        case .tokenMean:
+            steps.append("TokenKernels.tokenMean(batch: n, tokens: \(input.dims[0]), channels: \(input.channels), x: \(x), y: \(y))")
         }
     }
 
