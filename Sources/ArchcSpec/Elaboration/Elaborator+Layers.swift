@@ -32,7 +32,10 @@ extension Elaborator {
         var name = site.display.isEmpty ? "\(decl.op.rawValue)#\(site.index)" : "\(site.display).\(decl.op.rawValue)#\(site.index)"
         if decl.hasTensors {
             var local = String(site.index)
-            if let node = args["name"], let text = word(node, scope, "'name'") { local = text }
+            if let node = args["name"], let text = word(node, scope, "'name'") {
+                guard NameCheck.check(text, "layer name", at: node.location, diagnostics) else { return nil }
+                local = text
+            }
             name = site.prefix.isEmpty ? local : "\(site.prefix).\(local)"
         }
         let built: (LayerOperation, TensorShape, [Layer.Tensor])?
@@ -44,7 +47,10 @@ extension Elaborator {
         case .pool, .maxpool, .avgpool: built = pool(decl, args, input.shape, scope)
         case .linear: built = linear(decl, args, input.shape, name, scope)
         case .flatten:
-            guard let elements = input.shape.elements else { return nil }
+            guard let elements = input.shape.elements else {
+                error(decl.location, "flattening \(input.shape) overflows 64-bit arithmetic")
+                return nil
+            }
             built = (.flatten, .vector(elements), [])
         }
         guard let (operation, output, tensors) = built else { return nil }
