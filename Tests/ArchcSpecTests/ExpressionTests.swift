@@ -46,10 +46,28 @@ final class ExpressionTests: XCTestCase {
         XCTAssertEqual(eval("99999999999999999999"), .failure("0: integer '99999999999999999999' is too large"))
     }
 
+    func testModuloByTheMostNegativeIntegerIsExact() {
+        // Once computed a - (q - 1) * b, whose product overflowed (trap) for b = -2^63.
+        XCTAssertEqual(eval("1 % (0 - 9223372036854775807 - 1)"), .success(-9_223_372_036_854_775_807))
+        XCTAssertEqual(eval("1 // (0 - 9223372036854775807 - 1)"), .success(-1))
+        XCTAssertEqual(eval("-1 % 9223372036854775807"), .success(9_223_372_036_854_775_806))
+        XCTAssertEqual(eval("(0 - 9223372036854775807 - 1) % -1"), .failure("30: integer overflow in '(((0 - 9223372036854775807) - 1) % -1)'"))
+    }
+
+    func testAnExpressionOneCharacterOverTheLengthLimitIsRefused() {
+        let limit = SpecLimits.expressionLength
+        // limit / 2 terms (the evaluator recurses through every operator), padded to the limit.
+        var atLimit = String(repeating: "1+", count: limit / 2 - 1) + "1"
+        atLimit += String(repeating: " ", count: limit - atLimit.count)
+        XCTAssertEqual(eval(atLimit), .success(limit / 2))
+        XCTAssertEqual(eval(atLimit + " "), .failure("0: expression is \(limit + 1) characters long, more than the limit of \(limit)"))
+    }
+
     func testDeepNestingIsRefusedNotOverflowed() {
-        let deep = String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000)
+        // 65 levels: one over the limit, well inside the length limit.
+        let deep = String(repeating: "(", count: 65) + "1" + String(repeating: ")", count: 65)
         guard case .failure(let message) = eval(deep) else { return XCTFail("deep nesting accepted") }
-        XCTAssertTrue(message.contains("nested too deeply"), message)
+        XCTAssertTrue(message.contains("nested more than 64 levels deep"), message)
         let negations = String(repeating: "-", count: 100_000) + "1"
         guard case .failure = eval(negations) else { return XCTFail("100k unary minus accepted") }
     }

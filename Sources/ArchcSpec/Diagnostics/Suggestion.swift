@@ -5,6 +5,9 @@ public enum Suggestion {
         let limit = max(1, min(3, word.count / 3 + 1))
         var best: (String, Int)?
         for candidate in candidates.sorted() {
+            // The distance is at least the difference in length: skip the quadratic work
+            // for a word (a megabyte-long key, say) that cannot be close.
+            guard abs(word.unicodeScalars.count - candidate.unicodeScalars.count) <= limit else { continue }
             let d = distance(word.lowercased(), candidate.lowercased())
             if d <= limit, d < (best?.1 ?? Int.max) { best = (candidate, d) }
         }
