@@ -25,14 +25,17 @@ extension Fitter {
         }
         guard let base = compilation.budget else { return .failure(spec.budget == nil ? .noBudget : .doesNotCompile) }
         var proposals: [WidthProposal] = []
+        // Each step is a full elaboration; a width of millions would otherwise take hours.
+        var elaborations = 0
         for (index, stage) in spec.stages.enumerated() {
             guard let arg = stage.args.first(where: { widthParameters.contains($0.key) }), let text = arg.value.scalar,
                   let width = ScalarParsing.int(text), width > 0 else { continue }
             let direction = Double(compilation.network!.macs) < base.low ? 1 : -1
             var candidate = width
-            while abs(candidate - width) <= width / 2 {
-                candidate += Int(direction) * widthStep
-                guard candidate > 0 else { break }
+            while abs(candidate - width) <= width / 2, elaborations < SpecLimits.fitElaborations {
+                guard let next = Checked.sum([candidate, Int(direction) * widthStep]), next > 0 else { break }
+                candidate = next
+                elaborations += 1
                 var edited = spec
                 edited.expect = nil
                 edited.stages[index].args = stage.args.map { $0.key == arg.key ? .init(key: $0.key, keyLocation: $0.keyLocation, value: .scalar(String(candidate), at: $0.value.location)) : $0 }
