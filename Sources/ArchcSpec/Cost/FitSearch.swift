@@ -8,9 +8,10 @@
 /// networks elaborated; past either the search gives up and reports the closest vector seen.
 final class FitSearch {
     let spec: ModelSpec
-    let network: Network
     let budget: BudgetVerdict
     let depths: [Int]
+    /// The network's MACs, summed once (`Network.macs` walks every layer).
+    let macs: Int
     let options: ElaborationOptions
     private(set) var ranked = 0
     private(set) var elaborated = 0
@@ -19,9 +20,9 @@ final class FitSearch {
 
     init(spec: ModelSpec, network: Network, budget: BudgetVerdict, options: ElaborationOptions) {
         self.spec = spec
-        self.network = network
         self.budget = budget
         self.depths = network.stages.map(\.depth)
+        self.macs = network.macs
         self.options = options
     }
 
@@ -53,7 +54,7 @@ final class FitSearch {
             elaborated += 1
             let edited = Compiler.elaborate(Fitter.withDepths(spec, grown), options: options, checkBudget: false)
             // Both counts are non-negative, so the difference cannot overflow.
-            marginal.append(Double((edited.network?.macs ?? network.macs) - network.macs))
+            marginal.append(Double((edited.network?.macs ?? macs) - macs))
         }
         return marginal
     }
@@ -61,7 +62,7 @@ final class FitSearch {
     /// The candidate's sort key when its predicted MACs fall inside the budget, else nil.
     /// Called for every enumerated vector: kept to plain loops over doubles.
     private func rank(_ deltas: [Int], _ marginal: [Double]) -> Candidate? {
-        var predicted = Double(network.macs)
+        var predicted = Double(macs)
         for i in deltas.indices { predicted += Double(deltas[i]) * marginal[i] }
         let distance = abs(predicted - budget.target)
         if distance < closest?.distance ?? .infinity { closest = (deltas, distance) }
