@@ -47,6 +47,26 @@ final class BudgetAndFitTests: XCTestCase {
         XCTAssertTrue(lines[2].hasPrefix("apply with: --set stages["), lines[2])
     }
 
+    /// The elaboration bound, lowered so both places it stops the search are reached.
+    func testFitStopsAtItsElaborationLimit() throws {
+        let start = Repo.compile("specs/robust-resnet-dw-small.yaml", overrides: ["stages[2].depth=6"])
+        func search(_ limit: Int) throws -> FitSearch {
+            let search = FitSearch(spec: try XCTUnwrap(start.spec), network: try XCTUnwrap(start.network), budget: try XCTUnwrap(start.budget), options: .init())
+            search.maxElaborations = limit
+            return search
+        }
+        // 3: not even each stage's marginal block can be measured; nothing to propose.
+        guard case .failure(.gaveUp(0, 3, nil)) = try search(3).run(maxEdits: Fitter.maxEdits) else { return XCTFail("expected to give up measuring") }
+        // 4: marginals measured, the first candidate may not be confirmed; the closest is offered.
+        guard case .failure(.gaveUp(let ranked, 4, let closest?)) = try search(4).run(maxEdits: Fitter.maxEdits) else {
+            return XCTFail("expected to give up confirming")
+        }
+        XCTAssertGreaterThan(ranked, 0)
+        XCTAssertTrue(closest.verdict.within, "the vector nearest the budget's centre lands inside it: \(closest.proposed)")
+        // 5: the first candidate is confirmed, as without limits.
+        XCTAssertEqual(try search(5).run(maxEdits: Fitter.maxEdits).get().proposed, [3, 4, 12, 3])
+    }
+
     func testFitOnASpecWithoutStagesExplainsWhy() {
         let start = Repo.compileText(HostileSpecTests.model(extra: "budget: {macs: 1T}\n", stages: "  []\n"))
         guard case .failure(let failure) = Fitter.fit(start) else { return XCTFail("fit without stages succeeded") }

@@ -13,6 +13,9 @@ final class FitSearch {
     /// The network's MACs, summed once (`Network.macs` walks every layer).
     let macs: Int
     let options: ElaborationOptions
+    /// The bounds; tests lower them to reach each without a long search.
+    var maxCandidates = SpecLimits.fitCandidates
+    var maxElaborations = SpecLimits.fitElaborations
     private(set) var ranked = 0
     private(set) var elaborated = 0
     /// The ranked vector whose predicted MACs came nearest the budget's centre.
@@ -36,7 +39,7 @@ final class FitSearch {
             var current: [Int] = []
             let complete = enumerate(remaining: edits, stage: 0, current: &current, marginal, into: &inWindow)
             for candidate in inWindow.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-                guard elaborated < SpecLimits.fitElaborations else { return .failure(gaveUp()) }
+                guard elaborated < maxElaborations else { return .failure(gaveUp()) }
                 if let proposal = confirm(candidate.deltas) { return .success(proposal) }
             }
             if !complete { return .failure(gaveUp()) }
@@ -48,7 +51,7 @@ final class FitSearch {
     private func marginalMacs() -> [Double]? {
         var marginal: [Double] = []
         for i in depths.indices {
-            guard elaborated < SpecLimits.fitElaborations else { return nil }
+            guard elaborated < maxElaborations else { return nil }
             var grown = depths
             grown[i] += 1
             elaborated += 1
@@ -102,7 +105,7 @@ final class FitSearch {
     ) -> Bool {
         if stage == depths.count - 1 {
             for delta in signed(remaining) where depths[stage] + delta >= 1 {
-                guard ranked < SpecLimits.fitCandidates else { return false }
+                guard ranked < maxCandidates else { return false }
                 ranked += 1
                 current.append(delta)
                 if let candidate = rank(current, marginal) { inWindow.append(candidate) }
