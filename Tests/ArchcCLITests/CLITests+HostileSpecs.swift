@@ -9,7 +9,8 @@ extension CLITests {
         XCTAssertEqual(depth.status, 1)
         XCTAssertEqual(
             depth.stderr,
-            "<--set stages[1].depth=9223372036854775807>:1:1: error: stage 1 asks for 9223372036854775807 blocks, more than the limit of 10000\n1 error generated\n")
+            "<--set stages[1].depth=9223372036854775807>:1:1: error: stage 1 asks for 9223372036854775807 blocks, more than the limit of 10000\n1 error generated\n"
+        )
         let size = try archc("compile", "specs/tiny/tiny-resnet.yaml", "--set", "input.size=9223372036854775807")
         XCTAssertEqual(size.status, 1)
         XCTAssertTrue(size.stderr.contains("overflows 64-bit arithmetic"), size.stderr)

@@ -42,7 +42,8 @@ final class BudgetAndFitTests: XCTestCase {
         let lines = failure.description.split(separator: "\n").map(String.init)
         XCTAssertEqual(
             lines.first,
-            "gave up after ranking \(SpecLimits.fitCandidates) depth changes and elaborating 16 networks (limits \(SpecLimits.fitCandidates) and \(SpecLimits.fitElaborations)); no proposal meets the budget")
+            "gave up after ranking \(SpecLimits.fitCandidates) depth changes and elaborating 16 networks "
+                + "(limits \(SpecLimits.fitCandidates) and \(SpecLimits.fitElaborations)); no proposal meets the budget")
         XCTAssertTrue(lines[1].hasPrefix("closest found: depths 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 -> "), lines[1])
         XCTAssertTrue(lines[2].hasPrefix("apply with: --set stages["), lines[2])
     }
@@ -51,7 +52,8 @@ final class BudgetAndFitTests: XCTestCase {
     func testFitStopsAtItsElaborationLimit() throws {
         let start = Repo.compile("specs/robust-resnet-dw-small.yaml", overrides: ["stages[2].depth=6"])
         func search(_ limit: Int) throws -> FitSearch {
-            let search = FitSearch(spec: try XCTUnwrap(start.spec), network: try XCTUnwrap(start.network), budget: try XCTUnwrap(start.budget), options: .init())
+            let search = FitSearch(
+                spec: try XCTUnwrap(start.spec), network: try XCTUnwrap(start.network), budget: try XCTUnwrap(start.budget), options: .init())
             search.maxElaborations = limit
             return search
         }

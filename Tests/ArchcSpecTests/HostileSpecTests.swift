@@ -76,7 +76,8 @@ final class HostileSpecTests: XCTestCase {
         let result = Compiler.compile(
             path: path, overrides: ["stages[0].depth=9223372036854775807", "stages[1].depth=9223372036854775807"])
         XCTAssertEqual(
-            errors(result), ["<--set stages[0].depth=9223372036854775807>:1:1: error: stage 0 asks for 9223372036854775807 blocks, more than the limit of 10000"])
+            errors(result),
+            ["<--set stages[0].depth=9223372036854775807>:1:1: error: stage 0 asks for 9223372036854775807 blocks, more than the limit of 10000"])
     }
 
     func testManyStagesJustUnderTheBlockLimitEachStillCountTogether() {
@@ -182,9 +183,11 @@ final class HostileSpecTests: XCTestCase {
         let limit = SpecLimits.nameLength
         let long = String(repeating: "a", count: limit + 1)
         let result = Compiler.compile(path: write("m.yaml", Self.model(stem: "  - conv: {name: \(long), out: 8, kernel: 4, stride: 4}\n") + Self.dwBlock))
-        XCTAssertEqual(errors(result).map { $0.components(separatedBy: ": error: ")[1] }, [
-            "layer name is \(limit + 1) characters long, more than the limit of \(limit)"
-        ])
+        XCTAssertEqual(
+            errors(result).map { $0.components(separatedBy: ": error: ")[1] },
+            [
+                "layer name is \(limit + 1) characters long, more than the limit of \(limit)"
+            ])
         let atLimit = String(long.dropFirst())
         XCTAssertTrue(Compiler.compile(path: write("m.yaml", Self.model(name: atLimit) + Self.dwBlock)).succeeded)
         XCTAssertEqual(errors(Compiler.compile(path: write("m.yaml", Self.model(name: long) + Self.dwBlock))).count, 1)
@@ -193,8 +196,10 @@ final class HostileSpecTests: XCTestCase {
     func testANameFromAStringParameterIsCheckedAfterSubstitution() {
         let spec = Self.model(extra: "params: {tag: stem}\n", stem: "  - conv: {name: tag, out: 8, kernel: 4, stride: 4}\n")
         let result = Compiler.compile(path: write("m.yaml", spec + Self.dwBlock), overrides: ["tag=\"st\\nem\""])
-        XCTAssertEqual(errors(result).map { $0.components(separatedBy: ": error: ")[1] }, [
-            "layer name 'st\\nem' contains the control character U+000A; names must be printable"
-        ])
+        XCTAssertEqual(
+            errors(result).map { $0.components(separatedBy: ": error: ")[1] },
+            [
+                "layer name 'st\\nem' contains the control character U+000A; names must be printable"
+            ])
     }
 }

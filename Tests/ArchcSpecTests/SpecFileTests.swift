@@ -47,9 +47,11 @@ final class SpecFileTests: XCTestCase {
         let target = write("shadow", Array((secret + "\ndaemon:*:19000:0:99999:7:::\n").utf8))
         let (imported, importedText) = compile(importing: target)
         XCTAssertFalse(importedText.contains("SECRETSALT"), importedText)
-        XCTAssertEqual(imported, [
-            "\(target):1:1: error: expected a block library: a YAML mapping with 'blocks' or 'import'; this file has none of them (its content is not shown)"
-        ])
+        XCTAssertEqual(
+            imported,
+            [
+                "\(target):1:1: error: expected a block library: a YAML mapping with 'blocks' or 'import'; this file has none of them (its content is not shown)"
+            ])
         let (referenced, referencedText) = compile(importing: target, key: "reference")
         XCTAssertFalse(referencedText.contains("SECRETSALT"), referencedText)
         XCTAssertEqual(referenced.count, 1, referencedText)
@@ -69,7 +71,8 @@ final class SpecFileTests: XCTestCase {
         for key in ["import", "reference"] {
             let (errors, everything) = compile(importing: target, key: key)
             XCTAssertFalse(everything.contains("SECRETSALT"), everything)
-            XCTAssertTrue(everything.contains("\(target):1:1: \(key == "import" ? "error" : "note"): expected a YAML mapping, found plain text (not shown)"), everything)
+            XCTAssertTrue(
+                everything.contains("\(target):1:1: \(key == "import" ? "error" : "note"): expected a YAML mapping, found plain text (not shown)"), everything)
             XCTAssertEqual(errors.count, 1, everything)
         }
         let direct = Compiler.compile(path: target).diagnostics.rendered()

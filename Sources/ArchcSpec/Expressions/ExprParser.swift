@@ -34,7 +34,7 @@ public struct ExprParser {
     private init(chars: [Character]) { self.chars = chars }
 
     private mutating func expression(depth: Int = 0) throws -> Expr {
-        guard depth < SpecLimits.expressionDepth else { throw Failure(column: index, message: "expression nested more than \(SpecLimits.expressionDepth) levels deep") }
+        guard depth < SpecLimits.expressionDepth else { throw tooDeep() }
         var lhs = try term(depth: depth)
         while let op = peekOperator(["+", "-"]) {
             let column = index
@@ -58,7 +58,7 @@ public struct ExprParser {
     }
 
     private mutating func unary(depth: Int) throws -> Expr {
-        guard depth < SpecLimits.expressionDepth else { throw Failure(column: index, message: "expression nested more than \(SpecLimits.expressionDepth) levels deep") }
+        guard depth < SpecLimits.expressionDepth else { throw tooDeep() }
         skipSpaces()
         if lookingAt("-") {
             index += 1
@@ -112,6 +112,10 @@ public struct ExprParser {
         }
         try expect(")")
         return .call(name, args, column: start)
+    }
+
+    private func tooDeep() -> Failure {
+        Failure(column: index, message: "expression nested more than \(SpecLimits.expressionDepth) levels deep")
     }
 
     private mutating func peekOperator(_ ops: [String]) -> Expr.Operator? {

@@ -111,7 +111,9 @@ public struct SpecLoader {
     /// for a library, `model` or `stages` for a spec): /etc/shadow's lines end in `:` and
     /// parse as a mapping, whose unknown keys were echoed one per line.
     private func read(_ path: String, importedAt: SourceLocation? = nil, library: Bool = false) -> SpecNode? {
-        let role = library ? (keys: Self.libraryKeys, what: "a block library: a YAML mapping with 'blocks' or 'import'")
+        let role =
+            library
+            ? (keys: Self.libraryKeys, what: "a block library: a YAML mapping with 'blocks' or 'import'")
             : (keys: SpecParser.topKeys, what: "a spec: a YAML mapping with keys such as 'model', 'stages' or 'extends'")
         switch YAMLLoader.load(path: path) {
         case .success(let root) where root.scalar != nil:

@@ -24,7 +24,9 @@ enum SpecFile {
     /// The file's bytes, or the message that refuses it (never quoting the file).
     static func contents(_ path: String) -> Result<[UInt8], Refusal> {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(Refusal(errno == ENOENT || errno == ENOTDIR ? "no such file" : "cannot read file (\(String(cString: strerror(errno))))")) }
+        guard fd >= 0 else {
+            return .failure(Refusal(errno == ENOENT || errno == ENOTDIR ? "no such file" : "cannot read file (\(String(cString: strerror(errno))))"))
+        }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failure(Refusal("cannot read file (\(String(cString: strerror(errno))))")) }
