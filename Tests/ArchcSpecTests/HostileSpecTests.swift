@@ -177,6 +177,20 @@ final class HostileSpecTests: XCTestCase {
             ])
     }
 
+    func testADiagnosticQuotingAKeyStaysOneLineWithoutEscapeSequences() {
+        // An unknown key is quoted in its error; a newline in it forged a second diagnostic
+        // and an escape sequence reached the terminal (here: set its title, ring the bell).
+        let key = "evil\\e]0;owned\\a\\nfake.yaml:1:1: error: forged"
+        let result = Compiler.compile(path: write("m.yaml", "\"\(key)\": 1\n" + Self.model() + Self.dwBlock))
+        for colour in [false, true] {
+            let text = result.diagnostics.rendered(colour: colour)
+            XCTAssertEqual(text.split(separator: "\n").count, 1, text)
+            XCTAssertFalse(text.contains("\u{1B}]"), text)
+            XCTAssertFalse(text.contains("\u{07}"), text)
+            XCTAssertTrue(text.contains(#"unknown key 'evil\u{1B}]0;owned\u{07}\nfake.yaml:1:1: error: forged' in spec"#), text)
+        }
+    }
+
     func testANameOneCharacterOverTheLengthLimitIsRefused() {
         // Every tensor name repeats its block's prefix: 10,000 blocks of 4 MB names once
         // meant tens of gigabytes of names.

@@ -5,11 +5,7 @@
 enum NameCheck {
     /// The first control or line-separating character of `name`, nil when there is none.
     static func controlCharacter(in name: String) -> Unicode.Scalar? {
-        name.unicodeScalars.first(where: isBreaking)
-    }
-
-    private static func isBreaking(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
+        name.unicodeScalars.first(where: Diagnostic.isBreaking)
     }
 
     /// True when `name` is printable and not too long; otherwise reports a located error.
@@ -21,7 +17,9 @@ enum NameCheck {
             return false
         }
         guard let bad = controlCharacter(in: name) else { return true }
-        let shown = name.unicodeScalars.prefix(40).map { isBreaking($0) ? $0.escaped(asASCII: true) : String($0) }.joined()
+        var head = String.UnicodeScalarView()
+        head.append(contentsOf: name.unicodeScalars.prefix(40))
+        let shown = Diagnostic.printable(String(head))
         let hex = String(bad.value, radix: 16, uppercase: true)
         let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
         diagnostics.error(location, "\(what) '\(shown)' contains the control character \(code); names must be printable")
