@@ -3,6 +3,9 @@ import Yams
 
 /// Reads a spec file into a located `SpecNode` tree, or explains exactly why it cannot.
 public enum YAMLLoader {
+    /// The size limit of one spec file (kept here for callers; the value lives in SpecLimits).
+    public static let maxFileBytes = SpecLimits.fileBytes
+
     /// Loads `path`; `displayPath` is how diagnostics name the file.
     public static func load(path: String, displayPath: String? = nil) -> Result<SpecNode, Diagnostic> {
         let shown = displayPath ?? path
