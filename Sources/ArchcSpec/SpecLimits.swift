@@ -26,6 +26,10 @@ public enum SpecLimits {
     public static let blocks = 10_000
     /// Layers of the elaborated network.
     public static let layers = 200_000
+    /// "Did you mean" is offered for words up to this long, among at most `suggestionCandidates`
+    /// known words: thousands of unknown names among thousands of blocks took minutes.
+    public static let suggestionWordLength = 64
+    public static let suggestionCandidates = 128
     /// Depth vectors `archc fit` may rank, over all edit distances.
     public static let fitCandidates = 200_000
     /// Networks `archc fit` may elaborate to check a candidate (each is a full elaboration).

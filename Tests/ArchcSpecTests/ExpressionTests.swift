@@ -72,6 +72,36 @@ final class ExpressionTests: XCTestCase {
         guard case .failure = eval(negations) else { return XCTFail("100k unary minus accepted") }
     }
 
+    func testBandedDistanceAgreesWithTheFullDistanceWithinItsBound() {
+        func full(_ a: String, _ b: String) -> Int {
+            let x = Array(a), y = Array(b)
+            var d = (0...y.count).map { [$0] + [Int](repeating: 0, count: x.count) }
+            for i in 0...x.count { d[0][i] = i }
+            for j in 1..<(y.count + 1) {
+                for i in 1..<(x.count + 1) { d[j][i] = min(d[j - 1][i] + 1, d[j][i - 1] + 1, d[j - 1][i - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)) }
+            }
+            return d[y.count][x.count]
+        }
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let a = String((0..<Int.random(in: 0...9, using: &random)).map { _ in "abc".randomElement(using: &random)! })
+            let b = String((0..<Int.random(in: 0...9, using: &random)).map { _ in "abc".randomElement(using: &random)! })
+            for bound in 0...3 {
+                let expected = full(a, b)
+                XCTAssertEqual(Suggestion.distance(a, b, atMost: bound), expected <= bound ? expected : nil, "'\(a)' '\(b)' bound \(bound)")
+            }
+        }
+    }
+
+    func testNoSuggestionsFromHugeVocabulariesOrForHugeWords() {
+        // 3,000 unknown blocks among 3,000 defined ones, 200 characters each, took minutes.
+        let many = (0..<200).map { "block-\($0)" }
+        XCTAssertEqual(Suggestion.closest(to: "block-7x", among: Array(many.prefix(SpecLimits.suggestionCandidates))), "block-7")
+        XCTAssertNil(Suggestion.closest(to: "block-7x", among: many))
+        let long = String(repeating: "k", count: SpecLimits.suggestionWordLength + 1)
+        XCTAssertNil(Suggestion.closest(to: long, among: [long + "x"]))
+    }
+
     func testSuggestionsPickTheClosestKnownWord() {
         XCTAssertEqual(Suggestion.closest(to: "kernal", among: ["kernel", "stride", "dim"]), "kernel")
         XCTAssertEqual(Suggestion.closest(to: "stagez", among: ["stages", "stem"]), "stages")

@@ -38,6 +38,10 @@ final class SpecLimitsTests: XCTestCase {
             ("name length", "\(SpecLimits.nameLength) characters"),
             ("blocks", "\(grouped(SpecLimits.blocks)) over all stages"),
             ("layers", grouped(SpecLimits.layers)),
+            (
+                "\"did you mean\" suggestions",
+                "words up to \(SpecLimits.suggestionWordLength) characters, among at most \(SpecLimits.suggestionCandidates) known"
+            ),
             ("`archc fit` search", "\(grouped(SpecLimits.fitCandidates)) ranked depth vectors, \(SpecLimits.fitElaborations) elaborated networks"),
         ]
         for (label, value) in expected {
