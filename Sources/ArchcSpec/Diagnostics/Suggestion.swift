@@ -12,9 +12,10 @@ public enum Suggestion {
     public static func closest(to word: String, among candidates: [String]) -> String? {
         guard word.unicodeScalars.count <= SpecLimits.suggestionWordLength, candidates.count <= SpecLimits.suggestionCandidates else { return nil }
         let limit = max(1, min(3, word.count / 3 + 1))
+        let lowered = word.lowercased()
         var best: (String, Int)?
         for candidate in candidates.sorted() {
-            guard let d = distance(word.lowercased(), candidate.lowercased(), atMost: limit) else { continue }
+            guard let d = distance(lowered, candidate.lowercased(), atMost: limit) else { continue }
             if d < (best?.1 ?? Int.max) { best = (candidate, d) }
         }
         return best?.0

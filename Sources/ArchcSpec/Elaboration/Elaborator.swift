@@ -225,9 +225,12 @@ public final class Elaborator {
     private func blockScope(_ template: BlockTemplate, _ stage: ModelSpec.Stage, input: TensorShape, stride: Int, _ specScope: Scope) -> Scope? {
         var scope = Scope(["in": .int(input.channels), "stride": .int(stride)], owner: "block '\(template.name)'")
         let declared = template.params.map(\.name)
+        // Looked up by name: thousands of parameters and arguments are a small file.
+        let params = Dictionary(template.params.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let given = Set(stage.args.map(\.key))
         let definedAt = Diagnostic.Note(location: template.location, message: "block '\(template.name)' is defined here")
         for arg in stage.args {
-            guard let param = template.params.first(where: { $0.name == arg.key }) else {
+            guard let param = params[arg.key] else {
                 error(
                     arg.keyLocation,
                     "block '\(template.name)' has no parameter '\(arg.key)'"
@@ -242,7 +245,7 @@ public final class Elaborator {
         for param in template.params where scope.values[param.name] == nil {
             if let node = param.defaultValue {
                 if let value = value(node, kind: param.kind, scope, "default of '\(param.name)'") { scope.values[param.name] = value }
-            } else if !stage.args.contains(where: { $0.key == param.name }) {
+            } else if !given.contains(param.name) {
                 error(
                     stage.location, "stage is missing parameter '\(param.name)' (\(param.kind.rawValue)) of block '\(template.name)'",
                     notes: [.init(location: param.location, message: "'\(param.name)' is declared here")])

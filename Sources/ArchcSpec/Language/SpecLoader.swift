@@ -55,11 +55,10 @@ public struct SpecLoader {
             diagnostics.error(extends.location, "cannot extend '\(basePath)': it is not a YAML mapping")
             return nil
         }
-        entries.removeAll { Self.uninherited.contains($0.key) || $0.key == "extends" || $0.key == "set" }
-        for entry in own where entry.key != "extends" && entry.key != "set" {
-            entries.removeAll { $0.key == entry.key }
-            entries.append(entry)
-        }
+        // The file's own keys replace the base's (one pass: a set, not a removal per key).
+        let replaced = Set(own.map(\.key)).union(Self.uninherited + ["extends", "set"])
+        entries.removeAll { replaced.contains($0.key) }
+        entries += own.filter { $0.key != "extends" && $0.key != "set" }
         var merged = SpecNode(.mapping(entries), at: root.location)
         let paramNames = merged["params"]?.entries?.map(\.key) ?? []
         for edit in root["set"]?.entries ?? [] {
