@@ -16,7 +16,7 @@ final class SwiftEmitterEscapingTests: XCTestCase {
         network.layers[0].name = "stem\r\nlet injectedByLayerName = 0"
         let weight = "stem.weight\"\n, \"\"); let injectedByTensorName = 0 // \\(1)"
         network.layers[0].tensors[0].name = weight
-        let graph = Lowering.lower(network)
+        let graph = try Lowering.lower(network)
         let source = SwiftEmitter.emit(graph, network: network, typeName: "Tiny", command: "archc compile x.yaml\u{2028}let injectedByCommand = 0")
 
         // Each hostile name stayed on its comment line or inside its string literal.

@@ -69,6 +69,15 @@ final class BudgetAndFitTests: XCTestCase {
         XCTAssertEqual(try search(5).run(maxEdits: Fitter.maxEdits).get().proposed, [3, 4, 12, 3])
     }
 
+    func testUniformWidthFitSurvivesAnUnusedHugeWidth() throws {
+        // 3 * (2^63 - 1) trapped when the narrowest "width" was a parameter no layer reads.
+        let block = HostileSpecTests.dwBlock.replacingOccurrences(of: "params: {dim: int, kernel: 3}", with: "params: {dim: int, kernel: 3, width: 1}")
+        let stages = "  - {block: dw, depth: 2, dim: 8, width: 9223372036854775807}\n"
+        let start = Repo.compileText(HostileSpecTests.model(extra: "budget: {macs: 1T, tolerance: 1%}\n", stages: stages) + block)
+        XCTAssertEqual(start.blockingErrors.count, 0, start.diagnostics.rendered())
+        XCTAssertNil(try Fitter.fitUniformWidth(start).get())
+    }
+
     func testFitOnASpecWithoutStagesExplainsWhy() {
         let start = Repo.compileText(HostileSpecTests.model(extra: "budget: {macs: 1T}\n", stages: "  []\n"))
         guard case .failure(let failure) = Fitter.fit(start) else { return XCTFail("fit without stages succeeded") }
@@ -85,8 +94,9 @@ final class BudgetAndFitTests: XCTestCase {
         let result = Repo.compile("specs/robust-resnet-dw-small.yaml", overrides: ["stages[2].depth=6"])
         let error = try XCTUnwrap(result.diagnostics.errors.first)
         XCTAssertEqual(error.location.description, "specs/robust-resnet-dw-small.yaml:7:9")
-        XCTAssertEqual(error.message, "MACs 3.03 G are below the budget 4.60 G ± 5.0% [4.37 G, 4.83 G] by 1.34 G")
+        XCTAssertEqual(error.message, "MACs 3.03 G are below the budget deit-small (4.61 G) ± 5.0% [4.38 G, 4.84 G] by 1.34 G")
         XCTAssertEqual(error.notes.count, 4)
+        // DeiT-S's one stage of transformer blocks is no reference for a CNN's stage 2: no "vs" here.
         XCTAssertEqual(error.notes[2].message, "stage 2 (robust-dw x6): 1.62 G; add 6 blocks of 240.47 M here alone")
     }
 

@@ -13,6 +13,8 @@ final class FitSearch {
     /// The network's MACs, summed once (`Network.macs` walks every layer).
     let macs: Int
     let options: ElaborationOptions
+    /// The budget's reference network, compiled once by the caller and reused per candidate.
+    var reference: Network?
     /// The bounds; tests lower them to reach each without a long search.
     var maxCandidates = SpecLimits.fitCandidates
     var maxElaborations = SpecLimits.fitElaborations
@@ -79,7 +81,7 @@ final class FitSearch {
     private func confirm(_ deltas: [Int]) -> Fitter.Proposal? {
         elaborated += 1
         let proposed = zip(depths, deltas).map { $0 + $1 }
-        let edited = Compiler.elaborate(Fitter.withDepths(spec, proposed), options: options)
+        let edited = Compiler.elaborate(Fitter.withDepths(spec, proposed), options: options, reference: reference)
         guard let verdict = edited.budget, let net = edited.network, verdict.within else { return nil }
         return Fitter.Proposal(original: depths, proposed: proposed, macs: net.macs, verdict: verdict)
     }
@@ -89,7 +91,7 @@ final class FitSearch {
         var proposal: Fitter.Proposal?
         if let (deltas, _) = closest {
             let proposed = zip(depths, deltas).map { $0 + $1 }
-            let edited = Compiler.elaborate(Fitter.withDepths(spec, proposed), options: options)
+            let edited = Compiler.elaborate(Fitter.withDepths(spec, proposed), options: options, reference: reference)
             if let verdict = edited.budget, let net = edited.network {
                 proposal = Fitter.Proposal(original: depths, proposed: proposed, macs: net.macs, verdict: verdict)
             }

@@ -62,7 +62,9 @@ public enum Fitter {
         guard !depths.isEmpty else { return .failure(.noStages) }
         // Exhaustive search grows with the number of stages; wide specs search fewer edits.
         let limit = depths.count <= 4 ? maxEdits : 12
-        return FitSearch(spec: spec, network: network, budget: base, options: options).run(maxEdits: limit)
+        let search = FitSearch(spec: spec, network: network, budget: base, options: options)
+        search.reference = compilation.reference
+        return search.run(maxEdits: limit)
     }
 
     static func withDepths(_ spec: ModelSpec, _ depths: [Int]) -> ModelSpec {
