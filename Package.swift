@@ -138,6 +138,12 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // archc eval: data set layouts, streaming evaluation, sharding and merging, mCE, corruptions.
+        .testTarget(
+            name: "ArchcEvalTests",
+            dependencies: ["ArchcDriver", "ArchcImage", "ArchcIO", "ArchcSpec", "ArchcIR"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         .testTarget(
             name: "ArchcCLITests",
             dependencies: ["archc"],

@@ -15,6 +15,7 @@ fi
 python3 -c "import onnx, onnxruntime, numpy, pytest, PIL" 2>/dev/null \
     || python3 -m pip install -q --disable-pip-version-check onnx onnxruntime numpy pytest pillow
 ./fetch-weights.sh   # the trained EfficientNet-Lite0 checkpoint, for the real-weights checks
+./tools/fetch-eval-photos.sh   # foolbox's 20 labelled ImageNet photos (MIT), for archc eval's real check
 
 swift build --build-tests
 log=$(mktemp)

@@ -1,0 +1,97 @@
+import ArchcDriver
+import ArchcIO
+import ArchcIR
+import ArchcImage
+import ArchcRuntime
+import XCTest
+
+final class EvaluatorTests: XCTestCase {
+    func testRankOrdersTiesByIndexAndMasks() {
+        let row: ArraySlice<Float> = [0.1, 0.9, 0.5, 0.9, -1, 0.3, 0.2, 0.0][...]
+        XCTAssertEqual(Evaluator.rank(of: 1, in: row, allowed: nil), 0)
+        XCTAssertEqual(Evaluator.rank(of: 3, in: row, allowed: nil), 1, "a tie goes to the lower index")
+        XCTAssertEqual(Evaluator.rank(of: 0, in: row, allowed: nil), 5)
+        XCTAssertEqual(Evaluator.rank(of: 0, in: row, allowed: [0, 4, 7]), 0, "classes outside the subset do not count")
+        XCTAssertEqual(Evaluator.rank(of: 2, in: row, allowed: [0, 4, 7]), Int.max, "a label outside the subset is never right")
+        XCTAssertEqual(Evaluator.rank(of: 9, in: row, allowed: nil), Int.max)
+        // A slice that does not start at 0, as a batch's second row is.
+        let batch: [Float] = [5, 5, 5, 5, 5, 5, 5, 5] + Array(row)
+        XCTAssertEqual(Evaluator.rank(of: 3, in: batch[8..<16], allowed: nil), 1)
+    }
+
+    /// The streamed counts equal scoring the same photos batched by `archc run`'s loader.
+    func testCountsMatchDirectRun() throws {
+        let root = try EvalTest.tree(self)
+        let model = try EvalTest.tinyModel()
+        var job = EvalJob()
+        job.sets = [("imagenet", root)]
+        let plan = try job.plan(classes: 10)
+        let result = try job.run(EvalTest.evaluator(model), plan: plan)
+        let loaded = try InputBatch.load(plan.samples.map(\.path), spec: model.compilation.spec!, inputType: model.optimized.inputType)
+        let y = Engine(graph: model.optimized, batch: plan.samples.count, threads: 1).run(loaded.tensor)
+        let top5 = OutputSummary.topK(y, k: 5)
+        let expected1 = zip(plan.samples, top5).filter { $0.0.label == $0.1[0].index }.count
+        let expected5 = zip(plan.samples, top5).filter { pair in pair.1.contains { $0.index == pair.0.label } }.count
+        XCTAssertEqual(result.total, EvalCounts(found: 11, evaluated: 11, top1: expected1, top5: expected5))
+        XCTAssertGreaterThan(expected5, expected1, "the seeded model should get some top-5 but not top-1 right, or the test checks little")
+    }
+
+    /// Shards merged give exactly the single run's report, whatever the shard count.
+    func testShardedAndMergedEqualsSingleRun() throws {
+        let root = try EvalTest.tree(self)
+        let model = try EvalTest.tinyModel()
+        var job = EvalJob()
+        job.sets = [("imagenet", root), ("sketch", root)]
+        let plan = try job.plan(classes: 10)
+        let single = try job.run(EvalTest.evaluator(model), plan: plan)
+        XCTAssertEqual(single.total.found, 22)
+        for count in [2, 3, 5] {
+            var parts: [(file: String, result: EvalResult)] = []
+            for k in (0..<count).reversed() {
+                job.shard = Shard(index: k, count: count)
+                let part = try job.run(EvalTest.evaluator(model, batch: 4), plan: plan)
+                // Through JSON, as `archc eval merge` reads the parts.
+                parts.append(("part\(k).json", try EvalResult.parse(Data(part.json.utf8), file: "part\(k).json")))
+            }
+            let merged = try EvalResult.merge(parts)
+            XCTAssertEqual(merged, single)
+            XCTAssertEqual(merged.json, single.json)
+            XCTAssertThrowsError(try EvalResult.merge(Array(parts.dropFirst()))) { error in
+                XCTAssertEqual((error as? IOError)?.message, "missing shard \(count - 1)/\(count)")
+            }
+            XCTAssertThrowsError(try EvalResult.merge(parts + [parts[0]])) { error in
+                XCTAssertEqual((error as? IOError)?.message, "shard \(count - 1)/\(count) is also in part\(count - 1).json")
+            }
+        }
+    }
+
+    func testUnreadableImageIsAnErrorOrACountedSkip() throws {
+        let root = try EvalTest.tree(self)
+        let bad = root + "/n01440764/zz-broken.jpg"
+        try FileManager.default.copyItem(atPath: EvalTest.images + "/broken.jpg", toPath: bad)
+        let model = try EvalTest.tinyModel()
+        var job = EvalJob()
+        job.sets = [("imagenet", root)]
+        let plan = try job.plan(classes: 10)
+        XCTAssertThrowsError(try job.run(EvalTest.evaluator(model), plan: plan)) { error in
+            XCTAssertEqual((error as? IOError)?.file, bad)
+        }
+        var warnings: [String] = []
+        let result = try job.run(EvalTest.evaluator(model, skipBad: true), plan: plan) { warnings.append($0) }
+        XCTAssertEqual(result.total.found, 12)
+        XCTAssertEqual(result.total.evaluated, 11)
+        XCTAssertEqual(result.total.skipped, 1)
+        XCTAssertEqual(warnings.count, 1)
+        XCTAssertTrue(warnings[0].hasPrefix("\(bad): warning: skipped: "), warnings[0])
+    }
+
+    func testLabelBeyondTheModelIsNamed() throws {
+        let root = try EvalTest.tree(self)
+        try EvalTest.place(EvalTest.images + "/cat.jpg", at: "n01530575/x.jpg", in: root)  // class 10
+        var job = EvalJob()
+        job.sets = [("imagenet", root)]
+        XCTAssertThrowsError(try job.plan(classes: 10)) { error in
+            XCTAssertEqual((error as? IOError)?.description, "\(root)/n01530575/x.jpg: error: class 10 is beyond the model's 10 classes")
+        }
+    }
+}

@@ -1,0 +1,70 @@
+"""`archc eval` on the trained EfficientNet-Lite0 and foolbox's 20 labelled ImageNet photos
+(tools/fetch-eval-photos.sh), laid out here as an ImageFolder tree and as a manifest:
+the top-1/top-5 counts equal PyTorch's on the same files (the fixture written by
+make_eval_fixtures.py); sharded runs merged give the single run's report."""
+import hashlib
+import json
+import pathlib
+import shutil
+
+import pytest
+
+from test_onnx_export import ROOT, archc
+
+CHECKPOINT = ROOT / ".cache" / "efficientnet-lite0.pth"
+PHOTOS = ROOT / ".cache" / "foolbox-photos"
+FIXTURE = json.loads((ROOT / "Tests" / "python" / "data" / "eval" / "efficientnet-lite0.foolbox.json").read_text())
+SPEC = "specs/efficientnet-lite0.yaml"
+
+pytestmark = pytest.mark.skipif(not CHECKPOINT.exists() or not (PHOTOS / "LICENSE").exists(),
+                                reason="run ./fetch-weights.sh and tools/fetch-eval-photos.sh first")
+
+
+def wnids():
+    text = (ROOT / "Sources" / "ArchcImage" / "ImageNetSynsets.swift").read_text()
+    return [line.strip().strip('",') for line in text.splitlines() if line.strip().startswith('"n')]
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    """ROOT/<wnid>/<photo>, the photos checked against the fixture's checksums."""
+    root = tmp_path_factory.mktemp("foolbox-imagefolder")
+    names = wnids()
+    for photo in FIXTURE["photos"]:
+        source = PHOTOS / photo["file"]
+        assert hashlib.sha256(source.read_bytes()).hexdigest() == photo["sha256"], f"{source} differs from the fixture's"
+        (root / names[photo["label"]]).mkdir(exist_ok=True)
+        shutil.copy(source, root / names[photo["label"]] / photo["file"])
+    return root
+
+
+def evaluate(*args):
+    return json.loads(archc("eval", SPEC, "--weights", str(CHECKPOINT), "--report", "json", "--batch", "4", *args).stdout)
+
+
+def test_imagefolder_accuracy_equals_pytorch(tree):
+    report = evaluate("--data", str(tree))
+    print(f"archc eval: top-1 {report['top1_correct']}/20, top-5 {report['top5_correct']}/20; "
+          f"PyTorch: {FIXTURE['top1_correct']}/20, {FIXTURE['top5_correct']}/20")
+    assert (report["found"], report["count"]) == (20, 20)
+    assert report["top1_correct"] == FIXTURE["top1_correct"]
+    assert report["top5_correct"] == FIXTURE["top5_correct"]
+    assert report["top1"] == FIXTURE["top1_correct"] / 20 and report["top5"] == FIXTURE["top5_correct"] / 20
+
+
+def test_manifest_accuracy_equals_pytorch(tmp_path):
+    manifest = tmp_path / "photos.csv"
+    manifest.write_text("path,label\n" + "".join(f"{PHOTOS / p['file']},{p['label']}\n" for p in FIXTURE["photos"]))
+    report = evaluate("--data", str(manifest))
+    assert (report["count"], report["top1_correct"], report["top5_correct"]) == (20, FIXTURE["top1_correct"], FIXTURE["top5_correct"])
+
+
+def test_shards_merged_equal_single_run(tree, tmp_path):
+    single = archc("eval", SPEC, "--weights", str(CHECKPOINT), "--data", str(tree), "--report", "json").stdout
+    parts = []
+    for k in range(3):
+        part = tmp_path / f"part{k}.json"
+        archc("eval", SPEC, "--weights", str(CHECKPOINT), "--data", str(tree), "--report", "json", "--shard", f"{k}/3", "-o", str(part))
+        assert json.loads(part.read_text())["shard"] == {"index": k, "count": 3}
+        parts.append(str(part))
+    assert archc("eval", "merge", *parts, "--report", "json").stdout == single
