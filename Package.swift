@@ -142,6 +142,7 @@ let package = Package(
         .testTarget(
             name: "ArchcEvalTests",
             dependencies: ["ArchcDriver", "ArchcImage", "ArchcIO", "ArchcSpec", "ArchcIR"],
+            exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArchcDriver
 import ArchcIO
+import ArchcImage
 import ArchcRuntime
 import ArchcSpec
 import ArgumentParser
@@ -49,6 +50,15 @@ struct EvalRun: ParsableCommand {
     @Option(help: "Classes --data is scored over: auto (ImageNet-R's 200 when its class folders are exactly those), all, imagenet-r.")
     var classes: String = "auto"
 
+    @Option(
+        help: ArgumentHelp(
+            "Corrupt --data on the fly as ImageNet-C was made (shorter side 256, centre crop 224, corruption): names, comma-separated, or all.",
+            valueName: "name,..."))
+    var corrupt: String?
+
+    @Option(help: ArgumentHelp("Severities for --corrupt: 1 to 5, comma-separated, or all.", valueName: "s,..."))
+    var severity: String = "all"
+
     @Option(name: .customLong("clean-top1"), help: ArgumentHelp("Clean top-1 accuracy in [0, 1] for relative mCE, when --data is not evaluated too.", valueName: "fraction"))
     var cleanTop1: Double?
 
@@ -86,6 +96,14 @@ struct EvalRun: ParsableCommand {
         guard classes == "auto" || ClassSubset(rawValue: classes) != nil else { throw ValidationError("--classes must be auto, all or imagenet-r, found '\(classes)'") }
         if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard expects K/N with 0 <= K < N, found '\(shard)'") }
         if shard != nil, specs.count > 1 { throw ValidationError("--shard evaluates one spec at a time") }
+        if corrupt != nil, data == nil { throw ValidationError("--corrupt corrupts the --data set; give --data") }
+        if corrupt != nil, imagenetC != nil { throw ValidationError("give --corrupt or --imagenet-c, not both (their results would share corruption names)") }
+        if let corrupt, corruptions(corrupt) == nil {
+            throw ValidationError(
+                "--corrupt expects names from \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")) or all, found '\(corrupt)'"
+                    + " (not implemented: \(Corruption.missing.joined(separator: ", ")))")
+        }
+        if severities(severity) == nil { throw ValidationError("--severity expects 1 to 5, comma-separated, or all, found '\(severity)'") }
         if let cleanTop1, !(0...1).contains(cleanTop1) { throw ValidationError("--clean-top1 must be a fraction in [0, 1], found \(cleanTop1)") }
     }
 
@@ -95,6 +113,7 @@ struct EvalRun: ParsableCommand {
         var job = EvalJob()
         job.sets = [("imagenet", data), ("stylized", stylized), ("imagenet-r", imagenetR), ("sketch", sketch)].compactMap { name, path in path.map { (name, $0) } }
         job.imagenetC = imagenetC
+        if let corrupt, let names = corruptions(corrupt), let levels = severities(severity) { job.corruptions = (names, levels) }
         job.dataClasses = ClassSubset(rawValue: classes)
         job.shard = shard.flatMap(Shard.init(parsing:))
         job.givenCleanTop1 = cleanTop1
@@ -132,6 +151,18 @@ struct EvalRun: ParsableCommand {
         } catch let error as IOError {
             evalFail(error.description)
         }
+    }
+
+    private func corruptions(_ text: String) -> [String]? {
+        if text == "all" { return Corruption.allCases.map(\.rawValue) }
+        let names = text.split(separator: ",").map(String.init)
+        return !names.isEmpty && names.allSatisfy { Corruption(rawValue: $0) != nil } ? names : nil
+    }
+
+    private func severities(_ text: String) -> [Int]? {
+        if text == "all" { return Array(1...5) }
+        let levels = text.split(separator: ",").map { Int($0) }
+        return !levels.isEmpty && levels.allSatisfy { $0.map((1...5).contains) == true } ? levels.compactMap { $0 } : nil
     }
 
     /// A progress bar on standard error when it is a terminal; nothing otherwise.

@@ -11,7 +11,7 @@ public struct EvalJob {
     /// The classes `--data` is scored over; nil: ImageNet-R's when its class folders are
     /// exactly ImageNet-R's 200, else all.
     public var dataClasses: ClassSubset?
-    /// Corruptions applied on the fly to the `imagenet` set: names and severities.
+    /// Corruptions applied on the fly to the `imagenet` set (as the `corrupted` set): names and severities.
     public var corruptions: (names: [String], severities: [Int])?
     /// One share of the sample list, or nil for all of it.
     public var shard: Shard?
@@ -41,10 +41,10 @@ public struct EvalJob {
                 var expanded: [EvalSample] = []
                 for name in corruptions.names {
                     for severity in corruptions.severities {
-                        expanded += dataset.samples.map { EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: "imagenet-c", corruption: name, severity: severity)) }
+                        expanded += dataset.samples.map { EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: "corrupted", corruption: name, severity: severity)) }
                     }
                 }
-                try add(expanded, set: "imagenet-c", subset: .all, source: "corrupted: \(path)", to: &plan, classes: classes)
+                try add(expanded, set: "corrupted", subset: .all, source: "\(path), corrupted on the fly", to: &plan, classes: classes)
             }
         }
         if let imagenetC {
@@ -66,13 +66,22 @@ public struct EvalJob {
         plan.samples += samples
     }
 
+    /// ImageNet-C's recipe on a `corrupted` sample, seeded by its position in the sorted list
+    /// (so shards and reruns draw the same noise); other samples pass unchanged.
+    public static let corrupt: Evaluator.Transform = { image, sample, index in
+        guard sample.key.set == "corrupted", let name = sample.key.corruption, let severity = sample.key.severity else { return image }
+        guard let corruption = Corruption(rawValue: name) else { throw IOError(sample.path, "unknown corruption '\(name)'") }
+        return corruption.imagenetC(image, severity: severity, seed: UInt64(index))
+    }
+
     /// Runs this job's share (`shard`) of the plan through the model.
     public func run(
         _ evaluator: Evaluator, plan: Plan, transform: Evaluator.Transform? = nil, progress: Evaluator.Progress? = nil, warn: (String) -> Void = { _ in }
     ) throws -> EvalResult {
         let range = (shard ?? .whole).range(of: plan.samples.count)
         let counts = try evaluator.run(
-            Array(plan.samples[range]), firstIndex: range.lowerBound, subsets: plan.subsets, transform: transform, progress: progress, warn: warn)
+            Array(plan.samples[range]), firstIndex: range.lowerBound, subsets: plan.subsets, transform: transform ?? Self.corrupt, progress: progress,
+            warn: warn)
         return EvalResult(
             model: evaluator.model.network.name, sources: plan.sources, subsets: plan.subsets, counts: counts,
             shard: shard, givenCleanTop1: givenCleanTop1)

@@ -26,7 +26,7 @@ public struct EvalResult: Equatable, Sendable {
     }
 
     /// The data set names in the paper's column order, then any others alphabetically.
-    public static let setOrder = ["imagenet", "stylized", "imagenet-c", "imagenet-r", "sketch"]
+    public static let setOrder = ["imagenet", "stylized", "imagenet-c", "corrupted", "imagenet-r", "sketch"]
 
     public var sets: [String] {
         let present = Set(sources.keys).union(counts.keys.map(\.set))
