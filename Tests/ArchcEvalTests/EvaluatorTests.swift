@@ -95,3 +95,38 @@ final class EvaluatorTests: XCTestCase {
         }
     }
 }
+
+extension EvaluatorTests {
+    /// Corrupting on the fly gives the counts of an ImageNet-C tree made from the same
+    /// corrupted images (deterministic corruptions; PNG keeps the 8 bits exactly).
+    func testOnTheFlyEqualsImageNetCLayout() throws {
+        let root = try EvalTest.tree(self)
+        let model = try EvalTest.tinyModel()
+        var job = EvalJob()
+        job.sets = [("imagenet", root)]
+        job.corruptions = (["contrast", "pixelate"], [2, 5])
+        let onTheFly = try job.run(EvalTest.evaluator(model), plan: try job.plan(classes: 10))
+        let treeC = try EvalTest.folder(self)
+        for sample in try EvalDataset.load(root, set: "imagenet").samples {
+            let image = try DecodedImage.read(sample.path)
+            for name in ["contrast", "pixelate"] {
+                for severity in [2, 5] {
+                    let corrupted = Corruption(rawValue: name)!.imagenetC(image, severity: severity, seed: 0)
+                    let folder = "\(treeC)/\(name)/\(severity)/\(ImageNetSynsets.wnids[sample.label])"
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    try corrupted.pngData()!.write(to: URL(fileURLWithPath: "\(folder)/\((sample.path as NSString).lastPathComponent).png"))
+                }
+            }
+        }
+        var layout = EvalJob()
+        layout.imagenetC = treeC
+        let fromDisk = try layout.run(EvalTest.evaluator(model), plan: try layout.plan(classes: 10))
+        XCTAssertEqual(onTheFly.corrupted.count, 4)
+        for (key, counts) in onTheFly.corrupted {
+            XCTAssertEqual(fromDisk.counts[EvalKey(set: "imagenet-c", corruption: key.corruption, severity: key.severity)], counts, "\(key)")
+        }
+        // The corruption did change the pixels the model saw.
+        let image = try DecodedImage.read(EvalTest.images + "/cat.jpg")
+        XCTAssertNotEqual(Corruption.contrast.imagenetC(image, severity: 5, seed: 0).pixels, Preprocessing.centreCrop(image, resize: 256, crop: 224).pixels)
+    }
+}

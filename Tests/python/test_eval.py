@@ -68,3 +68,32 @@ def test_shards_merged_equal_single_run(tree, tmp_path):
         assert json.loads(part.read_text())["shard"] == {"index": k, "count": 3}
         parts.append(str(part))
     assert archc("eval", "merge", *parts, "--report", "json").stdout == single
+
+
+def test_imagenet_r_is_scored_over_its_200_classes(tmp_path):
+    """The 7 photos of ImageNet-R classes: masked to those 200 classes, as PyTorch's fixture."""
+    names = wnids()
+    expected = FIXTURE["imagenet_r"]
+    labels = {p["file"]: p["label"] for p in FIXTURE["photos"]}
+    for file in expected["files"]:
+        (tmp_path / names[labels[file]]).mkdir(exist_ok=True)
+        shutil.copy(PHOTOS / file, tmp_path / names[labels[file]] / file)
+    report = evaluate("--imagenet-r", str(tmp_path))
+    assert report["sets"][0]["classes"] == "imagenet-r"
+    assert (report["count"], report["top1_correct"], report["top5_correct"]) == (7, expected["top1_correct"], expected["top5_correct"])
+    # The same tree as --data with --classes imagenet-r is scored the same way.
+    forced = evaluate("--data", str(tmp_path), "--classes", "imagenet-r")
+    assert (forced["top1_correct"], forced["top5_correct"]) == (expected["top1_correct"], expected["top5_correct"])
+
+
+def test_corrupted_on_the_fly(tree):
+    """--corrupt reports one result per corruption and severity, beside the clean set."""
+    report = evaluate("--data", str(tree), "--corrupt", "contrast,pixelate", "--severity", "1,5")
+    results = {(r["corruption"], r["severity"]): r for r in report["results"]}
+    assert sorted(results) == [("contrast", 1), ("contrast", 5), ("pixelate", 1), ("pixelate", 5)]
+    assert all(r["count"] == 20 and r["set"] == "corrupted" for r in results.values())
+    clean = report["sets"][0]
+    assert clean["set"] == "imagenet" and clean["top1_correct"] == FIXTURE["top1_correct"]
+    # Contrast at 5% leaves little to classify.
+    assert results[("contrast", 5)]["top1_correct"] < clean["top1_correct"]
+    assert "mce" not in report, "mCE needs all 15 corruptions"
