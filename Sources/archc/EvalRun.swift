@@ -83,6 +83,9 @@ struct EvalRun: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (whole or not at all) instead of standard output.", valueName: "file"))
     var output: String?
 
+    @Option(help: ArgumentHelp("Draw top-1 against severity per corruption, one line per model, as SVG (written whole or not at all).", valueName: "file.svg"))
+    var plot: String?
+
     func validate() throws {
         guard weights.isEmpty || weights.count == specs.count else {
             throw ValidationError("give one --weights per spec (\(specs.count) specs, \(weights.count) --weights)")
@@ -95,6 +98,8 @@ struct EvalRun: ParsableCommand {
         guard workers >= 1, workers <= 64 else { throw ValidationError("--workers must be between 1 and 64, found \(workers)") }
         guard classes == "auto" || ClassSubset(rawValue: classes) != nil else { throw ValidationError("--classes must be auto, all or imagenet-r, found '\(classes)'") }
         if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard expects K/N with 0 <= K < N, found '\(shard)'") }
+        if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot writes SVG; give a file ending in .svg, found '\(plot)'") }
+        if plot != nil, corrupt == nil, imagenetC == nil { throw ValidationError("--plot draws corrupted results; give --corrupt or --imagenet-c") }
         if shard != nil, specs.count > 1 { throw ValidationError("--shard evaluates one spec at a time") }
         if corrupt != nil, data == nil { throw ValidationError("--corrupt corrupts the --data set; give --data") }
         if corrupt != nil, imagenetC != nil { throw ValidationError("give --corrupt or --imagenet-c, not both (their results would share corruption names)") }
@@ -121,7 +126,12 @@ struct EvalRun: ParsableCommand {
         for (i, spec) in specs.enumerated() {
             results.append(try evaluate(spec, weights: weights.isEmpty ? nil : weights[i], job: job))
         }
-        do { try emitEvalReport(results, format: report, output: output) } catch { evalFail("\(error)") }
+        do {
+            if let plot, let svg = SeverityPlot.svg(results) { try AtomicFile.write(Data(svg.utf8), to: plot) }
+            try emitEvalReport(results, format: report, output: output)
+        } catch {
+            evalFail("\(error)")
+        }
     }
 
     private func evaluate(_ spec: String, weights: String?, job: EvalJob) throws -> EvalResult {

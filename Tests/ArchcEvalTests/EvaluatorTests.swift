@@ -130,3 +130,26 @@ extension EvaluatorTests {
         XCTAssertNotEqual(Corruption.contrast.imagenetC(image, severity: 5, seed: 0).pixels, Preprocessing.centreCrop(image, resize: 256, crop: 224).pixels)
     }
 }
+
+extension EvaluatorTests {
+    /// Two models, two corruptions: a panel per corruption, a line per model through the
+    /// clean point and each severity at the right height.
+    func testSeverityPlot() throws {
+        func result(_ model: String, _ top1: [Int]) -> EvalResult {
+            var r = EvalResult(model: model, sources: ["imagenet": "x", "corrupted": "y"], subsets: [:])
+            r.counts[EvalKey(set: "imagenet")] = EvalCounts(found: 4, evaluated: 4, top1: 4, top5: 4)
+            for (name, offset) in [("fog", 0), ("brightness", 1)] {
+                for s in 1...5 { r.counts[EvalKey(set: "corrupted", corruption: name, severity: s)] = EvalCounts(found: 4, evaluated: 4, top1: top1[s - 1] - offset * min(1, top1[s - 1]), top5: 4) }
+            }
+            return r
+        }
+        let svg = try XCTUnwrap(SeverityPlot.svg([result("a<b", [4, 3, 2, 1, 0]), result("c", [4, 4, 4, 4, 4])]))
+        XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 4)
+        XCTAssertTrue(svg.contains(">brightness</text>") && svg.contains(">fog</text>"))
+        XCTAssertLessThan(svg.range(of: ">fog<")!.lowerBound, svg.range(of: ">brightness<")!.lowerBound, "panels in the benchmark's order")
+        XCTAssertTrue(svg.contains("a&lt;b"))
+        // Model a on fog (first panel, x0 = 10): clean 100% at y 26, severity 5 at 0% (y 126).
+        XCTAssertTrue(svg.contains("points=\"58.0,26.0 82.8,26.0 107.6,51.0 132.4,76.0 157.2,101.0 182.0,126.0\""), svg)
+        XCTAssertNil(SeverityPlot.svg([EvalResult(model: "m", sources: [:], subsets: [:])]))
+    }
+}
