@@ -10,6 +10,10 @@ ImageNet-R's 200 (timm's imagenet_r_indices.txt), the counts with the logits res
 those 200 classes, as ImageNet-R is scored. test_eval.py runs `archc eval` on the same files
 (as an ImageFolder tree and as a manifest) and compares the counts.
 
+Also the logits of the trained EfficientNet-Lite1 and -Lite2 (.cache/efficientnet-lite1.pth,
+-lite2.pth) on the two bundled photos, preprocessed the same way at their resolutions (240
+from 272, 260 from 292): efficientnet-liteN.logits.npy, for their specs' PyTorch-equality test.
+
 Needs torch, efficientnet-lite-pytorch, pillow (not needed by the tests):
     pip install torch efficientnet-lite-pytorch pillow
     python3 Tests/python/make_eval_fixtures.py
@@ -29,14 +33,14 @@ PHOTOS = ROOT / ".cache" / "foolbox-photos"
 OUT = ROOT / "Tests" / "python" / "data" / "eval" / "efficientnet-lite0.foolbox.json"
 
 
-def preprocess(path):
+def preprocess(path, resize=256, crop=224):
     image = Image.open(path).convert("RGB")
     w, h = image.size
-    scale = 256 / min(w, h)
+    scale = resize / min(w, h)
     image = image.resize((round(w * scale), round(h * scale)), Image.BICUBIC)
     w, h = image.size
-    left, top = (w - 224) // 2, (h - 224) // 2
-    image = image.crop((left, top, left + 224, top + 224))
+    left, top = (w - crop) // 2, (h - crop) // 2
+    image = image.crop((left, top, left + crop, top + crop))
     x = (np.asarray(image, dtype=np.float32) / 255 - 0.498) / 0.502
     return torch.from_numpy(x.transpose(2, 0, 1).copy())
 
@@ -76,5 +80,17 @@ def main():
     print(f"wrote {OUT.relative_to(ROOT)}: top-1 {fixture['top1_correct']}/20, top-5 {fixture['top5_correct']}/20")
 
 
+def lite_logits():
+    from efficientnet_lite_pytorch import EfficientNet
+    for n, resize, crop in [(1, 272, 240), (2, 292, 260)]:
+        model = EfficientNet.from_pretrained(f"efficientnet-lite{n}", weights_path=str(ROOT / ".cache" / f"efficientnet-lite{n}.pth")).eval()
+        x = torch.stack([preprocess(ROOT / "specs" / "images" / photo, resize, crop) for photo in ["chelsea.png", "coffee.png"]])
+        with torch.no_grad():
+            y = model(x).numpy()
+        np.save(OUT.parent / f"efficientnet-lite{n}.logits.npy", y)
+        print(f"efficientnet-lite{n}: top-1 {y.argmax(1).tolist()}")
+
+
 if __name__ == "__main__":
     main()
+    lite_logits()

