@@ -8,6 +8,7 @@ import Foundation
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate models on ImageNet, its corrupted (-C), rendition (-R), sketch and stylized sets; merge sharded results.",
+        discussion: "`archc eval SPEC --weights W --data DIR ...` runs the default subcommand; its flags: archc eval run --help.",
         subcommands: [EvalRun.self, EvalMerge.self],
         defaultSubcommand: EvalRun.self
     )

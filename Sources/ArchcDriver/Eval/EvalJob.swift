@@ -37,14 +37,15 @@ public struct EvalJob {
                 if subset == .imagenetR { set = "imagenet-r" }
             }
             try add(dataset.samples.map { EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: set)) }, set: set, subset: subset, source: path, to: &plan, classes: classes)
-            if set == "imagenet", let corruptions {
+            // Corrupted copies of --data keep its classes (an ImageNet-R tree stays masked).
+            if name == "imagenet", let corruptions {
                 var expanded: [EvalSample] = []
-                for name in corruptions.names {
+                for corruption in corruptions.names {
                     for severity in corruptions.severities {
-                        expanded += dataset.samples.map { EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: "corrupted", corruption: name, severity: severity)) }
+                        expanded += dataset.samples.map { EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: "corrupted", corruption: corruption, severity: severity)) }
                     }
                 }
-                try add(expanded, set: "corrupted", subset: .all, source: "\(path), corrupted on the fly", to: &plan, classes: classes)
+                try add(expanded, set: "corrupted", subset: subset, source: "\(path), corrupted on the fly", to: &plan, classes: classes)
             }
         }
         if let imagenetC {

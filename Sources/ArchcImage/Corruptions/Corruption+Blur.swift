@@ -13,6 +13,31 @@ extension Corruption {
         return separable(image, kernel, border: clamp).mapClipped { $0 }
     }
 
+    /// Frosted glass: Gaussian blur, truncated to 8 bits, then `iterations` sweeps that swap
+    /// each pixel with a random neighbour at most `delta` away (rows and columns from the far
+    /// edge inwards, as the reference code walks them), then the blur again.
+    static func glassBlur(_ image: FloatImage, _ parameters: (sigma: Double, delta: Int, iterations: Int), _ random: inout CorruptionRandom) -> FloatImage {
+        var x = gaussianBlur(image, sigma: parameters.sigma)
+        x.values = x.values.map { $0.rounded(.towardZero) }
+        let d = parameters.delta
+        for _ in 0..<parameters.iterations {
+            for row in stride(from: x.height - d, to: d, by: -1) {
+                for column in stride(from: x.width - d, to: d, by: -1) {
+                    // NumPy's randint(-d, d): from -d to d - 1.
+                    let dx = random.integer(-d, d), dy = random.integer(-d, d)
+                    let (r2, c2) = (row + dy, column + dx)
+                    guard row < x.height, column < x.width, r2 >= 0, r2 < x.height, c2 >= 0, c2 < x.width else { continue }
+                    for c in 0..<3 {
+                        let kept = x[row, column, c]
+                        x[row, column, c] = x[r2, c2, c]
+                        x[r2, c2, c] = kept
+                    }
+                }
+            }
+        }
+        return gaussianBlur(x, sigma: parameters.sigma)
+    }
+
     /// `(radius, alias blur)`: a disk of that radius on a 17x17 grid (wider above radius 8),
     /// smoothed by a 3x3 (5x5) Gaussian of sigma `alias`, normalised, correlated with the image.
     static func defocusBlur(_ image: FloatImage, _ parameters: (radius: Int, alias: Double)) -> FloatImage {
