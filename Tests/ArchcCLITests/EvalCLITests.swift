@@ -30,7 +30,7 @@ extension CLITests {
         let cases: [([String], String)] = [
             ([spec], "nothing to evaluate: give --data, --stylized, --imagenet-r, --sketch or --imagenet-c"),
             ([spec, "--data", "x", "--shard", "3/3"], "--shard expects K/N with 0 <= K < N, found '3/3'"),
-            ([spec, "--data", "x", "--corrupt", "motion_blur"], "not implemented: motion_blur"),
+            ([spec, "--data", "x", "--corrupt", "snow"], "not implemented: snow"),
             ([spec, "--imagenet-c", "x", "--corrupt", "fog"], "--corrupt corrupts the --data set; give --data"),
             ([spec, "--data", "x", "--plot", "a.png"], "--plot writes SVG"),
             ([spec, spec, "--weights", "a.pth", "--data", "x"], "give one --weights per spec (2 specs, 1 --weights)"),
@@ -80,9 +80,9 @@ extension CLITests {
         // PNG's IHDR: width and height, big-endian, at bytes 16-23; cat.jpg is 90x60.
         let width = bytes[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = bytes[20..<24].reduce(0) { $0 << 8 | Int($1) }
         XCTAssertEqual([width, height], [90, 60])
-        let unknown = try archc("corrupt", Self.photos + "/cat.jpg", "--corruption", "motion_blur", "--severity", "1", "-o", root + "/x.png")
+        let unknown = try archc("corrupt", Self.photos + "/cat.jpg", "--corruption", "snow", "--severity", "1", "-o", root + "/x.png")
         XCTAssertEqual(unknown.status, 64)
-        XCTAssertTrue(unknown.stderr.contains("corruption 'motion_blur' is not implemented yet"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("corruption 'snow' is not implemented yet"), unknown.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/x.png"))
     }
 }

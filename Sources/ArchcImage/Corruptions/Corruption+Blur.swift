@@ -38,6 +38,35 @@ extension Corruption {
         return gaussianBlur(x, sigma: parameters.sigma)
     }
 
+    /// A streak: a (2 radius + 1)-wide horizontal line kernel turned by a random angle in
+    /// [-45, 45] degrees (bilinear, zero outside, as OpenCV's warpAffine), normalised and
+    /// correlated with the image. This is corrupt-tta's replacement for the reference's
+    /// ImageMagick motion blur, whose Gaussian weighting along the streak it leaves out.
+    static func motionBlur(_ image: FloatImage, radius: Int, _ random: inout CorruptionRandom) -> FloatImage {
+        let n = 2 * radius + 1, angle = random.uniform(-45, 45) * Double.pi / 180
+        let (cosine, sine, centre) = (cos(angle), sin(angle), Double(radius))
+        var kernel = [Double](repeating: 0, count: n * n)
+        for y in 0..<n {
+            for x in 0..<n {
+                // The source point the rotation maps onto (x, y): the inverse rotation about the centre.
+                let (dx, dy) = (Double(x) - centre, Double(y) - centre)
+                let (sx, sy) = (cosine * dx - sine * dy + centre, sine * dx + cosine * dy + centre)
+                kernel[y * n + x] = lineSample(sx, sy, row: radius, n: n)
+            }
+        }
+        let total = kernel.reduce(0, +)
+        guard total > 0 else { return image }
+        return correlate(image, kernel.map { $0 / total }, n: n).mapClipped { $0 }
+    }
+
+    /// Bilinear sample of an n x n grid that is 1 on `row` and 0 elsewhere (and outside).
+    static func lineSample(_ x: Double, _ y: Double, row: Int, n: Int) -> Double {
+        let (x0, y0) = (Int(x.rounded(.down)), Int(y.rounded(.down)))
+        let (fx, fy) = (x - Double(x0), y - Double(y0))
+        let value = { (xi: Int, yi: Int) -> Double in xi >= 0 && xi < n && yi == row ? 1 : 0 }
+        return (value(x0, y0) * (1 - fx) + value(x0 + 1, y0) * fx) * (1 - fy) + (value(x0, y0 + 1) * (1 - fx) + value(x0 + 1, y0 + 1) * fx) * fy
+    }
+
     /// `(radius, alias blur)`: a disk of that radius on a 17x17 grid (wider above radius 8),
     /// smoothed by a 3x3 (5x5) Gaussian of sigma `alias`, normalised, correlated with the image.
     static func defocusBlur(_ image: FloatImage, _ parameters: (radius: Int, alias: Double)) -> FloatImage {

@@ -11,6 +11,7 @@ public enum Corruption: String, CaseIterable, Sendable {
     case speckleNoise = "speckle_noise"
     case gaussianBlur = "gaussian_blur"
     case glassBlur = "glass_blur"
+    case motionBlur = "motion_blur"
     case defocusBlur = "defocus_blur"
     case zoomBlur = "zoom_blur"
     case fog
@@ -21,10 +22,10 @@ public enum Corruption: String, CaseIterable, Sendable {
     case jpegCompression = "jpeg_compression"
 
     /// Benchmark corruptions not (yet) implemented here: ImageNet-C needs its files for these.
-    public static let missing = ["motion_blur", "snow", "frost", "elastic_transform", "spatter"]
+    public static let missing = ["snow", "frost", "elastic_transform", "spatter"]
 
     public var isRandom: Bool {
-        [.gaussianNoise, .shotNoise, .impulseNoise, .speckleNoise, .glassBlur, .fog].contains(self)
+        [.gaussianNoise, .shotNoise, .impulseNoise, .speckleNoise, .glassBlur, .motionBlur, .fog].contains(self)
     }
 
     /// The corrupted image; `seed` drives the random corruptions.
@@ -38,6 +39,7 @@ public enum Corruption: String, CaseIterable, Sendable {
         case .speckleNoise: return Self.speckleNoise(image, [0.15, 0.2, 0.35, 0.45, 0.6][s], &random)
         case .gaussianBlur: return Self.gaussianBlur(image, sigma: [1, 2, 3, 4, 6][s])
         case .glassBlur: return Self.glassBlur(image, [(0.7, 1, 2), (0.9, 2, 1), (1, 2, 3), (1.1, 3, 2), (1.5, 4, 2)][s], &random)
+        case .motionBlur: return Self.motionBlur(image, radius: [10, 15, 15, 15, 20][s], &random)
         case .defocusBlur: return Self.defocusBlur(image, [(3, 0.1), (4, 0.5), (6, 0.5), (8, 0.5), (10, 0.5)][s])
         case .zoomBlur: return Self.zoomBlur(image, Self.zoomFactors[s])
         case .fog: return Self.fog(image, [(1.5, 2), (2, 2), (2.5, 1.7), (2.5, 1.5), (3, 1.4)][s], &random)
