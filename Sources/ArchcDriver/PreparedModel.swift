@@ -17,12 +17,14 @@ public struct PreparedModel {
         case spec(DiagnosticEngine)
         case weights(IOError)
         case pipeline(String)
+        case lowering(LoweringError)
 
         public var description: String {
             switch self {
             case .spec(let diagnostics): return diagnostics.rendered()
             case .weights(let error): return error.description
             case .pipeline(let message): return "archc: internal error: \(message)"
+            case .lowering(let error): return error.description
             }
         }
     }
@@ -42,7 +44,10 @@ public struct PreparedModel {
     public static func prepare(spec path: String, _ options: Options) -> Result<PreparedModel, Failure> {
         let compilation = Compiler.compile(path: path, overrides: options.overrides, options: options.elaboration)
         guard let network = compilation.network, compilation.succeeded else { return .failure(.spec(compilation.diagnostics)) }
-        var graph = Lowering.lower(network)
+        var graph: Graph
+        do { graph = try Lowering.lower(network) } catch let error as LoweringError { return .failure(.lowering(error)) } catch {
+            return .failure(.pipeline("\(error)"))
+        }
         var unused: [String] = []
         if let file = options.weights {
             do {

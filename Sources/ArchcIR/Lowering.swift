@@ -3,7 +3,9 @@ import ArchcSpec
 /// Lowers an elaborated `Network` to the IR: one node per layer, weights as named
 /// constants (zero-filled until `WeightInit` or a checkpoint fills them).
 public enum Lowering {
-    public static func lower(_ network: Network) -> Graph {
+    /// Throws `LoweringError` for a layer the IR has no op for yet (the transformer layers
+    /// until their IR ops land), instead of trapping.
+    public static func lower(_ network: Network) throws -> Graph {
         guard case .image(let c, let h, let w) = network.input else { preconditionFailure("networks take images") }
         var nodes: [Node] = []
         var constants: [String: Tensor] = [:]
@@ -12,7 +14,7 @@ public enum Lowering {
             for tensor in layer.tensors { constants[tensor.name] = Tensor(zeros: tensor.shape) }
             nodes.append(
                 Node(
-                    id: index + 1, kind: kind(of: layer), inputs: inputs, weights: layer.tensors.map(\.name),
+                    id: index + 1, kind: try kind(of: layer), inputs: inputs, weights: layer.tensors.map(\.name),
                     type: TensorType(layer.outputShape.dims), name: layer.name, location: layer.location))
         }
         return Graph(
@@ -20,7 +22,7 @@ public enum Lowering {
             constants: constants)
     }
 
-    static func kind(of layer: Layer) -> OpKind {
+    static func kind(of layer: Layer) throws -> OpKind {
         switch layer.operation {
         case .conv(let c):
             let attrs = ConvAttributes(
@@ -36,8 +38,15 @@ public enum Lowering {
             return p.kind == .max ? .maxPool(attrs) : .avgPool(attrs)
         case .globalAveragePool: return .globalAvgPool
         case .flatten: return .flatten
-        case .linear: return .linear
+        case .linear:
+            // The IR's linear takes vectors; on tokens or pixels it waits for tf-runtime's ops.
+            guard case .vector = layer.inputShape else {
+                throw LoweringError(layer: layer.name, op: "linear on \(layer.inputShape.kindDescription)", location: layer.location)
+            }
+            return .linear
         case .add: return .add
+        case .tokens, .classToken, .positionEmbedding, .attention, .classTokenPool, .tokenMean:
+            throw LoweringError(layer: layer.name, op: layer.operation.kind, location: layer.location)
         }
     }
 }

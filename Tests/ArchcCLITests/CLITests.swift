@@ -58,7 +58,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("params    38,590,312  (38.59 M)"), run.stdout)
         XCTAssertTrue(run.stdout.contains("MACs      4,477,799,040  (4.48 G, fvcore convention)"), run.stdout)
-        XCTAssertTrue(run.stdout.contains("budget    4.60 G ± 5.0%: within (-2.7%)"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("budget    deit-small (4.61 G) ± 5.0%: within (-2.8%)"), run.stdout)
         XCTAssertEqual(run.stderr, "")
     }
 
@@ -119,9 +119,26 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(missed.stderr.hasPrefix("specs/robust-resnet-inverted-dw-small.yaml:7:9: error: MACs 2.61 G are below the budget"), missed.stderr)
         let fit = try archc("fit", "specs/robust-resnet-inverted-dw-small.yaml", "--set", "stages[2].depth=6")
         XCTAssertEqual(fit.status, 0, fit.stderr)
-        XCTAssertEqual(fit.stdout, "depths 3, 4, 6, 3 -> 3, 4, 14, 3: MACs 4.58 G, 4.60 G ± 5.0%: within (-0.5%)\napply with: --set stages[2].depth=14\n")
+        XCTAssertEqual(fit.stdout, "depths 3, 4, 6, 3 -> 3, 4, 14, 3: MACs 4.58 G, deit-small (4.61 G) ± 5.0%: within (-0.7%)\napply with: --set stages[2].depth=14\n")
         let already = try archc("fit", "specs/robust-resnet-inverted-dw-small.yaml")
-        XCTAssertEqual(already.stdout, "depths 3, 4, 14, 3 already fit: 4.60 G ± 5.0%: within (-0.5%)\n")
+        XCTAssertEqual(already.stdout, "depths 3, 4, 14, 3 already fit: deit-small (4.61 G) ± 5.0%: within (-0.7%)\n")
+    }
+
+    /// A CNN fitted to DeiT-S by depth, by one stage's width, and by every stage's width together.
+    func testFitByWidthAgainstATransformer() throws {
+        let fit = try archc("fit", "specs/robust-resnet-dw-small.yaml", "--set", "stages[2].depth=6", "--width")
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        XCTAssertEqual(
+            fit.stdout,
+            """
+            depths 3, 4, 6, 3 -> 3, 4, 12, 3: MACs 4.48 G, deit-small (4.61 G) ± 5.0%: within (-2.8%)
+            apply with: --set stages[2].depth=12
+            or by width, one stage at a time (smallest change first):
+              stage 2 dim 384 -> 520 (+35.4%): MACs 4.38 G, deit-small (4.61 G) ± 5.0%: within (-4.9%)  --set stages[2].dim=520
+            or every stage's width together (x1.25): 96, 192, 384, 768 -> 120, 240, 480, 960: MACs 4.70 G, deit-small (4.61 G) ± 5.0%: within (+2.0%)
+            apply with: --set stages[0].dim=120 --set stages[1].dim=240 --set stages[2].dim=480 --set stages[3].dim=960
+
+            """)
     }
 
     func testEmitIRShowsTheOptimizedGraphAndParsesBack() throws {

@@ -47,7 +47,7 @@ enum IRTest {
         FileManager.default.changeCurrentDirectoryPath(root.path)
         let compilation = Compiler.compile(path: path, overrides: overrides)
         let network = try XCTUnwrap(compilation.network, compilation.diagnostics.rendered())
-        var graph = Lowering.lower(network)
+        var graph = try Lowering.lower(network)
         WeightInit.seeded(&graph, seed: 7)
         return graph
     }

@@ -8,6 +8,10 @@ import XCTest
 /// The whole pipeline on real specs: it verifies after every pass, leaves the robust models
 /// as pure chains of fused convs, and computes the same numbers as the unoptimized graph.
 final class PipelineTests: XCTestCase {
+    /// Specs whose layers the IR has no ops for yet (tokens, attention, per-pixel linear):
+    /// lowering them must throw `LoweringError`, never trap. Emptied as the IR learns them.
+    static let awaitingIROps: Set<String> = ["convnext-tiny.yaml", "deit-base.yaml", "deit-small.yaml", "deit-tiny.yaml"]
+
     func testEverySpecLowersVerifiesAndOptimizes() throws {
         let specs = try FileManager.default.subpathsOfDirectory(atPath: IRTest.root.appendingPathComponent("specs").path)
             .filter { $0.hasSuffix(".yaml") && !$0.hasPrefix("blocks/") }.sorted()
@@ -15,7 +19,13 @@ final class PipelineTests: XCTestCase {
         for spec in specs {
             FileManager.default.changeCurrentDirectoryPath(IRTest.root.path)
             let network = try XCTUnwrap(Compiler.compile(path: "specs/\(spec)").network, spec)
-            let graph = Lowering.lower(network)
+            if Self.awaitingIROps.contains(spec) {
+                XCTAssertThrowsError(try Lowering.lower(network), "\(spec) lowers now: remove it from awaitingIROps") {
+                    XCTAssertTrue($0 is LoweringError, "\(spec): \($0)")
+                }
+                continue
+            }
+            let graph = try Lowering.lower(network)
             XCTAssertEqual(Verifier.verify(graph), [], spec)
             let (optimized, reports) = try Pipeline.run(graph, verify: true).get()
             XCTAssertEqual(reports.map(\.flag), Pipeline.flags)

@@ -14,7 +14,7 @@ enum RuntimeTest {
         FileManager.default.changeCurrentDirectoryPath(root.path)
         let compilation = Compiler.compile(path: path, overrides: overrides)
         let network = try XCTUnwrap(compilation.network, compilation.diagnostics.rendered())
-        var graph = Lowering.lower(network)
+        var graph = try Lowering.lower(network)
         WeightInit.seeded(&graph, seed: 5)
         return (graph, try Pipeline.run(graph, verify: true).get().0)
     }

@@ -34,8 +34,9 @@ final class BudgetAndFitTests: XCTestCase {
         let result = Repo.compile("specs/robust-resnet-dw-small.yaml", overrides: ["stages[2].depth=6"])
         let error = try XCTUnwrap(result.diagnostics.errors.first)
         XCTAssertEqual(error.location.description, "specs/robust-resnet-dw-small.yaml:7:9")
-        XCTAssertEqual(error.message, "MACs 3.03 G are below the budget 4.60 G ± 5.0% [4.37 G, 4.83 G] by 1.34 G")
+        XCTAssertEqual(error.message, "MACs 3.03 G are below the budget deit-small (4.61 G) ± 5.0% [4.38 G, 4.84 G] by 1.34 G")
         XCTAssertEqual(error.notes.count, 4)
+        // DeiT-S's one stage of transformer blocks is no reference for a CNN's stage 2: no "vs" here.
         XCTAssertEqual(error.notes[2].message, "stage 2 (robust-dw x6): 1.62 G; add 6 blocks of 240.47 M here alone")
     }
 

@@ -1,15 +1,26 @@
 /// Prices one layer, per image, under the field's convention and as true FLOPs.
 ///
 /// MACs follow fvcore (PAPER.md): conv N*Cout*Hout*Wout*(Cin/groups)*kh*kw (bias free);
-/// linear in*out; BatchNorm 2 per element (1 without affine); LayerNorm 5 per element
-/// (4 without affine); global average pool 1 per input element; ReLU, GELU, add, scale,
-/// max/avg pool and flatten 0.
+/// linear in*out per vector, token or pixel; BatchNorm 2 per element (1 without affine);
+/// LayerNorm 5 per element (4 without affine); global average pool and token mean 1 per
+/// input element; ReLU, GELU, add, scale, max/avg pool, flatten, tokens, class token,
+/// position embedding and class-token pooling 0.
+///
+/// Attention extends the convention: its two matmuls (q k^T and A v) count
+/// heads*T*T*headDim MACs each, as fvcore counts `matmul`. fvcore prints 0 for timm's fused
+/// `scaled_dot_product_attention` because it does not know the op (DeiT-S: 4.25 G instead
+/// of 4.61 G); archc prices every op it has, and the switch below has no `default`, so an
+/// op added later cannot be counted as free by omission.
 ///
 /// FLOPs count every arithmetic operation once: 2 per MAC plus one add per bias element;
 /// BatchNorm 2 per element (a multiply and an add once folded); LayerNorm 8 per element
-/// (6 without affine); add and scale 1; ReLU 1, ReLU6 2, GELU 8 per element; pools one
-/// operation per window element.
+/// (6 without affine); add, scale and position embedding 1; ReLU 1, ReLU6 2, GELU 8 per
+/// element; pools one operation per window element; attention 6 per score beyond its
+/// matmuls (the scale, then softmax's max, subtract, exp, sum and divide).
 public enum CostModel {
+    /// FLOPs per attention score besides the matmuls: scale, max, subtract, exp, sum, divide.
+    public static let attentionFlopsPerScore = 6
+
     /// Nil when a count overflows 64 bits.
     public static func cost(of layer: Layer) -> Cost? {
         guard let inElements = layer.inputShape.elements, let outElements = layer.outputShape.elements else { return nil }
@@ -23,7 +34,7 @@ public enum CostModel {
             extra = c.bias ? outElements : 0
         case .linear(let out, let bias):
             macs = Checked.product([inElements, out])
-            extra = bias ? out : 0
+            extra = bias ? outElements : 0
         case .batchNorm(_, let affine):
             macs = Checked.product([inElements, affine ? 2 : 1])
             extra = Checked.product([inElements, affine ? 2 : 1]).map { $0 - (macs ?? 0) * 2 }
@@ -42,8 +53,19 @@ public enum CostModel {
         case .pool(let p):
             macs = 0
             extra = Checked.product([outElements, p.kernel, p.kernel])
-        case .flatten:
+        case .flatten, .tokens, .classToken, .classTokenPool:
             macs = 0
+        case .positionEmbedding:
+            macs = 0
+            extra = outElements
+        case .tokenMean:
+            macs = inElements
+            extra = -inElements
+        case .attention(let a):
+            // Scores: heads * T * T; each matmul is heads * T * T * headDim MACs.
+            guard case .tokens(let t, _) = layer.outputShape, let scores = Checked.product([a.heads, t, t]) else { return nil }
+            macs = Checked.product([scores, a.headDim, 2])
+            extra = Checked.product([scores, attentionFlopsPerScore])
         }
         guard let macs, let extra, let doubled = Checked.product([macs, 2]), let flops = Checked.sum([doubled, extra]) else { return nil }
         return Cost(params: params, macs: macs, flops: flops)

@@ -62,7 +62,7 @@ public enum Fitter {
             }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
             for candidate in ranked {
                 let proposed = zip(depths, candidate.deltas).map { $0 + $1 }
-                let edited = Compiler.elaborate(withDepths(spec, proposed), options: options)
+                let edited = Compiler.elaborate(withDepths(spec, proposed), options: options, reference: compilation.reference)
                 if let verdict = edited.budget, verdict.within, let net = edited.network {
                     return .success(Proposal(original: depths, proposed: proposed, macs: net.macs, verdict: verdict))
                 }

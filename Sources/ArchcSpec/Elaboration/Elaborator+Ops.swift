@@ -118,6 +118,10 @@ extension Elaborator {
             error(args["eps"]?.location ?? decl.location, "eps must be positive, found \(eps)")
             return nil
         }
+        if kind == "batchnorm", case .tokens = input {
+            error(decl.location, "'batchnorm' expects a feature map or a feature vector, found \(input.kindDescription); use 'layernorm' on tokens")
+            return nil
+        }
         let c = input.channels
         var tensors: [Layer.Tensor] = []
         if affine {
@@ -147,13 +151,19 @@ extension Elaborator {
     func pool(_ decl: LayerDecl, _ args: LayerArgs, _ input: TensorShape, _ scope: Scope) -> Built? {
         var kind = decl.op == .maxpool ? "max" : decl.op == .avgpool ? "avg" : ""
         if let node = args["kind"], let text = word(node, scope, "'kind'") { kind = text }
-        let options = ["max", "avg", "global-avg"]
+        let options = ["max", "avg", "global-avg", "class-token"]
         guard options.contains(kind) else {
             error(
                 args["kind"]?.location ?? decl.location,
-                "expected a pool kind of 'max', 'avg' or 'global-avg', found '\(kind)'" + Suggestion.hint(for: kind, among: options))
+                "expected a pool kind of 'max', 'avg', 'global-avg' or 'class-token', found '\(kind)'" + Suggestion.hint(for: kind, among: options))
             return nil
         }
+        // On tokens: the class token (DeiT) or the mean over tokens.
+        if kind == "class-token" {
+            guard let (_, c) = requireTokens(input, "pool: class-token", decl.location) else { return nil }
+            return (.classTokenPool, .vector(c), [])
+        }
+        if kind == "global-avg", case .tokens(_, let c) = input { return (.tokenMean, .vector(c), []) }
         guard let (c, h, w) = requireImage(input, "pool", decl.location) else { return nil }
         if kind == "global-avg" { return (.globalAveragePool, .vector(c), []) }
         guard let kernelNode = args["kernel"] else {
@@ -181,9 +191,17 @@ extension Elaborator {
         return (.pool(attrs), .image(channels: c, height: outH, width: outW), [])
     }
 
+    /// Over the channels of a vector, of every token, or (with `pixelwise: true`) of every
+    /// pixel of a feature map. Without the flag a feature map is refused: a classifier's
+    /// linear after a forgotten pool is the likelier mistake.
     func linear(_ decl: LayerDecl, _ args: LayerArgs, _ input: TensorShape, _ name: String, _ scope: Scope) -> Built? {
-        guard case .vector(let features) = input else {
-            error(decl.location, "'linear' expects a feature vector, found a feature map \(input); add 'pool: global-avg' or 'flatten' before it")
+        let pixelwise = optional(args["pixelwise"], default: false) { bool($0, scope, "'pixelwise'") }
+        guard let pixelwise else { return nil }
+        if case .image = input, !pixelwise {
+            error(
+                decl.location,
+                "'linear' expects a feature vector or tokens, found \(input.kindDescription); add 'pool: global-avg' or 'flatten' before it, or 'pixelwise: true' for a linear on every pixel"
+            )
             return nil
         }
         guard let outNode = args["out"] else {
@@ -196,8 +214,12 @@ extension Elaborator {
             error(outNode.location, "out must be at least 1, found \(out)")
             return nil
         }
-        var tensors = [Layer.Tensor(name: "\(name).weight", shape: [out, features], isParameter: true)]
-        if bias { tensors.append(.init(name: "\(name).bias", shape: [out], isParameter: true)) }
-        return (.linear(outFeatures: out, bias: bias), .vector(out), tensors)
+        let output: TensorShape
+        switch input {
+        case .vector: output = .vector(out)
+        case .tokens(let t, _): output = .tokens(count: t, channels: out)
+        case .image(_, let h, let w): output = .image(channels: out, height: h, width: w)
+        }
+        return (.linear(outFeatures: out, bias: bias), output, linearTensors(name, out: out, features: input.channels, bias: bias))
     }
 }

@@ -21,6 +21,21 @@ public struct Network: Sendable {
     /// The checkpoint's state dict: every tensor, parameters and buffers, in layer order.
     public var tensors: [Layer.Tensor] { layers.flatMap(\.tensors) }
 
+    /// The attention cores' cost (their q k^T and A v matmuls and softmax), reported on a
+    /// line of its own: the part fvcore misses in timm's models.
+    public var attentionCost: Cost {
+        layers.filter { if case .attention = $0.operation { return true } else { return false } }.reduce(into: Cost()) { total, layer in
+            total.params &+= layer.cost.params
+            total.macs &+= layer.cost.macs
+            total.flops &+= layer.cost.flops
+        }
+    }
+
+    /// The number of attention layers.
+    public var attentionLayers: Int {
+        layers.filter { if case .attention = $0.operation { return true } else { return false } }.count
+    }
+
     /// Summed cost of the layers in one section.
     public func cost(of section: Layer.Section) -> Cost {
         layers.filter { $0.section == section }.reduce(into: Cost()) { total, layer in
