@@ -7,7 +7,8 @@ import Foundation
 struct Corrupt: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply one ImageNet-C corruption to an image (as given, no crop) and write a PNG.",
-        discussion: "Corruptions: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")). Not implemented: \(Corruption.missing.joined(separator: ", "))."
+        discussion:
+            "Corruptions: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")). Not implemented: \(Corruption.missing.joined(separator: ", "))."
     )
 
     @Argument(help: "A PNG or JPEG image.")

@@ -44,7 +44,8 @@ struct EvalRun: ParsableCommand {
     @Option(help: ArgumentHelp("ImageNet-Sketch, an ImageFolder tree.", valueName: "dir"))
     var sketch: String?
 
-    @Option(name: .customLong("imagenet-c"), help: ArgumentHelp("ImageNet-C as distributed: ROOT/<corruption>/<severity 1-5>/<class>/<image>.", valueName: "root"))
+    @Option(
+        name: .customLong("imagenet-c"), help: ArgumentHelp("ImageNet-C as distributed: ROOT/<corruption>/<severity 1-5>/<class>/<image>.", valueName: "root"))
     var imagenetC: String?
 
     @Option(help: "Classes --data is scored over: auto (ImageNet-R's 200 when its class folders are exactly those), all, imagenet-r.")
@@ -59,7 +60,9 @@ struct EvalRun: ParsableCommand {
     @Option(help: ArgumentHelp("Severities for --corrupt: 1 to 5, comma-separated, or all.", valueName: "s,..."))
     var severity: String = "all"
 
-    @Option(name: .customLong("clean-top1"), help: ArgumentHelp("Clean top-1 accuracy in [0, 1] for relative mCE, when --data is not evaluated too.", valueName: "fraction"))
+    @Option(
+        name: .customLong("clean-top1"),
+        help: ArgumentHelp("Clean top-1 accuracy in [0, 1] for relative mCE, when --data is not evaluated too.", valueName: "fraction"))
     var cleanTop1: Double?
 
     @Option(help: ArgumentHelp("Evaluate only share K of N of the sorted image list (K from 0) and report a partial result.", valueName: "K/N"))
@@ -96,7 +99,9 @@ struct EvalRun: ParsableCommand {
         guard batch >= 1, batch <= 4096 else { throw ValidationError("--batch must be between 1 and 4096, found \(batch)") }
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256, found \(threads)") }
         guard workers >= 1, workers <= 64 else { throw ValidationError("--workers must be between 1 and 64, found \(workers)") }
-        guard classes == "auto" || ClassSubset(rawValue: classes) != nil else { throw ValidationError("--classes must be auto, all or imagenet-r, found '\(classes)'") }
+        guard classes == "auto" || ClassSubset(rawValue: classes) != nil else {
+            throw ValidationError("--classes must be auto, all or imagenet-r, found '\(classes)'")
+        }
         if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard expects K/N with 0 <= K < N, found '\(shard)'") }
         if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot writes SVG; give a file ending in .svg, found '\(plot)'") }
         if plot != nil, corrupt == nil, imagenetC == nil { throw ValidationError("--plot draws corrupted results; give --corrupt or --imagenet-c") }
@@ -116,7 +121,9 @@ struct EvalRun: ParsableCommand {
         let missing = CPUFeatures.missing()
         guard missing.isEmpty else { evalFail("this CPU lacks \(missing.joined(separator: " and ").uppercased()), which archc's kernels are compiled for") }
         var job = EvalJob()
-        job.sets = [("imagenet", data), ("stylized", stylized), ("imagenet-r", imagenetR), ("sketch", sketch)].compactMap { name, path in path.map { (name, $0) } }
+        job.sets = [("imagenet", data), ("stylized", stylized), ("imagenet-r", imagenetR), ("sketch", sketch)].compactMap { name, path in
+            path.map { (name, $0) }
+        }
         job.imagenetC = imagenetC
         if let corrupt, let names = corruptions(corrupt), let levels = severities(severity) { job.corruptions = (names, levels) }
         job.dataClasses = ClassSubset(rawValue: classes)

@@ -17,9 +17,10 @@ extension CLITests {
         XCTAssertTrue(top.stdout.contains("merge") && top.stdout.contains("archc eval run --help"), top.stdout)
         let help = try archc("eval", "run", "--help")
         XCTAssertEqual(help.status, 0)
-        for flag in ["--weights", "--data", "--stylized", "--imagenet-r", "--sketch", "--imagenet-c", "--classes", "--corrupt", "--severity", "--clean-top1",
-            "--shard", "--batch", "--workers", "--skip-bad", "--report", "--plot", "--output"]
-        {
+        for flag in [
+            "--weights", "--data", "--stylized", "--imagenet-r", "--sketch", "--imagenet-c", "--classes", "--corrupt", "--severity", "--clean-top1",
+            "--shard", "--batch", "--workers", "--skip-bad", "--report", "--plot", "--output",
+        ] {
             XCTAssertTrue(help.stdout.contains(flag), "eval --help lacks \(flag)")
         }
         XCTAssertTrue(try archc("--help").stdout.contains("corrupt"))

@@ -36,7 +36,9 @@ final class CorruptionErrorTests: XCTestCase {
     func testResultMCE() {
         var result = EvalResult(model: "m", sources: ["imagenet-c": "x"], subsets: ["imagenet-c": .all])
         for name in CorruptionError.benchmark {
-            for s in 1...5 { result.counts[EvalKey(set: "imagenet-c", corruption: name, severity: s)] = EvalCounts(found: 20, evaluated: 20, top1: 10, top5: 15) }
+            for s in 1...5 {
+                result.counts[EvalKey(set: "imagenet-c", corruption: name, severity: s)] = EvalCounts(found: 20, evaluated: 20, top1: 10, top5: 15)
+            }
         }
         let expected = CorruptionError.benchmark.map { 2.5 / CorruptionError.alexNetErrors[$0]!.reduce(0, +) }.reduce(0, +) / 15
         XCTAssertEqual(result.mce!, expected, accuracy: 1e-12)

@@ -52,7 +52,8 @@ final class CorruptionTests: XCTestCase {
                     let lo = range.min()!, hi = range.max()!
                     let slack = (hi - lo) / 4 + 0.05 * max(abs(lo), abs(hi)) + 0.05
                     print(String(format: "%@ severity %d: %@ %.3f, reference %.3f to %.3f", corruption.rawValue, severity, name, value, lo, hi))
-                    XCTAssertTrue(value >= lo - slack && value <= hi + slack, "\(corruption.rawValue) severity \(severity): \(name) \(value) outside [\(lo), \(hi)]")
+                    XCTAssertTrue(
+                        value >= lo - slack && value <= hi + slack, "\(corruption.rawValue) severity \(severity): \(name) \(value) outside [\(lo), \(hi)]")
                 }
             }
         }

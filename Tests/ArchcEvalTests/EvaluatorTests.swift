@@ -139,7 +139,10 @@ extension EvaluatorTests {
             var r = EvalResult(model: model, sources: ["imagenet": "x", "corrupted": "y"], subsets: [:])
             r.counts[EvalKey(set: "imagenet")] = EvalCounts(found: 4, evaluated: 4, top1: 4, top5: 4)
             for (name, offset) in [("fog", 0), ("brightness", 1)] {
-                for s in 1...5 { r.counts[EvalKey(set: "corrupted", corruption: name, severity: s)] = EvalCounts(found: 4, evaluated: 4, top1: top1[s - 1] - offset * min(1, top1[s - 1]), top5: 4) }
+                for s in 1...5 {
+                    r.counts[EvalKey(set: "corrupted", corruption: name, severity: s)] = EvalCounts(
+                        found: 4, evaluated: 4, top1: top1[s - 1] - offset * min(1, top1[s - 1]), top5: 4)
+                }
             }
             return r
         }

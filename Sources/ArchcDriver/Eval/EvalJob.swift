@@ -36,13 +36,17 @@ public struct EvalJob {
                 subset = dataClasses ?? ClassSubset.detect(classNames: dataset.classNames)
                 if subset == .imagenetR { set = "imagenet-r" }
             }
-            try add(dataset.samples.map { EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: set)) }, set: set, subset: subset, source: path, to: &plan, classes: classes)
+            try add(
+                dataset.samples.map { EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: set)) }, set: set, subset: subset, source: path, to: &plan,
+                classes: classes)
             // Corrupted copies of --data keep its classes (an ImageNet-R tree stays masked).
             if name == "imagenet", let corruptions {
                 var expanded: [EvalSample] = []
                 for corruption in corruptions.names {
                     for severity in corruptions.severities {
-                        expanded += dataset.samples.map { EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: "corrupted", corruption: corruption, severity: severity)) }
+                        expanded += dataset.samples.map {
+                            EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: "corrupted", corruption: corruption, severity: severity))
+                        }
                     }
                 }
                 try add(expanded, set: "corrupted", subset: subset, source: "\(path), corrupted on the fly", to: &plan, classes: classes)

@@ -48,7 +48,9 @@ public struct Evaluator {
         let engine = Engine(graph: model.optimized, batch: options.batch, threads: options.threads)
         let preprocessing = self.preprocessing
         let prefetcher = BatchPrefetcher<Result<[Float], IOError>>(count: samples.count, batch: options.batch, workers: options.workers) { i in
-            Result { try Self.prepare(samples[i], index: firstIndex + i, preprocessing, transform) }.mapError { $0 as? IOError ?? IOError(samples[i].path, "\($0)") }
+            Result { try Self.prepare(samples[i], index: firstIndex + i, preprocessing, transform) }.mapError {
+                $0 as? IOError ?? IOError(samples[i].path, "\($0)")
+            }
         }
         defer { prefetcher.finish() }
         let start = DispatchTime.now().uptimeNanoseconds

@@ -66,10 +66,14 @@ extension Corruption {
         var buffer: UnsafeMutablePointer<UInt8>?
         var size: UInt = 0
         let status = pixels.pixels.withUnsafeBufferPointer {
-            tjCompress2(handle, $0.baseAddress, Int32(image.width), 0, Int32(image.height), Int32(TJPF_RGB.rawValue), &buffer, &size, Int32(TJSAMP_420.rawValue), Int32(quality), 0)
+            tjCompress2(
+                handle, $0.baseAddress, Int32(image.width), 0, Int32(image.height), Int32(TJPF_RGB.rawValue), &buffer, &size, Int32(TJSAMP_420.rawValue),
+                Int32(quality), 0)
         }
         defer { tjFree(buffer) }
-        guard status == 0, let buffer, let decoded = try? DecodedImage.jpeg(Array(UnsafeBufferPointer(start: buffer, count: Int(size))), file: "<jpeg_compression>") else {
+        guard status == 0, let buffer,
+            let decoded = try? DecodedImage.jpeg(Array(UnsafeBufferPointer(start: buffer, count: Int(size))), file: "<jpeg_compression>")
+        else {
             return image
         }
         return FloatImage(decoded)
