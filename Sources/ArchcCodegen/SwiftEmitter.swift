@@ -49,7 +49,10 @@ struct Emission {
 
     func dims(_ name: String) -> [Int] { graph.constants[name]!.dims }
 
-    func literal(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+    func literal(_ name: String) -> String { SwiftSourceText.stringLiteral(name) }
+
+    /// A name as it may appear in a `//` comment.
+    func c(_ name: String) -> String { SwiftSourceText.comment(name) }
 
     func act(_ a: Activation?) -> String { a.map { ".\($0.rawValue)" } ?? "nil" }
 
@@ -58,8 +61,8 @@ struct Emission {
         let input = graph.type(of: node.inputs[0])!
         let x = v(node.inputs[0]), y = v(node.id)
         let rows = input.elements / input.channels
-        var comment = "// %\(id) \(node.name)"
-        if let at = node.location { comment += " (\(at))" }
+        var comment = "// %\(id) \(c(node.name))"
+        if let at = node.location { comment += " (\(c(at.description)))" }
         comment += ": \(node.kind.mnemonic) \(input) -> \(node.type) at arena byte \(offsets[node.id]!) x N"
         steps.append(comment)
         switch node.kind {
@@ -71,7 +74,7 @@ struct Emission {
             let g = ConvGeometry(batch: 1, input: input, output: node.type, weightDims: w, a)
             let bias: String
             if node.weights.count > 1 {
-                properties.append("let b\(id): UnsafePointer<Float>  // \(node.weights[1]) \(dims(node.weights[1]))")
+                properties.append("let b\(id): UnsafePointer<Float>  // \(c(node.weights[1])) \(dims(node.weights[1]))")
                 loads.append("b\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[1])), \(dims(node.weights[1]))).data)")
                 bias = "b\(id)"
             } else {
@@ -81,15 +84,15 @@ struct Emission {
             let residual = epilogue.residual ? "UnsafePointer(\(v(node.inputs[1])))" : "nil"
             let weight = "try requireWeight(weights, \(literal(node.weights[0])), \(w))"
             if g.isDepthwise {
-                properties.append("let w\(id): UnsafePointer<Float>  // \(node.weights[0]) \(w), packed per 16-channel block")
+                properties.append("let w\(id): UnsafePointer<Float>  // \(c(node.weights[0])) \(w), packed per 16-channel block")
                 loads.append("w\(id) = store.floats(DepthwiseKernel.pack(\(weight)))")
                 steps.append("DepthwiseKernel.run(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), pool: pool)")
             } else if g.groups != 1 {
-                properties.append("let w\(id): UnsafePointer<Float>  // \(node.weights[0]) \(w), as [Cout, kh, kw, Cin/g]")
+                properties.append("let w\(id): UnsafePointer<Float>  // \(c(node.weights[0])) \(w), as [Cout, kh, kw, Cin/g]")
                 loads.append("w\(id) = store.floats(WeightPacking.ohwi(\(weight)))")
                 steps.append("ConvKernels.grouped(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), pool: pool)")
             } else {
-                properties.append("let w\(id): GemmWeights  // \(node.weights[0]) \(w), as a packed GEMM [\(g.outC), \(g.k)]")
+                properties.append("let w\(id): GemmWeights  // \(c(node.weights[0])) \(w), as a packed GEMM [\(g.outC), \(g.k)]")
                 loads.append("w\(id) = store.gemm(WeightPacking.ohwi(\(weight)), n: \(g.outC), k: \(g.k))")
                 if g.isPointwise {
                     steps.append(
@@ -126,7 +129,7 @@ struct Emission {
                 loads.append("t\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[1])), \(dims(node.weights[1]))).data)")
                 args = "weight: s\(id), bias: t\(id)"
             }
-            steps.append("OtherKernels.layerNorm(rows: n * \(rows), channels: \(input.channels), x: \(x), y: \(y), \(args), eps: \(eps))")
+            steps.append("TokenKernels.layerNorm(rows: n * \(rows), channels: \(input.channels), x: \(x), y: \(y), \(args), eps: \(eps), pool: pool)")
         case .activation(let a):
             steps.append("OtherKernels.activation(count: n * \(node.type.elements), .\(a.rawValue), x: \(x), y: \(y))")
         case .add:
@@ -146,19 +149,38 @@ struct Emission {
             } else {
                 steps.append("\(y).update(from: \(x), count: n * \(input.elements))")
             }
-        case .linear:
+        case .linear(let epilogue):
             let w = dims(node.weights[0])
-            properties.append("let w\(id): GemmWeights  // \(node.weights[0]) \(w)")
+            properties.append("let w\(id): GemmWeights  // \(c(node.weights[0])) \(w)")
             loads.append("w\(id) = store.gemm(try requireWeight(weights, \(literal(node.weights[0])), \(w)).data, n: \(w[0]), k: \(w[1]))")
             var bias = "nil"
             if node.weights.count > 1 {
-                properties.append("let b\(id): UnsafePointer<Float>  // \(node.weights[1]) \(dims(node.weights[1]))")
+                properties.append("let b\(id): UnsafePointer<Float>  // \(c(node.weights[1])) \(dims(node.weights[1]))")
                 loads.append("b\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[1])), \(dims(node.weights[1]))).data)")
                 bias = "b\(id)"
             }
+            let epilogueText = "EpilogueKernel(bias: \(bias), activation: \(act(epilogue.activation)), postActivation: \(act(epilogue.postActivation)))"
+            let residual = epilogue.residual ? "UnsafePointer(\(v(node.inputs[1])))" : "nil"
+            // M = every position: the batch for a vector, batch x T for tokens, batch x H x W for a map.
+            let m = rows == 1 ? "n" : "n * \(rows)"
+            steps.append("w\(id).multiply(m: \(m), a: \(x), c: \(y), epilogue: \(epilogueText), residual: \(residual), pool: pool)")
+        case .tokens:
+            steps.append("\(y).update(from: \(x), count: n * \(input.elements))  // NHWC already holds the pixels as tokens")
+        case .prependToken:
+            properties.append("let k\(id): UnsafePointer<Float>  // \(node.weights[0]) \(dims(node.weights[0]))")
+            loads.append("k\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[0])), \(dims(node.weights[0]))).data)")
+            steps.append("TokenKernels.prependToken(batch: n, tokens: \(input.dims[0]), channels: \(input.channels), x: \(x), token: k\(id), y: \(y))")
+        case .addConstant:
+            properties.append("let k\(id): UnsafePointer<Float>  // \(node.weights[0]) \(dims(node.weights[0]))")
+            loads.append("k\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[0])), \(dims(node.weights[0]))).data)")
+            steps.append("TokenKernels.addConstant(batch: n, count: \(input.elements), x: \(x), constant: k\(id), y: \(y))")
+        case .attention(let heads):
             steps.append(
-                "w\(id).multiply(m: n, a: \(x), c: \(y), epilogue: EpilogueKernel(bias: \(bias), activation: nil, postActivation: nil), residual: nil, pool: pool)"
-            )
+                "AttentionKernel.run(batch: n, tokens: \(node.type.dims[0]), channels: \(node.type.channels), heads: \(heads), x: \(x), y: \(y), pool: pool)")
+        case .selectToken(let index):
+            steps.append("TokenKernels.selectToken(batch: n, tokens: \(input.dims[0]), channels: \(input.channels), index: \(index), x: \(x), y: \(y))")
+        case .tokenMean:
+            steps.append("TokenKernels.tokenMean(batch: n, tokens: \(input.dims[0]), channels: \(input.channels), x: \(x), y: \(y))")
         }
     }
 
@@ -167,18 +189,18 @@ struct Emission {
         let convs = graph.nodes.filter { if case .conv2d = $0.kind { return true } else { return false } }.count
         var lines = [
             "// GENERATED BY archc \(SwiftEmitter.version): DO NOT EDIT.",
-            "// model \(network.name) from \(network.file): \(Format.grouped(network.params)) parameters, \(Format.grouped(network.macs)) MACs (fvcore).",
+            "// model \(c(network.name)) from \(c(network.file)): \(Format.grouped(network.params)) parameters, \(Format.grouped(network.macs)) MACs (fvcore).",
             "// graph hash \(graphHash(graph.text)) (the optimized IR this file was generated from).",
-            "// regenerate: \(command)",
+            "// regenerate: \(c(command))",
             "",
             "import ArchcIR",
             "import ArchcRuntime",
             "",
-            "/// \(network.name), compiled: \(graph.nodes.count) steps (\(convs) fused convs), activations in one arena planned",
+            "/// \(c(network.name)), compiled: \(graph.nodes.count) steps (\(convs) fused convs), activations in one arena planned",
             "/// at compile time (\(Format.bytes(arenaBytes)) per image).",
             "public final class \(typeName): GeneratedModel {",
             "    public static let graphHash = \"\(graphHash(graph.text))\"",
-            "    public static let specPath = \"\(network.file)\"",
+            "    public static let specPath = \(literal(network.file))",
             "    public static let inputShape = \(graph.inputType.dims)",
             "    /// Activation bytes per image; value offsets below are per image and scale with the batch.",
             "    static let arenaBytesPerImage = \(arenaBytes)",

@@ -51,9 +51,8 @@ public struct PreparedModel {
         var unused: [String] = []
         if let file = options.weights {
             do {
-                // By content first (a .bin may be either); a .pth/.pt name means PyTorch whatever it holds.
-                let torchName = [".pth", ".pt"].contains { file.lowercased().hasSuffix($0) }
-                let tensors = TorchCheckpoint.looksLikeCheckpoint(file) || torchName ? try TorchCheckpoint.read(file) : try Safetensors.read(file)
+                // The format by the file's structure, whatever its name; values read only for the spec's tensors.
+                let tensors = try CheckpointFormat.read(file)
                 unused = try WeightLoader.load(tensors, into: &graph, file: file, stripPrefix: options.stripPrefix, strict: options.strict).unused
             } catch let error as IOError {
                 return .failure(.weights(error))

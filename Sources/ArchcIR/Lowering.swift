@@ -3,8 +3,8 @@ import ArchcSpec
 /// Lowers an elaborated `Network` to the IR: one node per layer, weights as named
 /// constants (zero-filled until `WeightInit` or a checkpoint fills them).
 public enum Lowering {
-    /// Throws `LoweringError` for a layer the IR has no op for yet (the transformer layers
-    /// until their IR ops land), instead of trapping.
+    /// Throws `LoweringError` for a layer the IR has no op for, instead of trapping (every
+    /// layer of today's spec language has one).
     public static func lower(_ network: Network) throws -> Graph {
         guard case .image(let c, let h, let w) = network.input else { preconditionFailure("networks take images") }
         var nodes: [Node] = []
@@ -38,15 +38,15 @@ public enum Lowering {
             return p.kind == .max ? .maxPool(attrs) : .avgPool(attrs)
         case .globalAveragePool: return .globalAvgPool
         case .flatten: return .flatten
-        case .linear:
-            // The IR's linear takes vectors; on tokens or pixels it waits for tf-runtime's ops.
-            guard case .vector = layer.inputShape else {
-                throw LoweringError(layer: layer.name, op: "linear on \(layer.inputShape.kindDescription)", location: layer.location)
-            }
-            return .linear
+        // On a vector, on every token, or on every pixel of a map: the IR's linear takes all three.
+        case .linear: return .linear(Epilogue())
         case .add: return .add
-        case .tokens, .classToken, .positionEmbedding, .attention, .classTokenPool, .tokenMean:
-            throw LoweringError(layer: layer.name, op: layer.operation.kind, location: layer.location)
+        case .tokens: return .tokens
+        case .classToken: return .prependToken
+        case .positionEmbedding: return .addConstant
+        case .attention(let a): return .attention(heads: a.heads)
+        case .classTokenPool: return .selectToken(index: 0)
+        case .tokenMean: return .tokenMean
         }
     }
 }

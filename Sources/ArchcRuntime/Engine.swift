@@ -56,12 +56,16 @@ public final class Engine {
         return snapshot(graph.output, graph.type(of: graph.output)!)
     }
 
-    /// Copies the NCHW input into the arena as NHWC.
+    /// Copies the NCHW input into the arena as NHWC (tokens and vectors as they are).
     private func load(_ input: Tensor) {
         precondition(input.dims == [batch] + graph.inputType.dims, "input \(input.dims) does not match the engine's \([batch] + graph.inputType.dims)")
         let t = graph.inputType
         input.data.withUnsafeBufferPointer { x in
-            OtherKernels.transpose(batch: batch, channels: t.dims[0], pixels: t.elements / t.dims[0], x: x.baseAddress!, y: buffer(Graph.inputID), toNHWC: true)
+            if t.isImage {
+                OtherKernels.transpose(batch: batch, channels: t.channels, pixels: t.elements / t.channels, x: x.baseAddress!, y: buffer(Graph.inputID), toNHWC: true)
+            } else {
+                buffer(Graph.inputID).update(from: x.baseAddress!, count: x.count)
+            }
         }
     }
 
@@ -139,7 +143,11 @@ public final class Engine {
             if g.isPointwise { return ("pointwise", flops) }
             return ("conv (im2col)", flops)
         case .linear:
-            return ("head", 2 * batch * input.elements * node.type.elements)
+            let flops = 2 * batch * (input.elements / input.channels) * input.channels * node.type.channels
+            return (input.dims.count == 1 ? "head" : "linear", flops)
+        case .attention(let heads):
+            let (t, c) = (node.type.dims[0], node.type.channels)
+            return ("attention", 2 * 2 * batch * heads * t * t * (c / heads))
         case .globalAvgPool:
             return ("head", batch * input.elements)
         default:
@@ -206,7 +214,7 @@ public final class Engine {
             return { OtherKernels.channelAffine(rows: rows, channels: inputType.channels, x: x, y: y, scale: scale, shift: nil) }
         case .layerNorm(let eps, let affine):
             let weight = affine ? pack(constant(node.weights[0]).data) : nil, bias = affine ? pack(constant(node.weights[1]).data) : nil
-            return { OtherKernels.layerNorm(rows: rows, channels: inputType.channels, x: x, y: y, weight: weight, bias: bias, eps: eps) }
+            return { TokenKernels.layerNorm(rows: rows, channels: inputType.channels, x: x, y: y, weight: weight, bias: bias, eps: eps, pool: pool) }
         case .activation(let act):
             let count = batch * node.type.elements
             return { OtherKernels.activation(count: count, act, x: x, y: y) }
@@ -230,13 +238,32 @@ public final class Engine {
             return {
                 OtherKernels.transpose(batch: batch, channels: inputType.channels, pixels: inputType.elements / inputType.channels, x: x, y: y, toNHWC: false)
             }
-        case .linear:
-            let (features, out) = (inputType.elements, node.type.elements)
-            let w = gemmWeights(constant(node.weights[0]).data, n: out, k: features)
+        case .linear(let e):
+            // M = every position: the batch for a vector, batch x T for tokens, batch x H x W for a map.
+            let w = gemmWeights(constant(node.weights[0]).data, n: node.type.channels, k: inputType.channels)
             let bias = node.weights.count > 1 ? pack(constant(node.weights[1]).data) : nil
-            let epilogue = EpilogueKernel(bias: bias, activation: nil, postActivation: nil)
-
-            return { w.multiply(m: batch, a: x, c: y, epilogue: epilogue, residual: nil, pool: pool) }
+            let epilogue = EpilogueKernel(bias: bias, activation: e.activation, postActivation: e.postActivation)
+            let residual = e.residual ? UnsafePointer(buffer(node.inputs[1])) : nil
+            return { w.multiply(m: rows, a: x, c: y, epilogue: epilogue, residual: residual, pool: pool) }
+        case .tokens:
+            // NHWC already holds the pixels as tokens, row by row.
+            let count = batch * inputType.elements
+            return { y.update(from: x, count: count) }
+        case .prependToken:
+            let token = pack(constant(node.weights[0]).data), (t, c) = (inputType.dims[0], inputType.channels)
+            return { TokenKernels.prependToken(batch: batch, tokens: t, channels: c, x: x, token: token, y: y) }
+        case .addConstant:
+            let values = pack(constant(node.weights[0]).data), count = inputType.elements
+            return { TokenKernels.addConstant(batch: batch, count: count, x: x, constant: values, y: y) }
+        case .attention(let heads):
+            let (t, c) = (node.type.dims[0], node.type.channels)
+            return { AttentionKernel.run(batch: batch, tokens: t, channels: c, heads: heads, x: x, y: y, pool: pool) }
+        case .selectToken(let index):
+            let (t, c) = (inputType.dims[0], inputType.channels)
+            return { TokenKernels.selectToken(batch: batch, tokens: t, channels: c, index: index, x: x, y: y) }
+        case .tokenMean:
+            let (t, c) = (inputType.dims[0], inputType.channels)
+            return { TokenKernels.tokenMean(batch: batch, tokens: t, channels: c, x: x, y: y) }
         }
     }
 }

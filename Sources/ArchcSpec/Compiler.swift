@@ -16,10 +16,11 @@ public struct Compilation {
 }
 
 public enum Compiler {
-    /// Compiles the spec at `path`. `checkBudget` is off when compiling a budget's reference.
+    /// Compiles the spec at `path`. `checkBudget` is off when compiling a budget's reference;
+    /// `namedAt` is where the naming spec points to it.
     public static func compile(
         path: String, overrides: [String] = [], options: ElaborationOptions = .init(),
-        checkBudget: Bool = true
+        checkBudget: Bool = true, namedAt: SourceLocation? = nil
     ) -> Compilation {
         let diagnostics = DiagnosticEngine()
         var parsedOverrides: [Override] = []
@@ -30,7 +31,7 @@ public enum Compiler {
             }
         }
         var result = Compilation(diagnostics: diagnostics)
-        guard var spec = SpecLoader(diagnostics: diagnostics).load(path: path, overrides: parsedOverrides) else { return result }
+        guard var spec = SpecLoader(diagnostics: diagnostics).load(path: path, overrides: parsedOverrides, namedAt: namedAt) else { return result }
         // `expect:` describes the file as written; an edited spec is a different model.
         if !overrides.isEmpty { spec.expect = nil }
         result.spec = spec
@@ -71,7 +72,7 @@ public enum Compiler {
         case .reference(let path, let location):
             if reference == nil {
                 let resolved = SpecLoader.resolve(path, relativeTo: spec.file)
-                let compiled = compile(path: resolved, options: options, checkBudget: false)
+                let compiled = compile(path: resolved, options: options, checkBudget: false, namedAt: location)
                 guard let network = compiled.network, compiled.succeeded else {
                     diagnostics.error(
                         location, "the budget's reference '\(path)' does not compile",

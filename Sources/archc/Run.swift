@@ -91,8 +91,8 @@ struct Run: ParsableCommand {
             fail("this CPU lacks \(missing.joined(separator: " and ").uppercased()), which archc's kernels are compiled for (x86-64 with AVX2 and FMA)")
         }
         // Photos need the spec (its input size and preprocessing); .npy files are read as they are.
-        var inputTensor: Tensor?
-        var inputFiles: [String] = []
+        var inputs: InputBatch?
+        var firstBatch: InputBatch.Loaded?
         if !input.isEmpty {
             let compiled = Compiler.compile(path: options.spec, overrides: options.overrides, options: options.elaborationOptions)
             guard let spec = compiled.spec, let network = compiled.network, compiled.succeeded else {
@@ -100,9 +100,8 @@ struct Run: ParsableCommand {
                 throw ExitCode.failure
             }
             do {
-                let loaded = try InputBatch.load(input, spec: spec, inputType: TensorType(network.input.dims))
-                inputTensor = loaded.tensor
-                inputFiles = loaded.files
+                inputs = try InputBatch.open(input, spec: spec, inputType: TensorType(network.input.dims))
+                firstBatch = try inputs!.batch(0)
             } catch let error as IOError {
                 fail(error.description)
             }
@@ -110,7 +109,7 @@ struct Run: ParsableCommand {
         var prepareOptions = PreparedModel.Options()
         prepareOptions.overrides = options.overrides
         prepareOptions.elaboration = options.elaborationOptions
-        prepareOptions.elaboration.batch = inputTensor?.dims.first ?? options.batch
+        prepareOptions.elaboration.batch = inputs?.batchSize ?? options.batch
         prepareOptions.weights = weights
         prepareOptions.stripPrefix = stripPrefix
         prepareOptions.strict = strict
@@ -130,13 +129,13 @@ struct Run: ParsableCommand {
             warn("\(weights): warning: \(model.unusedTensors.count) tensor(s) the spec does not use: " + model.unusedTensors.prefix(5).joined(separator: ", "))
         }
         let batch = prepareOptions.elaboration.batch
-        let x = inputTensor ?? WeightInit.input(for: model.optimized, batch: batch, seed: seed &+ 1)
+        let x = firstBatch?.tensor ?? WeightInit.input(for: model.optimized, batch: batch, seed: seed &+ 1)
         let expected = [batch] + model.optimized.inputType.dims
         guard x.dims == expected else {
             fail("\(input.first ?? "input"): error: expected an input of shape \(expected) (N, C, H, W) for this spec, found \(x.dims)")
         }
         if self.engine == .generated {
-            try runGenerated(model, x, inputFiles)
+            try runGenerated(model, x, inputs)
             return
         }
         let engine = Engine(graph: model.optimized, batch: batch, threads: threads)
@@ -166,7 +165,33 @@ struct Run: ParsableCommand {
             printBenchmark(result, model, engine, profile: steps.map { ($0, peak) })
             return
         }
-        emit(engine.run(x), model: model, files: inputFiles, extra: ["peak_bytes": engine.peakBytes])
+        let y = runAll(inputs, first: x) { engine.run($0) }
+        emit(y, model: model, files: inputs?.files ?? [], extra: ["peak_bytes": engine.peakBytes])
+    }
+
+    /// Every batch of the input through `predict`, the outputs of real images concatenated
+    /// (padding dropped): photos are decoded one batch at a time.
+    private func runAll(_ inputs: InputBatch?, first: Tensor, _ predict: (Tensor) -> Tensor) -> Tensor {
+        guard let inputs, inputs.batchCount > 1 else { return predict(first) }
+        var dims: [Int] = []
+        var data: [Float] = []
+        for index in 0..<inputs.batchCount {
+            // Batch 0 was decoded already (it sized the model); it is always full.
+            var (x, count) = (first, inputs.batchSize)
+            if index > 0 {
+                do {
+                    let batch = try inputs.batch(index)
+                    (x, count) = (batch.tensor, batch.count)
+                } catch {
+                    fail("\(error)")
+                }
+            }
+            let y = predict(x)
+            let row = y.count / inputs.batchSize
+            dims = Array(y.dims.dropFirst())
+            data += y.data[0..<(count * row)]
+        }
+        return Tensor(dims: [inputs.files.count] + dims, data: data)
     }
 
     /// Writes `--output` and prints the result, the same whichever engine produced it.
@@ -195,7 +220,7 @@ struct Run: ParsableCommand {
     }
 
     /// The same run through the model compiled into archc from generated/.
-    private func runGenerated(_ model: PreparedModel, _ x: Tensor, _ files: [String]) throws {
+    private func runGenerated(_ model: PreparedModel, _ x: Tensor, _ inputs: InputBatch?) throws {
         guard let type = generatedType() else {
             fail("\(options.spec): error: no generated model for this spec; generated/ holds \(GeneratedModels.all.keys.sorted().joined(separator: ", "))")
         }
@@ -220,7 +245,7 @@ struct Run: ParsableCommand {
             }
             return
         }
-        emit(generated.predict(x), model: model, files: files, extra: ["engine": "generated"])
+        emit(runAll(inputs, first: x) { generated.predict($0) }, model: model, files: inputs?.files ?? [], extra: ["engine": "generated"])
     }
 
     private func printBenchmark(_ b: Benchmark, _ model: PreparedModel, _ engine: Engine, profile: (steps: [Engine.StepTime], peak: Double)?) {

@@ -163,9 +163,13 @@ final class CLITests: XCTestCase {
         let headers = run.stdout.split(separator: "\n").filter { $0.hasPrefix("// ----- IR after ") }
         XCTAssertEqual(
             headers.map { String($0.dropFirst(18).dropLast(6)) },
-            ["fold-batchnorm", "fold-batchnorm-into-next", "fold-layer-scale", "fold-constants", "fuse-activation", "fuse-residual", "remove-dead-nodes"])
+            [
+                "fold-batchnorm", "fold-batchnorm-into-next", "fold-layer-scale", "fold-layernorm-affine", "fold-constants", "fuse-activation",
+                "fuse-residual", "remove-dead-nodes",
+            ])
         XCTAssertTrue(
-            run.stdout.contains("fold-layer-scale                 3      12          0            0              0     3      0     0    3"), run.stdout)
+            run.stdout.contains("fold-layer-scale                 3      12       1          0            0          0              0     3      0     0    3"),
+            run.stdout)
         let bad = try archc("compile", "specs/tiny/tiny-robust-dw.yaml", "--emit", "ir", "--disable-pass", "fold-everything")
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.stderr.contains("unknown pass 'fold-everything'"), bad.stderr)
@@ -215,10 +219,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(bad.stderr, "\(junk): error: not a .npy file (bad magic at byte 0)\n")
         let weights = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--weights", junk)
         XCTAssertEqual(weights.status, 1)
-        XCTAssertTrue(weights.stderr.hasPrefix("\(junk): error: header length"), weights.stderr)
+        XCTAssertTrue(weights.stderr.hasPrefix("\(junk): error: not a checkpoint: neither safetensors"), weights.stderr)
         let missing = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--weights", dir.appendingPathComponent("none").path)
         XCTAssertEqual(missing.status, 1)
-        XCTAssertTrue(missing.stderr.contains("cannot read file"), missing.stderr)
+        XCTAssertEqual(missing.stderr, "\(dir.appendingPathComponent("none").path): error: no such file\n")
         let noDir = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--output", "/nonexistent/dir/y.npy")
         XCTAssertEqual(noDir.status, 1)
         XCTAssertTrue(noDir.stderr.hasPrefix("/nonexistent/dir/y.npy: error: cannot write"), noDir.stderr)

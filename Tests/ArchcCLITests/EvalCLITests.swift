@@ -3,9 +3,9 @@ import XCTest
 
 /// `archc eval`, `archc eval merge` and `archc corrupt` end to end: help, refusals, outputs.
 extension CLITests {
-    static let photos = root.appendingPathComponent("Tests/ArchcRuntimeTests/Fixtures/images").path
+    static let evalPhotos = root.appendingPathComponent("Tests/ArchcRuntimeTests/Fixtures/images").path
 
-    func temporaryFolder() throws -> String {
+    func evalFolder() throws -> String {
         let path = NSTemporaryDirectory() + "archc-cli-eval-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
@@ -44,19 +44,19 @@ extension CLITests {
     }
 
     func testEvalNamesAnUnknownClassFolder() throws {
-        let root = try temporaryFolder()
+        let root = try evalFolder()
         try FileManager.default.createDirectory(atPath: root + "/kittens", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Self.photos + "/cat.jpg", toPath: root + "/kittens/a.jpg")
+        try FileManager.default.copyItem(atPath: Self.evalPhotos + "/cat.jpg", toPath: root + "/kittens/a.jpg")
         let run = try archc("eval", "specs/tiny/tiny-robust-dw.yaml", "--data", root)
         XCTAssertEqual(run.status, 1)
         XCTAssertEqual(run.stderr, "\(root)/kittens: error: unknown class 'kittens': expected an ImageNet-1k WordNet ID such as n01440764 or a class index\n")
     }
 
     func testEvalTextReportAndMergeRefusals() throws {
-        let root = try temporaryFolder()
+        let root = try evalFolder()
         for (label, photo) in [("0", "cat.jpg"), ("1", "cat-gray.png"), ("1", "cat-rgba.png")] {
             try FileManager.default.createDirectory(atPath: "\(root)/data/\(label)", withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: "\(Self.photos)/\(photo)", toPath: "\(root)/data/\(label)/\(photo)")
+            try FileManager.default.copyItem(atPath: "\(Self.evalPhotos)/\(photo)", toPath: "\(root)/data/\(label)/\(photo)")
         }
         let text = try archc("eval", "specs/tiny/tiny-robust-dw.yaml", "--data", root + "/data")
         XCTAssertEqual(text.status, 0, text.stderr)
@@ -73,15 +73,15 @@ extension CLITests {
     }
 
     func testCorruptWritesAPNGOfTheSameSize() throws {
-        let root = try temporaryFolder()
-        let run = try archc("corrupt", Self.photos + "/cat.jpg", "--corruption", "pixelate", "--severity", "5", "-o", root + "/out.png")
+        let root = try evalFolder()
+        let run = try archc("corrupt", Self.evalPhotos + "/cat.jpg", "--corruption", "pixelate", "--severity", "5", "-o", root + "/out.png")
         XCTAssertEqual(run.status, 0, run.stderr)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: root + "/out.png"))
         XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
         // PNG's IHDR: width and height, big-endian, at bytes 16-23; cat.jpg is 90x60.
         let width = bytes[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = bytes[20..<24].reduce(0) { $0 << 8 | Int($1) }
         XCTAssertEqual([width, height], [90, 60])
-        let unknown = try archc("corrupt", Self.photos + "/cat.jpg", "--corruption", "snow", "--severity", "1", "-o", root + "/x.png")
+        let unknown = try archc("corrupt", Self.evalPhotos + "/cat.jpg", "--corruption", "snow", "--severity", "1", "-o", root + "/x.png")
         XCTAssertEqual(unknown.status, 64)
         XCTAssertTrue(unknown.stderr.contains("corruption 'snow' is not implemented yet"), unknown.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/x.png"))

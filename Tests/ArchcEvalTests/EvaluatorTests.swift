@@ -27,8 +27,9 @@ final class EvaluatorTests: XCTestCase {
         job.sets = [("imagenet", root)]
         let plan = try job.plan(classes: 10)
         let result = try job.run(EvalTest.evaluator(model), plan: plan)
-        let loaded = try InputBatch.load(plan.samples.map(\.path), spec: model.compilation.spec!, inputType: model.optimized.inputType)
-        let y = Engine(graph: model.optimized, batch: plan.samples.count, threads: 1).run(loaded.tensor)
+        let input = try InputBatch.open(plan.samples.map(\.path), spec: model.compilation.spec!, inputType: model.optimized.inputType)
+        XCTAssertEqual(input.batchCount, 1)
+        let y = Engine(graph: model.optimized, batch: plan.samples.count, threads: 1).run(try input.batch(0).tensor)
         let top5 = OutputSummary.topK(y, k: 5)
         let expected1 = zip(plan.samples, top5).filter { $0.0.label == $0.1[0].index }.count
         let expected5 = zip(plan.samples, top5).filter { pair in pair.1.contains { $0.index == pair.0.label } }.count
@@ -111,7 +112,7 @@ extension EvaluatorTests {
             let image = try DecodedImage.read(sample.path)
             for name in ["contrast", "pixelate"] {
                 for severity in [2, 5] {
-                    let corrupted = Corruption(rawValue: name)!.imagenetC(image, severity: severity, seed: 0)
+                    let corrupted = try Corruption(rawValue: name)!.imagenetC(image, severity: severity, seed: 0)
                     let folder = "\(treeC)/\(name)/\(severity)/\(ImageNetSynsets.wnids[sample.label])"
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                     try corrupted.pngData()!.write(to: URL(fileURLWithPath: "\(folder)/\((sample.path as NSString).lastPathComponent).png"))
@@ -127,7 +128,8 @@ extension EvaluatorTests {
         }
         // The corruption did change the pixels the model saw.
         let image = try DecodedImage.read(EvalTest.images + "/cat.jpg")
-        XCTAssertNotEqual(Corruption.contrast.imagenetC(image, severity: 5, seed: 0).pixels, Preprocessing.centreCrop(image, resize: 256, crop: 224).pixels)
+        XCTAssertNotEqual(
+            try Corruption.contrast.imagenetC(image, severity: 5, seed: 0).pixels, try Preprocessing.centreCrop(image, resize: 256, crop: 224).pixels)
     }
 }
 

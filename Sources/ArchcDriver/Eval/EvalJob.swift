@@ -76,7 +76,7 @@ public struct EvalJob {
     public static let corrupt: Evaluator.Transform = { image, sample, index in
         guard sample.key.set == "corrupted", let name = sample.key.corruption, let severity = sample.key.severity else { return image }
         guard let corruption = Corruption(rawValue: name) else { throw IOError(sample.path, "unknown corruption '\(name)'") }
-        return corruption.imagenetC(image, severity: severity, seed: UInt64(index))
+        return try corruption.imagenetC(image, severity: severity, seed: UInt64(index), file: sample.path)
     }
 
     /// Runs this job's share (`shard`) of the plan through the model.

@@ -87,10 +87,13 @@ public struct Evaluator {
 
     /// Decode, transform, preprocess: (C, H, W) floats.
     static func prepare(_ sample: EvalSample, index: Int, _ preprocessing: Preprocessing, _ transform: Transform?) throws -> [Float] {
-        var image: DecodedImage
-        do { image = try DecodedImage.read(sample.path) } catch let failure as DecodedImage.Failure { throw IOError(failure.file, failure.message) }
-        if let transform { image = try transform(image, sample, index) }
-        return preprocessing.apply(image).data
+        do {
+            var image = try DecodedImage.read(sample.path)
+            if let transform { image = try transform(image, sample, index) }
+            return try preprocessing.apply(image, file: sample.path).data
+        } catch let failure as DecodedImage.Failure {
+            throw IOError(failure.file, failure.message)
+        }
     }
 
     /// How many allowed classes rank above `label`: a higher logit, or an equal one at a

@@ -54,8 +54,8 @@ public enum Corruption: String, CaseIterable, Sendable {
     /// ImageNet-C's recipe for one photo: shorter side to 256 (bilinear), centre crop
     /// 224, corrupt, clip and truncate to 8 bits (the distributed files are then JPEG
     /// quality 85; that last lossy step is not repeated here).
-    public func imagenetC(_ image: DecodedImage, severity: Int, seed: UInt64) -> DecodedImage {
-        let crop = Preprocessing.centreCrop(image, resize: 256, crop: 224)
+    public func imagenetC(_ image: DecodedImage, severity: Int, seed: UInt64, file: String = "image") throws -> DecodedImage {
+        let crop = try Preprocessing.centreCrop(image, resize: 256, crop: 224, file: file)
         return apply(FloatImage(crop), severity: severity, seed: seed).decoded
     }
 }

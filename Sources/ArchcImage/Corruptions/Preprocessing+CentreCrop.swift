@@ -1,9 +1,10 @@
 extension Preprocessing {
     /// The shorter side resized to `resize` (bilinear, as PIL), the centre `crop` x `crop`
     /// cut out, in 8 bits: what ImageNet-C's images were made from.
-    public static func centreCrop(_ image: DecodedImage, resize: Int, crop: Int) -> DecodedImage {
-        let scale = Double(resize) / Double(min(image.width, image.height))
-        let w = max(crop, Int((Double(image.width) * scale).rounded())), h = max(crop, Int((Double(image.height) * scale).rounded()))
+    /// Throws for a photo whose resized size would pass the reader's pixel limit.
+    public static func centreCrop(_ image: DecodedImage, resize: Int, crop: Int, file: String = "image") throws -> DecodedImage {
+        let geometry = Preprocessing(resize: resize, crop: crop, interpolation: .bilinear, mean: [0, 0, 0], std: [1, 1, 1])
+        let (w, h) = try geometry.resizedSize(image, file: file)
         let resized = Resampler.resize(image, width: w, height: h, .bilinear)
         let left = (w - crop) / 2, top = (h - crop) / 2
         var pixels = [UInt8](repeating: 0, count: crop * crop * 3)

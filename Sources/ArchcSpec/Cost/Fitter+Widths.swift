@@ -25,14 +25,17 @@ extension Fitter {
         }
         guard let base = compilation.budget else { return .failure(spec.budget == nil ? .noBudget : .doesNotCompile) }
         var proposals: [WidthProposal] = []
+        // Each step is a full elaboration; a width of millions would otherwise take hours.
+        var elaborations = 0
         for (index, stage) in spec.stages.enumerated() {
             guard let arg = stage.args.first(where: { widthParameters.contains($0.key) }), let text = arg.value.scalar,
                   let width = ScalarParsing.int(text), width > 0 else { continue }
             let direction = Double(compilation.network!.macs) < base.low ? 1 : -1
             var candidate = width
-            while abs(candidate - width) <= width / 2 {
-                candidate += Int(direction) * widthStep
-                guard candidate > 0 else { break }
+            while abs(candidate - width) <= width / 2, elaborations < SpecLimits.fitElaborations {
+                guard let next = Checked.sum([candidate, Int(direction) * widthStep]), next > 0 else { break }
+                candidate = next
+                elaborations += 1
                 var edited = spec
                 edited.expect = nil
                 edited.stages[index].args = stage.args.map { $0.key == arg.key ? .init(key: $0.key, keyLocation: $0.keyLocation, value: .scalar(String(candidate), at: $0.value.location)) : $0 }
@@ -86,7 +89,8 @@ extension Fitter {
         }
         guard let narrowest = widths.min() else { return .success(nil) }
         let direction = Double(network.macs) < base.low ? 1.0 : -1.0
-        let steps = max(1, min(3 * narrowest / widthStep, 96))
+        // Clamped before multiplying: a width parameter no layer uses can be 2^63 - 1.
+        let steps = max(1, min(3 * min(narrowest, 96 * widthStep) / widthStep, 96))
         for k in 1...steps {
             let factor = 1 + direction * 3 * Double(k) / Double(steps)
             guard factor >= 0.25 else { break }

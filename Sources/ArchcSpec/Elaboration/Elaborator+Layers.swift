@@ -40,7 +40,10 @@ extension Elaborator {
         var name = site.display.isEmpty ? "\(decl.op.rawValue)#\(site.index)" : "\(site.display).\(decl.op.rawValue)#\(site.index)"
         if decl.hasTensors {
             var local = decl.defaultName ?? String(site.index)
-            if let node = args["name"], let text = word(node, scope, "'name'") { local = text }
+            if let node = args["name"], let text = word(node, scope, "'name'") {
+                guard NameCheck.check(text, "layer name", at: node.location, diagnostics) else { return nil }
+                local = text
+            }
             name = site.prefix.isEmpty ? local : "\(site.prefix).\(local)"
         }
         let built: (LayerOperation, TensorShape, [Layer.Tensor])?
@@ -59,7 +62,10 @@ extension Elaborator {
         case .pool, .maxpool, .avgpool: built = pool(decl, args, input.shape, scope)
         case .linear: built = linear(decl, args, input.shape, name, scope)
         case .flatten:
-            guard let elements = input.shape.elements else { return nil }
+            guard let elements = input.shape.elements else {
+                error(decl.location, "flattening \(input.shape) overflows 64-bit arithmetic")
+                return nil
+            }
             built = (.flatten, .vector(elements), [])
         }
         guard let (operation, output, tensors) = built else { return nil }
@@ -141,7 +147,35 @@ extension Elaborator {
                     return
                 }
             }
+            if let padded = paddedInput(layer), !fits(padded, layer) { return }
         }
+    }
+
+    /// The input a conv or pool reads once padded, [C, H + top + bottom, W + left + right]:
+    /// kernels pad rows or planes in memory, so a padding of 2^40 on a tiny input (whose
+    /// output is one pixel) once asked the runtime for 52 TB.
+    private func paddedInput(_ layer: Layer) -> [Int]? {
+        guard case .image(let c, let h, let w) = layer.inputShape else { return nil }
+        switch layer.operation {
+        case .conv(let a):
+            return [c, Checked.sum([h, a.padding.top, a.padding.bottom]) ?? Int.max, Checked.sum([w, a.padding.left, a.padding.right]) ?? Int.max]
+        case .pool(let p):
+            return [c, Checked.sum([h, 2 * p.padding]) ?? Int.max, Checked.sum([w, 2 * p.padding]) ?? Int.max]
+        default:
+            return nil
+        }
+    }
+
+    /// False (and reported) when the padded input of `layer` exceeds the memory limit.
+    private func fits(_ padded: [Int], _ layer: Layer) -> Bool {
+        let bytes = Checked.product(padded + [options.batch, 4])
+        guard bytes == nil || bytes! > options.maxBytes else { return true }
+        let shape = "[" + padded.map(String.init).joined(separator: ", ") + "]"
+        error(
+            layer.location,
+            "the padded input of '\(layer.name)' \(shape) needs \(bytes.map(Format.bytes) ?? "more than 2^63 bytes") at batch \(options.batch), over the \(Format.bytes(options.maxBytes)) limit (--max-memory)"
+        )
+        return false
     }
 }
 

@@ -34,9 +34,20 @@ extension Elaborator {
             error(args["out"]?.location ?? decl.location, "'\(name)' has \(out) output channels, not a multiple of its \(groups) groups")
             return nil
         }
-        let span = (dilation.0 * (kernel.0 - 1) + 1, dilation.1 * (kernel.1 - 1) + 1)
+        // The window a dilated kernel covers: dilation * (kernel - 1) + 1 pixels.
+        guard let spanH = Checked.sum([Checked.product([dilation.0, kernel.0 - 1]) ?? Int.max, 1]),
+            let spanW = Checked.sum([Checked.product([dilation.1, kernel.1 - 1]) ?? Int.max, 1])
+        else {
+            error(decl.location, "the kernel window of '\(name)' (dilation x (kernel - 1) + 1) overflows 64-bit arithmetic")
+            return nil
+        }
+        let span = (spanH, spanW)
         guard let padding = convPadding(args, kernel: kernel, span: span, stride: stride, size: (h, w), scope, decl) else { return nil }
-        let padded = (h + padding.top + padding.bottom, w + padding.left + padding.right)
+        guard let paddedH = Checked.sum([h, padding.top, padding.bottom]), let paddedW = Checked.sum([w, padding.left, padding.right]) else {
+            error(decl.location, "the padded input of '\(name)' (input \(h)x\(w) plus padding) overflows 64-bit arithmetic")
+            return nil
+        }
+        let padded = (paddedH, paddedW)
         if padded.0 < span.0 || padded.1 < span.1 {
             error(decl.location, "kernel \(span.0)x\(span.1) of '\(name)' is larger than its padded input \(padded.0)x\(padded.1) (input \(h)x\(w))")
             return nil
@@ -74,9 +85,11 @@ extension Elaborator {
             return (0, 0, 0, 0)
         case "same", "tf-same":
             // TensorFlow "SAME": out = ceil(in / stride), the odd pixel of padding goes bottom/right.
+            // Written so no step exceeds its inputs: (out - 1) * stride < size, and the
+            // overhang size - (out - 1) * stride lies in 1...stride.
             func split(_ size: Int, _ span: Int, _ stride: Int) -> (Int, Int) {
-                let out = (size + stride - 1) / stride
-                let total = max((out - 1) * stride + span - size, 0)
+                let out = size / stride + (size % stride == 0 ? 0 : 1)
+                let total = max(span - (size - (out - 1) * stride), 0)
                 return (total / 2, total - total / 2)
             }
             let (top, bottom) = split(size.0, span.0, stride.0), (left, right) = split(size.1, span.1, stride.1)
@@ -182,12 +195,17 @@ extension Elaborator {
             error(args["padding"]?.location ?? decl.location, "pool padding must be between 0 and half the kernel (\(kernel / 2)), found \(padding)")
             return nil
         }
-        guard h + 2 * padding >= kernel, w + 2 * padding >= kernel else {
-            error(decl.location, "pool kernel \(kernel)x\(kernel) is larger than its padded input \(h + 2 * padding)x\(w + 2 * padding)")
+        // 2 * padding <= kernel, so only adding the input size can overflow.
+        guard let paddedH = Checked.sum([h, 2 * padding]), let paddedW = Checked.sum([w, 2 * padding]) else {
+            error(decl.location, "the padded input of the pool (input \(h)x\(w) plus padding \(padding)) overflows 64-bit arithmetic")
+            return nil
+        }
+        guard paddedH >= kernel, paddedW >= kernel else {
+            error(decl.location, "pool kernel \(kernel)x\(kernel) is larger than its padded input \(paddedH)x\(paddedW)")
             return nil
         }
         let attrs = LayerOperation.Pool2D(kind: kind == "max" ? .max : .avg, kernel: kernel, stride: stride, padding: padding)
-        let outH = (h + 2 * padding - kernel) / stride + 1, outW = (w + 2 * padding - kernel) / stride + 1
+        let outH = (paddedH - kernel) / stride + 1, outW = (paddedW - kernel) / stride + 1
         return (.pool(attrs), .image(channels: c, height: outH, width: outW), [])
     }
 

@@ -35,8 +35,20 @@ public final class Elaborator {
         cursor = elaborateList(spec.head, from: cursor, prefix: "", display: "head", scope: specScope, section: .head, block: nil)
         guard !aborted else { return nil }
         let network = Network(name: spec.name, file: spec.file, input: input, layers: layers, stages: stages)
+        guard totalsFit(network) else { return nil }
         checkMemory(network)
         return network
+    }
+
+    /// Every layer's cost fits in 64 bits; their sums must too. Costs are never negative, so
+    /// once the totals fit, every subtotal (a stage, a block) fits as well.
+    private func totalsFit(_ network: Network) -> Bool {
+        let totals: [(String, KeyPath<Cost, Int>)] = [("parameter count", \.params), ("MACs", \.macs), ("FLOPs", \.flops)]
+        for (what, key) in totals where Checked.sum(network.layers.map { $0.cost[keyPath: key] }) == nil {
+            error(spec.location, "the network's total \(what) overflows 64-bit arithmetic")
+            return false
+        }
+        return true
     }
 
     private func makeSpecScope() -> Scope {
@@ -63,9 +75,16 @@ public final class Elaborator {
 
     private func elaborateStages(_ specScope: Scope, from cursor: inout (value: Int, shape: TensorShape)) -> [Network.Stage] {
         let plans = spec.stages.enumerated().compactMap { planStage($0.offset, $0.element, specScope) }
-        let total = plans.reduce(0) { $0 &+ max(0, $1.depth) }
-        guard total <= options.maxBlocks else {
-            error(spec.stages.first?.location ?? spec.location, "the stages ask for \(total) blocks, more than the limit of \(options.maxBlocks)")
+        // Each depth is checked before any sum: a wrapped total once passed this guard and
+        // the loop below ran for 2^63 blocks.
+        if let deep = plans.first(where: { $0.depth > options.maxBlocks }) {
+            error(deep.stage.depth.location, "stage \(deep.index) asks for \(deep.depth) blocks, more than the limit of \(options.maxBlocks)")
+            aborted = true
+            return []
+        }
+        guard let total = Checked.sum(plans.map(\.depth)), total <= options.maxBlocks else {
+            let shown = Checked.sum(plans.map(\.depth)).map(String.init) ?? "more than 2^63"
+            error(spec.stages.first?.location ?? spec.location, "the stages ask for \(shown) blocks, more than the limit of \(options.maxBlocks)")
             aborted = true
             return []
         }
@@ -251,9 +270,12 @@ public final class Elaborator {
     ) -> Scope? {
         var scope = Scope(["in": .int(input.channels), "stride": .int(stride)], owner: "block '\(template.name)'")
         let declared = template.params.map(\.name)
+        // Looked up by name: thousands of parameters and arguments are a small file.
+        let params = Dictionary(template.params.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let given = Set(stage.args.map(\.key))
         let definedAt = Diagnostic.Note(location: template.location, message: "block '\(template.name)' is defined here")
         for arg in stage.args where !ignoring.contains(arg.key) {
-            guard let param = template.params.first(where: { $0.name == arg.key }) else {
+            guard let param = params[arg.key] else {
                 error(
                     arg.keyLocation,
                     "block '\(template.name)' has no parameter '\(arg.key)'"
@@ -268,7 +290,7 @@ public final class Elaborator {
         for param in template.params where scope.values[param.name] == nil {
             if let node = param.defaultValue {
                 if let value = value(node, kind: param.kind, scope, "default of '\(param.name)'") { scope.values[param.name] = value }
-            } else if !stage.args.contains(where: { $0.key == param.name }) {
+            } else if !given.contains(param.name) {
                 error(
                     stage.location, "stage is missing parameter '\(param.name)' (\(param.kind.rawValue)) of block '\(template.name)'",
                     notes: [.init(location: param.location, message: "'\(param.name)' is declared here")])

@@ -14,6 +14,8 @@ public struct Network: Sendable {
     public var stages: [Stage]
 
     public var output: TensorShape { layers.last?.outputShape ?? input }
+    // The elaborator refuses a network whose totals overflow, and costs are never negative:
+    // these sums and every subtotal below fit in 64 bits.
     public var params: Int { layers.reduce(0) { $0 &+ $1.cost.params } }
     public var macs: Int { layers.reduce(0) { $0 &+ $1.cost.macs } }
     public var flops: Int { layers.reduce(0) { $0 &+ $1.cost.flops } }

@@ -40,26 +40,3 @@ public enum TensorShape: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "[" + dims.map(String.init).joined(separator: ", ") + "]" }
 }
-
-/// Overflow-checked arithmetic for sizes and costs: a spec can ask for absurd numbers.
-public enum Checked {
-    public static func product(_ values: [Int]) -> Int? {
-        var result = 1
-        for value in values {
-            let (p, overflow) = result.multipliedReportingOverflow(by: value)
-            if overflow { return nil }
-            result = p
-        }
-        return result
-    }
-
-    public static func sum(_ values: [Int]) -> Int? {
-        var result = 0
-        for value in values {
-            let (s, overflow) = result.addingReportingOverflow(value)
-            if overflow { return nil }
-            result = s
-        }
-        return result
-    }
-}

@@ -12,7 +12,8 @@ struct SpecParser {
     /// Parses a model spec; blocks from imports are merged by the loader.
     func parseModel(_ root: SpecNode) -> ModelSpec? {
         guard let reader = FieldReader(root, "spec", allowed: Self.topKeys, diagnostics) else { return nil }
-        let (name, location) = reader.string("model", required: true) ?? ("<unnamed>", root.location)
+        var (name, location) = reader.string("model", required: true) ?? ("<unnamed>", root.location)
+        if !NameCheck.check(name, "model name", at: location, diagnostics) { name = "<unnamed>" }
         var spec = ModelSpec(
             file: root.location.file, name: name, location: location,
             params: BlockTemplate.parseParams(reader["params"], block: "spec", diagnostics),
@@ -22,7 +23,11 @@ struct SpecParser {
         spec.stem = LayerDecl.parseList(reader.list("stem") ?? [], diagnostics)
         spec.stages = (reader.list("stages", required: true) ?? []).compactMap(parseStage)
         spec.blockNames = reader.string("block_names")
+        if let (pattern, at) = spec.blockNames, !NameCheck.check(pattern, "block_names pattern", at: at, diagnostics) { spec.blockNames = nil }
         spec.downsampleNames = reader.string("downsample_names")
+        if let (pattern, at) = spec.downsampleNames, !NameCheck.check(pattern, "downsample_names pattern", at: at, diagnostics) {
+            spec.downsampleNames = nil
+        }
         spec.head = LayerDecl.parseList(reader.list("head") ?? [], diagnostics)
         if let node = reader["budget"], !node.isNull { spec.budget = parseBudget(node) }
         if let node = reader["expect"], !node.isNull { spec.expect = parseExpect(node) }
