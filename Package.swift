@@ -145,6 +145,13 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // archc eval: data set layouts, streaming evaluation, sharding and merging, mCE, corruptions.
+        .testTarget(
+            name: "ArchcEvalTests",
+            dependencies: ["ArchcDriver", "ArchcImage", "ArchcIO", "ArchcSpec", "ArchcIR"],
+            exclude: ["Fixtures"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         // Hostile and edge-case files, images and output paths against the readers and writers.
         .testTarget(
             name: "ArchcIOTests",

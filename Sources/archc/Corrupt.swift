@@ -1,0 +1,50 @@
+import ArchcIO
+import ArchcImage
+import ArgumentParser
+import Foundation
+
+/// `archc corrupt IMAGE --corruption NAME --severity S -o OUT.png`: one corrupted image.
+struct Corrupt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply one ImageNet-C corruption to an image (as given, no crop) and write a PNG.",
+        discussion:
+            "Corruptions: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")). Not implemented: \(Corruption.missing.joined(separator: ", "))."
+    )
+
+    @Argument(help: "A PNG or JPEG image.")
+    var image: String
+
+    @Option(help: "The corruption, named as in Hendrycks & Dietterich's code (e.g. gaussian_noise).")
+    var corruption: String
+
+    @Option(help: "Severity, 1 to 5.")
+    var severity: Int
+
+    @Option(help: "Seed of the random corruptions (noise, fog).")
+    var seed: UInt64 = 0
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The corrupted image (PNG, written whole or not at all).", valueName: "file.png"))
+    var output: String
+
+    func validate() throws {
+        guard Corruption(rawValue: corruption) != nil else {
+            let known = Corruption.allCases.map(\.rawValue).joined(separator: ", ")
+            let why = Corruption.missing.contains(corruption) ? "is not implemented yet" : "is unknown"
+            throw ValidationError("corruption '\(corruption)' \(why); available: \(known)")
+        }
+        guard (1...5).contains(severity) else { throw ValidationError("--severity must be between 1 and 5, found \(severity)") }
+    }
+
+    func run() throws {
+        do {
+            let decoded = try DecodedImage.read(image)
+            let corrupted = Corruption(rawValue: corruption)!.apply(FloatImage(decoded), severity: severity, seed: seed).decoded
+            guard let png = corrupted.pngData() else { throw IOError(output, "cannot encode the PNG") }
+            try AtomicFile.write(png, to: output)
+        } catch let failure as DecodedImage.Failure {
+            evalFail(failure.description)
+        } catch let error as IOError {
+            evalFail(error.description)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import XCTest
+
+/// `archc eval`, `archc eval merge` and `archc corrupt` end to end: help, refusals, outputs.
+extension CLITests {
+    static let evalPhotos = root.appendingPathComponent("Tests/ArchcRuntimeTests/Fixtures/images").path
+
+    func evalFolder() throws -> String {
+        let path = NSTemporaryDirectory() + "archc-cli-eval-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    func testEvalHelpListsItsFlags() throws {
+        let top = try archc("eval", "--help")
+        XCTAssertTrue(top.stdout.contains("merge") && top.stdout.contains("archc eval run --help"), top.stdout)
+        let help = try archc("eval", "run", "--help")
+        XCTAssertEqual(help.status, 0)
+        for flag in [
+            "--weights", "--data", "--stylized", "--imagenet-r", "--sketch", "--imagenet-c", "--classes", "--corrupt", "--severity", "--clean-top1",
+            "--shard", "--batch", "--workers", "--skip-bad", "--report", "--plot", "--output",
+        ] {
+            XCTAssertTrue(help.stdout.contains(flag), "eval --help lacks \(flag)")
+        }
+        XCTAssertTrue(try archc("--help").stdout.contains("corrupt"))
+    }
+
+    func testEvalRefusesBadCommandLines() throws {
+        let spec = "specs/tiny/tiny-robust-dw.yaml"
+        let cases: [([String], String)] = [
+            ([spec], "nothing to evaluate: give --data, --stylized, --imagenet-r, --sketch or --imagenet-c"),
+            ([spec, "--data", "x", "--shard", "3/3"], "--shard expects K/N with 0 <= K < N, found '3/3'"),
+            ([spec, "--data", "x", "--corrupt", "snow"], "not implemented: snow"),
+            ([spec, "--imagenet-c", "x", "--corrupt", "fog"], "--corrupt corrupts the --data set; give --data"),
+            ([spec, "--data", "x", "--plot", "a.png"], "--plot writes SVG"),
+            ([spec, spec, "--weights", "a.pth", "--data", "x"], "give one --weights per spec (2 specs, 1 --weights)"),
+        ]
+        for (arguments, message) in cases {
+            let run = try archc(["eval"] + arguments)
+            XCTAssertEqual(run.status, 64, arguments.joined(separator: " "))
+            XCTAssertTrue(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
+    }
+
+    func testEvalNamesAnUnknownClassFolder() throws {
+        let root = try evalFolder()
+        try FileManager.default.createDirectory(atPath: root + "/kittens", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.evalPhotos + "/cat.jpg", toPath: root + "/kittens/a.jpg")
+        let run = try archc("eval", "specs/tiny/tiny-robust-dw.yaml", "--data", root)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, "\(root)/kittens: error: unknown class 'kittens': expected an ImageNet-1k WordNet ID such as n01440764 or a class index\n")
+    }
+
+    func testEvalTextReportAndMergeRefusals() throws {
+        let root = try evalFolder()
+        for (label, photo) in [("0", "cat.jpg"), ("1", "cat-gray.png"), ("1", "cat-rgba.png")] {
+            try FileManager.default.createDirectory(atPath: "\(root)/data/\(label)", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: "\(Self.evalPhotos)/\(photo)", toPath: "\(root)/data/\(label)/\(photo)")
+        }
+        let text = try archc("eval", "specs/tiny/tiny-robust-dw.yaml", "--data", root + "/data")
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.hasPrefix("tiny-robust-dw\n  imagenet   3 of 3 images  top-1 "), text.stdout)
+        let whole = try archc("eval", "specs/tiny/tiny-robust-dw.yaml", "--data", root + "/data", "--report", "json", "-o", root + "/whole.json")
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        let merge = try archc("eval", "merge", root + "/whole.json")
+        XCTAssertEqual(merge.status, 1)
+        XCTAssertEqual(merge.stderr, "\(root)/whole.json: error: not a partial result (no shard); write parts with --shard K/N\n")
+        let part = try archc("eval", "specs/tiny/tiny-robust-dw.yaml", "--data", root + "/data", "--report", "json", "--shard", "0/2", "-o", root + "/p0.json")
+        XCTAssertEqual(part.status, 0, part.stderr)
+        let missing = try archc("eval", "merge", root + "/p0.json")
+        XCTAssertEqual(missing.stderr, "\(root)/p0.json: error: missing shard 1/2\n")
+    }
+
+    func testCorruptWritesAPNGOfTheSameSize() throws {
+        let root = try evalFolder()
+        let run = try archc("corrupt", Self.evalPhotos + "/cat.jpg", "--corruption", "pixelate", "--severity", "5", "-o", root + "/out.png")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: root + "/out.png"))
+        XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        // PNG's IHDR: width and height, big-endian, at bytes 16-23; cat.jpg is 90x60.
+        let width = bytes[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = bytes[20..<24].reduce(0) { $0 << 8 | Int($1) }
+        XCTAssertEqual([width, height], [90, 60])
+        let unknown = try archc("corrupt", Self.evalPhotos + "/cat.jpg", "--corruption", "snow", "--severity", "1", "-o", root + "/x.png")
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("corruption 'snow' is not implemented yet"), unknown.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/x.png"))
+    }
+}

@@ -1,0 +1,73 @@
+@testable import ArchcImage
+import Foundation
+import XCTest
+
+/// archc's corruptions against the reference (PyPI corrupt-tta, fixtures made by
+/// Tests/python/make_corruption_fixtures.py) on a 64x64 photo crop, every severity.
+final class CorruptionTests: XCTestCase {
+    static let fixtures = EvalTest.root.appendingPathComponent("Tests/ArchcEvalTests/Fixtures/corruptions").path
+
+    func clean() throws -> FloatImage { FloatImage(try DecodedImage.read(Self.fixtures + "/clean.png")) }
+
+    /// Largest and mean absolute difference, in 8-bit levels, allowed per deterministic
+    /// corruption (the reference computes in float64, OpenCV and PIL in their own roundings).
+    static let tolerances: [Corruption: (max: Int, mean: Double)] = [
+        .gaussianBlur: (2, 0.5), .defocusBlur: (2, 0.5), .zoomBlur: (2, 0.5), .brightness: (2, 0.5), .contrast: (1, 0.5),
+        .saturate: (2, 0.5), .pixelate: (1, 0.05),
+        // libjpeg-turbo here and in Pillow's wheel round some DCT coefficients differently: a flipped
+        // coefficient moves a whole 8x8 block by a few levels (measured: max 11-22, mean 0.14-0.95).
+        .jpegCompression: (24, 1.0),
+    ]
+
+    func testDeterministicCorruptionsMatchTheReference() throws {
+        let image = try clean()
+        for (corruption, tolerance) in Self.tolerances.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            for severity in 1...5 {
+                let reference = try DecodedImage.read("\(Self.fixtures)/\(corruption.rawValue)-\(severity).png")
+                let mine = corruption.apply(image, severity: severity).decoded
+                let diffs = zip(mine.pixels, reference.pixels).map { abs(Int($0) - Int($1)) }
+                let worst = diffs.max() ?? 0, mean = Double(diffs.reduce(0, +)) / Double(diffs.count)
+                print(String(format: "%@ severity %d: max |difference| %d, mean %.4f (8-bit levels)", corruption.rawValue, severity, worst, mean))
+                XCTAssertLessThanOrEqual(worst, tolerance.max, "\(corruption.rawValue) severity \(severity)")
+                XCTAssertLessThanOrEqual(mean, tolerance.mean, "\(corruption.rawValue) severity \(severity)")
+            }
+        }
+    }
+
+    /// Random corruptions draw from another generator than NumPy's: the mean and spread of
+    /// (corrupted - clean) must fall within the reference's range over 8 seeds, widened by
+    /// a quarter of that range plus 5% (fog: its fractal varies much from seed to seed).
+    func testRandomCorruptionsMatchTheReferenceInDistribution() throws {
+        let image = try clean()
+        let data = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/random.json"))
+        let stats = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: [String: [Double]]])
+        for corruption in Corruption.allCases where corruption.isRandom {
+            for severity in 1...5 {
+                let reference = try XCTUnwrap(stats["\(corruption.rawValue)-\(severity)"])
+                let mine = corruption.apply(image, severity: severity, seed: 1).decoded
+                let d = zip(mine.pixels, image.values).map { Double($0) - Double($1) }
+                let mean = d.reduce(0, +) / Double(d.count)
+                let std = (d.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(d.count)).squareRoot()
+                for (name, value, range) in [("mean", mean, reference["mean"]!), ("std", std, reference["std"]!)] {
+                    let lo = range.min()!, hi = range.max()!
+                    let slack = (hi - lo) / 4 + 0.05 * max(abs(lo), abs(hi)) + 0.05
+                    print(String(format: "%@ severity %d: %@ %.3f, reference %.3f to %.3f", corruption.rawValue, severity, name, value, lo, hi))
+                    XCTAssertTrue(
+                        value >= lo - slack && value <= hi + slack, "\(corruption.rawValue) severity \(severity): \(name) \(value) outside [\(lo), \(hi)]")
+                }
+            }
+        }
+    }
+
+    /// The same seed gives the same image; another seed another one.
+    func testRandomCorruptionsAreSeeded() throws {
+        let image = try clean()
+        let a = Corruption.gaussianNoise.apply(image, severity: 3, seed: 7)
+        XCTAssertEqual(a, Corruption.gaussianNoise.apply(image, severity: 3, seed: 7))
+        XCTAssertNotEqual(a, Corruption.gaussianNoise.apply(image, severity: 3, seed: 8))
+    }
+
+    func testZoomFactorsFollowNumPysArange() {
+        XCTAssertEqual(Corruption.zoomFactors.map(\.count), [12, 16, 11, 13, 11])
+    }
+}

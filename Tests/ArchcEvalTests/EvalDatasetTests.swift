@@ -1,0 +1,84 @@
+import ArchcDriver
+import ArchcIO
+import ArchcImage
+import XCTest
+
+final class EvalDatasetTests: XCTestCase {
+    func testImageFolderByWnidAndIndex() throws {
+        let root = try EvalTest.tree(self)
+        try "not a class".write(toFile: root + "/README.txt", atomically: true, encoding: .utf8)
+        let data = try EvalDataset.load(root, set: "imagenet")
+        XCTAssertEqual(data.samples.count, 11)
+        XCTAssertEqual(data.samples.map(\.path), data.samples.map(\.path).sorted())
+        XCTAssertEqual(Set(data.samples.map(\.label)), [0, 1, 2, 3, 4])
+        XCTAssertEqual(data.samples.filter { $0.label == 0 }.count, 3)
+        XCTAssertTrue(data.samples.allSatisfy { $0.key == EvalKey(set: "imagenet") })
+    }
+
+    func testUnknownClassFolderIsNamed() throws {
+        let root = try EvalTest.tree(self)
+        try FileManager.default.createDirectory(atPath: root + "/cats", withIntermediateDirectories: true)
+        XCTAssertThrowsError(try EvalDataset.load(root, set: "imagenet")) { error in
+            XCTAssertEqual(
+                (error as? IOError)?.description,
+                "\(root)/cats: error: unknown class 'cats': expected an ImageNet-1k WordNet ID such as n01440764 or a class index")
+        }
+    }
+
+    func testEmptySetIsAnError() throws {
+        let root = try EvalTest.folder(self)
+        try FileManager.default.createDirectory(atPath: root + "/n01440764", withIntermediateDirectories: true)
+        XCTAssertThrowsError(try EvalDataset.load(root, set: "imagenet")) { error in
+            XCTAssertTrue((error as? IOError)?.description.hasPrefix("\(root): error: no images found") == true, "\(error)")
+        }
+        XCTAssertThrowsError(try EvalDataset.load(root + "/missing", set: "imagenet")) { error in
+            XCTAssertEqual((error as? IOError)?.description, "\(root)/missing: error: no such folder")
+        }
+    }
+
+    func testManifest() throws {
+        let root = try EvalTest.tree(self)
+        let csv = root + "/list.csv"
+        try "path,label\nn01440764/img0.jpg,0\n\(root)/4/img8.png,n01443537\n\nodd,name.png,7\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let data = try EvalDataset.load(csv, set: "imagenet")
+        XCTAssertEqual(data.samples.map(\.label), [1, 0, 7])
+        XCTAssertEqual(data.samples.map(\.path), ["\(root)/4/img8.png", "\(root)/n01440764/img0.jpg", "\(root)/odd,name.png"])
+        try "a.jpg\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
+            XCTAssertEqual((error as? IOError)?.description, "\(csv):1: error: expected 'path,label', found 'a.jpg'")
+        }
+        try "a.jpg,goldfish\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
+            XCTAssertTrue((error as? IOError)?.description.hasPrefix("\(csv):1: error: unknown class 'goldfish'") == true, "\(error)")
+        }
+    }
+
+    func testImageNetCLayout() throws {
+        let root = try EvalTest.folder(self)
+        for (corruption, severity) in [("fog", 1), ("fog", 5), ("pixelate", 3)] {
+            try EvalTest.place("\(EvalTest.images)/cat.jpg", at: "\(corruption)/\(severity)/n01440764/a.jpg", in: root)
+            try EvalTest.place("\(EvalTest.images)/cat.jpg", at: "\(corruption)/\(severity)/n01443537/b.jpg", in: root)
+        }
+        let data = try EvalDataset.imagenetC(root)
+        XCTAssertEqual(data.samples.count, 6)
+        XCTAssertEqual(
+            Set(data.samples.map(\.key)),
+            [
+                EvalKey(set: "imagenet-c", corruption: "fog", severity: 1), EvalKey(set: "imagenet-c", corruption: "fog", severity: 5),
+                EvalKey(set: "imagenet-c", corruption: "pixelate", severity: 3),
+            ])
+        try FileManager.default.createDirectory(atPath: root + "/fog/6", withIntermediateDirectories: true)
+        XCTAssertThrowsError(try EvalDataset.imagenetC(root)) { error in
+            XCTAssertEqual((error as? IOError)?.description, "\(root)/fog/6: error: expected severity folders 1 to 5 inside a corruption folder, found '6'")
+        }
+    }
+
+    /// `auto` picks ImageNet-R's 200 classes exactly when the folders are its 200 wnids.
+    func testImageNetRDetection() {
+        let r = Set(ImageNetSynsets.imagenetR.map { ImageNetSynsets.wnids[$0] })
+        XCTAssertEqual(r.count, 200)
+        XCTAssertEqual(ClassSubset.detect(classNames: r), .imagenetR)
+        XCTAssertEqual(ClassSubset.detect(classNames: r.subtracting([ImageNetSynsets.wnids[1]])), .all)
+        XCTAssertEqual(ClassSubset.detect(classNames: Set(ImageNetSynsets.wnids)), .all)
+    }
+}

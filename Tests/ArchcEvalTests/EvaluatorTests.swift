@@ -1,0 +1,160 @@
+import ArchcDriver
+import ArchcIO
+import ArchcIR
+import ArchcImage
+import ArchcRuntime
+import XCTest
+
+final class EvaluatorTests: XCTestCase {
+    func testRankOrdersTiesByIndexAndMasks() {
+        let row: ArraySlice<Float> = [0.1, 0.9, 0.5, 0.9, -1, 0.3, 0.2, 0.0][...]
+        XCTAssertEqual(Evaluator.rank(of: 1, in: row, allowed: nil), 0)
+        XCTAssertEqual(Evaluator.rank(of: 3, in: row, allowed: nil), 1, "a tie goes to the lower index")
+        XCTAssertEqual(Evaluator.rank(of: 0, in: row, allowed: nil), 5)
+        XCTAssertEqual(Evaluator.rank(of: 0, in: row, allowed: [0, 4, 7]), 0, "classes outside the subset do not count")
+        XCTAssertEqual(Evaluator.rank(of: 2, in: row, allowed: [0, 4, 7]), Int.max, "a label outside the subset is never right")
+        XCTAssertEqual(Evaluator.rank(of: 9, in: row, allowed: nil), Int.max)
+        // A slice that does not start at 0, as a batch's second row is.
+        let batch: [Float] = [5, 5, 5, 5, 5, 5, 5, 5] + Array(row)
+        XCTAssertEqual(Evaluator.rank(of: 3, in: batch[8..<16], allowed: nil), 1)
+    }
+
+    /// The streamed counts equal scoring the same photos batched by `archc run`'s loader.
+    func testCountsMatchDirectRun() throws {
+        let root = try EvalTest.tree(self)
+        let model = try EvalTest.tinyModel()
+        var job = EvalJob()
+        job.sets = [("imagenet", root)]
+        let plan = try job.plan(classes: 10)
+        let result = try job.run(EvalTest.evaluator(model), plan: plan)
+        let input = try InputBatch.open(plan.samples.map(\.path), spec: model.compilation.spec!, inputType: model.optimized.inputType)
+        XCTAssertEqual(input.batchCount, 1)
+        let y = Engine(graph: model.optimized, batch: plan.samples.count, threads: 1).run(try input.batch(0).tensor)
+        let top5 = OutputSummary.topK(y, k: 5)
+        let expected1 = zip(plan.samples, top5).filter { $0.0.label == $0.1[0].index }.count
+        let expected5 = zip(plan.samples, top5).filter { pair in pair.1.contains { $0.index == pair.0.label } }.count
+        XCTAssertEqual(result.total, EvalCounts(found: 11, evaluated: 11, top1: expected1, top5: expected5))
+        XCTAssertGreaterThan(expected5, expected1, "the seeded model should get some top-5 but not top-1 right, or the test checks little")
+    }
+
+    /// Shards merged give exactly the single run's report, whatever the shard count.
+    func testShardedAndMergedEqualsSingleRun() throws {
+        let root = try EvalTest.tree(self)
+        let model = try EvalTest.tinyModel()
+        var job = EvalJob()
+        job.sets = [("imagenet", root), ("sketch", root)]
+        let plan = try job.plan(classes: 10)
+        let single = try job.run(EvalTest.evaluator(model), plan: plan)
+        XCTAssertEqual(single.total.found, 22)
+        for count in [2, 3, 5] {
+            var parts: [(file: String, result: EvalResult)] = []
+            for k in (0..<count).reversed() {
+                job.shard = Shard(index: k, count: count)
+                let part = try job.run(EvalTest.evaluator(model, batch: 4), plan: plan)
+                // Through JSON, as `archc eval merge` reads the parts.
+                parts.append(("part\(k).json", try EvalResult.parse(Data(part.json.utf8), file: "part\(k).json")))
+            }
+            let merged = try EvalResult.merge(parts)
+            XCTAssertEqual(merged, single)
+            XCTAssertEqual(merged.json, single.json)
+            XCTAssertThrowsError(try EvalResult.merge(Array(parts.dropFirst()))) { error in
+                XCTAssertEqual((error as? IOError)?.message, "missing shard \(count - 1)/\(count)")
+            }
+            XCTAssertThrowsError(try EvalResult.merge(parts + [parts[0]])) { error in
+                XCTAssertEqual((error as? IOError)?.message, "shard \(count - 1)/\(count) is also in part\(count - 1).json")
+            }
+        }
+    }
+
+    func testUnreadableImageIsAnErrorOrACountedSkip() throws {
+        let root = try EvalTest.tree(self)
+        let bad = root + "/n01440764/zz-broken.jpg"
+        try FileManager.default.copyItem(atPath: EvalTest.images + "/broken.jpg", toPath: bad)
+        let model = try EvalTest.tinyModel()
+        var job = EvalJob()
+        job.sets = [("imagenet", root)]
+        let plan = try job.plan(classes: 10)
+        XCTAssertThrowsError(try job.run(EvalTest.evaluator(model), plan: plan)) { error in
+            XCTAssertEqual((error as? IOError)?.file, bad)
+        }
+        var warnings: [String] = []
+        let result = try job.run(EvalTest.evaluator(model, skipBad: true), plan: plan) { warnings.append($0) }
+        XCTAssertEqual(result.total.found, 12)
+        XCTAssertEqual(result.total.evaluated, 11)
+        XCTAssertEqual(result.total.skipped, 1)
+        XCTAssertEqual(warnings.count, 1)
+        XCTAssertTrue(warnings[0].hasPrefix("\(bad): warning: skipped: "), warnings[0])
+    }
+
+    func testLabelBeyondTheModelIsNamed() throws {
+        let root = try EvalTest.tree(self)
+        try EvalTest.place(EvalTest.images + "/cat.jpg", at: "n01530575/x.jpg", in: root)  // class 10
+        var job = EvalJob()
+        job.sets = [("imagenet", root)]
+        XCTAssertThrowsError(try job.plan(classes: 10)) { error in
+            XCTAssertEqual((error as? IOError)?.description, "\(root)/n01530575/x.jpg: error: class 10 is beyond the model's 10 classes")
+        }
+    }
+}
+
+extension EvaluatorTests {
+    /// Corrupting on the fly gives the counts of an ImageNet-C tree made from the same
+    /// corrupted images (deterministic corruptions; PNG keeps the 8 bits exactly).
+    func testOnTheFlyEqualsImageNetCLayout() throws {
+        let root = try EvalTest.tree(self)
+        let model = try EvalTest.tinyModel()
+        var job = EvalJob()
+        job.sets = [("imagenet", root)]
+        job.corruptions = (["contrast", "pixelate"], [2, 5])
+        let onTheFly = try job.run(EvalTest.evaluator(model), plan: try job.plan(classes: 10))
+        let treeC = try EvalTest.folder(self)
+        for sample in try EvalDataset.load(root, set: "imagenet").samples {
+            let image = try DecodedImage.read(sample.path)
+            for name in ["contrast", "pixelate"] {
+                for severity in [2, 5] {
+                    let corrupted = try Corruption(rawValue: name)!.imagenetC(image, severity: severity, seed: 0)
+                    let folder = "\(treeC)/\(name)/\(severity)/\(ImageNetSynsets.wnids[sample.label])"
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    try corrupted.pngData()!.write(to: URL(fileURLWithPath: "\(folder)/\((sample.path as NSString).lastPathComponent).png"))
+                }
+            }
+        }
+        var layout = EvalJob()
+        layout.imagenetC = treeC
+        let fromDisk = try layout.run(EvalTest.evaluator(model), plan: try layout.plan(classes: 10))
+        XCTAssertEqual(onTheFly.corrupted.count, 4)
+        for (key, counts) in onTheFly.corrupted {
+            XCTAssertEqual(fromDisk.counts[EvalKey(set: "imagenet-c", corruption: key.corruption, severity: key.severity)], counts, "\(key)")
+        }
+        // The corruption did change the pixels the model saw.
+        let image = try DecodedImage.read(EvalTest.images + "/cat.jpg")
+        XCTAssertNotEqual(
+            try Corruption.contrast.imagenetC(image, severity: 5, seed: 0).pixels, try Preprocessing.centreCrop(image, resize: 256, crop: 224).pixels)
+    }
+}
+
+extension EvaluatorTests {
+    /// Two models, two corruptions: a panel per corruption, a line per model through the
+    /// clean point and each severity at the right height.
+    func testSeverityPlot() throws {
+        func result(_ model: String, _ top1: [Int]) -> EvalResult {
+            var r = EvalResult(model: model, sources: ["imagenet": "x", "corrupted": "y"], subsets: [:])
+            r.counts[EvalKey(set: "imagenet")] = EvalCounts(found: 4, evaluated: 4, top1: 4, top5: 4)
+            for (name, offset) in [("fog", 0), ("brightness", 1)] {
+                for s in 1...5 {
+                    r.counts[EvalKey(set: "corrupted", corruption: name, severity: s)] = EvalCounts(
+                        found: 4, evaluated: 4, top1: top1[s - 1] - offset * min(1, top1[s - 1]), top5: 4)
+                }
+            }
+            return r
+        }
+        let svg = try XCTUnwrap(SeverityPlot.svg([result("a<b", [4, 3, 2, 1, 0]), result("c", [4, 4, 4, 4, 4])]))
+        XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 4)
+        XCTAssertTrue(svg.contains(">brightness</text>") && svg.contains(">fog</text>"))
+        XCTAssertLessThan(svg.range(of: ">fog<")!.lowerBound, svg.range(of: ">brightness<")!.lowerBound, "panels in the benchmark's order")
+        XCTAssertTrue(svg.contains("a&lt;b"))
+        // Model a on fog (first panel, x0 = 10): clean 100% at y 26, severity 5 at 0% (y 126).
+        XCTAssertTrue(svg.contains("points=\"58.0,26.0 82.8,26.0 107.6,51.0 132.4,76.0 157.2,101.0 182.0,126.0\""), svg)
+        XCTAssertNil(SeverityPlot.svg([EvalResult(model: "m", sources: [:], subsets: [:])]))
+    }
+}
