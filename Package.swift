@@ -92,6 +92,12 @@ let package = Package(
             dependencies: ["ArchcSpec", "ArchcIR", "ArchcRuntime"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // The PyTorch emitter: a spec as written (unfused) as a standalone nn.Module file to train.
+        .target(
+            name: "ArchcPyTorch",
+            dependencies: ["ArchcSpec"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         // generated/: the emitted Swift models (./generate.sh), compiled into archc for `--engine generated`.
         .target(
             name: "ArchcGenerated",
@@ -116,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "archc",
             dependencies: [
-                "ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcDriver", "ArchcONNX", "ArchcImage", "ArchcCodegen", "ArchcGenerated",
+                "ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcDriver", "ArchcONNX", "ArchcImage", "ArchcCodegen", "ArchcGenerated", "ArchcPyTorch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
@@ -150,6 +156,11 @@ let package = Package(
         .testTarget(
             name: "ArchcIOTests",
             dependencies: ["ArchcIO", "ArchcIR", "ArchcImage", "ArchcDriver", "ArchcSpec", "CTurboJPEG"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "ArchcPyTorchTests",
+            dependencies: ["ArchcPyTorch", "ArchcSpec"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

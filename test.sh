@@ -27,9 +27,10 @@ summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail 
 swift_total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"${summary:-Executed 0 tests}")
 swift_failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"${summary:-with 0 failures}")
 
-# ONNX Runtime cross-checks on archc's own export (the debug binary: its kernels are optimized).
+# ONNX Runtime and PyTorch-fixture cross-checks (the debug binary: its kernels are optimized);
+# -rs prints why a test skipped (the live PyTorch checks, where torch is not installed).
 py_status=0
-ARCHC=.build/debug/archc python3 -m pytest -q Tests/python 2>&1 | tee "$log" || py_status=$?
+ARCHC=.build/debug/archc python3 -m pytest -q -rs Tests/python 2>&1 | tee "$log" || py_status=$?
 py_passed=$(grep -oE "[0-9]+ passed" "$log" | tail -n 1 | grep -oE "[0-9]+" || echo 0)
 py_failed=$(grep -oE "[0-9]+ failed" "$log" | tail -n 1 | grep -oE "[0-9]+" || echo 0)
 

@@ -4,6 +4,7 @@ import ArchcIO
 import ArchcIR
 import ArchcONNX
 import ArchcPasses
+import ArchcPyTorch
 import ArchcSpec
 import ArgumentParser
 import Foundation
@@ -28,7 +29,7 @@ struct Compile: ParsableCommand {
     }
 
     enum Emit: String, ExpressibleByArgument, CaseIterable {
-        case ir, onnx, swift, weights
+        case ir, onnx, swift, weights, pytorch
     }
 
     enum ONNXGraph: String, ExpressibleByArgument, CaseIterable {
@@ -45,7 +46,7 @@ struct Compile: ParsableCommand {
 
     @Option(
         help:
-            "Emit the compiled model instead of a report: ir (the graph IR after the optimization pipeline), onnx, swift (a generated model class), or weights (the optimized graph's folded weights as safetensors, what a generated model loads); all but ir need -o."
+            "Emit the compiled model instead of a report: ir (the graph IR after the optimization pipeline), onnx, swift (a generated model class), weights (the optimized graph's folded weights as safetensors, what a generated model loads), or pytorch (the spec as written, unfused, as a standalone PyTorch file to train; its state_dict names are the spec's tensors); all but ir need -o."
     )
     var emit: Emit?
 
@@ -82,12 +83,17 @@ struct Compile: ParsableCommand {
             throw ValidationError("--print-after-all, --pass-summary, --disable-pass, --output and --weights need --emit")
         }
         if let emit, emit != .ir, output == nil { throw ValidationError("--emit \(emit.rawValue) needs -o FILE") }
+        if emit == .pytorch, weights != nil || !disabledPasses.isEmpty {
+            throw ValidationError("--emit pytorch writes the model without weights or passes; --weights and --disable-pass do not apply")
+        }
     }
 
     func run() throws {
         let compilation = options.compile()
         options.printDiagnostics(compilation.diagnostics)
-        if compilation.network != nil, !compilation.diagnostics.hasErrors, let emit, emit != .ir {
+        if let spec = compilation.spec, let network = compilation.network, !compilation.diagnostics.hasErrors, emit == .pytorch {
+            try emitPyTorch(spec, network, compilation.diagnostics)
+        } else if compilation.network != nil, !compilation.diagnostics.hasErrors, let emit, emit != .ir {
             try emitFile(emit)
         } else if let network = compilation.network, !compilation.diagnostics.hasErrors, emit == .ir {
             try emitIR(network)
@@ -123,6 +129,20 @@ struct Compile: ParsableCommand {
         }
     }
 
+    /// Writes the spec as written (unfused) as a PyTorch file.
+    private func emitPyTorch(_ spec: ModelSpec, _ network: Network, _ diagnostics: DiagnosticEngine) throws {
+        let file = URL(fileURLWithPath: output!).lastPathComponent
+        let command = (["archc", "compile", options.spec] + options.overrides.flatMap { ["--set", $0] } + ["--emit", "pytorch", "-o", file])
+            .joined(separator: " ")
+        // Paths in comments relative to where archc runs: a spec's imports may resolve to absolute paths.
+        let root = FileManager.default.currentDirectoryPath
+        guard let source = PyTorchEmitter.emit(spec: spec, network: network, command: command, root: root, diagnostics: diagnostics) else {
+            options.printDiagnostics(diagnostics)
+            throw ExitCode.failure
+        }
+        do { try AtomicFile.write(Data(source.utf8), to: output!) } catch { fail("\(error)") }
+    }
+
     /// Prepares the model with its weights and writes it as ONNX, Swift or folded weights.
     private func emitFile(_ kind: Emit) throws {
         var prepare = PreparedModel.Options()
@@ -147,7 +167,7 @@ struct Compile: ParsableCommand {
                     try AtomicFile.write(Data(source.utf8), to: output!)
                 case .weights:
                     try AtomicFile.write(Safetensors.encode(model.optimized.constants), to: output!)
-                case .ir:
+                case .ir, .pytorch:
                     break
                 }
             } catch {

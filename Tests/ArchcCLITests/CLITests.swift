@@ -177,6 +177,23 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(orphan.status, 64)
     }
 
+    func testEmitPyTorchWritesTheFileAndRefusesWeights() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("archc-cli-pytorch-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("tiny.py").path
+        let run = try archc("compile", "specs/tiny/tiny-resnet.yaml", "--set", "stages[1].depth=3", "--emit", "pytorch", "-o", path)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let source = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(source.hasPrefix("# tiny-resnet: the PyTorch model of specs/tiny/tiny-resnet.yaml, written by archc."), source)
+        XCTAssertTrue(source.contains("#   archc compile specs/tiny/tiny-resnet.yaml --set stages[1].depth=3 --emit pytorch -o tiny.py\n"), source)
+        XCTAssertTrue(source.contains("class TinyResnet(nn.Module):"), source)
+        XCTAssertEqual(try archc("compile", "specs/tiny/tiny-resnet.yaml", "--emit", "pytorch").status, 64)
+        XCTAssertEqual(try archc("compile", "specs/tiny/tiny-resnet.yaml", "--emit", "pytorch", "-o", path, "--weights", "w.pth").status, 64)
+        let help = try archc("compile", "--help")
+        XCTAssertTrue(help.stdout.contains("weights, pytorch)"), help.stdout)
+    }
+
     func testRunWritesOutputAndBenchReportsJSON() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("archc-cli-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -38,10 +38,9 @@ import tempfile
 import numpy as np
 import torch
 import torch.nn as nn
-import torchvision
-from PIL import Image
-from torchvision import transforms
-from torchvision.models.resnet import Bottleneck
+
+# torchvision, PIL and efficientnet_lite_pytorch are imported where they are used, so that
+# make_pytorch_emit_fixtures.py can import the robust blocks below with torch alone.
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "Tests" / "python" / "data" / "pytorch"
@@ -138,6 +137,7 @@ class TinyResNet(nn.Module):
 
     def __init__(self):
         super().__init__()
+        from torchvision.models.resnet import Bottleneck
         self.conv1 = nn.Conv2d(3, 8, 3, 1, 1, bias=False)
         self.bn1, self.relu, self.maxpool = nn.BatchNorm2d(8), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1)
 
@@ -227,6 +227,8 @@ def tiny_fixtures(manifest):
 
 def lite0_fixtures(manifest):
     from efficientnet_lite_pytorch import EfficientNet
+    from PIL import Image
+    from torchvision import transforms
     checkpoint = ROOT / ".cache" / "efficientnet-lite0.pth"
     model = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=str(checkpoint)).eval()
     crop = transforms.Compose([transforms.Resize(256, interpolation=transforms.InterpolationMode.BICUBIC),
@@ -263,6 +265,7 @@ FULL = {
 
 def full_check(archc):
     """Prints archc vs PyTorch at 224x224, batch 2, random weights, for the five CNNs."""
+    import torchvision
     from safetensors.torch import save_file
     models = {"specs/resnet50.yaml": lambda: torchvision.models.resnet50()}
     models.update({spec: (lambda stages=stages: RobustResNet(96, 16, stages, 1000)) for spec, stages in FULL.items()})
@@ -291,6 +294,7 @@ def main():
     parser.add_argument("--full", action="store_true", help="also cross-check the full-size CNNs (prints only)")
     parser.add_argument("--archc", default=str(ROOT / ".build" / "release" / "archc"))
     options = parser.parse_args()
+    import torchvision
     torch.set_num_threads(2)
     OUT.mkdir(parents=True, exist_ok=True)
     manifest = []

@@ -8,6 +8,7 @@ public final class Elaborator {
     let options: ElaborationOptions
     var layers: [Layer] = []
     var tensorOwners: [String: SourceLocation] = [:]
+    var blocks: [BlockInstance] = []
     /// Notes naming the block instance being expanded, attached to errors inside templates.
     var context: [Diagnostic.Note] = []
     var aborted = false
@@ -34,7 +35,8 @@ public final class Elaborator {
         let stages = elaborateStages(specScope, from: &cursor)
         cursor = elaborateList(spec.head, from: cursor, prefix: "", display: "head", scope: specScope, section: .head, block: nil)
         guard !aborted else { return nil }
-        let network = Network(name: spec.name, file: spec.file, input: input, layers: layers, stages: stages)
+        var network = Network(name: spec.name, file: spec.file, input: input, layers: layers, stages: stages)
+        network.blocks = blocks
         guard totalsFit(network) else { return nil }
         checkMemory(network)
         return network
@@ -225,9 +227,14 @@ public final class Elaborator {
             error(outNode.location, "block '\(template.name)' declares out = \(declared), but its body produces \(body.shape.channels) channels")
         }
         scope.values["out"] = .int(body.shape.channels)
+        var instance = BlockInstance(
+            path: prefix, template: template.name, stage: plan.index, values: scope.values, residual: .none, location: plan.stage.location)
         guard let shortcut = elaborateShortcut(template, scope: scope, from: input, body: body, prefix: prefix, stage: plan.index, block: block) else {
+            blocks.append(instance)
             return body
         }
+        instance.residual = shortcut.value == input.value ? .identity : .projection
+        blocks.append(instance)
         var result = append(
             name: "\(prefix).add", .add, inputs: [body.value, shortcut.value], input: body.shape, output: body.shape,
             tensors: [], section: .stage(plan.index), block: block, at: template.location)

@@ -12,6 +12,8 @@ public struct Network: Sendable {
     public var input: TensorShape
     public var layers: [Layer]
     public var stages: [Stage]
+    /// Every block instance in execution order (empty for a network without stages).
+    public var blocks: [BlockInstance] = []
 
     public var output: TensorShape { layers.last?.outputShape ?? input }
     // The elaborator refuses a network whose totals overflow, and costs are never negative:

@@ -26,6 +26,8 @@ public struct BlockTemplate: Sendable {
     public var body: [LayerDecl]
     public var shortcut: Shortcut
     public var afterAdd: LayerDecl?
+    /// The template's `doc:` line, for documentation written from it.
+    public var doc: String?
     /// True when the parameter list itself is malformed: instances would only echo that error.
     public var broken = false
 
@@ -52,7 +54,7 @@ public struct BlockTemplate: Sendable {
         }
         return BlockTemplate(
             name: name, location: location, params: params, out: reader["out"], body: body, shortcut: shortcut,
-            afterAdd: afterAdd, broken: broken)
+            afterAdd: afterAdd, doc: reader.string("doc")?.0, broken: broken)
     }
 
     /// `params: {dim: int, kernel: 11}`: a type name declares a required parameter, a value

@@ -2,18 +2,18 @@ import Foundation
 
 /// Typed readings of YAML scalars: integers (with `_` separators), floats, booleans, and
 /// quantities with SI suffixes (`4.6G`) and percentages (`5%`).
-enum ScalarParsing {
-    static func int(_ text: String) -> Int? {
+public enum ScalarParsing {
+    public static func int(_ text: String) -> Int? {
         let cleaned = text.replacingOccurrences(of: "_", with: "").replacingOccurrences(of: ",", with: "")
         return Int(cleaned)
     }
 
-    static func float(_ text: String) -> Double? {
+    public static func float(_ text: String) -> Double? {
         guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else { return nil }
         return value
     }
 
-    static func bool(_ text: String) -> Bool? {
+    public static func bool(_ text: String) -> Bool? {
         switch text {
         case "true", "True", "TRUE", "yes", "on": return true
         case "false", "False", "FALSE", "no", "off": return false
