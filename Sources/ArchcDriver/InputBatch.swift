@@ -15,9 +15,24 @@ public enum InputBatch {
         public var files: [String]
     }
 
-    public static func load(_ arguments: [String], spec: ModelSpec, inputType: TensorType) throws -> Loaded {
+    /// Where a batch comes from, known before the spec is compiled (it sets the batch).
+    public enum Source {
+        case tensor(Tensor)
+        case photos([String])
+
+        /// Images in the batch.
+        public var count: Int {
+            switch self {
+            case .tensor(let t): return t.dims.first ?? 0
+            case .photos(let files): return files.count
+            }
+        }
+    }
+
+    /// Reads a `.npy` input, or lists the photos (folders expanded, sorted) without decoding them.
+    public static func resolve(_ arguments: [String]) throws -> Source {
         if arguments.count == 1, arguments[0].lowercased().hasSuffix(".npy") {
-            return Loaded(tensor: try NPY.read(arguments[0]), files: [])
+            return .tensor(try NPY.read(arguments[0]))
         }
         var files: [String] = []
         for argument in arguments {
@@ -33,6 +48,20 @@ public enum InputBatch {
             } else {
                 files.append(argument)
             }
+        }
+        return .photos(files)
+    }
+
+    public static func load(_ arguments: [String], spec: ModelSpec, inputType: TensorType) throws -> Loaded {
+        try load(resolve(arguments), spec: spec, inputType: inputType)
+    }
+
+    /// The batch: a `.npy` as it is, photos decoded and prepared for the spec's input.
+    public static func load(_ source: Source, spec: ModelSpec, inputType: TensorType) throws -> Loaded {
+        let files: [String]
+        switch source {
+        case .tensor(let tensor): return Loaded(tensor: tensor, files: [])
+        case .photos(let list): files = list
         }
         guard inputType.dims.count == 3, inputType.dims[0] == 3, inputType.dims[1] == inputType.dims[2] else {
             throw IOError(files.first ?? "input", "photos need a spec whose input is 3 channels, square; this one takes \(inputType)")

@@ -1,5 +1,6 @@
 import ArchcIO
 import ArchcIR
+import ArchcLowering
 import ArchcPasses
 import ArchcSpec
 

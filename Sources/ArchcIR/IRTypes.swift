@@ -1,5 +1,3 @@
-import ArchcSpec
-
 /// An activation's shape without its batch dimension, printed `[N, C, H, W]` or `[N, F]`.
 public struct TensorType: Hashable, Sendable, CustomStringConvertible {
     public var dims: [Int]

@@ -2,6 +2,7 @@ import ArchcCodegen
 import ArchcDriver
 import ArchcIO
 import ArchcIR
+import ArchcLowering
 import ArchcONNX
 import ArchcPasses
 import ArchcSpec
@@ -115,7 +116,7 @@ struct Compile: ParsableCommand {
         case .success(let (optimized, reports)):
             if passSummary { print(Pipeline.summary(before: graph, reports)) }
             if let output {
-                do { try AtomicFile.write(Data(optimized.text.utf8), to: output) } catch { fail("\(error)") }
+                do { try AtomicFile.write(Data(optimized.text.utf8), to: output) } catch { throw failure("\(error)") }
             } else if !printAfterAll {
                 print(optimized.text, terminator: "")
             }
@@ -132,7 +133,7 @@ struct Compile: ParsableCommand {
         prepare.disabledPasses = Set(disabledPasses)
         switch PreparedModel.prepare(spec: options.spec, prepare) {
         case .failure(let failure):
-            fail(failure.description)
+            throw self.failure(failure.description)
         case .success(let model):
             do {
                 switch kind {
@@ -150,13 +151,15 @@ struct Compile: ParsableCommand {
                     break
                 }
             } catch {
-                fail("\(error)")
+                throw failure("\(error)")
             }
         }
     }
 
-    private func fail(_ text: String) -> Never {
+    /// Reports `text` on standard error and returns the exit code to throw: ArgumentParser
+    /// exits in one place, at the top.
+    private func failure(_ text: String) -> ExitCode {
         FileHandle.standardError.write(Data((text + "\n").utf8))
-        Compile.exit(withError: ExitCode.failure)
+        return ExitCode.failure
     }
 }

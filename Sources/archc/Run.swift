@@ -1,5 +1,4 @@
 import ArchcDriver
-import ArchcGenerated
 import ArchcIO
 import ArchcIR
 import ArchcRuntime
@@ -14,7 +13,8 @@ struct Run: ParsableCommand {
         discussion: """
             Without --weights the weights are seeded (deterministic); without --input the \
             input is a seeded batch. --bench warms up, then times --iterations runs and reports \
-            median and p90 latency, images/s and peak memory.
+            median and p90 latency, images/s and peak memory. The models generated/ holds run \
+            the same way with `archc-generated SPEC`.
             """
     )
 
@@ -22,13 +22,12 @@ struct Run: ParsableCommand {
         case text, json
     }
 
-    enum EngineKind: String, ExpressibleByArgument, CaseIterable {
-        case runtime, generated
-    }
-
     @OptionGroup var options: SpecOptions
 
-    @Option(help: ArgumentHelp("A safetensors checkpoint whose tensor names match the spec's (float32, float16 or bfloat16).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Weights whose tensor names match the spec's: safetensors (float32, float16 or bfloat16), a torch.save checkpoint (zip, or the legacy format of .pth/.pt/.bin files) holding a state dict.",
+            valueName: "file"))
     var weights: String?
 
     @Option(name: .customLong("strip-prefix"), help: ArgumentHelp("Drop this prefix from checkpoint tensor names (e.g. 'module.').", valueName: "prefix"))
@@ -55,12 +54,6 @@ struct Run: ParsableCommand {
     @Option(help: "Seed for the weights and input when none are given.")
     var seed: UInt64 = 0
 
-    @Option(
-        help:
-            "What executes the model: runtime (archc's engine) or generated (the Swift source in generated/, compiled into archc; refused when the spec no longer matches it)."
-    )
-    var engine: EngineKind = .runtime
-
     @Flag(help: "Time the model instead of printing its output.")
     var bench = false
 
@@ -85,70 +78,42 @@ struct Run: ParsableCommand {
         guard top >= 1 else { throw ValidationError("--top must be at least 1, found \(top)") }
     }
 
+    /// The one place `run` reports an error and exits.
     func run() throws {
+        do {
+            try execute()
+        } catch let failure as RunSession.Failure {
+            if case .spec(let diagnostics) = failure {
+                options.printDiagnostics(diagnostics)
+            } else {
+                warn(failure.description)
+            }
+            throw ExitCode.failure
+        }
+    }
+
+    private func execute() throws {
         let missing = CPUFeatures.missing()
         guard missing.isEmpty else {
-            fail("this CPU lacks \(missing.joined(separator: " and ").uppercased()), which archc's kernels are compiled for (x86-64 with AVX2 and FMA)")
-        }
-        // Photos need the spec (its input size and preprocessing); .npy files are read as they are.
-        var inputTensor: Tensor?
-        var inputFiles: [String] = []
-        if !input.isEmpty {
-            let compiled = Compiler.compile(path: options.spec, overrides: options.overrides, options: options.elaborationOptions)
-            guard let spec = compiled.spec, let network = compiled.network, compiled.succeeded else {
-                options.printDiagnostics(compiled.diagnostics)
-                throw ExitCode.failure
-            }
-            do {
-                let loaded = try InputBatch.load(input, spec: spec, inputType: TensorType(network.input.dims))
-                inputTensor = loaded.tensor
-                inputFiles = loaded.files
-            } catch let error as IOError {
-                fail(error.description)
-            }
+            throw RunSession.Failure.message(
+                "this CPU lacks \(missing.joined(separator: " and ").uppercased()), which archc's kernels are compiled for (x86-64 with AVX2 and FMA)")
         }
         var prepareOptions = PreparedModel.Options()
         prepareOptions.overrides = options.overrides
         prepareOptions.elaboration = options.elaborationOptions
-        prepareOptions.elaboration.batch = inputTensor?.dims.first ?? options.batch
         prepareOptions.weights = weights
         prepareOptions.stripPrefix = stripPrefix
         prepareOptions.strict = strict
         prepareOptions.seed = seed
-        let model: PreparedModel
-        switch PreparedModel.prepare(spec: options.spec, prepareOptions) {
-        case .failure(.spec(let diagnostics)):
-            options.printDiagnostics(diagnostics)
-            throw ExitCode.failure
-        case .failure(let failure):
-            fail(failure.description)
-        case .success(let prepared):
-            model = prepared
-        }
+        let session = try RunSession.start(spec: options.spec, inputs: input, prepareOptions).get()
+        let model = session.model, x = session.input
         options.printDiagnostics(model.compilation.diagnostics)
         if !model.unusedTensors.isEmpty, let weights {
             warn("\(weights): warning: \(model.unusedTensors.count) tensor(s) the spec does not use: " + model.unusedTensors.prefix(5).joined(separator: ", "))
         }
-        let batch = prepareOptions.elaboration.batch
-        let x = inputTensor ?? WeightInit.input(for: model.optimized, batch: batch, seed: seed &+ 1)
-        let expected = [batch] + model.optimized.inputType.dims
-        guard x.dims == expected else {
-            fail("\(input.first ?? "input"): error: expected an input of shape \(expected) (N, C, H, W) for this spec, found \(x.dims)")
-        }
-        if self.engine == .generated {
-            try runGenerated(model, x, inputFiles)
-            return
-        }
-        let engine = Engine(graph: model.optimized, batch: batch, threads: threads)
+        let engine = Engine(graph: model.optimized, batch: session.batch, threads: threads)
         if check {
-            // The generated model joins the check when one is compiled in for this exact graph.
-            var generated: (name: String, predict: (Tensor) -> Tensor)?
-            if let type = generatedType(), type.graphHash == graphHash(model.optimized.text),
-                let instance = try? type.init(weights: model.optimized.constants, threads: threads)
-            {
-                generated = ("\(type)", { instance.predict($0) })
-            }
-            let result = ConsistencyCheck.run(model, engine: engine, input: x, generated: generated)
+            let result = ConsistencyCheck.run(model, engine: engine, input: x)
             print(result.text)
             if !result.passed { throw ExitCode.failure }
             return
@@ -166,61 +131,14 @@ struct Run: ParsableCommand {
             printBenchmark(result, model, engine, profile: steps.map { ($0, peak) })
             return
         }
-        emit(engine.run(x), model: model, files: inputFiles, extra: ["peak_bytes": engine.peakBytes])
-    }
-
-    /// Writes `--output` and prints the result, the same whichever engine produced it.
-    private func emit(_ y: Tensor, model: PreparedModel, files: [String], extra: [String: Any]) {
+        let y = engine.run(x)
         if let output {
-            do { try NPY.write(y, to: output) } catch { fail("\(error)") }
+            do { try NPY.write(y, to: output) } catch { throw RunSession.Failure.message("\(error)") }
         }
-        if report == .json {
-            let predictions =
-                y.dims.count == 2
-                ? OutputSummary.predictions(y, k: top).map { row in
-                    row.map { ["index": $0.index, "label": $0.label ?? NSNull(), "probability": $0.probability] as [String: Any] }
-                } : []
-            printJSON(["name": model.network.name, "output_shape": y.dims, "inputs": files, "predictions": predictions].merging(extra) { a, _ in a })
-        } else if y.dims.count == 2, weights != nil || !files.isEmpty {
-            print(OutputSummary.predictionsText(y, files: files, k: top))
-        } else {
-            print(OutputSummary.text(y, k: top))
-        }
-    }
-
-    /// The generated model compiled into archc for this spec, if there is one.
-    private func generatedType() -> (any GeneratedModel.Type)? {
-        let path = SpecLoader.normalised(options.spec)
-        return GeneratedModels.all.first(where: { path.hasSuffix($0.key) || $0.key.hasSuffix(path) })?.value
-    }
-
-    /// The same run through the model compiled into archc from generated/.
-    private func runGenerated(_ model: PreparedModel, _ x: Tensor, _ files: [String]) throws {
-        guard let type = generatedType() else {
-            fail("\(options.spec): error: no generated model for this spec; generated/ holds \(GeneratedModels.all.keys.sorted().joined(separator: ", "))")
-        }
-        let hash = graphHash(model.optimized.text)
-        guard hash == type.graphHash else {
-            fail(
-                "\(options.spec): error: the generated model \(type) was made from a different graph (hash \(type.graphHash), the spec now gives \(hash)); regenerate it with ./generate.sh"
-            )
-        }
-        let generated: any GeneratedModel
-        do { generated = try type.init(weights: model.optimized.constants, threads: threads) } catch { fail("\(options.spec): error: \(error)") }
-        if bench {
-            let result = Benchmark.run(batch: x.dims[0], threads: threads, peakBytes: 0, iterations: iterations) { _ = generated.predict(x) }
-            if report == .json {
-                printJSON([
-                    "name": model.network.name, "engine": "generated", "batch": result.batch, "threads": result.threads,
-                    "median_ms": result.medianMs, "p90_ms": result.p90Ms, "images_per_s": result.imagesPerSecond, "peak_bytes": result.peakBytes,
-                ])
-            } else {
-                print("\(model.network.name) (generated): batch \(result.batch), \(result.threads) threads, \(result.latenciesMs.count) runs")
-                print(String(format: "  median %.2f ms  p90 %.2f ms  %.1f images/s", result.medianMs, result.p90Ms, result.imagesPerSecond))
-            }
-            return
-        }
-        emit(generated.predict(x), model: model, files: files, extra: ["engine": "generated"])
+        print(
+            OutputSummary.report(
+                y, name: model.network.name, files: session.files, k: top, json: report == .json, labelled: weights != nil || !session.files.isEmpty,
+                extra: ["peak_bytes": engine.peakBytes]))
     }
 
     private func printBenchmark(_ b: Benchmark, _ model: PreparedModel, _ engine: Engine, profile: (steps: [Engine.StepTime], peak: Double)?) {
@@ -239,7 +157,7 @@ struct Run: ParsableCommand {
                     "layers": profile.steps.map { ["name": $0.name, "kind": $0.kind, "ms": $0.ms, "flops": $0.flops, "gflops_per_s": rate($0.flops, $0.ms)] },
                 ]
             }
-            printJSON(object)
+            print(OutputSummary.jsonText(object))
             return
         }
         print("\(model.network.name): batch \(b.batch), \(b.threads) thread\(b.threads == 1 ? "" : "s"), \(b.latenciesMs.count) runs")
@@ -276,17 +194,7 @@ struct Run: ParsableCommand {
         }
     }
 
-    private func printJSON(_ object: [String: Any]) {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
-        print(String(decoding: data, as: UTF8.self))
-    }
-
     private func warn(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
-    }
-
-    private func fail(_ text: String) -> Never {
-        warn(text)
-        Run.exit(withError: ExitCode.failure)
     }
 }

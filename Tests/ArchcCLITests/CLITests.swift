@@ -12,9 +12,14 @@ final class CLITests: XCTestCase {
     }
 
     /// Runs the `archc` built beside this test bundle, from the repo root.
-    func archc(_ arguments: String...) throws -> Run {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("archc")
-        let fallback = Self.root.appendingPathComponent(".build/debug/archc")
+    func archc(_ arguments: String...) throws -> Run { try tool("archc", arguments) }
+
+    /// Runs `archc-generated` (archc's generated/ models) the same way.
+    func archcGenerated(_ arguments: String...) throws -> Run { try tool("archc-generated", arguments) }
+
+    func tool(_ name: String, _ arguments: [String]) throws -> Run {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
+        let fallback = Self.root.appendingPathComponent(".build/debug/\(name)")
         let process = Process()
         process.executableURL = FileManager.default.fileExists(atPath: binary.path) ? binary : fallback
         process.arguments = arguments
@@ -45,7 +50,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(fit.stdout.contains("--width"))
         let run = try archc("run", "--help")
         for flag in ["--weights <file>", "--strip-prefix <prefix>", "--strict", "--input <file>", "--top <top>", "--output <file.npy>",
-                     "--threads <threads>", "--seed <seed>", "--engine <engine>", "--check", "--bench", "--iterations <iterations>",
+                     "--threads <threads>", "--seed <seed>", "--check", "--bench", "--iterations <iterations>",
                      "--profile", "--report <report>", "--batch <batch>"] {
             XCTAssertTrue(run.stdout.contains(flag), "run --help lacks \(flag)")
         }
@@ -249,22 +254,22 @@ final class CLITests: XCTestCase {
         XCTAssertLessThanOrEqual(probability, 1)
     }
 
-    func testEngineGeneratedRunsAndRefusesAStaleSpec() throws {
+    func testGeneratedModelsRunAndRefuseAStaleSpec() throws {
         let runtime = try archc("run", "specs/tiny/tiny-resnet.yaml", "--batch", "2")
-        let generated = try archc("run", "specs/tiny/tiny-resnet.yaml", "--batch", "2", "--engine", "generated")
+        let generated = try archcGenerated("specs/tiny/tiny-resnet.yaml", "--batch", "2")
         XCTAssertEqual(generated.status, 0, generated.stderr)
         XCTAssertEqual(generated.stdout, runtime.stdout)
-        let stale = try archc("run", "specs/tiny/tiny-resnet.yaml", "--engine", "generated", "--set", "stages[1].depth=1")
+        let stale = try archcGenerated("specs/tiny/tiny-resnet.yaml", "--set", "stages[1].depth=1")
         XCTAssertEqual(stale.status, 1)
         XCTAssertTrue(stale.stderr.contains("error: the generated model TinyResnet was made from a different graph"), stale.stderr)
         XCTAssertTrue(stale.stderr.hasSuffix("regenerate it with ./generate.sh\n"), stale.stderr)
-        let missing = try archc("run", "specs/tiny/tiny-inverted-family.yaml", "--engine", "generated")
+        let missing = try archcGenerated("specs/tiny/tiny-inverted-family.yaml")
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.contains("no generated model for this spec"), missing.stderr)
     }
 
-    func testCheckIncludesTheGeneratedModelWhenOneExists() throws {
-        let run = try archc("run", "specs/tiny/tiny-resnet.yaml", "--check")
+    func testGeneratedCheckComparesWithTheRuntime() throws {
+        let run = try archcGenerated("specs/tiny/tiny-resnet.yaml", "--check")
         XCTAssertEqual(run.status, 0, run.stderr)
         let last = try XCTUnwrap(run.stdout.split(separator: "\n").last)
         XCTAssertTrue(last.hasPrefix("generated model TinyResnet vs runtime: max relative error "), run.stdout)

@@ -1,4 +1,5 @@
 import ArchcIR
+import ArchcLowering
 import ArchcInterpreter
 import ArchcPasses
 import ArchcSpec

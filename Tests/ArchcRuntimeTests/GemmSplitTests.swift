@@ -1,5 +1,6 @@
 import XCTest
 
+@testable import ArchcKernels
 @testable import ArchcRuntime
 
 /// The packed GEMM's work split: every element of C belongs to exactly one part, parts are
