@@ -3,6 +3,7 @@ import ArchcIR
 import ArchcLowering
 import ArchcPasses
 import ArchcSpec
+import Foundation
 
 /// A spec made runnable: compiled, lowered, weighted (checkpoint or seeded) and optimized.
 public struct PreparedModel {
@@ -35,6 +36,8 @@ public struct PreparedModel {
         public var stripPrefix: String?
         public var strict = false
         public var seed: UInt64 = 0
+        /// How seeded weights are drawn when there is no checkpoint.
+        public var initStyle = WeightInit.Style.pytorch
         public var disabledPasses: Set<String> = []
 
         public init() {}
@@ -46,6 +49,7 @@ public struct PreparedModel {
         var graph = Lowering.lower(network)
         var unused: [String] = []
         if let file = options.weights {
+            guard FileManager.default.fileExists(atPath: file) else { return .failure(.weights(IOError(file, "no such file"))) }
             do {
                 // By content first (a .bin may be either); a .pth/.pt name means PyTorch whatever it holds.
                 let torchName = [".pth", ".pt"].contains { file.lowercased().hasSuffix($0) }
@@ -57,7 +61,7 @@ public struct PreparedModel {
                 return .failure(.weights(IOError(file, "\(error)")))
             }
         } else {
-            WeightInit.seeded(&graph, seed: options.seed)
+            WeightInit.seeded(&graph, seed: options.seed, style: options.initStyle)
         }
         switch Pipeline.run(graph, disabled: options.disabledPasses, verify: _isDebugAssertConfiguration()) {
         case .failure(let failure): return .failure(.pipeline(failure.description))

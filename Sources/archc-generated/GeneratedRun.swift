@@ -51,6 +51,13 @@ struct GeneratedRun: ParsableCommand {
     @Option(help: "Seed for the weights and input when none are given.")
     var seed: UInt64 = 0
 
+    @Option(
+        name: .customLong("init"),
+        help:
+            "How seeded weights are drawn: pytorch (an untrained PyTorch model's initialisation) or stress (statistics far from the defaults, for testing passes and exports)."
+    )
+    var initStyle: WeightInit.Style = .pytorch
+
     @Flag(help: "Time the model instead of printing its output.")
     var bench = false
 
@@ -77,6 +84,9 @@ struct GeneratedRun: ParsableCommand {
         } catch let failure as RunSession.Failure {
             FileHandle.standardError.write(Data((failure.description + "\n").utf8))
             throw ExitCode.failure
+        } catch let error as EngineError {
+            FileHandle.standardError.write(Data("\(spec): error: \(error)\n".utf8))
+            throw ExitCode.failure
         }
     }
 
@@ -87,6 +97,7 @@ struct GeneratedRun: ParsableCommand {
         options.weights = weights
         options.stripPrefix = stripPrefix
         options.seed = seed
+        options.initStyle = initStyle
         let session = try RunSession.start(spec: spec, inputs: input, options).get()
         let model = session.model
         let type = try generatedType(for: model)
@@ -98,12 +109,12 @@ struct GeneratedRun: ParsableCommand {
         }
         let x = session.input
         if check {
-            let engine = Engine(graph: model.optimized, batch: session.batch, threads: threads)
-            let result = ConsistencyCheck.run(model, engine: engine, input: x, generated: ("\(type)", { generated.predict($0) }))
+            let engine = try Engine(graph: model.optimized, batch: session.batch, threads: threads)
+            let result = try ConsistencyCheck.run(model, engine: engine, input: x, generated: ("\(type)", { try generated.predict($0) }))
             print(result.text)
             if !result.passed { throw ExitCode.failure }
         } else if bench {
-            let result = Benchmark.run(batch: session.batch, threads: threads, peakBytes: 0, iterations: iterations) { _ = generated.predict(x) }
+            let result = try Benchmark.run(batch: session.batch, threads: threads, peakBytes: 0, iterations: iterations) { _ = try generated.predict(x) }
             if report == .json {
                 print(
                     OutputSummary.jsonText([
@@ -115,7 +126,7 @@ struct GeneratedRun: ParsableCommand {
                 print(String(format: "  median %.2f ms  p90 %.2f ms  %.1f images/s", result.medianMs, result.p90Ms, result.imagesPerSecond))
             }
         } else {
-            let y = generated.predict(x)
+            let y = try generated.predict(x)
             print(
                 OutputSummary.report(
                     y, name: model.network.name, files: session.files, k: top, json: report == .json, labelled: weights != nil || !session.files.isEmpty,

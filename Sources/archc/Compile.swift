@@ -61,6 +61,13 @@ struct Compile: ParsableCommand {
     var seed: UInt64 = 0
 
     @Option(
+        name: .customLong("init"),
+        help:
+            "How seeded weights are drawn: pytorch (an untrained PyTorch model's initialisation) or stress (statistics far from the defaults, for testing passes and exports)."
+    )
+    var initStyle: WeightInit.Style = .pytorch
+
+    @Option(
         name: .customLong("onnx-graph"),
         help: "Which graph --emit onnx writes: unfused (the spec's layers and tensors as the checkpoint has them) or optimized (folded and fused).")
     var onnxGraph: ONNXGraph = .unfused
@@ -105,7 +112,7 @@ struct Compile: ParsableCommand {
     /// Lowers, optimizes (verifying after each pass in debug builds) and prints the IR.
     private func emitIR(_ network: Network) throws {
         var graph = Lowering.lower(network)
-        WeightInit.seeded(&graph, seed: 0)
+        WeightInit.seeded(&graph, seed: 0, style: initStyle)
         let result = Pipeline.run(graph, disabled: Set(disabledPasses), verify: _isDebugAssertConfiguration()) { flag, after in
             if printAfterAll { print("// ----- IR after \(flag) -----\n" + after.text) }
         }
@@ -130,6 +137,7 @@ struct Compile: ParsableCommand {
         prepare.elaboration = options.elaborationOptions
         prepare.weights = weights
         prepare.seed = seed
+        prepare.initStyle = initStyle
         prepare.disabledPasses = Set(disabledPasses)
         switch PreparedModel.prepare(spec: options.spec, prepare) {
         case .failure(let failure):

@@ -13,7 +13,10 @@ struct Fit: ParsableCommand {
 
     @OptionGroup var options: SpecOptions
 
-    @Flag(help: "Also propose width edits: per stage, the smallest change of its width parameter (dim, width or out_ch, in steps of 8) that alone meets the budget.")
+    @Flag(
+        help:
+            "Also propose width edits: per stage, the smallest change of its width parameter (dim, width or out_ch, in steps of 8) that alone meets the budget."
+    )
     var width = false
 
     func run() throws {
@@ -48,8 +51,10 @@ struct Fit: ParsableCommand {
         case .success(let proposals):
             print("or by width, one stage at a time (smallest change first):")
             for p in proposals {
-                print(String(format: "  stage %d %@ %d -> %d (%+.1f%%): MACs %@, %@", p.stage, p.parameter, p.original, p.proposed,
-                             100 * p.relativeChange, Format.si(p.macs), p.verdict.summary) + "  \(p.flag)")
+                print(
+                    String(
+                        format: "  stage %d %@ %d -> %d (%+.1f%%): MACs %@, %@", p.stage, p.parameter, p.original, p.proposed,
+                        100 * p.relativeChange, Format.si(p.macs), p.verdict.summary) + "  \(p.flag)")
             }
         }
     }

@@ -54,6 +54,13 @@ struct Run: ParsableCommand {
     @Option(help: "Seed for the weights and input when none are given.")
     var seed: UInt64 = 0
 
+    @Option(
+        name: .customLong("init"),
+        help:
+            "How seeded weights are drawn: pytorch (an untrained PyTorch model's initialisation) or stress (statistics far from the defaults, for testing passes and exports)."
+    )
+    var initStyle: WeightInit.Style = .pytorch
+
     @Flag(help: "Time the model instead of printing its output.")
     var bench = false
 
@@ -89,15 +96,13 @@ struct Run: ParsableCommand {
                 warn(failure.description)
             }
             throw ExitCode.failure
+        } catch let error as EngineError {
+            FileHandle.standardError.write(Data("\(options.spec): error: \(error)\n".utf8))
+            throw ExitCode.failure
         }
     }
 
     private func execute() throws {
-        let missing = CPUFeatures.missing()
-        guard missing.isEmpty else {
-            throw RunSession.Failure.message(
-                "this CPU lacks \(missing.joined(separator: " and ").uppercased()), which archc's kernels are compiled for (x86-64 with AVX2 and FMA)")
-        }
         var prepareOptions = PreparedModel.Options()
         prepareOptions.overrides = options.overrides
         prepareOptions.elaboration = options.elaborationOptions
@@ -105,15 +110,16 @@ struct Run: ParsableCommand {
         prepareOptions.stripPrefix = stripPrefix
         prepareOptions.strict = strict
         prepareOptions.seed = seed
+        prepareOptions.initStyle = initStyle
         let session = try RunSession.start(spec: options.spec, inputs: input, prepareOptions).get()
         let model = session.model, x = session.input
         options.printDiagnostics(model.compilation.diagnostics)
         if !model.unusedTensors.isEmpty, let weights {
             warn("\(weights): warning: \(model.unusedTensors.count) tensor(s) the spec does not use: " + model.unusedTensors.prefix(5).joined(separator: ", "))
         }
-        let engine = Engine(graph: model.optimized, batch: session.batch, threads: threads)
+        let engine = try Engine(graph: model.optimized, batch: session.batch, threads: threads)
         if check {
-            let result = ConsistencyCheck.run(model, engine: engine, input: x)
+            let result = try ConsistencyCheck.run(model, engine: engine, input: x)
             print(result.text)
             if !result.passed { throw ExitCode.failure }
             return
@@ -125,13 +131,13 @@ struct Run: ParsableCommand {
                     FileHandle.standardError.write(Data("\rbenchmarking \(model.network.name): run \(done)/\(total)".utf8))
                     if done == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 } : nil
-            let result = Benchmark.run(engine, input: x, iterations: iterations, progress: progress)
-            let steps = profile ? engine.profile(x, iterations: iterations) : nil
+            let result = try Benchmark.run(engine, input: x, iterations: iterations, progress: progress)
+            let steps = profile ? try engine.profile(x, iterations: iterations) : nil
             let peak = profile ? FMAPeak.measure(pool: engine.pool) : 0
             printBenchmark(result, model, engine, profile: steps.map { ($0, peak) })
             return
         }
-        let y = engine.run(x)
+        let y = try engine.run(x)
         if let output {
             do { try NPY.write(y, to: output) } catch { throw RunSession.Failure.message("\(error)") }
         }
@@ -183,7 +189,8 @@ struct Run: ParsableCommand {
         for row in rows {
             print(
                 "  " + row.kind.padding(toLength: 14, withPad: " ", startingAt: 0)
-                    + String(format: " %6.2f  %5.1f%%  %8.1f  %6.1f%%", row.ms, 100 * row.ms / total, rate(row.flops, row.ms), 100 * rate(row.flops, row.ms) / peak))
+                    + String(
+                        format: " %6.2f  %5.1f%%  %8.1f  %6.1f%%", row.ms, 100 * row.ms / total, rate(row.flops, row.ms), 100 * rate(row.flops, row.ms) / peak))
         }
         let lost = { (step: Engine.StepTime) in step.ms - Double(step.flops) / (peak * 1e9) * 1000 }
         print("  layers losing most time against peak (ms over the time at peak):")

@@ -49,9 +49,11 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(fit.stdout.contains("--set <key=value>"))
         XCTAssertTrue(fit.stdout.contains("--width"))
         let run = try archc("run", "--help")
-        for flag in ["--weights <file>", "--strip-prefix <prefix>", "--strict", "--input <file>", "--top <top>", "--output <file.npy>",
-                     "--threads <threads>", "--seed <seed>", "--check", "--bench", "--iterations <iterations>",
-                     "--profile", "--report <report>", "--batch <batch>"] {
+        for flag in [
+            "--weights <file>", "--strip-prefix <prefix>", "--strict", "--input <file>", "--top <top>", "--output <file.npy>",
+            "--threads <threads>", "--seed <seed>", "--check", "--bench", "--iterations <iterations>",
+            "--profile", "--report <report>", "--batch <batch>",
+        ] {
             XCTAssertTrue(run.stdout.contains(flag), "run --help lacks \(flag)")
         }
     }
@@ -204,10 +206,21 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(weights.stderr.hasPrefix("\(junk): error: header length"), weights.stderr)
         let missing = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--weights", dir.appendingPathComponent("none").path)
         XCTAssertEqual(missing.status, 1)
-        XCTAssertTrue(missing.stderr.contains("cannot read file"), missing.stderr)
+        XCTAssertEqual(missing.stderr, "\(dir.appendingPathComponent("none").path): error: no such file\n")
         let noDir = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--output", "/nonexistent/dir/y.npy")
         XCTAssertEqual(noDir.status, 1)
         XCTAssertTrue(noDir.stderr.hasPrefix("/nonexistent/dir/y.npy: error: cannot write"), noDir.stderr)
+    }
+
+    /// Seeded weights are drawn as PyTorch initialises an untrained model, so a seeded run of
+    /// a full-size model prints logits of an untrained model's size (they were ~6e7).
+    func testSeededRunPrintsUntrainedSizedLogits() throws {
+        let text = try archc("run", "specs/robust-resnet-dw-small.yaml", "--top", "1000")
+        XCTAssertEqual(text.status, 0, text.stderr)
+        let values = text.stdout.split(separator: "(").dropFirst().compactMap { Double($0.prefix { $0 != ")" }) }
+        XCTAssertEqual(values.count, 1000, text.stdout)
+        XCTAssertLessThan(values.map(abs).max() ?? .infinity, 1, text.stdout)
+        XCTAssertGreaterThan(values.map(abs).max() ?? 0, 1e-3, "logits should not all vanish")
     }
 
     func testRunCheckComparesRuntimeAndInterpreterLayerByLayer() throws {

@@ -49,7 +49,7 @@ enum IRTest {
         let compilation = Compiler.compile(path: path, overrides: overrides)
         let network = try XCTUnwrap(compilation.network, compilation.diagnostics.rendered())
         var graph = Lowering.lower(network)
-        WeightInit.seeded(&graph, seed: 7)
+        WeightInit.seeded(&graph, seed: 7, style: .stress)
         return graph
     }
 }

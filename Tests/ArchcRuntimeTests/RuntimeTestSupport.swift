@@ -16,7 +16,7 @@ enum RuntimeTest {
         let compilation = Compiler.compile(path: path, overrides: overrides)
         let network = try XCTUnwrap(compilation.network, compilation.diagnostics.rendered())
         var graph = Lowering.lower(network)
-        WeightInit.seeded(&graph, seed: 5)
+        WeightInit.seeded(&graph, seed: 5, style: .stress)
         return (graph, try Pipeline.run(graph, verify: true).get().0)
     }
 
