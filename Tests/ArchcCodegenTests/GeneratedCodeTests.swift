@@ -18,9 +18,9 @@ final class GeneratedCodeTests: XCTestCase {
     }
 
     private func prepare(_ spec: String) throws -> PreparedModel {
-        FileManager.default.changeCurrentDirectoryPath(Self.root.path)
         var options = PreparedModel.Options()
         options.initStyle = .stress  // statistics that would expose a wrong kernel call
+        options.elaboration.directory = GeneratedCodeTests.root.path
         switch PreparedModel.prepare(spec: spec, options) {
         case .success(let model): return model
         case .failure(let failure): throw CannotPrepare(description: "cannot prepare \(spec): \(failure)")
