@@ -11,7 +11,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unsupportedCPU(let missing):
-            return "this CPU lacks \(missing.map { $0.uppercased() }.joined(separator: " and ")), which archc's kernels are compiled for (x86-64 with AVX2 and FMA)"
+            return
+                "this CPU lacks \(missing.map { $0.uppercased() }.joined(separator: " and ")), which archc's kernels are compiled for (x86-64 with AVX2 and FMA)"
         case .inputShape(let expected, let found):
             return "expected an input of shape \(expected) (N, C, H, W), found \(found)"
         case .invalid(let message):
