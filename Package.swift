@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // archc: spec.yaml -> validated, costed network -> graph IR -> passes -> runtime / codegen / ONNX.
 // Targets follow that pipeline; dependencies point one way, from the spec layer to the CLI.
+import Foundation
 import PackageDescription
 
 /// Tensor loops (weight initialisation, weight folding, the reference interpreter) are 20-50x slower
@@ -74,7 +75,7 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .target(
             name: "ArchcImage",
-            dependencies: ["ArchcIR", "CPNG", "CTurboJPEG"],
+            dependencies: ["ArchcIR", "ArchcIO", "CPNG", "CTurboJPEG"],
             swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
         ),
         // What Swift cannot say: software prefetch, and the FMA-peak probe (inline assembly)
@@ -165,9 +166,11 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // The readers and writers: tensor files and checkpoints (fixtures), and hostile and
+        // edge-case files, images and output paths.
         .testTarget(
             name: "ArchcIOTests",
-            dependencies: ["ArchcIO", "ArchcIR"],
+            dependencies: ["ArchcIO", "ArchcIR", "ArchcImage", "ArchcDriver", "ArchcSpec", "CTurboJPEG"],
             exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
@@ -179,7 +182,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArchcCodegenTests",
-            dependencies: ["ArchcCodegen", "ArchcDriver", "ArchcGenerated", "ArchcRuntime", "ArchcIR"],
+            dependencies: ["ArchcCodegen", "ArchcDriver", "ArchcGenerated", "ArchcRuntime", "ArchcIR", "ArchcLowering", "ArchcSpec"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(
@@ -189,3 +192,25 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets (Tests/fuzz/run.sh): each an executable whose LLVMFuzzerTestOneInput is
+// driven by libFuzzer (linked by -sanitize=fuzzer, absent otherwise), so they exist only
+// when ARCHC_FUZZ is set, in a build of their own: `ARCHC_FUZZ=1 swift build --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address --product fuzz-npy`.
+if ProcessInfo.processInfo.environment["ARCHC_FUZZ"] != nil {
+    let fuzzers: [(name: String, folder: String, dependencies: [Target.Dependency])] = [
+        ("fuzz-spec", "FuzzSpec", ["ArchcSpec", "CFuzzerDriver"]),
+        ("fuzz-safetensors", "FuzzSafetensors", ["ArchcIO", "CFuzzerDriver"]),
+        ("fuzz-torch", "FuzzTorch", ["ArchcIO", "CFuzzerDriver"]),
+        ("fuzz-npy", "FuzzNPY", ["ArchcIO", "CFuzzerDriver"]),
+        ("fuzz-image", "FuzzImage", ["ArchcImage", "CFuzzerDriver"]),
+    ]
+    package.targets.append(.target(name: "CFuzzerDriver", path: "Tests/fuzz/CFuzzerDriver"))
+    for fuzzer in fuzzers {
+        package.targets.append(
+            .executableTarget(
+                name: fuzzer.name, dependencies: fuzzer.dependencies, path: "Tests/fuzz/\(fuzzer.folder)",
+                swiftSettings: [.swiftLanguageMode(.v5), .unsafeFlags(["-parse-as-library"])]
+            ))
+        package.products.append(.executable(name: fuzzer.name, targets: [fuzzer.name]))
+    }
+}

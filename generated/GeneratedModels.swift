@@ -12,5 +12,6 @@ public enum GeneratedModels {
         "specs/efficientnet-lite0.yaml": EfficientnetLite0.self,
         "specs/tiny/tiny-robust-dw.yaml": TinyRobustDw.self,
         "specs/tiny/tiny-resnet.yaml": TinyResnet.self,
+        "specs/deit-small.yaml": DeitSmall.self,
     ]
 }

@@ -49,7 +49,10 @@ struct Emission {
 
     func dims(_ name: String) -> [Int] { graph.constants[name]!.dims }
 
-    func literal(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+    func literal(_ name: String) -> String { SwiftSourceText.stringLiteral(name) }
+
+    /// A name as it may appear in a `//` comment.
+    func c(_ name: String) -> String { SwiftSourceText.comment(name) }
 
     func act(_ a: Activation?) -> String { a.map { ".\($0.rawValue)" } ?? "nil" }
 
@@ -58,19 +61,19 @@ struct Emission {
         let node = step.node, id = node.id
         let input = graph.type(of: node.inputs[0])!
         let x = v(node.inputs[0]), y = v(node.id)
-        var comment = "// %\(id) \(node.name)"
-        if let at = node.location { comment += " (\(at))" }
+        var comment = "// %\(id) \(c(node.name))"
+        if let at = node.location { comment += " (\(c(at.description)))" }
         comment += ": \(node.kind.mnemonic) \(input) -> \(node.type) at arena byte \(offsets[node.id]!) x N"
         steps.append(comment)
         switch step.kernel {
         case .depthwise(let g, let e):
             let tail = convTail(node, e), w = dims(node.weights[0])
-            properties.append("let w\(id): UnsafePointer<Float>  // \(node.weights[0]) \(w), packed per 16-channel block")
+            properties.append("let w\(id): UnsafePointer<Float>  // \(c(node.weights[0])) \(w), packed per 16-channel block")
             loads.append("w\(id) = store.floats(DepthwiseKernel.pack(\(requireWeight(node.weights[0]))))")
             steps.append("DepthwiseKernel.run(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), pool: pool)")
         case .grouped(let g, let e):
             let tail = convTail(node, e), w = dims(node.weights[0])
-            properties.append("let w\(id): UnsafePointer<Float>  // \(node.weights[0]) \(w), as [Cout, kh, kw, Cin/g]")
+            properties.append("let w\(id): UnsafePointer<Float>  // \(c(node.weights[0])) \(w), as [Cout, kh, kw, Cin/g]")
             loads.append("w\(id) = store.floats(WeightPacking.ohwi(\(requireWeight(node.weights[0]))))")
             steps.append("ConvKernels.grouped(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), pool: pool)")
         case .pointwise(let g, let e):
@@ -107,7 +110,7 @@ struct Emission {
                 loads.append("t\(id) = store.floats(\(requireWeight(node.weights[1])).data)")
                 args = "weight: s\(id), bias: t\(id)"
             }
-            steps.append("OtherKernels.layerNorm(rows: n * \(rows), channels: \(channels), x: \(x), y: \(y), \(args), eps: \(eps))")
+            steps.append("TokenKernels.layerNorm(rows: n * \(rows), channels: \(channels), x: \(x), y: \(y), \(args), eps: \(eps), pool: pool)")
         case .activation(let count, let a):
             steps.append("OtherKernels.activation(count: n * \(count), .\(a.rawValue), x: \(x), y: \(y))")
         case .add(let count):
@@ -120,15 +123,35 @@ struct Emission {
             steps.append("OtherKernels.transpose(batch: n, channels: \(channels), pixels: \(pixels), x: \(x), y: \(y), toNHWC: false)")
         case .copy(let count):
             steps.append("\(y).update(from: \(x), count: n * \(count))")
-        case .linear(let features, let outputs):
+        case .linear(let rows, let features, let outputs, let e):
             let w = dims(node.weights[0])
-            properties.append("let w\(id): GemmWeights  // \(node.weights[0]) \(w)")
+            properties.append("let w\(id): GemmWeights  // \(c(node.weights[0])) \(w)")
             loads.append("w\(id) = store.gemm(\(requireWeight(node.weights[0])).data, n: \(outputs), k: \(features))")
             let bias = optionalBias(node)
-            steps.append(
-                "w\(id).multiply(m: n, a: \(x), c: \(y), epilogue: EpilogueKernel(bias: \(bias), activation: nil, postActivation: nil), residual: nil, pool: pool)"
-            )
+            let residual = e.residual ? "UnsafePointer(\(v(node.inputs[1])))" : "nil"
+            let epilogue = "EpilogueKernel(bias: \(bias), activation: \(act(e.activation)), postActivation: \(act(e.postActivation)))"
+            // M = every position: the batch for a vector, batch x T for tokens, batch x H x W for a map.
+            let m = rows == 1 ? "n" : "n * \(rows)"
+            steps.append("w\(id).multiply(m: \(m), a: \(x), c: \(y), epilogue: \(epilogue), residual: \(residual), pool: pool)")
+        case .prependToken(let t, let channels):
+            constantWeight(node, "k")
+            steps.append("TokenKernels.prependToken(batch: n, tokens: \(t), channels: \(channels), x: \(x), token: k\(id), y: \(y))")
+        case .addConstant(let count):
+            constantWeight(node, "k")
+            steps.append("TokenKernels.addConstant(batch: n, count: \(count), x: \(x), constant: k\(id), y: \(y))")
+        case .attention(let t, let channels, let heads):
+            steps.append("AttentionKernel.run(batch: n, tokens: \(t), channels: \(channels), heads: \(heads), x: \(x), y: \(y), pool: pool)")
+        case .selectToken(let t, let channels, let index):
+            steps.append("TokenKernels.selectToken(batch: n, tokens: \(t), channels: \(channels), index: \(index), x: \(x), y: \(y))")
+        case .tokenMean(let t, let channels):
+            steps.append("TokenKernels.tokenMean(batch: n, tokens: \(t), channels: \(channels), x: \(x), y: \(y))")
         }
+    }
+
+    /// A weight the kernel reads as stored, as property `<prefix><id>`.
+    mutating func constantWeight(_ node: Node, _ prefix: String) {
+        properties.append("let \(prefix)\(node.id): UnsafePointer<Float>  // \(c(node.weights[0])) \(dims(node.weights[0]))")
+        loads.append("\(prefix)\(node.id) = store.floats(\(requireWeight(node.weights[0])).data)")
     }
 
     /// `try requireWeight(weights, "name", [dims])`: a weight checked by name and shape at load.
@@ -150,14 +173,14 @@ struct Emission {
 
     /// A dense conv's weights, packed as a GEMM [Cout, kh * kw * Cin].
     mutating func gemmWeight(_ node: Node, _ g: ConvGeometry) {
-        properties.append("let w\(node.id): GemmWeights  // \(node.weights[0]) \(dims(node.weights[0])), as a packed GEMM [\(g.outC), \(g.k)]")
+        properties.append("let w\(node.id): GemmWeights  // \(c(node.weights[0])) \(dims(node.weights[0])), as a packed GEMM [\(g.outC), \(g.k)]")
         loads.append("w\(node.id) = store.gemm(WeightPacking.ohwi(\(requireWeight(node.weights[0]))), n: \(g.outC), k: \(g.k))")
     }
 
     /// The bias property (declared and loaded here) or `nil`.
     mutating func optionalBias(_ node: Node) -> String {
         guard node.weights.count > 1 else { return "nil" }
-        properties.append("let b\(node.id): UnsafePointer<Float>  // \(node.weights[1]) \(dims(node.weights[1]))")
+        properties.append("let b\(node.id): UnsafePointer<Float>  // \(c(node.weights[1])) \(dims(node.weights[1]))")
         loads.append("b\(node.id) = store.floats(\(requireWeight(node.weights[1])).data)")
         return "b\(node.id)"
     }
@@ -174,18 +197,18 @@ struct Emission {
         let convs = graph.nodes.filter { if case .conv2d = $0.kind { return true } else { return false } }.count
         var lines = [
             "// GENERATED BY archc \(SwiftEmitter.version): DO NOT EDIT.",
-            "// model \(network.name) from \(network.file): \(Format.grouped(network.params)) parameters, \(Format.grouped(network.macs)) MACs (fvcore).",
+            "// model \(c(network.name)) from \(c(network.file)): \(Format.grouped(network.params)) parameters, \(Format.grouped(network.macs)) MACs (fvcore).",
             "// graph hash \(graphHash(graph.text)) (the optimized IR this file was generated from).",
-            "// regenerate: \(command)",
+            "// regenerate: \(c(command))",
             "",
             "import ArchcIR",
             "import ArchcRuntime",
             "",
-            "/// \(network.name), compiled: \(graph.nodes.count) steps (\(convs) fused convs), activations in one arena planned",
+            "/// \(c(network.name)), compiled: \(graph.nodes.count) steps (\(convs) fused convs), activations in one arena planned",
             "/// at compile time (\(Format.bytes(arenaBytes)) per image).",
             "public final class \(typeName): GeneratedModel {",
             "    public static let graphHash = \"\(graphHash(graph.text))\"",
-            "    public static let specPath = \"\(network.file)\"",
+            "    public static let specPath = \(literal(network.file))",
             "    public static let inputShape = \(graph.inputType.dims)",
             "    /// Activation bytes per image; value offsets below are per image and scale with the batch.",
             "    static let arenaBytesPerImage = \(arenaBytes)",

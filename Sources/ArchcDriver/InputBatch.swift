@@ -4,36 +4,69 @@ import ArchcImage
 import ArchcSpec
 import Foundation
 
-/// Turns `--input` arguments into a batch: one `.npy` (N, C, H, W), or photos (PNG, JPEG,
-/// or folders of them) prepared as the spec's `preprocess:` says.
-public enum InputBatch {
+/// Turns `--input` arguments into batches: one `.npy` (N, C, H, W) is one batch; photos
+/// (PNG, JPEG, or folders of them) are listed first and decoded a batch at a time
+/// (`ReaderLimits.photosPerBatch`), so a folder of 10,000 photos never sits in memory at
+/// once and the model's memory is planned for one batch.
+public struct InputBatch {
     public static let imageExtensions = ["png", "jpg", "jpeg"]
 
     public struct Loaded {
+        /// (batchSize, C, H, W): the last batch of photos is padded with zeros.
         public var tensor: Tensor
-        /// The file behind each image of the batch (empty for .npy input).
+        /// How many images of `tensor` are real (the rest is padding).
+        public var count: Int
+        /// The file behind each real image (empty for .npy input).
         public var files: [String]
     }
 
-    /// Where a batch comes from, known before the spec is compiled (it sets the batch).
-    public enum Source {
-        case tensor(Tensor)
-        case photos([String])
+    /// Every photo, in order (empty for .npy input).
+    public let files: [String]
+    /// Images per batch: the .npy's N, or up to `ReaderLimits.photosPerBatch` photos.
+    public let batchSize: Int
+    private let npy: Tensor?
+    private let preprocessing: Preprocessing?
+    private let inputType: TensorType
 
-        /// Images in the batch.
-        public var count: Int {
-            switch self {
-            case .tensor(let t): return t.dims.first ?? 0
-            case .photos(let files): return files.count
+    public var batchCount: Int { npy != nil ? 1 : (files.count + batchSize - 1) / batchSize }
+
+    /// Reads a .npy input, or lists the photos (without decoding them).
+    public static func open(_ arguments: [String], spec: ModelSpec, inputType: TensorType) throws -> InputBatch {
+        if arguments.count == 1, arguments[0].lowercased().hasSuffix(".npy") {
+            let tensor = try NPY.read(arguments[0])
+            guard let n = tensor.dims.first, n > 0 else {
+                throw IOError(arguments[0], "an input batch of shape \(tensor.dims) holds no image; expected (N, C, H, W) with N >= 1")
             }
+            return InputBatch(files: [], batchSize: n, npy: tensor, preprocessing: nil, inputType: inputType)
         }
+        let files = try photoFiles(arguments)
+        guard inputType.dims.count == 3, inputType.dims[0] == 3, inputType.dims[1] == inputType.dims[2] else {
+            throw IOError(files.first ?? "input", "photos need a spec whose input is 3 channels, square; this one takes \(inputType)")
+        }
+        return InputBatch(
+            files: files, batchSize: min(files.count, ReaderLimits.photosPerBatch), npy: nil,
+            preprocessing: preprocessing(for: spec, size: inputType.dims[1]), inputType: inputType)
     }
 
-    /// Reads a `.npy` input, or lists the photos (folders expanded, sorted) without decoding them.
-    public static func resolve(_ arguments: [String]) throws -> Source {
-        if arguments.count == 1, arguments[0].lowercased().hasSuffix(".npy") {
-            return .tensor(try NPY.read(arguments[0]))
+    /// Batch `index` (0 ..< batchCount), photos decoded and prepared now.
+    public func batch(_ index: Int) throws -> Loaded {
+        if let npy { return Loaded(tensor: npy, count: batchSize, files: []) }
+        let chunk = Array(files[(index * batchSize)..<min(files.count, (index + 1) * batchSize)])
+        var data: [Float] = []
+        data.reserveCapacity(batchSize * inputType.elements)
+        for file in chunk {
+            do {
+                data += try preprocessing!.apply(try DecodedImage.read(file), file: file).data
+            } catch let failure as DecodedImage.Failure {
+                throw IOError(failure.file, failure.message)
+            }
         }
+        data += [Float](repeating: 0, count: (batchSize - chunk.count) * inputType.elements)
+        return Loaded(tensor: Tensor(dims: [batchSize] + inputType.dims, data: data), count: chunk.count, files: chunk)
+    }
+
+    /// The photos named by the arguments: files as given, folders' images sorted by name.
+    static func photoFiles(_ arguments: [String]) throws -> [String] {
         var files: [String] = []
         for argument in arguments {
             var isDirectory: ObjCBool = false
@@ -49,31 +82,7 @@ public enum InputBatch {
                 files.append(argument)
             }
         }
-        return .photos(files)
-    }
-
-    public static func load(_ arguments: [String], spec: ModelSpec, inputType: TensorType) throws -> Loaded {
-        try load(resolve(arguments), spec: spec, inputType: inputType)
-    }
-
-    /// The batch: a `.npy` as it is, photos decoded and prepared for the spec's input.
-    public static func load(_ source: Source, spec: ModelSpec, inputType: TensorType) throws -> Loaded {
-        let files: [String]
-        switch source {
-        case .tensor(let tensor): return Loaded(tensor: tensor, files: [])
-        case .photos(let list): files = list
-        }
-        guard inputType.dims.count == 3, inputType.dims[0] == 3, inputType.dims[1] == inputType.dims[2] else {
-            throw IOError(files.first ?? "input", "photos need a spec whose input is 3 channels, square; this one takes \(inputType)")
-        }
-        let preprocessing = preprocessing(for: spec, size: inputType.dims[1])
-        var data: [Float] = []
-        for file in files {
-            let image: DecodedImage
-            do { image = try DecodedImage.read(file) } catch let failure as DecodedImage.Failure { throw IOError(failure.file, failure.message) }
-            data += preprocessing.apply(image).data
-        }
-        return Loaded(tensor: Tensor(dims: [files.count] + inputType.dims, data: data), files: files)
+        return files
     }
 
     /// The spec's `preprocess:`, filled in with ImageNet's defaults for the input size.

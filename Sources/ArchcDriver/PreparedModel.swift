@@ -19,12 +19,14 @@ public struct PreparedModel {
         case spec(DiagnosticEngine)
         case weights(IOError)
         case pipeline(String)
+        case lowering(LoweringError)
 
         public var description: String {
             switch self {
             case .spec(let diagnostics): return diagnostics.rendered()
             case .weights(let error): return error.description
             case .pipeline(let message): return "archc: internal error: \(message)"
+            case .lowering(let error): return error.description
             }
         }
     }
@@ -46,14 +48,16 @@ public struct PreparedModel {
     public static func prepare(spec path: String, _ options: Options) -> Result<PreparedModel, Failure> {
         let compilation = Compiler.compile(path: path, overrides: options.overrides, options: options.elaboration)
         guard let network = compilation.network, compilation.succeeded else { return .failure(.spec(compilation.diagnostics)) }
-        var graph = Lowering.lower(network)
+        var graph: Graph
+        do { graph = try Lowering.lower(network) } catch let error as LoweringError { return .failure(.lowering(error)) } catch {
+            return .failure(.pipeline("\(error)"))
+        }
         var unused: [String] = []
         if let file = options.weights {
             guard FileManager.default.fileExists(atPath: file) else { return .failure(.weights(IOError(file, "no such file"))) }
             do {
-                // By content first (a .bin may be either); a .pth/.pt name means PyTorch whatever it holds.
-                let torchName = [".pth", ".pt"].contains { file.lowercased().hasSuffix($0) }
-                let tensors = TorchCheckpoint.looksLikeCheckpoint(file) || torchName ? try TorchCheckpoint.read(file) : try Safetensors.read(file)
+                // The format by the file's structure, whatever its name; values read only for the spec's tensors.
+                let tensors = try CheckpointFormat.read(file)
                 unused = try WeightLoader.load(tensors, into: &graph, file: file, stripPrefix: options.stripPrefix, strict: options.strict).unused
             } catch let error as IOError {
                 return .failure(.weights(error))

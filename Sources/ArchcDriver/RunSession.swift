@@ -26,25 +26,35 @@ public struct RunSession {
         }
     }
 
+    /// The `--input` batches (nil for a seeded input); `input` is its first batch.
+    public var inputs: InputBatch?
+
     /// `inputs`: the `--input` arguments (empty: a batch of `options.elaboration.batch`
-    /// seeded images); the input, not the option, sets the batch when there is one.
-    public static func start(spec path: String, inputs: [String], _ options: PreparedModel.Options) -> Result<RunSession, Failure> {
+    /// seeded images). The spec is compiled once, at `--batch`; only when the input's batch
+    /// differs (photos need the compiled spec to be listed) is it compiled again at that
+    /// batch, for the memory guard.
+    public static func start(spec path: String, inputs arguments: [String], _ options: PreparedModel.Options) -> Result<RunSession, Failure> {
         var options = options
-        let source: InputBatch.Source?
-        do { source = inputs.isEmpty ? nil : try InputBatch.resolve(inputs) } catch { return .failure(.message("\(error)")) }
-        if let source { options.elaboration.batch = source.count }
-        let model: PreparedModel
-        switch PreparedModel.prepare(spec: path, options) {
-        case .failure(.spec(let diagnostics)): return .failure(.spec(diagnostics))
-        case .failure(let failure): return .failure(.message(failure.description))
+        var model: PreparedModel
+        switch prepare(path, options) {
+        case .failure(let failure): return .failure(failure)
         case .success(let prepared): model = prepared
         }
         var input = WeightInit.input(for: model.optimized, batch: options.elaboration.batch, seed: options.seed &+ 1)
+        var inputs: InputBatch?
         var files: [String] = []
-        if let source, let spec = model.compilation.spec {
+        if !arguments.isEmpty, let spec = model.compilation.spec {
             do {
-                let loaded = try InputBatch.load(source, spec: spec, inputType: TensorType(model.network.input.dims))
-                (input, files) = (loaded.tensor, loaded.files)
+                let opened = try InputBatch.open(arguments, spec: spec, inputType: TensorType(model.network.input.dims))
+                if opened.batchSize != options.elaboration.batch {
+                    options.elaboration.batch = opened.batchSize
+                    switch prepare(path, options) {
+                    case .failure(let failure): return .failure(failure)
+                    case .success(let prepared): model = prepared
+                    }
+                }
+                input = try opened.batch(0).tensor
+                (inputs, files) = (opened, opened.files)
             } catch {
                 return .failure(.message("\(error)"))
             }
@@ -52,8 +62,16 @@ public struct RunSession {
         let expected = [input.dims.first ?? 0] + model.optimized.inputType.dims
         guard input.dims == expected, expected[0] >= 1 else {
             return .failure(
-                .message("\(inputs.first ?? "input"): error: expected an input of shape \(expected) (N, C, H, W) for this spec, found \(input.dims)"))
+                .message("\(arguments.first ?? "input"): error: expected an input of shape \(expected) (N, C, H, W) for this spec, found \(input.dims)"))
         }
-        return .success(RunSession(model: model, input: input, files: files))
+        return .success(RunSession(model: model, input: input, files: files, inputs: inputs))
+    }
+
+    private static func prepare(_ path: String, _ options: PreparedModel.Options) -> Result<PreparedModel, Failure> {
+        switch PreparedModel.prepare(spec: path, options) {
+        case .failure(.spec(let diagnostics)): return .failure(.spec(diagnostics))
+        case .failure(let failure): return .failure(.message(failure.description))
+        case .success(let prepared): return .success(prepared)
+        }
     }
 }

@@ -3,25 +3,85 @@ import Foundation
     import Glibc
 #endif
 
-/// Writes a file whole or not at all: bytes go to a temporary file beside the target,
-/// which is then renamed over it.
+/// Writes a file whole or not at all: bytes go to a new temporary file beside the target,
+/// which is then renamed over it. Only a regular file (or a new name) is replaced that way;
+/// an existing device, FIFO or socket (`-o /dev/null`, `-o /dev/stdout`) is written in
+/// place, because renaming over it would replace the device node with a regular file.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        var info = stat()
+        // stat follows symlinks: a link to a device is written through, a link to a file keeps pointing at it.
+        if stat(path, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFDIR: throw IOError(path, "cannot write: is a directory")
+            default: return try writeInPlace(data, to: path)
+            }
+        }
+        let target = resolvedLink(path)
+        let temporary = try createTemporary(beside: target, path: path)
         do {
-            try data.write(to: temporary)
+            try writeAll(data, to: temporary.fd, path: path)
+            guard close(temporary.fd) == 0 else { throw IOError(path, "cannot write: \(String(cString: strerror(errno)))") }
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw IOError(path, "cannot write: \((error as NSError).localizedDescription)")
+            close(temporary.fd)
+            unlink(temporary.path)
+            throw error
         }
         // rename(2) replaces the target atomically: readers see the old file or the new one.
         // (Foundation's replaceItemAt on Linux removes the old file first, and can lose it.)
-        guard rename(temporary.path, url.path) == 0 else {
+        guard rename(temporary.path, target) == 0 else {
             let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
+            unlink(temporary.path)
             throw IOError(path, "cannot write: \(reason)")
+        }
+    }
+
+    /// A new file `.NAME.XXXXXX` in the target's folder, made by mkstemp: O_EXCL and an
+    /// unpredictable name, so a planted file or symlink is never followed or reused.
+    private static func createTemporary(beside target: String, path: String) throws -> (fd: Int32, path: String) {
+        let url = URL(fileURLWithPath: target)
+        var template = Array(url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).XXXXXX").path.utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw IOError(path, "cannot write: \(String(cString: strerror(errno)))") }
+        let temporary = String(cString: template)
+        // mkstemp makes the file 0600; an output file gets the usual 0666 less the umask.
+        let mask = umask(0)
+        umask(mask)
+        fchmod(fd, 0o666 & ~mask)
+        return (fd, temporary)
+    }
+
+    /// The file a symlink at `path` points to, so that replacing the file keeps the link:
+    /// the whole chain resolved when it exists (`/dev/stdout` redirected to a file), one
+    /// level when it dangles (relative to the link's folder).
+    private static func resolvedLink(_ path: String) -> String {
+        if let resolved = realpath(path, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: path) else { return path }
+        if destination.hasPrefix("/") { return destination }
+        return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(destination).path
+    }
+
+    /// Writes into an existing non-regular file (a device, a FIFO) without creating or renaming.
+    private static func writeInPlace(_ data: Data, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw IOError(path, "cannot write: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        try writeAll(data, to: fd, path: path)
+    }
+
+    private static func writeAll(_ data: Data, to fd: Int32, path: String) throws {
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var done = 0
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { throw IOError(path, "cannot write at byte \(done): \(String(cString: strerror(errno)))") }
+                done += n
+            }
         }
     }
 }

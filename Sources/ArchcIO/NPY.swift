@@ -4,8 +4,7 @@ import Foundation
 /// NumPy's `.npy` format (version 1-3) for float32 tensors: inputs (N, C, H, W) and outputs.
 public enum NPY {
     public static func read(_ path: String) throws -> Tensor {
-        guard let data = FileManager.default.contents(atPath: path) else { throw IOError(path, "cannot read file") }
-        return try decode([UInt8](data), file: path)
+        try decode(try FileReader.read(path, limit: ReaderLimits.npyFileBytes, kind: ".npy file"), file: path)
     }
 
     public static func decode(_ bytes: [UInt8], file: String) throws -> Tensor {
@@ -35,8 +34,8 @@ public enum NPY {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { Int($0) }
         guard dims.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw IOError(file, "cannot read shape \(shapeText)") }
         let shape = dims.map { $0! }
-        guard let count = shape.reduce(Optional(1), { acc, d in acc.flatMap { a in a.multipliedReportingOverflow(by: d).overflow ? nil : a * d } }) else {
-            throw IOError(file, "shape \(shape) is too large")
+        guard shape.count <= ReaderLimits.rank, let count = CheckpointTensor.count(shape) else {
+            throw IOError(file, "shape \(shape) is too large (at most \(ReaderLimits.rank) dimensions and \(ReaderLimits.tensorElements) elements)")
         }
         let dataStart = headerStart + headerLength
         guard bytes.count - dataStart == count * 4 else {

@@ -3,60 +3,6 @@
 /// or function (an `argparse.Namespace` saved beside the weights, say) becomes an opaque
 /// value; there is no code path that imports or runs what a pickle names.
 public final class Unpickler {
-    public final class ListBox { public var items: [PickleValue] = [] }
-    public final class DictBox {
-        public var entries: [(key: PickleValue, value: PickleValue)] = []
-        func set(_ key: PickleValue, _ value: PickleValue) {
-            if let i = entries.firstIndex(where: { $0.key == key }) { entries[i].value = value } else { entries.append((key, value)) }
-        }
-    }
-
-    /// What a checkpoint's storages are made of.
-    public struct StorageRef: Equatable, Sendable {
-        public var key: String
-        public var dtype: String
-        public var elements: Int
-    }
-
-    public struct TensorRef: Equatable, Sendable {
-        public var storage: StorageRef
-        public var offset: Int
-        public var shape: [Int]
-        public var strides: [Int]
-    }
-
-    public indirect enum PickleValue: Equatable {
-        case none, bool(Bool), int(Int), float(Double), string(String), bytes([UInt8])
-        case tuple([PickleValue])
-        case list(ListBox)
-        case dict(DictBox)
-        case global(module: String, name: String)
-        case storage(StorageRef)
-        case tensor(TensorRef)
-        /// The result of calling something this reader does not model; kept, never run.
-        case opaque(String)
-        case mark
-
-        public static func == (a: PickleValue, b: PickleValue) -> Bool {
-            switch (a, b) {
-            case (.none, .none), (.mark, .mark): return true
-            case (.bool(let x), .bool(let y)): return x == y
-            case (.int(let x), .int(let y)): return x == y
-            case (.float(let x), .float(let y)): return x == y
-            case (.string(let x), .string(let y)): return x == y
-            case (.bytes(let x), .bytes(let y)): return x == y
-            case (.tuple(let x), .tuple(let y)): return x == y
-            case (.list(let x), .list(let y)): return x === y
-            case (.dict(let x), .dict(let y)): return x === y
-            case (.global(let m1, let n1), .global(let m2, let n2)): return m1 == m2 && n1 == n2
-            case (.storage(let x), .storage(let y)): return x == y
-            case (.tensor(let x), .tensor(let y)): return x == y
-            case (.opaque(let x), .opaque(let y)): return x == y
-            default: return false
-            }
-        }
-    }
-
     public struct Failure: Error, CustomStringConvertible {
         public var offset: Int
         public var message: String
@@ -65,22 +11,41 @@ public final class Unpickler {
 
     private let bytes: [UInt8]
     public private(set) var position: Int
-    private var stack: [PickleValue] = []
-    private var memo: [Int: PickleValue] = [:]
+    /// Each value with its tuple nesting depth: tuples are values, so a deep one is
+    /// compared and released recursively; the depth is capped (`ReaderLimits.pickleNesting`).
+    private struct Slot {
+        var value: PickleValue
+        var depth: Int
+    }
+
+    private var stack: [Slot] = []
+    private var memo: [Int: Slot] = [:]
     private var steps = 0
+    /// Every container made, emptied on `deinit` so that long chains of lists or dicts (or
+    /// cycles) are released one by one instead of recursively.
+    private var lists: [ListBox] = []
+    private var dicts: [DictBox] = []
+    /// Every storage a tensor refers to, in order of appearance.
+    public private(set) var storages: [StorageRef] = []
 
     public init(_ bytes: [UInt8], at position: Int = 0) {
         self.bytes = bytes
         self.position = position
     }
 
-    /// Reads one pickle (up to STOP) from the current position.
+    deinit {
+        for list in lists { list.items = [] }
+        for dict in dicts { dict.entries = [] }
+    }
+
+    /// Reads one pickle (up to STOP) from the current position. The lists and dicts in the
+    /// result are emptied when the unpickler is released: keep it alive while reading them.
     public func load() throws -> PickleValue {
         stack = []
         memo = [:]
         while true {
             steps += 1
-            guard steps < 50_000_000 else { throw fail("pickle too long") }
+            guard steps <= ReaderLimits.pickleSteps else { throw fail("pickle longer than \(ReaderLimits.pickleSteps) opcodes") }
             let opcodeAt = position
             let op = try byte()
             switch op {
@@ -88,64 +53,65 @@ public final class Unpickler {
             case 0x95: _ = try take(8)  // FRAME
             case 0x2E:  // STOP
                 guard let top = stack.popLast() else { throw Failure(offset: opcodeAt, message: "STOP on an empty stack") }
-                return top
-            case 0x28: stack.append(.mark)  // MARK
+                return top.value
+            case 0x28: push(.mark)  // MARK
             case 0x30: _ = try pop()  // POP
             case 0x31: _ = try popToMark()  // POP_MARK
-            case 0x32: stack.append(try peek())  // DUP
-            case 0x4E: stack.append(.none)  // NONE
-            case 0x88: stack.append(.bool(true))  // NEWTRUE
-            case 0x89: stack.append(.bool(false))  // NEWFALSE
-            case 0x4A: stack.append(.int(Int(Int32(bitPattern: UInt32(try uint(4))))))  // BININT
-            case 0x4B: stack.append(.int(try uint(1)))  // BININT1
-            case 0x4D: stack.append(.int(try uint(2)))  // BININT2
-            case 0x8A: stack.append(try long(try uint(1)))  // LONG1
-            case 0x8B: stack.append(try long(try uint(4)))  // LONG4
-            case 0x47: stack.append(.float(Double(bitPattern: UInt64(try uintBE(8)))))  // BINFLOAT
-            case 0x58: stack.append(.string(try text(try uint(4))))  // BINUNICODE
-            case 0x8C: stack.append(.string(try text(try uint(1))))  // SHORT_BINUNICODE
-            case 0x8D: stack.append(.string(try text(try uint(8))))  // BINUNICODE8
-            case 0x54: stack.append(.string(try text(try uint(4))))  // BINSTRING
-            case 0x55: stack.append(.string(try text(try uint(1))))  // SHORT_BINSTRING
-            case 0x42: stack.append(.bytes(try take(try uint(4))))  // BINBYTES
-            case 0x43: stack.append(.bytes(try take(try uint(1))))  // SHORT_BINBYTES
-            case 0x7D: stack.append(.dict(DictBox()))  // EMPTY_DICT
-            case 0x5D: stack.append(.list(ListBox()))  // EMPTY_LIST
-            case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
-            case 0x8F: stack.append(.opaque("set"))  // EMPTY_SET
-            case 0x74: stack.append(.tuple(try popToMark()))  // TUPLE
-            case 0x85: stack.append(.tuple([try pop()]))  // TUPLE1
-            case 0x86: let b = try pop(); let a = try pop(); stack.append(.tuple([a, b]))  // TUPLE2
-            case 0x87: let c = try pop(); let b = try pop(); let a = try pop(); stack.append(.tuple([a, b, c]))  // TUPLE3
-            case 0x6C: let list = ListBox(); list.items = try popToMark(); stack.append(.list(list))  // LIST
+            case 0x32: stack.append(try peekSlot())  // DUP
+            case 0x4E: push(.none)  // NONE
+            case 0x88: push(.bool(true))  // NEWTRUE
+            case 0x89: push(.bool(false))  // NEWFALSE
+            case 0x4A: push(.int(Int(Int32(bitPattern: UInt32(try uint(4))))))  // BININT
+            case 0x4B: push(.int(try uint(1)))  // BININT1
+            case 0x4D: push(.int(try uint(2)))  // BININT2
+            case 0x8A: push(try long(try uint(1)))  // LONG1
+            case 0x8B: push(try long(try uint(4)))  // LONG4
+            case 0x47: push(.float(Double(bitPattern: UInt64(try uintBE(8)))))  // BINFLOAT
+            case 0x58: push(.string(try text(try uint(4))))  // BINUNICODE
+            case 0x8C: push(.string(try text(try uint(1))))  // SHORT_BINUNICODE
+            case 0x8D: push(.string(try text(try uint(8))))  // BINUNICODE8
+            case 0x54: push(.string(try text(try uint(4))))  // BINSTRING
+            case 0x55: push(.string(try text(try uint(1))))  // SHORT_BINSTRING
+            case 0x42: push(.bytes(try take(try uint(4))))  // BINBYTES
+            case 0x43: push(.bytes(try take(try uint(1))))  // SHORT_BINBYTES
+            case 0x7D: push(.dict(newDict()))  // EMPTY_DICT
+            case 0x5D: push(.list(newList()))  // EMPTY_LIST
+            case 0x29: push(.tuple([]))  // EMPTY_TUPLE
+            case 0x8F: push(.opaque("set"))  // EMPTY_SET
+            case 0x74: try pushTuple(try popSlotsToMark())  // TUPLE
+            case 0x85: try pushTuple([try popSlot()])  // TUPLE1
+            case 0x86: let b = try popSlot(); let a = try popSlot(); try pushTuple([a, b])  // TUPLE2
+            case 0x87: let c = try popSlot(); let b = try popSlot(); let a = try popSlot(); try pushTuple([a, b, c])  // TUPLE3
+            case 0x6C: let list = newList(); list.items = try popToMark(); push(.list(list))  // LIST
             case 0x64:  // DICT
                 let items = try popToMark()
-                let dict = DictBox()
+                let dict = newDict()
                 for i in stride(from: 0, to: items.count - 1, by: 2) { dict.set(items[i], items[i + 1]) }
-                stack.append(.dict(dict))
+                push(.dict(dict))
             case 0x61: let v = try pop(); try append([v])  // APPEND
             case 0x65: try append(try popToMark())  // APPENDS
             case 0x90: _ = try popToMark()  // ADDITEMS (sets are opaque)
             case 0x73: let v = try pop(); let k = try pop(); try setItems([k, v])  // SETITEM
             case 0x75: try setItems(try popToMark())  // SETITEMS
-            case 0x71: memo[try uint(1)] = try peek()  // BINPUT
-            case 0x72: memo[try uint(4)] = try peek()  // LONG_BINPUT
-            case 0x94: memo[memo.count] = try peek()  // MEMOIZE
-            case 0x68: stack.append(try recall(try uint(1)))  // BINGET
-            case 0x6A: stack.append(try recall(try uint(4)))  // LONG_BINGET
+            case 0x71: memo[try uint(1)] = try peekSlot()  // BINPUT
+            case 0x72: memo[try uint(4)] = try peekSlot()  // LONG_BINPUT
+            case 0x94: memo[memo.count] = try peekSlot()  // MEMOIZE
+            case 0x68: stack.append(try recallSlot(try uint(1)))  // BINGET
+            case 0x6A: stack.append(try recallSlot(try uint(4)))  // LONG_BINGET
             case 0x63:  // GLOBAL
                 let module = try line(), name = try line()
-                stack.append(.global(module: module, name: name))
+                push(.global(module: module, name: name))
             case 0x93:  // STACK_GLOBAL
                 guard case .string(let name) = try pop(), case .string(let module) = try pop() else { throw fail("STACK_GLOBAL needs two strings") }
-                stack.append(.global(module: module, name: name))
-            case 0x51: stack.append(try persistent(try pop()))  // BINPERSID
+                push(.global(module: module, name: name))
+            case 0x51: push(try persistent(try pop()))  // BINPERSID
             case 0x52:  // REDUCE
-                let args = try pop(), callable = try pop()
-                stack.append(try call(callable, args))
+                let args = try popSlot(), callable = try pop()
+                // The result may be one of the arguments (_rebuild_parameter): it keeps their depth.
+                stack.append(Slot(value: try call(callable, args.value), depth: args.depth))
             case 0x81:  // NEWOBJ
-                let args = try pop(), cls = try pop()
-                stack.append(try call(cls, args))
+                let args = try popSlot(), cls = try pop()
+                stack.append(Slot(value: try call(cls, args.value), depth: args.depth))
             case 0x62: _ = try pop()  // BUILD: object state is ignored
             default:
                 throw Failure(offset: opcodeAt, message: "unsupported pickle opcode 0x\(String(op, radix: 16))")
@@ -162,7 +128,7 @@ public final class Unpickler {
         if case .tuple(let t) = args { items = t } else { items = [] }
         switch (module, name) {
         case ("collections", "OrderedDict"), ("builtins", "dict"):
-            return .dict(DictBox())
+            return .dict(newDict())
         case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"):
             guard items.count >= 4, case .storage(let storage) = items[0], case .int(let offset) = items[1],
                 case .tuple(let size) = items[2], case .tuple(let stride) = items[3]
@@ -187,31 +153,61 @@ public final class Unpickler {
         else {
             throw fail("unsupported persistent id")
         }
-        return .storage(StorageRef(key: key, dtype: type, elements: elements))
+        let storage = StorageRef(key: key, dtype: type, elements: elements)
+        storages.append(storage)
+        return .storage(storage)
     }
 
     // MARK: - Stack and bytes
 
     private func fail(_ message: String) -> Failure { Failure(offset: position, message: message) }
 
-    private func pop() throws -> PickleValue {
+    /// Plain data and containers are depth 0 (containers are cut apart on deinit); a tuple is
+    /// one deeper than its deepest item.
+    private func push(_ value: PickleValue) { stack.append(Slot(value: value, depth: 0)) }
+
+    private func pushTuple(_ items: [Slot]) throws {
+        let depth = 1 + (items.map(\.depth).max() ?? 0)
+        guard depth <= ReaderLimits.pickleNesting else { throw fail("tuples nested more than \(ReaderLimits.pickleNesting) deep") }
+        stack.append(Slot(value: .tuple(items.map(\.value)), depth: depth))
+    }
+
+    private func newList() -> ListBox {
+        let list = ListBox()
+        lists.append(list)
+        return list
+    }
+
+    private func newDict() -> DictBox {
+        let dict = DictBox()
+        dicts.append(dict)
+        return dict
+    }
+
+    private func popSlot() throws -> Slot {
         guard let v = stack.popLast() else { throw fail("pickle stack underflow") }
         return v
     }
 
-    private func peek() throws -> PickleValue {
+    private func pop() throws -> PickleValue { try popSlot().value }
+
+    private func peekSlot() throws -> Slot {
         guard let v = stack.last else { throw fail("pickle stack underflow") }
         return v
     }
 
-    private func popToMark() throws -> [PickleValue] {
-        guard let mark = stack.lastIndex(of: .mark) else { throw fail("MARK missing") }
+    private func peek() throws -> PickleValue { try peekSlot().value }
+
+    private func popSlotsToMark() throws -> [Slot] {
+        guard let mark = stack.lastIndex(where: { $0.value == .mark }) else { throw fail("MARK missing") }
         let items = Array(stack[(mark + 1)...])
         stack.removeSubrange(mark...)
         return items
     }
 
-    private func recall(_ index: Int) throws -> PickleValue {
+    private func popToMark() throws -> [PickleValue] { try popSlotsToMark().map(\.value) }
+
+    private func recallSlot(_ index: Int) throws -> Slot {
         guard let v = memo[index] else { throw fail("memo entry \(index) missing") }
         return v
     }

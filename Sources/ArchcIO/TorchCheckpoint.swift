@@ -10,88 +10,99 @@ public enum TorchCheckpoint {
     public static let stateDictKeys = ["state_dict", "model", "model_ema"]
 
     public static func read(_ path: String) throws -> [String: Tensor] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw IOError(path, "cannot read file") }
-        return try decode([UInt8](data), file: path)
+        try decode(try FileReader.read(path, limit: ReaderLimits.weightFileBytes, kind: "checkpoint"), file: path)
     }
 
     public static func decode(_ bytes: [UInt8], file: String) throws -> [String: Tensor] {
-        if bytes.starts(with: [0x50, 0x4B]) { return try decodeZip(bytes, file: file) }
-        if bytes.first == 0x80 { return try decodeLegacy(bytes, file: file) }
-        throw IOError(file, "not a PyTorch checkpoint (neither a zip archive nor a pickle at byte 0)")
+        try index(bytes, file: file).loadAll()
     }
 
-    /// Is this file a PyTorch checkpoint (by its first bytes)?
-    public static func looksLikeCheckpoint(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path), let head = try? handle.read(upToCount: 2) else { return false }
-        return head.starts(with: [0x50, 0x4B]) || head.first == 0x80
+    /// Every float tensor's name and shape; values read on `load()`.
+    public static func index(_ bytes: [UInt8], file: String) throws -> [String: CheckpointTensor] {
+        if ZipArchive.looksLikeZip(bytes) { return try indexZip(bytes, file: file) }
+        if looksLikeLegacy(bytes) { return try indexLegacy(bytes, file: file) }
+        throw IOError(file, "not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save pickle at byte 0)")
     }
 
-    private static func decodeZip(_ bytes: [UInt8], file: String) throws -> [String: Tensor] {
+    /// The legacy format opens with a pickled magic number: PROTO n (2-5), a FRAME from
+    /// protocol 4 on, then LONG1 of 10 bytes.
+    static func looksLikeLegacy(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count >= 3, bytes[0] == 0x80, (2...5).contains(bytes[1]) else { return false }
+        let start = bytes[2] == 0x95 ? 11 : 2
+        return bytes.count >= start + 12 && Array(bytes[start..<(start + 12)]) == [0x8A, 0x0A] + legacyMagic
+    }
+
+    /// 0x1950a86a20f9469cfc6c, little-endian.
+    static let legacyMagic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+
+    private static func indexZip(_ bytes: [UInt8], file: String) throws -> [String: CheckpointTensor] {
         let zip = try ZipArchive(bytes, file: file)
-        guard let pickleName = zip.entries.keys.first(where: { $0.hasSuffix("/data.pkl") || $0 == "data.pkl" }) else {
-            throw IOError(file, "zip archive has no data.pkl: not a torch.save checkpoint")
+        let pickles = zip.entries.keys.filter { $0.hasSuffix("/data.pkl") || $0 == "data.pkl" }.sorted()
+        guard let pickleName = pickles.first else { throw IOError(file, "zip archive has no data.pkl: not a torch.save checkpoint") }
+        guard pickles.count == 1 else {
+            throw IOError(
+                file, "zip archive holds \(pickles.count) data.pkl entries (\(pickles.joined(separator: ", "))): which one is the checkpoint is ambiguous")
         }
         let prefix = String(pickleName.dropLast("data.pkl".count))
-        let root = try unpickle(Array(try zip.data(pickleName, file: file)), file: file)
-        return try tensors(in: root, file: file) { storage in
-            try zip.data("\(prefix)data/\(storage.key)", file: file)
+        let unpickler = Unpickler(Array(try zip.data(pickleName, file: file)))
+        return try withExtendedLifetime(unpickler) {
+            let root = try unpickle(unpickler, file: file)
+            return try tensors(in: root, file: file) { storage in
+                try zip.data("\(prefix)data/\(storage.key)", file: file)
+            }
         }
     }
 
     /// Legacy layout: magic pickle, protocol pickle, system-info pickle, the object pickle,
     /// the list of storage keys, then per key an 8-byte element count and the raw data.
-    private static func decodeLegacy(_ bytes: [UInt8], file: String) throws -> [String: Tensor] {
+    private static func indexLegacy(_ bytes: [UInt8], file: String) throws -> [String: CheckpointTensor] {
         let unpickler = Unpickler(bytes)
-        do {
-            // 0x1950a86a20f9469cfc6c, little-endian.
-            guard case .bytes(let magic) = try unpickler.load(), magic == [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19] else {
-                throw IOError(file, "not a legacy torch.save file (bad magic number)")
+        return try withExtendedLifetime(unpickler) {
+            do {
+                guard case .bytes(let magic) = try unpickler.load(), magic == legacyMagic else {
+                    throw IOError(file, "not a legacy torch.save file (bad magic number)")
+                }
+                _ = try unpickler.load()
+                _ = try unpickler.load()
+            } catch let error as Unpickler.Failure {
+                throw IOError(file, "not a torch.save file: \(error)")
             }
-            _ = try unpickler.load()
-            _ = try unpickler.load()
-        } catch let error as Unpickler.Failure {
-            throw IOError(file, "not a torch.save file: \(error)")
+            let root = try unpickle(unpickler, file: file)
+            let keys = try unpickle(unpickler, file: file)
+            guard case .list(let keyList) = keys else { throw IOError(file, "legacy checkpoint: expected the list of storage keys") }
+            var dtypes: [String: String] = [:]
+            for storage in unpickler.storages { dtypes[storage.key] = storage.dtype }
+            let storages = try legacyStorages(bytes, keys: keyList.items, at: unpickler.position, dtypes: dtypes, file: file)
+            return try tensors(in: root, file: file) { storage in
+                guard let data = storages[storage.key] else { throw IOError(file, "storage '\(storage.key)' is missing") }
+                return data
+            }
         }
-        let root: Unpickler.PickleValue, keys: Unpickler.PickleValue
-        do {
-            root = try unpickler.load()
-            keys = try unpickler.load()
-        } catch let error as Unpickler.Failure {
-            throw IOError(file, "\(error)")
-        }
-        guard case .list(let keyList) = keys else { throw IOError(file, "legacy checkpoint: expected the list of storage keys") }
-        var offset = unpickler.position
+    }
+
+    /// The raw storages after the pickles: per key an 8-byte element count, then the data.
+    private static func legacyStorages(
+        _ bytes: [UInt8], keys: [Unpickler.PickleValue], at start: Int, dtypes: [String: String], file: String
+    ) throws -> [String: ArraySlice<UInt8>] {
+        let view = LittleEndianBytes(bytes: bytes, file: file)
+        var offset = start
         var storages: [String: ArraySlice<UInt8>] = [:]
-        var dtypes: [String: String] = [:]
-        collectStorages(root) { dtypes[$0.key] = $0.dtype }
-        for case .string(let key) in keyList.items {
-            guard offset + 8 <= bytes.count else { throw IOError(file, "storage '\(key)' header runs past the end (byte \(offset))") }
-            let count = (0..<8).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
+        for case .string(let key) in keys {
+            guard view.contains(offset, length: 8) else { throw IOError(file, "storage '\(key)' header runs past the end (byte \(offset))") }
+            let count = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
             let width = elementSize(dtypes[key] ?? "FloatStorage")
-            guard count >= 0, count <= (bytes.count - offset - 8) / max(width, 1) else {
+            guard count <= UInt64((bytes.count - offset - 8) / width) else {
                 throw IOError(file, "storage '\(key)' claims \(count) elements at byte \(offset), past the end of the file")
             }
-            storages[key] = bytes[(offset + 8)..<(offset + 8 + count * width)]
-            offset += 8 + count * width
+            let length = Int(count) * width
+            storages[key] = bytes[(offset + 8)..<(offset + 8 + length)]
+            offset += 8 + length
         }
-        return try tensors(in: root, file: file) { storage in
-            guard let data = storages[storage.key] else { throw IOError(file, "storage '\(storage.key)' is missing") }
-            return data
-        }
+        return storages
     }
 
-    private static func unpickle(_ bytes: [UInt8], file: String) throws -> Unpickler.PickleValue {
-        do { return try Unpickler(bytes).load() } catch let error as Unpickler.Failure { throw IOError(file, "\(error)") }
-    }
-
-    private static func collectStorages(_ value: Unpickler.PickleValue, _ found: (Unpickler.StorageRef) -> Void) {
-        switch value {
-        case .tensor(let t): found(t.storage)
-        case .dict(let d): for e in d.entries { collectStorages(e.value, found) }
-        case .list(let l): for v in l.items { collectStorages(v, found) }
-        case .tuple(let t): for v in t { collectStorages(v, found) }
-        default: break
-        }
+    private static func unpickle(_ unpickler: Unpickler, file: String) throws -> Unpickler.PickleValue {
+        do { return try unpickler.load() } catch let error as Unpickler.Failure { throw IOError(file, "\(error)") }
     }
 
     /// The state dict: the first dict (top level, then the usual keys) whose values are tensors.
@@ -101,7 +112,7 @@ public enum TorchCheckpoint {
             d.entries.contains { if case .tensor = $0.value { return true } else { return false } }
         }
         for key in stateDictKeys {
-            if let entry = top.entries.first(where: { $0.key == .string(key) }), case .dict(let inner) = entry.value, holdsTensors(inner) {
+            if case .dict(let inner) = top[key], holdsTensors(inner) {
                 return inner
             }
         }
@@ -110,16 +121,26 @@ public enum TorchCheckpoint {
 
     private static func tensors(
         in root: Unpickler.PickleValue, file: String,
-        storage: (Unpickler.StorageRef) throws -> ArraySlice<UInt8>
-    ) throws -> [String: Tensor] {
+        storage: @escaping (Unpickler.StorageRef) throws -> ArraySlice<UInt8>
+    ) throws -> [String: CheckpointTensor] {
         guard let dict = stateDict(root) else {
             throw IOError(file, "no state dict found (looked at the top level and under \(stateDictKeys.map { "'\($0)'" }.joined(separator: ", ")))")
         }
-        var out: [String: Tensor] = [:]
+        guard dict.entries.count <= ReaderLimits.tensorCount else {
+            throw IOError(file, "state dict holds \(dict.entries.count) entries, over the limit of \(ReaderLimits.tensorCount) tensors (docs/limits.md)")
+        }
+        var out: [String: CheckpointTensor] = [:]
         for entry in dict.entries {
             guard case .string(let name) = entry.key, case .tensor(let ref) = entry.value else { continue }
             guard ["FloatStorage", "HalfStorage", "BFloat16Storage", "DoubleStorage"].contains(ref.storage.dtype) else { continue }
-            out[name] = try materialise(ref, name: name, data: try storage(ref.storage), file: file)
+            guard ref.shape.count <= ReaderLimits.rank, CheckpointTensor.count(ref.shape) != nil else {
+                throw IOError(
+                    file, "tensor '\(name)': invalid shape \(ref.shape) (at most \(ReaderLimits.rank) dimensions and \(ReaderLimits.tensorElements) elements)")
+            }
+            // Only the storage's bounds are checked now; values are gathered when the tensor is used.
+            let data = try storage(ref.storage)
+            try checkBounds(ref, name: name, storageBytes: data.count, file: file)
+            out[name] = CheckpointTensor(dims: ref.shape) { materialise(ref, data: data) }
         }
         return out
     }
@@ -133,18 +154,33 @@ public enum TorchCheckpoint {
         }
     }
 
-    /// Reads a (possibly strided) view out of its storage as float32.
-    static func materialise(_ ref: Unpickler.TensorRef, name: String, data: ArraySlice<UInt8>, file: String) throws -> Tensor {
+    /// Checks that a (possibly strided) view lies inside its storage, in checked arithmetic:
+    /// sizes, strides and offsets come from the file and may be anything up to 2^63.
+    static func checkBounds(_ ref: Unpickler.TensorRef, name: String, storageBytes: Int, file: String) throws {
         let width = elementSize(ref.storage.dtype)
-        let count = ref.shape.reduce(1, *)
         guard ref.strides.count == ref.shape.count else {
             throw IOError(file, "tensor '\(name)': shape \(ref.shape) and strides \(ref.strides) differ in rank")
         }
+        guard !ref.shape.contains(0) else { return }
+        let outside = IOError(
+            file,
+            "tensor '\(name)': shape \(ref.shape) with strides \(ref.strides) at offset \(ref.offset) runs past its storage of \(storageBytes / width) elements"
+        )
+        guard ref.offset >= 0, ref.strides.allSatisfy({ $0 >= 0 }) else { throw outside }
         var last = ref.offset
-        for (d, s) in zip(ref.shape, ref.strides) where d > 0 { last += (d - 1) * s }
-        guard count == 0 || (ref.offset >= 0 && ref.strides.allSatisfy({ $0 >= 0 }) && (last + 1) * width <= data.count) else {
-            throw IOError(file, "tensor '\(name)': shape \(ref.shape) at offset \(ref.offset) runs past its storage of \(data.count / width) elements")
+        for (d, s) in zip(ref.shape, ref.strides) {
+            let (step, o1) = (d - 1).multipliedReportingOverflow(by: s)
+            let (sum, o2) = last.addingReportingOverflow(step)
+            guard !o1, !o2 else { throw outside }
+            last = sum
         }
+        guard last < storageBytes / width else { throw outside }
+    }
+
+    /// Reads a view already checked by `checkBounds` out of its storage as float32.
+    static func materialise(_ ref: Unpickler.TensorRef, data: ArraySlice<UInt8>) -> Tensor {
+        let width = elementSize(ref.storage.dtype)
+        let count = ref.shape.reduce(1, *)
         let base = data.startIndex
         func value(_ element: Int) -> Float {
             let p = base + element * width

@@ -1,7 +1,9 @@
 import ArchcIR
 
 /// Puts checkpoint tensors into a graph's constants by name, checking that every constant
-/// is present with its shape. Extra tensors are reported (a warning, or an error when strict).
+/// is present with its shape before reading its values: tensors the spec does not use, or
+/// whose shape is wrong, are never materialised. Extra tensors are reported (a warning,
+/// or an error when strict).
 public enum WeightLoader {
     public struct Outcome: Sendable {
         public var unused: [String]
@@ -11,7 +13,15 @@ public enum WeightLoader {
         _ tensors: [String: Tensor], into graph: inout Graph, file: String, stripPrefix: String? = nil,
         strict: Bool = false
     ) throws -> Outcome {
-        var byName: [String: Tensor] = [:]
+        let lazy = tensors.mapValues { tensor in CheckpointTensor(dims: tensor.dims) { tensor } }
+        return try load(lazy, into: &graph, file: file, stripPrefix: stripPrefix, strict: strict)
+    }
+
+    public static func load(
+        _ tensors: [String: CheckpointTensor], into graph: inout Graph, file: String, stripPrefix: String? = nil,
+        strict: Bool = false
+    ) throws -> Outcome {
+        var byName: [String: CheckpointTensor] = [:]
         for (name, tensor) in tensors {
             var key = name
             if let prefix = stripPrefix, key.hasPrefix(prefix) { key = String(key.dropFirst(prefix.count)) }
@@ -25,7 +35,7 @@ public enum WeightLoader {
             }
             let expected = graph.constants[name]!.dims
             guard tensor.dims == expected else { throw IOError(file, "tensor '\(name)' has shape \(tensor.dims), the spec expects \(expected)") }
-            graph.constants[name] = tensor
+            graph.constants[name] = try tensor.load()
         }
         if !missing.isEmpty {
             let shown = missing.prefix(5).map { "'\($0)'" }.joined(separator: ", ")

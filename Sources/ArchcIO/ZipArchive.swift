@@ -1,5 +1,8 @@
 /// The part of the ZIP format `torch.save` writes: stored (uncompressed) entries found
-/// through the central directory. Compressed entries are refused with a clear error.
+/// through the central directory, ZIP64 included. Compressed entries are refused with a
+/// clear error; every offset, size and count read from the archive is checked against the
+/// file before use, and a name that appears twice is an error (which copy to use would
+/// depend on the reader).
 struct ZipArchive {
     struct Entry {
         var name: String
@@ -8,62 +11,98 @@ struct ZipArchive {
         var method: Int
     }
 
+    static let localSignature = 0x0403_4B50
+    static let centralSignature = 0x0201_4B50
+    static let endSignature = 0x0605_4B50
+    static let zip64EndSignature = 0x0606_4B50
+    static let zip64LocatorSignature = 0x0706_4B50
+
     let bytes: [UInt8]
     private(set) var entries: [String: Entry] = [:]
 
+    /// Does the file start with a local-file header and hold an end-of-central-directory record?
+    static func looksLikeZip(_ bytes: [UInt8]) -> Bool {
+        let view = LittleEndianBytes(bytes: bytes, file: "")
+        return (try? view.u32(0)) == localSignature && (try? endOfDirectory(view)) != nil
+    }
+
     init(_ bytes: [UInt8], file: String) throws {
         self.bytes = bytes
-        func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
-        func u32(_ at: Int) -> Int { u16(at) | u16(at + 2) << 16 }
-        func u64(_ at: Int) -> Int { u32(at) | u32(at + 4) << 32 }
-        // End of central directory: signature 0x06054b50 within the last 64 KiB.
-        guard bytes.count >= 22 else { throw IOError(file, "truncated zip archive (\(bytes.count) bytes)") }
-        var eocd = -1
-        for at in stride(from: bytes.count - 22, through: max(0, bytes.count - 65_557), by: -1) where u32(at) == 0x0605_4B50 {
-            eocd = at
-            break
-        }
-        guard eocd >= 0 else { throw IOError(file, "zip archive has no end-of-central-directory record") }
-        var count = u16(eocd + 10), directory = u32(eocd + 16)
+        let view = LittleEndianBytes(bytes: bytes, file: file)
+        let eocd = try Self.endOfDirectory(view)
+        var (count, at) = (try view.u16(eocd + 10), try view.u32(eocd + 16))
         // ZIP64: torch writes it for large archives; the locator sits 20 bytes before.
-        if (count == 0xFFFF || directory == 0xFFFF_FFFF), eocd >= 20, u32(eocd - 20) == 0x0706_4B50 {
-            let record = u64(eocd - 20 + 8)
-            guard record >= 0, record + 56 <= bytes.count, u32(record) == 0x0606_4B50 else { throw IOError(file, "bad ZIP64 record at byte \(record)") }
-            count = u64(record + 32)
-            directory = u64(record + 48)
+        if count == 0xFFFF || at == 0xFFFF_FFFF, eocd >= 20, try view.u32(eocd - 20) == Self.zip64LocatorSignature {
+            let record = try view.u64(eocd - 20 + 8)
+            guard view.contains(record, length: 56), try view.u32(record) == Self.zip64EndSignature else {
+                throw IOError(file, "bad ZIP64 end record at byte \(record)")
+            }
+            (count, at) = (try view.u64(record + 32), try view.u64(record + 48))
         }
-        var at = directory
+        // Each central entry takes at least 46 bytes: a larger count is a lie, refused before looping.
+        guard count <= bytes.count / 46, count <= ReaderLimits.tensorCount * 2 + 16 else {
+            throw IOError(file, "zip archive claims \(count) entries, more than its \(bytes.count) bytes can hold")
+        }
         for _ in 0..<count {
-            guard at >= 0, at + 46 <= bytes.count, u32(at) == 0x0201_4B50 else { throw IOError(file, "bad zip central directory entry at byte \(at)") }
-            let method = u16(at + 10)
-            var size = u32(at + 20)
-            let nameLength = u16(at + 28), extraLength = u16(at + 30), commentLength = u16(at + 32)
-            var local = u32(at + 42)
-            guard at + 46 + nameLength + extraLength <= bytes.count else { throw IOError(file, "zip entry name runs past the end at byte \(at)") }
-            let name = String(decoding: bytes[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
-            // ZIP64 extra field: 64-bit sizes and offset for entries past 4 GiB.
-            var extra = at + 46 + nameLength
-            let extraEnd = extra + extraLength
-            while extra + 4 <= extraEnd {
-                let id = u16(extra), length = u16(extra + 2)
-                if id == 1 {
-                    var field = extra + 4
-                    if u32(at + 24) == 0xFFFF_FFFF { field += 8 }
-                    if size == 0xFFFF_FFFF { size = u64(field); field += 8 }
-                    if local == 0xFFFF_FFFF { local = u64(field) }
-                }
-                extra += 4 + length
-            }
-            guard local >= 0, local + 30 <= bytes.count, u32(local) == 0x0403_4B50 else {
-                throw IOError(file, "bad zip local header for '\(name)' at byte \(local)")
-            }
-            let dataOffset = local + 30 + u16(local + 26) + u16(local + 28)
-            guard size >= 0, dataOffset + size <= bytes.count else {
-                throw IOError(file, "zip entry '\(name)' claims \(size) bytes at byte \(dataOffset), past the end of the file (\(bytes.count) bytes)")
-            }
-            entries[name] = Entry(name: name, dataOffset: dataOffset, size: size, method: method)
-            at += 46 + nameLength + extraLength + commentLength
+            let entry = try Self.centralEntry(view, at: at)
+            guard entries[entry.entry.name] == nil else { throw IOError(file, "zip archive holds '\(entry.entry.name)' twice (second at byte \(at))") }
+            entries[entry.entry.name] = entry.entry
+            at = entry.next
         }
+    }
+
+    /// The offset of the end-of-central-directory record, searched in the last 64 KiB.
+    private static func endOfDirectory(_ view: LittleEndianBytes) throws -> Int {
+        guard view.count >= 22 else { throw IOError(view.file, "truncated zip archive (\(view.count) bytes)") }
+        for at in stride(from: view.count - 22, through: max(0, view.count - 65_557), by: -1) where try view.u32(at) == endSignature {
+            return at
+        }
+        throw IOError(view.file, "zip archive has no end-of-central-directory record")
+    }
+
+    /// The central-directory entry at `at`, its data located through its local header.
+    private static func centralEntry(_ view: LittleEndianBytes, at: Int) throws -> (entry: Entry, next: Int) {
+        guard view.contains(at, length: 46), try view.u32(at) == centralSignature else {
+            throw IOError(view.file, "bad zip central directory entry at byte \(at)")
+        }
+        let method = try view.u16(at + 10)
+        var size = try view.u32(at + 20)
+        let nameLength = try view.u16(at + 28), extraLength = try view.u16(at + 30), commentLength = try view.u16(at + 32)
+        var local = try view.u32(at + 42)
+        guard view.contains(at + 46, length: nameLength + extraLength) else {
+            throw IOError(view.file, "zip entry name runs past the end at byte \(at)")
+        }
+        let name = String(decoding: view.bytes[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
+        // ZIP64 extra field (id 1): 64-bit sizes and offset, present only for fields saturated at 0xFFFFFFFF.
+        var extra = at + 46 + nameLength
+        let extraEnd = extra + extraLength
+        while extra + 4 <= extraEnd {
+            let id = try view.u16(extra), length = try view.u16(extra + 2)
+            let fieldEnd = extra + 4 + length
+            guard fieldEnd <= extraEnd else { throw IOError(view.file, "zip extra field of '\(name)' runs past its entry at byte \(extra)") }
+            if id == 1 {
+                var field = extra + 4
+                func next() throws -> Int {
+                    guard field + 8 <= fieldEnd else { throw IOError(view.file, "ZIP64 field of '\(name)' too short at byte \(extra)") }
+                    defer { field += 8 }
+                    return try view.u64(field)
+                }
+                // In order: uncompressed size, compressed size, local header offset.
+                if try view.u32(at + 24) == 0xFFFF_FFFF { _ = try next() }
+                if size == 0xFFFF_FFFF { size = try next() }
+                if local == 0xFFFF_FFFF { local = try next() }
+            }
+            extra = fieldEnd
+        }
+        guard view.contains(local, length: 30), try view.u32(local) == localSignature else {
+            throw IOError(view.file, "bad zip local header for '\(name)' at byte \(local)")
+        }
+        let dataOffset = try view.sum(local, 30, try view.u16(local + 26), try view.u16(local + 28))
+        guard view.contains(dataOffset, length: size) else {
+            throw IOError(view.file, "zip entry '\(name)' claims \(size) bytes at byte \(dataOffset), past the end of the file (\(view.count) bytes)")
+        }
+        let entry = Entry(name: name, dataOffset: dataOffset, size: size, method: method)
+        return (entry, try view.sum(at, 46, nameLength, extraLength, commentLength))
     }
 
     /// The bytes of a stored entry.

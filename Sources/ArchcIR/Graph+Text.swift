@@ -33,11 +33,14 @@ extension Graph {
     static func attributes(_ kind: OpKind) -> [(String, String)] {
         switch kind {
         case .conv2d(let a, let e):
-            var attrs = [("stride", "\(a.stride)"), ("padding", "\(a.padding)"), ("dilation", "\(a.dilation)"), ("groups", "\(a.groups)")]
-            if let act = e.activation { attrs.append(("act", act.rawValue)) }
-            if e.residual { attrs.append(("residual", "true")) }
-            if let post = e.postActivation { attrs.append(("post_act", post.rawValue)) }
-            return attrs
+            let attrs = [("stride", "\(a.stride)"), ("padding", "\(a.padding)"), ("dilation", "\(a.dilation)"), ("groups", "\(a.groups)")]
+            return attrs + epilogueAttributes(e)
+        case .linear(let e):
+            return epilogueAttributes(e)
+        case .attention(let heads):
+            return [("heads", "\(heads)")]
+        case .selectToken(let index):
+            return [("index", "\(index)")]
         case .batchNorm(let eps, let affine), .layerNorm(let eps, let affine):
             return [("eps", "\(eps)"), ("affine", "\(affine)")]
         case .maxPool(let p), .avgPool(let p):
@@ -45,6 +48,14 @@ extension Graph {
         default:
             return []
         }
+    }
+
+    static func epilogueAttributes(_ e: Epilogue) -> [(String, String)] {
+        var attrs: [(String, String)] = []
+        if let act = e.activation { attrs.append(("act", act.rawValue)) }
+        if e.residual { attrs.append(("residual", "true")) }
+        if let post = e.postActivation { attrs.append(("post_act", post.rawValue)) }
+        return attrs
     }
 }
 

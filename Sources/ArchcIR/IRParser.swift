@@ -173,11 +173,13 @@ public struct IRParser {
             guard let text = attrs["eps"], let eps = Float(text) else { throw failure("\(mnemonic) needs a float 'eps'") }
             return (eps, attrs["affine"] != "false")
         }
+        func epilogue() throws -> Epilogue {
+            Epilogue(activation: try activation("act"), residual: attrs["residual"] == "true", postActivation: try activation("post_act"))
+        }
         switch mnemonic {
         case "conv2d":
             let attributes = ConvAttributes(stride: try list("stride"), padding: try list("padding"), dilation: try list("dilation"), groups: try int("groups"))
-            let epilogue = Epilogue(activation: try activation("act"), residual: attrs["residual"] == "true", postActivation: try activation("post_act"))
-            return .conv2d(attributes, epilogue)
+            return .conv2d(attributes, try epilogue())
         case "batchnorm": let (eps, affine) = try norm(); return .batchNorm(eps: eps, affine: affine)
         case "layernorm": let (eps, affine) = try norm(); return .layerNorm(eps: eps, affine: affine)
         case "scale_shift": return .scaleShift
@@ -187,7 +189,13 @@ public struct IRParser {
         case "avgpool": return .avgPool(PoolAttributes(kernel: try int("kernel"), stride: try int("stride"), padding: try int("padding")))
         case "global_avgpool": return .globalAvgPool
         case "flatten": return .flatten
-        case "linear": return .linear
+        case "linear": return .linear(try epilogue())
+        case "tokens": return .tokens
+        case "prepend_token": return .prependToken
+        case "add_constant": return .addConstant
+        case "attention": return .attention(heads: try int("heads"))
+        case "select_token": return .selectToken(index: try int("index"))
+        case "token_mean": return .tokenMean
         default:
             if let act = Activation(rawValue: mnemonic) { return .activation(act) }
             throw failure("unknown op '\(mnemonic)'")

@@ -1,11 +1,14 @@
-/// An activation's shape without its batch dimension, printed `[N, C, H, W]` or `[N, F]`.
+/// An activation's shape without its batch dimension, printed `[N, C, H, W]` (a feature
+/// map), `[N, T, C]` (T tokens of C channels) or `[N, F]` (a feature vector).
 public struct TensorType: Hashable, Sendable, CustomStringConvertible {
     public var dims: [Int]
 
     public init(_ dims: [Int]) { self.dims = dims }
 
-    public var channels: Int { dims[0] }
+    /// C: the dimension norms, scales and linears act on (a token's last dimension).
+    public var channels: Int { isTokens ? dims[1] : dims[0] }
     public var isImage: Bool { dims.count == 3 }
+    public var isTokens: Bool { dims.count == 2 }
     public var elements: Int { dims.reduce(1, *) }
 
     public var description: String { "[N, " + dims.map(String.init).joined(separator: ", ") + "]" }
@@ -37,7 +40,7 @@ public struct ConvAttributes: Hashable, Sendable {
     public var isUnpadded: Bool { padding.allSatisfy { $0 == 0 } }
 }
 
-/// What a fused convolution does to its accumulator before storing it:
+/// What a fused conv or linear does to its accumulator before storing it:
 /// `post(act(conv + bias) + residual)`.
 public struct Epilogue: Hashable, Sendable {
     public var activation: Activation?
@@ -76,7 +79,8 @@ public enum OpKind: Hashable, Sendable {
     /// Per-channel `x * scale + shift`: a BatchNorm whose arithmetic was folded to two vectors.
     /// weights: scale [C], shift [C].
     case scaleShift
-    /// LayerNorm over channels; weights: weight, bias (when affine).
+    /// LayerNorm over the channels at each position (of a map, a token or a vector);
+    /// weights: weight [C], bias [C] (when affine).
     case layerNorm(eps: Float, affine: Bool)
     case activation(Activation)
     /// Per-channel multiply (layer scale); weights: gamma [C].
@@ -86,8 +90,25 @@ public enum OpKind: Hashable, Sendable {
     case avgPool(PoolAttributes)
     case globalAvgPool
     case flatten
-    /// weights: weight [out, in], optional bias [out].
-    case linear
+    /// On a vector [F] -> [out], on tokens [T, C] -> [T, out], on a map [C, H, W] -> [out, H, W]
+    /// (per pixel, ConvNeXt's pointwise layers); weights: weight [out, in], optional bias [out];
+    /// inputs: x, residual when the epilogue has one.
+    case linear(Epilogue)
+    /// A feature map's pixels as tokens, row by row: [C, H, W] -> [H * W, C].
+    case tokens
+    /// A learned token put in front of the others (ViT's class token): [T, C] -> [T + 1, C];
+    /// weights: token [1, 1, C].
+    case prependToken
+    /// Adds a learned constant of the value's shape (position embedding); weights: [1, T, C].
+    case addConstant
+    /// Multi-head self-attention on fused projections: [T, 3C] -> [T, C]. Columns hold q, k
+    /// and v, each as `heads` slices of C / heads; per head softmax(q k^T / sqrt(C / heads)) v,
+    /// heads concatenated in order.
+    case attention(heads: Int)
+    /// One token: [T, C] -> [C] (the class token at index 0).
+    case selectToken(index: Int)
+    /// The mean over tokens: [T, C] -> [C].
+    case tokenMean
 
     /// The op's name in the textual IR.
     public var mnemonic: String {
@@ -104,6 +125,31 @@ public enum OpKind: Hashable, Sendable {
         case .globalAvgPool: return "global_avgpool"
         case .flatten: return "flatten"
         case .linear: return "linear"
+        case .tokens: return "tokens"
+        case .prependToken: return "prepend_token"
+        case .addConstant: return "add_constant"
+        case .attention: return "attention"
+        case .selectToken: return "select_token"
+        case .tokenMean: return "token_mean"
+        }
+    }
+}
+
+extension OpKind {
+    /// The fused epilogue of a conv or linear; nil for every other op.
+    public var epilogue: Epilogue? {
+        switch self {
+        case .conv2d(_, let e), .linear(let e): return e
+        default: return nil
+        }
+    }
+
+    /// The same conv or linear with another epilogue (other ops are returned unchanged).
+    public func with(_ epilogue: Epilogue) -> OpKind {
+        switch self {
+        case .conv2d(let attrs, _): return .conv2d(attrs, epilogue)
+        case .linear: return .linear(epilogue)
+        default: return self
         }
     }
 }

@@ -54,19 +54,61 @@ public enum ShapeInference {
             return single(inputs, TensorType([x.channels]))
         case .flatten:
             return single(inputs, TensorType([x.elements]))
-        case .linear:
-            guard x.dims.count == 1 else { return .failure("linear expects [N, F], found \(x)") }
-            if let e = expectWeights([1, 2]) { return .failure(ShapeError(e)) }
-            guard weights[0].count == 2, weights[0][1] == x.dims[0] else {
-                return .failure("linear weight has shape \(weights[0]), expected [out, \(x.dims[0])]")
+        case .linear(let epilogue):
+            return linear(epilogue, inputs: inputs, weights: weights)
+        case .tokens:
+            guard x.isImage else { return .failure("tokens expects [N, C, H, W], found \(x)") }
+            if let e = expectWeights([0]) { return .failure(ShapeError(e)) }
+            return single(inputs, TensorType([x.dims[1] * x.dims[2], x.dims[0]]))
+        case .prependToken:
+            guard x.isTokens else { return .failure("prepend_token expects [N, T, C], found \(x)") }
+            if let e = expectWeights([1]) { return .failure(ShapeError(e)) }
+            guard weights[0] == [1, 1, x.channels] else { return .failure("prepend_token token has shape \(weights[0]), expected [1, 1, \(x.channels)]") }
+            return single(inputs, TensorType([x.dims[0] + 1, x.channels]))
+        case .addConstant:
+            if let e = expectWeights([1]) { return .failure(ShapeError(e)) }
+            guard weights[0] == [1] + x.dims else { return .failure("add_constant constant has shape \(weights[0]), expected \([1] + x.dims)") }
+            return single(inputs, x)
+        case .attention(let heads):
+            guard x.isTokens else { return .failure("attention expects [N, T, 3C], found \(x)") }
+            if let e = expectWeights([0]) { return .failure(ShapeError(e)) }
+            guard heads >= 1, x.channels % (3 * heads) == 0 else {
+                return .failure("attention with \(heads) heads needs 3 x heads to divide its \(x.channels) input channels")
             }
-            if weights.count == 2, weights[1] != [weights[0][0]] { return .failure("linear bias has shape \(weights[1]), expected [\(weights[0][0])]") }
-            return single(inputs, TensorType([weights[0][0]]))
+            return single(inputs, TensorType([x.dims[0], x.channels / 3]))
+        case .selectToken(let index):
+            guard x.isTokens else { return .failure("select_token expects [N, T, C], found \(x)") }
+            if let e = expectWeights([0]) { return .failure(ShapeError(e)) }
+            guard index >= 0, index < x.dims[0] else { return .failure("select_token index \(index) is outside \(x.dims[0]) tokens") }
+            return single(inputs, TensorType([x.channels]))
+        case .tokenMean:
+            guard x.isTokens else { return .failure("token_mean expects [N, T, C], found \(x)") }
+            if let e = expectWeights([0]) { return .failure(ShapeError(e)) }
+            return single(inputs, TensorType([x.channels]))
         }
     }
 
     private static func single(_ inputs: [TensorType], _ result: TensorType) -> Result<TensorType, ShapeError> {
         inputs.count == 1 ? .success(result) : .failure("expects 1 input, found \(inputs.count)")
+    }
+
+    /// A linear layer on the channels of whatever it reads: [F] -> [out], [T, C] -> [T, out],
+    /// [C, H, W] -> [out, H, W].
+    private static func linear(_ epilogue: Epilogue, inputs: [TensorType], weights: [[Int]]) -> Result<TensorType, ShapeError> {
+        let x = inputs[0]
+        guard weights.count == 1 || weights.count == 2 else { return .failure("linear expects 1 or 2 weights, found \(weights.count)") }
+        guard weights[0].count == 2, weights[0][1] == x.channels else {
+            return .failure("linear weight has shape \(weights[0]), expected [out, \(x.channels)]")
+        }
+        let out = weights[0][0]
+        if weights.count == 2, weights[1] != [out] { return .failure("linear bias has shape \(weights[1]), expected [\(out)]") }
+        var dims = x.dims
+        dims[x.isTokens ? 1 : 0] = out
+        let result = TensorType(dims)
+        let expectedInputs = epilogue.residual ? 2 : 1
+        guard inputs.count == expectedInputs else { return .failure("linear expects \(expectedInputs) inputs, found \(inputs.count)") }
+        if epilogue.residual, inputs[1] != result { return .failure("linear residual has type \(inputs[1]), expected \(result)") }
+        return .success(result)
     }
 
     private static func conv(_ a: ConvAttributes, _ epilogue: Epilogue, inputs: [TensorType], weights: [[Int]]) -> Result<TensorType, ShapeError> {

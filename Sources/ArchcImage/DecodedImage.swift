@@ -1,3 +1,4 @@
+import ArchcIO
 import CPNG
 import CTurboJPEG
 import Foundation
@@ -16,14 +17,27 @@ public struct DecodedImage: Sendable {
 
     /// Decodes a PNG or JPEG file (by its first bytes); grayscale and alpha become RGB.
     public static func read(_ path: String) throws -> DecodedImage {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(file: path, message: "cannot read file") }
-        let bytes = [UInt8](data)
-        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try png(bytes, file: path) }
-        if bytes.starts(with: [0xFF, 0xD8]) { return try jpeg(bytes, file: path) }
-        throw Failure(file: path, message: "not a PNG or JPEG image (unrecognised first bytes)")
+        let bytes: [UInt8]
+        do { bytes = try FileReader.read(path, limit: ReaderLimits.imageFileBytes, kind: "photo") } catch let error as IOError {
+            throw Failure(file: path, message: error.message)
+        }
+        return try decode(bytes, file: path)
     }
 
-    static let maxPixels = 100_000_000
+    /// Decodes PNG or JPEG bytes; images over `ReaderLimits.decodedPixels` are refused
+    /// from their header, before the pixels are allocated.
+    public static func decode(_ bytes: [UInt8], file: String) throws -> DecodedImage {
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try png(bytes, file: file) }
+        if bytes.starts(with: [0xFF, 0xD8]) { return try jpeg(bytes, file: file) }
+        throw Failure(file: file, message: "not a PNG or JPEG image (unrecognised first bytes)")
+    }
+
+    static func checkSize(_ kind: String, _ w: Int, _ h: Int, file: String) throws {
+        guard w > 0, h > 0, w <= ReaderLimits.decodedPixels / h else {
+            throw Failure(
+                file: file, message: "\(kind) of \(w)x\(h) pixels is outside the accepted size (at most \(ReaderLimits.decodedPixels) pixels, docs/limits.md)")
+        }
+    }
 
     static func png(_ bytes: [UInt8], file: String) throws -> DecodedImage {
         var image = png_image()
@@ -32,7 +46,7 @@ public struct DecodedImage: Sendable {
         defer { png_image_free(&image) }
         guard began != 0 else { throw Failure(file: file, message: "invalid PNG: \(message(&image))") }
         let (w, h) = (Int(image.width), Int(image.height))
-        guard w > 0, h > 0, w * h <= maxPixels else { throw Failure(file: file, message: "PNG of \(w)x\(h) pixels is outside the accepted size") }
+        try checkSize("PNG", w, h, file: file)
         image.format = UInt32(PNG_FORMAT_RGB)
         var pixels = [UInt8](repeating: 0, count: w * h * 3)
         let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
@@ -54,7 +68,7 @@ public struct DecodedImage: Sendable {
             tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsampling, &colorspace)
         }
         guard header == 0 else { throw Failure(file: file, message: "invalid JPEG: \(String(cString: tjGetErrorStr2(handle)))") }
-        guard w > 0, h > 0, Int(w) * Int(h) <= maxPixels else { throw Failure(file: file, message: "JPEG of \(w)x\(h) pixels is outside the accepted size") }
+        try checkSize("JPEG", Int(w), Int(h), file: file)
         var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * 3)
         let status = bytes.withUnsafeBufferPointer { source in
             pixels.withUnsafeMutableBufferPointer { target in

@@ -1,3 +1,4 @@
+import ArchcIO
 import ArchcIR
 
 /// What a model expects of a photo: resize the shorter side, centre crop, per-channel
@@ -21,13 +22,29 @@ public struct Preprocessing: Sendable, Equatable {
 
     /// ImageNet's defaults for a `size` input: shorter side to size * 256 / 224, bilinear.
     public static func imagenet(size: Int) -> Preprocessing {
-        Preprocessing(resize: size * 256 / 224, crop: size, interpolation: .bilinear, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+        let resize = size / 224 * 256 + size % 224 * 256 / 224  // size * 256 / 224 without overflow
+        return Preprocessing(resize: resize, crop: size, interpolation: .bilinear, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+    }
+
+    /// The size the image is resized to: shorter side `resize`, at least `crop` each way.
+    /// A long thin photo (65500 x 1) would become billions of pixels: over
+    /// `ReaderLimits.resizedPixels` it is an error, decided before anything is allocated.
+    public func resizedSize(_ image: DecodedImage, file: String) throws -> (width: Int, height: Int) {
+        let scale = Double(resize) / Double(min(image.width, image.height))
+        let w = max(Double(crop), (Double(image.width) * scale).rounded()), h = max(Double(crop), (Double(image.height) * scale).rounded())
+        guard resize > 0, crop > 0, w * h <= Double(ReaderLimits.resizedPixels) else {
+            throw DecodedImage.Failure(
+                file: file,
+                message:
+                    "a \(image.width)x\(image.height) photo resized to \(resize) on its shorter side and cropped to \(crop) would need \(w)x\(h) pixels, over the \(ReaderLimits.resizedPixels) limit (docs/limits.md)"
+            )
+        }
+        return (Int(w), Int(h))
     }
 
     /// (3, crop, crop) float32, normalised.
-    public func apply(_ image: DecodedImage) -> Tensor {
-        let scale = Double(resize) / Double(min(image.width, image.height))
-        let w = max(crop, Int((Double(image.width) * scale).rounded())), h = max(crop, Int((Double(image.height) * scale).rounded()))
+    public func apply(_ image: DecodedImage, file: String = "image") throws -> Tensor {
+        let (w, h) = try resizedSize(image, file: file)
         let resized = Resampler.resize(image, width: w, height: h, interpolation)
         let left = (w - crop) / 2, top = (h - crop) / 2
         var out = [Float](repeating: 0, count: 3 * crop * crop)

@@ -49,8 +49,22 @@ public enum Interpreter {
             return NaiveKernels.globalAvgPool(x)
         case .flatten:
             return Tensor(dims: [x.dims[0], x.count / x.dims[0]], data: x.data)
-        case .linear:
-            return NaiveKernels.linear(x, weight: w[0], bias: w.count > 1 ? w[1] : nil)
+        case .linear(let epilogue):
+            var y = NaiveKernels.linear(x, weight: w[0], bias: w.count > 1 ? w[1] : nil)
+            NaiveKernels.applyEpilogue(&y, epilogue, residual: epilogue.residual ? inputs[1] : nil)
+            return y
+        case .tokens:
+            return NaiveKernels.tokens(x)
+        case .prependToken:
+            return NaiveKernels.prependToken(x, token: w[0])
+        case .addConstant:
+            return NaiveKernels.addConstant(x, w[0])
+        case .attention(let heads):
+            return NaiveKernels.attention(x, heads: heads)
+        case .selectToken(let index):
+            return NaiveKernels.selectToken(x, index: index)
+        case .tokenMean:
+            return NaiveKernels.tokenMean(x)
         }
     }
 }

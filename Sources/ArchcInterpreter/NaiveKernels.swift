@@ -64,12 +64,22 @@ public enum NaiveKernels {
         }
     }
 
-    /// Per-channel `x * scale[c] + shift[c]` over (N, C, ...).
+    /// Where a value keeps its channels: element `(outer, c, inner)` sits at
+    /// `(outer * C + c) * inner + inner index`. NCHW maps: (N, C, H*W); tokens (N, T, C):
+    /// (N*T, C, 1); vectors (N, F): (N, F, 1).
+    public static func channelLayout(_ x: Tensor) -> (outer: Int, channels: Int, inner: Int) {
+        switch x.dims.count {
+        case 4: return (x.dims[0], x.dims[1], x.dims[2] * x.dims[3])
+        case 3: return (x.dims[0] * x.dims[1], x.dims[2], 1)
+        default: return (x.dims[0], x.count / x.dims[0], 1)
+        }
+    }
+
+    /// Per-channel `x * scale[c] + shift[c]`.
     public static func scaleShift(_ x: Tensor, scale: [Float], shift: [Float]) -> Tensor {
-        let (n, c) = (x.dims[0], x.dims[1])
-        let inner = x.count / (n * c)
+        let (outer, c, inner) = channelLayout(x)
         var out = x.data
-        for b in 0..<n {
+        for b in 0..<outer {
             for ch in 0..<c {
                 let base = (b * c + ch) * inner
                 for i in 0..<inner { out[base + i] = x.data[base + i] * scale[ch] + shift[ch] }
@@ -78,12 +88,12 @@ public enum NaiveKernels {
         return Tensor(dims: x.dims, data: out)
     }
 
-    /// LayerNorm over the channel dimension at each position (ConvNeXt's channels-first form).
+    /// LayerNorm over the channels at each position: of a pixel (ConvNeXt's channels-first
+    /// form), of a token, or of a whole vector.
     public static func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
-        let (n, c) = (x.dims[0], x.dims[1])
-        let inner = x.count / (n * c)
+        let (outer, c, inner) = channelLayout(x)
         var out = x.data
-        for b in 0..<n {
+        for b in 0..<outer {
             for p in 0..<inner {
                 var mean = 0.0, sq = 0.0
                 for ch in 0..<c { mean += Double(x.data[(b * c + ch) * inner + p]) }
@@ -140,17 +150,23 @@ public enum NaiveKernels {
         return Tensor(dims: [n, c], data: out)
     }
 
-    /// (N, F) x weight (out, F) + bias -> (N, out).
+    /// weight (out, C) applied to the channels at each position: (N, F) -> (N, out),
+    /// (N, T, C) -> (N, T, out), (N, C, H, W) -> (N, out, H, W).
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        let (n, f, out) = (x.dims[0], x.dims[1], weight.dims[0])
-        var y = [Float](repeating: 0, count: n * out)
-        for b in 0..<n {
+        let (outer, c, inner) = channelLayout(x)
+        let out = weight.dims[0]
+        var y = [Float](repeating: 0, count: outer * out * inner)
+        for b in 0..<outer {
             for o in 0..<out {
-                var sum = bias?.data[o] ?? 0
-                for i in 0..<f { sum += x.data[b * f + i] * weight.data[o * f + i] }
-                y[b * out + o] = sum
+                for p in 0..<inner {
+                    var sum = bias?.data[o] ?? 0
+                    for i in 0..<c { sum += x.data[(b * c + i) * inner + p] * weight.data[o * c + i] }
+                    y[(b * out + o) * inner + p] = sum
+                }
             }
         }
-        return Tensor(dims: [n, out], data: y)
+        var dims = x.dims
+        dims[x.dims.count == 3 ? 2 : 1] = out
+        return Tensor(dims: dims, data: y)
     }
 }

@@ -1,8 +1,8 @@
 import ArchcIR
 import CKernelSupport
 
-/// The non-conv ops on NHWC activations: pools, global pool, linear, per-channel affine,
-/// LayerNorm, activations, add, flatten, and the layout changes at the graph's edges.
+/// The non-conv ops on NHWC activations: pools, global pool, per-channel affine, activations,
+/// add, flatten, and the layout changes at the graph's edges (LayerNorm is in `TokenKernels`).
 public enum OtherKernels {
     /// Max pool skips padding; average pool counts it (PyTorch's count_include_pad=True).
     public static func pool(_ g: ConvGeometry, isMax: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pool: WorkerPool) {
@@ -51,24 +51,6 @@ public enum OtherKernels {
     ) {
         for r in 0..<rows {
             for ch in 0..<c { y[r * c + ch] = x[r * c + ch] * scale[ch] + (shift?[ch] ?? 0) }
-        }
-    }
-
-    /// LayerNorm over the C channels of each row (ConvNeXt's channels-first LayerNorm in NHWC).
-    public static func layerNorm(
-        rows: Int, channels c: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-        weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float
-    ) {
-        for r in 0..<rows {
-            let row = x + r * c
-            var mean = 0.0, sq = 0.0
-            for ch in 0..<c { mean += Double(row[ch]) }
-            mean /= Double(c)
-            for ch in 0..<c { let d = Double(row[ch]) - mean; sq += d * d }
-            let inv = 1 / (sq / Double(c) + Double(eps)).squareRoot()
-            for ch in 0..<c {
-                y[r * c + ch] = Float((Double(row[ch]) - mean) * inv) * (weight?[ch] ?? 1) + (bias?[ch] ?? 0)
-            }
         }
     }
 

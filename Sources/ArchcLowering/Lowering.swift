@@ -4,7 +4,9 @@ import ArchcSpec
 /// Lowers an elaborated `Network` to the IR: one node per layer, weights as named
 /// constants (zero-filled until `WeightInit` or a checkpoint fills them).
 public enum Lowering {
-    public static func lower(_ network: Network) -> Graph {
+    /// Throws `LoweringError` for a layer the IR has no op for, instead of trapping (every
+    /// layer of today's spec language has one).
+    public static func lower(_ network: Network) throws -> Graph {
         guard case .image(let c, let h, let w) = network.input else { preconditionFailure("networks take images") }
         var nodes: [Node] = []
         var constants: [String: Tensor] = [:]
@@ -13,7 +15,7 @@ public enum Lowering {
             for tensor in layer.tensors { constants[tensor.name] = Tensor(zeros: tensor.shape) }
             nodes.append(
                 Node(
-                    id: index + 1, kind: kind(of: layer), inputs: inputs, weights: layer.tensors.map(\.name),
+                    id: index + 1, kind: try kind(of: layer), inputs: inputs, weights: layer.tensors.map(\.name),
                     type: TensorType(layer.outputShape.dims), name: layer.name, location: layer.location))
         }
         return Graph(
@@ -21,7 +23,7 @@ public enum Lowering {
             constants: constants)
     }
 
-    static func kind(of layer: Layer) -> OpKind {
+    static func kind(of layer: Layer) throws -> OpKind {
         switch layer.operation {
         case .conv(let c):
             let attrs = ConvAttributes(
@@ -37,8 +39,15 @@ public enum Lowering {
             return p.kind == .max ? .maxPool(attrs) : .avgPool(attrs)
         case .globalAveragePool: return .globalAvgPool
         case .flatten: return .flatten
-        case .linear: return .linear
+        // On a vector, on every token, or on every pixel of a map: the IR's linear takes all three.
+        case .linear: return .linear(Epilogue())
         case .add: return .add
+        case .tokens: return .tokens
+        case .classToken: return .prependToken
+        case .positionEmbedding: return .addConstant
+        case .attention(let a): return .attention(heads: a.heads)
+        case .classTokenPool: return .selectToken(index: 0)
+        case .tokenMean: return .tokenMean
         }
     }
 }

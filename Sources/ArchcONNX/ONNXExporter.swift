@@ -69,8 +69,8 @@ struct Builder {
     let graph: Graph
     var nodes: [Onnx_NodeProto] = []
     var initializers: [Onnx_TensorProto] = []
-    private var emitted: Set<String> = []
-    private var counter = 0
+    var emitted: Set<String> = []
+    var counter = 0
 
     init(graph: Graph) {
         self.graph = graph
@@ -92,14 +92,7 @@ struct Builder {
                     ints("kernel_shape", [w[2], w[3]]), ints("strides", a.stride), ints("pads", a.padding),
                     ints("dilations", a.dilation), int("group", a.groups),
                 ])
-            if let act = e.activation { result = activation(act, result, node.name) }
-            if e.residual {
-                let sum = fresh()
-                add("Add", [result, name(of: node.inputs[1])], [sum], node.name + ".add")
-                result = sum
-            }
-            if let post = e.postActivation { result = activation(post, result, node.name + ".post") }
-            finish(result, as: out, node.name)
+            finish(epilogue(e, result, node), as: out, node.name)
         case .batchNorm(let eps, let affine):
             var inputs = node.weights
             if !affine {
@@ -143,16 +136,31 @@ struct Builder {
             add("Flatten", [pooled], [out], node.name + ".flatten", [int("axis", 1)])
         case .flatten:
             add("Flatten", [x], [out], node.name, [int("axis", 1)])
-        case .linear:
-            add("Gemm", [x] + node.weights, [out], node.name, [int("transB", 1)])
+        case .linear(let e):
+            finish(epilogue(e, linear(x, node), node), as: out, node.name)
+        case .tokens, .prependToken, .addConstant, .attention, .selectToken, .tokenMean:
+            emitTokenOp(node, x, out)
         }
+    }
+
+    /// A conv's or linear's fused epilogue spelled out: `post(act(result) + residual)`.
+    mutating func epilogue(_ e: Epilogue, _ result: String, _ node: Node) -> String {
+        var result = result
+        if let act = e.activation { result = activation(act, result, node.name) }
+        if e.residual {
+            let sum = fresh()
+            add("Add", [result, name(of: node.inputs[1])], [sum], node.name + ".add")
+            result = sum
+        }
+        if let post = e.postActivation { result = activation(post, result, node.name + ".post") }
+        return result
     }
 
     // MARK: - Pieces
 
     /// Names the chain's last result `out`: renames the producing node's output when it was
     /// the last one added, else adds an Identity.
-    private mutating func finish(_ result: String, as out: String, _ label: String) {
+    mutating func finish(_ result: String, as out: String, _ label: String) {
         if let last = nodes.indices.last, nodes[last].output == [result] {
             nodes[last].output = [out]
         } else {
@@ -160,7 +168,7 @@ struct Builder {
         }
     }
 
-    private mutating func activation(_ act: Activation, _ x: String, _ label: String) -> String {
+    mutating func activation(_ act: Activation, _ x: String, _ label: String) -> String {
         let y = fresh()
         switch act {
         case .relu:
@@ -179,14 +187,15 @@ struct Builder {
         return y
     }
 
-    /// LayerNorm over channels (axis 1) in NCHW, spelled with ReduceMean.
-    private mutating func layerNorm(_ x: String, _ out: String, _ node: Node, eps: Float, affine: Bool) {
+    /// LayerNorm over channels (axis 1 in NCHW, 2 for tokens), spelled with ReduceMean.
+    mutating func layerNorm(_ x: String, _ out: String, _ node: Node, eps: Float, affine: Bool) {
         let (mean, centred, squared, variance, shifted, deviation, normalised) = (fresh(), fresh(), fresh(), fresh(), fresh(), fresh(), fresh())
         let label = node.name
-        add("ReduceMean", [x], [mean], label + ".mean", [ints("axes", [1]), int("keepdims", 1)])
+        let axis = node.type.isTokens ? 2 : 1
+        add("ReduceMean", [x], [mean], label + ".mean", [ints("axes", [axis]), int("keepdims", 1)])
         add("Sub", [x, mean], [centred], label + ".sub")
         add("Mul", [centred, centred], [squared], label + ".sq")
-        add("ReduceMean", [squared], [variance], label + ".var", [ints("axes", [1]), int("keepdims", 1)])
+        add("ReduceMean", [squared], [variance], label + ".var", [ints("axes", [axis]), int("keepdims", 1)])
         add("Add", [variance, scalar(label + ".archc_eps", eps)], [shifted], label + ".eps")
         add("Sqrt", [shifted], [deviation], label + ".sqrt")
         add("Div", [centred, deviation], [affine ? normalised : out], label + ".div")
@@ -196,8 +205,8 @@ struct Builder {
         add("Add", [scaled, perChannel(node.weights[1], node.type)], [out], label)
     }
 
-    /// A [C] weight as [C, 1, 1] for broadcasting over a feature map (as is for vectors).
-    private mutating func perChannel(_ weight: String, _ type: TensorType) -> String {
+    /// A [C] weight as [C, 1, 1] for broadcasting over a feature map (as is for tokens and vectors).
+    mutating func perChannel(_ weight: String, _ type: TensorType) -> String {
         guard type.isImage else { return weight }
         let y = weight + ".archc_c11"
         if !emitted.contains(y) {
@@ -221,16 +230,16 @@ struct Builder {
         return name
     }
 
-    private mutating func scalar(_ name: String, _ value: Float) -> String {
+    mutating func scalar(_ name: String, _ value: Float) -> String {
         constant(name, Tensor(dims: [], data: [value]))
     }
 
-    private mutating func constant(_ name: String, _ tensor: Tensor) -> String {
+    mutating func constant(_ name: String, _ tensor: Tensor) -> String {
         if !emitted.contains(name) { addInitializer(name, tensor) }
         return name
     }
 
-    private mutating func addInitializer(_ name: String, _ tensor: Tensor) {
+    mutating func addInitializer(_ name: String, _ tensor: Tensor) {
         emitted.insert(name)
         var t = Onnx_TensorProto()
         t.name = name
@@ -240,12 +249,12 @@ struct Builder {
         initializers.append(t)
     }
 
-    private mutating func fresh() -> String {
+    mutating func fresh() -> String {
         counter += 1
         return "t\(counter)"
     }
 
-    private mutating func add(_ op: String, _ inputs: [String], _ outputs: [String], _ name: String, _ attributes: [Onnx_AttributeProto] = []) {
+    mutating func add(_ op: String, _ inputs: [String], _ outputs: [String], _ name: String, _ attributes: [Onnx_AttributeProto] = []) {
         var n = Onnx_NodeProto()
         n.opType = op
         n.name = name
@@ -255,7 +264,7 @@ struct Builder {
         nodes.append(n)
     }
 
-    private func ints(_ name: String, _ values: [Int]) -> Onnx_AttributeProto {
+    func ints(_ name: String, _ values: [Int]) -> Onnx_AttributeProto {
         var a = Onnx_AttributeProto()
         a.name = name
         a.type = .ints
@@ -263,7 +272,7 @@ struct Builder {
         return a
     }
 
-    private func int(_ name: String, _ value: Int) -> Onnx_AttributeProto {
+    func int(_ name: String, _ value: Int) -> Onnx_AttributeProto {
         var a = Onnx_AttributeProto()
         a.name = name
         a.type = .int
@@ -271,7 +280,7 @@ struct Builder {
         return a
     }
 
-    private func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
+    func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
         var a = Onnx_AttributeProto()
         a.name = name
         a.type = .float

@@ -1,21 +1,21 @@
 import ArchcIR
 
-/// `fuse-activation`: an activation whose input is a conv's output (its only reader) moves
-/// into that conv's epilogue: before the residual add, or after it when the conv already
-/// carries one.
+/// `fuse-activation`: an activation whose input is a conv's or linear's output (its only
+/// reader) moves into that layer's epilogue: before the residual add, or after it when the
+/// layer already carries one.
 public struct FuseActivation: Pass {
     public let flag = "fuse-activation"
-    public let summary = "fuse an activation into the epilogue of the conv that produces its input"
+    public let summary = "fuse an activation into the epilogue of the conv or linear that produces its input"
 
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
         graph.rewriteNodes { node, graph in
             guard case .activation(let act) = node.kind, let producerIndex = graph.producerIndex(node.inputs[0]),
-                case .conv2d(let attrs, var epilogue) = graph.nodes[producerIndex].kind, graph.hasSingleUse(node.inputs[0]),
+                var epilogue = graph.nodes[producerIndex].kind.epilogue, graph.hasSingleUse(node.inputs[0]),
                 Self.absorb(act, into: &epilogue)
             else { return false }
-            graph.nodes[producerIndex].kind = .conv2d(attrs, epilogue)
+            graph.nodes[producerIndex].kind = graph.nodes[producerIndex].kind.with(epilogue)
             graph.bypass(node.id, with: node.inputs[0])
             return true
         }

@@ -1,11 +1,11 @@
 import ArchcIR
 
-/// `fuse-residual`: a residual add where one operand is a conv's output (its only reader)
-/// becomes that conv's epilogue, and an activation right after the add follows it in. The
-/// fused conv takes the add's place in the order, where both operands are ready.
+/// `fuse-residual`: a residual add where one operand is a conv's or linear's output (its only
+/// reader) becomes that layer's epilogue, and an activation right after the add follows it
+/// in. The fused layer takes the add's place in the order, where both operands are ready.
 public struct FuseResidualAdd: Pass {
     public let flag = "fuse-residual"
-    public let summary = "fuse a residual add, and an activation after it, into the branch conv's epilogue"
+    public let summary = "fuse a residual add, and an activation after it, into the branch conv's or linear's epilogue"
 
     public init() {}
 
@@ -13,11 +13,11 @@ public struct FuseResidualAdd: Pass {
         graph.rewriteNodes { node, graph in
             guard case .add = node.kind, let (branch, other) = candidate(node, graph),
                 let producerIndex = graph.producerIndex(branch), let addIndex = graph.producerIndex(node.id),
-                case .conv2d(let attrs, var epilogue) = graph.nodes[producerIndex].kind
+                var epilogue = graph.nodes[producerIndex].kind.epilogue
             else { return false }
             var fused = graph.nodes[producerIndex]
             epilogue.residual = true
-            fused.kind = .conv2d(attrs, epilogue)
+            fused.kind = fused.kind.with(epilogue)
             fused.inputs.append(other)
             graph.nodes[addIndex] = fused
             graph.nodes.remove(at: producerIndex)
@@ -26,17 +26,18 @@ public struct FuseResidualAdd: Pass {
                 case .activation(let act) = graph.nodes[actIndex].kind
             {
                 epilogue.postActivation = act
-                graph.nodes[graph.producerIndex(fused.id)!].kind = .conv2d(attrs, epilogue)
+                graph.nodes[graph.producerIndex(fused.id)!].kind = fused.kind.with(epilogue)
                 graph.bypass(graph.nodes[actIndex].id, with: fused.id)
             }
             return true
         }
     }
 
-    /// The operand to fuse into (a conv with room in its epilogue, read only here) and the other.
+    /// The operand to fuse into (a conv or linear with room in its epilogue, read only here)
+    /// and the other.
     private func candidate(_ add: Node, _ graph: Graph) -> (ValueID, ValueID)? {
         for (branch, other) in [(add.inputs[0], add.inputs[1]), (add.inputs[1], add.inputs[0])] where branch != other {
-            guard let producer = graph.producer(of: branch), case .conv2d(_, let e) = producer.kind,
+            guard let producer = graph.producer(of: branch), let e = producer.kind.epilogue,
                 !e.residual, e.postActivation == nil, graph.hasSingleUse(branch)
             else { continue }
             return (branch, other)

@@ -75,8 +75,7 @@ extension Graph {
 extension Node {
     var isPlainConvOrLinear: Bool {
         switch kind {
-        case .conv2d(_, let e): return e.isEmpty
-        case .linear: return true
+        case .conv2d(_, let e), .linear(let e): return e.isEmpty
         default: return false
         }
     }

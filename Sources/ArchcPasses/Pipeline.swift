@@ -23,11 +23,14 @@ public struct Pipeline {
         // Layer scale after a conv is a per-row multiply of its weights; it must go before the
         // residual fusion, which needs the conv's output to feed the add directly.
         FoldLayerScale(),
+        // A LayerNorm read only by linears (a ViT block's norm1 and norm2) hands them its gamma
+        // and beta, leaving a bare normalisation.
+        FoldLayerNormAffine(),
         // Whatever norm is left becomes one multiply-add; identity ops disappear.
         FoldConstants(),
-        // Activations after a conv join its epilogue while the data is in registers.
+        // Activations after a conv or linear join its epilogue while the data is in registers.
         FuseActivation(),
-        // The residual add (and a ReLU after it) joins the branch conv: blocks become one chain.
+        // The residual add (and a ReLU after it) joins the branch conv or linear: blocks become one chain.
         FuseResidualAdd(),
         // Folded norms and scales leave their constants behind; drop them last.
         RemoveDeadNodes(),
@@ -57,7 +60,7 @@ public struct Pipeline {
 
     /// The summary table: rewrites per pass and the nodes left of each kind that matters.
     public static func summary(before: Graph, _ reports: [Report]) -> String {
-        let columns = ["conv2d", "batchnorm", "scale_shift", "channel_scale", "relu", "relu6", "gelu", "add"]
+        let columns = ["conv2d", "linear", "batchnorm", "scale_shift", "layernorm", "channel_scale", "relu", "relu6", "gelu", "add"]
         var rows = [["pass", "rewrites"] + columns]
         rows.append(["(lowered)", ""] + columns.map { String(before.opCounts()[$0, default: 0]) })
         for report in reports { rows.append([report.flag, String(report.rewrites)] + columns.map { String(report.ops[$0, default: 0]) }) }

@@ -74,7 +74,12 @@ public final class Engine {
         }
         let t = graph.inputType
         input.data.withUnsafeBufferPointer { x in
-            OtherKernels.transpose(batch: batch, channels: t.dims[0], pixels: t.elements / t.dims[0], x: x.baseAddress!, y: buffer(Graph.inputID), toNHWC: true)
+            if t.isImage {
+                OtherKernels.transpose(
+                    batch: batch, channels: t.channels, pixels: t.elements / t.channels, x: x.baseAddress!, y: buffer(Graph.inputID), toNHWC: true)
+            } else {
+                buffer(Graph.inputID).update(from: x.baseAddress!, count: x.count)  // tokens and vectors as they are
+            }
         }
     }
 
@@ -196,7 +201,7 @@ public final class Engine {
         case .layerNorm(let rows, let channels, let eps, let affine):
             let weight = affine ? pack(constant(node.weights[0]).data) : nil, bias = affine ? pack(constant(node.weights[1]).data) : nil
             let rows = batch * rows
-            return { OtherKernels.layerNorm(rows: rows, channels: channels, x: x, y: y, weight: weight, bias: bias, eps: eps) }
+            return { TokenKernels.layerNorm(rows: rows, channels: channels, x: x, y: y, weight: weight, bias: bias, eps: eps, pool: pool) }
         case .activation(let count, let act):
             let count = batch * count
             return { OtherKernels.activation(count: count, act, x: x, y: y) }
@@ -213,11 +218,23 @@ public final class Engine {
         case .copy(let count):
             let count = batch * count
             return { y.update(from: x, count: count) }
-        case .linear(let features, let outputs):
+        case .linear(let rows, let features, let outputs, let e):
             let w = gemmWeights(constant(node.weights[0]).data, n: outputs, k: features)
-            let bias = node.weights.count > 1 ? pack(constant(node.weights[1]).data) : nil
-            let epilogue = EpilogueKernel(bias: bias, activation: nil, postActivation: nil)
-            return { w.multiply(m: batch, a: x, c: y, epilogue: epilogue, residual: nil, pool: pool) }
+            let (epilogue, residual) = convEpilogue(node, e)
+            let m = batch * rows
+            return { w.multiply(m: m, a: x, c: y, epilogue: epilogue, residual: residual, pool: pool) }
+        case .prependToken(let t, let c):
+            let token = pack(constant(node.weights[0]).data)
+            return { TokenKernels.prependToken(batch: batch, tokens: t, channels: c, x: x, token: token, y: y) }
+        case .addConstant(let count):
+            let values = pack(constant(node.weights[0]).data)
+            return { TokenKernels.addConstant(batch: batch, count: count, x: x, constant: values, y: y) }
+        case .attention(let t, let c, let heads):
+            return { AttentionKernel.run(batch: batch, tokens: t, channels: c, heads: heads, x: x, y: y, pool: pool) }
+        case .selectToken(let t, let c, let index):
+            return { TokenKernels.selectToken(batch: batch, tokens: t, channels: c, index: index, x: x, y: y) }
+        case .tokenMean(let t, let c):
+            return { TokenKernels.tokenMean(batch: batch, tokens: t, channels: c, x: x, y: y) }
         }
     }
 

@@ -43,8 +43,18 @@ public struct KernelPlan {
         case flattenMap(channels: Int, pixels: Int)
         /// Flatten of a vector: a copy.
         case copy(count: Int)
-        /// `y = x W^T + b` through the packed GEMM (weights as stored, [out, in]).
-        case linear(features: Int, outputs: Int)
+        /// `y = x W^T + b` at every position (`rows` per image: 1 for a vector, T for tokens,
+        /// H * W for a map) through the packed GEMM (weights as stored, [out, in]), with a
+        /// fused epilogue.
+        case linear(rows: Int, features: Int, outputs: Int, Epilogue)
+        /// A learned token in front of the others: `TokenKernels.prependToken`.
+        case prependToken(tokens: Int, channels: Int)
+        /// A learned constant of the value's shape added (position embedding).
+        case addConstant(count: Int)
+        /// Multi-head self-attention on fused q, k, v columns: `AttentionKernel.run`.
+        case attention(tokens: Int, channels: Int, heads: Int)
+        case selectToken(tokens: Int, channels: Int, index: Int)
+        case tokenMean(tokens: Int, channels: Int)
     }
 
     public let steps: [Step]
@@ -90,9 +100,25 @@ public struct KernelPlan {
         case .flatten:
             let kernel: Kernel = input.isImage ? .flattenMap(channels: input.channels, pixels: rows) : .copy(count: input.elements)
             return other(node, kernel, elementwise)
-        case .linear:
-            let flops = 2 * input.elements * node.type.elements
-            return Step(node: node, kernel: .linear(features: input.elements, outputs: node.type.elements), kind: "head", flopsPerImage: flops)
+        case .linear(let epilogue):
+            let (features, outputs) = (input.channels, node.type.channels)
+            let kernel = Kernel.linear(rows: rows, features: features, outputs: outputs, epilogue)
+            return Step(node: node, kernel: kernel, kind: input.dims.count == 1 ? "head" : "linear", flopsPerImage: 2 * rows * features * outputs)
+        case .tokens:
+            // NHWC already holds the pixels as tokens, row by row.
+            return other(node, .copy(count: input.elements), elementwise)
+        case .prependToken:
+            return other(node, .prependToken(tokens: input.dims[0], channels: input.channels), elementwise)
+        case .addConstant:
+            return other(node, .addConstant(count: input.elements), elementwise)
+        case .attention(let heads):
+            let (t, c) = (node.type.dims[0], node.type.channels)
+            let kernel = Kernel.attention(tokens: t, channels: c, heads: heads)
+            return Step(node: node, kernel: kernel, kind: "attention", flopsPerImage: 2 * 2 * heads * t * t * (c / heads))
+        case .selectToken(let index):
+            return other(node, .selectToken(tokens: input.dims[0], channels: input.channels, index: index), elementwise)
+        case .tokenMean:
+            return other(node, .tokenMean(tokens: input.dims[0], channels: input.channels), input.elements)
         }
     }
 

@@ -111,7 +111,8 @@ struct Compile: ParsableCommand {
 
     /// Lowers, optimizes (verifying after each pass in debug builds) and prints the IR.
     private func emitIR(_ network: Network) throws {
-        var graph = Lowering.lower(network)
+        var graph: Graph
+        do { graph = try Lowering.lower(network) } catch { throw failure("\(error)") }
         WeightInit.seeded(&graph, seed: 0, style: initStyle)
         let result = Pipeline.run(graph, disabled: Set(disabledPasses), verify: _isDebugAssertConfiguration()) { flag, after in
             if printAfterAll { print("// ----- IR after \(flag) -----\n" + after.text) }

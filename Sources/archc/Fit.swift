@@ -15,7 +15,7 @@ struct Fit: ParsableCommand {
 
     @Flag(
         help:
-            "Also propose width edits: per stage, the smallest change of its width parameter (dim, width or out_ch, in steps of 8) that alone meets the budget."
+            "Also propose width edits: per stage, the smallest change of its width parameter (dim, width or out_ch, in steps of 8) that alone meets the budget; then the smallest factor for every stage's width together."
     )
     var width = false
 
@@ -25,24 +25,40 @@ struct Fit: ParsableCommand {
             options.printDiagnostics(compilation.diagnostics)
             throw ExitCode.failure
         }
-        let depth: Fitter.Proposal
+        // No depth edit fits: still show the width edits with --width, then fail.
+        var depthFailed = false
         switch Fitter.fit(compilation, options: options.elaborationOptions) {
         case .failure(let failure):
             print("archc fit: \(failure)")
-            throw ExitCode.failure
+            guard width, case .noSolution = failure else { throw ExitCode.failure }
+            depthFailed = true
         case .success(let proposal):
-            depth = proposal
             let from = proposal.original.map(String.init).joined(separator: ", ")
             let to = proposal.proposed.map(String.init).joined(separator: ", ")
+            // Width edits are offered only when the spec is outside its budget.
             if proposal.flags.isEmpty {
                 print("depths \(from) already fit: \(proposal.verdict.summary)")
-            } else {
-                print("depths \(from) -> \(to): MACs \(Format.si(proposal.macs)), \(proposal.verdict.summary)")
-                print("apply with: " + proposal.flags.joined(separator: " "))
+                return
             }
+            print("depths \(from) -> \(to): MACs \(Format.si(proposal.macs)), \(proposal.verdict.summary)")
+            print("apply with: " + proposal.flags.joined(separator: " "))
         }
-        // Width edits are offered only when the spec is outside its budget.
-        guard width, !depth.flags.isEmpty else { return }
+        guard width else { return }
+        defer { if depthFailed { Fit.exit(withError: ExitCode.failure) } }
+        printStageWidths(compilation)
+        switch Fitter.fitUniformWidth(compilation, options: options.elaborationOptions) {
+        case .failure(let failure):
+            print("archc fit: \(failure)")
+        case .success(nil):
+            print("no common width factor (up to 4x) meets the budget")
+        case .success(let p?):
+            let from = p.original.map(String.init).joined(separator: ", "), to = p.proposed.map(String.init).joined(separator: ", ")
+            print(String(format: "or every stage's width together (x%.2f): %@ -> %@: MACs %@, %@", p.factor, from, to, Format.si(p.macs), p.verdict.summary))
+            print("apply with: " + p.flags.joined(separator: " "))
+        }
+    }
+
+    private func printStageWidths(_ compilation: Compilation) {
         switch Fitter.fitWidths(compilation, options: options.elaborationOptions) {
         case .failure(let failure):
             print("archc fit: \(failure)")

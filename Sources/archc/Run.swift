@@ -137,7 +137,7 @@ struct Run: ParsableCommand {
             printBenchmark(result, model, engine, profile: steps.map { ($0, peak) })
             return
         }
-        let y = try engine.run(x)
+        let y = try runAll(session.inputs, first: x) { try engine.run($0) }
         if let output {
             do { try NPY.write(y, to: output) } catch { throw RunSession.Failure.message("\(error)") }
         }
@@ -145,6 +145,31 @@ struct Run: ParsableCommand {
             OutputSummary.report(
                 y, name: model.network.name, files: session.files, k: top, json: report == .json, labelled: weights != nil || !session.files.isEmpty,
                 extra: ["peak_bytes": engine.peakBytes]))
+    }
+
+    /// Every batch of the input through `predict`, the outputs of real images concatenated
+    /// (padding dropped): photos are decoded one batch at a time.
+    private func runAll(_ inputs: InputBatch?, first: Tensor, _ predict: (Tensor) throws -> Tensor) throws -> Tensor {
+        guard let inputs, inputs.batchCount > 1 else { return try predict(first) }
+        var dims: [Int] = []
+        var data: [Float] = []
+        for index in 0..<inputs.batchCount {
+            // Batch 0 was decoded already (it sized the model); it is always full.
+            var (x, count) = (first, inputs.batchSize)
+            if index > 0 {
+                do {
+                    let batch = try inputs.batch(index)
+                    (x, count) = (batch.tensor, batch.count)
+                } catch {
+                    throw RunSession.Failure.message("\(error)")
+                }
+            }
+            let y = try predict(x)
+            let row = y.count / inputs.batchSize
+            dims = Array(y.dims.dropFirst())
+            data += y.data[0..<(count * row)]
+        }
+        return Tensor(dims: [inputs.files.count] + dims, data: data)
     }
 
     private func printBenchmark(_ b: Benchmark, _ model: PreparedModel, _ engine: Engine, profile: (steps: [Engine.StepTime], peak: Double)?) {

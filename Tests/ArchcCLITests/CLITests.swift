@@ -63,7 +63,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("params    38,590,312  (38.59 M)"), run.stdout)
         XCTAssertTrue(run.stdout.contains("MACs      4,477,799,040  (4.48 G, fvcore convention)"), run.stdout)
-        XCTAssertTrue(run.stdout.contains("budget    4.60 G ± 5.0%: within (-2.7%)"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("budget    deit-small (4.61 G) ± 5.0%: within (-2.8%)"), run.stdout)
         XCTAssertEqual(run.stderr, "")
     }
 
@@ -124,9 +124,27 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(missed.stderr.hasPrefix("specs/robust-resnet-inverted-dw-small.yaml:7:9: error: MACs 2.61 G are below the budget"), missed.stderr)
         let fit = try archc("fit", "specs/robust-resnet-inverted-dw-small.yaml", "--set", "stages[2].depth=6")
         XCTAssertEqual(fit.status, 0, fit.stderr)
-        XCTAssertEqual(fit.stdout, "depths 3, 4, 6, 3 -> 3, 4, 14, 3: MACs 4.58 G, 4.60 G ± 5.0%: within (-0.5%)\napply with: --set stages[2].depth=14\n")
+        XCTAssertEqual(
+            fit.stdout, "depths 3, 4, 6, 3 -> 3, 4, 14, 3: MACs 4.58 G, deit-small (4.61 G) ± 5.0%: within (-0.7%)\napply with: --set stages[2].depth=14\n")
         let already = try archc("fit", "specs/robust-resnet-inverted-dw-small.yaml")
-        XCTAssertEqual(already.stdout, "depths 3, 4, 14, 3 already fit: 4.60 G ± 5.0%: within (-0.5%)\n")
+        XCTAssertEqual(already.stdout, "depths 3, 4, 14, 3 already fit: deit-small (4.61 G) ± 5.0%: within (-0.7%)\n")
+    }
+
+    /// A CNN fitted to DeiT-S by depth, by one stage's width, and by every stage's width together.
+    func testFitByWidthAgainstATransformer() throws {
+        let fit = try archc("fit", "specs/robust-resnet-dw-small.yaml", "--set", "stages[2].depth=6", "--width")
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        XCTAssertEqual(
+            fit.stdout,
+            """
+            depths 3, 4, 6, 3 -> 3, 4, 12, 3: MACs 4.48 G, deit-small (4.61 G) ± 5.0%: within (-2.8%)
+            apply with: --set stages[2].depth=12
+            or by width, one stage at a time (smallest change first):
+              stage 2 dim 384 -> 520 (+35.4%): MACs 4.38 G, deit-small (4.61 G) ± 5.0%: within (-4.9%)  --set stages[2].dim=520
+            or every stage's width together (x1.25): 96, 192, 384, 768 -> 120, 240, 480, 960: MACs 4.70 G, deit-small (4.61 G) ± 5.0%: within (+2.0%)
+            apply with: --set stages[0].dim=120 --set stages[1].dim=240 --set stages[2].dim=480 --set stages[3].dim=960
+
+            """)
     }
 
     func testEmitIRShowsTheOptimizedGraphAndParsesBack() throws {
@@ -151,9 +169,13 @@ final class CLITests: XCTestCase {
         let headers = run.stdout.split(separator: "\n").filter { $0.hasPrefix("// ----- IR after ") }
         XCTAssertEqual(
             headers.map { String($0.dropFirst(18).dropLast(6)) },
-            ["fold-batchnorm", "fold-batchnorm-into-next", "fold-layer-scale", "fold-constants", "fuse-activation", "fuse-residual", "remove-dead-nodes"])
+            [
+                "fold-batchnorm", "fold-batchnorm-into-next", "fold-layer-scale", "fold-layernorm-affine", "fold-constants", "fuse-activation",
+                "fuse-residual", "remove-dead-nodes",
+            ])
         XCTAssertTrue(
-            run.stdout.contains("fold-layer-scale                 3      12          0            0              0     3      0     0    3"), run.stdout)
+            run.stdout.contains("fold-layer-scale                 3      12       1          0            0          0              0     3      0     0    3"),
+            run.stdout)
         let bad = try archc("compile", "specs/tiny/tiny-robust-dw.yaml", "--emit", "ir", "--disable-pass", "fold-everything")
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.stderr.contains("unknown pass 'fold-everything'"), bad.stderr)
@@ -203,7 +225,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(bad.stderr, "\(junk): error: not a .npy file (bad magic at byte 0)\n")
         let weights = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--weights", junk)
         XCTAssertEqual(weights.status, 1)
-        XCTAssertTrue(weights.stderr.hasPrefix("\(junk): error: header length"), weights.stderr)
+        XCTAssertTrue(weights.stderr.hasPrefix("\(junk): error: not a checkpoint: neither safetensors"), weights.stderr)
         let missing = try archc("run", "specs/tiny/tiny-robust-dw.yaml", "--weights", dir.appendingPathComponent("none").path)
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderr, "\(dir.appendingPathComponent("none").path): error: no such file\n")

@@ -9,7 +9,7 @@ import XCTest
 /// generated/ is fresh (each file is what archc emits today) and every generated model
 /// computes what the runtime computes.
 final class GeneratedCodeTests: XCTestCase {
-    private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     private let directory = GeneratedCodeTests.root.appendingPathComponent("generated")
 
     /// A spec that no longer builds fails the test: a skip would hide a stale generated/.

@@ -34,9 +34,10 @@ final class TorchCheckpointTests: XCTestCase {
             XCTAssertTrue("\(error)".hasSuffix("truncated.pth: error: storage '1' claims 3 elements at byte 638, past the end of the file"), "\(error)")
         }
         XCTAssertThrowsError(try TorchCheckpoint.decode(Array("hello".utf8), file: "x.pth")) { error in
-            XCTAssertEqual("\(error)", "x.pth: error: not a PyTorch checkpoint (neither a zip archive nor a pickle at byte 0)")
+            XCTAssertEqual("\(error)", "x.pth: error: not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save pickle at byte 0)")
         }
-        XCTAssertThrowsError(try TorchCheckpoint.decode([0x80, 0x02, 0x7D, 0x71], file: "y.pth")) { error in
+        let magic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E]
+        XCTAssertThrowsError(try TorchCheckpoint.decode(magic + [0x80, 0x02, 0x7D, 0x71], file: "y.pth")) { error in
             XCTAssertTrue("\(error)".hasPrefix("y.pth: error: not a torch.save file: "), "\(error)")
         }
         // Random corruption of every fixture: an error or a result, never a crash or a hang.

@@ -37,4 +37,19 @@ final class FuseActivationTests: XCTestCase {
             """)
         XCTAssertEqual(IRTest.runChecked(FuseActivation(), on: graph).1, 0)
     }
+
+    func testActivationJoinsATokenLinearsEpilogue() {
+        let graph = IRTest.parse(
+            """
+            graph @"g"(%0: [N, 5, 6]) -> %2 {
+              %1 = linear(%0) [@"fc1.weight", @"fc1.bias"] : [N, 5, 12] loc("fc1")
+              %2 = gelu(%1) : [N, 5, 12] loc("act")
+            }
+            const @"fc1.bias" : [12]
+            const @"fc1.weight" : [12, 6]
+            """)
+        let (after, rewrites) = IRTest.runChecked(FuseActivation(), on: graph)
+        XCTAssertEqual(rewrites, 1)
+        XCTAssertEqual(IRTest.body(after), ["%1 = linear(%0) [@\"fc1.weight\", @\"fc1.bias\"] {act = gelu} : [N, 5, 12] loc(\"fc1\")"])
+    }
 }

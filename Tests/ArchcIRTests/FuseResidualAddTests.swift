@@ -39,4 +39,27 @@ final class FuseResidualAddTests: XCTestCase {
             """)
         XCTAssertEqual(IRTest.runChecked(FuseResidualAdd(), on: graph).1, 0)
     }
+
+    func testResidualAddOverTokensJoinsTheLinear() {
+        // A ViT block's second half: x + fc2(gelu(fc1(x))).
+        let graph = IRTest.parse(
+            """
+            graph @"g"(%0: [N, 5, 6]) -> %3 {
+              %1 = linear(%0) [@"fc1.weight"] {act = gelu} : [N, 5, 12] loc("fc1")
+              %2 = linear(%1) [@"fc2.weight", @"fc2.bias"] : [N, 5, 6] loc("fc2")
+              %3 = add(%0, %2) : [N, 5, 6] loc("add")
+            }
+            const @"fc1.weight" : [12, 6]
+            const @"fc2.bias" : [6]
+            const @"fc2.weight" : [6, 12]
+            """)
+        let (after, rewrites) = IRTest.runChecked(FuseResidualAdd(), on: graph)
+        XCTAssertEqual(rewrites, 1)
+        XCTAssertEqual(
+            IRTest.body(after),
+            [
+                "%1 = linear(%0) [@\"fc1.weight\"] {act = gelu} : [N, 5, 12] loc(\"fc1\")",
+                "%2 = linear(%1, %0) [@\"fc2.weight\", @\"fc2.bias\"] {residual = true} : [N, 5, 6] loc(\"fc2\")",
+            ])
+    }
 }

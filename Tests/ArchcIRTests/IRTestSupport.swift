@@ -54,7 +54,7 @@ enum IRTest {
     static func lowered(_ path: String, overrides: [String] = []) throws -> Graph {
         let compilation = Compiler.compile(path: path, overrides: overrides, options: fromRoot)
         let network = try XCTUnwrap(compilation.network, compilation.diagnostics.rendered())
-        var graph = Lowering.lower(network)
+        var graph = try Lowering.lower(network)
         WeightInit.seeded(&graph, seed: 7, style: .stress)
         return graph
     }

@@ -8,6 +8,7 @@ final class IRTextTests: XCTestCase {
         let specs = [
             "specs/tiny/tiny-robust-dw.yaml", "specs/tiny/tiny-resnet.yaml", "specs/tiny/tiny-inverted-family.yaml",
             "specs/resnet50.yaml", "specs/robust-resnet-up-inverted-dw-small.yaml", "specs/ablations/resnet50-patchify-p8.yaml",
+            "specs/deit-small.yaml", "specs/convnext-tiny.yaml",
         ]
         for spec in specs {
             let graph = try IRTest.lowered(spec)

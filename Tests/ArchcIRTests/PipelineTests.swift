@@ -15,7 +15,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertGreaterThan(specs.count, 30)
         for spec in specs {
             let network = try XCTUnwrap(Compiler.compile(path: "specs/\(spec)", options: IRTest.fromRoot).network, spec)
-            let graph = Lowering.lower(network)
+            let graph = try Lowering.lower(network)
             XCTAssertEqual(Verifier.verify(graph), [], spec)
             let (optimized, reports) = try Pipeline.run(graph, verify: true).get()
             XCTAssertEqual(reports.map(\.flag), Pipeline.flags)
@@ -33,6 +33,21 @@ final class PipelineTests: XCTestCase {
         }
     }
 
+    func testTransformerBlocksBecomeLinearsWithFusedEpilogues() throws {
+        // DeiT-S: norm1 and norm2 hand their affine to qkv and fc1, GELU joins fc1, both
+        // residual adds join proj and fc2. ConvNeXt-T: the same for its per-pixel linears,
+        // and layer scale folds into fc2 before the add joins it.
+        for spec in ["specs/deit-small.yaml", "specs/convnext-tiny.yaml"] {
+            let optimized = try Pipeline.run(try IRTest.lowered(spec), verify: true).get().0
+            let counts = optimized.opCounts()
+            XCTAssertEqual([counts["add"], counts["gelu"], counts["channel_scale"]], [nil, nil, nil], spec)
+            let affine = optimized.nodes.filter { if case .layerNorm(_, true) = $0.kind { return true } else { return false } }.map(\.name)
+            XCTAssertEqual(
+                affine, spec.contains("deit") ? ["norm"] : ["stem.1", "stages.1.downsample.0", "stages.2.downsample.0", "stages.3.downsample.0"],
+                "\(spec): only norms read by something other than a linear keep gamma and beta")
+        }
+    }
+
     func testOptimizedGraphsComputeTheSameNumbers() throws {
         let cases: [(String, [String])] = [
             ("specs/tiny/tiny-robust-dw.yaml", []),
@@ -44,6 +59,8 @@ final class PipelineTests: XCTestCase {
             ("specs/robust-resnet-up-inverted-dw-small.yaml", ["input.size=32"]),
             ("specs/robust-resnet-down-inverted-dw-small.yaml", ["input.size=48"]),
             ("specs/ablations/robust-resnet-dw-small-full-norm-act.yaml", ["input.size=32"]),
+            ("specs/deit-small.yaml", ["input.size=64"]),
+            ("specs/convnext-tiny.yaml", ["input.size=64"]),
         ]
         for (spec, overrides) in cases {
             let graph = try IRTest.lowered(spec, overrides: overrides)

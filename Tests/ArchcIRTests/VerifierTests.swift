@@ -43,7 +43,7 @@ final class VerifierTests: XCTestCase {
             ["%2 (relu 's'): value %2 is defined twice"])
         XCTAssertEqual(
             try errors("  %1 = add(%0, %0) : [N, 4, 8, 8] loc(\"a\")\n  %2 = linear(%1) [@\"b\"] : [N, 4] loc(\"l\")\n"),
-            ["%2 (linear 'l'): linear expects [N, F], found [N, 4, 8, 8]"])
+            ["%2 (linear 'l'): linear weight has shape [4], expected [out, 4]"])
         XCTAssertEqual(try errors("  %1 = relu(%0) : [N, 4, 8, 8] loc(\"r\")\n"), ["the graph output %2 is not defined", "%1 (relu 'r') is never used"])
         XCTAssertEqual(
             try errors(

@@ -27,7 +27,7 @@ final class ImageTests: XCTestCase {
                 var p = Preprocessing.imagenet(size: 32)
                 p.resize = 40
                 p.interpolation = interpolation
-                let ours = p.apply(image)
+                let ours = try p.apply(image)
                 let pil = try NPY.read(dir.appendingPathComponent("\(name).\(interpolation.rawValue).npy").path)
                 XCTAssertEqual(ours.dims, pil.dims)
                 // One 8-bit step is 1/255/0.225 = 0.0174 after normalisation; allow two.

@@ -17,6 +17,8 @@ final class EngineTests: XCTestCase {
             ("specs/robust-resnet-up-inverted-dw-small.yaml", ["input.size=64"], 2),
             ("specs/robust-resnet-down-inverted-dw-small.yaml", ["input.size=64"], 1),
             ("specs/ablations/resnet50-patchify-p8.yaml", ["input.size=64"], 1),
+            ("specs/deit-tiny.yaml", ["input.size=96"], 2),
+            ("specs/convnext-tiny.yaml", ["input.size=64"], 2),
         ]
         for (spec, overrides, batch) in cases {
             let (plain, optimized) = try RuntimeTest.graphs(spec, overrides: overrides)

@@ -16,7 +16,7 @@ enum RuntimeTest {
         options.directory = root.path
         let compilation = Compiler.compile(path: path, overrides: overrides, options: options)
         let network = try XCTUnwrap(compilation.network, compilation.diagnostics.rendered())
-        var graph = Lowering.lower(network)
+        var graph = try Lowering.lower(network)
         WeightInit.seeded(&graph, seed: 5, style: .stress)
         return (graph, try Pipeline.run(graph, verify: true).get().0)
     }

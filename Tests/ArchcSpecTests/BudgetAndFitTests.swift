@@ -24,6 +24,66 @@ final class BudgetAndFitTests: XCTestCase {
         XCTAssertTrue(proposal.verdict.within)
     }
 
+    /// 16 stages and a budget no 12-block edit can reach: the search once enumerated billions
+    /// of depth vectors (41 s, 4 GB, then abort). It now stops at its candidate limit and
+    /// says so, with the closest vector it saw.
+    func testFitGivesUpOnAnUnreachableBudgetAndSaysSo() throws {
+        let stages = String(repeating: "  - {block: dw, depth: 1, dim: 8}\n", count: 16)
+        let start = Repo.compileText(HostileSpecTests.model(extra: "budget: {macs: 1T, tolerance: 1%}\n", stages: stages) + HostileSpecTests.dwBlock)
+        XCTAssertEqual(start.blockingErrors.count, 0, start.diagnostics.rendered())
+        guard case .failure(let failure) = Fitter.fit(start), case .gaveUp(let ranked, let elaborated, let closest) = failure else {
+            return XCTFail("expected the search to give up")
+        }
+        XCTAssertEqual(ranked, SpecLimits.fitCandidates)
+        XCTAssertEqual(elaborated, 16, "one elaboration per stage to measure its marginal block; none predicted inside")
+        let best = try XCTUnwrap(closest)
+        XCTAssertGreaterThan(best.proposed.reduce(0, +), 16, "the closest vector to 1 T adds blocks")
+        XCTAssertFalse(best.verdict.within)
+        let lines = failure.description.split(separator: "\n").map(String.init)
+        XCTAssertEqual(
+            lines.first,
+            "gave up after ranking \(SpecLimits.fitCandidates) depth changes and elaborating 16 networks "
+                + "(limits \(SpecLimits.fitCandidates) and \(SpecLimits.fitElaborations)); no proposal meets the budget")
+        XCTAssertTrue(lines[1].hasPrefix("closest found: depths 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 -> "), lines[1])
+        XCTAssertTrue(lines[2].hasPrefix("apply with: --set stages["), lines[2])
+    }
+
+    /// The elaboration bound, lowered so both places it stops the search are reached.
+    func testFitStopsAtItsElaborationLimit() throws {
+        let start = Repo.compile("specs/robust-resnet-dw-small.yaml", overrides: ["stages[2].depth=6"])
+        func search(_ limit: Int) throws -> FitSearch {
+            let search = FitSearch(
+                spec: try XCTUnwrap(start.spec), network: try XCTUnwrap(start.network), budget: try XCTUnwrap(start.budget), options: .init())
+            search.maxElaborations = limit
+            return search
+        }
+        // 3: not even each stage's marginal block can be measured; nothing to propose.
+        guard case .failure(.gaveUp(0, 3, nil)) = try search(3).run(maxEdits: Fitter.maxEdits) else { return XCTFail("expected to give up measuring") }
+        // 4: marginals measured, the first candidate may not be confirmed; the closest is offered.
+        guard case .failure(.gaveUp(let ranked, 4, let closest?)) = try search(4).run(maxEdits: Fitter.maxEdits) else {
+            return XCTFail("expected to give up confirming")
+        }
+        XCTAssertGreaterThan(ranked, 0)
+        XCTAssertTrue(closest.verdict.within, "the vector nearest the budget's centre lands inside it: \(closest.proposed)")
+        // 5: the first candidate is confirmed, as without limits.
+        XCTAssertEqual(try search(5).run(maxEdits: Fitter.maxEdits).get().proposed, [3, 4, 12, 3])
+    }
+
+    func testUniformWidthFitSurvivesAnUnusedHugeWidth() throws {
+        // 3 * (2^63 - 1) trapped when the narrowest "width" was a parameter no layer reads.
+        let block = HostileSpecTests.dwBlock.replacingOccurrences(of: "params: {dim: int, kernel: 3}", with: "params: {dim: int, kernel: 3, width: 1}")
+        let stages = "  - {block: dw, depth: 2, dim: 8, width: 9223372036854775807}\n"
+        let start = Repo.compileText(HostileSpecTests.model(extra: "budget: {macs: 1T, tolerance: 1%}\n", stages: stages) + block)
+        XCTAssertEqual(start.blockingErrors.count, 0, start.diagnostics.rendered())
+        XCTAssertNil(try Fitter.fitUniformWidth(start).get())
+    }
+
+    func testFitOnASpecWithoutStagesExplainsWhy() {
+        let start = Repo.compileText(HostileSpecTests.model(extra: "budget: {macs: 1T}\n", stages: "  []\n"))
+        guard case .failure(let failure) = Fitter.fit(start) else { return XCTFail("fit without stages succeeded") }
+        XCTAssertEqual(failure.description, "the spec has no stages whose depth could change")
+    }
+
     func testFitWithoutBudgetExplainsWhy() {
         let result = Repo.compile("specs/resnet50.yaml")
         guard case .failure(let failure) = Fitter.fit(result) else { return XCTFail("fit without a budget succeeded") }
@@ -34,8 +94,9 @@ final class BudgetAndFitTests: XCTestCase {
         let result = Repo.compile("specs/robust-resnet-dw-small.yaml", overrides: ["stages[2].depth=6"])
         let error = try XCTUnwrap(result.diagnostics.errors.first)
         XCTAssertEqual(error.location.description, "specs/robust-resnet-dw-small.yaml:7:9")
-        XCTAssertEqual(error.message, "MACs 3.03 G are below the budget 4.60 G ± 5.0% [4.37 G, 4.83 G] by 1.34 G")
+        XCTAssertEqual(error.message, "MACs 3.03 G are below the budget deit-small (4.61 G) ± 5.0% [4.38 G, 4.84 G] by 1.34 G")
         XCTAssertEqual(error.notes.count, 4)
+        // DeiT-S's one stage of transformer blocks is no reference for a CNN's stage 2: no "vs" here.
         XCTAssertEqual(error.notes[2].message, "stage 2 (robust-dw x6): 1.62 G; add 6 blocks of 240.47 M here alone")
     }
 

@@ -46,12 +46,60 @@ final class ExpressionTests: XCTestCase {
         XCTAssertEqual(eval("99999999999999999999"), .failure("0: integer '99999999999999999999' is too large"))
     }
 
+    func testModuloByTheMostNegativeIntegerIsExact() {
+        // Once computed a - (q - 1) * b, whose product overflowed (trap) for b = -2^63.
+        XCTAssertEqual(eval("1 % (0 - 9223372036854775807 - 1)"), .success(-9_223_372_036_854_775_807))
+        XCTAssertEqual(eval("1 // (0 - 9223372036854775807 - 1)"), .success(-1))
+        XCTAssertEqual(eval("-1 % 9223372036854775807"), .success(9_223_372_036_854_775_806))
+        XCTAssertEqual(eval("(0 - 9223372036854775807 - 1) % -1"), .failure("30: integer overflow in '(((0 - 9223372036854775807) - 1) % -1)'"))
+    }
+
+    func testAnExpressionOneCharacterOverTheLengthLimitIsRefused() {
+        let limit = SpecLimits.expressionLength
+        // limit / 2 terms (the evaluator recurses through every operator), padded to the limit.
+        var atLimit = String(repeating: "1+", count: limit / 2 - 1) + "1"
+        atLimit += String(repeating: " ", count: limit - atLimit.count)
+        XCTAssertEqual(eval(atLimit), .success(limit / 2))
+        XCTAssertEqual(eval(atLimit + " "), .failure("0: expression is \(limit + 1) characters long, more than the limit of \(limit)"))
+    }
+
     func testDeepNestingIsRefusedNotOverflowed() {
-        let deep = String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000)
+        // 65 levels: one over the limit, well inside the length limit.
+        let deep = String(repeating: "(", count: 65) + "1" + String(repeating: ")", count: 65)
         guard case .failure(let message) = eval(deep) else { return XCTFail("deep nesting accepted") }
-        XCTAssertTrue(message.contains("nested too deeply"), message)
+        XCTAssertTrue(message.contains("nested more than 64 levels deep"), message)
         let negations = String(repeating: "-", count: 100_000) + "1"
         guard case .failure = eval(negations) else { return XCTFail("100k unary minus accepted") }
+    }
+
+    func testBandedDistanceAgreesWithTheFullDistanceWithinItsBound() {
+        func full(_ a: String, _ b: String) -> Int {
+            let x = Array(a), y = Array(b)
+            var d = (0...y.count).map { [$0] + [Int](repeating: 0, count: x.count) }
+            for i in 0...x.count { d[0][i] = i }
+            for j in 1..<(y.count + 1) {
+                for i in 1..<(x.count + 1) { d[j][i] = min(d[j - 1][i] + 1, d[j][i - 1] + 1, d[j - 1][i - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)) }
+            }
+            return d[y.count][x.count]
+        }
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let a = String((0..<Int.random(in: 0...9, using: &random)).map { _ in "abc".randomElement(using: &random)! })
+            let b = String((0..<Int.random(in: 0...9, using: &random)).map { _ in "abc".randomElement(using: &random)! })
+            for bound in 0...3 {
+                let expected = full(a, b)
+                XCTAssertEqual(Suggestion.distance(a, b, atMost: bound), expected <= bound ? expected : nil, "'\(a)' '\(b)' bound \(bound)")
+            }
+        }
+    }
+
+    func testNoSuggestionsFromHugeVocabulariesOrForHugeWords() {
+        // 3,000 unknown blocks among 3,000 defined ones, 200 characters each, took minutes.
+        let many = (0..<200).map { "block-\($0)" }
+        XCTAssertEqual(Suggestion.closest(to: "block-7x", among: Array(many.prefix(SpecLimits.suggestionCandidates))), "block-7")
+        XCTAssertNil(Suggestion.closest(to: "block-7x", among: many))
+        let long = String(repeating: "k", count: SpecLimits.suggestionWordLength + 1)
+        XCTAssertNil(Suggestion.closest(to: long, among: [long + "x"]))
     }
 
     func testSuggestionsPickTheClosestKnownWord() {

@@ -45,14 +45,18 @@ final class FuzzTests: XCTestCase {
 
     func testMutatedSpecsNeverCrash() throws {
         var rng = SplitMix(state: 2023)
-        let seeds = ["specs/tiny/tiny-robust-dw.yaml", "specs/resnet50.yaml", "specs/blocks/robust.yaml"]
+        let seeds = ["specs/tiny/tiny-robust-dw.yaml", "specs/resnet50.yaml", "specs/blocks/robust.yaml", "specs/deit-small.yaml"]
         let robustBlocks = try String(contentsOf: Repo.specs.appendingPathComponent("blocks/robust.yaml"), encoding: .utf8)
+        let vitBlocks = try String(contentsOf: Repo.specs.appendingPathComponent("blocks/vit.yaml"), encoding: .utf8)
         for seed in seeds {
             var text = try String(contentsOf: Repo.root.appendingPathComponent(seed), encoding: .utf8)
+            // Inline the imported blocks so mutations reach them too.
             if seed.hasSuffix("tiny-robust-dw.yaml") {
-                // Inline the imported blocks so mutations reach them too.
                 text =
                     text.replacingOccurrences(of: "import: [../blocks/robust.yaml]\n", with: "") + "\n" + robustBlocks.replacingOccurrences(of: "#", with: "##")
+            }
+            if seed.hasSuffix("deit-small.yaml") {
+                text = text.replacingOccurrences(of: "import: [blocks/vit.yaml]\n", with: "") + "\n" + vitBlocks
             }
             let original = Array(text.utf8)
             for round in 0..<150 {

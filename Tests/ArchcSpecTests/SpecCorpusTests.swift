@@ -13,8 +13,9 @@ final class SpecCorpusTests: XCTestCase {
         }
     }
 
-    /// The five named specs and EfficientNet-Lite0 reproduce their PyTorch reference's state dict exactly:
-    /// every tensor name and shape (num_batches_tracked is bookkeeping, not a weight).
+    /// The five named specs, EfficientNet-Lite0, DeiT-Ti/S/B and ConvNeXt-T reproduce their PyTorch
+    /// reference's state dict exactly: every tensor name and shape (num_batches_tracked is
+    /// bookkeeping, not a weight).
     func testNamedSpecsMatchReferenceStateDicts() throws {
         let pairs = [
             ("resnet50", "resnet50"),
@@ -23,6 +24,10 @@ final class SpecCorpusTests: XCTestCase {
             ("robust-resnet-up-inverted-dw-small", "robust_resnet_up_inverted_dw_small"),
             ("robust-resnet-down-inverted-dw-small", "robust_resnet_down_inverted_dw_small"),
             ("efficientnet-lite0", "efficientnet_lite0"),
+            ("deit-tiny", "deit_tiny_patch16_224"),
+            ("deit-small", "deit_small_patch16_224"),
+            ("deit-base", "deit_base_patch16_224"),
+            ("convnext-tiny", "convnext_tiny"),
         ]
         for (spec, reference) in pairs {
             let network = try XCTUnwrap(Repo.compile("specs/\(spec).yaml").network, spec)
@@ -48,6 +53,15 @@ final class SpecCorpusTests: XCTestCase {
             let network = try XCTUnwrap(Repo.compile("specs/\(spec).yaml").network)
             XCTAssertEqual(Double(network.macs) / 1e9, giga, accuracy: 0.005, spec)
             XCTAssertEqual(network.output, .vector(1000))
+        }
+        // Transformers and ConvNeXt, exact: fvcore's convention with the attention matmuls
+        // counted (heads * T * T * head_dim each), which fvcore itself misses in timm's models.
+        let exact = [
+            ("deit-tiny", 1_258_411_200), ("deit-small", 4_608_338_304), ("deit-base", 17_582_740_224), ("convnext-tiny", 4_470_437_376),
+        ]
+        for (spec, macs) in exact {
+            let network = try XCTUnwrap(Repo.compile("specs/\(spec).yaml").network)
+            XCTAssertEqual(network.macs, macs, spec)
         }
         // Without the BatchNorm term ResNet-50 is 4.09 G (docs/paper.md).
         let resnet = try XCTUnwrap(Repo.compile("specs/resnet50.yaml").network)

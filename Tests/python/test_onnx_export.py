@@ -58,12 +58,13 @@ def test_spec_exports_and_matches_onnxruntime(spec, tmp_path):
     assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "N"
 
 
-@pytest.mark.parametrize("spec", ["specs/robust-resnet-dw-small.yaml", "specs/resnet50.yaml"])
+@pytest.mark.parametrize("spec", ["specs/robust-resnet-dw-small.yaml", "specs/resnet50.yaml", "specs/deit-small.yaml"])
 def test_full_size_models_match_at_224(spec, tmp_path):
     compare(spec, [], tmp_path, batch=1)
 
 
-@pytest.mark.parametrize("spec", ["specs/tiny/tiny-resnet.yaml", "specs/robust-resnet-down-inverted-dw-small.yaml"])
+@pytest.mark.parametrize("spec", ["specs/tiny/tiny-resnet.yaml", "specs/robust-resnet-down-inverted-dw-small.yaml",
+                                  "specs/deit-small.yaml", "specs/convnext-tiny.yaml"])
 def test_optimized_graph_exports_and_matches(spec, tmp_path):
     proto = compare(spec, reduced(spec), tmp_path, graph="optimized")
     ops = {n.op_type for n in proto.graph.node}

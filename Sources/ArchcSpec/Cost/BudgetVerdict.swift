@@ -50,8 +50,10 @@ public struct BudgetVerdict: Sendable {
                 line += " vs \(Format.si(reference)) in the reference (\(delta >= 0 ? "+" : "-")\(Format.si(abs(delta))))"
             }
             if stage.blockMacs > 0 {
-                let blocks = Int((gap / Double(stage.blockMacs)).rounded(.up))
-                line += "; \(verb) \(blocks) block\(blocks == 1 ? "" : "s") of \(Format.si(stage.blockMacs)) here alone"
+                // A budget of 1e300 MACs is a valid number but no Int: count blocks in Double.
+                let blocks = (gap / Double(stage.blockMacs)).rounded(.up)
+                let count = blocks < 1e15 ? String(Int(blocks)) : Format.si(blocks)
+                line += "; \(verb) \(count) block\(blocks == 1 ? "" : "s") of \(Format.si(stage.blockMacs)) here alone"
             }
             lines.append(line)
         }

@@ -25,21 +25,24 @@ extension Fitter {
         }
         guard let base = compilation.budget else { return .failure(spec.budget == nil ? .noBudget : .doesNotCompile) }
         var proposals: [WidthProposal] = []
+        // Each step is a full elaboration; a width of millions would otherwise take hours.
+        var elaborations = 0
         for (index, stage) in spec.stages.enumerated() {
             guard let arg = stage.args.first(where: { widthParameters.contains($0.key) }), let text = arg.value.scalar,
                 let width = ScalarParsing.int(text), width > 0
             else { continue }
             let direction = Double(compilation.network!.macs) < base.low ? 1 : -1
             var candidate = width
-            while abs(candidate - width) <= width / 2 {
-                candidate += Int(direction) * widthStep
-                guard candidate > 0 else { break }
+            while abs(candidate - width) <= width / 2, elaborations < SpecLimits.fitElaborations {
+                guard let next = Checked.sum([candidate, Int(direction) * widthStep]), next > 0 else { break }
+                candidate = next
+                elaborations += 1
                 var edited = spec
                 edited.expect = nil
                 edited.stages[index].args = stage.args.map {
                     $0.key == arg.key ? .init(key: $0.key, keyLocation: $0.keyLocation, value: .scalar(String(candidate), at: $0.value.location)) : $0
                 }
-                let result = Compiler.elaborate(edited, options: options)
+                let result = Compiler.elaborate(edited, options: options, reference: compilation.reference)
                 guard let verdict = result.budget, let network = result.network else { break }
                 if verdict.within {
                     proposals.append(
@@ -51,5 +54,72 @@ extension Fitter {
             }
         }
         return .success(proposals.sorted { abs($0.relativeChange) < abs($1.relativeChange) })
+    }
+}
+
+/// Every stage's width scaled together (`archc fit --width`'s last line): the way a model
+/// family grows from small to base (DeiT-S to DeiT-B doubles the width), found as the
+/// smallest common factor that meets the budget.
+extension Fitter {
+    public struct UniformWidthProposal: Sendable {
+        /// The stages whose width changes, with their width parameter.
+        public var stages: [Int]
+        public var parameters: [String]
+        public var original: [Int]
+        public var proposed: [Int]
+        public var macs: Int
+        public var verdict: BudgetVerdict
+
+        public var factor: Double { Double(proposed.first ?? 0) / Double(max(1, original.first ?? 1)) }
+        public var flags: [String] { stages.indices.map { "--set stages[\(stages[$0])].\(parameters[$0])=\(proposed[$0])" } }
+    }
+
+    /// Widths grow (or shrink) in steps that move the narrowest stage by 8 channels (or by
+    /// 1/32 of itself when wider than 768, so at most 96 elaborations), each stage rounded to a
+    /// multiple of 8, up to 4x (down to a quarter); nil when no step lands inside.
+    public static func fitUniformWidth(_ compilation: Compilation, options: ElaborationOptions = .init()) -> Result<UniformWidthProposal?, Failure> {
+        guard let spec = compilation.spec, let network = compilation.network, compilation.blockingErrors.isEmpty else {
+            return .failure(.doesNotCompile)
+        }
+        guard let base = compilation.budget else { return .failure(spec.budget == nil ? .noBudget : .doesNotCompile) }
+        var stages: [Int] = [], parameters: [String] = [], widths: [Int] = []
+        for (index, stage) in spec.stages.enumerated() {
+            guard let arg = stage.args.first(where: { widthParameters.contains($0.key) }), let text = arg.value.scalar,
+                let width = ScalarParsing.int(text), width > 0
+            else { continue }
+            stages.append(index)
+            parameters.append(arg.key)
+            widths.append(width)
+        }
+        guard let narrowest = widths.min() else { return .success(nil) }
+        let direction = Double(network.macs) < base.low ? 1.0 : -1.0
+        // Clamped before multiplying: a width parameter no layer uses can be 2^63 - 1.
+        let steps = max(1, min(3 * min(narrowest, 96 * widthStep) / widthStep, 96))
+        for k in 1...steps {
+            let factor = 1 + direction * 3 * Double(k) / Double(steps)
+            guard factor >= 0.25 else { break }
+            // A width near Int.max times 4 is no Int: such a spec cannot grow.
+            let scaled = widths.map { (Double($0) * factor / Double(widthStep)).rounded() }
+            guard scaled.allSatisfy({ $0 < 1e15 }) else { break }
+            let proposed = scaled.map { max(widthStep, Int($0) * widthStep) }
+            var edited = spec
+            edited.expect = nil
+            for (i, stage) in stages.enumerated() {
+                edited.stages[stage].args = spec.stages[stage].args.map {
+                    $0.key == parameters[i] ? .init(key: $0.key, keyLocation: $0.keyLocation, value: .scalar(String(proposed[i]), at: $0.value.location)) : $0
+                }
+            }
+            let result = Compiler.elaborate(edited, options: options, reference: compilation.reference)
+            // Some widths do not compile (Up-Inverted-DW's first conv needs a multiple of the
+            // stem's width): the next step may.
+            guard let verdict = result.budget, let macs = result.network?.macs else { continue }
+            if verdict.within {
+                return .success(
+                    UniformWidthProposal(stages: stages, parameters: parameters, original: widths, proposed: proposed, macs: macs, verdict: verdict))
+            }
+            // Overshot the window without landing in it.
+            if (direction > 0 && Double(macs) > verdict.high) || (direction < 0 && Double(macs) < verdict.low) { break }
+        }
+        return .success(nil)
     }
 }

@@ -22,13 +22,30 @@ public enum Fitter {
     public enum Failure: Error, CustomStringConvertible {
         case noBudget
         case doesNotCompile
+        case noStages
         case noSolution(maxEdits: Int)
+        /// The search hit `SpecLimits.fitCandidates` or `.fitElaborations`; `closest` is the
+        /// ranked candidate nearest the budget's centre, elaborated, when there was one.
+        case gaveUp(ranked: Int, elaborated: Int, closest: Proposal?)
 
         public var description: String {
             switch self {
             case .noBudget: return "the spec has no 'budget' to fit"
             case .doesNotCompile: return "the spec does not compile; fix its errors first"
+            case .noStages: return "the spec has no stages whose depth could change"
             case .noSolution(let edits): return "no change of at most \(edits) blocks brings the spec inside its budget"
+            case .gaveUp(let ranked, let elaborated, let closest):
+                var lines = [
+                    "gave up after ranking \(ranked) depth changes and elaborating \(elaborated) networks "
+                        + "(limits \(SpecLimits.fitCandidates) and \(SpecLimits.fitElaborations)); no proposal meets the budget"
+                ]
+                if let closest {
+                    let from = closest.original.map(String.init).joined(separator: ", ")
+                    let to = closest.proposed.map(String.init).joined(separator: ", ")
+                    lines.append("closest found: depths \(from) -> \(to): MACs \(Format.si(closest.macs)), \(closest.verdict.summary)")
+                    lines.append("apply with: " + closest.flags.joined(separator: " "))
+                }
+                return lines.joined(separator: "\n")
             }
         }
     }
@@ -42,46 +59,12 @@ public enum Fitter {
         guard let base = compilation.budget else { return .failure(spec.budget == nil ? .noBudget : .doesNotCompile) }
         let depths = network.stages.map(\.depth)
         if base.within { return .success(Proposal(original: depths, proposed: depths, macs: network.macs, verdict: base)) }
-        // The cost of one more block per stage, measured, so the search itself is arithmetic.
-        let marginal = depths.indices.map { i -> Int in
-            var grown = depths
-            grown[i] += 1
-            return (macs(spec, grown, options) ?? network.macs) - network.macs
-        }
+        guard !depths.isEmpty else { return .failure(.noStages) }
         // Exhaustive search grows with the number of stages; wide specs search fewer edits.
         let limit = depths.count <= 4 ? maxEdits : 12
-        for edits in 1...limit {
-            var candidates: [[Int]] = []
-            enumerate(depths: depths, remaining: edits, stage: 0, current: [], into: &candidates)
-            let ranked = candidates.compactMap { deltas -> (deltas: [Int], key: [Double])? in
-                let predicted = Double(network.macs) + zip(deltas, marginal).reduce(0.0) { $0 + Double($1.0 * $1.1) }
-                guard predicted >= base.low, predicted <= base.high else { return nil }
-                let touched = deltas.indices.filter { deltas[$0] != 0 }
-                let deepest = touched.map { depths[$0] }.max() ?? 0
-                return (deltas, [Double(touched.count), Double(-deepest), abs(predicted - base.target)])
-            }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
-            for candidate in ranked {
-                let proposed = zip(depths, candidate.deltas).map { $0 + $1 }
-                let edited = Compiler.elaborate(withDepths(spec, proposed), options: options)
-                if let verdict = edited.budget, verdict.within, let net = edited.network {
-                    return .success(Proposal(original: depths, proposed: proposed, macs: net.macs, verdict: verdict))
-                }
-            }
-        }
-        return .failure(.noSolution(maxEdits: limit))
-    }
-
-    /// Every way to change the depths by `remaining` blocks in total, no stage below depth 1.
-    private static func enumerate(depths: [Int], remaining: Int, stage: Int, current: [Int], into out: inout [[Int]]) {
-        if stage == depths.count - 1 {
-            for delta in Set([remaining, -remaining]) where depths[stage] + delta >= 1 { out.append(current + [delta]) }
-            return
-        }
-        for magnitude in 0...remaining {
-            for delta in Set([magnitude, -magnitude]) where depths[stage] + delta >= 1 {
-                enumerate(depths: depths, remaining: remaining - magnitude, stage: stage + 1, current: current + [delta], into: &out)
-            }
-        }
+        let search = FitSearch(spec: spec, network: network, budget: base, options: options)
+        search.reference = compilation.reference
+        return search.run(maxEdits: limit)
     }
 
     static func withDepths(_ spec: ModelSpec, _ depths: [Int]) -> ModelSpec {
@@ -91,9 +74,5 @@ public enum Fitter {
             edited.stages[i].depth = .scalar(String(depth), at: spec.stages[i].depth.location)
         }
         return edited
-    }
-
-    private static func macs(_ spec: ModelSpec, _ depths: [Int], _ options: ElaborationOptions) -> Int? {
-        Compiler.elaborate(withDepths(spec, depths), options: options, checkBudget: false).network?.macs
     }
 }

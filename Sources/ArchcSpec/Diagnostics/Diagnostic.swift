@@ -33,7 +33,8 @@ public struct Diagnostic: Hashable, Sendable, Error, CustomStringConvertible {
         return lines.joined(separator: "\n")
     }
 
-    private static func line(_ at: SourceLocation, _ severity: Severity, _ text: String, _ colour: Bool) -> String {
+    private static func line(_ at: SourceLocation, _ severity: Severity, _ message: String, _ colour: Bool) -> String {
+        let (at, text) = (printable(at.description), printable(message))
         guard colour else { return "\(at): \(severity.rawValue): \(text)" }
         let code: String
         switch severity {
@@ -42,5 +43,18 @@ public struct Diagnostic: Hashable, Sendable, Error, CustomStringConvertible {
         case .note: code = "36"
         }
         return "\u{1B}[1m\(at): \u{1B}[1;\(code)m\(severity.rawValue):\u{1B}[0m\u{1B}[1m \(text)\u{1B}[0m"
+    }
+
+    /// Messages quote what a spec wrote (an unknown key, a path); a newline there would forge
+    /// a diagnostic line and an escape sequence would drive the user's terminal. Control and
+    /// line-separating characters are shown escaped (`\n`, `\u{1B}`).
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isBreaking) else { return text }
+        return text.unicodeScalars.map { isBreaking($0) ? $0.escaped(asASCII: true) : String($0) }.joined()
+    }
+
+    /// Control characters (newline, tab, NUL, escape, ...) and the Unicode line separators.
+    static func isBreaking(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
     }
 }

@@ -5,8 +5,8 @@ public struct ElaborationOptions: Sendable {
     /// Weights or any single activation beyond this many bytes refuse the spec.
     public var maxBytes = 4 << 30
     /// A spec asking for more blocks or layers is refused before it is expanded.
-    public var maxBlocks = 10_000
-    public var maxLayers = 200_000
+    public var maxBlocks = SpecLimits.blocks
+    public var maxLayers = SpecLimits.layers
     /// Where relative spec paths are read from (nil: the working directory). Diagnostics,
     /// locations and the IR name files as written, so results do not depend on it.
     public var directory: String?

@@ -34,9 +34,20 @@ extension Elaborator {
             error(args["out"]?.location ?? decl.location, "'\(name)' has \(out) output channels, not a multiple of its \(groups) groups")
             return nil
         }
-        let span = (dilation.0 * (kernel.0 - 1) + 1, dilation.1 * (kernel.1 - 1) + 1)
+        // The window a dilated kernel covers: dilation * (kernel - 1) + 1 pixels.
+        guard let spanH = Checked.sum([Checked.product([dilation.0, kernel.0 - 1]) ?? Int.max, 1]),
+            let spanW = Checked.sum([Checked.product([dilation.1, kernel.1 - 1]) ?? Int.max, 1])
+        else {
+            error(decl.location, "the kernel window of '\(name)' (dilation x (kernel - 1) + 1) overflows 64-bit arithmetic")
+            return nil
+        }
+        let span = (spanH, spanW)
         guard let padding = convPadding(args, kernel: kernel, span: span, stride: stride, size: (h, w), scope, decl) else { return nil }
-        let padded = (h + padding.top + padding.bottom, w + padding.left + padding.right)
+        guard let paddedH = Checked.sum([h, padding.top, padding.bottom]), let paddedW = Checked.sum([w, padding.left, padding.right]) else {
+            error(decl.location, "the padded input of '\(name)' (input \(h)x\(w) plus padding) overflows 64-bit arithmetic")
+            return nil
+        }
+        let padded = (paddedH, paddedW)
         if padded.0 < span.0 || padded.1 < span.1 {
             error(decl.location, "kernel \(span.0)x\(span.1) of '\(name)' is larger than its padded input \(padded.0)x\(padded.1) (input \(h)x\(w))")
             return nil
@@ -74,9 +85,11 @@ extension Elaborator {
             return (0, 0, 0, 0)
         case "same", "tf-same":
             // TensorFlow "SAME": out = ceil(in / stride), the odd pixel of padding goes bottom/right.
+            // Written so no step exceeds its inputs: (out - 1) * stride < size, and the
+            // overhang size - (out - 1) * stride lies in 1...stride.
             func split(_ size: Int, _ span: Int, _ stride: Int) -> (Int, Int) {
-                let out = (size + stride - 1) / stride
-                let total = max((out - 1) * stride + span - size, 0)
+                let out = size / stride + (size % stride == 0 ? 0 : 1)
+                let total = max(span - (size - (out - 1) * stride), 0)
                 return (total / 2, total - total / 2)
             }
             let (top, bottom) = split(size.0, span.0, stride.0), (left, right) = split(size.1, span.1, stride.1)
@@ -118,6 +131,10 @@ extension Elaborator {
             error(args["eps"]?.location ?? decl.location, "eps must be positive, found \(eps)")
             return nil
         }
+        if kind == "batchnorm", case .tokens = input {
+            error(decl.location, "'batchnorm' expects a feature map or a feature vector, found \(input.kindDescription); use 'layernorm' on tokens")
+            return nil
+        }
         let c = input.channels
         var tensors: [Layer.Tensor] = []
         if affine {
@@ -147,13 +164,19 @@ extension Elaborator {
     func pool(_ decl: LayerDecl, _ args: LayerArgs, _ input: TensorShape, _ scope: Scope) -> Built? {
         var kind = decl.op == .maxpool ? "max" : decl.op == .avgpool ? "avg" : ""
         if let node = args["kind"], let text = word(node, scope, "'kind'") { kind = text }
-        let options = ["max", "avg", "global-avg"]
+        let options = ["max", "avg", "global-avg", "class-token"]
         guard options.contains(kind) else {
             error(
                 args["kind"]?.location ?? decl.location,
-                "expected a pool kind of 'max', 'avg' or 'global-avg', found '\(kind)'" + Suggestion.hint(for: kind, among: options))
+                "expected a pool kind of 'max', 'avg', 'global-avg' or 'class-token', found '\(kind)'" + Suggestion.hint(for: kind, among: options))
             return nil
         }
+        // On tokens: the class token (DeiT) or the mean over tokens.
+        if kind == "class-token" {
+            guard let (_, c) = requireTokens(input, "pool: class-token", decl.location) else { return nil }
+            return (.classTokenPool, .vector(c), [])
+        }
+        if kind == "global-avg", case .tokens(_, let c) = input { return (.tokenMean, .vector(c), []) }
         guard let (c, h, w) = requireImage(input, "pool", decl.location) else { return nil }
         if kind == "global-avg" { return (.globalAveragePool, .vector(c), []) }
         guard let kernelNode = args["kernel"] else {
@@ -172,18 +195,31 @@ extension Elaborator {
             error(args["padding"]?.location ?? decl.location, "pool padding must be between 0 and half the kernel (\(kernel / 2)), found \(padding)")
             return nil
         }
-        guard h + 2 * padding >= kernel, w + 2 * padding >= kernel else {
-            error(decl.location, "pool kernel \(kernel)x\(kernel) is larger than its padded input \(h + 2 * padding)x\(w + 2 * padding)")
+        // 2 * padding <= kernel, so only adding the input size can overflow.
+        guard let paddedH = Checked.sum([h, 2 * padding]), let paddedW = Checked.sum([w, 2 * padding]) else {
+            error(decl.location, "the padded input of the pool (input \(h)x\(w) plus padding \(padding)) overflows 64-bit arithmetic")
+            return nil
+        }
+        guard paddedH >= kernel, paddedW >= kernel else {
+            error(decl.location, "pool kernel \(kernel)x\(kernel) is larger than its padded input \(paddedH)x\(paddedW)")
             return nil
         }
         let attrs = LayerOperation.Pool2D(kind: kind == "max" ? .max : .avg, kernel: kernel, stride: stride, padding: padding)
-        let outH = (h + 2 * padding - kernel) / stride + 1, outW = (w + 2 * padding - kernel) / stride + 1
+        let outH = (paddedH - kernel) / stride + 1, outW = (paddedW - kernel) / stride + 1
         return (.pool(attrs), .image(channels: c, height: outH, width: outW), [])
     }
 
+    /// Over the channels of a vector, of every token, or (with `pixelwise: true`) of every
+    /// pixel of a feature map. Without the flag a feature map is refused: a classifier's
+    /// linear after a forgotten pool is the likelier mistake.
     func linear(_ decl: LayerDecl, _ args: LayerArgs, _ input: TensorShape, _ name: String, _ scope: Scope) -> Built? {
-        guard case .vector(let features) = input else {
-            error(decl.location, "'linear' expects a feature vector, found a feature map \(input); add 'pool: global-avg' or 'flatten' before it")
+        let pixelwise = optional(args["pixelwise"], default: false) { bool($0, scope, "'pixelwise'") }
+        guard let pixelwise else { return nil }
+        if case .image = input, !pixelwise {
+            error(
+                decl.location,
+                "'linear' expects a feature vector or tokens, found \(input.kindDescription); add 'pool: global-avg' or 'flatten' before it, or 'pixelwise: true' for a linear on every pixel"
+            )
             return nil
         }
         guard let outNode = args["out"] else {
@@ -196,8 +232,12 @@ extension Elaborator {
             error(outNode.location, "out must be at least 1, found \(out)")
             return nil
         }
-        var tensors = [Layer.Tensor(name: "\(name).weight", shape: [out, features], isParameter: true)]
-        if bias { tensors.append(.init(name: "\(name).bias", shape: [out], isParameter: true)) }
-        return (.linear(outFeatures: out, bias: bias), .vector(out), tensors)
+        let output: TensorShape
+        switch input {
+        case .vector: output = .vector(out)
+        case .tokens(let t, _): output = .tokens(count: t, channels: out)
+        case .image(_, let h, let w): output = .image(channels: out, height: h, width: w)
+        }
+        return (.linear(outFeatures: out, bias: bias), output, linearTensors(name, out: out, features: input.channels, bias: bias))
     }
 }

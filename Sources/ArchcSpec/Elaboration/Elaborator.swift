@@ -27,13 +27,28 @@ public final class Elaborator {
         let specScope = makeSpecScope()
         guard let input = inputShape(specScope) else { return nil }
         var cursor = (value: Layer.networkInput, shape: input)
-        cursor = elaborateList(spec.stem, from: cursor, prefix: "", display: "stem", scope: specScope, section: .stem, block: nil)
+        let stem = elaborateSequence(spec.stem, from: cursor, prefix: "", display: "stem", scope: specScope, section: .stem, block: nil)
+        // Every later shape derives from the stem's: after it fails they would only echo its error.
+        guard stem.complete else { return nil }
+        cursor = stem.cursor
         let stages = elaborateStages(specScope, from: &cursor)
         cursor = elaborateList(spec.head, from: cursor, prefix: "", display: "head", scope: specScope, section: .head, block: nil)
         guard !aborted else { return nil }
         let network = Network(name: spec.name, file: spec.file, input: input, layers: layers, stages: stages)
+        guard totalsFit(network) else { return nil }
         checkMemory(network)
         return network
+    }
+
+    /// Every layer's cost fits in 64 bits; their sums must too. Costs are never negative, so
+    /// once the totals fit, every subtotal (a stage, a block) fits as well.
+    private func totalsFit(_ network: Network) -> Bool {
+        let totals: [(String, KeyPath<Cost, Int>)] = [("parameter count", \.params), ("MACs", \.macs), ("FLOPs", \.flops)]
+        for (what, key) in totals where Checked.sum(network.layers.map { $0.cost[keyPath: key] }) == nil {
+            error(spec.location, "the network's total \(what) overflows 64-bit arithmetic")
+            return false
+        }
+        return true
     }
 
     private func makeSpecScope() -> Scope {
@@ -60,9 +75,16 @@ public final class Elaborator {
 
     private func elaborateStages(_ specScope: Scope, from cursor: inout (value: Int, shape: TensorShape)) -> [Network.Stage] {
         let plans = spec.stages.enumerated().compactMap { planStage($0.offset, $0.element, specScope) }
-        let total = plans.reduce(0) { $0 &+ max(0, $1.depth) }
-        guard total <= options.maxBlocks else {
-            error(spec.stages.first?.location ?? spec.location, "the stages ask for \(total) blocks, more than the limit of \(options.maxBlocks)")
+        // Each depth is checked before any sum: a wrapped total once passed this guard and
+        // the loop below ran for 2^63 blocks.
+        if let deep = plans.first(where: { $0.depth > options.maxBlocks }) {
+            error(deep.stage.depth.location, "stage \(deep.index) asks for \(deep.depth) blocks, more than the limit of \(options.maxBlocks)")
+            aborted = true
+            return []
+        }
+        guard let total = Checked.sum(plans.map(\.depth)), total <= options.maxBlocks else {
+            let shown = Checked.sum(plans.map(\.depth)).map(String.init) ?? "more than 2^63"
+            error(spec.stages.first?.location ?? spec.location, "the stages ask for \(shown) blocks, more than the limit of \(options.maxBlocks)")
             aborted = true
             return []
         }
@@ -70,11 +92,16 @@ public final class Elaborator {
         var global = 0
         for plan in plans {
             stages.append(Network.Stage(index: plan.index, block: plan.template.name, depth: plan.depth, location: plan.stage.location))
+            if let downsample = plan.downsample, !aborted {
+                // The stage's stride belongs to its downsample; the blocks keep the resolution.
+                let prefix = downsampleName(stage: plan.index, report: plan.index == plans.first { $0.downsample != nil }?.index)
+                cursor = elaborateBlock(plan, downsample, prefix: prefix, stride: plan.stride, from: cursor, specScope, isDownsample: true)
+            }
             for j in 0..<plan.depth where !aborted {
-                let strided = plan.strideAtFirst ? j == 0 : j == plan.depth - 1
+                let strided = plan.downsample == nil && (plan.strideAtFirst ? j == 0 : j == plan.depth - 1)
                 let prefix = blockName(stage: plan.index, index: j, global: global, specScope)
                 global += 1
-                cursor = elaborateBlock(plan, prefix: prefix, stride: strided ? plan.stride : 1, from: cursor, specScope)
+                cursor = elaborateBlock(plan, plan.template, prefix: prefix, stride: strided ? plan.stride : 1, from: cursor, specScope)
             }
         }
         return stages
@@ -87,15 +114,29 @@ public final class Elaborator {
         var depth: Int
         var stride: Int
         var strideAtFirst: Bool
+        var downsample: BlockTemplate?
+
+        /// Parameter names either template declares: a stage argument must match one of them.
+        var declared: Set<String> { Set(template.params.map(\.name) + (downsample?.params.map(\.name) ?? [])) }
+    }
+
+    private func template(_ name: String, at location: SourceLocation) -> BlockTemplate? {
+        guard let template = spec.blocks[name] else {
+            let known = Array(spec.blocks.keys)
+            error(
+                location,
+                "unknown block '\(name)'" + (known.isEmpty ? "; no blocks are defined or imported" : Suggestion.hint(for: name, among: known)))
+            return nil
+        }
+        return template
     }
 
     private func planStage(_ index: Int, _ stage: ModelSpec.Stage, _ scope: Scope) -> StagePlan? {
-        guard let template = spec.blocks[stage.block] else {
-            let known = Array(spec.blocks.keys)
-            error(
-                stage.blockLocation,
-                "unknown block '\(stage.block)'" + (known.isEmpty ? "; no blocks are defined or imported" : Suggestion.hint(for: stage.block, among: known)))
-            return nil
+        guard let template = template(stage.block, at: stage.blockLocation) else { return nil }
+        var downsample: BlockTemplate?
+        if let (name, location) = stage.downsample {
+            guard let found = self.template(name, at: location), !found.broken else { return nil }
+            downsample = found
         }
         guard !template.broken, let depth = int(stage.depth, scope, "'depth'") else { return nil }
         guard depth >= 1 else {
@@ -112,7 +153,21 @@ public final class Elaborator {
             stride = value
         }
         let strideAt = stage.strideAt?.0 ?? spec.defaults.strideAt
-        return StagePlan(index: index, stage: stage, template: template, depth: depth, stride: stride, strideAtFirst: strideAt == "first")
+        return StagePlan(
+            index: index, stage: stage, template: template, depth: depth, stride: stride, strideAtFirst: strideAt == "first",
+            downsample: downsample)
+    }
+
+    /// `stages.{stage}.downsample`, or the spec's `downsample_names` pattern.
+    /// A malformed pattern is reported once (`report`) and the default used.
+    func downsampleName(stage: Int, report: Bool) -> String {
+        let scope = Scope(["stage": .int(stage)], owner: "'downsample_names'")
+        if let (pattern, location) = spec.downsampleNames,
+            let name = expand(pattern, scope, report: report ? location : nil, key: "downsample_names", names: "stage")
+        {
+            return name
+        }
+        return "stages.\(stage).downsample"
     }
 
     /// `stages.{stage}.blocks.{index}` with each `{expr}` evaluated (`layer{stage + 1}.{index}`).
@@ -128,18 +183,20 @@ public final class Elaborator {
     }
 
     /// Substitutes each `{expr}`; nil when the pattern is malformed (reported at `report`).
-    private func expand(_ pattern: String, _ scope: Scope, report location: SourceLocation?) -> String? {
+    private func expand(
+        _ pattern: String, _ scope: Scope, report location: SourceLocation?, key: String = "block_names", names: String = "stage, index and global"
+    ) -> String? {
         var result = ""
         var rest = Substring(pattern)
         while let open = rest.firstIndex(of: "{") {
             result += rest[..<open]
             guard let close = rest[open...].firstIndex(of: "}") else {
-                if let location { error(location, "unclosed '{' in block_names pattern '\(pattern)'") }
+                if let location { error(location, "unclosed '{' in \(key) pattern '\(pattern)'") }
                 return nil
             }
             let text = String(rest[rest.index(after: open)..<close])
             guard case .success(let expr) = ExprParser.parse(text), case .success(let value) = scope.evaluate(expr) else {
-                if let location { error(location, "cannot evaluate '{\(text)}' in block_names pattern '\(pattern)'; it may use stage, index and global") }
+                if let location { error(location, "cannot evaluate '{\(text)}' in \(key) pattern '\(pattern)'; it may use \(names)") }
                 return nil
             }
             result += String(value)
@@ -148,29 +205,34 @@ public final class Elaborator {
         return result + rest
     }
 
+    /// One block instance, or the stage's downsample (`isDownsample`: outside every block
+    /// instance, so `fit` never counts it as the cost of one more block).
     private func elaborateBlock(
-        _ plan: StagePlan, prefix: String, stride: Int, from input: (value: Int, shape: TensorShape),
-        _ specScope: Scope
+        _ plan: StagePlan, _ template: BlockTemplate, prefix: String, stride: Int, from input: (value: Int, shape: TensorShape),
+        _ specScope: Scope, isDownsample: Bool = false
     ) -> (value: Int, shape: TensorShape) {
-        let template = plan.template
-        context = [.init(location: plan.stage.location, message: "in block '\(prefix)' (\(template.name)) of stage \(plan.index)")]
+        let role = isDownsample ? "downsample" : "block"
+        context = [.init(location: plan.stage.location, message: "in \(role) '\(prefix)' (\(template.name)) of stage \(plan.index)")]
         defer { context = [] }
-        guard var scope = blockScope(template, plan.stage, input: input.shape, stride: stride, specScope) else { return input }
+        // Arguments meant for the stage's other template are not this one's business.
+        let ignored = plan.declared.subtracting(template.params.map(\.name))
+        guard var scope = blockScope(template, plan.stage, input: input.shape, stride: stride, ignoring: ignored, specScope) else { return input }
+        let block = isDownsample ? nil : prefix
         if let outNode = template.out, let out = int(outNode, scope, "'out'") { scope.values["out"] = .int(out) }
-        let body = elaborateList(template.body, from: input, prefix: prefix, display: prefix, scope: scope, section: .stage(plan.index), block: prefix)
+        let body = elaborateList(template.body, from: input, prefix: prefix, display: prefix, scope: scope, section: .stage(plan.index), block: block)
         guard !aborted else { return body }
         if let outNode = template.out, case .int(let declared)? = scope.values["out"], declared != body.shape.channels {
             error(outNode.location, "block '\(template.name)' declares out = \(declared), but its body produces \(body.shape.channels) channels")
         }
         scope.values["out"] = .int(body.shape.channels)
-        guard let shortcut = elaborateShortcut(template, scope: scope, from: input, body: body, prefix: prefix, stage: plan.index) else {
+        guard let shortcut = elaborateShortcut(template, scope: scope, from: input, body: body, prefix: prefix, stage: plan.index, block: block) else {
             return body
         }
         var result = append(
             name: "\(prefix).add", .add, inputs: [body.value, shortcut.value], input: body.shape, output: body.shape,
-            tensors: [], section: .stage(plan.index), block: prefix, at: template.location)
+            tensors: [], section: .stage(plan.index), block: block, at: template.location)
         if let act = template.afterAdd {
-            result = elaborateList([act], from: result, prefix: prefix, display: prefix + ".post", scope: scope, section: .stage(plan.index), block: prefix)
+            result = elaborateList([act], from: result, prefix: prefix, display: prefix + ".post", scope: scope, section: .stage(plan.index), block: block)
         }
         return result
     }
@@ -178,7 +240,7 @@ public final class Elaborator {
     /// The value added to the body output, or nil when the block has no residual.
     private func elaborateShortcut(
         _ template: BlockTemplate, scope: Scope, from input: (value: Int, shape: TensorShape),
-        body: (value: Int, shape: TensorShape), prefix: String, stage: Int
+        body: (value: Int, shape: TensorShape), prefix: String, stage: Int, block: String?
     ) -> (value: Int, shape: TensorShape)? {
         let matches = input.shape == body.shape
         switch template.shortcut {
@@ -193,7 +255,7 @@ public final class Elaborator {
         case .projection(let name, let layers, let location):
             if matches { return input }
             let path = name.map { "\(prefix).\($0)" } ?? "\(prefix).shortcut"
-            let projected = elaborateList(layers, from: input, prefix: path, display: path, scope: scope, section: .stage(stage), block: prefix)
+            let projected = elaborateList(layers, from: input, prefix: path, display: path, scope: scope, section: .stage(stage), block: block)
             if projected.shape != body.shape {
                 error(location, "residual shapes differ: the body produces \(body.shape) but the shortcut produces \(projected.shape)")
                 return nil
@@ -203,16 +265,21 @@ public final class Elaborator {
     }
 
     /// Binds a block's parameters: implicit `in` and `stride`, the stage's arguments, then defaults.
-    private func blockScope(_ template: BlockTemplate, _ stage: ModelSpec.Stage, input: TensorShape, stride: Int, _ specScope: Scope) -> Scope? {
+    private func blockScope(
+        _ template: BlockTemplate, _ stage: ModelSpec.Stage, input: TensorShape, stride: Int, ignoring: Set<String>, _ specScope: Scope
+    ) -> Scope? {
         var scope = Scope(["in": .int(input.channels), "stride": .int(stride)], owner: "block '\(template.name)'")
         let declared = template.params.map(\.name)
+        // Looked up by name: thousands of parameters and arguments are a small file.
+        let params = Dictionary(template.params.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let given = Set(stage.args.map(\.key))
         let definedAt = Diagnostic.Note(location: template.location, message: "block '\(template.name)' is defined here")
-        for arg in stage.args {
-            guard let param = template.params.first(where: { $0.name == arg.key }) else {
+        for arg in stage.args where !ignoring.contains(arg.key) {
+            guard let param = params[arg.key] else {
                 error(
                     arg.keyLocation,
                     "block '\(template.name)' has no parameter '\(arg.key)'"
-                        + Suggestion.hint(for: arg.key, among: declared + ["stride", "stride_at", "depth", "block"]), notes: [definedAt])
+                        + Suggestion.hint(for: arg.key, among: declared + ["stride", "stride_at", "depth", "block", "downsample"]), notes: [definedAt])
                 continue
             }
             if let value = value(arg.value, kind: param.kind, specScope, "parameter '\(param.name)' of block '\(template.name)'") {
@@ -223,7 +290,7 @@ public final class Elaborator {
         for param in template.params where scope.values[param.name] == nil {
             if let node = param.defaultValue {
                 if let value = value(node, kind: param.kind, scope, "default of '\(param.name)'") { scope.values[param.name] = value }
-            } else if !stage.args.contains(where: { $0.key == param.name }) {
+            } else if !given.contains(param.name) {
                 error(
                     stage.location, "stage is missing parameter '\(param.name)' (\(param.kind.rawValue)) of block '\(template.name)'",
                     notes: [.init(location: param.location, message: "'\(param.name)' is declared here")])

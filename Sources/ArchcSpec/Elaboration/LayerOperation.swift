@@ -1,19 +1,47 @@
 /// What a layer computes, with every attribute evaluated to a number.
+///
+/// Shapes below are per image (batch excluded); docs/transformers.md describes the
+/// transformer ops for the IR side. Every switch over this type is exhaustive (no
+/// `default`), so a new op cannot be priced, reported or lowered by accident.
 public enum LayerOperation: Sendable, Equatable {
     case conv(Conv2D)
     case batchNorm(eps: Double, affine: Bool)
-    /// LayerNorm over the channel dimension (ConvNeXt-style on feature maps, or on vectors).
+    /// LayerNorm over the channel dimension, for each pixel of a feature map (ConvNeXt's
+    /// channels-last LayerNorm), each token of a sequence (ViT), or a vector.
+    /// Tensors `weight` [C], `bias` [C] when affine.
     case layerNorm(eps: Double, affine: Bool)
     case activation(Activation)
-    /// Per-channel multiply by a learned vector (layer scale, `gamma`).
+    /// Per-channel multiply by a learned vector (layer scale, `gamma` [C]); on tokens, per channel of every token.
     case scale
     case pool(Pool2D)
     /// Mean over H and W; yields a feature vector.
     case globalAveragePool
     case flatten
+    /// y = x W^T + b over the channel dimension: of a vector [F] -> [out]; of every token
+    /// [T, C] -> [T, out]; of every pixel of a feature map [C, H, W] -> [out, H, W]
+    /// (ConvNeXt's `mlp.fc1`: a 1x1 conv whose weight is stored 2-D). Tensors `weight`
+    /// [out, C] and `bias` [out].
     case linear(outFeatures: Int, bias: Bool)
-    /// Residual add of the block body and its shortcut.
+    /// Residual add of the block body and its shortcut (or of a `residual:` list and its input).
     case add
+    /// [C, H, W] -> [H*W, C]: the patch grid becomes a token sequence, token t = pixel
+    /// (t / W, t % W), as timm's `x.flatten(2).transpose(1, 2)`.
+    case tokens
+    /// [T, C] -> [T+1, C]: the learned class token (tensor `cls_token` [1, 1, C]) is
+    /// prepended as token 0.
+    case classToken
+    /// [T, C] -> [T, C]: the learned position embedding (tensor `pos_embed` [1, T, C]) is added.
+    case positionEmbedding
+    /// [T, 3C] -> [T, C]: multi-head scaled dot-product self-attention on fused q, k, v
+    /// (the output of the block's `qkv` linear). Channel `j*C + h*headDim + d` of the input
+    /// is element d of head h of q (j = 0), k (j = 1) or v (j = 2), timm's layout;
+    /// per head: softmax(q k^T * scale) v, heads concatenated back to C channels. No tensors:
+    /// the `qkv` and `proj` linears around it are layers of their own.
+    case attention(Attention)
+    /// [T, C] -> [C]: token 0, the class token (DeiT's head).
+    case classTokenPool
+    /// [T, C] -> [C]: the mean over tokens (a head without a class token).
+    case tokenMean
 
     public enum Activation: String, Sendable, Equatable {
         case relu, relu6, gelu
@@ -38,6 +66,15 @@ public enum LayerOperation: Sendable, Equatable {
         }
     }
 
+    public struct Attention: Sendable, Equatable {
+        public var heads: Int
+        public var headDim: Int
+        /// C = heads * headDim.
+        public var channels: Int { heads * headDim }
+        /// The logits' factor, headDim^-0.5 (timm's `scale`).
+        public var scale: Double { 1 / Double(headDim).squareRoot() }
+    }
+
     public struct Pool2D: Sendable, Equatable {
         public enum Kind: String, Sendable { case max, avg }
         public var kind: Kind
@@ -59,6 +96,12 @@ public enum LayerOperation: Sendable, Equatable {
         case .flatten: return "flatten"
         case .linear: return "linear"
         case .add: return "add"
+        case .tokens: return "tokens"
+        case .classToken: return "cls-token"
+        case .positionEmbedding: return "pos-embed"
+        case .attention: return "attention"
+        case .classTokenPool: return "class-token"
+        case .tokenMean: return "token-mean"
         }
     }
 }

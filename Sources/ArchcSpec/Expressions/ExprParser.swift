@@ -11,6 +11,11 @@ public struct ExprParser {
     private var index = 0
 
     public static func parse(_ text: String) -> Result<Expr, Failure> {
+        // The tree is as deep as the expression has operators, and evaluating it recurses:
+        // 80,000 `+` terms overflowed the stack. No architecture needs a long expression.
+        guard text.count <= SpecLimits.expressionLength else {
+            return .failure(Failure(column: 0, message: "expression is \(text.count) characters long, more than the limit of \(SpecLimits.expressionLength)"))
+        }
         var parser = ExprParser(chars: Array(text))
         do {
             let expr = try parser.expression()
@@ -29,7 +34,7 @@ public struct ExprParser {
     private init(chars: [Character]) { self.chars = chars }
 
     private mutating func expression(depth: Int = 0) throws -> Expr {
-        guard depth < 64 else { throw Failure(column: index, message: "expression nested too deeply") }
+        guard depth < SpecLimits.expressionDepth else { throw tooDeep() }
         var lhs = try term(depth: depth)
         while let op = peekOperator(["+", "-"]) {
             let column = index
@@ -53,7 +58,7 @@ public struct ExprParser {
     }
 
     private mutating func unary(depth: Int) throws -> Expr {
-        guard depth < 64 else { throw Failure(column: index, message: "expression nested too deeply") }
+        guard depth < SpecLimits.expressionDepth else { throw tooDeep() }
         skipSpaces()
         if lookingAt("-") {
             index += 1
@@ -107,6 +112,10 @@ public struct ExprParser {
         }
         try expect(")")
         return .call(name, args, column: start)
+    }
+
+    private func tooDeep() -> Failure {
+        Failure(column: index, message: "expression nested more than \(SpecLimits.expressionDepth) levels deep")
     }
 
     private mutating func peekOperator(_ ops: [String]) -> Expr.Operator? {

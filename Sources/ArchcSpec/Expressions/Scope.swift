@@ -63,9 +63,12 @@ public struct Scope: Sendable {
         case .floorDivide, .modulo:
             guard b != 0 else { throw EvalError.at(column: column, "division by zero in '\(expr)'") }
             guard !(a == Int.min && b == -1) else { throw EvalError.at(column: column, "integer overflow in '\(expr)'") }
+            // Python's floor division and modulo: the remainder takes the divisor's sign.
+            // Adjusting the remainder (not recomputing a - q * b) keeps every step in range:
+            // 1 % (-2^63) once computed (-1) * (-2^63) and trapped.
             let q = a / b, r = a % b
-            let floorQ = (r != 0 && ((r < 0) != (b < 0))) ? q - 1 : q
-            result = op == .floorDivide ? (floorQ, false) : (a - floorQ * b, false)
+            let adjust = r != 0 && ((r < 0) != (b < 0))
+            result = op == .floorDivide ? (adjust ? q - 1 : q, false) : (adjust ? r + b : r, false)
         }
         if result.overflow { throw EvalError.at(column: column, "integer overflow in '\(expr)'") }
         return result.partialValue

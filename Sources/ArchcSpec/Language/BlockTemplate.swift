@@ -34,7 +34,9 @@ public struct BlockTemplate: Sendable {
     static let keys = ["params", "out", "body", "shortcut", "after_add", "doc"]
 
     static func parse(name: String, at location: SourceLocation, _ node: SpecNode, _ diagnostics: DiagnosticEngine) -> BlockTemplate? {
-        guard let reader = FieldReader(node, "block '\(name)'", allowed: keys, diagnostics) else { return nil }
+        guard NameCheck.check(name, "block name", at: location, diagnostics),
+            let reader = FieldReader(node, "block '\(name)'", allowed: keys, diagnostics)
+        else { return nil }
         let errorsBefore = diagnostics.errors.count
         let params = parseParams(reader["params"], block: name, diagnostics)
         let broken = diagnostics.errors.count > errorsBefore
@@ -108,6 +110,8 @@ public struct BlockTemplate: Sendable {
         }
         guard let reader = FieldReader(node, "shortcut", allowed: ["name", "body"], diagnostics) else { return .none }
         let body = LayerDecl.parseList(reader.list("body", required: true) ?? [], diagnostics)
-        return .projection(name: reader.string("name")?.0, body: body, location: node.location)
+        var name = reader.string("name")
+        if let (text, at) = name, !NameCheck.check(text, "shortcut name", at: at, diagnostics) { name = nil }
+        return .projection(name: name?.0, body: body, location: node.location)
     }
 }

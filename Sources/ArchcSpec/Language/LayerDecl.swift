@@ -3,11 +3,16 @@
 public struct LayerDecl: Sendable {
     public enum Op: String, Sendable, CaseIterable {
         case conv, dwconv, norm, batchnorm, layernorm, act, relu, relu6, gelu, scale, pool, maxpool, avgpool, linear, flatten
+        // Transformers (docs/transformers.md).
+        case tokens, attention, residual, dropout
+        case clsToken = "cls_token", posEmbed = "pos_embed", dropPath = "drop_path"
     }
 
     public var op: Op
     public var args: SpecNode?
     public var location: SourceLocation
+    /// The layers of a `residual:` list, whose output is added to their input.
+    public var children: [LayerDecl] = []
 
     /// Keys each op accepts.
     static func allowedKeys(_ op: Op) -> [String] {
@@ -21,7 +26,22 @@ public struct LayerDecl: Sendable {
         case .scale: return ["name"]
         case .pool: return ["kind", "kernel", "stride", "padding"]
         case .maxpool, .avgpool: return ["kernel", "stride", "padding"]
-        case .linear: return ["name", "out", "bias"]
+        case .linear: return ["name", "out", "bias", "pixelwise"]
+        case .tokens, .residual: return []
+        case .clsToken, .posEmbed: return ["name"]
+        case .attention: return ["name", "heads", "qkv_bias"]
+        case .dropout, .dropPath: return ["p"]
+        }
+    }
+
+    /// The local name of a layer written without one: the checkpoint's own name where
+    /// timm's is fixed (`cls_token`, `pos_embed`, `attn`), else its index in the list.
+    var defaultName: String? {
+        switch op {
+        case .clsToken: return "cls_token"
+        case .posEmbed: return "pos_embed"
+        case .attention: return "attn"
+        default: return nil
         }
     }
 
@@ -29,7 +49,8 @@ public struct LayerDecl: Sendable {
     static func scalarKey(_ op: Op) -> String? {
         switch op {
         case .pool, .act: return "kind"
-        case .norm, .scale, .batchnorm, .layernorm, .conv, .dwconv, .linear: return "name"
+        case .norm, .scale, .batchnorm, .layernorm, .conv, .dwconv, .linear, .clsToken, .posEmbed, .attention: return "name"
+        case .dropout, .dropPath: return "p"
         default: return nil
         }
     }
@@ -38,7 +59,7 @@ public struct LayerDecl: Sendable {
     var hasTensors: Bool {
         switch op {
         case .conv, .dwconv, .batchnorm, .layernorm, .scale, .linear: return true
-        case .norm: return true
+        case .norm, .clsToken, .posEmbed, .attention: return true
         default: return false
         }
     }
@@ -51,6 +72,10 @@ public struct LayerDecl: Sendable {
                 diagnostics.error(node.location, "unknown layer '\(word)'" + Suggestion.hint(for: word, among: ops))
                 return nil
             }
+            if op == .residual {
+                diagnostics.error(node.location, "expected a non-empty list of layers for 'residual', found nothing")
+                return nil
+            }
             return LayerDecl(op: op, args: nil, location: node.location)
         }
         guard let entries = node.entries, entries.count == 1, let entry = entries.first else {
@@ -61,9 +86,19 @@ public struct LayerDecl: Sendable {
             diagnostics.error(entry.keyLocation, "unknown layer '\(entry.key)'" + Suggestion.hint(for: entry.key, among: ops))
             return nil
         }
+        if op == .residual { return parseResidual(entry, diagnostics) }
         let args = normalisedArgs(op, entry.value, diagnostics)
         if let args { _ = FieldReader(args, "'\(op.rawValue)'", allowed: allowedKeys(op), diagnostics) }
         return LayerDecl(op: op, args: args, location: entry.keyLocation)
+    }
+
+    /// `- residual: [layernorm: norm1, attention: {heads: 6}]`: the list's output is added to its input.
+    private static func parseResidual(_ entry: SpecNode.Entry, _ diagnostics: DiagnosticEngine) -> LayerDecl? {
+        guard let items = entry.value.items, !items.isEmpty else {
+            diagnostics.error(entry.value.location, "expected a non-empty list of layers for 'residual', found \(entry.value.kindDescription)")
+            return nil
+        }
+        return LayerDecl(op: .residual, args: nil, location: entry.keyLocation, children: parseList(items, diagnostics))
     }
 
     /// Turns a scalar shorthand into the mapping it stands for; null means no arguments.

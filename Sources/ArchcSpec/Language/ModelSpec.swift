@@ -7,6 +7,10 @@ public struct ModelSpec: Sendable {
         public var depth: SpecNode
         public var stride: SpecNode?
         public var strideAt: (String, SourceLocation)?
+        /// A block run once before the stage's blocks, without a residual unless it declares
+        /// one, named by `downsample_names` (ConvNeXt's `stages.1.downsample`); it takes the
+        /// stage's stride, and its parameters come from the same arguments as the blocks'.
+        public var downsample: (String, SourceLocation)?
         /// Every other key: an argument for the block's parameters.
         public var args: [SpecNode.Entry]
     }
@@ -57,6 +61,8 @@ public struct ModelSpec: Sendable {
     public var stem: [LayerDecl] = []
     public var stages: [Stage] = []
     public var blockNames: (String, SourceLocation)?
+    /// The name pattern of a stage's `downsample` block; `stages.{stage}.downsample` when absent.
+    public var downsampleNames: (String, SourceLocation)?
     public var head: [LayerDecl] = []
     public var budget: Budget?
     public var expect: Expect?

@@ -34,6 +34,8 @@ enum ScalarParsing {
         }
         guard let number = Double(body), number.isFinite, number >= 0 else { return nil }
         let decimals = body.contains("e") || body.contains("E") ? 0 : (body.split(separator: ".").dropFirst().first?.count ?? 0)
+        // 1e308T is finite text but an infinite quantity.
+        guard (number * unit).isFinite else { return nil }
         return (number * unit, unit, decimals)
     }
 

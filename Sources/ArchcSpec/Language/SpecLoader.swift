@@ -14,18 +14,18 @@ public struct SpecLoader {
     static let libraryKeys = ["import", "blocks", "doc"]
 
     /// Loads `path`; nil when the file cannot be parsed at all (diagnostics say why).
-    public func load(path: String, overrides: [Override] = []) -> ModelSpec? {
+    /// `namedAt` is where another spec names this one (a budget's reference), if it does.
+    public func load(path: String, overrides: [Override] = [], namedAt: SourceLocation? = nil) -> ModelSpec? {
         var chain: [String] = []
-        guard var root = readWithBase(path, chain: &chain) else { return nil }
+        guard var root = readWithBase(path, chain: &chain, importedAt: namedAt) else { return nil }
         let paramNames = root["params"]?.entries?.map(\.key) ?? []
         for override in overrides {
             if let error = override.apply(to: &root, specParams: paramNames) { diagnostics.report(error) }
         }
         let parser = SpecParser(diagnostics: diagnostics)
         guard var spec = parser.parseModel(root) else { return nil }
-        var visiting = [canonical(path)]
-        var origins: [String: SourceLocation] = [:]
-        collectBlocks(from: root, file: path, into: &spec.blocks, origins: &origins, visiting: &visiting)
+        var imports = ImportWalk(visiting: [canonical(path)])
+        collectBlocks(from: root, file: path, into: &spec.blocks, walk: &imports)
         return spec
     }
 
@@ -43,6 +43,12 @@ public struct SpecLoader {
             return nil
         }
         chain.append(canonical(path))
+        // Each base is read by a nested call: the chain's length is stack depth.
+        guard chain.count < SpecLimits.extendsChain else {
+            diagnostics.error(
+                extends.location, "'extends' chain is longer than \(SpecLimits.extendsChain) files: '\(path)' extends '\(basePath)'")
+            return nil
+        }
         let resolved = resolve(basePath, relativeTo: path)
         guard !chain.contains(canonical(resolved)) else {
             diagnostics.error(extends.location, "'extends' cycle: '\(basePath)' extends this file again")
@@ -50,12 +56,14 @@ public struct SpecLoader {
         }
         guard var base = readWithBase(resolved, chain: &chain, importedAt: extends.location) else { return nil }
         base = Self.absolutisePaths(base, file: resolved, directory: directory)
-        guard var entries = base.entries, let own = root.entries else { return root }
-        entries.removeAll { Self.uninherited.contains($0.key) || $0.key == "extends" || $0.key == "set" }
-        for entry in own where entry.key != "extends" && entry.key != "set" {
-            entries.removeAll { $0.key == entry.key }
-            entries.append(entry)
+        guard var entries = base.entries, let own = root.entries else {
+            diagnostics.error(extends.location, "cannot extend '\(basePath)': it is not a YAML mapping")
+            return nil
         }
+        // The file's own keys replace the base's (one pass: a set, not a removal per key).
+        let replaced = Set(own.map(\.key)).union(Self.uninherited + ["extends", "set"])
+        entries.removeAll { replaced.contains($0.key) }
+        entries += own.filter { $0.key != "extends" && $0.key != "set" }
         var merged = SpecNode(.mapping(entries), at: root.location)
         let paramNames = merged["params"]?.entries?.map(\.key) ?? []
         for edit in root["set"]?.entries ?? [] {
@@ -102,8 +110,24 @@ public struct SpecLoader {
     }
 
     /// Reads and parses one YAML file, reporting failures.
-    private func read(_ path: String, importedAt: SourceLocation? = nil) -> SpecNode? {
+    ///
+    /// A spec may name any file (`import: [/etc/shadow]`), and a diagnostic must not quote
+    /// one that is not a spec. Plain text is refused unquoted. A file named by another
+    /// (`importedAt`) must also be a mapping with at least one key of its role (`blocks`
+    /// for a library, `model` or `stages` for a spec): /etc/shadow's lines end in `:` and
+    /// parse as a mapping, whose unknown keys were echoed one per line.
+    private func read(_ path: String, importedAt: SourceLocation? = nil, library: Bool = false) -> SpecNode? {
+        let role =
+            library
+            ? (keys: Self.libraryKeys, what: "a block library: a YAML mapping with 'blocks' or 'import'")
+            : (keys: SpecParser.topKeys, what: "a spec: a YAML mapping with keys such as 'model', 'stages' or 'extends'")
         switch YAMLLoader.load(path: onDisk(path), displayPath: path) {
+        case .success(let root) where root.scalar != nil:
+            diagnostics.error(root.location, "expected a YAML mapping, found plain text (not shown)")
+            return nil
+        case .success(let root) where importedAt != nil && !(root.entries ?? []).contains(where: { role.keys.contains($0.key) }):
+            diagnostics.error(root.location, "expected \(role.what); this file has none of them (its content is not shown)")
+            return nil
         case .success(let root): return root
         case .failure(let error):
             if let importedAt, error.message == "no such file" {
@@ -115,34 +139,51 @@ public struct SpecLoader {
         }
     }
 
+    /// What the walk over imports has seen: the files on the current path (a file met again
+    /// there is a cycle) and every file already collected (met again: nothing to add).
+    struct ImportWalk {
+        var visiting: [String]
+        var collected: Set<String> = []
+        var origins: [String: SourceLocation] = [:]
+        var overLimit = false
+    }
+
     /// Adds the file's own blocks, then those of its imports (depth first), refusing cycles
-    /// and two blocks of one name.
-    private func collectBlocks(
-        from root: SpecNode, file: String, into blocks: inout [String: BlockTemplate],
-        origins: inout [String: SourceLocation], visiting: inout [String]
-    ) {
+    /// and two blocks of one name. Each file is read once however often it is imported: a
+    /// chain of files each importing the next twice once doubled the work per level.
+    private func collectBlocks(from root: SpecNode, file: String, into blocks: inout [String: BlockTemplate], walk: inout ImportWalk) {
         let parser = SpecParser(diagnostics: diagnostics)
         for (block, at) in parser.parseBlocks(root["blocks"]) {
-            if let first = origins[block.name] {
+            if let first = walk.origins[block.name] {
                 diagnostics.error(
                     at, "block '\(block.name)' is defined twice", notes: [.init(location: first, message: "first definition of '\(block.name)' is here")])
                 continue
             }
-            origins[block.name] = at
+            walk.origins[block.name] = at
             blocks[block.name] = block
         }
         for (importPath, at) in imports(of: root) {
             let resolved = resolve(importPath, relativeTo: file)
             let key = canonical(resolved)
-            if visiting.contains(key) {
+            if walk.visiting.contains(key) {
                 diagnostics.error(at, "import cycle: '\(importPath)' is already being imported")
                 continue
             }
-            guard let library = read(resolved, importedAt: at) else { continue }
+            guard !walk.collected.contains(key) else { continue }
+            // The walk recurses once per level of imports; the count bounds its depth too.
+            guard walk.collected.count < SpecLimits.importedFiles else {
+                if !walk.overLimit {
+                    diagnostics.error(at, "cannot import '\(importPath)': a spec may import at most \(SpecLimits.importedFiles) files")
+                }
+                walk.overLimit = true
+                return
+            }
+            walk.collected.insert(key)
+            guard let library = read(resolved, importedAt: at, library: true) else { continue }
             _ = FieldReader(library, "block library '\(importPath)'", allowed: Self.libraryKeys, diagnostics)
-            visiting.append(key)
-            collectBlocks(from: library, file: resolved, into: &blocks, origins: &origins, visiting: &visiting)
-            visiting.removeLast()
+            walk.visiting.append(key)
+            collectBlocks(from: library, file: resolved, into: &blocks, walk: &walk)
+            walk.visiting.removeLast()
         }
     }
 

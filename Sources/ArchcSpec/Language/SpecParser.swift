@@ -4,15 +4,17 @@ struct SpecParser {
     let diagnostics: DiagnosticEngine
 
     static let topKeys = [
-        "model", "doc", "extends", "set", "import", "params", "input", "defaults", "stem", "stages", "block_names", "head", "budget", "expect", "blocks",
+        "model", "doc", "extends", "set", "import", "params", "input", "defaults", "stem", "stages", "block_names", "downsample_names", "head", "budget",
+        "expect", "blocks",
         "preprocess",
     ]
-    static let stageKeys = ["block", "depth", "stride", "stride_at"]
+    static let stageKeys = ["block", "depth", "stride", "stride_at", "downsample"]
 
     /// Parses a model spec; blocks from imports are merged by the loader.
     func parseModel(_ root: SpecNode) -> ModelSpec? {
         guard let reader = FieldReader(root, "spec", allowed: Self.topKeys, diagnostics) else { return nil }
-        let (name, location) = reader.string("model", required: true) ?? ("<unnamed>", root.location)
+        var (name, location) = reader.string("model", required: true) ?? ("<unnamed>", root.location)
+        if !NameCheck.check(name, "model name", at: location, diagnostics) { name = "<unnamed>" }
         var spec = ModelSpec(
             file: root.location.file, name: name, location: location,
             params: BlockTemplate.parseParams(reader["params"], block: "spec", diagnostics),
@@ -22,6 +24,11 @@ struct SpecParser {
         spec.stem = LayerDecl.parseList(reader.list("stem") ?? [], diagnostics)
         spec.stages = (reader.list("stages", required: true) ?? []).compactMap(parseStage)
         spec.blockNames = reader.string("block_names")
+        if let (pattern, at) = spec.blockNames, !NameCheck.check(pattern, "block_names pattern", at: at, diagnostics) { spec.blockNames = nil }
+        spec.downsampleNames = reader.string("downsample_names")
+        if let (pattern, at) = spec.downsampleNames, !NameCheck.check(pattern, "downsample_names pattern", at: at, diagnostics) {
+            spec.downsampleNames = nil
+        }
         spec.head = LayerDecl.parseList(reader.list("head") ?? [], diagnostics)
         if let node = reader["budget"], !node.isNull { spec.budget = parseBudget(node) }
         if let node = reader["expect"], !node.isNull { spec.expect = parseExpect(node) }
@@ -90,7 +97,7 @@ struct SpecParser {
         let args = entries.filter { !Self.stageKeys.contains($0.key) }
         return ModelSpec.Stage(
             location: node.location, block: block, blockLocation: blockAt, depth: depth,
-            stride: reader["stride"], strideAt: strideAt, args: args)
+            stride: reader["stride"], strideAt: strideAt, downsample: reader.string("downsample"), args: args)
     }
 
     /// `budget: {macs: 4.6G, tolerance: 5%}`, `{reference: other.yaml, tolerance: 5%}` or `"4.6G ± 5%"`.

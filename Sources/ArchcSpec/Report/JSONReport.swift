@@ -11,6 +11,9 @@ public enum JSONReport {
         var params: Int
         var macs: Int
         var flops: Int
+        /// The attention matmuls' share of `macs` and `flops` (0 without attention).
+        var attention_macs: Int
+        var attention_flops: Int
         var stages: [StageEntry]
         var budget: BudgetEntry?
         var layers: [LayerEntry]
@@ -49,6 +52,7 @@ public enum JSONReport {
         let root = Root(
             name: network.name, file: network.file, input_shape: network.input.dims, output_shape: network.output.dims,
             batch: batch, params: network.params, macs: network.macs, flops: network.flops,
+            attention_macs: network.attentionCost.macs, attention_flops: network.attentionCost.flops,
             stages: network.stages.map { stage in
                 let cost = network.cost(of: .stage(stage.index))
                 return StageEntry(index: stage.index, block: stage.block, depth: stage.depth, params: cost.params, macs: cost.macs)

@@ -19,6 +19,14 @@ public enum SummaryReport {
                     "\(stage.block) x\(stage.depth)  \(network.layers.last { $0.section == .stage(stage.index) }?.outputShape.description ?? "")  params \(Format.si(cost.params))  MACs \(Format.si(cost.macs))"
                 ))
         }
+        if network.attentionLayers > 0 {
+            let share = Format.percent(Double(network.attentionCost.macs) / Double(max(1, network.macs)))
+            lines.append(
+                row(
+                    "attention",
+                    "\(Format.grouped(network.attentionCost.macs))  (\(Format.si(network.attentionCost.macs)), \(share) of MACs; q k^T and A v in \(network.attentionLayers) layers, in the MACs above)"
+                ))
+        }
         if let budget { lines.append(row("budget", budget.summary)) }
         return lines.joined(separator: "\n")
     }

@@ -26,6 +26,14 @@ public enum TableReport {
             "= total", "", network.output.description, Format.grouped(network.params),
             Format.grouped(useFLOPs ? network.flops : network.macs), "100.0%",
         ])
+        // The attention matmuls' share on its own line: the part fvcore leaves out for timm's models.
+        if network.attentionLayers > 0 {
+            let attention = useFLOPs ? network.attentionCost.flops : network.attentionCost.macs
+            rows.append([
+                "= attention", "x\(network.attentionLayers)", "", "0", Format.grouped(attention),
+                Format.percent(Double(attention) / Double(total)),
+            ])
+        }
         return layout(header, rows)
     }
 
@@ -46,6 +54,7 @@ public enum TableReport {
             if c.groups > 1, !c.isDepthwise { text += " g\(c.groups)" }
             return text
         case .pool(let p): return "\(op.kind) \(p.kernel)x\(p.kernel)/\(p.stride)"
+        case .attention(let a): return "\(op.kind) h\(a.heads)x\(a.headDim)"
         default: return op.kind
         }
     }

@@ -7,8 +7,8 @@ import CYaml
 /// would make any walk of the tree exponential. This pass keeps a count of the nodes the
 /// document expands to and its nesting depth, and stops at the first one over the limit.
 enum YAMLGuard {
-    static let maxDepth = 100
-    static let maxExpandedNodes = 200_000
+    static let maxDepth = SpecLimits.yamlDepth
+    static let maxExpandedNodes = SpecLimits.yamlNodes
 
     /// Returns nil when the document is within limits, else the diagnostic that refuses it.
     static func check(_ text: String, file: String) -> Diagnostic? {

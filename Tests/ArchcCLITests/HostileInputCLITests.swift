@@ -1,0 +1,68 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// End to end: output paths that are devices, inputs that are FIFOs or empty, and a folder
+/// of photos larger than one batch.
+extension CLITests {
+    private func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("archc-cli-hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    /// `-o` on a character device (1:3, as /dev/null; made here, never the real one) leaves it a device.
+    func testOutputToADeviceNodeLeavesTheDevice() throws {
+        let device = try temporaryFolder().appendingPathComponent("null").path
+        // glibc's makedev(1, 3).
+        guard mknod(device, S_IFCHR | 0o666, dev_t(0x103)) == 0 else { throw XCTSkip("mknod is not permitted here (errno \(errno))") }
+        let run = try archc("compile", "specs/tiny/tiny-resnet.yaml", "--emit", "ir", "-o", device)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        var info = stat()
+        XCTAssertEqual(lstat(device, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFCHR, "still a character device")
+    }
+
+    func testWeightsThatAreAFIFOAreRefusedWithoutBlocking() throws {
+        let fifo = try temporaryFolder().appendingPathComponent("weights.pth").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let run = try archc("run", "specs/tiny/tiny-resnet.yaml", "--weights", fifo)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, "\(fifo): error: not a regular file (a FIFO)\n")
+    }
+
+    /// A (0, 3, 32, 32) batch: --check divided by zero and --bench reported 0 images/s.
+    func testEmptyNPYBatchIsAnError() throws {
+        let file = try temporaryFolder().appendingPathComponent("empty.npy")
+        let header = Array("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3, 32, 32), }\n".utf8)
+        try Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.count), 0] + header).write(to: file)
+        for mode in ["--check", "--bench"] {
+            let run = try archc("run", "specs/tiny/tiny-resnet.yaml", "--input", file.path, mode)
+            XCTAssertEqual(run.status, 1, mode)
+            XCTAssertEqual(run.stderr, "\(file.path): error: an input batch of shape [0, 3, 32, 32] holds no image; expected (N, C, H, W) with N >= 1\n", mode)
+        }
+    }
+
+    /// 100 photos under a memory limit that one batch of 100 exceeds (conv1 needs 800 KiB at
+    /// batch 100, 256 KiB at 32): they run in batches of 32 and all get a prediction.
+    func testAFolderOfPhotosIsStreamedInBatches() throws {
+        let dir = try temporaryFolder()
+        let photo = try Data(contentsOf: Self.root.appendingPathComponent("Tests/ArchcImageTests/Fixtures/images/cat.jpg"))
+        for i in 0..<100 { try photo.write(to: dir.appendingPathComponent(String(format: "%03d.jpg", i))) }
+        let run = try archc("run", "specs/tiny/tiny-resnet.yaml", "--input", dir.path, "--max-memory", "512K", "--report", "json", "--top", "1")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((object["inputs"] as? [String])?.count, 100)
+        let shape = try XCTUnwrap(object["output_shape"] as? [Int])
+        XCTAssertEqual(shape.first, 100)
+        let predictions = try XCTUnwrap(object["predictions"] as? [[[String: Any]]])
+        XCTAssertEqual(predictions.count, 100)
+        // The same photo gives the same prediction in every batch, the padded last one included.
+        let first = try XCTUnwrap(predictions[0][0]["probability"] as? Double)
+        for row in predictions { XCTAssertEqual(row[0]["probability"] as? Double ?? -1, first, accuracy: 1e-5) }
+    }
+}

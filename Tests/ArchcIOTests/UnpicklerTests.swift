@@ -1,0 +1,126 @@
+import ArchcIO
+import ArchcIR
+import Foundation
+import XCTest
+
+/// Pickles built to recurse, blow up or go quadratic: nesting is capped, containers are
+/// released iteratively, nothing walks the object graph, dicts are hashed.
+final class UnpicklerTests: XCTestCase {
+    private typealias Pickle = HostileFiles.Pickle
+
+    private func load(_ bytes: [UInt8]) -> String {
+        let unpickler = Unpickler(bytes)
+        return HostileFiles.message { try unpickler.load() }
+    }
+
+    /// 50,000 TUPLE1 around None: released recursively, it overflowed the stack.
+    func testDeeplyNestedTuplesAreRefused() {
+        let p = Pickle()
+        p.none()
+        p.bytes += [UInt8](repeating: 0x85, count: 50_000)
+        p.stop()
+        XCTAssertEqual(load(p.bytes), "tuples nested more than 1000 deep (pickle byte 1004)")
+    }
+
+    /// A 100,000-deep tuple used as a dict key (compared recursively on insert).
+    func testDeepTupleAsDictKeyIsRefused() {
+        let p = Pickle()
+        p.op(0x7D)
+        p.none()
+        p.bytes += [UInt8](repeating: 0x85, count: 100_000)
+        p.none()
+        p.op(0x73)  // SETITEM
+        p.stop()
+        XCTAssertTrue(load(p.bytes).hasPrefix("tuples nested more than 1000 deep"))
+    }
+
+    /// Exactly at the limit is accepted; one more level is not.
+    func testNestingLimitIsExact() {
+        for (depth, accepted) in [(ReaderLimits.pickleNesting, true), (ReaderLimits.pickleNesting + 1, false)] {
+            let p = Pickle()
+            p.none()
+            p.bytes += [UInt8](repeating: 0x85, count: depth)
+            p.stop()
+            XCTAssertEqual(load(p.bytes) == "accepted", accepted, "\(depth)")
+        }
+    }
+
+    /// 200,000 lists each inside the previous one (built through the memo): released one by one.
+    func testLongChainsOfListsAreReleasedIteratively() throws {
+        let p = Pickle()
+        p.op(0x5D)  // the root list
+        p.op(0x32)  // DUP: the root stays below the chain's end
+        for _ in 0..<200_000 {
+            p.op(0x5D)
+            p.put(0)
+            p.op(0x61)  // APPEND the new list to the previous one
+            p.op(0x30)  // POP the previous one
+            p.get(0)
+        }
+        p.op(0x30)
+        p.stop()
+        let unpickler = Unpickler(p.bytes)
+        guard case .list(let root) = try unpickler.load() else { return XCTFail("expected a list") }
+        XCTAssertEqual(root.items.count, 1)
+    }
+
+    /// 60,000 keys in one SETITEMS: linear, not quadratic (55 s before).
+    func testManyDictKeysAreHashed() throws {
+        let p = Pickle()
+        p.op(0x7D)
+        p.mark()
+        for i in 0..<60_000 {
+            p.string("k\(i)")
+            p.none()
+        }
+        p.string("k0")  // a repeated key replaces its value in place
+        p.op(0x88)
+        p.op(0x75)
+        p.stop()
+        let unpickler = Unpickler(p.bytes)
+        guard case .dict(let dict) = try unpickler.load() else { return XCTFail("expected a dict") }
+        XCTAssertEqual(dict.entries.count, 60_000)
+        XCTAssertEqual(dict["k0"], .bool(true))
+    }
+
+    /// A legacy checkpoint whose root holds a list containing itself, and 60 levels of lists
+    /// each holding the previous one twice (2^60 paths): both read at once.
+    func testSelfReferenceAndSharedSublistsInLegacyCheckpoints() throws {
+        let p = Pickle()
+        p.op(0x7D)
+        p.mark()
+        p.string("w")
+        p.tensor(storage: "0", elements: 1, offset: 0, shape: [1], strides: [1])
+        p.string("cycle")
+        p.op(0x5D)
+        p.put(1)
+        p.get(1)
+        p.op(0x61)  // the list appended to itself
+        p.string("dag")
+        p.op(0x5D)
+        p.put(2)
+        p.op(0x30)
+        for _ in 0..<60 {
+            p.op(0x5D)  // a new list holding the previous one twice
+            for _ in 0..<2 {
+                p.get(2)
+                p.op(0x61)
+            }
+            p.put(2)
+            p.op(0x30)
+        }
+        p.get(2)
+        p.op(0x75)
+        p.stop()
+        let tensors = try TorchCheckpoint.decode(HostileFiles.legacy(root: p.bytes, storage: [5]), file: "l.pth")
+        XCTAssertEqual(tensors, ["w": Tensor(dims: [1], data: [5])])
+    }
+
+    func testStepLimit() {
+        // NONE, POP, NONE, POP...: one opcode past the limit.
+        var body: [UInt8] = [0x4E, 0x30]
+        while body.count < ReaderLimits.pickleSteps { body += body }
+        body.removeLast(body.count - ReaderLimits.pickleSteps)
+        XCTAssertEqual(load([0x80, 0x02] + body + [0x2E]), "pickle longer than 10000000 opcodes (pickle byte 10000001)")
+    }
+}
