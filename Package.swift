@@ -24,17 +24,25 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
+        // What every layer shares and nothing else needs: source locations.
+        .target(name: "ArchcCore", swiftSettings: [.swiftLanguageMode(.v5)]),
         // The spec language: YAML with locations, block templates, expressions,
         // elaboration with shape inference, diagnostics, cost accounting and budgets.
         .target(
             name: "ArchcSpec",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["ArchcCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
-        // The graph IR: typed dataflow graph, textual form, verifier, lowering from a network.
+        // The graph IR: typed dataflow graph, textual form, verifier. Knows nothing of the spec language.
         .target(
             name: "ArchcIR",
-            dependencies: ["ArchcSpec"],
+            dependencies: ["ArchcCore"],
+            swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
+        ),
+        // Spec -> IR: an elaborated network as a graph, one node per layer.
+        .target(
+            name: "ArchcLowering",
+            dependencies: ["ArchcSpec", "ArchcIR"],
             swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
         ),
         // The optimization pipeline: BatchNorm and layer-scale folding, epilogue fusion.
@@ -73,11 +81,19 @@ let package = Package(
         // What Swift cannot say: software prefetch, and the FMA-peak probe (inline assembly)
         // behind the profile's "of peak" column and the kernel benchmark.
         .target(name: "CKernelSupport"),
-        // The CPU runtime: memory plan, packed weights, SIMD kernels with fused epilogues, threads.
+        // The kernels: SIMD convolutions and GEMM with fused epilogues, the worker pool. The only
+        // code built unchecked (bounds and overflow checks cost the hot loops); callers validate.
         .target(
-            name: "ArchcRuntime",
+            name: "ArchcKernels",
             dependencies: ["ArchcIR", "COpenBLAS", "CKernelSupport"],
             swiftSettings: [.swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+        ),
+        // The CPU runtime: engine, memory plan, packed weight store; checked, it validates what
+        // reaches the kernels (input shapes, CPU features).
+        .target(
+            name: "ArchcRuntime",
+            dependencies: ["ArchcIR", "ArchcKernels", "CKernelSupport"],
+            swiftSettings: [.swiftLanguageMode(.v5), .unsafeFlags(["-O"])]
         ),
         // ONNX export through swift-protobuf; Proto/onnx.pb.swift is generated once and committed.
         .target(
@@ -98,7 +114,8 @@ let package = Package(
             dependencies: ["ArchcSpec"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
-        // generated/: the emitted Swift models (./generate.sh), compiled into archc for `--engine generated`.
+        // generated/: the emitted Swift models (./generate.sh), compiled into `archc-generated` only,
+        // so that archc, which writes them, builds whatever state generated/ is in.
         .target(
             name: "ArchcGenerated",
             dependencies: ["ArchcIR", "ArchcRuntime"],
@@ -108,21 +125,30 @@ let package = Package(
         // Orchestration shared by the commands: spec -> weighted, optimized graph; benchmarks.
         .target(
             name: "ArchcDriver",
-            dependencies: ["ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcInterpreter", "ArchcImage"],
+            dependencies: ["ArchcSpec", "ArchcIR", "ArchcLowering", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcInterpreter", "ArchcImage"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // The kernel benchmark: the runtime's kernels alone on the paper's shapes, against the
         // measured FMA peak (`swift run -c release archc-kernels`).
         .executableTarget(
             name: "archc-kernels",
-            dependencies: ["ArchcRuntime", "ArchcIR"],
+            dependencies: ["ArchcKernels", "ArchcRuntime", "ArchcIR"],
             swiftSettings: [.swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
         ),
         // The command line: parses flags, calls the libraries, prints.
         .executableTarget(
             name: "archc",
             dependencies: [
-                "ArchcSpec", "ArchcIR", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcDriver", "ArchcONNX", "ArchcImage", "ArchcCodegen", "ArchcGenerated", "ArchcPyTorch",
+                "ArchcSpec", "ArchcIR", "ArchcLowering", "ArchcPasses", "ArchcRuntime", "ArchcIO", "ArchcDriver", "ArchcONNX", "ArchcImage",
+                "ArchcCodegen", "ArchcPyTorch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // The models in generated/, run like `archc run` runs a spec (`archc-generated SPEC`).
+        .executableTarget(
+            name: "archc-generated",
+            dependencies: [
+                "ArchcSpec", "ArchcIR", "ArchcRuntime", "ArchcIO", "ArchcDriver", "ArchcGenerated",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
@@ -135,14 +161,15 @@ let package = Package(
         ),
         .testTarget(
             name: "ArchcIRTests",
-            dependencies: ["ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec"],
+            dependencies: ["ArchcIR", "ArchcLowering", "ArchcPasses", "ArchcInterpreter", "ArchcSpec"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(
             name: "ArchcRuntimeTests",
-            dependencies: ["ArchcRuntime", "CKernelSupport", "ArchcIR", "ArchcPasses", "ArchcInterpreter", "ArchcSpec", "ArchcIO", "ArchcImage",
-                           "ArchcCodegen", "ArchcDriver", "ArchcGenerated"],
-            exclude: ["Fixtures"],
+            dependencies: [
+                "ArchcRuntime", "ArchcKernels", "CKernelSupport", "ArchcIR", "ArchcLowering", "ArchcPasses", "ArchcInterpreter", "ArchcSpec",
+                "ArchcDriver",
+            ],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // archc eval: data set layouts, streaming evaluation, sharding and merging, mCE, corruptions.
@@ -152,10 +179,23 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
-        // Hostile and edge-case files, images and output paths against the readers and writers.
+        // The readers and writers: tensor files and checkpoints (fixtures), and hostile and
+        // edge-case files, images and output paths.
         .testTarget(
             name: "ArchcIOTests",
             dependencies: ["ArchcIO", "ArchcIR", "ArchcImage", "ArchcDriver", "ArchcSpec", "CTurboJPEG"],
+            exclude: ["Fixtures"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "ArchcImageTests",
+            dependencies: ["ArchcImage", "ArchcIO", "ArchcIR"],
+            exclude: ["Fixtures"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "ArchcCodegenTests",
+            dependencies: ["ArchcCodegen", "ArchcDriver", "ArchcGenerated", "ArchcRuntime", "ArchcIR", "ArchcLowering", "ArchcSpec"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(
@@ -165,7 +205,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArchcCLITests",
-            dependencies: ["archc"],
+            dependencies: ["archc", "archc-generated"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
     ]

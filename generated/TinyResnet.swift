@@ -47,6 +47,7 @@ public final class TinyResnet: GeneratedModel {
     let b40: UnsafePointer<Float>  // fc.bias [5]
 
     public init(weights: [String: Tensor], threads: Int) throws {
+        try CPUFeatures.require()
         pool = WorkerPool(threads: threads)
         b1 = store.floats(try requireWeight(weights, "conv1.bias", [8]).data)
         w1 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "conv1.weight", [8, 3, 3, 3])), n: 8, k: 27)
@@ -76,8 +77,8 @@ public final class TinyResnet: GeneratedModel {
         b40 = store.floats(try requireWeight(weights, "fc.bias", [5]).data)
     }
 
-    public func predict(_ input: Tensor) -> Tensor {
-        precondition(Array(input.dims.dropFirst()) == Self.inputShape, "input \(input.dims) does not match \(Self.inputShape)")
+    public func predict(_ input: Tensor) throws -> Tensor {
+        try requireInput(input, Self.inputShape)
         let n = input.dims[0]
         let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)
         defer { arena.deallocate() }

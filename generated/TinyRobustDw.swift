@@ -47,6 +47,7 @@ public final class TinyRobustDw: GeneratedModel {
     let b28: UnsafePointer<Float>  // head.fc.bias [10]
 
     public init(weights: [String: Tensor], threads: Int) throws {
+        try CPUFeatures.require()
         pool = WorkerPool(threads: threads)
         b1 = store.floats(try requireWeight(weights, "stem.bias", [8]).data)
         w1 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stem.weight", [8, 3, 4, 4])), n: 8, k: 48)
@@ -76,8 +77,8 @@ public final class TinyRobustDw: GeneratedModel {
         b28 = store.floats(try requireWeight(weights, "head.fc.bias", [10]).data)
     }
 
-    public func predict(_ input: Tensor) -> Tensor {
-        precondition(Array(input.dims.dropFirst()) == Self.inputShape, "input \(input.dims) does not match \(Self.inputShape)")
+    public func predict(_ input: Tensor) throws -> Tensor {
+        try requireInput(input, Self.inputShape)
         let n = input.dims[0]
         let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)
         defer { arena.deallocate() }

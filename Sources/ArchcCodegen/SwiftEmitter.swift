@@ -42,7 +42,7 @@ struct Emission {
         let plan = MemoryPlan(graph: graph, batch: 1)
         offsets = plan.offsets
         arenaBytes = plan.arenaBytes
-        for node in graph.nodes { emit(node) }
+        for step in KernelPlan(graph).steps { emit(step) }
     }
 
     func v(_ value: ValueID) -> String { "v(\(offsets[value]!))" }
@@ -56,132 +56,140 @@ struct Emission {
 
     func act(_ a: Activation?) -> String { a.map { ".\($0.rawValue)" } ?? "nil" }
 
-    mutating func emit(_ node: Node) {
-        let id = node.id
+    /// Prints one planned step: properties and loads for its weights, the kernel call.
+    mutating func emit(_ step: KernelPlan.Step) {
+        let node = step.node, id = node.id
         let input = graph.type(of: node.inputs[0])!
         let x = v(node.inputs[0]), y = v(node.id)
-        let rows = input.elements / input.channels
         var comment = "// %\(id) \(c(node.name))"
         if let at = node.location { comment += " (\(c(at.description)))" }
         comment += ": \(node.kind.mnemonic) \(input) -> \(node.type) at arena byte \(offsets[node.id]!) x N"
         steps.append(comment)
-        switch node.kind {
-        case .conv2d(let a, let epilogue):
-            let w = dims(node.weights[0])
-            let geometry =
-                "ConvGeometry(batch: n, input: TensorType(\(input.dims)), output: TensorType(\(node.type.dims)), weightDims: \(w), "
-                + "ConvAttributes(stride: \(a.stride), padding: \(a.padding), dilation: \(a.dilation), groups: \(a.groups)))"
-            let g = ConvGeometry(batch: 1, input: input, output: node.type, weightDims: w, a)
-            let bias: String
-            if node.weights.count > 1 {
-                properties.append("let b\(id): UnsafePointer<Float>  // \(c(node.weights[1])) \(dims(node.weights[1]))")
-                loads.append("b\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[1])), \(dims(node.weights[1]))).data)")
-                bias = "b\(id)"
-            } else {
-                bias = "nil"
-            }
-            let epilogueText = "EpilogueKernel(bias: \(bias), activation: \(act(epilogue.activation)), postActivation: \(act(epilogue.postActivation)))"
-            let residual = epilogue.residual ? "UnsafePointer(\(v(node.inputs[1])))" : "nil"
-            let weight = "try requireWeight(weights, \(literal(node.weights[0])), \(w))"
-            if g.isDepthwise {
-                properties.append("let w\(id): UnsafePointer<Float>  // \(c(node.weights[0])) \(w), packed per 16-channel block")
-                loads.append("w\(id) = store.floats(DepthwiseKernel.pack(\(weight)))")
-                steps.append("DepthwiseKernel.run(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), pool: pool)")
-            } else if g.groups != 1 {
-                properties.append("let w\(id): UnsafePointer<Float>  // \(c(node.weights[0])) \(w), as [Cout, kh, kw, Cin/g]")
-                loads.append("w\(id) = store.floats(WeightPacking.ohwi(\(weight)))")
-                steps.append("ConvKernels.grouped(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), pool: pool)")
-            } else {
-                properties.append("let w\(id): GemmWeights  // \(c(node.weights[0])) \(w), as a packed GEMM [\(g.outC), \(g.k)]")
-                loads.append("w\(id) = store.gemm(WeightPacking.ohwi(\(weight)), n: \(g.outC), k: \(g.k))")
-                if g.isPointwise {
-                    steps.append(
-                        "ConvKernels.pointwise(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), pool: pool)")
-                } else {
-                    scratchFloats = max(scratchFloats, ConvKernels.scratchFloats(g, backend: .packed))
-                    steps.append(
-                        "ConvKernels.im2col(\(geometry), x: \(x), weight: w\(id), y: \(y), residual: \(residual), epilogue: \(epilogueText), scratch: scratch, pool: pool)"
-                    )
-                }
-            }
-        case .batchNorm(let eps, let affine):
-            let w = node.weights.map { "try requireWeight(weights, \(literal($0)), \(dims($0)))" }.joined(separator: ", ")
+        switch step.kernel {
+        case .depthwise(let g, let e):
+            let tail = convTail(node, e), w = dims(node.weights[0])
+            properties.append("let w\(id): UnsafePointer<Float>  // \(c(node.weights[0])) \(w), packed per 16-channel block")
+            loads.append("w\(id) = store.floats(DepthwiseKernel.pack(\(requireWeight(node.weights[0]))))")
+            steps.append("DepthwiseKernel.run(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), pool: pool)")
+        case .grouped(let g, let e):
+            let tail = convTail(node, e), w = dims(node.weights[0])
+            properties.append("let w\(id): UnsafePointer<Float>  // \(c(node.weights[0])) \(w), as [Cout, kh, kw, Cin/g]")
+            loads.append("w\(id) = store.floats(WeightPacking.ohwi(\(requireWeight(node.weights[0]))))")
+            steps.append("ConvKernels.grouped(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), pool: pool)")
+        case .pointwise(let g, let e):
+            let tail = convTail(node, e)
+            gemmWeight(node, g)
+            steps.append("ConvKernels.pointwise(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), pool: pool)")
+        case .im2col(let g, let e):
+            let tail = convTail(node, e)
+            gemmWeight(node, g)
+            scratchFloats = max(scratchFloats, ConvKernels.scratchFloats(g, backend: .packed))
+            steps.append("ConvKernels.im2col(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), scratch: scratch, pool: pool)")
+        case .batchNorm(let rows, let channels, let eps, let affine):
+            let w = node.weights.map(requireWeight).joined(separator: ", ")
             properties.append("let s\(id): UnsafePointer<Float>, t\(id): UnsafePointer<Float>")
             loads.append(
                 "(s\(id), t\(id)) = { let (s, t) = NormArithmetic.batchNormScaleShift([\(w)], eps: \(eps), affine: \(affine)); return (store.floats(s), store.floats(t)) }()"
             )
-            steps.append("OtherKernels.channelAffine(rows: n * \(rows), channels: \(input.channels), x: \(x), y: \(y), scale: s\(id), shift: t\(id))")
-        case .scaleShift, .channelScale:
+            steps.append("OtherKernels.channelAffine(rows: n * \(rows), channels: \(channels), x: \(x), y: \(y), scale: s\(id), shift: t\(id))")
+        case .channelAffine(let rows, let channels, let hasShift):
             properties.append("let s\(id): UnsafePointer<Float>")
-            loads.append("s\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[0])), \(dims(node.weights[0]))).data)")
+            loads.append("s\(id) = store.floats(\(requireWeight(node.weights[0])).data)")
             var shift = "nil"
-            if node.weights.count > 1 {
+            if hasShift {
                 properties.append("let t\(id): UnsafePointer<Float>")
-                loads.append("t\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[1])), \(dims(node.weights[1]))).data)")
+                loads.append("t\(id) = store.floats(\(requireWeight(node.weights[1])).data)")
                 shift = "t\(id)"
             }
-            steps.append("OtherKernels.channelAffine(rows: n * \(rows), channels: \(input.channels), x: \(x), y: \(y), scale: s\(id), shift: \(shift))")
-        case .layerNorm(let eps, let affine):
+            steps.append("OtherKernels.channelAffine(rows: n * \(rows), channels: \(channels), x: \(x), y: \(y), scale: s\(id), shift: \(shift))")
+        case .layerNorm(let rows, let channels, let eps, let affine):
             var args = "weight: nil, bias: nil"
             if affine {
                 properties.append("let s\(id): UnsafePointer<Float>, t\(id): UnsafePointer<Float>")
-                loads.append("s\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[0])), \(dims(node.weights[0]))).data)")
-                loads.append("t\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[1])), \(dims(node.weights[1]))).data)")
+                loads.append("s\(id) = store.floats(\(requireWeight(node.weights[0])).data)")
+                loads.append("t\(id) = store.floats(\(requireWeight(node.weights[1])).data)")
                 args = "weight: s\(id), bias: t\(id)"
             }
-            steps.append("TokenKernels.layerNorm(rows: n * \(rows), channels: \(input.channels), x: \(x), y: \(y), \(args), eps: \(eps), pool: pool)")
-        case .activation(let a):
-            steps.append("OtherKernels.activation(count: n * \(node.type.elements), .\(a.rawValue), x: \(x), y: \(y))")
-        case .add:
-            steps.append("OtherKernels.add(count: n * \(node.type.elements), a: \(x), b: \(v(node.inputs[1])), y: \(y))")
-        case .maxPool(let p), .avgPool(let p):
-            let isMax: Bool
-            if case .maxPool = node.kind { isMax = true } else { isMax = false }
-            steps.append(
-                "OtherKernels.pool(ConvGeometry(batch: n, input: TensorType(\(input.dims)), output: TensorType(\(node.type.dims)), weightDims: [1, 1, \(p.kernel), \(p.kernel)], "
-                    + "ConvAttributes(stride: [\(p.stride), \(p.stride)], padding: \(Array(repeating: p.padding, count: 4)), dilation: [1, 1], groups: 1)), isMax: \(isMax), x: \(x), y: \(y), pool: pool)"
-            )
-        case .globalAvgPool:
-            steps.append("OtherKernels.globalAvgPool(batch: n, pixels: \(rows), channels: \(input.channels), x: \(x), y: \(y))")
-        case .flatten:
-            if input.isImage {
-                steps.append("OtherKernels.transpose(batch: n, channels: \(input.channels), pixels: \(rows), x: \(x), y: \(y), toNHWC: false)")
-            } else {
-                steps.append("\(y).update(from: \(x), count: n * \(input.elements))")
-            }
-        case .linear(let epilogue):
+            steps.append("TokenKernels.layerNorm(rows: n * \(rows), channels: \(channels), x: \(x), y: \(y), \(args), eps: \(eps), pool: pool)")
+        case .activation(let count, let a):
+            steps.append("OtherKernels.activation(count: n * \(count), .\(a.rawValue), x: \(x), y: \(y))")
+        case .add(let count):
+            steps.append("OtherKernels.add(count: n * \(count), a: \(x), b: \(v(node.inputs[1])), y: \(y))")
+        case .pool(let g, let isMax):
+            steps.append("OtherKernels.pool(\(geometry(g, node)), isMax: \(isMax), x: \(x), y: \(y), pool: pool)")
+        case .globalAvgPool(let pixels, let channels):
+            steps.append("OtherKernels.globalAvgPool(batch: n, pixels: \(pixels), channels: \(channels), x: \(x), y: \(y))")
+        case .flattenMap(let channels, let pixels):
+            steps.append("OtherKernels.transpose(batch: n, channels: \(channels), pixels: \(pixels), x: \(x), y: \(y), toNHWC: false)")
+        case .copy(let count):
+            steps.append("\(y).update(from: \(x), count: n * \(count))")
+        case .linear(let rows, let features, let outputs, let e):
             let w = dims(node.weights[0])
             properties.append("let w\(id): GemmWeights  // \(c(node.weights[0])) \(w)")
-            loads.append("w\(id) = store.gemm(try requireWeight(weights, \(literal(node.weights[0])), \(w)).data, n: \(w[0]), k: \(w[1]))")
-            var bias = "nil"
-            if node.weights.count > 1 {
-                properties.append("let b\(id): UnsafePointer<Float>  // \(c(node.weights[1])) \(dims(node.weights[1]))")
-                loads.append("b\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[1])), \(dims(node.weights[1]))).data)")
-                bias = "b\(id)"
-            }
-            let epilogueText = "EpilogueKernel(bias: \(bias), activation: \(act(epilogue.activation)), postActivation: \(act(epilogue.postActivation)))"
-            let residual = epilogue.residual ? "UnsafePointer(\(v(node.inputs[1])))" : "nil"
+            loads.append("w\(id) = store.gemm(\(requireWeight(node.weights[0])).data, n: \(outputs), k: \(features))")
+            let bias = optionalBias(node)
+            let residual = e.residual ? "UnsafePointer(\(v(node.inputs[1])))" : "nil"
+            let epilogue = "EpilogueKernel(bias: \(bias), activation: \(act(e.activation)), postActivation: \(act(e.postActivation)))"
             // M = every position: the batch for a vector, batch x T for tokens, batch x H x W for a map.
             let m = rows == 1 ? "n" : "n * \(rows)"
-            steps.append("w\(id).multiply(m: \(m), a: \(x), c: \(y), epilogue: \(epilogueText), residual: \(residual), pool: pool)")
-        case .tokens:
-            steps.append("\(y).update(from: \(x), count: n * \(input.elements))  // NHWC already holds the pixels as tokens")
-        case .prependToken:
-            properties.append("let k\(id): UnsafePointer<Float>  // \(node.weights[0]) \(dims(node.weights[0]))")
-            loads.append("k\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[0])), \(dims(node.weights[0]))).data)")
-            steps.append("TokenKernels.prependToken(batch: n, tokens: \(input.dims[0]), channels: \(input.channels), x: \(x), token: k\(id), y: \(y))")
-        case .addConstant:
-            properties.append("let k\(id): UnsafePointer<Float>  // \(node.weights[0]) \(dims(node.weights[0]))")
-            loads.append("k\(id) = store.floats(try requireWeight(weights, \(literal(node.weights[0])), \(dims(node.weights[0]))).data)")
-            steps.append("TokenKernels.addConstant(batch: n, count: \(input.elements), x: \(x), constant: k\(id), y: \(y))")
-        case .attention(let heads):
-            steps.append(
-                "AttentionKernel.run(batch: n, tokens: \(node.type.dims[0]), channels: \(node.type.channels), heads: \(heads), x: \(x), y: \(y), pool: pool)")
-        case .selectToken(let index):
-            steps.append("TokenKernels.selectToken(batch: n, tokens: \(input.dims[0]), channels: \(input.channels), index: \(index), x: \(x), y: \(y))")
-        case .tokenMean:
-            steps.append("TokenKernels.tokenMean(batch: n, tokens: \(input.dims[0]), channels: \(input.channels), x: \(x), y: \(y))")
+            steps.append("w\(id).multiply(m: \(m), a: \(x), c: \(y), epilogue: \(epilogue), residual: \(residual), pool: pool)")
+        case .prependToken(let t, let channels):
+            constantWeight(node, "k")
+            steps.append("TokenKernels.prependToken(batch: n, tokens: \(t), channels: \(channels), x: \(x), token: k\(id), y: \(y))")
+        case .addConstant(let count):
+            constantWeight(node, "k")
+            steps.append("TokenKernels.addConstant(batch: n, count: \(count), x: \(x), constant: k\(id), y: \(y))")
+        case .attention(let t, let channels, let heads):
+            steps.append("AttentionKernel.run(batch: n, tokens: \(t), channels: \(channels), heads: \(heads), x: \(x), y: \(y), pool: pool)")
+        case .selectToken(let t, let channels, let index):
+            steps.append("TokenKernels.selectToken(batch: n, tokens: \(t), channels: \(channels), index: \(index), x: \(x), y: \(y))")
+        case .tokenMean(let t, let channels):
+            steps.append("TokenKernels.tokenMean(batch: n, tokens: \(t), channels: \(channels), x: \(x), y: \(y))")
         }
+    }
+
+    /// A weight the kernel reads as stored, as property `<prefix><id>`.
+    mutating func constantWeight(_ node: Node, _ prefix: String) {
+        properties.append("let \(prefix)\(node.id): UnsafePointer<Float>  // \(c(node.weights[0])) \(dims(node.weights[0]))")
+        loads.append("\(prefix)\(node.id) = store.floats(\(requireWeight(node.weights[0])).data)")
+    }
+
+    /// `try requireWeight(weights, "name", [dims])`: a weight checked by name and shape at load.
+    func requireWeight(_ name: String) -> String { "try requireWeight(weights, \(literal(name)), \(dims(name)))" }
+
+    /// A planned conv or pool geometry as a literal at batch `n`, with the node's own padding
+    /// (the geometry keeps only the top and left sides).
+    func geometry(_ g: ConvGeometry, _ node: Node) -> String {
+        let padding: [Int], weightDims: [Int]
+        switch node.kind {
+        case .conv2d(let a, _): (padding, weightDims) = (a.padding, dims(node.weights[0]))
+        case .maxPool(let p), .avgPool(let p): (padding, weightDims) = (Array(repeating: p.padding, count: 4), [1, 1, g.kh, g.kw])
+        default: preconditionFailure("\(node.kind.mnemonic) has no window geometry")
+        }
+        return
+            "ConvGeometry(batch: n, input: TensorType(\([g.inC, g.inH, g.inW])), output: TensorType(\([g.outC, g.outH, g.outW])), weightDims: \(weightDims), "
+            + "ConvAttributes(stride: \([g.strideH, g.strideW]), padding: \(padding), dilation: \([g.dilationH, g.dilationW]), groups: \(g.groups)))"
+    }
+
+    /// A dense conv's weights, packed as a GEMM [Cout, kh * kw * Cin].
+    mutating func gemmWeight(_ node: Node, _ g: ConvGeometry) {
+        properties.append("let w\(node.id): GemmWeights  // \(c(node.weights[0])) \(dims(node.weights[0])), as a packed GEMM [\(g.outC), \(g.k)]")
+        loads.append("w\(node.id) = store.gemm(WeightPacking.ohwi(\(requireWeight(node.weights[0]))), n: \(g.outC), k: \(g.k))")
+    }
+
+    /// The bias property (declared and loaded here) or `nil`.
+    mutating func optionalBias(_ node: Node) -> String {
+        guard node.weights.count > 1 else { return "nil" }
+        properties.append("let b\(node.id): UnsafePointer<Float>  // \(c(node.weights[1])) \(dims(node.weights[1]))")
+        loads.append("b\(node.id) = store.floats(\(requireWeight(node.weights[1])).data)")
+        return "b\(node.id)"
+    }
+
+    /// `residual: ..., epilogue: EpilogueKernel(...)` of a conv call.
+    mutating func convTail(_ node: Node, _ e: Epilogue) -> String {
+        let bias = optionalBias(node)
+        let residual = e.residual ? "UnsafePointer(\(v(node.inputs[1])))" : "nil"
+        return "residual: \(residual), epilogue: EpilogueKernel(bias: \(bias), activation: \(act(e.activation)), postActivation: \(act(e.postActivation)))"
     }
 
     func render(network: Network, typeName: String, command: String) -> String {
@@ -214,14 +222,15 @@ struct Emission {
         lines += [
             "",
             "    public init(weights: [String: Tensor], threads: Int) throws {",
+            "        try CPUFeatures.require()",
             "        pool = WorkerPool(threads: threads)",
         ]
         lines += loads.map { "        " + $0 }
         lines += [
             "    }",
             "",
-            "    public func predict(_ input: Tensor) -> Tensor {",
-            "        precondition(Array(input.dims.dropFirst()) == Self.inputShape, \"input \\(input.dims) does not match \\(Self.inputShape)\")",
+            "    public func predict(_ input: Tensor) throws -> Tensor {",
+            "        try requireInput(input, Self.inputShape)",
             "        let n = input.dims[0]",
             "        let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)",
             "        defer { arena.deallocate() }",

@@ -25,23 +25,23 @@ public struct Benchmark: Sendable {
     public static func run(
         _ engine: Engine, input: Tensor, warmup: Int = 3, iterations: Int,
         progress: ((Int, Int) -> Void)? = nil
-    ) -> Benchmark {
-        run(
+    ) throws -> Benchmark {
+        try run(
             batch: engine.batch, threads: engine.pool.threads, peakBytes: engine.peakBytes, warmup: warmup, iterations: iterations,
             progress: progress
-        ) { _ = engine.run(input) }
+        ) { _ = try engine.run(input) }
     }
 
     /// Times any way of running the model (the runtime, or a generated model's `predict`).
     public static func run(
         batch: Int, threads: Int, peakBytes: Int, warmup: Int = 3, iterations: Int,
-        progress: ((Int, Int) -> Void)? = nil, _ body: () -> Void
-    ) -> Benchmark {
+        progress: ((Int, Int) -> Void)? = nil, _ body: () throws -> Void
+    ) rethrows -> Benchmark {
         let total = warmup + iterations
         var latencies: [Double] = []
         for i in 0..<total {
             let start = DispatchTime.now().uptimeNanoseconds
-            body()
+            try body()
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             if i >= warmup { latencies.append(elapsed) }
             progress?(i + 1, total)

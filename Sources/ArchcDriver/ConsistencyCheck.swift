@@ -24,12 +24,12 @@ public struct ConsistencyCheck {
     /// `generated`, when given, runs the same input through a generated model.
     public static func run(
         _ model: PreparedModel, engine: Engine, input: Tensor, tolerance: Float = 1e-4,
-        generated: (name: String, predict: (Tensor) -> Tensor)? = nil
-    ) -> ConsistencyCheck {
+        generated: (name: String, predict: (Tensor) throws -> Tensor)? = nil
+    ) throws -> ConsistencyCheck {
         let plainOut = Interpreter.run(model.plain, input: input)
         let reference = Interpreter.runAll(model.optimized, input: input)
         let passesError = reference[model.optimized.output]!.relativeError(to: plainOut)
-        let runtime = engine.runAll(input)
+        let runtime = try engine.runAll(input)
         var layers: [(String, Float)] = []
         var first: Finding?
         for node in model.optimized.nodes {
@@ -41,7 +41,7 @@ public struct ConsistencyCheck {
         }
         var check = ConsistencyCheck(passesError: passesError, layers: layers, firstMismatch: first, tolerance: tolerance)
         if let generated {
-            check.generated = (generated.name, generated.predict(input).relativeError(to: runtime[model.optimized.output]!))
+            check.generated = (generated.name, try generated.predict(input).relativeError(to: runtime[model.optimized.output]!))
         }
         return check
     }

@@ -1,7 +1,9 @@
 import ArchcIO
 import ArchcIR
+import ArchcLowering
 import ArchcPasses
 import ArchcSpec
+import Foundation
 
 /// A spec made runnable: compiled, lowered, weighted (checkpoint or seeded) and optimized.
 public struct PreparedModel {
@@ -36,6 +38,8 @@ public struct PreparedModel {
         public var stripPrefix: String?
         public var strict = false
         public var seed: UInt64 = 0
+        /// How seeded weights are drawn when there is no checkpoint.
+        public var initStyle = WeightInit.Style.pytorch
         public var disabledPasses: Set<String> = []
 
         public init() {}
@@ -50,6 +54,7 @@ public struct PreparedModel {
         }
         var unused: [String] = []
         if let file = options.weights {
+            guard FileManager.default.fileExists(atPath: file) else { return .failure(.weights(IOError(file, "no such file"))) }
             do {
                 // The format by the file's structure, whatever its name; values read only for the spec's tensors.
                 let tensors = try CheckpointFormat.read(file)
@@ -60,7 +65,7 @@ public struct PreparedModel {
                 return .failure(.weights(IOError(file, "\(error)")))
             }
         } else {
-            WeightInit.seeded(&graph, seed: options.seed)
+            WeightInit.seeded(&graph, seed: options.seed, style: options.initStyle)
         }
         switch Pipeline.run(graph, disabled: options.disabledPasses, verify: _isDebugAssertConfiguration()) {
         case .failure(let failure): return .failure(.pipeline(failure.description))

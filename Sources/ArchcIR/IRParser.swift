@@ -1,5 +1,4 @@
 import Foundation
-import ArchcSpec
 
 /// Reads the textual IR back into a `Graph`. Constants get seeded random data so parsed
 /// graphs can be executed and compared (pass tests do exactly that).

@@ -1,5 +1,3 @@
-import ArchcSpec
-
 /// An activation's shape without its batch dimension, printed `[N, C, H, W]` (a feature
 /// map), `[N, T, C]` (T tokens of C channels) or `[N, F]` (a feature vector).
 public struct TensorType: Hashable, Sendable, CustomStringConvertible {

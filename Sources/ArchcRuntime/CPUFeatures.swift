@@ -1,15 +1,23 @@
-import Foundation
+import CKernelSupport
 
-/// The runtime's kernels are compiled for AVX2 + FMA (`-target-cpu haswell`); on a CPU
-/// without them they would die of an illegal instruction, so `archc run` checks first.
+/// The kernels are compiled for AVX2 + FMA (`-target-cpu haswell`); on a CPU without them
+/// they would die of an illegal instruction, so the engine and every generated model ask
+/// first, before any kernel code runs, and throw instead.
 public enum CPUFeatures {
-    /// The missing features among AVX2 and FMA, from /proc/cpuinfo (empty when both exist
-    /// or when the file cannot be read, in which case the run is attempted).
+    /// What the kernels are compiled for.
+    public static let required = ["avx2", "fma"]
+
+    /// The required features this CPU lacks (empty when it has them all), from CPUID.
     public static func missing() -> [String] {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-            let flagsLine = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-        else { return [] }
-        let flags = Set(flagsLine.split(separator: " ").map(String.init))
-        return ["avx2", "fma"].filter { !flags.contains($0) }
+        var lacking: [String] = []
+        if archc_cpu_has_avx2() == 0 { lacking.append("avx2") }
+        if archc_cpu_has_fma() == 0 { lacking.append("fma") }
+        return lacking
+    }
+
+    /// Throws unless nothing is `missing`: the check that stands between a caller and an
+    /// illegal instruction.
+    public static func require(missing: [String] = missing()) throws {
+        guard missing.isEmpty else { throw EngineError.unsupportedCPU(missing: missing) }
     }
 }

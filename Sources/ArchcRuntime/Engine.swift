@@ -12,6 +12,8 @@ public final class Engine {
     public let batch: Int
     public let pool: WorkerPool
     public let plan: MemoryPlan
+    /// Which kernel runs each node (the same plan the Swift emitter prints).
+    public let kernelPlan: KernelPlan
     /// Bytes of packed weights, im2col scratch and the activation arena.
     public var weightBytes: Int { store.bytes }
     public private(set) var scratchBytes = 0
@@ -27,7 +29,12 @@ public final class Engine {
 
     public let backend: GemmBackend
 
-    public init(graph: Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed) {
+    /// Plans memory and packs the weights. Throws on a CPU without the kernels' instructions
+    /// (checked before any kernel code runs) and on a batch or thread count out of range.
+    public init(graph: Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed) throws {
+        try CPUFeatures.require()
+        guard batch >= 1 else { throw EngineError.invalid("batch must be at least 1, found \(batch)") }
+        guard threads >= 1 else { throw EngineError.invalid("threads must be at least 1, found \(threads)") }
         self.graph = graph
         self.batch = batch
         self.backend = gemm
@@ -36,43 +43,50 @@ public final class Engine {
         Gemm.useSingleThreadedBLAS()
         plan = MemoryPlan(graph: graph, batch: batch)
         arena = AlignedMemory.bytes(max(plan.arenaBytes, 64))
-        let scratchFloats = graph.nodes.map(scratchNeed).max() ?? 0
+        kernelPlan = KernelPlan(graph)
+        let scratchFloats = kernelPlan.steps.map { scratchNeed($0.kernel) }.max() ?? 0
         if scratchFloats > 0 {
             scratch = store.allocate(scratchFloats)
             scratchBytes = scratchFloats * 4
         }
-        for node in graph.nodes {
-            steps.append((node.name, step(for: node)))
-            stepKinds.append(classify(node))
+        for step in kernelPlan.steps {
+            steps.append((step.node.name, self.step(step.node, step.kernel)))
+            stepKinds.append((step.kind, step.flopsPerImage * batch))
         }
     }
 
     deinit { AlignedMemory.free(arena) }
 
     /// Runs a batch (N, C, H, W) and returns the output: (N, F), or (N, C, H, W) for maps.
-    public func run(_ input: Tensor) -> Tensor {
-        load(input)
+    /// Throws when the input's shape is not the engine's.
+    public func run(_ input: Tensor) throws -> Tensor {
+        try load(input)
         for step in steps { step.run() }
         return snapshot(graph.output, graph.type(of: graph.output)!)
     }
 
-    /// Copies the NCHW input into the arena as NHWC (tokens and vectors as they are).
-    private func load(_ input: Tensor) {
-        precondition(input.dims == [batch] + graph.inputType.dims, "input \(input.dims) does not match the engine's \([batch] + graph.inputType.dims)")
+    /// Copies the NCHW input into the arena as NHWC, after checking its shape: the kernels
+    /// trust it (they are built unchecked).
+    private func load(_ input: Tensor) throws {
+        let expected = [batch] + graph.inputType.dims
+        guard input.dims == expected, input.data.count == input.dims.reduce(1, *) else {
+            throw EngineError.inputShape(expected: expected, found: input.dims)
+        }
         let t = graph.inputType
         input.data.withUnsafeBufferPointer { x in
             if t.isImage {
-                OtherKernels.transpose(batch: batch, channels: t.channels, pixels: t.elements / t.channels, x: x.baseAddress!, y: buffer(Graph.inputID), toNHWC: true)
+                OtherKernels.transpose(
+                    batch: batch, channels: t.channels, pixels: t.elements / t.channels, x: x.baseAddress!, y: buffer(Graph.inputID), toNHWC: true)
             } else {
-                buffer(Graph.inputID).update(from: x.baseAddress!, count: x.count)
+                buffer(Graph.inputID).update(from: x.baseAddress!, count: x.count)  // tokens and vectors as they are
             }
         }
     }
 
     /// Runs once and returns every node's output (NCHW, or (N, F)), copied out right after its
     /// step, before the arena reuses the buffer: what `archc run --check` compares layer by layer.
-    public func runAll(_ input: Tensor) -> [ValueID: Tensor] {
-        load(input)
+    public func runAll(_ input: Tensor) throws -> [ValueID: Tensor] {
+        try load(input)
         var values: [ValueID: Tensor] = [:]
         for (node, step) in zip(graph.nodes, steps) {
             step.run()
@@ -104,11 +118,11 @@ public final class Engine {
     }
 
     /// Runs `iterations` times, timing every step; returns each step's mean milliseconds.
-    public func profile(_ input: Tensor, iterations: Int) -> [StepTime] {
+    public func profile(_ input: Tensor, iterations: Int) throws -> [StepTime] {
         var totals = [Double](repeating: 0, count: steps.count)
-        _ = run(input)
+        _ = try run(input)
         for _ in 0..<iterations {
-            _ = run(input)  // the layout change at the input is left out of the profile
+            _ = try run(input)  // the layout change at the input is left out of the profile
             for (i, step) in steps.enumerated() {
                 let start = DispatchTime.now().uptimeNanoseconds
                 step.run()
@@ -130,31 +144,6 @@ public final class Engine {
         return byKind.map { (kind: $0.key, ms: $0.value.0, flops: $0.value.1) }.sorted { $0.ms > $1.ms }
     }
 
-    /// The profile's layer kinds: stem, pointwise, depthwise, conv (im2col), head, other.
-    private func classify(_ node: Node) -> (String, Int) {
-        guard let input = graph.type(of: node.inputs[0]) else { return ("other", 0) }
-        switch node.kind {
-        case .conv2d(let attrs, _):
-            let w = constant(node.weights[0]).dims
-            let g = ConvGeometry(batch: batch, input: input, output: node.type, weightDims: w, attrs)
-            let flops = 2 * g.m * g.outC * (g.inC / g.groups) * g.kh * g.kw
-            if node.inputs[0] == Graph.inputID { return ("stem", flops) }
-            if g.isDepthwise { return ("depthwise", flops) }
-            if g.isPointwise { return ("pointwise", flops) }
-            return ("conv (im2col)", flops)
-        case .linear:
-            let flops = 2 * batch * (input.elements / input.channels) * input.channels * node.type.channels
-            return (input.dims.count == 1 ? "head" : "linear", flops)
-        case .attention(let heads):
-            let (t, c) = (node.type.dims[0], node.type.channels)
-            return ("attention", 2 * 2 * batch * heads * t * t * (c / heads))
-        case .globalAvgPool:
-            return ("head", batch * input.elements)
-        default:
-            return ("other", batch * node.type.elements)
-        }
-    }
-
     // MARK: - Building steps
 
     private func buffer(_ value: ValueID) -> UnsafeMutablePointer<Float> {
@@ -168,102 +157,92 @@ public final class Engine {
 
     private func gemmWeights(_ values: [Float], n: Int, k: Int) -> GemmWeights { store.gemm(values, n: n, k: k) }
 
-    private func scratchNeed(_ node: Node) -> Int {
-        guard case .conv2d(let attrs, _) = node.kind, let input = graph.type(of: node.inputs[0]) else { return 0 }
-        let g = ConvGeometry(batch: batch, input: input, output: node.type, weightDims: constant(node.weights[0]).dims, attrs)
+    /// Scratch floats a step needs at this batch (only im2col convs use any).
+    private func scratchNeed(_ kernel: KernelPlan.Kernel) -> Int {
+        guard case .im2col(var g, _) = kernel else { return 0 }
+        g.batch = batch
         return ConvKernels.scratchFloats(g, backend: backend)
     }
 
-    private func step(for node: Node) -> () -> Void {
+    /// The step that executes a node's planned kernel: weights packed now, pointers bound.
+    private func step(_ node: Node, _ kernel: KernelPlan.Kernel) -> () -> Void {
         let x = UnsafePointer(buffer(node.inputs[0])), y = buffer(node.id)
-        let inputType = graph.type(of: node.inputs[0])!
         let pool = self.pool, batch = self.batch
-        let rows = batch * inputType.elements / inputType.channels
-        switch node.kind {
-        case .conv2d(let attrs, let e):
-            let w = constant(node.weights[0])
-            let g = ConvGeometry(batch: batch, input: inputType, output: node.type, weightDims: w.dims, attrs)
-            let bias = node.weights.count > 1 ? pack(constant(node.weights[1]).data) : nil
-            let epilogue = EpilogueKernel(bias: bias, activation: e.activation, postActivation: e.postActivation)
-            let residual = e.residual ? UnsafePointer(buffer(node.inputs[1])) : nil
-            if g.isDepthwise {
-                let packed = pack(DepthwiseKernel.pack(w))
-                return { DepthwiseKernel.run(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, pool: pool) }
-            }
-            if g.groups == 1 {
-                let weights = gemmWeights(WeightPacking.ohwi(w), n: g.outC, k: g.k)
-                if g.isPointwise {
-                    return { ConvKernels.pointwise(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, pool: pool) }
-                }
-                let scratch = self.scratch
-                return { ConvKernels.im2col(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, scratch: scratch, pool: pool) }
-            }
-            let packed = pack(WeightPacking.ohwi(w))
-            do {
-                return { ConvKernels.grouped(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, pool: pool) }
-            }
-        case .batchNorm(let eps, let affine):
+        switch kernel {
+        case .depthwise(var g, let e):
+            g.batch = batch
+            let (epilogue, residual) = convEpilogue(node, e)
+            let packed = pack(DepthwiseKernel.pack(constant(node.weights[0])))
+            return { DepthwiseKernel.run(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, pool: pool) }
+        case .pointwise(var g, let e):
+            g.batch = batch
+            let (epilogue, residual) = convEpilogue(node, e)
+            let weights = gemmWeights(WeightPacking.ohwi(constant(node.weights[0])), n: g.outC, k: g.k)
+            return { ConvKernels.pointwise(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, pool: pool) }
+        case .im2col(var g, let e):
+            g.batch = batch
+            let (epilogue, residual) = convEpilogue(node, e)
+            let weights = gemmWeights(WeightPacking.ohwi(constant(node.weights[0])), n: g.outC, k: g.k)
+            let scratch = self.scratch
+            return { ConvKernels.im2col(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, scratch: scratch, pool: pool) }
+        case .grouped(var g, let e):
+            g.batch = batch
+            let (epilogue, residual) = convEpilogue(node, e)
+            let packed = pack(WeightPacking.ohwi(constant(node.weights[0])))
+            return { ConvKernels.grouped(g, x: x, weight: packed, y: y, residual: residual, epilogue: epilogue, pool: pool) }
+        case .batchNorm(let rows, let channels, let eps, let affine):
             let (s, t) = NormArithmetic.batchNormScaleShift(node.weights.map(constant), eps: eps, affine: affine)
-            let scale = pack(s), shift = pack(t)
-            return { OtherKernels.channelAffine(rows: rows, channels: inputType.channels, x: x, y: y, scale: scale, shift: shift) }
-        case .scaleShift:
-            let scale = pack(constant(node.weights[0]).data), shift = pack(constant(node.weights[1]).data)
-            return { OtherKernels.channelAffine(rows: rows, channels: inputType.channels, x: x, y: y, scale: scale, shift: shift) }
-        case .channelScale:
-            let scale = pack(constant(node.weights[0]).data)
-            return { OtherKernels.channelAffine(rows: rows, channels: inputType.channels, x: x, y: y, scale: scale, shift: nil) }
-        case .layerNorm(let eps, let affine):
+            let scale = pack(s), shift = pack(t), rows = batch * rows
+            return { OtherKernels.channelAffine(rows: rows, channels: channels, x: x, y: y, scale: scale, shift: shift) }
+        case .channelAffine(let rows, let channels, let hasShift):
+            let scale = pack(constant(node.weights[0]).data), shift = hasShift ? pack(constant(node.weights[1]).data) : nil
+            let rows = batch * rows
+            return { OtherKernels.channelAffine(rows: rows, channels: channels, x: x, y: y, scale: scale, shift: shift) }
+        case .layerNorm(let rows, let channels, let eps, let affine):
             let weight = affine ? pack(constant(node.weights[0]).data) : nil, bias = affine ? pack(constant(node.weights[1]).data) : nil
-            return { TokenKernels.layerNorm(rows: rows, channels: inputType.channels, x: x, y: y, weight: weight, bias: bias, eps: eps, pool: pool) }
-        case .activation(let act):
-            let count = batch * node.type.elements
+            let rows = batch * rows
+            return { TokenKernels.layerNorm(rows: rows, channels: channels, x: x, y: y, weight: weight, bias: bias, eps: eps, pool: pool) }
+        case .activation(let count, let act):
+            let count = batch * count
             return { OtherKernels.activation(count: count, act, x: x, y: y) }
-        case .add:
-            let b = UnsafePointer(buffer(node.inputs[1])), count = batch * node.type.elements
+        case .add(let count):
+            let b = UnsafePointer(buffer(node.inputs[1])), count = batch * count
             return { OtherKernels.add(count: count, a: x, b: b, y: y) }
-        case .maxPool(let p), .avgPool(let p):
-            let isMax: Bool
-            if case .maxPool = node.kind { isMax = true } else { isMax = false }
-            let attrs = ConvAttributes(stride: [p.stride, p.stride], padding: Array(repeating: p.padding, count: 4), dilation: [1, 1], groups: 1)
-            let g = ConvGeometry(batch: batch, input: inputType, output: node.type, weightDims: [1, 1, p.kernel, p.kernel], attrs)
+        case .pool(var g, let isMax):
+            g.batch = batch
             return { OtherKernels.pool(g, isMax: isMax, x: x, y: y, pool: pool) }
-        case .globalAvgPool:
-            let pixels = inputType.elements / inputType.channels
-            return { OtherKernels.globalAvgPool(batch: batch, pixels: pixels, channels: inputType.channels, x: x, y: y) }
-        case .flatten:
-            if !inputType.isImage {
-                let count = batch * inputType.elements
-                return { y.update(from: x, count: count) }
-            }
-            return {
-                OtherKernels.transpose(batch: batch, channels: inputType.channels, pixels: inputType.elements / inputType.channels, x: x, y: y, toNHWC: false)
-            }
-        case .linear(let e):
-            // M = every position: the batch for a vector, batch x T for tokens, batch x H x W for a map.
-            let w = gemmWeights(constant(node.weights[0]).data, n: node.type.channels, k: inputType.channels)
-            let bias = node.weights.count > 1 ? pack(constant(node.weights[1]).data) : nil
-            let epilogue = EpilogueKernel(bias: bias, activation: e.activation, postActivation: e.postActivation)
-            let residual = e.residual ? UnsafePointer(buffer(node.inputs[1])) : nil
-            return { w.multiply(m: rows, a: x, c: y, epilogue: epilogue, residual: residual, pool: pool) }
-        case .tokens:
-            // NHWC already holds the pixels as tokens, row by row.
-            let count = batch * inputType.elements
+        case .globalAvgPool(let pixels, let channels):
+            return { OtherKernels.globalAvgPool(batch: batch, pixels: pixels, channels: channels, x: x, y: y) }
+        case .flattenMap(let channels, let pixels):
+            return { OtherKernels.transpose(batch: batch, channels: channels, pixels: pixels, x: x, y: y, toNHWC: false) }
+        case .copy(let count):
+            let count = batch * count
             return { y.update(from: x, count: count) }
-        case .prependToken:
-            let token = pack(constant(node.weights[0]).data), (t, c) = (inputType.dims[0], inputType.channels)
+        case .linear(let rows, let features, let outputs, let e):
+            let w = gemmWeights(constant(node.weights[0]).data, n: outputs, k: features)
+            let (epilogue, residual) = convEpilogue(node, e)
+            let m = batch * rows
+            return { w.multiply(m: m, a: x, c: y, epilogue: epilogue, residual: residual, pool: pool) }
+        case .prependToken(let t, let c):
+            let token = pack(constant(node.weights[0]).data)
             return { TokenKernels.prependToken(batch: batch, tokens: t, channels: c, x: x, token: token, y: y) }
-        case .addConstant:
-            let values = pack(constant(node.weights[0]).data), count = inputType.elements
+        case .addConstant(let count):
+            let values = pack(constant(node.weights[0]).data)
             return { TokenKernels.addConstant(batch: batch, count: count, x: x, constant: values, y: y) }
-        case .attention(let heads):
-            let (t, c) = (node.type.dims[0], node.type.channels)
+        case .attention(let t, let c, let heads):
             return { AttentionKernel.run(batch: batch, tokens: t, channels: c, heads: heads, x: x, y: y, pool: pool) }
-        case .selectToken(let index):
-            let (t, c) = (inputType.dims[0], inputType.channels)
+        case .selectToken(let t, let c, let index):
             return { TokenKernels.selectToken(batch: batch, tokens: t, channels: c, index: index, x: x, y: y) }
-        case .tokenMean:
-            let (t, c) = (inputType.dims[0], inputType.channels)
+        case .tokenMean(let t, let c):
             return { TokenKernels.tokenMean(batch: batch, tokens: t, channels: c, x: x, y: y) }
         }
+    }
+
+    /// A conv's fused epilogue (bias, activation, residual add, post-add activation) and the
+    /// residual input it reads, if any.
+    private func convEpilogue(_ node: Node, _ e: Epilogue) -> (EpilogueKernel, UnsafePointer<Float>?) {
+        let bias = node.weights.count > 1 ? pack(constant(node.weights[1]).data) : nil
+        let residual = e.residual ? UnsafePointer(buffer(node.inputs[1])) : nil
+        return (EpilogueKernel(bias: bias, activation: e.activation, postActivation: e.postActivation), residual)
     }
 }

@@ -7,10 +7,12 @@ public protocol GeneratedModel: AnyObject {
     static var specPath: String { get }
     static var inputShape: [Int] { get }
     /// `weights`: the optimized graph's constants by name (`archc compile --emit weights`,
-    /// or the `constants` of archc's optimized graph).
+    /// or the `constants` of archc's optimized graph). Throws on a missing or misshapen
+    /// weight, and on a CPU without the kernels' instructions.
     init(weights: [String: Tensor], threads: Int) throws
-    /// (N, C, H, W) in, (N, F) or (N, C, H, W) out.
-    func predict(_ input: Tensor) -> Tensor
+    /// (N, C, H, W) in, (N, F) or (N, C, H, W) out; throws `EngineError.inputShape` when C,
+    /// H, W are not `inputShape` or N < 1.
+    func predict(_ input: Tensor) throws -> Tensor
 }
 
 /// Why a generated model cannot load its weights.
@@ -24,6 +26,16 @@ public func requireWeight(_ weights: [String: Tensor], _ name: String, _ dims: [
     guard let tensor = weights[name] else { throw GeneratedModelError(message: "missing weight '\(name)'") }
     guard tensor.dims == dims else { throw GeneratedModelError(message: "weight '\(name)' has shape \(tensor.dims), expected \(dims)") }
     return tensor
+}
+
+/// Checks a generated model's input, (N, C, H, W) with (C, H, W) = `shape` and N >= 1, before
+/// the unchecked kernels see it.
+public func requireInput(_ input: Tensor, _ shape: [Int]) throws {
+    let ranked = input.dims.count == shape.count + 1
+    guard ranked, Array(input.dims.dropFirst()) == shape, input.dims[0] >= 1, input.data.count == input.dims.reduce(1, *) else {
+        // The batch the caller meant when the rank is right, else one image.
+        throw EngineError.inputShape(expected: [ranked ? max(1, input.dims[0]) : 1] + shape, found: input.dims)
+    }
 }
 
 /// FNV-1a (64-bit) of a text, as 16 hex digits: the identity of a graph for generated code.

@@ -31,7 +31,8 @@ public enum Compiler {
             }
         }
         var result = Compilation(diagnostics: diagnostics)
-        guard var spec = SpecLoader(diagnostics: diagnostics).load(path: path, overrides: parsedOverrides, namedAt: namedAt) else { return result }
+        guard var spec = SpecLoader(diagnostics: diagnostics, directory: options.directory).load(path: path, overrides: parsedOverrides, namedAt: namedAt)
+        else { return result }
         // `expect:` describes the file as written; an edited spec is a different model.
         if !overrides.isEmpty { spec.expect = nil }
         result.spec = spec

@@ -63,124 +63,134 @@ func random(_ count: Int) -> UnsafeMutablePointer<Float> {
 
 let none = EpilogueKernel(bias: nil, activation: nil, postActivation: nil)
 if wanted("gemm") {
-print("\npacked GEMM  C[M,N] = A[M,K] * W[N,K]^T        GFLOP/s  of peak")
-for (m, n, k, what) in [
-    (196, 1536, 384, "pw expand 14x14 (dim 384)"), (196, 384, 1536, "pw project 14x14"),
-    (49, 3072, 768, "pw expand 7x7 (dim 768)"), (49, 768, 3072, "pw project 7x7"),
-    (1568, 1536, 384, "pw expand 14x14, batch 8"), (1568, 384, 1536, "pw project 14x14, batch 8"),
-    (3136, 384, 96, "pw expand 56x56-like"),
-] {
-    let a = random(m * k), w = random(n * k), c = random(m * n)
-    let packed = PackedGemm.pack(w, n: n, k: k)
-    let r = rate(flops: 2.0 * Double(m * n * k)) {
-        PackedGemm.multiply(m: m, a: a, lda: k, packed, c: c, ldc: n, epilogue: none, residual: nil, pool: pool)
+    print("\npacked GEMM  C[M,N] = A[M,K] * W[N,K]^T        GFLOP/s  of peak")
+    for (m, n, k, what) in [
+        (196, 1536, 384, "pw expand 14x14 (dim 384)"), (196, 384, 1536, "pw project 14x14"),
+        (49, 3072, 768, "pw expand 7x7 (dim 768)"), (49, 768, 3072, "pw project 7x7"),
+        (1568, 1536, 384, "pw expand 14x14, batch 8"), (1568, 384, 1536, "pw project 14x14, batch 8"),
+        (3136, 384, 96, "pw expand 56x56-like"),
+    ] {
+        let a = random(m * k), w = random(n * k), c = random(m * n)
+        let packed = PackedGemm.pack(w, n: n, k: k)
+        let r = rate(flops: 2.0 * Double(m * n * k)) {
+            PackedGemm.multiply(m: m, a: a, lda: k, packed, c: c, ldc: n, epilogue: none, residual: nil, pool: pool)
+        }
+        print(
+            String(format: "  M %4d N %4d K %4d  ", m, n, k) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
+                + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
     }
-    print(String(format: "  M %4d N %4d K %4d  ", m, n, k) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
-        + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
-}
 
 }
 if wanted("streamed") {
-print("\npacked GEMM with weights streamed from memory (a model's 150 MB of weights: each call")
-print("uses the next of 64 weight matrices, as layers do)        GFLOP/s  of peak")
-for (m, n, k, what) in [
-    (196, 1536, 384, "pw expand 14x14 (dim 384)"), (196, 384, 1536, "pw project 14x14"),
-    (49, 3072, 768, "pw expand 7x7 (dim 768)"), (1568, 1536, 384, "pw expand 14x14, batch 8"),
-] {
-    let a = random(m * k), c = random(m * n)
-    let layers = (0..<64).map { _ in PackedGemm.pack(random(n * k), n: n, k: k) }
-    var next = 0
-    let r = rate(flops: 2.0 * Double(m * n * k)) {
-        PackedGemm.multiply(m: m, a: a, lda: k, layers[next], c: c, ldc: n, epilogue: none, residual: nil, pool: pool)
-        next = (next + 1) % layers.count
+    print("\npacked GEMM with weights streamed from memory (a model's 150 MB of weights: each call")
+    print("uses the next of 64 weight matrices, as layers do)        GFLOP/s  of peak")
+    for (m, n, k, what) in [
+        (196, 1536, 384, "pw expand 14x14 (dim 384)"), (196, 384, 1536, "pw project 14x14"),
+        (49, 3072, 768, "pw expand 7x7 (dim 768)"), (1568, 1536, 384, "pw expand 14x14, batch 8"),
+    ] {
+        let a = random(m * k), c = random(m * n)
+        let layers = (0..<64).map { _ in PackedGemm.pack(random(n * k), n: n, k: k) }
+        var next = 0
+        let r = rate(flops: 2.0 * Double(m * n * k)) {
+            PackedGemm.multiply(m: m, a: a, lda: k, layers[next], c: c, ldc: n, epilogue: none, residual: nil, pool: pool)
+            next = (next + 1) % layers.count
+        }
+        print(
+            String(format: "  M %4d N %4d K %4d  ", m, n, k) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
+                + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
     }
-    print(String(format: "  M %4d N %4d K %4d  ", m, n, k) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
-        + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
-}
 
 }
 if wanted("chain") {
-print("\npointwise chain as in a model: 8 blocks of expand (384 -> 1536, ReLU) then project")
-print("(1536 -> 384, + residual), each layer reading the previous one's output, cold weights")
-do {
-    let m = 196
-    let x = random(m * 384), hidden = random(m * 1536), out = random(m * 384)
-    let expand = (0..<8).map { _ in PackedGemm.pack(random(1536 * 384), n: 1536, k: 384) }
-    let project = (0..<8).map { _ in PackedGemm.pack(random(384 * 1536), n: 384, k: 1536) }
-    let bias = random(1536)
-    let relu = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
-    let plain = EpilogueKernel(bias: bias, activation: nil, postActivation: nil)
-    let r = rate(flops: 16 * 2.0 * Double(m * 384 * 1536)) {
-        for b in 0..<8 {
-            let input = b % 2 == 0 ? x : out, output = b % 2 == 0 ? out : x
-            PackedGemm.multiply(m: m, a: input, lda: 384, expand[b], c: hidden, ldc: 1536, epilogue: relu, residual: nil, pool: pool)
-            PackedGemm.multiply(m: m, a: hidden, lda: 1536, project[b], c: output, ldc: 384, epilogue: plain, residual: input, pool: pool)
+    print("\npointwise chain as in a model: 8 blocks of expand (384 -> 1536, ReLU) then project")
+    print("(1536 -> 384, + residual), each layer reading the previous one's output, cold weights")
+    do {
+        let m = 196
+        let x = random(m * 384), hidden = random(m * 1536), out = random(m * 384)
+        let expand = (0..<8).map { _ in PackedGemm.pack(random(1536 * 384), n: 1536, k: 384) }
+        let project = (0..<8).map { _ in PackedGemm.pack(random(384 * 1536), n: 384, k: 1536) }
+        let bias = random(1536)
+        let relu = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
+        let plain = EpilogueKernel(bias: bias, activation: nil, postActivation: nil)
+        let r = rate(flops: 16 * 2.0 * Double(m * 384 * 1536)) {
+            for b in 0..<8 {
+                let input = b % 2 == 0 ? x : out, output = b % 2 == 0 ? out : x
+                PackedGemm.multiply(m: m, a: input, lda: 384, expand[b], c: hidden, ldc: 1536, epilogue: relu, residual: nil, pool: pool)
+                PackedGemm.multiply(m: m, a: hidden, lda: 1536, project[b], c: output, ldc: 384, epilogue: plain, residual: input, pool: pool)
+            }
         }
+        print(String(format: "  M 196, 16 layers                                  %6.1f  %5.1f%%", r, 100 * r / peak))
     }
-    print(String(format: "  M 196, 16 layers                                  %6.1f  %5.1f%%", r, 100 * r / peak))
-}
 
 }
 if wanted("depthwise") {
-print("\ndepthwise conv (NHWC, bias + ReLU epilogue)                GFLOP/s  of peak")
-for (n, c, size, k, stride, what) in [
-    (1, 384, 14, 11, 1, "DW / Up / Down-Small stage 2"), (1, 768, 7, 11, 1, "DW-Small stage 3 (7x7)"),
-    (1, 1536, 14, 7, 1, "Inverted-DW-Small stage 2"), (1, 3072, 7, 7, 1, "Inverted-DW-Small stage 3"),
-    (1, 768, 14, 11, 2, "DW-Small stride-2 block"), (8, 384, 14, 11, 1, "stage 2, batch 8"),
-    (8, 1536, 14, 7, 1, "Inverted stage 2, batch 8"),
-] {
-    let out = (size - 1) / stride + 1
-    let g = ConvGeometry(
-        batch: n, input: TensorType([c, size, size]), output: TensorType([c, out, out]), weightDims: [c, 1, k, k],
-        ConvAttributes(stride: [stride, stride], padding: [k / 2, k / 2, k / 2, k / 2], dilation: [1, 1], groups: c))
-    let x = random(max(n * c * size * size, 1 << 21)), y = random(max(n * c * out * out, 1 << 21)), bias = random(c)
-    let w = DepthwiseKernel.pack(Tensor(dims: [c, 1, k, k], data: (0..<(c * k * k)).map { _ in uniform() }))
-    let epilogue = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
-    // Useful work only: taps that fall on padding are not counted.
-    var taps = 0
-    for oy in 0..<out { for ox in 0..<out { for ky in 0..<k { for kx in 0..<k {
-        let iy = oy * stride - k / 2 + ky, ix = ox * stride - k / 2 + kx
-        if iy >= 0, iy < size, ix >= 0, ix < size { taps += 1 }
-    } } } }
-    let r = w.withUnsafeBufferPointer { w in
-        rate(flops: 2.0 * Double(n * c * taps)) {
-            DepthwiseKernel.run(g, x: x, weight: w.baseAddress!, y: y, residual: nil, epilogue: epilogue, pool: pool)
+    print("\ndepthwise conv (NHWC, bias + ReLU epilogue)                GFLOP/s  of peak")
+    for (n, c, size, k, stride, what) in [
+        (1, 384, 14, 11, 1, "DW / Up / Down-Small stage 2"), (1, 768, 7, 11, 1, "DW-Small stage 3 (7x7)"),
+        (1, 1536, 14, 7, 1, "Inverted-DW-Small stage 2"), (1, 3072, 7, 7, 1, "Inverted-DW-Small stage 3"),
+        (1, 768, 14, 11, 2, "DW-Small stride-2 block"), (8, 384, 14, 11, 1, "stage 2, batch 8"),
+        (8, 1536, 14, 7, 1, "Inverted stage 2, batch 8"),
+    ] {
+        let out = (size - 1) / stride + 1
+        let g = ConvGeometry(
+            batch: n, input: TensorType([c, size, size]), output: TensorType([c, out, out]), weightDims: [c, 1, k, k],
+            ConvAttributes(stride: [stride, stride], padding: [k / 2, k / 2, k / 2, k / 2], dilation: [1, 1], groups: c))
+        let x = random(max(n * c * size * size, 1 << 21)), y = random(max(n * c * out * out, 1 << 21)), bias = random(c)
+        let w = DepthwiseKernel.pack(Tensor(dims: [c, 1, k, k], data: (0..<(c * k * k)).map { _ in uniform() }))
+        let epilogue = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
+        // Useful work only: taps that fall on padding are not counted.
+        var taps = 0
+        for oy in 0..<out {
+            for ox in 0..<out {
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        let iy = oy * stride - k / 2 + ky, ix = ox * stride - k / 2 + kx
+                        if iy >= 0, iy < size, ix >= 0, ix < size { taps += 1 }
+                    }
+                }
+            }
         }
+        let r = w.withUnsafeBufferPointer { w in
+            rate(flops: 2.0 * Double(n * c * taps)) {
+                DepthwiseKernel.run(g, x: x, weight: w.baseAddress!, y: y, residual: nil, epilogue: epilogue, pool: pool)
+            }
+        }
+        print(
+            String(format: "  N %d C %4d %2dx%-2d k%-2d s%d ", n, c, size, size, k, stride) + what.padding(toLength: 30, withPad: " ", startingAt: 0)
+                + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
     }
-    print(String(format: "  N %d C %4d %2dx%-2d k%-2d s%d ", n, c, size, size, k, stride) + what.padding(toLength: 30, withPad: " ", startingAt: 0)
-        + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
-}
 
 }
 if wanted("resnet") {
-print("\nResNet-50's dense convs (NHWC, batch 1, bias + ReLU)          GFLOP/s  of peak")
-let store = WeightStore()
-for (cin, size, cout, k, stride, what) in [
-    (64, 56, 64, 1, 1, "layer1 conv1"), (64, 56, 64, 3, 1, "layer1 conv2 3x3"), (64, 56, 256, 1, 1, "layer1 conv3"),
-    (64, 56, 256, 1, 1, "layer1 conv3 + residual"), (128, 28, 512, 1, 1, "layer2 conv3 + residual"),
-    (256, 56, 64, 1, 1, "layer1 conv1 (in 256)"), (128, 56, 128, 3, 2, "layer2.0 conv2 3x3/2"), (128, 28, 128, 3, 1, "layer2 conv2 3x3"),
-    (256, 14, 256, 3, 1, "layer3 conv2 3x3"), (512, 7, 512, 3, 1, "layer4 conv2 3x3"), (256, 56, 512, 1, 2, "layer2.0 downsample 1x1/2"),
-    (3, 224, 64, 7, 2, "stem 7x7/2"), (3, 224, 96, 16, 16, "patchify stem 16x16/16"),
-] {
-    let pad = stride == k ? 0 : k / 2  // patchify: no padding
-    let out = (size + 2 * pad - k) / stride + 1
-    let g = ConvGeometry(
-        batch: 1, input: TensorType([cin, size, size]), output: TensorType([cout, out, out]), weightDims: [cout, cin, k, k],
-        ConvAttributes(stride: [stride, stride], padding: Array(repeating: pad, count: 4), dilation: [1, 1], groups: 1))
-    let x = random(cin * size * size), y = random(cout * out * out), bias = random(cout)
-    let residual = what.hasSuffix("+ residual") ? UnsafePointer(random(cout * out * out)) : nil
-    let weights = store.gemm((0..<(cout * cin * k * k)).map { _ in uniform() }, n: cout, k: g.k)
-    let scratchFloats = ConvKernels.scratchFloats(g, backend: .packed)
-    let scratch = scratchFloats > 0 ? random(scratchFloats) : nil
-    let epilogue = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
-    let r = rate(flops: 2.0 * Double(g.m * g.k * cout)) {
-        if g.isPointwise {
-            ConvKernels.pointwise(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, pool: pool)
-        } else {
-            ConvKernels.im2col(g, x: x, weight: weights, y: y, residual: nil, epilogue: epilogue, scratch: scratch, pool: pool)
+    print("\nResNet-50's dense convs (NHWC, batch 1, bias + ReLU)          GFLOP/s  of peak")
+    let store = WeightStore()
+    for (cin, size, cout, k, stride, what) in [
+        (64, 56, 64, 1, 1, "layer1 conv1"), (64, 56, 64, 3, 1, "layer1 conv2 3x3"), (64, 56, 256, 1, 1, "layer1 conv3"),
+        (64, 56, 256, 1, 1, "layer1 conv3 + residual"), (128, 28, 512, 1, 1, "layer2 conv3 + residual"),
+        (256, 56, 64, 1, 1, "layer1 conv1 (in 256)"), (128, 56, 128, 3, 2, "layer2.0 conv2 3x3/2"), (128, 28, 128, 3, 1, "layer2 conv2 3x3"),
+        (256, 14, 256, 3, 1, "layer3 conv2 3x3"), (512, 7, 512, 3, 1, "layer4 conv2 3x3"), (256, 56, 512, 1, 2, "layer2.0 downsample 1x1/2"),
+        (3, 224, 64, 7, 2, "stem 7x7/2"), (3, 224, 96, 16, 16, "patchify stem 16x16/16"),
+    ] {
+        let pad = stride == k ? 0 : k / 2  // patchify: no padding
+        let out = (size + 2 * pad - k) / stride + 1
+        let g = ConvGeometry(
+            batch: 1, input: TensorType([cin, size, size]), output: TensorType([cout, out, out]), weightDims: [cout, cin, k, k],
+            ConvAttributes(stride: [stride, stride], padding: Array(repeating: pad, count: 4), dilation: [1, 1], groups: 1))
+        let x = random(cin * size * size), y = random(cout * out * out), bias = random(cout)
+        let residual = what.hasSuffix("+ residual") ? UnsafePointer(random(cout * out * out)) : nil
+        let weights = store.gemm((0..<(cout * cin * k * k)).map { _ in uniform() }, n: cout, k: g.k)
+        let scratchFloats = ConvKernels.scratchFloats(g, backend: .packed)
+        let scratch = scratchFloats > 0 ? random(scratchFloats) : nil
+        let epilogue = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
+        let r = rate(flops: 2.0 * Double(g.m * g.k * cout)) {
+            if g.isPointwise {
+                ConvKernels.pointwise(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, pool: pool)
+            } else {
+                ConvKernels.im2col(g, x: x, weight: weights, y: y, residual: nil, epilogue: epilogue, scratch: scratch, pool: pool)
+            }
         }
+        print(
+            String(format: "  %3d -> %3d %3dx%-3d k%d s%d ", cin, cout, size, size, k, stride) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
+                + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
     }
-    print(String(format: "  %3d -> %3d %3dx%-3d k%d s%d ", cin, cout, size, size, k, stride) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
-        + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
-}
 }

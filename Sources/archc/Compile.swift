@@ -2,6 +2,7 @@ import ArchcCodegen
 import ArchcDriver
 import ArchcIO
 import ArchcIR
+import ArchcLowering
 import ArchcONNX
 import ArchcPasses
 import ArchcPyTorch
@@ -61,6 +62,13 @@ struct Compile: ParsableCommand {
     var seed: UInt64 = 0
 
     @Option(
+        name: .customLong("init"),
+        help:
+            "How seeded weights are drawn: pytorch (an untrained PyTorch model's initialisation) or stress (statistics far from the defaults, for testing passes and exports)."
+    )
+    var initStyle: WeightInit.Style = .pytorch
+
+    @Option(
         name: .customLong("onnx-graph"),
         help: "Which graph --emit onnx writes: unfused (the spec's layers and tensors as the checkpoint has them) or optimized (folded and fused).")
     var onnxGraph: ONNXGraph = .unfused
@@ -110,8 +118,8 @@ struct Compile: ParsableCommand {
     /// Lowers, optimizes (verifying after each pass in debug builds) and prints the IR.
     private func emitIR(_ network: Network) throws {
         var graph: Graph
-        do { graph = try Lowering.lower(network) } catch { fail("\(error)") }
-        WeightInit.seeded(&graph, seed: 0)
+        do { graph = try Lowering.lower(network) } catch { throw failure("\(error)") }
+        WeightInit.seeded(&graph, seed: 0, style: initStyle)
         let result = Pipeline.run(graph, disabled: Set(disabledPasses), verify: _isDebugAssertConfiguration()) { flag, after in
             if printAfterAll { print("// ----- IR after \(flag) -----\n" + after.text) }
         }
@@ -122,7 +130,7 @@ struct Compile: ParsableCommand {
         case .success(let (optimized, reports)):
             if passSummary { print(Pipeline.summary(before: graph, reports)) }
             if let output {
-                do { try AtomicFile.write(Data(optimized.text.utf8), to: output) } catch { fail("\(error)") }
+                do { try AtomicFile.write(Data(optimized.text.utf8), to: output) } catch { throw failure("\(error)") }
             } else if !printAfterAll {
                 print(optimized.text, terminator: "")
             }
@@ -140,7 +148,7 @@ struct Compile: ParsableCommand {
             options.printDiagnostics(diagnostics)
             throw ExitCode.failure
         }
-        do { try AtomicFile.write(Data(source.utf8), to: output!) } catch { fail("\(error)") }
+        do { try AtomicFile.write(Data(source.utf8), to: output!) } catch { throw failure("\(error)") }
     }
 
     /// Prepares the model with its weights and writes it as ONNX, Swift or folded weights.
@@ -150,10 +158,11 @@ struct Compile: ParsableCommand {
         prepare.elaboration = options.elaborationOptions
         prepare.weights = weights
         prepare.seed = seed
+        prepare.initStyle = initStyle
         prepare.disabledPasses = Set(disabledPasses)
         switch PreparedModel.prepare(spec: options.spec, prepare) {
         case .failure(let failure):
-            fail(failure.description)
+            throw self.failure(failure.description)
         case .success(let model):
             do {
                 switch kind {
@@ -171,13 +180,15 @@ struct Compile: ParsableCommand {
                     break
                 }
             } catch {
-                fail("\(error)")
+                throw failure("\(error)")
             }
         }
     }
 
-    private func fail(_ text: String) -> Never {
+    /// Reports `text` on standard error and returns the exit code to throw: ArgumentParser
+    /// exits in one place, at the top.
+    private func failure(_ text: String) -> ExitCode {
         FileHandle.standardError.write(Data((text + "\n").utf8))
-        Compile.exit(withError: ExitCode.failure)
+        return ExitCode.failure
     }
 }

@@ -67,8 +67,10 @@ struct Fit: ParsableCommand {
         case .success(let proposals):
             print("or by width, one stage at a time (smallest change first):")
             for p in proposals {
-                print(String(format: "  stage %d %@ %d -> %d (%+.1f%%): MACs %@, %@", p.stage, p.parameter, p.original, p.proposed,
-                             100 * p.relativeChange, Format.si(p.macs), p.verdict.summary) + "  \(p.flag)")
+                print(
+                    String(
+                        format: "  stage %d %@ %d -> %d (%+.1f%%): MACs %@, %@", p.stage, p.parameter, p.original, p.proposed,
+                        100 * p.relativeChange, Format.si(p.macs), p.verdict.summary) + "  \(p.flag)")
             }
         }
     }

@@ -12,11 +12,16 @@ final class CLITests: XCTestCase {
     }
 
     /// Runs the `archc` built beside this test bundle, from the repo root.
-    func archc(_ arguments: String...) throws -> Run { try archc(arguments) }
+    func archc(_ arguments: String...) throws -> Run { try tool("archc", arguments) }
 
-    func archc(_ arguments: [String]) throws -> Run {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("archc")
-        let fallback = Self.root.appendingPathComponent(".build/debug/archc")
+    func archc(_ arguments: [String]) throws -> Run { try tool("archc", arguments) }
+
+    /// Runs `archc-generated` (archc's generated/ models) the same way.
+    func archcGenerated(_ arguments: String...) throws -> Run { try tool("archc-generated", arguments) }
+
+    func tool(_ name: String, _ arguments: [String]) throws -> Run {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
+        let fallback = Self.root.appendingPathComponent(".build/debug/\(name)")
         let process = Process()
         process.executableURL = FileManager.default.fileExists(atPath: binary.path) ? binary : fallback
         process.arguments = arguments
@@ -46,9 +51,11 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(fit.stdout.contains("--set <key=value>"))
         XCTAssertTrue(fit.stdout.contains("--width"))
         let run = try archc("run", "--help")
-        for flag in ["--weights <file>", "--strip-prefix <prefix>", "--strict", "--input <file>", "--top <top>", "--output <file.npy>",
-                     "--threads <threads>", "--seed <seed>", "--engine <engine>", "--check", "--bench", "--iterations <iterations>",
-                     "--profile", "--report <report>", "--batch <batch>"] {
+        for flag in [
+            "--weights <file>", "--strip-prefix <prefix>", "--strict", "--input <file>", "--top <top>", "--output <file.npy>",
+            "--threads <threads>", "--seed <seed>", "--check", "--bench", "--iterations <iterations>",
+            "--profile", "--report <report>", "--batch <batch>",
+        ] {
             XCTAssertTrue(run.stdout.contains(flag), "run --help lacks \(flag)")
         }
     }
@@ -119,7 +126,8 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(missed.stderr.hasPrefix("specs/robust-resnet-inverted-dw-small.yaml:7:9: error: MACs 2.61 G are below the budget"), missed.stderr)
         let fit = try archc("fit", "specs/robust-resnet-inverted-dw-small.yaml", "--set", "stages[2].depth=6")
         XCTAssertEqual(fit.status, 0, fit.stderr)
-        XCTAssertEqual(fit.stdout, "depths 3, 4, 6, 3 -> 3, 4, 14, 3: MACs 4.58 G, deit-small (4.61 G) ± 5.0%: within (-0.7%)\napply with: --set stages[2].depth=14\n")
+        XCTAssertEqual(
+            fit.stdout, "depths 3, 4, 6, 3 -> 3, 4, 14, 3: MACs 4.58 G, deit-small (4.61 G) ± 5.0%: within (-0.7%)\napply with: --set stages[2].depth=14\n")
         let already = try archc("fit", "specs/robust-resnet-inverted-dw-small.yaml")
         XCTAssertEqual(already.stdout, "depths 3, 4, 14, 3 already fit: deit-small (4.61 G) ± 5.0%: within (-0.7%)\n")
     }
@@ -245,6 +253,17 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(noDir.stderr.hasPrefix("/nonexistent/dir/y.npy: error: cannot write"), noDir.stderr)
     }
 
+    /// Seeded weights are drawn as PyTorch initialises an untrained model, so a seeded run of
+    /// a full-size model prints logits of an untrained model's size (they were ~6e7).
+    func testSeededRunPrintsUntrainedSizedLogits() throws {
+        let text = try archc("run", "specs/robust-resnet-dw-small.yaml", "--top", "1000")
+        XCTAssertEqual(text.status, 0, text.stderr)
+        let values = text.stdout.split(separator: "(").dropFirst().compactMap { Double($0.prefix { $0 != ")" }) }
+        XCTAssertEqual(values.count, 1000, text.stdout)
+        XCTAssertLessThan(values.map(abs).max() ?? .infinity, 1, text.stdout)
+        XCTAssertGreaterThan(values.map(abs).max() ?? 0, 1e-3, "logits should not all vanish")
+    }
+
     func testRunCheckComparesRuntimeAndInterpreterLayerByLayer() throws {
         let run = try archc("run", "specs/tiny/tiny-inverted-family.yaml", "--check", "--batch", "2")
         XCTAssertEqual(run.status, 0, run.stderr)
@@ -289,22 +308,22 @@ final class CLITests: XCTestCase {
         XCTAssertLessThanOrEqual(probability, 1)
     }
 
-    func testEngineGeneratedRunsAndRefusesAStaleSpec() throws {
+    func testGeneratedModelsRunAndRefuseAStaleSpec() throws {
         let runtime = try archc("run", "specs/tiny/tiny-resnet.yaml", "--batch", "2")
-        let generated = try archc("run", "specs/tiny/tiny-resnet.yaml", "--batch", "2", "--engine", "generated")
+        let generated = try archcGenerated("specs/tiny/tiny-resnet.yaml", "--batch", "2")
         XCTAssertEqual(generated.status, 0, generated.stderr)
         XCTAssertEqual(generated.stdout, runtime.stdout)
-        let stale = try archc("run", "specs/tiny/tiny-resnet.yaml", "--engine", "generated", "--set", "stages[1].depth=1")
+        let stale = try archcGenerated("specs/tiny/tiny-resnet.yaml", "--set", "stages[1].depth=1")
         XCTAssertEqual(stale.status, 1)
         XCTAssertTrue(stale.stderr.contains("error: the generated model TinyResnet was made from a different graph"), stale.stderr)
         XCTAssertTrue(stale.stderr.hasSuffix("regenerate it with ./generate.sh\n"), stale.stderr)
-        let missing = try archc("run", "specs/tiny/tiny-inverted-family.yaml", "--engine", "generated")
+        let missing = try archcGenerated("specs/tiny/tiny-inverted-family.yaml")
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.contains("no generated model for this spec"), missing.stderr)
     }
 
-    func testCheckIncludesTheGeneratedModelWhenOneExists() throws {
-        let run = try archc("run", "specs/tiny/tiny-resnet.yaml", "--check")
+    func testGeneratedCheckComparesWithTheRuntime() throws {
+        let run = try archcGenerated("specs/tiny/tiny-resnet.yaml", "--check")
         XCTAssertEqual(run.status, 0, run.stderr)
         let last = try XCTUnwrap(run.stdout.split(separator: "\n").last)
         XCTAssertTrue(last.hasPrefix("generated model TinyResnet vs runtime: max relative error "), run.stdout)

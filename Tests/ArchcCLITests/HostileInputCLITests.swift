@@ -51,7 +51,7 @@ extension CLITests {
     /// batch 100, 256 KiB at 32): they run in batches of 32 and all get a prediction.
     func testAFolderOfPhotosIsStreamedInBatches() throws {
         let dir = try temporaryFolder()
-        let photo = try Data(contentsOf: Self.root.appendingPathComponent("Tests/ArchcRuntimeTests/Fixtures/images/cat.jpg"))
+        let photo = try Data(contentsOf: Self.root.appendingPathComponent("Tests/ArchcImageTests/Fixtures/images/cat.jpg"))
         for i in 0..<100 { try photo.write(to: dir.appendingPathComponent(String(format: "%03d.jpg", i))) }
         let run = try archc("run", "specs/tiny/tiny-resnet.yaml", "--input", dir.path, "--max-memory", "512K", "--report", "json", "--top", "1")
         XCTAssertEqual(run.status, 0, run.stderr)

@@ -29,7 +29,7 @@ final class EvaluatorTests: XCTestCase {
         let result = try job.run(EvalTest.evaluator(model), plan: plan)
         let input = try InputBatch.open(plan.samples.map(\.path), spec: model.compilation.spec!, inputType: model.optimized.inputType)
         XCTAssertEqual(input.batchCount, 1)
-        let y = Engine(graph: model.optimized, batch: plan.samples.count, threads: 1).run(try input.batch(0).tensor)
+        let y = try Engine(graph: model.optimized, batch: plan.samples.count, threads: 1).run(try input.batch(0).tensor)
         let top5 = OutputSummary.topK(y, k: 5)
         let expected1 = zip(plan.samples, top5).filter { $0.0.label == $0.1[0].index }.count
         let expected5 = zip(plan.samples, top5).filter { pair in pair.1.contains { $0.index == pair.0.label } }.count

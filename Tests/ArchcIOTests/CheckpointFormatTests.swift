@@ -8,7 +8,7 @@ import XCTest
 /// real safetensors checkpoint whose header length begins with 0x80 (as a pickle does).
 final class CheckpointFormatTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    private let torch = root.appendingPathComponent("Tests/ArchcRuntimeTests/Fixtures/torch")
+    private let torch = root.appendingPathComponent("Tests/ArchcIOTests/Fixtures/torch")
 
     /// One file per format, with the format it must be detected as.
     private func samples() throws -> [(name: String, bytes: [UInt8], format: CheckpointFormat)] {
@@ -55,8 +55,9 @@ final class CheckpointFormatTests: XCTestCase {
     /// The 1-in-256 safetensors file main refused ("unsupported pickle opcode 0x0"), end to
     /// end: seeded weights of a real spec saved with a 0x80-leading header, then loaded.
     func testSafetensorsWhoseHeaderLengthStartsWith0x80LoadsIntoASpec() throws {
-        FileManager.default.changeCurrentDirectoryPath(Self.root.path)
-        let seeded = try PreparedModel.prepare(spec: "specs/tiny/tiny-resnet.yaml", PreparedModel.Options()).get()
+        var fromRoot = PreparedModel.Options()
+        fromRoot.elaboration.directory = CheckpointFormatTests.root.path
+        let seeded = try PreparedModel.prepare(spec: "specs/tiny/tiny-resnet.yaml", fromRoot).get()
         var bytes = [UInt8](Safetensors.encode(seeded.plain.constants))
         let length = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16
         let padded = (length / 256 + 1) * 256 + 0x80
@@ -77,8 +78,9 @@ final class LazyCheckpointTests: XCTestCase {
     /// A .pth holding the spec's tensors plus an unused [1e9] view with stride 0 over one
     /// element: materialised, it took 4 GB.
     func testUnusedHugeStrideZeroTensorIsNeverMaterialised() throws {
-        FileManager.default.changeCurrentDirectoryPath(CheckpointFormatTests.root.path)
-        let seeded = try PreparedModel.prepare(spec: "specs/tiny/tiny-resnet.yaml", PreparedModel.Options()).get()
+        var fromRoot = PreparedModel.Options()
+        fromRoot.elaboration.directory = CheckpointFormatTests.root.path
+        let seeded = try PreparedModel.prepare(spec: "specs/tiny/tiny-resnet.yaml", fromRoot).get()
         var storage: [Float] = []
         var entries: [(name: String, offset: Int, shape: [Int], strides: [Int])] = []
         for (name, tensor) in seeded.plain.constants.sorted(by: { $0.key < $1.key }) {

@@ -1,4 +1,5 @@
 import ArchcIR
+import ArchcLowering
 import ArchcInterpreter
 import ArchcPasses
 import ArchcSpec
@@ -42,13 +43,19 @@ enum IRTest {
         return (after, rewrites)
     }
 
+    /// Spec paths relative to the repository root, wherever the tests run from.
+    static var fromRoot: ElaborationOptions {
+        var options = ElaborationOptions()
+        options.directory = root.path
+        return options
+    }
+
     /// Lowers a spec (relative to the repo root) with seeded weights.
     static func lowered(_ path: String, overrides: [String] = []) throws -> Graph {
-        FileManager.default.changeCurrentDirectoryPath(root.path)
-        let compilation = Compiler.compile(path: path, overrides: overrides)
+        let compilation = Compiler.compile(path: path, overrides: overrides, options: fromRoot)
         let network = try XCTUnwrap(compilation.network, compilation.diagnostics.rendered())
         var graph = try Lowering.lower(network)
-        WeightInit.seeded(&graph, seed: 7)
+        WeightInit.seeded(&graph, seed: 7, style: .stress)
         return graph
     }
 }

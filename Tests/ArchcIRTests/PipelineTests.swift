@@ -1,4 +1,5 @@
 import ArchcIR
+import ArchcLowering
 import ArchcInterpreter
 import ArchcPasses
 import ArchcSpec
@@ -13,8 +14,7 @@ final class PipelineTests: XCTestCase {
             .filter { $0.hasSuffix(".yaml") && !$0.hasPrefix("blocks/") }.sorted()
         XCTAssertGreaterThan(specs.count, 30)
         for spec in specs {
-            FileManager.default.changeCurrentDirectoryPath(IRTest.root.path)
-            let network = try XCTUnwrap(Compiler.compile(path: "specs/\(spec)").network, spec)
+            let network = try XCTUnwrap(Compiler.compile(path: "specs/\(spec)", options: IRTest.fromRoot).network, spec)
             let graph = try Lowering.lower(network)
             XCTAssertEqual(Verifier.verify(graph), [], spec)
             let (optimized, reports) = try Pipeline.run(graph, verify: true).get()

@@ -95,7 +95,8 @@ final class TransformerIRTests: XCTestCase {
         XCTAssertEqual(
             try errors("[N, 8, 2, 2]", "%1 = attention(%0) {heads = 1} : [N, 5, 8]"),
             ["%1 (attention 'x'): attention expects [N, T, 3C], found [N, 8, 2, 2]"])
-        XCTAssertEqual(try errors("[N, 5, 8]", "%1 = select_token(%0) {index = 5} : [N, 8]"), ["%1 (select_token 'x'): select_token index 5 is outside 5 tokens"])
+        XCTAssertEqual(
+            try errors("[N, 5, 8]", "%1 = select_token(%0) {index = 5} : [N, 8]"), ["%1 (select_token 'x'): select_token index 5 is outside 5 tokens"])
         XCTAssertEqual(try errors("[N, 40]", "%1 = token_mean(%0) : [N, 8]"), ["%1 (token_mean 'x'): token_mean expects [N, T, C], found [N, 40]"])
         XCTAssertEqual(
             try errors("[N, 5, 8]", "%1 = linear(%0) [@\"w\"] : [N, 5, 4]", "const @\"w\" : [4, 6]\n"),

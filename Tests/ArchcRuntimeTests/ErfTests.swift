@@ -1,3 +1,4 @@
+@testable import ArchcKernels
 @testable import ArchcRuntime
 import Foundation
 import XCTest

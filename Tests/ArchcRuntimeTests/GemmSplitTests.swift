@@ -1,12 +1,15 @@
 import XCTest
 
+@testable import ArchcKernels
 @testable import ArchcRuntime
 
 /// The packed GEMM's work split: every element of C belongs to exactly one part, parts are
 /// fixed by the shape alone, and row parts are balanced to within one tile-panel.
 final class GemmSplitTests: XCTestCase {
     func testEveryElementBelongsToExactlyOnePart() {
-        for (m, n) in [(1, 10), (49, 768), (49, 3072), (143, 64), (144, 64), (169, 40), (196, 1536), (196, 256), (675, 24), (3136, 256), (1568, 384), (3136, 64)] {
+        for (m, n) in [
+            (1, 10), (49, 768), (49, 3072), (143, 64), (144, 64), (169, 40), (196, 1536), (196, 256), (675, 24), (3136, 256), (1568, 384), (3136, 64),
+        ] {
             let panels = (n + PackedGemm.nr - 1) / PackedGemm.nr
             let parts = PackedGemm.split(m: m, n: n, panels: panels)
             var owner = [Int](repeating: -1, count: m * panels)

@@ -1,4 +1,5 @@
 import ArchcIR
+import ArchcLowering
 import ArchcInterpreter
 import ArchcPasses
 import ArchcRuntime
@@ -11,11 +12,12 @@ enum RuntimeTest {
 
     /// A spec lowered with seeded weights, before and after the pipeline.
     static func graphs(_ path: String, overrides: [String] = []) throws -> (plain: Graph, optimized: Graph) {
-        FileManager.default.changeCurrentDirectoryPath(root.path)
-        let compilation = Compiler.compile(path: path, overrides: overrides)
+        var options = ElaborationOptions()
+        options.directory = root.path
+        let compilation = Compiler.compile(path: path, overrides: overrides, options: options)
         let network = try XCTUnwrap(compilation.network, compilation.diagnostics.rendered())
         var graph = try Lowering.lower(network)
-        WeightInit.seeded(&graph, seed: 5)
+        WeightInit.seeded(&graph, seed: 5, style: .stress)
         return (graph, try Pipeline.run(graph, verify: true).get().0)
     }
 

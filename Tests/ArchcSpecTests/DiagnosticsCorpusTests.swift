@@ -8,7 +8,6 @@ final class DiagnosticsCorpusTests: XCTestCase {
         let directory = Repo.fixtures.appendingPathComponent("invalid")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
         XCTAssertGreaterThanOrEqual(files.count, 40)
-        FileManager.default.changeCurrentDirectoryPath(directory.path)
         for file in files {
             let text = String(decoding: try Data(contentsOf: directory.appendingPathComponent(file)), as: UTF8.self)
             let expected = text.split(separator: "\n").compactMap { line -> String? in
@@ -17,7 +16,9 @@ final class DiagnosticsCorpusTests: XCTestCase {
                 return body.first?.isNumber == true ? "\(file):\(body)" : body
             }
             XCTAssertFalse(expected.isEmpty, "\(file) has no expect-error annotation")
-            let result = Compiler.compile(path: file)
+            var options = ElaborationOptions()
+            options.directory = directory.path  // diagnostics name the file as `file`
+            let result = Compiler.compile(path: file, options: options)
             let actual = result.diagnostics.sorted().filter { $0.severity == .error }.map(\.description).map { $0.split(separator: "\n")[0] }
             XCTAssertEqual(actual.map(String.init), expected, file)
             XCTAssertFalse(result.succeeded, file)

@@ -42,7 +42,7 @@ final class SpecCorpusTests: XCTestCase {
         }
     }
 
-    /// MACs against fvcore's figures for the same models (PEERS.md, PAPER.md), which archc's
+    /// MACs against fvcore's figures for the same models (docs/paper.md), which archc's
     /// counts must round to.
     func testMACsMatchPublishedFvcoreFigures() throws {
         let figures = [
@@ -63,7 +63,7 @@ final class SpecCorpusTests: XCTestCase {
             let network = try XCTUnwrap(Repo.compile("specs/\(spec).yaml").network)
             XCTAssertEqual(network.macs, macs, spec)
         }
-        // Without the BatchNorm term ResNet-50 is 4.09 G (PAPER.md).
+        // Without the BatchNorm term ResNet-50 is 4.09 G (docs/paper.md).
         let resnet = try XCTUnwrap(Repo.compile("specs/resnet50.yaml").network)
         let withoutNorm = resnet.layers.filter { if case .batchNorm = $0.operation { return false } else { return true } }
             .reduce(0) { $0 + $1.cost.macs }

@@ -18,7 +18,8 @@ enum Repo {
 
     /// Compiles a spec given relative to the repo root, with diagnostics naming that path.
     static func compile(_ path: String, overrides: [String] = [], options: ElaborationOptions = .init()) -> Compilation {
-        FileManager.default.changeCurrentDirectoryPath(root.path)
+        var options = options
+        options.directory = root.path
         return Compiler.compile(path: path, overrides: overrides, options: options)
     }
 

@@ -16,10 +16,10 @@ seeds() {
     case "$1" in
         fuzz-spec) echo specs/tiny Tests/ArchcSpecTests/Fixtures/invalid ;;
         fuzz-safetensors) echo Tests/fuzz/seeds/safetensors ;;
-        fuzz-torch) echo Tests/ArchcRuntimeTests/Fixtures/torch ;;
-        fuzz-npy) echo Tests/ArchcRuntimeTests/Fixtures/images/cat.jpg.bilinear.npy ;;
-        fuzz-image) echo Tests/ArchcRuntimeTests/Fixtures/images/cat.jpg Tests/ArchcRuntimeTests/Fixtures/images/cat-gray.png \
-            Tests/ArchcRuntimeTests/Fixtures/images/cat-rgba.png Tests/ArchcRuntimeTests/Fixtures/images/broken.jpg ;;
+        fuzz-torch) echo Tests/ArchcIOTests/Fixtures/torch ;;
+        fuzz-npy) echo Tests/ArchcImageTests/Fixtures/images/cat.jpg.bilinear.npy ;;
+        fuzz-image) echo Tests/ArchcImageTests/Fixtures/images/cat.jpg Tests/ArchcImageTests/Fixtures/images/cat-gray.png \
+            Tests/ArchcImageTests/Fixtures/images/cat-rgba.png Tests/ArchcImageTests/Fixtures/images/broken.jpg ;;
     esac
 }
 

@@ -1,5 +1,5 @@
 """Writes small image fixtures and PIL's preprocessing of them, for the Swift tests of
-image decoding and preprocessing (Tests/ArchcRuntimeTests/Fixtures/images/): a JPEG, a
+image decoding and preprocessing (Tests/ArchcImageTests/Fixtures/images/): a JPEG, a
 grayscale PNG and an RGBA PNG cut from the bundled CC0 photo, and for each the (3, 32, 32)
 tensor PIL gives with shorter side 40 (bicubic and bilinear), centre crop 32, ImageNet
 mean/std. Run: python3 Tests/python/make_image_fixtures.py (needs pillow, numpy)."""
@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-OUT = ROOT / "Tests" / "ArchcRuntimeTests" / "Fixtures" / "images"
+OUT = ROOT / "Tests" / "ArchcImageTests" / "Fixtures" / "images"
 MEAN, STD = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
 
 

@@ -5,7 +5,7 @@ in eval mode. test_pytorch_fixtures.py runs archc on the same checkpoint and inp
 compares (max error <= 1e-4 of the largest logit, same top-1).
 
 - tiny-robust-dw, tiny-inverted-family: the four robust block types written below in
-  PyTorch from PAPER.md (names as the authors' code), random weights including BatchNorm
+  PyTorch from docs/paper.md (names as the authors' code), random weights including BatchNorm
   statistics and layer scales, so folding is exercised.
 - tiny-resnet: built from torchvision's own Bottleneck.
 - efficientnet-lite0: the PyPI model code (efficientnet-lite-pytorch) with the trained
@@ -46,7 +46,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "Tests" / "python" / "data" / "pytorch"
 
 
-# ---- The paper's four blocks (PAPER.md), named as the authors' code names them ----------
+# ---- The paper's four blocks (docs/paper.md), named as the authors' code names them ----------
 
 def pointwise(cin, cout, stride=1):
     return nn.Conv2d(cin, cout, 1, stride)

@@ -154,7 +154,9 @@ def full_check(archc):
         for seed, (name, model_name, spec, size, batch) in enumerate(FULL, start=10):
             expected = make(name, model_name, seed, size, batch, tmp)
             for engine in ["runtime", "generated"] if spec in GENERATED else ["runtime"]:
-                subprocess.run([archc, "run", spec, "--weights", str(tmp / f"{name}.safetensors"), "--engine", engine,
+                # generated/ models run in their own executable beside archc (archc does not link them).
+                tool = [archc, "run", spec] if engine == "runtime" else [str(pathlib.Path(archc).with_name("archc-generated")), spec]
+                subprocess.run(tool + ["--weights", str(tmp / f"{name}.safetensors"),
                                 "--input", str(tmp / f"{name}.input.npy"), "--output", str(tmp / "y.npy")],
                                cwd=ROOT, check=True, capture_output=True)
                 got = np.load(tmp / "y.npy")

@@ -1,5 +1,5 @@
 """Writes the small PyTorch-format checkpoints the Swift tests read
-(Tests/ArchcRuntimeTests/Fixtures/torch/), without PyTorch: the pickles name the same
+(Tests/ArchcIOTests/Fixtures/torch/), without PyTorch: the pickles name the same
 globals torch.save writes (torch._utils._rebuild_tensor_v2, torch.FloatStorage, ...), made
 with stand-in classes, and the storages are laid out as torch lays them out, in both the
 zip format (torch >= 1.6) and the legacy format. Run: python3 Tests/python/make_torch_fixtures.py"""
@@ -13,7 +13,7 @@ import sys
 import types
 import zipfile
 
-OUT = pathlib.Path(__file__).resolve().parents[1] / "ArchcRuntimeTests" / "Fixtures" / "torch"
+OUT = pathlib.Path(__file__).resolve().parents[1] / "ArchcIOTests" / "Fixtures" / "torch"
 
 # Stand-ins that pickle under torch's own names.
 torch = types.ModuleType("torch")

@@ -33,14 +33,14 @@ def reduced(spec):
 
 def compare(spec, overrides, tmp_path, batch=2, graph="unfused"):
     model = tmp_path / "model.onnx"
-    archc("compile", spec, *overrides, "--emit", "onnx", "-o", str(model), "--onnx-graph", graph, "--seed", "3")
+    archc("compile", spec, *overrides, "--emit", "onnx", "-o", str(model), "--onnx-graph", graph, "--seed", "3", "--init", "stress")
     proto = onnx.load(str(model))
     onnx.checker.check_model(proto, full_check=True)
     session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     shape = [batch] + [d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim[1:]]
     x = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
     np.save(tmp_path / "x.npy", x)
-    archc("run", spec, *overrides, "--seed", "3", "--input", str(tmp_path / "x.npy"), "--output", str(tmp_path / "y.npy"))
+    archc("run", spec, *overrides, "--seed", "3", "--init", "stress", "--input", str(tmp_path / "x.npy"), "--output", str(tmp_path / "y.npy"))
     expected = session.run(None, {"input": x})[0]
     got = np.load(tmp_path / "y.npy")
     assert got.shape == expected.shape

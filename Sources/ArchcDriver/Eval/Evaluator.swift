@@ -45,7 +45,7 @@ public struct Evaluator {
         guard !samples.isEmpty else { return counts }
         let dims = model.optimized.inputType.dims  // (C, H, W)
         let imageSize = dims.reduce(1, *)
-        let engine = Engine(graph: model.optimized, batch: options.batch, threads: options.threads)
+        let engine = try Engine(graph: model.optimized, batch: options.batch, threads: options.threads)
         let preprocessing = self.preprocessing
         let prefetcher = BatchPrefetcher<Result<[Float], IOError>>(count: samples.count, batch: options.batch, workers: options.workers) { i in
             Result { try Self.prepare(samples[i], index: firstIndex + i, preprocessing, transform) }.mapError {
@@ -63,7 +63,7 @@ public struct Evaluator {
                     input.replaceSubrange(b * imageSize..<(b + 1) * imageSize, with: pixels)
                 }
             }
-            let output = engine.run(Tensor(dims: [options.batch] + dims, data: input))
+            let output = try engine.run(Tensor(dims: [options.batch] + dims, data: input))
             let width = output.count / options.batch
             for (b, item) in items.enumerated() {
                 let sample = samples[done + b]

@@ -1,6 +1,6 @@
 /// Prices one layer, per image, under the field's convention and as true FLOPs.
 ///
-/// MACs follow fvcore (PAPER.md): conv N*Cout*Hout*Wout*(Cin/groups)*kh*kw (bias free);
+/// MACs follow fvcore (docs/paper.md): conv N*Cout*Hout*Wout*(Cin/groups)*kh*kw (bias free);
 /// linear in*out per vector, token or pixel; BatchNorm 2 per element (1 without affine);
 /// LayerNorm 5 per element (4 without affine); global average pool and token mean 1 per
 /// input element; ReLU, GELU, add, scale, max/avg pool, flatten, tokens, class token,

@@ -29,7 +29,8 @@ extension Fitter {
         var elaborations = 0
         for (index, stage) in spec.stages.enumerated() {
             guard let arg = stage.args.first(where: { widthParameters.contains($0.key) }), let text = arg.value.scalar,
-                  let width = ScalarParsing.int(text), width > 0 else { continue }
+                let width = ScalarParsing.int(text), width > 0
+            else { continue }
             let direction = Double(compilation.network!.macs) < base.low ? 1 : -1
             var candidate = width
             while abs(candidate - width) <= width / 2, elaborations < SpecLimits.fitElaborations {
@@ -38,11 +39,14 @@ extension Fitter {
                 elaborations += 1
                 var edited = spec
                 edited.expect = nil
-                edited.stages[index].args = stage.args.map { $0.key == arg.key ? .init(key: $0.key, keyLocation: $0.keyLocation, value: .scalar(String(candidate), at: $0.value.location)) : $0 }
+                edited.stages[index].args = stage.args.map {
+                    $0.key == arg.key ? .init(key: $0.key, keyLocation: $0.keyLocation, value: .scalar(String(candidate), at: $0.value.location)) : $0
+                }
                 let result = Compiler.elaborate(edited, options: options, reference: compilation.reference)
                 guard let verdict = result.budget, let network = result.network else { break }
                 if verdict.within {
-                    proposals.append(WidthProposal(stage: index, parameter: arg.key, original: width, proposed: candidate, macs: network.macs, verdict: verdict))
+                    proposals.append(
+                        WidthProposal(stage: index, parameter: arg.key, original: width, proposed: candidate, macs: network.macs, verdict: verdict))
                     break
                 }
                 // Overshot the window without landing in it: this stage cannot do it alone.
@@ -110,7 +114,8 @@ extension Fitter {
             // stem's width): the next step may.
             guard let verdict = result.budget, let macs = result.network?.macs else { continue }
             if verdict.within {
-                return .success(UniformWidthProposal(stages: stages, parameters: parameters, original: widths, proposed: proposed, macs: macs, verdict: verdict))
+                return .success(
+                    UniformWidthProposal(stages: stages, parameters: parameters, original: widths, proposed: proposed, macs: macs, verdict: verdict))
             }
             // Overshot the window without landing in it.
             if (direction > 0 && Double(macs) > verdict.high) || (direction < 0 && Double(macs) < verdict.low) { break }

@@ -7,6 +7,9 @@ public struct ElaborationOptions: Sendable {
     /// A spec asking for more blocks or layers is refused before it is expanded.
     public var maxBlocks = SpecLimits.blocks
     public var maxLayers = SpecLimits.layers
+    /// Where relative spec paths are read from (nil: the working directory). Diagnostics,
+    /// locations and the IR name files as written, so results do not depend on it.
+    public var directory: String?
 
     public init(batch: Int = 1, maxBytes: Int = 4 << 30) {
         self.batch = batch

@@ -3,8 +3,13 @@ import Foundation
 /// Loads a spec file with its imports and command-line overrides into one `ModelSpec`.
 public struct SpecLoader {
     public let diagnostics: DiagnosticEngine
+    /// Where relative paths are read from (nil: the working directory).
+    public let directory: String?
 
-    public init(diagnostics: DiagnosticEngine) { self.diagnostics = diagnostics }
+    public init(diagnostics: DiagnosticEngine, directory: String? = nil) {
+        self.diagnostics = diagnostics
+        self.directory = directory
+    }
 
     static let libraryKeys = ["import", "blocks", "doc"]
 
@@ -50,7 +55,7 @@ public struct SpecLoader {
             return nil
         }
         guard var base = readWithBase(resolved, chain: &chain, importedAt: extends.location) else { return nil }
-        base = Self.absolutisePaths(base, file: resolved)
+        base = Self.absolutisePaths(base, file: resolved, directory: directory)
         guard var entries = base.entries, let own = root.entries else {
             diagnostics.error(extends.location, "cannot extend '\(basePath)': it is not a YAML mapping")
             return nil
@@ -75,12 +80,14 @@ public struct SpecLoader {
     }
 
     /// Rewrites a base spec's relative paths (imports, budget reference) to be relative to
-    /// the derived file's world: absolute, since the derived file may live elsewhere.
-    static func absolutisePaths(_ root: SpecNode, file: String) -> SpecNode {
+    /// the derived file's world: absolute, since the derived file may live elsewhere
+    /// (relative paths are taken from `directory`, or the working directory when nil).
+    static func absolutisePaths(_ root: SpecNode, file: String, directory: String? = nil) -> SpecNode {
         guard var entries = root.entries else { return root }
+        let base = directory.map { URL(fileURLWithPath: $0, isDirectory: true) }
         func absolute(_ node: SpecNode) -> SpecNode {
             guard let text = node.scalar, !node.isNull else { return node }
-            let path = URL(fileURLWithPath: resolve(text, relativeTo: file)).standardizedFileURL.path
+            let path = URL(fileURLWithPath: resolve(text, relativeTo: file), relativeTo: base).standardizedFileURL.path
             return SpecNode(.scalar(path, quoted: true), at: node.location)
         }
         for i in entries.indices {
@@ -114,7 +121,7 @@ public struct SpecLoader {
             library
             ? (keys: Self.libraryKeys, what: "a block library: a YAML mapping with 'blocks' or 'import'")
             : (keys: SpecParser.topKeys, what: "a spec: a YAML mapping with keys such as 'model', 'stages' or 'extends'")
-        switch YAMLLoader.load(path: path) {
+        switch YAMLLoader.load(path: onDisk(path), displayPath: path) {
         case .success(let root) where root.scalar != nil:
             diagnostics.error(root.location, "expected a YAML mapping, found plain text (not shown)")
             return nil
@@ -219,6 +226,12 @@ public struct SpecLoader {
     private func resolve(_ path: String, relativeTo file: String) -> String { Self.resolve(path, relativeTo: file) }
 
     private func canonical(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        URL(fileURLWithPath: onDisk(path)).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    /// A spec path as the file system needs it: relative paths joined to `directory`.
+    private func onDisk(_ path: String) -> String {
+        guard let directory, !path.hasPrefix("/") else { return path }
+        return (directory as NSString).appendingPathComponent(path)
     }
 }

@@ -4,7 +4,8 @@ struct SpecParser {
     let diagnostics: DiagnosticEngine
 
     static let topKeys = [
-        "model", "doc", "extends", "set", "import", "params", "input", "defaults", "stem", "stages", "block_names", "downsample_names", "head", "budget", "expect", "blocks",
+        "model", "doc", "extends", "set", "import", "params", "input", "defaults", "stem", "stages", "block_names", "downsample_names", "head", "budget",
+        "expect", "blocks",
         "preprocess",
     ]
     static let stageKeys = ["block", "depth", "stride", "stride_at", "downsample"]

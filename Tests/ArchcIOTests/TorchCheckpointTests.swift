@@ -7,7 +7,7 @@ import XCTest
 /// strides, float16, a state dict nested beside training arguments, and a pickle that asks
 /// to run code (it is never run). Fixtures: Tests/python/make_torch_fixtures.py.
 final class TorchCheckpointTests: XCTestCase {
-    private let dir = RuntimeTest.root.appendingPathComponent("Tests/ArchcRuntimeTests/Fixtures/torch")
+    private let dir = IOTest.fixtures.appendingPathComponent("torch")
 
     private func check(_ tensors: [String: Tensor], file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(tensors.keys.sorted(), ["conv.bias", "conv.weight", "fc.weight"], file: file, line: line)

@@ -344,12 +344,18 @@ public enum DepthwiseKernel {
                 }
                 let r = residual.map { UnsafeRawPointer($0) + h }
                 o.storeBytes(of: epilogue.finish(a0, residual: r?.assumingMemoryBound(to: Float.self)), as: SIMD8<Float>.self)
-                o.storeBytes(of: epilogue.finish(a1, residual: r.map { ($0 + 4 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 4 * s, as: SIMD8<Float>.self)
-                o.storeBytes(of: epilogue.finish(a2, residual: r.map { ($0 + 8 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 8 * s, as: SIMD8<Float>.self)
-                o.storeBytes(of: epilogue.finish(a3, residual: r.map { ($0 + 12 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 12 * s, as: SIMD8<Float>.self)
-                o.storeBytes(of: epilogue.finish(a4, residual: r.map { ($0 + 16 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 16 * s, as: SIMD8<Float>.self)
-                o.storeBytes(of: epilogue.finish(a5, residual: r.map { ($0 + 20 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 20 * s, as: SIMD8<Float>.self)
-                o.storeBytes(of: epilogue.finish(a6, residual: r.map { ($0 + 24 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 24 * s, as: SIMD8<Float>.self)
+                o.storeBytes(
+                    of: epilogue.finish(a1, residual: r.map { ($0 + 4 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 4 * s, as: SIMD8<Float>.self)
+                o.storeBytes(
+                    of: epilogue.finish(a2, residual: r.map { ($0 + 8 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 8 * s, as: SIMD8<Float>.self)
+                o.storeBytes(
+                    of: epilogue.finish(a3, residual: r.map { ($0 + 12 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 12 * s, as: SIMD8<Float>.self)
+                o.storeBytes(
+                    of: epilogue.finish(a4, residual: r.map { ($0 + 16 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 16 * s, as: SIMD8<Float>.self)
+                o.storeBytes(
+                    of: epilogue.finish(a5, residual: r.map { ($0 + 20 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 20 * s, as: SIMD8<Float>.self)
+                o.storeBytes(
+                    of: epilogue.finish(a6, residual: r.map { ($0 + 24 * s).assumingMemoryBound(to: Float.self) }), toByteOffset: 24 * s, as: SIMD8<Float>.self)
             }
         }
 

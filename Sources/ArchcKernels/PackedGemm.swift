@@ -69,10 +69,24 @@ public enum PackedGemm {
     /// Otherwise (the robust models' 14x14 and 7x7 layers at batch 1, where the weights are the
     /// larger operand): column chunks of whole panels, so each weight is read by one core.
     /// (Row parts measured 10-25% slower there: every core streamed all the weights.)
+    /// Below this many 6-row tiles A is too short to split by rows: column chunks keep both
+    /// cores busy instead.
+    static let minTilesForRowParts = 24
+    /// Row parts come in pairs, one pair per this many tiles (rounded to nearest): an even
+    /// count gives 2 cores equal shares, and ~16 tiles (96 rows) per part keep a part's pass
+    /// over all the weight panels long enough to amortise reading them.
+    static let tilesPerRowPartPair = 32
+    /// Column chunks span at least 2 panels (32 columns of C) each, so a chunk reuses the
+    /// rows of A it loads over more than one panel...
+    static let minPanelsPerColumnChunk = 2
+    /// ...and there are at most 48: enough for the pool to balance leftovers on any thread
+    /// count, few enough that the per-chunk hand-off stays small next to the work.
+    static let maxColumnChunks = 48
+
     static func split(m: Int, n: Int, panels: Int) -> [[Block]] {
         let tiles = (m + mr - 1) / mr
-        if m > n && tiles >= 24 {
-            let parts = 2 * max(1, (tiles + 16) / 32)
+        if m > n && tiles >= minTilesForRowParts {
+            let parts = 2 * max(1, (tiles + tilesPerRowPartPair / 2) / tilesPerRowPartPair)
             // Part i covers [i * units / parts, (i + 1) * units / parts) in units of one
             // panel of one tile.
             let units = tiles * panels
@@ -91,7 +105,7 @@ public enum PackedGemm {
                 return blocks
             }
         }
-        let cols = max(1, min(48, panels / 2))
+        let cols = max(1, min(maxColumnChunks, panels / minPanelsPerColumnChunk))
         return (0..<cols).map { cc in [Block(r0: 0, r1: m, p0: cc * panels / cols, p1: (cc + 1) * panels / cols)] }
     }
 

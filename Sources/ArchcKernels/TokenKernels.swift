@@ -4,7 +4,9 @@ import CKernelSupport
 /// contiguous, like a pixel's in NHWC), and a vectorised LayerNorm for rows of channels.
 public enum TokenKernels {
     /// (N, T, C) and a token (C) -> (N, T + 1, C), the token first.
-    public static func prependToken(batch: Int, tokens t: Int, channels c: Int, x: UnsafePointer<Float>, token: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    public static func prependToken(
+        batch: Int, tokens t: Int, channels c: Int, x: UnsafePointer<Float>, token: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+    ) {
         for n in 0..<batch {
             let out = y + n * (t + 1) * c
             out.update(from: token, count: c)

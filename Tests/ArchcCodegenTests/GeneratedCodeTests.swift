@@ -9,13 +9,21 @@ import XCTest
 /// generated/ is fresh (each file is what archc emits today) and every generated model
 /// computes what the runtime computes.
 final class GeneratedCodeTests: XCTestCase {
-    private let directory = RuntimeTest.root.appendingPathComponent("generated")
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    private let directory = GeneratedCodeTests.root.appendingPathComponent("generated")
+
+    /// A spec that no longer builds fails the test: a skip would hide a stale generated/.
+    struct CannotPrepare: Error, CustomStringConvertible {
+        var description: String
+    }
 
     private func prepare(_ spec: String) throws -> PreparedModel {
-        FileManager.default.changeCurrentDirectoryPath(RuntimeTest.root.path)
-        switch PreparedModel.prepare(spec: spec, PreparedModel.Options()) {
+        var options = PreparedModel.Options()
+        options.initStyle = .stress  // statistics that would expose a wrong kernel call
+        options.elaboration.directory = GeneratedCodeTests.root.path
+        switch PreparedModel.prepare(spec: spec, options) {
         case .success(let model): return model
-        case .failure(let failure): throw XCTSkip("cannot prepare \(spec): \(failure)")
+        case .failure(let failure): throw CannotPrepare(description: "cannot prepare \(spec): \(failure)")
         }
     }
 
@@ -40,7 +48,7 @@ final class GeneratedCodeTests: XCTestCase {
             XCTAssertEqual(type.graphHash, graphHash(model.optimized.text), "\(spec): generated model is stale")
             let batch = spec.contains("tiny") ? 3 : 1
             let input = WeightInit.input(for: model.optimized, batch: batch, seed: 21)
-            let expected = Engine(graph: model.optimized, batch: batch, threads: 2).run(input)
+            let expected = try Engine(graph: model.optimized, batch: batch, threads: 2).run(input)
             let generated = try type.init(weights: model.optimized.constants, threads: 2).predict(input)
             let error = generated.relativeError(to: expected)
             XCTAssertLessThanOrEqual(error, 1e-5, "\(spec): generated model differs from the runtime by \(error)")
@@ -55,5 +63,20 @@ final class GeneratedCodeTests: XCTestCase {
         XCTAssertThrowsError(try type.init(weights: weights, threads: 1)) { XCTAssertEqual("\($0)", "missing weight 'fc.weight'") }
         weights["fc.weight"] = Tensor(zeros: [2, 2])
         XCTAssertThrowsError(try type.init(weights: weights, threads: 1)) { XCTAssertEqual("\($0)", "weight 'fc.weight' has shape [2, 2], expected [5, 32]") }
+    }
+
+    /// A generated model checks its input before its (unchecked) kernels see it.
+    func testWrongInputShapeThrows() throws {
+        let model = try prepare("specs/tiny/tiny-resnet.yaml")
+        let type = try XCTUnwrap(GeneratedModels.all["specs/tiny/tiny-resnet.yaml"])
+        let generated = try type.init(weights: model.optimized.constants, threads: 1)
+        let shape = type.inputShape
+        XCTAssertNoThrow(try generated.predict(Tensor(zeros: [2] + shape)))
+        for dims in [[0] + shape, shape, [1, shape[0] + 1] + shape.dropFirst(), [1, shape.reduce(1, *)]] {
+            XCTAssertThrowsError(try generated.predict(Tensor(zeros: dims)), "\(dims)") {
+                XCTAssertTrue("\($0)".hasPrefix("expected an input of shape [1, \(shape[0]), "), "\($0)")
+                XCTAssertTrue("\($0)".hasSuffix("found \(dims)"), "\($0)")
+            }
+        }
     }
 }

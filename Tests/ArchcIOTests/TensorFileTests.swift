@@ -6,7 +6,7 @@ import XCTest
 /// .npy and safetensors: round trips, and every bad file a clear error, never a crash.
 final class TensorFileTests: XCTestCase {
     func testNPYRoundTripAndErrors() throws {
-        let tensor = RuntimeTest.random([2, 3, 4, 5], seed: 1)
+        let tensor = IOTest.random([2, 3, 4, 5], seed: 1)
         let bytes = [UInt8](NPY.encode(tensor))
         XCTAssertEqual(bytes.count % 64, 0 + (tensor.count * 4) % 64, "header padded to 64 bytes")
         XCTAssertEqual(try NPY.decode(bytes, file: "x.npy"), tensor)
@@ -31,7 +31,7 @@ final class TensorFileTests: XCTestCase {
     }
 
     func testSafetensorsRoundTripAndErrors() throws {
-        let tensors = ["a.weight": RuntimeTest.random([4, 3], seed: 2), "b": RuntimeTest.random([5], seed: 3)]
+        let tensors = ["a.weight": IOTest.random([4, 3], seed: 2), "b": IOTest.random([5], seed: 3)]
         let bytes = [UInt8](Safetensors.encode(tensors))
         XCTAssertEqual(try Safetensors.decode(bytes, file: "w.safetensors"), tensors)
 
@@ -75,8 +75,8 @@ final class TensorFileTests: XCTestCase {
             """, seed: nil
         ).get()
         let good = [
-            "module.fc.weight": RuntimeTest.random([3, 2], seed: 1), "module.fc.bias": RuntimeTest.random([3], seed: 2),
-            "module.extra": RuntimeTest.random([1], seed: 3),
+            "module.fc.weight": IOTest.random([3, 2], seed: 1), "module.fc.bias": IOTest.random([3], seed: 2),
+            "module.extra": IOTest.random([1], seed: 3),
         ]
         let outcome = try WeightLoader.load(good, into: &graph, file: "w", stripPrefix: "module.")
         XCTAssertEqual(outcome.unused, ["extra"])
@@ -84,10 +84,10 @@ final class TensorFileTests: XCTestCase {
         XCTAssertThrowsError(try WeightLoader.load(good, into: &graph, file: "w", stripPrefix: "module.", strict: true)) {
             XCTAssertEqual("\($0)", "w: error: 1 tensor the spec does not use (--strict): 'extra'")
         }
-        XCTAssertThrowsError(try WeightLoader.load(["fc.weight": RuntimeTest.random([2, 3], seed: 1)], into: &graph, file: "w")) {
+        XCTAssertThrowsError(try WeightLoader.load(["fc.weight": IOTest.random([2, 3], seed: 1)], into: &graph, file: "w")) {
             XCTAssertEqual("\($0)", "w: error: tensor 'fc.weight' has shape [2, 3], the spec expects [3, 2]")
         }
-        XCTAssertThrowsError(try WeightLoader.load(["fc.weight": RuntimeTest.random([3, 2], seed: 1)], into: &graph, file: "w")) {
+        XCTAssertThrowsError(try WeightLoader.load(["fc.weight": IOTest.random([3, 2], seed: 1)], into: &graph, file: "w")) {
             XCTAssertEqual("\($0)", "w: error: missing 1 tensor the spec needs: 'fc.bias'")
         }
     }

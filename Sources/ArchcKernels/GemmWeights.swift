@@ -15,14 +15,14 @@ public struct GemmWeights {
     let packed: PackedGemm.PackedMatrix?
 
     /// For OpenBLAS: `weights` [N, K] row-major, which must outlive this value.
-    init(rowMajor weights: UnsafePointer<Float>, n: Int, k: Int) {
+    public init(rowMajor weights: UnsafePointer<Float>, n: Int, k: Int) {
         (self.n, self.k, backend) = (n, k, .openblas)
         rowMajor = weights
         packed = nil
     }
 
     /// For the packed GEMM: weights packed by `PackedGemm.pack`, which must outlive this value.
-    init(packed: PackedGemm.PackedMatrix) {
+    public init(packed: PackedGemm.PackedMatrix) {
         (n, k, backend) = (packed.n, packed.k, .packed)
         rowMajor = nil
         self.packed = packed

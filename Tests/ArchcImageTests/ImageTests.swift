@@ -7,7 +7,7 @@ import XCTest
 /// PNG and JPEG decoding (grayscale and alpha converted) and the resize / crop / normalise
 /// preprocessing, against PIL on the same files (fixtures: Tests/python/make_image_fixtures.py).
 final class ImageTests: XCTestCase {
-    private let dir = RuntimeTest.root.appendingPathComponent("Tests/ArchcRuntimeTests/Fixtures/images")
+    private let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/images")
 
     func testDecodingMatchesPIL() throws {
         for name in ["cat.jpg", "cat-gray.png", "cat-rgba.png"] {

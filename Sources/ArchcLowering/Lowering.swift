@@ -1,3 +1,4 @@
+import ArchcIR
 import ArchcSpec
 
 /// Lowers an elaborated `Network` to the IR: one node per layer, weights as named

@@ -1,5 +1,6 @@
 import ArchcCodegen
 import ArchcIR
+import ArchcLowering
 import ArchcSpec
 import Foundation
 import XCTest
@@ -9,8 +10,9 @@ import XCTest
 /// around it (editing an elaborated network) to prove the emitter escapes on its own.
 final class SwiftEmitterEscapingTests: XCTestCase {
     func testNoNameCanInjectADeclaration() throws {
-        _ = FileManager.default.changeCurrentDirectoryPath(RuntimeTest.root.path)
-        var network = try XCTUnwrap(Compiler.compile(path: "specs/tiny/tiny-resnet.yaml").network)
+        var options = ElaborationOptions()
+        options.directory = GeneratedCodeTests.root.path
+        var network = try XCTUnwrap(Compiler.compile(path: "specs/tiny/tiny-resnet.yaml", options: options).network)
         network.name = "tiny\nstruct InjectedByModelName {}"
         network.file = "x.yaml\"; let injectedBySpecPath = 1 //"
         network.layers[0].name = "stem\r\nlet injectedByLayerName = 0"

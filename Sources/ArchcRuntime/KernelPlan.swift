@@ -1,0 +1,128 @@
+import ArchcIR
+
+/// Which kernel runs each node of an optimized graph, with its geometry per image: decided
+/// once, here, and read by the engine (which executes the calls) and by the Swift emitter
+/// (which prints them). A new op needs one entry here, and its execution and its printing.
+public struct KernelPlan {
+    /// One node's kernel call.
+    public struct Step {
+        public let node: Node
+        public let kernel: Kernel
+        /// The layer kind a profile reports it under: stem, pointwise, depthwise, conv
+        /// (im2col), head or other.
+        public let kind: String
+        /// Floating-point operations per image.
+        public let flopsPerImage: Int
+    }
+
+    /// A kernel and the sizes it runs on, per image (counts and rows scale with the batch;
+    /// geometries carry batch 1).
+    public enum Kernel {
+        /// One group per input channel: `DepthwiseKernel.run`, weights `DepthwiseKernel.pack`.
+        case depthwise(ConvGeometry, Epilogue)
+        /// 1x1, stride 1, unpadded, one group: the packed GEMM on the activation as stored
+        /// (`ConvKernels.pointwise`, weights `WeightPacking.ohwi` as a GEMM [Cout, Cin]).
+        case pointwise(ConvGeometry, Epilogue)
+        /// Any other one-group conv: an implicit im2col GEMM (`ConvKernels.im2col`, weights
+        /// as a GEMM [Cout, kh * kw * Cin], scratch from `ConvKernels.scratchFloats`).
+        case im2col(ConvGeometry, Epilogue)
+        /// Grouped, not depthwise: `ConvKernels.grouped`, weights `WeightPacking.ohwi`.
+        case grouped(ConvGeometry, Epilogue)
+        /// BatchNorm left unfolded: its four vectors become a scale and a shift
+        /// (`NormArithmetic.batchNormScaleShift`), then `OtherKernels.channelAffine`.
+        case batchNorm(rows: Int, channels: Int, eps: Float, affine: Bool)
+        /// `scale_shift` (shift: true) or `channel_scale`: `OtherKernels.channelAffine`.
+        case channelAffine(rows: Int, channels: Int, shift: Bool)
+        case layerNorm(rows: Int, channels: Int, eps: Float, affine: Bool)
+        case activation(count: Int, Activation)
+        case add(count: Int)
+        /// Max or average pooling as a conv-shaped window (`OtherKernels.pool`).
+        case pool(ConvGeometry, isMax: Bool)
+        case globalAvgPool(pixels: Int, channels: Int)
+        /// Flatten of a feature map: NHWC back to NCHW order (`OtherKernels.transpose`).
+        case flattenMap(channels: Int, pixels: Int)
+        /// Flatten of a vector: a copy.
+        case copy(count: Int)
+        /// `y = x W^T + b` at every position (`rows` per image: 1 for a vector, T for tokens,
+        /// H * W for a map) through the packed GEMM (weights as stored, [out, in]), with a
+        /// fused epilogue.
+        case linear(rows: Int, features: Int, outputs: Int, Epilogue)
+        /// A learned token in front of the others: `TokenKernels.prependToken`.
+        case prependToken(tokens: Int, channels: Int)
+        /// A learned constant of the value's shape added (position embedding).
+        case addConstant(count: Int)
+        /// Multi-head self-attention on fused q, k, v columns: `AttentionKernel.run`.
+        case attention(tokens: Int, channels: Int, heads: Int)
+        case selectToken(tokens: Int, channels: Int, index: Int)
+        case tokenMean(tokens: Int, channels: Int)
+    }
+
+    public let steps: [Step]
+
+    /// The plan of a verified graph: one step per node, in order.
+    public init(_ graph: Graph) {
+        steps = graph.nodes.map { Self.step(for: $0, in: graph) }
+    }
+
+    static func step(for node: Node, in graph: Graph) -> Step {
+        let input = graph.type(of: node.inputs[0])!
+        let rows = input.elements / input.channels  // pixels per image (1 for a vector)
+        let elementwise = node.type.elements
+        switch node.kind {
+        case .conv2d(let attrs, let epilogue):
+            let g = ConvGeometry(batch: 1, input: input, output: node.type, weightDims: graph.constants[node.weights[0]]!.dims, attrs)
+            let flops = 2 * g.m * g.outC * (g.inC / g.groups) * g.kh * g.kw
+            let stem = node.inputs[0] == Graph.inputID
+            if g.isDepthwise { return Step(node: node, kernel: .depthwise(g, epilogue), kind: stem ? "stem" : "depthwise", flopsPerImage: flops) }
+            if g.groups != 1 { return Step(node: node, kernel: .grouped(g, epilogue), kind: stem ? "stem" : "conv (grouped)", flopsPerImage: flops) }
+            if g.isPointwise { return Step(node: node, kernel: .pointwise(g, epilogue), kind: stem ? "stem" : "pointwise", flopsPerImage: flops) }
+            return Step(node: node, kernel: .im2col(g, epilogue), kind: stem ? "stem" : "conv (im2col)", flopsPerImage: flops)
+        case .batchNorm(let eps, let affine):
+            return other(node, .batchNorm(rows: rows, channels: input.channels, eps: eps, affine: affine), elementwise)
+        case .scaleShift:
+            return other(node, .channelAffine(rows: rows, channels: input.channels, shift: true), elementwise)
+        case .channelScale:
+            return other(node, .channelAffine(rows: rows, channels: input.channels, shift: false), elementwise)
+        case .layerNorm(let eps, let affine):
+            return other(node, .layerNorm(rows: rows, channels: input.channels, eps: eps, affine: affine), elementwise)
+        case .activation(let act):
+            return other(node, .activation(count: elementwise, act), elementwise)
+        case .add:
+            return other(node, .add(count: elementwise), elementwise)
+        case .maxPool(let p), .avgPool(let p):
+            let attrs = ConvAttributes(stride: [p.stride, p.stride], padding: Array(repeating: p.padding, count: 4), dilation: [1, 1], groups: 1)
+            let g = ConvGeometry(batch: 1, input: input, output: node.type, weightDims: [1, 1, p.kernel, p.kernel], attrs)
+            let isMax: Bool
+            if case .maxPool = node.kind { isMax = true } else { isMax = false }
+            return other(node, .pool(g, isMax: isMax), elementwise)
+        case .globalAvgPool:
+            return Step(node: node, kernel: .globalAvgPool(pixels: rows, channels: input.channels), kind: "head", flopsPerImage: input.elements)
+        case .flatten:
+            let kernel: Kernel = input.isImage ? .flattenMap(channels: input.channels, pixels: rows) : .copy(count: input.elements)
+            return other(node, kernel, elementwise)
+        case .linear(let epilogue):
+            let (features, outputs) = (input.channels, node.type.channels)
+            let kernel = Kernel.linear(rows: rows, features: features, outputs: outputs, epilogue)
+            return Step(node: node, kernel: kernel, kind: input.dims.count == 1 ? "head" : "linear", flopsPerImage: 2 * rows * features * outputs)
+        case .tokens:
+            // NHWC already holds the pixels as tokens, row by row.
+            return other(node, .copy(count: input.elements), elementwise)
+        case .prependToken:
+            return other(node, .prependToken(tokens: input.dims[0], channels: input.channels), elementwise)
+        case .addConstant:
+            return other(node, .addConstant(count: input.elements), elementwise)
+        case .attention(let heads):
+            let (t, c) = (node.type.dims[0], node.type.channels)
+            let kernel = Kernel.attention(tokens: t, channels: c, heads: heads)
+            return Step(node: node, kernel: kernel, kind: "attention", flopsPerImage: 2 * 2 * heads * t * t * (c / heads))
+        case .selectToken(let index):
+            return other(node, .selectToken(tokens: input.dims[0], channels: input.channels, index: index), elementwise)
+        case .tokenMean:
+            return other(node, .tokenMean(tokens: input.dims[0], channels: input.channels), input.elements)
+        }
+    }
+
+    private static func other(_ node: Node, _ kernel: Kernel, _ flops: Int) -> Step {
+        Step(node: node, kernel: kernel, kind: "other", flopsPerImage: flops)
+    }
+}

@@ -1,0 +1,5 @@
+import ArchcIR
+import ArgumentParser
+
+/// `--init pytorch|stress`.
+extension WeightInit.Style: ExpressibleByArgument {}
