@@ -3,7 +3,7 @@ import XCTest
 
 /// `archc eval`, `archc eval merge` and `archc corrupt` end to end: help, refusals, outputs.
 extension CLITests {
-    static let evalPhotos = root.appendingPathComponent("Tests/ArchcRuntimeTests/Fixtures/images").path
+    static let evalPhotos = root.appendingPathComponent("Tests/ArchcImageTests/Fixtures/images").path
 
     func evalFolder() throws -> String {
         let path = NSTemporaryDirectory() + "archc-cli-eval-\(UUID().uuidString)"

@@ -5,7 +5,7 @@ import XCTest
 
 enum EvalTest {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let images = root.appendingPathComponent("Tests/ArchcRuntimeTests/Fixtures/images").path
+    static let images = root.appendingPathComponent("Tests/ArchcImageTests/Fixtures/images").path
 
     /// A fresh temporary folder, removed at the end of the test.
     static func folder(_ test: XCTestCase) throws -> String {
