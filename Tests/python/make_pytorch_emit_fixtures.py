@@ -183,7 +183,7 @@ def check_spec_live(archc, spec, path, seed, tmp):
 
 def hand_written_check(archc, tmp):
     """The emitted robust models against the blocks make_pytorch_fixtures.py writes by hand from
-    PAPER.md (the independent reference): same state dict, same outputs. The spec, not only
+    docs/paper.md (the independent reference): same state dict, same outputs. The spec, not only
     archc's runtime, is then checked against the paper's block definitions."""
     import make_pytorch_fixtures as hand
     models = {"specs/tiny/tiny-robust-dw.yaml": hand.TINY["tiny-robust-dw"],
