@@ -13,7 +13,7 @@ ray = pytest.importorskip("ray")
 sys.path.insert(0, str(ROOT / "tools"))
 import ray_eval  # noqa: E402
 
-PHOTOS = ROOT / "Tests" / "ArchcRuntimeTests" / "Fixtures" / "images"
+PHOTOS = ROOT / "Tests" / "ArchcImageTests" / "Fixtures" / "images"
 
 
 @pytest.fixture(scope="module")
