@@ -32,16 +32,23 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 swift test --skip-build --disable-swift-testing 2>&1 | tee "$log" || status=$?
-summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -n 1 || true)
+# XCTest's last line: "Executed N tests, with [K tests skipped and] M failures ..." (the whole run).
+summary=$(grep -E "Executed [0-9]+ tests?, with ([0-9]+ tests? skipped and )?[0-9]+ failures?" "$log" | tail -n 1 || true)
 swift_total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"${summary:-Executed 0 tests}")
-swift_failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"${summary:-with 0 failures}")
+swift_skipped=$(sed -E 's/.*with ([0-9]+) tests? skipped.*/\1/; t; s/.*/0/' <<<"${summary:-x}")
+swift_failed=$(sed -E 's/.* ([0-9]+) failures?.*/\1/' <<<"${summary:-with 0 failures}")
 
 # ONNX Runtime and PyTorch-fixture cross-checks (the debug binary: its kernels are optimized);
 # -rs prints why a test skipped (the live PyTorch checks, where torch is not installed).
 py_status=0
 ARCHC=.build/debug/archc python3 -m pytest -q -rs Tests/python 2>&1 | tee "$log" || py_status=$?
-py_passed=$(grep -oE "[0-9]+ passed" "$log" | tail -n 1 | grep -oE "[0-9]+" || echo 0)
-py_failed=$(grep -oE "[0-9]+ failed" "$log" | tail -n 1 | grep -oE "[0-9]+" || echo 0)
+# pytest's closing line: "N passed, K skipped, M failed, E errors in T s" (any order, parts optional).
+py_line=$(grep -E "^=*[ ]*[0-9]+ (passed|failed|skipped|errors?)\b.* in [0-9.]+s" "$log" | tail -n 1 || true)
+py_count() { grep -oE "[0-9]+ $1" <<<"$py_line" | grep -oE "[0-9]+" || echo 0; }
+py_passed=$(py_count passed)
+py_failed=$(py_count failed)
+py_errors=$(py_count "errors?")   # a fixture that fails to set up is a failure too
+py_skipped=$(py_count skipped)
 
 # The libFuzzer targets, a bounded time each (their ASan build adds a few minutes).
 fuzz_status=0
@@ -50,5 +57,5 @@ if [ "$fuzz_seconds" -gt 0 ]; then
     Tests/fuzz/run.sh "$fuzz_seconds" || fuzz_status=$?
 fi
 
-echo "$((swift_total - swift_failed + py_passed)) passed, $((swift_failed + py_failed)) failed"
+echo "$((swift_total - swift_skipped - swift_failed + py_passed)) passed, $((swift_failed + py_failed + py_errors)) failed, $((swift_skipped + py_skipped)) skipped"
 [ "$status" -eq 0 ] && [ "$py_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ]
