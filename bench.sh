@@ -13,7 +13,7 @@ models=(resnet50 robust-resnet-dw-small robust-resnet-inverted-dw-small robust-r
 swift build -c release --product archc >&2
 swift build -c release --product archc-generated >&2
 archc=.build/release/archc
-generated=.build/release/archc-generated
+generated_bin=.build/release/archc-generated
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -22,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 median() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['median_ms'])" "$1"; }
 median_ort() { median "$("$ort_bench" "$1" --batch "$2" --threads 2 --iters "$3" --json)"; }
 median_archc() { median "$("$archc" run "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
-median_generated() { median "$("$generated" "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
+median_generated() { median "$("$generated_bin" "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
 mean() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(f'{sum(v)/len(v):.1f}')" "$@"; }
 
 echo "| model | ORT b1 (ms) | archc b1 (ms) | ratio b1 | ORT b8 (ms) | archc b8 (ms) | ratio b8 | generated b1 (ms) | generated / runtime |"
