@@ -129,7 +129,9 @@ extension EvaluatorTests {
             let fromDisk = try layout.run(EvalTest.evaluator(model), plan: try layout.plan(classes: 10))
             XCTAssertEqual(onTheFly.corrupted.count, 4)
             for (key, counts) in onTheFly.corrupted {
-                XCTAssertEqual(fromDisk.counts[EvalKey(set: "imagenet-c", corruption: key.corruption, severity: key.severity)], counts, "\(key) \(String(describing: quality))")
+                XCTAssertEqual(
+                    fromDisk.counts[EvalKey(set: "imagenet-c", corruption: key.corruption, severity: key.severity)], counts,
+                    "\(key) \(String(describing: quality))")
             }
         }
         // The corruption did change the pixels the model saw.
@@ -149,7 +151,9 @@ extension EvaluatorTests {
         let profile = try XCTUnwrap(profiles.first)
         XCTAssertEqual(profiles.count, 1)
         XCTAssertEqual([profile.images, profile.batches, profile.workers, profile.threads], [11, 3, 2, 1])
-        for stage in [profile.decode, profile.corrupt, profile.resize, profile.model, profile.waiting, profile.batching] { XCTAssertGreaterThanOrEqual(stage, 0) }
+        for stage in [profile.decode, profile.corrupt, profile.resize, profile.model, profile.waiting, profile.batching] {
+            XCTAssertGreaterThanOrEqual(stage, 0)
+        }
         XCTAssertGreaterThan(profile.decode, 0)
         XCTAssertGreaterThan(profile.model, 0)
         XCTAssertLessThanOrEqual(profile.model + profile.waiting + profile.batching, profile.seconds * 1.001 + 1e-6)

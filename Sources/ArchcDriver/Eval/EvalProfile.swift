@@ -36,7 +36,8 @@ public struct EvalProfile: Equatable, Sendable {
         return [
             String(format: "profile: %d images in %d batches, %.2f s, %.2f images/s", images, batches, seconds, imagesPerSecond),
             "  worker CPU (\(workers) workers) per image:  decode \(perImage(decode))  corrupt \(perImage(corrupt))  resize+normalise \(perImage(resize))",
-            String(format: "  model thread (%d runtime threads):  model %.2f s (%@)  waiting for images %.2f s (%@)  batching+scoring %.2f s (%@)",
+            String(
+                format: "  model thread (%d runtime threads):  model %.2f s (%@)  waiting for images %.2f s (%@)  batching+scoring %.2f s (%@)",
                 threads, model, share(model), waiting, share(waiting), batching, share(batching)),
             String(format: "  process CPU %.2f s: preparing images is %.1f%% of it", cpu, preparationShare * 100),
         ].joined(separator: "\n")

@@ -89,7 +89,8 @@ public enum SeverityPlot {
         for severity in 0...5 {
             out.append("<text x=\"\(f(xPosition(severity, p.left)))\" y=\"\(f(p.top + panel.plotHeight + 12))\" text-anchor=\"middle\">\(severity)</text>")
         }
-        out.append("<rect x=\"\(f(p.left))\" y=\"\(f(p.top))\" width=\"\(f(panel.plotWidth))\" height=\"\(f(panel.plotHeight))\" fill=\"none\" stroke=\"#888\"/>")
+        out.append(
+            "<rect x=\"\(f(p.left))\" y=\"\(f(p.top))\" width=\"\(f(panel.plotWidth))\" height=\"\(f(panel.plotHeight))\" fill=\"none\" stroke=\"#888\"/>")
         return out
     }
 
