@@ -35,7 +35,10 @@ final class JPEGResaveTests: XCTestCase {
         let crop = try DecodedImage.read(folder + "/crop.png")
         let pil = try DecodedImage.read(folder + "/crop-q85.jpg")
         XCTAssertEqual([crop.width, crop.height], [64, 48])
-        XCTAssertEqual(try crop.jpegRoundTrip(quality: 85).pixels, pil.pixels)
+        let ours = try crop.jpegRoundTrip(quality: 85).pixels
+        XCTAssertEqual(ours.count, pil.pixels.count)
+        let differences = zip(ours, pil.pixels).map { abs(Int($0) - Int($1)) }
+        XCTAssertEqual(differences.max(), 0, "\(differences.filter { $0 > 0 }.count) of \(differences.count) values differ from PIL's")
     }
 
     func testOffLeavesTheCorruptedCropAndCleanImagesPassUnchanged() throws {
