@@ -12,16 +12,19 @@ extension Corruption {
         (244 * 0.07, 244 * 0.01, 244 * 0.02), (244 * 0.12, 244 * 0.01, 244 * 0.02),
     ]
 
-    static func elasticTransform(_ image: FloatImage, _ p: (alpha: Double, sigma: Double, shift: Double), _ random: inout CorruptionRandom) -> FloatImage {
+    static func elasticTransform(_ image: FloatImage, _ p: (alpha: Double, sigma: Double, shift: Double), _ random: inout some CorruptionDraws) -> FloatImage {
         let (w, h) = (image.width, image.height)
         let shifts = (0..<6).map { _ in Double(Float(random.uniform(-p.shift, p.shift))) }
-        let field = { (random: inout CorruptionRandom) -> [Float] in
-            let noise = (0..<(w * h)).map { _ in random.uniform(-1, 1) }
-            return smoothReflected(noise, width: w, height: h, sigma: p.sigma).map { Float($0 * p.alpha) }
-        }
-        let dx = field(&random), dy = field(&random)
+        let dx = displacement(width: w, height: h, p, &random), dy = displacement(width: w, height: h, p, &random)
         let warped = warpAffine(image, affineMatrix(width: w, height: h, shifts: shifts))
         return displaced(warped, dx: dx, dy: dy).mapClipped { $0 }
+    }
+
+    /// One component of the displacement, (h, w) in pixels: uniform noise in [-1, 1]
+    /// smoothed by a Gaussian of sigma, times alpha, in float32.
+    static func displacement(width w: Int, height h: Int, _ p: (alpha: Double, sigma: Double, shift: Double), _ random: inout some CorruptionDraws) -> [Float] {
+        let noise = (0..<(w * h)).map { _ in random.uniform(-1, 1) }
+        return smoothReflected(noise, width: w, height: h, sigma: p.sigma).map { Float($0 * p.alpha) }
     }
 
     /// The affine map taking the reference's three anchor points to themselves plus `shifts`

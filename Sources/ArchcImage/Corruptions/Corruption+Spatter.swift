@@ -14,7 +14,7 @@ extension Corruption {
     /// The mud colour, RGB in [0, 1].
     static let mud: [Float] = [63 / 255, 42 / 255, 20 / 255]
 
-    static func spatter(_ image: FloatImage, _ p: (threshold: Float, sigma: Double, strength: Float), _ random: inout CorruptionRandom) -> FloatImage {
+    static func spatter(_ image: FloatImage, _ p: (threshold: Float, sigma: Double, strength: Float), _ random: inout some CorruptionDraws) -> FloatImage {
         let mask = spatterMask(width: image.width, height: image.height, p, &random)
         var out = image
         for i in 0..<(image.width * image.height) {
@@ -30,7 +30,7 @@ extension Corruption {
     /// (h, w) in [0, 1]: float32 N(0, 1) noise smoothed (scipy's gaussian_filter, sigma,
     /// mirrored edges, truncate 4), scaled to [0, 1], thresholded to 0/1, softened by
     /// OpenCV's GaussianBlur of sigma max(0.5, sigma / 2) (kernel round(8 sigma + 1) | 1).
-    static func spatterMask(width w: Int, height h: Int, _ p: (threshold: Float, sigma: Double, strength: Float), _ random: inout CorruptionRandom) -> [Float] {
+    static func spatterMask(width w: Int, height h: Int, _ p: (threshold: Float, sigma: Double, strength: Float), _ random: inout some CorruptionDraws) -> [Float] {
         let noise = (0..<(w * h)).map { _ in Double(Float(random.normal())) }
         let liquid = smoothReflected(noise, width: w, height: h, sigma: p.sigma, truncate: 4).map(Float.init)
         let low = liquid.min() ?? 0, high = (liquid.max() ?? 0) - low
