@@ -134,7 +134,9 @@ struct EvalRun: ParsableCommand {
         if let corrupt, let names = corruptions(corrupt), let levels = severities(severity) {
             job.corruptions = (names, levels)
             if names.contains(Corruption.frost.rawValue) {
-                do { job.frost = try FrostTextures.load(directory: FrostTextures.directory(frostDir)) } catch let error as IOError { evalFail(error.description) }
+                do { job.frost = try FrostTextures.load(directory: FrostTextures.directory(frostDir)) } catch let error as IOError {
+                    evalFail(error.description)
+                }
             }
         }
         job.dataClasses = ClassSubset(rawValue: classes)

@@ -37,7 +37,8 @@ final class CorruptionEdgeTests: XCTestCase {
     func testEveryCorruptionChangesANonSquareImage() throws {
         let image = Self.image(width: 40, height: 24)
         for corruption in Corruption.allCases {
-            XCTAssertNotEqual(try corruption.apply(image, severity: 5, seed: 4, frost: Self.smallTextures).decoded.pixels, image.decoded.pixels, corruption.rawValue)
+            XCTAssertNotEqual(
+                try corruption.apply(image, severity: 5, seed: 4, frost: Self.smallTextures).decoded.pixels, image.decoded.pixels, corruption.rawValue)
         }
     }
 

@@ -89,7 +89,8 @@ public struct EvalJob {
     ) throws -> EvalResult {
         let range = (shard ?? .whole).range(of: plan.samples.count)
         let counts = try evaluator.run(
-            Array(plan.samples[range]), firstIndex: range.lowerBound, subsets: plan.subsets, transform: transform ?? Self.corrupt(frost: frost), progress: progress,
+            Array(plan.samples[range]), firstIndex: range.lowerBound, subsets: plan.subsets, transform: transform ?? Self.corrupt(frost: frost),
+            progress: progress,
             warn: warn)
         return EvalResult(
             model: evaluator.model.network.name, sources: plan.sources, subsets: plan.subsets, counts: counts,

@@ -7,12 +7,14 @@ extension Corruption {
     /// shift of the affine warp's three anchor points, in pixels. The reference multiplies
     /// by 244 ("should have been 224, but ultimately nothing is incorrect", its comment says);
     /// ImageNet-C was made with 244, so archc keeps it (corrupt-tta uses 224).
-    static let elasticParameters: [(alpha: Double, sigma: Double, shift: Double)] = [
+    typealias ElasticParameters = (alpha: Double, sigma: Double, shift: Double)
+
+    static let elasticParameters: [ElasticParameters] = [
         (244 * 2, 244 * 0.7, 244 * 0.1), (244 * 2, 244 * 0.08, 244 * 0.2), (244 * 0.05, 244 * 0.01, 244 * 0.02),
         (244 * 0.07, 244 * 0.01, 244 * 0.02), (244 * 0.12, 244 * 0.01, 244 * 0.02),
     ]
 
-    static func elasticTransform(_ image: FloatImage, _ p: (alpha: Double, sigma: Double, shift: Double), _ random: inout some CorruptionDraws) -> FloatImage {
+    static func elasticTransform(_ image: FloatImage, _ p: ElasticParameters, _ random: inout some CorruptionDraws) -> FloatImage {
         let (w, h) = (image.width, image.height)
         let shifts = (0..<6).map { _ in Double(Float(random.uniform(-p.shift, p.shift))) }
         let dx = displacement(width: w, height: h, p, &random), dy = displacement(width: w, height: h, p, &random)
@@ -22,7 +24,7 @@ extension Corruption {
 
     /// One component of the displacement, (h, w) in pixels: uniform noise in [-1, 1]
     /// smoothed by a Gaussian of sigma, times alpha, in float32.
-    static func displacement(width w: Int, height h: Int, _ p: (alpha: Double, sigma: Double, shift: Double), _ random: inout some CorruptionDraws) -> [Float] {
+    static func displacement(width w: Int, height h: Int, _ p: ElasticParameters, _ random: inout some CorruptionDraws) -> [Float] {
         let noise = (0..<(w * h)).map { _ in random.uniform(-1, 1) }
         return smoothReflected(noise, width: w, height: h, sigma: p.sigma).map { Float($0 * p.alpha) }
     }
@@ -41,7 +43,9 @@ extension Corruption {
         func solve(_ t: [Double]) -> [Double] {
             let a = t[0] * (from[1].1 - from[2].1) - from[0].1 * (t[1] - t[2]) + (t[1] * from[2].1 - t[2] * from[1].1)
             let b = from[0].0 * (t[1] - t[2]) - t[0] * (from[1].0 - from[2].0) + (from[1].0 * t[2] - from[2].0 * t[1])
-            let c = from[0].0 * (from[1].1 * t[2] - from[2].1 * t[1]) - from[0].1 * (from[1].0 * t[2] - from[2].0 * t[1]) + t[0] * (from[1].0 * from[2].1 - from[2].0 * from[1].1)
+            let c =
+                from[0].0 * (from[1].1 * t[2] - from[2].1 * t[1]) - from[0].1 * (from[1].0 * t[2] - from[2].0 * t[1]) + t[0]
+                * (from[1].0 * from[2].1 - from[2].0 * from[1].1)
             return [a / det, b / det, c / det]
         }
         return solve(to.map(\.0)) + solve(to.map(\.1))

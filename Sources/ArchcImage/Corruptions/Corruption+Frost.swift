@@ -7,7 +7,8 @@ extension Corruption {
 
     /// Draws the photo, then the crop's top row and left column (the reference's order);
     /// a photo smaller than the image is first scaled up to cover it, as corrupt-tta does.
-    static func frost(_ image: FloatImage, _ weights: (image: Double, frost: Double), _ textures: FrostTextures, _ random: inout CorruptionRandom) -> FloatImage {
+    static func frost(_ image: FloatImage, _ weights: (image: Double, frost: Double), _ textures: FrostTextures, _ random: inout CorruptionRandom) -> FloatImage
+    {
         let chosen = textures.images[random.integer(0, textures.images.count)]
         let texture = covering(chosen, width: image.width, height: image.height)
         let top = random.integer(0, max(1, texture.height - image.height)), left = random.integer(0, max(1, texture.width - image.width))

@@ -7,12 +7,14 @@ extension Corruption {
     /// layer is cleared, the motion blur's radius, and the share of the image kept as is.
     /// (The reference's ImageMagick blur also took a sigma: 4, 4, 8, 8, 12; corrupt-tta's
     /// line kernel, reproduced here, has no use for it.)
-    static let snowParameters: [(mean: Double, spread: Double, zoom: Double, threshold: Double, radius: Int, keep: Float)] = [
+    typealias SnowParameters = (mean: Double, spread: Double, zoom: Double, threshold: Double, radius: Int, keep: Float)
+
+    static let snowParameters: [SnowParameters] = [
         (0.1, 0.3, 3, 0.5, 10, 0.8), (0.2, 0.3, 2, 0.5, 12, 0.7), (0.55, 0.3, 4, 0.9, 12, 0.7),
         (0.55, 0.3, 4.5, 0.85, 12, 0.65), (0.55, 0.3, 2.5, 0.85, 12, 0.55),
     ]
 
-    static func snow(_ image: FloatImage, _ p: (mean: Double, spread: Double, zoom: Double, threshold: Double, radius: Int, keep: Float), _ random: inout some CorruptionDraws) -> FloatImage {
+    static func snow(_ image: FloatImage, _ p: SnowParameters, _ random: inout some CorruptionDraws) -> FloatImage {
         let layer = snowLayer(width: image.width, height: image.height, p, &random)
         let (w, h) = (image.width, image.height)
         var out = image
@@ -35,7 +37,7 @@ extension Corruption {
     /// crop, cleared below the threshold, clipped and truncated to 8 bits (the reference
     /// passes it to ImageMagick as an 8-bit PNG), then streaked by a motion blur at an
     /// angle in [-135, -45] degrees (mostly downwards).
-    static func snowLayer(width w: Int, height h: Int, _ p: (mean: Double, spread: Double, zoom: Double, threshold: Double, radius: Int, keep: Float), _ random: inout some CorruptionDraws) -> [Float] {
+    static func snowLayer(width w: Int, height h: Int, _ p: SnowParameters, _ random: inout some CorruptionDraws) -> [Float] {
         // A grey FloatImage (three equal channels, values scaled to [0, 255]) so the zoom and
         // the blur of the colour corruptions apply unchanged.
         var noise = [Float](repeating: 0, count: w * h * 3)

@@ -7,14 +7,16 @@ import Foundation
 extension Corruption {
     /// Per severity: the mask's threshold on the normalised smoothed noise, the noise's
     /// blur sigma, and how strongly the mud covers the image under the mask.
-    static let spatterParameters: [(threshold: Float, sigma: Double, strength: Float)] = [
+    typealias SpatterParameters = (threshold: Float, sigma: Double, strength: Float)
+
+    static let spatterParameters: [SpatterParameters] = [
         (0.80, 1.0, 0.35), (0.75, 1.2, 0.45), (0.70, 1.5, 0.55), (0.67, 1.8, 0.65), (0.64, 2.2, 0.75),
     ]
 
     /// The mud colour, RGB in [0, 1].
     static let mud: [Float] = [63 / 255, 42 / 255, 20 / 255]
 
-    static func spatter(_ image: FloatImage, _ p: (threshold: Float, sigma: Double, strength: Float), _ random: inout some CorruptionDraws) -> FloatImage {
+    static func spatter(_ image: FloatImage, _ p: SpatterParameters, _ random: inout some CorruptionDraws) -> FloatImage {
         let mask = spatterMask(width: image.width, height: image.height, p, &random)
         var out = image
         for i in 0..<(image.width * image.height) {
@@ -30,7 +32,7 @@ extension Corruption {
     /// (h, w) in [0, 1]: float32 N(0, 1) noise smoothed (scipy's gaussian_filter, sigma,
     /// mirrored edges, truncate 4), scaled to [0, 1], thresholded to 0/1, softened by
     /// OpenCV's GaussianBlur of sigma max(0.5, sigma / 2) (kernel round(8 sigma + 1) | 1).
-    static func spatterMask(width w: Int, height h: Int, _ p: (threshold: Float, sigma: Double, strength: Float), _ random: inout some CorruptionDraws) -> [Float] {
+    static func spatterMask(width w: Int, height h: Int, _ p: SpatterParameters, _ random: inout some CorruptionDraws) -> [Float] {
         let noise = (0..<(w * h)).map { _ in Double(Float(random.normal())) }
         let liquid = smoothReflected(noise, width: w, height: h, sigma: p.sigma, truncate: 4).map(Float.init)
         let low = liquid.min() ?? 0, high = (liquid.max() ?? 0) - low
