@@ -4,7 +4,8 @@ Tests/ArchcEvalTests/Fixtures/corruptions/: clean.png (a 64x64 centre crop of th
 CC0 cat photo), <name>-<severity>.png for the deterministic corruptions (the reference's
 output truncated to 8 bits, as ImageNet-C saves it), and random.json: for the random ones,
 per severity over 8 seeds, the mean and the standard deviation of (corrupted - clean) in
-[0, 255]. CorruptionTests compares archc's corruptions with these.
+[0, 255]. CorruptionTests compares archc's corruptions with these. (impulse_noise draws from
+scikit-image's own, unseeded generator: its figures change from run to run.)
 
 Snow, elastic_transform and spatter are also written as <name>-<severity>.png from NumPy's
 seed EXACT_SEED: the tests replay NumPy's legacy generator, so archc draws the same numbers

@@ -4,7 +4,10 @@ import Foundation
 /// The ImageNet-C corruptions (Hendrycks & Dietterich, ICLR 2019), named and parameterised
 /// as in their reference code: severity 1-5 picks a row of each corruption's constants.
 /// Deterministic ones follow the reference's arithmetic (compared pixel by pixel with the
-/// PyPI port corrupt-tta); random ones draw from a seeded generator (compared in distribution).
+/// PyPI port corrupt-tta); random ones draw from a seeded generator (compared in
+/// distribution, and snow, elastic_transform and spatter also pixel by pixel with NumPy's
+/// draws replayed). The 15 benchmark corruptions and the 4 extras (speckle_noise,
+/// gaussian_blur, spatter, saturate) are all here.
 public enum Corruption: String, CaseIterable, Sendable {
     case gaussianNoise = "gaussian_noise"
     case shotNoise = "shot_noise"
