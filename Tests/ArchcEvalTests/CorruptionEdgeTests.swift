@@ -76,4 +76,38 @@ final class CorruptionEdgeTests: XCTestCase {
         XCTAssertTrue(covered.pixels.allSatisfy { $0 == 200 })
         XCTAssertEqual(Corruption.covering(Self.smallTextures.images[0], width: 4, height: 3).pixels, Self.smallTextures.images[0].pixels)
     }
+
+    /// The mirrored borders in constant time equal walking the mirror step by step, and
+    /// stay quick far out (a nearly singular warp on a tiny image sends points there).
+    func testMirroredIndicesFarOutside() {
+        func walked(_ i: Int, _ n: Int, repeatEdge: Bool) -> Int {
+            guard n > 1 || repeatEdge else { return 0 }
+            var i = i
+            while i < 0 || i >= n { i = i < 0 ? (repeatEdge ? -i - 1 : -i) : (repeatEdge ? 2 * n - 1 - i : 2 * n - 2 - i) }
+            return i
+        }
+        for n in 1...6 {
+            for i in -40...40 {
+                XCTAssertEqual(Corruption.reflect101(i, n), walked(i, n, repeatEdge: false), "reflect101(\(i), \(n))")
+                XCTAssertEqual(Corruption.halfSymmetric(i, n), walked(i, n, repeatEdge: true), "halfSymmetric(\(i), \(n))")
+            }
+        }
+        XCTAssertEqual(Corruption.reflect101(-(1 << 30), 5), walked(-(1 << 30) % 8, 5, repeatEdge: false))
+        XCTAssertEqual(Corruption.bounded(.infinity), 0x1p30)
+        XCTAssertEqual(Corruption.bounded(.nan), 0)
+    }
+
+    /// Tiny images under many seeds: the warp's anchor points nearly coincide, some
+    /// draws make it nearly singular; every output stays a finite level.
+    func testElasticOnTinyImagesUnderManySeeds() throws {
+        for (w, h) in [(2, 2), (3, 5), (1, 3), (4, 3)] {
+            let image = Self.image(width: w, height: h)
+            for seed in 0..<100 {
+                for severity in [1, 3, 5] {
+                    let out = try Corruption.elasticTransform.apply(image, severity: severity, seed: UInt64(seed))
+                    XCTAssertTrue(out.values.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 255 }, "\(w)x\(h) seed \(seed)")
+                }
+            }
+        }
+    }
 }

@@ -99,11 +99,11 @@ extension Corruption {
     }
 
     /// OpenCV's default border: mirrored without repeating the edge (dcb|abcd|cba).
+    /// Any distance out in constant time (the pattern repeats every 2n - 2 indices).
     static func reflect101(_ i: Int, _ n: Int) -> Int {
         guard n > 1 else { return 0 }
-        var i = i
-        while i < 0 || i >= n { i = i < 0 ? -i : 2 * n - 2 - i }
-        return i
+        let period = 2 * n - 2, m = ((i % period) + period) % period
+        return m < n ? m : period - m
     }
 
     /// An n x n grid blurred by a separable kernel, edges mirrored (OpenCV's GaussianBlur).

@@ -60,8 +60,10 @@ extension Corruption {
         var out = image
         for y in 0..<image.height {
             for x in 0..<image.width {
-                let sx = ((inverse[0] * Double(x) + inverse[1] * Double(y) + inverse[2]) * 32).rounded() / 32
-                let sy = ((inverse[3] * Double(x) + inverse[4] * Double(y) + inverse[5]) * 32).rounded() / 32
+                // A nearly singular warp (tiny images) sends points far out: bounded, so the
+                // conversion to Int cannot trap; mirroring makes the far point land inside.
+                let sx = bounded(((inverse[0] * Double(x) + inverse[1] * Double(y) + inverse[2]) * 32).rounded() / 32)
+                let sy = bounded(((inverse[3] * Double(x) + inverse[4] * Double(y) + inverse[5]) * 32).rounded() / 32)
                 let (x0, y0) = (Int(sx.rounded(.down)), Int(sy.rounded(.down)))
                 let (fx, fy) = (Float(sx - Double(x0)), Float(sy - Double(y0)))
                 let (xa, xb) = (reflect101(x0, image.width), reflect101(x0 + 1, image.width))
@@ -76,13 +78,16 @@ extension Corruption {
         return out
     }
 
+    /// A coordinate clamped to +-2^30 (NaN to 0).
+    static func bounded(_ v: Double) -> Double { v.isNaN ? 0 : min(max(v, -0x1p30), 0x1p30) }
+
     /// out(y, x) = image at (y + dy, x + dx), bilinear, edges mirrored with the edge repeated
     /// (scipy's map_coordinates, order 1, mode 'reflect').
     static func displaced(_ image: FloatImage, dx: [Float], dy: [Float]) -> FloatImage {
         var out = image
         for y in 0..<image.height {
             for x in 0..<image.width {
-                let sy = Double(y) + Double(dy[y * image.width + x]), sx = Double(x) + Double(dx[y * image.width + x])
+                let sy = bounded(Double(y) + Double(dy[y * image.width + x])), sx = bounded(Double(x) + Double(dx[y * image.width + x]))
                 let (y0, x0) = (Int(sy.rounded(.down)), Int(sx.rounded(.down)))
                 let (fy, fx) = (sy - Double(y0), sx - Double(x0))
                 let (ya, yb) = (halfSymmetric(y0, image.height), halfSymmetric(y0 + 1, image.height))
