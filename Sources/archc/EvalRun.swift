@@ -57,6 +57,13 @@ struct EvalRun: ParsableCommand {
             valueName: "name,..."))
     var corrupt: String?
 
+    @Option(
+        name: .customLong("frost-dir"),
+        help: ArgumentHelp(
+            "Folder of frost's texture photos (frost1.png ... frost5.jpg) for --corrupt; default $\(FrostTextures.environmentVariable), else \(FrostTextures.defaultDirectory).",
+            valueName: "dir"))
+    var frostDir: String?
+
     @Option(help: ArgumentHelp("Severities for --corrupt: 1 to 5, comma-separated, or all.", valueName: "s,..."))
     var severity: String = "all"
 
@@ -125,8 +132,7 @@ struct EvalRun: ParsableCommand {
         if corrupt != nil, imagenetC != nil { throw ValidationError("give --corrupt or --imagenet-c, not both (their results would share corruption names)") }
         if let corrupt, corruptions(corrupt) == nil {
             throw ValidationError(
-                "--corrupt expects names from \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")) or all, found '\(corrupt)'"
-                    + " (not implemented: \(Corruption.missing.joined(separator: ", ")))")
+                "--corrupt expects names from \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")) or all, found '\(corrupt)'")
         }
         if let resaveJPEG {
             guard corrupt != nil else { throw ValidationError("--resave-jpeg applies to --corrupt images; give --corrupt") }
@@ -144,7 +150,14 @@ struct EvalRun: ParsableCommand {
             path.map { (name, $0) }
         }
         job.imagenetC = imagenetC
-        if let corrupt, let names = corruptions(corrupt), let levels = severities(severity) { job.corruptions = (names, levels) }
+        if let corrupt, let names = corruptions(corrupt), let levels = severities(severity) {
+            job.corruptions = (names, levels)
+            if names.contains(Corruption.frost.rawValue) {
+                do { job.frost = try FrostTextures.load(directory: FrostTextures.directory(frostDir)) } catch let error as IOError {
+                    evalFail(error.description)
+                }
+            }
+        }
         job.resaveQuality = resaveQuality ?? nil
         job.dataClasses = ClassSubset(rawValue: classes)
         job.shard = shard.flatMap(Shard.init(parsing:))

@@ -19,7 +19,7 @@ final class JPEGResaveTests: XCTestCase {
         let file = try EvalTest.folder(self) + "/crop.JPEG"
         try Data(try XCTUnwrap(crop.jpegData(quality: 85))).write(to: URL(fileURLWithPath: file))
         let fromFile = try DecodedImage.read(file)
-        let resaved = try EvalJob.corrupt(resavingAt: EvalJob().resaveQuality)(image, sample(), 7)
+        let resaved = try EvalJob.corrupt(frost: nil, resavingAt: EvalJob().resaveQuality)(image, sample(), 7)
         XCTAssertEqual([resaved.width, resaved.height], [224, 224])
         XCTAssertEqual(resaved.pixels, fromFile.pixels)
         XCTAssertNotEqual(resaved.pixels, crop.pixels, "quality 85 is lossy: the re-save must show")
@@ -44,8 +44,8 @@ final class JPEGResaveTests: XCTestCase {
     func testOffLeavesTheCorruptedCropAndCleanImagesPassUnchanged() throws {
         let image = try DecodedImage.read(EvalTest.images + "/cat.jpg")
         let crop = try Corruption.contrast.imagenetC(image, severity: 2, seed: 7)
-        XCTAssertEqual(try EvalJob.corrupt(resavingAt: nil)(image, sample(), 7).pixels, crop.pixels)
-        let clean = try EvalJob.corrupt(resavingAt: 85)(image, sample("imagenet"), 7)
+        XCTAssertEqual(try EvalJob.corrupt(frost: nil, resavingAt: nil)(image, sample(), 7).pixels, crop.pixels)
+        let clean = try EvalJob.corrupt(frost: nil, resavingAt: 85)(image, sample("imagenet"), 7)
         XCTAssertEqual([clean.width, clean.height], [image.width, image.height])
         XCTAssertEqual(clean.pixels, image.pixels)
     }

@@ -22,6 +22,8 @@ public struct EvalJob {
     /// One share of the sample list, or nil for all of it.
     public var shard: Shard?
     public var givenCleanTop1: Double?
+    /// The photos `frost` blends in, when `corruptions` has frost.
+    public var frost: FrostTextures?
 
     public init() {}
 
@@ -83,12 +85,12 @@ public struct EvalJob {
 
     /// ImageNet-C's recipe on a `corrupted` sample, seeded by its position in the sorted list
     /// (so shards and reruns draw the same noise), then saved and re-read as a JPEG of
-    /// `resaveQuality` when it is set; other samples pass unchanged.
-    public static func corrupt(resavingAt quality: Int?) -> Evaluator.Transform {
-        return { image, sample, index in
+    /// `quality` when it is set; other samples pass unchanged.
+    public static func corrupt(frost: FrostTextures?, resavingAt quality: Int?) -> Evaluator.Transform {
+        { image, sample, index in
             guard sample.key.set == "corrupted", let name = sample.key.corruption, let severity = sample.key.severity else { return image }
             guard let corruption = Corruption(rawValue: name) else { throw IOError(sample.path, "unknown corruption '\(name)'") }
-            let corrupted = try corruption.imagenetC(image, severity: severity, seed: UInt64(index), file: sample.path)
+            let corrupted = try corruption.imagenetC(image, severity: severity, seed: UInt64(index), frost: frost, file: sample.path)
             guard let quality else { return corrupted }
             return try corrupted.jpegRoundTrip(quality: quality, file: sample.path)
         }
@@ -101,9 +103,8 @@ public struct EvalJob {
     ) throws -> EvalResult {
         let range = (shard ?? .whole).range(of: plan.samples.count)
         let counts = try evaluator.run(
-            Array(plan.samples[range]), firstIndex: range.lowerBound, subsets: plan.subsets, transform: transform ?? Self.corrupt(resavingAt: resaveQuality),
-            progress: progress,
-            profile: profile, warn: warn)
+            Array(plan.samples[range]), firstIndex: range.lowerBound, subsets: plan.subsets,
+            transform: transform ?? Self.corrupt(frost: frost, resavingAt: resaveQuality), progress: progress, profile: profile, warn: warn)
         return EvalResult(
             model: evaluator.model.network.name, sources: plan.sources, subsets: plan.subsets, counts: counts,
             shard: shard, givenCleanTop1: givenCleanTop1)
