@@ -21,10 +21,17 @@ photos=.cache/foolbox-photos
 swift build -c release --product archc >&2
 archc=.build/release/archc
 compare=tools/int8_compare.py
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# INT8_WORK=DIR keeps the calibrations, exports and quantized models there and reuses them.
+if [ -n "${INT8_WORK:-}" ]; then
+    work=$INT8_WORK
+    mkdir -p "$work"
+else
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+fi
+once() { [ -s "$1" ] || "${@:2}"; }
 
-mkdir "$work/calib"
+mkdir -p "$work/calib"
 LC_ALL=C ls "$photos"/*.jpg | head -10 | xargs cp -t "$work/calib"
 (LC_ALL=C ls "$photos"/*.jpg; LC_ALL=C ls specs/images/*.png) > "$work/files.txt"
 
@@ -39,10 +46,11 @@ for model in "${models[@]}"; do
     weights=()
     [ "$model" = efficientnet-lite0 ] && weights=(--weights .cache/efficientnet-lite0.pth)
     calib=$work/$model.calib.json
-    "$archc" calibrate "$spec" "${weights[@]}" --images "$work/calib" -o "$calib" --save-inputs "$work/$model.calib.npy" >&2
-    "$archc" calibrate "$spec" "${weights[@]}" --images "$photos" --images specs/images -o "$work/unused.json" --save-inputs "$work/$model.eval.npy" >&2
-    "$archc" compile "$spec" "${weights[@]}" --emit onnx -o "$work/$model.onnx"
-    python3 "$compare" quantize "$work/$model.onnx" "$work/$model.calib.npy" "$work/$model.int8.onnx" 2>/dev/null
+    once "$calib" "$archc" calibrate "$spec" "${weights[@]}" --images "$work/calib" -o "$calib" --save-inputs "$work/$model.calib.npy" >&2
+    once "$work/$model.eval.npy" "$archc" calibrate "$spec" "${weights[@]}" --images "$photos" --images specs/images -o "$work/unused.json" \
+        --save-inputs "$work/$model.eval.npy" >&2
+    once "$work/$model.onnx" "$archc" compile "$spec" "${weights[@]}" --emit onnx -o "$work/$model.onnx"
+    once "$work/$model.int8.onnx" python3 "$compare" quantize "$work/$model.onnx" "$work/$model.calib.npy" "$work/$model.int8.onnx" 2>/dev/null
 
     int8=(--precision int8 --calibration "$calib")
     x=$work/$model.eval.npy

@@ -5,7 +5,8 @@ ONNX export, and the accuracy figures of docs/precision.md. Used by tools/int8-b
 usage:
   tools/int8_compare.py quantize FP32.onnx CALIB.npy OUT.onnx
       ONNX Runtime's quantize_static on the images archc calibrated on (`archc calibrate
-      --save-inputs CALIB.npy`): QDQ format, u8 activations (per tensor, min-max, as archc),
+      --save-inputs CALIB.npy`), after its recommended pre-processing (quant_pre_process:
+      shape inference and graph optimization, which folds BatchNorm into convs): QDQ format, u8 activations (per tensor, min-max, as archc),
       s8 weights per output channel with reduce_range (7 bits, as archc: no vpmaddubsw
       saturation on AVX2 without VNNI).
   tools/int8_compare.py run MODEL.onnx X.npy Y.npy
@@ -17,6 +18,7 @@ usage:
 Needs numpy and onnxruntime.
 """
 import json
+import os
 import re
 import sys
 
@@ -27,8 +29,12 @@ def quantize(fp32, calibration, out):
     from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
     import onnx
 
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
     x = np.load(calibration).astype(np.float32)
-    name = onnx.load(fp32).graph.input[0].name
+    prepared = out + ".pre.onnx"
+    quant_pre_process(fp32, prepared)
+    name = onnx.load(prepared).graph.input[0].name
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -38,8 +44,9 @@ def quantize(fp32, calibration, out):
             return next(self.items, None)
 
     quantize_static(
-        fp32, out, Reader(), quant_format=QuantFormat.QDQ, per_channel=True, reduce_range=True,
+        prepared, out, Reader(), quant_format=QuantFormat.QDQ, per_channel=True, reduce_range=True,
         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax)
+    os.remove(prepared)
 
 
 def run(model, x, y):
