@@ -30,7 +30,9 @@ struct Calibrate: ParsableCommand {
 
     @Option(
         name: .customLong("save-inputs"),
-        help: ArgumentHelp("Also write the prepared calibration images as one float32 .npy (N, C, H, W), e.g. to calibrate another runtime on the same tensors.", valueName: "file.npy"))
+        help: ArgumentHelp(
+            "Also write the prepared calibration images as one float32 .npy (N, C, H, W), e.g. to calibrate another runtime on the same tensors.",
+            valueName: "file.npy"))
     var saveInputs: String?
 
     @Option(help: "Worker threads (default: every CPU this process may use).")
@@ -69,7 +71,11 @@ struct Calibrate: ParsableCommand {
             }
             print("\(output): \(ranges.ranges.count) activation ranges (\(CalibrationFile.method)) from \(ranges.images) image(s)")
         } catch let failure as RunSession.Failure {
-            if case .spec(let diagnostics) = failure { options.printDiagnostics(diagnostics) } else { FileHandle.standardError.write(Data((failure.description + "\n").utf8)) }
+            if case .spec(let diagnostics) = failure {
+                options.printDiagnostics(diagnostics)
+            } else {
+                FileHandle.standardError.write(Data((failure.description + "\n").utf8))
+            }
             throw ExitCode.failure
         } catch let error as EngineError {
             FileHandle.standardError.write(Data("\(options.spec): error: \(error)\n".utf8))

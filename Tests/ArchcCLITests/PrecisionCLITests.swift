@@ -20,7 +20,8 @@ extension CLITests {
         XCTAssertEqual(calibrate.status, 0, calibrate.stderr)
         XCTAssertEqual(calibrate.stdout, "\(dir)/c.json: 11 activation ranges (min-max) from 2 image(s)\n")
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/x.npy"))
-        let int8 = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "\(dir)/c.json", "--input", "\(dir)/x.npy", "--report", "json")
+        let int8 = try archc(
+            "run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "\(dir)/c.json", "--input", "\(dir)/x.npy", "--report", "json")
         let fp32 = try archc("run", "specs/tiny/tiny-resnet.yaml", "--input", "\(dir)/x.npy", "--report", "json")
         XCTAssertEqual(int8.status, 0, int8.stderr)
         XCTAssertNotEqual(int8.stdout, fp32.stdout, "int8 must change the output somewhere")
@@ -44,7 +45,8 @@ extension CLITests {
         XCTAssertTrue(stray.stderr.contains("--calibration is for --precision int8"), stray.stderr)
         let check = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "c.json", "--check")
         XCTAssertEqual(check.status, 64)
-        try #"{"archc_calibration": 1, "model": "tiny-resnet", "ranges": {"input": [1, 0]}}"#.write(toFile: "\(dir)/bad.json", atomically: true, encoding: .utf8)
+        try #"{"archc_calibration": 1, "model": "tiny-resnet", "ranges": {"input": [1, 0]}}"#.write(
+            toFile: "\(dir)/bad.json", atomically: true, encoding: .utf8)
         let bad = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "\(dir)/bad.json")
         XCTAssertEqual(bad.status, 1)
         XCTAssertEqual(bad.stderr, "\(dir)/bad.json:1:61: error: range of 'input' must be finite with min <= max, found [1.0, 0.0]\n")

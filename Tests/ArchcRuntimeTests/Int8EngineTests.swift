@@ -78,7 +78,8 @@ final class Int8EngineTests: XCTestCase {
         }
         XCTAssertTrue(failure("{\"archc_calibration\": 1, \"ranges\": {").hasPrefix("\(path): error: not valid JSON ("))
         XCTAssertEqual(failure("[1, 2]"), "\(path): error: not an archc calibration file: expected an object with \"archc_calibration\": 1")
-        XCTAssertEqual(failure(text, model: "resnet50"), "\(path):3:3: error: calibrated for model 'tiny-resnet', not 'resnet50'; run archc calibrate for this spec")
+        XCTAssertEqual(
+            failure(text, model: "resnet50"), "\(path):3:3: error: calibrated for model 'tiny-resnet', not 'resnet50'; run archc calibrate for this spec")
         let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("\"\(needed)\":") }! + 1
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lines[line - 1] = "    \"\(needed)\": [5, 1]" + (lines[line - 1].hasSuffix(",") ? "," : "")
@@ -86,6 +87,8 @@ final class Int8EngineTests: XCTestCase {
         XCTAssertTrue(failure(swapped).hasPrefix("\(path):\(line):5: error: range of '\(needed)' must be finite with min <= max"), failure(swapped))
         let missing = text.replacingOccurrences(of: "\"\(needed)\":", with: "\"renamed\":")
         XCTAssertEqual(failure(missing), "\(path): error: no range for '\(needed)', which an int8 layer reads; run archc calibrate for this spec")
-        XCTAssertEqual(failure(text.replacingOccurrences(of: "\"archc_calibration\": 1", with: "\"archc_calibration\": 9")), "\(path):2:3: error: unsupported calibration version 9, expected 1")
+        XCTAssertEqual(
+            failure(text.replacingOccurrences(of: "\"archc_calibration\": 1", with: "\"archc_calibration\": 9")),
+            "\(path):2:3: error: unsupported calibration version 9, expected 1")
     }
 }

@@ -88,7 +88,9 @@ final class Int8KernelTwinTests: XCTestCase {
                         var sum = 0
                         for i in 0..<k { sum += (Int(a[r * weights.kp + i]) - 100) * Int(w[j * k + i]) }
                         let expected = epilogue.finish(Float(sum) + bias[j], residual: withResidual ? residual[r * n + j] : nil)
-                        XCTAssertEqual(c[r * n + j], expected, accuracy: 1e-4 * max(1, abs(expected)), "\(String(describing: act)) \(String(describing: post)) residual \(withResidual)")
+                        XCTAssertEqual(
+                            c[r * n + j], expected, accuracy: 1e-4 * max(1, abs(expected)),
+                            "\(String(describing: act)) \(String(describing: post)) residual \(withResidual)")
                     }
                 }
             }
@@ -156,7 +158,8 @@ final class Int8KernelTwinTests: XCTestCase {
             let rows = Int8ConvRows.fill(g, x: x, quantization: q, kp: weights.kp, scratch: scratch, pool: pool)
             var y = [Float](repeating: 0, count: g.m * cout)
             let gemm = gemm(weights, zeroPoint: q.zeroPoint, bias: nil)
-            gemm.multiply(m: g.m, quantized: rows, c: &y, ldc: cout, epilogue: EpilogueKernel(bias: nil, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            gemm.multiply(
+                m: g.m, quantized: rows, c: &y, ldc: cout, epilogue: EpilogueKernel(bias: nil, activation: nil, postActivation: nil), residual: nil, pool: pool)
             for n in 0..<batch {
                 for oy in 0..<outH {
                     for ox in 0..<outW {
@@ -172,7 +175,8 @@ final class Int8KernelTwinTests: XCTestCase {
                                     }
                                 }
                             }
-                            XCTAssertEqual(y[((n * outH + oy) * outW + ox) * cout + o], Float(sum), "conv \(cin)->\(cout) k\(kernel) s\(stride) at \(n),\(oy),\(ox),\(o)")
+                            XCTAssertEqual(
+                                y[((n * outH + oy) * outW + ox) * cout + o], Float(sum), "conv \(cin)->\(cout) k\(kernel) s\(stride) at \(n),\(oy),\(ox),\(o)")
                         }
                     }
                 }
