@@ -8,7 +8,8 @@ import XCTest
 final class GemmSplitTests: XCTestCase {
     func testEveryElementBelongsToExactlyOnePart() {
         for (m, n) in [
-            (1, 10), (49, 768), (49, 3072), (143, 64), (144, 64), (169, 40), (196, 1536), (196, 256), (675, 24), (3136, 256), (1568, 384), (3136, 64), (1576, 1536), (1576, 1152),
+            (1, 10), (49, 768), (49, 3072), (143, 64), (144, 64), (169, 40), (196, 1536), (196, 256), (675, 24), (3136, 256), (1568, 384), (3136, 64),
+            (1576, 1536), (1576, 1152),
         ] {
             let panels = (n + PackedGemm.nr - 1) / PackedGemm.nr
             let parts = PackedGemm.split(m: m, n: n, panels: panels)
