@@ -320,20 +320,7 @@ public enum PackedGemm {
                 p.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
                 return
             }
-            // A panel of 8 to 15 columns (N = 24, 40: the mobile models' narrow projections)
-            // finishes its first 8 in a vector, as a full panel does.
-            var first = 0
-            if cols >= 8 {
-                var lo = lo
-                if accumulate { lo += archc_load8(row) }
-                if last {
-                    if let bias { lo += archc_load8(bias) }
-                    lo = epilogue.finish(lo, residual: residual.map { $0 + i * ldc })
-                }
-                UnsafeMutableRawPointer(row).storeBytes(of: lo, as: SIMD8<Float>.self)
-                first = 8
-            }
-            for j in first..<cols {
+            for j in 0..<cols {
                 var v = j < 8 ? lo[j] : hi[j - 8]
                 if accumulate { v += row[j] }
                 if last {

@@ -197,8 +197,8 @@ final class KernelTwinTests: XCTestCase {
     }
 
     /// Last panels of 8 to 15 columns (N = 24 and 40, the mobile models' narrow projections,
-    /// and 13, 47): their first 8 columns are finished in a vector, the rest one by one; with
-    /// every epilogue part, over more than one depth block (K = 300), batch 2.
+    /// and 13, 47), which the packed GEMM stores column by column: with every epilogue part,
+    /// over more than one depth block (K = 300), batch 2.
     func testNarrowLastPanelsAgainstNaive() {
         let cases: [(c: Int, cout: Int, h: Int, epilogue: Epilogue)] = [
             (96, 24, 11, Epilogue()), (144, 40, 9, Epilogue(activation: .relu6, residual: true)),
