@@ -3,13 +3,16 @@
 # command, on exactly the same graph and weights (archc's own ONNX export), 2 threads,
 # batch 1 and 8. ORT and archc alternate, so both see the same machine load; each cell is
 # the mean of the per-round medians. Prints a Markdown table with ratios (archc / ORT), and
-# the generated model (generated/) against the runtime.
-# usage: ./bench.sh [ROUNDS]      (needs: pip install onnxruntime numpy)
+# the generated model (generated/) against the runtime. With torch installed, a second table
+# holds ORT on PyTorch's own export of the same architecture (tools/torch-onnx-export:
+# unfused, ORT fuses it itself), timed in the same rounds. EfficientNet-Lite0 runs with its
+# trained weights when ./fetch-weights.sh has fetched them (seeded otherwise).
+# usage: ./bench.sh [ROUNDS]      (needs: pip install onnxruntime numpy; optional: torch)
 set -euo pipefail
 cd "$(dirname "$0")"
 rounds=${1:-2}
 ort_bench=${ORT_BENCH:-tools/ort-bench}
-models=(resnet50 robust-resnet-dw-small robust-resnet-inverted-dw-small robust-resnet-up-inverted-dw-small robust-resnet-down-inverted-dw-small deit-small)
+models=(resnet50 robust-resnet-dw-small robust-resnet-inverted-dw-small robust-resnet-up-inverted-dw-small robust-resnet-down-inverted-dw-small deit-small efficientnet-lite0)
 swift build -c release --product archc >&2
 swift build -c release --product archc-generated >&2
 archc=.build/release/archc
@@ -21,25 +24,43 @@ trap 'rm -rf "$work"' EXIT
 # while the run is timed and take a core from it.
 median() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['median_ms'])" "$1"; }
 median_ort() { median "$("$ort_bench" "$1" --batch "$2" --threads 2 --iters "$3" --json)"; }
-median_archc() { median "$("$archc" run "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
-median_generated() { median "$("$generated_bin" "specs/$1.yaml" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
+median_archc() { median "$("$archc" run "specs/$1.yaml" "${weights[@]}" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
+median_generated() { median "$("$generated_bin" "specs/$1.yaml" "${weights[@]}" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
 mean() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(f'{sum(v)/len(v):.1f}')" "$@"; }
 
 echo "| model | ORT b1 (ms) | archc b1 (ms) | ratio b1 | ORT b8 (ms) | archc b8 (ms) | ratio b8 | generated b1 (ms) | generated / runtime |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+torch_rows=""
 for model in "${models[@]}"; do
-    "$archc" compile "specs/$model.yaml" --emit onnx -o "$work/$model.onnx"
+    weights=()
+    if [ -f ".cache/$model.pth" ]; then weights=(--weights ".cache/$model.pth"); fi
+    "$archc" compile "specs/$model.yaml" "${weights[@]}" --emit onnx -o "$work/$model.onnx"
+    # PyTorch's export is made per batch (a fixed shape, as torch.onnx.export makes by default).
+    torch_onnx=""
+    if tools/torch-onnx-export "specs/$model.yaml" "$work/$model.torch1.onnx" --archc "$archc" 2>"$work/torch.err" &&
+        tools/torch-onnx-export "specs/$model.yaml" "$work/$model.torch8.onnx" --batch 8 --archc "$archc" 2>"$work/torch.err"; then
+        torch_onnx="$work/$model.torch"
+        torch_rows="$torch_rows| $model"
+    else
+        echo "bench.sh: no PyTorch export of $model: $(tail -n 1 "$work/torch.err")" >&2
+    fi
     row="| $model"
     for batch in 1 8; do
         iters=$([ "$batch" = 1 ] && echo 10 || echo 4)
-        ort=(); ours=()
+        ort=(); ours=(); torch=()
         for _ in $(seq "$rounds"); do
             ort+=("$(median_ort "$work/$model.onnx" "$batch" "$iters")")
             ours+=("$(median_archc "$model" "$batch" "$iters")")
+            if [ -n "$torch_onnx" ]; then torch+=("$(median_ort "$torch_onnx$batch.onnx" "$batch" "$iters")"); fi
         done
         o=$(mean "${ort[@]}"); a=$(mean "${ours[@]}")
         row="$row | $o | $a | $(python3 -c "print(f'{$a/$o:.2f}x')")"
+        if [ -n "$torch_onnx" ]; then
+            t=$(mean "${torch[@]}")
+            torch_rows="$torch_rows | $t | $a | $(python3 -c "print(f'{$a/$t:.2f}x')")"
+        fi
     done
+    if [ -n "$torch_onnx" ]; then torch_rows="$torch_rows |"$'\n'; fi
     # The generated model (generated/, run by archc-generated) against the runtime, batch 1.
     runtime=(); generated=()
     for _ in $(seq "$rounds"); do
@@ -49,5 +70,15 @@ for model in "${models[@]}"; do
     r=$(mean "${runtime[@]}"); g=$(mean "${generated[@]}")
     row="$row | $g | $(python3 -c "print(f'{$g/$r:.2f}x')")"
     echo "$row |"
-    rm -f "$work/$model.onnx"
+    rm -f "$work/$model.onnx" "$work/$model".torch?.onnx
 done
+echo
+if [ -n "$torch_rows" ]; then
+    echo "ORT on PyTorch's own export (torch.onnx.export of the spec's PyTorch module, unfused; archc's times from the same rounds):"
+    echo
+    echo "| model | ORT torch export b1 (ms) | archc b1 (ms) | ratio b1 | ORT torch export b8 (ms) | archc b8 (ms) | ratio b8 |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    printf '%s' "$torch_rows"
+else
+    echo "No table against PyTorch's own export: $(tail -n 1 "$work/torch.err")"
+fi

@@ -49,19 +49,19 @@ public enum DepthwiseKernel {
     ) {
         let blocks = (g.outC + block - 1) / block
         let layout = BufferLayout(g)
-        pool.run(chunks: g.batch * blocks) { chunk in
-            let n = chunk / blocks, c0 = (chunk % blocks) * block, width = min(block, g.outC - c0)
-            let buffer = AlignedMemory.floats(layout.floats(width: width))
+        let bands = (g.outH + layout.bandRows - 1) / layout.bandRows
+        let chunks = g.batch * blocks * bands
+        pool.run(chunks: chunks) { chunk in
+            // Chunk = (image, channel block, band of output rows), bands innermost: a thread's
+            // contiguous range of chunks walks down one channel block's plane.
+            let band = chunk % bands, n = chunk / bands / blocks, c0 = (chunk / bands % blocks) * block
+            let width = min(block, g.outC - c0)
+            let outRows = band * layout.bandRows..<min(g.outH, (band + 1) * layout.bandRows)
+            let inRows = layout.inputRows(outRows)
+            let buffer = AlignedMemory.floats(layout.floats(width: width, rows: inRows.count))
             defer { AlignedMemory.free(buffer) }
-            layout.fill(buffer, from: x + n * g.inH * g.inW * g.inC, c0: c0, width: width)
-            // The chunk this thread most likely runs next (the pool hands out contiguous
-            // ranges) reads the next 16 channels of every pixel: one line each, spread over
-            // the plane (at batch 8 the layer's input has left L2). Fetched while this one computes.
-            if chunk + 1 < g.batch * blocks {
-                let next = chunk + 1, nn = next / blocks, nc = (next % blocks) * block * g.inC / g.outC
-                let plane = x + nn * g.inH * g.inW * g.inC + nc
-                for pixel in 0..<g.inH * g.inW { archc_prefetch_l2(plane + pixel * g.inC) }
-            }
+            layout.fill(buffer, from: x + n * g.inH * g.inW * g.inC, rows: inRows, c0: c0, width: width)
+            if chunk + 1 < chunks { prefetch(chunk: chunk + 1, bands: bands, blocks: blocks, layout: layout, x: x) }
             let w = weight + c0 * g.kh * g.kw
             // The wide-kernel path reads each kernel row in runs of seven taps, zero past kw: a
             // zero-padded copy when kw is not a multiple of 7, the packed weights as they are
@@ -75,10 +75,11 @@ public enum DepthwiseKernel {
             }
             let runWeights = runs ? padded.map { UnsafePointer($0) } ?? w : nil
             let b = Block(
-                g: g, x: buffer, rowFloats: layout.columns * width, w: w, paddedW: runWeights, paddedKW: layout.paddedKW,
-                width: width, bias: epilogue.bias.map { $0 + c0 }, epilogue: epilogue,
-                plain: residual == nil && epilogue.activation == nil && epilogue.postActivation == nil)
-            for oy in 0..<g.outH {
+                g: g, x: buffer, firstRow: inRows.lowerBound, rowFloats: layout.columns * width, w: w, paddedW: runWeights,
+                paddedKW: layout.paddedKW, width: width, bias: epilogue.bias.map { $0 + c0 }, epilogue: epilogue,
+                plain: residual == nil && epilogue.activation == nil && epilogue.postActivation == nil,
+                clamp: residual == nil ? Clamp(epilogue) : nil)
+            for oy in outRows {
                 let row = (n * g.outH + oy) * g.outW
                 let out = y + row * g.outC + c0
                 let res = residual.map { $0 + row * g.outC + c0 }
@@ -102,8 +103,41 @@ public enum DepthwiseKernel {
         }
     }
 
-    /// Where a channel block's input lives in its buffer: rows as in the input, columns
-    /// shifted right by `padLeft`, zeros wherever no input pixel is.
+    /// Prefetches into L2 the input the chunk `chunk` copies: the chunk this thread most
+    /// likely runs next (the pool hands out contiguous ranges), fetched while the current one
+    /// computes; one line per pixel of its 16 channels (at batch 8 the layer's input has left L2).
+    @inline(__always)
+    static func prefetch(chunk: Int, bands: Int, blocks: Int, layout: BufferLayout, x: UnsafePointer<Float>) {
+        let g = layout.g
+        let band = chunk % bands, n = chunk / bands / blocks, c = (chunk / bands % blocks) * block * g.inC / g.outC
+        let rows = layout.inputRows(band * layout.bandRows..<min(g.outH, (band + 1) * layout.bandRows))
+        let plane = x + n * g.inH * g.inW * g.inC + c
+        for pixel in rows.lowerBound * g.inW..<rows.upperBound * g.inW { archc_prefetch_l2(plane + pixel * g.inC) }
+    }
+
+    /// ReLU or ReLU6 alone after the bias (the mobile blocks' depthwise convs): applied as a
+    /// clamp in registers. The general `EpilogueKernel.finish` stays an out-of-line call in
+    /// these kernels (its GELU makes it large), and each call spills the accumulators.
+    struct Clamp {
+        let upper: SIMD8<Float>
+
+        init?(_ e: EpilogueKernel) {
+            guard e.postActivation == nil, let act = e.activation else { return nil }
+            switch act {
+            case .relu: upper = SIMD8(repeating: .infinity)
+            case .relu6: upper = SIMD8(repeating: 6)
+            case .gelu: return nil
+            }
+        }
+
+        @inline(__always)
+        func apply(_ v: SIMD8<Float>) -> SIMD8<Float> {
+            v.replacing(with: 0, where: v .< 0).replacing(with: upper, where: v .> upper)
+        }
+    }
+
+    /// Where a channel block's input lives in its buffer: a band of the input's rows (all of
+    /// them on small maps), columns shifted right by `padLeft`, zeros wherever no input pixel is.
     struct BufferLayout {
         let g: ConvGeometry
         let columns: Int
@@ -114,6 +148,15 @@ public enum DepthwiseKernel {
         let tapRuns: Bool
         /// The kernel width rounded up to whole runs of seven taps.
         let paddedKW: Int
+        /// Output rows per chunk. A whole plane's buffer of up to `maxPlaneBytes` stays in L2
+        /// (the robust models' 14x14 and 7x7 maps: one band). A larger one (the mobile models'
+        /// 112x112 and 56x56 maps: 0.8 MiB per block at 112x112) would be copied out to L3
+        /// and read back from there, and leave a layer of two blocks only two chunks: bands of
+        /// rows whose input fits in about `bandBytes`, each at least a kernel's height of
+        /// input rows (so each input row is copied at most about twice).
+        let bandRows: Int
+        static let maxPlaneBytes = 128 * 1024
+        static let bandBytes = 32 * 1024
 
         init(_ g: ConvGeometry) {
             self.g = g
@@ -123,13 +166,28 @@ public enum DepthwiseKernel {
             // taps past kw that the runs of seven read as zeros).
             let last = (g.outW - 1) * g.strideW - g.padLeft + (g.kw - 1) * g.dilationW + (tapRuns ? paddedKW - g.kw : 0)
             columns = g.padLeft + max(g.inW, last + 1)
+            let rowBytes = columns * block * 4
+            let span = (g.kh - 1) * g.dilationH + 1
+            if g.inH * rowBytes <= Self.maxPlaneBytes {
+                bandRows = max(1, g.outH)
+            } else {
+                let fitting = (Self.bandBytes / rowBytes - span) / g.strideH + 1
+                bandRows = max(1, min(g.outH, max((span + g.strideH - 1) / g.strideH, fitting)))
+            }
         }
 
-        func floats(width: Int) -> Int { max(1, g.inH * columns * width) }
+        /// The input rows output rows `outRows` read (inside the input; rows on padding are skipped).
+        func inputRows(_ outRows: Range<Int>) -> Range<Int> {
+            let lo = max(0, outRows.lowerBound * g.strideH - g.padTop)
+            let hi = min(g.inH, (outRows.upperBound - 1) * g.strideH - g.padTop + (g.kh - 1) * g.dilationH + 1)
+            return lo..<max(lo, hi)
+        }
+
+        func floats(width: Int, rows: Int) -> Int { max(1, rows * columns * width) }
 
         /// Copies channels c0..<c0+width (or, with a channel multiplier m, input channel
-        /// (c0 + j) / m for output channel c0 + j) of one image into the buffer.
-        func fill(_ buffer: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>, c0: Int, width: Int) {
+        /// (c0 + j) / m for output channel c0 + j) of input rows `rows` of one image into the buffer.
+        func fill(_ buffer: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>, rows: Range<Int>, c0: Int, width: Int) {
             let padLeft = g.padLeft
             let multiplier = g.outC / g.inC
             let rowFloats = columns * width
@@ -137,8 +195,8 @@ public enum DepthwiseKernel {
                 // The common case, with vector copies (a library call per pixel costs as
                 // much as the copy).
                 let zero = SIMD8<Float>()
-                for iy in 0..<g.inH {
-                    let row = UnsafeMutableRawPointer(buffer + iy * rowFloats)
+                for iy in rows {
+                    let row = UnsafeMutableRawPointer(buffer + (iy - rows.lowerBound) * rowFloats)
                     for i in 0..<padLeft * 2 { row.storeBytes(of: zero, toByteOffset: 32 * i, as: SIMD8<Float>.self) }
                     var src = UnsafeRawPointer(image + iy * g.inW * g.inC + c0), dst = row + padLeft * 64
                     for _ in 0..<g.inW {
@@ -151,8 +209,8 @@ public enum DepthwiseKernel {
                 }
                 return
             }
-            for iy in 0..<g.inH {
-                let row = buffer + iy * rowFloats
+            for iy in rows {
+                let row = buffer + (iy - rows.lowerBound) * rowFloats
                 row.update(repeating: 0, count: padLeft * width)
                 for ix in 0..<g.inW {
                     let dst = row + (padLeft + ix) * width, src = image + (iy * g.inW + ix) * g.inC
@@ -171,7 +229,9 @@ public enum DepthwiseKernel {
     /// One channel block of one image: its buffer, weights and epilogue.
     struct Block {
         let g: ConvGeometry
+        /// The buffer, holding input rows from `firstRow` on.
         let x: UnsafePointer<Float>
+        let firstRow: Int
         let rowFloats: Int
         let w: UnsafePointer<Float>
         /// For `sevenTapRuns`: the weights as [kh][paddedKW][16], zeros past kw.
@@ -184,6 +244,8 @@ public enum DepthwiseKernel {
         /// the weights): accumulators are stored as they are. The epilogue's `finish` stays
         /// an out-of-line call in these large kernels, and each call spills the accumulators.
         let plain: Bool
+        /// Or only a ReLU or ReLU6 after the bias: a clamp in registers.
+        let clamp: Clamp?
 
         /// Kernel rows that land inside the input for output row `oy`.
         @inline(__always)
@@ -204,7 +266,7 @@ public enum DepthwiseKernel {
         /// Buffer address of input (iy, ix) (ix may be negative down to -padLeft).
         @inline(__always)
         func input(_ iy: Int, _ ix: Int) -> UnsafeRawPointer {
-            UnsafeRawPointer(x + iy * rowFloats + (ix + g.padLeft) * width)
+            UnsafeRawPointer(x + (iy - firstRow) * rowFloats + (ix + g.padLeft) * width)
         }
 
         @inline(__always)
@@ -219,6 +281,11 @@ public enum DepthwiseKernel {
             if plain {
                 o.storeBytes(of: lo, as: SIMD8<Float>.self)
                 o.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
+                return
+            }
+            if let clamp {
+                o.storeBytes(of: clamp.apply(lo), as: SIMD8<Float>.self)
+                o.storeBytes(of: clamp.apply(hi), toByteOffset: 32, as: SIMD8<Float>.self)
                 return
             }
             o.storeBytes(of: epilogue.finish(lo, residual: residual), as: SIMD8<Float>.self)
@@ -259,11 +326,11 @@ public enum DepthwiseKernel {
                 }
             }
             let s = g.outC
-            if plain {
+            if plain || clamp != nil {
                 for (i, (lo, hi)) in [(a0, b0), (a1, b1), (a2, b2), (a3, b3), (a4, b4), (a5, b5), (a6, b6)].enumerated() {
                     let o = UnsafeMutableRawPointer(out + i * s)
-                    o.storeBytes(of: lo, as: SIMD8<Float>.self)
-                    o.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
+                    o.storeBytes(of: clamp.map { $0.apply(lo) } ?? lo, as: SIMD8<Float>.self)
+                    o.storeBytes(of: clamp.map { $0.apply(hi) } ?? hi, toByteOffset: 32, as: SIMD8<Float>.self)
                 }
                 return
             }
@@ -332,6 +399,16 @@ public enum DepthwiseKernel {
                     }
                 }
                 let o = UnsafeMutableRawPointer(out) + h
+                if let clamp {
+                    o.storeBytes(of: clamp.apply(a0), as: SIMD8<Float>.self)
+                    o.storeBytes(of: clamp.apply(a1), toByteOffset: 4 * s, as: SIMD8<Float>.self)
+                    o.storeBytes(of: clamp.apply(a2), toByteOffset: 8 * s, as: SIMD8<Float>.self)
+                    o.storeBytes(of: clamp.apply(a3), toByteOffset: 12 * s, as: SIMD8<Float>.self)
+                    o.storeBytes(of: clamp.apply(a4), toByteOffset: 16 * s, as: SIMD8<Float>.self)
+                    o.storeBytes(of: clamp.apply(a5), toByteOffset: 20 * s, as: SIMD8<Float>.self)
+                    o.storeBytes(of: clamp.apply(a6), toByteOffset: 24 * s, as: SIMD8<Float>.self)
+                    continue
+                }
                 if plain {
                     o.storeBytes(of: a0, as: SIMD8<Float>.self)
                     o.storeBytes(of: a1, toByteOffset: 4 * s, as: SIMD8<Float>.self)

@@ -130,6 +130,10 @@ if wanted("depthwise") {
         (1, 1536, 14, 7, 1, "Inverted-DW-Small stage 2"), (1, 3072, 7, 7, 1, "Inverted-DW-Small stage 3"),
         (1, 768, 14, 11, 2, "DW-Small stride-2 block"), (8, 384, 14, 11, 1, "stage 2, batch 8"),
         (8, 1536, 14, 7, 1, "Inverted stage 2, batch 8"),
+        // EfficientNet-Lite0's (mobile shapes: large maps, few channels, 3x3 and 5x5).
+        (1, 32, 112, 3, 1, "Lite0 block 0"), (1, 96, 112, 3, 2, "Lite0 block 1 (stride 2)"), (1, 144, 56, 3, 1, "Lite0 block 2"),
+        (1, 144, 56, 5, 2, "Lite0 block 3 (stride 2)"), (1, 240, 28, 5, 1, "Lite0 block 4"), (1, 672, 14, 5, 1, "Lite0 blocks 9-10"),
+        (1, 1152, 7, 5, 1, "Lite0 blocks 12-14"), (8, 32, 112, 3, 1, "Lite0 block 0, batch 8"),
     ] {
         let out = (size - 1) / stride + 1
         let g = ConvGeometry(

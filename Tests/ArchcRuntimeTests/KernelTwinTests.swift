@@ -127,6 +127,28 @@ final class KernelTwinTests: XCTestCase {
         }
     }
 
+    /// Maps whose channel block does not fit in L2 at once (the mobile models' 112x112 and
+    /// 56x56 layers) run in bands of output rows, each copying only the input rows it reads:
+    /// 3x3 and 5x5 at stride 1 and 2, TensorFlow "SAME" padding (more on the bottom and
+    /// right), symmetric padding, a band count that does not divide the height, a partial
+    /// channel block (40 = 16 + 16 + 8), ReLU6 alone (the clamp path), ReLU with a residual,
+    /// bias only, batch 2.
+    func testDepthwiseRowBandsOnLargeMapsAgainstNaive() {
+        let cases: [(c: Int, h: Int, w: Int, k: Int, stride: Int, padding: [Int], epilogue: Epilogue)] = [
+            (32, 61, 57, 3, 1, [1, 1, 1, 1], Epilogue(activation: .relu6)),
+            (40, 58, 60, 3, 2, [0, 0, 1, 1], Epilogue(activation: .relu6)),
+            (16, 49, 71, 5, 2, [1, 1, 2, 2], Epilogue(activation: .relu, residual: true)),
+            (48, 53, 50, 5, 1, [2, 2, 2, 2], Epilogue()),
+            (16, 65, 64, 3, 1, [1, 1, 1, 1], Epilogue(activation: .relu6, residual: true, postActivation: .relu)),
+        ]
+        for (trial, t) in cases.enumerated() {
+            check(
+                Case(
+                    batch: 2, c: t.c, h: t.h, w: t.w, cout: t.c, kh: t.k, kw: t.k, stride: t.stride, dilation: 1, groups: t.c,
+                    padding: t.padding, epilogue: t.epilogue), seed: UInt64(9000 + trial))
+        }
+    }
+
     /// Dense convs the packed GEMM reads in place (Cin >= 16, an implicit im2col): taps on
     /// padding, strides, dilation, Cin above the 256-deep block (a tap split across blocks),
     /// Cin not a multiple of 16 or 6, batch > 1, and the epilogue fused after several blocks.
@@ -171,6 +193,22 @@ final class KernelTwinTests: XCTestCase {
                 Case(
                     batch: 1 + trial % 2, c: c, h: h, w: h, cout: cout, kh: 1, kw: 1, stride: 1, dilation: 1, groups: 1, padding: [0, 0, 0, 0],
                     epilogue: Epilogue(activation: trial % 2 == 0 ? .relu : nil)), seed: UInt64(9000 + trial))
+        }
+    }
+
+    /// Last panels of 8 to 15 columns (N = 24 and 40, the mobile models' narrow projections,
+    /// and 13, 47), which the packed GEMM stores column by column: with every epilogue part,
+    /// over more than one depth block (K = 300), batch 2.
+    func testNarrowLastPanelsAgainstNaive() {
+        let cases: [(c: Int, cout: Int, h: Int, epilogue: Epilogue)] = [
+            (96, 24, 11, Epilogue()), (144, 40, 9, Epilogue(activation: .relu6, residual: true)),
+            (300, 13, 7, Epilogue(activation: .relu, residual: true, postActivation: .relu6)), (24, 47, 13, Epilogue(activation: .gelu)),
+        ]
+        for (trial, t) in cases.enumerated() {
+            check(
+                Case(
+                    batch: 2, c: t.c, h: t.h, w: t.h, cout: t.cout, kh: 1, kw: 1, stride: 1, dilation: 1, groups: 1, padding: [0, 0, 0, 0],
+                    epilogue: t.epilogue), seed: UInt64(9100 + trial))
         }
     }
 
