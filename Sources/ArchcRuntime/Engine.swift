@@ -45,7 +45,7 @@ public final class Engine {
         Gemm.useSingleThreadedBLAS()
         plan = MemoryPlan(graph: graph, batch: batch)
         arena = AlignedMemory.bytes(max(plan.arenaBytes, 64))
-        kernelPlan = KernelPlan(graph, conv3x3: gemm == .packed ? conv3x3 : .direct)
+        kernelPlan = KernelPlan(graph, conv3x3: gemm == .packed ? conv3x3 : .direct, batch: batch)
         let scratchFloats = kernelPlan.steps.map { scratchNeed($0.kernel) }.max() ?? 0
         if scratchFloats > 0 {
             scratch = store.allocate(scratchFloats)

@@ -16,6 +16,13 @@ final class WinogradTwinTests: XCTestCase {
         var epilogue: Epilogue
     }
 
+    /// F(4x4, 3x3) rounds more than a direct dot product: its transforms weight values by
+    /// coefficients up to 5 (input) and 8 (output) before the sums cancel. Measured on these
+    /// cases: at most 2.4e-5 (Cin = 300 with a ReLU6 clip), against 1e-5 for the direct
+    /// kernels' twin tests; ResNet-50's logits stay within 7.2e-7 of PyTorch's
+    /// (tools/winograd_logits.py).
+    static let tolerance: Float = 5e-5
+
     /// Largest error seen over the cases, relative to each output's largest magnitude.
     private var worst: Float = 0
 
@@ -51,7 +58,7 @@ final class WinogradTwinTests: XCTestCase {
             let got = try engine.run(x)
             let error = got.relativeError(to: expected)
             worst = max(worst, error)
-            XCTAssertLessThanOrEqual(error, 1e-5, "\(k) threads \(threads): error \(error)", file: file, line: line)
+            XCTAssertLessThanOrEqual(error, Self.tolerance, "\(k) threads \(threads): error \(error)", file: file, line: line)
             if let first {
                 XCTAssertEqual(got.data, first.data, "\(k): threads \(threads) differ from threads 1", file: file, line: line)
             } else {
@@ -79,23 +86,29 @@ final class WinogradTwinTests: XCTestCase {
     /// More tiles than one group of `V` and `M` scratch holds (several groups per call), and
     /// ResNet-50's layer shapes, residual and ReLU included.
     func testManyTilesAndResNetShapesAgainstNaive() throws {
-        try check(Case(batch: 3, c: 64, h: 56, w: 56, cout: 64, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: 9500)
+        try check(Case(batch: 4, c: 64, h: 40, w: 40, cout: 64, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: 9500)
         try check(Case(batch: 1, c: 256, h: 14, w: 14, cout: 256, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: 9510)
         try check(Case(batch: 2, c: 512, h: 7, w: 7, cout: 512, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu, residual: true)), seed: 9520)
         print("winograd twin: largest error relative to the output's largest magnitude \(worst)")
     }
 
     /// `direct` keeps every 3x3 conv on the implicit-im2col GEMM; `auto` never picks Winograd
-    /// for a conv it does not apply to (strided 3x3).
+    /// for a conv it does not apply to (strided 3x3), nor for a 7x7 map at batch 1 (4 tiles:
+    /// the transformed weights' reading dominates), but does at batch 8.
     func testChoicePlansTheKernel() throws {
-        let g = { (stride: Int, size: Int) in
+        let g = { (stride: Int, size: Int, batch: Int) in
             ConvGeometry(
-                batch: 1, input: TensorType([64, size, size]), output: TensorType([64, (size + 2 - 3) / stride + 1, (size + 2 - 3) / stride + 1]),
+                batch: batch, input: TensorType([64, size, size]), output: TensorType([64, (size + 2 - 3) / stride + 1, (size + 2 - 3) / stride + 1]),
                 weightDims: [64, 64, 3, 3], ConvAttributes(stride: [stride, stride], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))
         }
-        XCTAssertTrue(Conv3x3Algorithm.winograd.usesWinograd(g(1, 56)))
-        XCTAssertFalse(Conv3x3Algorithm.direct.usesWinograd(g(1, 56)))
-        XCTAssertFalse(Conv3x3Algorithm.winograd.usesWinograd(g(2, 56)))
-        XCTAssertFalse(Conv3x3Algorithm.auto.usesWinograd(g(2, 56)))
+        XCTAssertTrue(Conv3x3Algorithm.winograd.usesWinograd(g(1, 56, 1)))
+        XCTAssertTrue(Conv3x3Algorithm.auto.usesWinograd(g(1, 56, 1)))
+        XCTAssertTrue(Conv3x3Algorithm.auto.usesWinograd(g(1, 14, 1)))
+        XCTAssertFalse(Conv3x3Algorithm.direct.usesWinograd(g(1, 56, 1)))
+        XCTAssertFalse(Conv3x3Algorithm.winograd.usesWinograd(g(2, 56, 1)))
+        XCTAssertFalse(Conv3x3Algorithm.auto.usesWinograd(g(2, 56, 8)))
+        XCTAssertFalse(Conv3x3Algorithm.auto.usesWinograd(g(1, 7, 1)))
+        XCTAssertTrue(Conv3x3Algorithm.winograd.usesWinograd(g(1, 7, 1)))
+        XCTAssertTrue(Conv3x3Algorithm.auto.usesWinograd(g(1, 7, 8)))
     }
 }
