@@ -85,10 +85,20 @@ struct Run: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var report: Report = .text
 
+    @Option(
+        help:
+            "Arithmetic of the 1x1 convs, other dense convs and linears: fp32, or int8 (8-bit activations, 7-bit weights, int32 sums; needs --calibration; accuracy cost in docs/precision.md)."
+    )
+    var precision: PrecisionOption = .fp32
+
+    @Option(help: ArgumentHelp("Activation ranges written by `archc calibrate`, for --precision int8.", valueName: "calib.json"))
+    var calibration: String?
+
     func validate() throws {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256, found \(threads)") }
         guard iterations >= 1, iterations <= 100_000 else { throw ValidationError("--iterations must be between 1 and 100000, found \(iterations)") }
         guard top >= 1 else { throw ValidationError("--top must be at least 1, found \(top)") }
+        try precision.validate(calibration: calibration, check: check)
     }
 
     /// The one place `run` reports an error and exits.
@@ -123,7 +133,9 @@ struct Run: ParsableCommand {
         if !model.unusedTensors.isEmpty, let weights {
             warn("\(weights): warning: \(model.unusedTensors.count) tensor(s) the spec does not use: " + model.unusedTensors.prefix(5).joined(separator: ", "))
         }
-        let engine = try Engine(graph: model.optimized, batch: session.batch, threads: threads, conv3x3: conv3x3)
+        let engine = try Engine(
+            graph: model.optimized, batch: session.batch, threads: threads, precision: try precision.resolve(calibration: calibration, model: model),
+            conv3x3: conv3x3)
         if check {
             let result = try ConsistencyCheck.run(model, engine: engine, input: x)
             print(result.text)
@@ -182,7 +194,7 @@ struct Run: ParsableCommand {
         if report == .json {
             var object: [String: Any] = [
                 "name": model.network.name, "batch": b.batch, "threads": b.threads, "iterations": b.latenciesMs.count,
-                "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond, "peak_bytes": b.peakBytes,
+                "precision": engine.precision.name, "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond, "peak_bytes": b.peakBytes,
                 "activation_bytes": engine.activationBytes, "weight_bytes": engine.weightBytes,
                 "gflops_per_s": Double(model.network.flops) * Double(b.batch) / (b.medianMs / 1000) / 1e9,
             ]
@@ -197,7 +209,8 @@ struct Run: ParsableCommand {
             print(OutputSummary.jsonText(object))
             return
         }
-        print("\(model.network.name): batch \(b.batch), \(b.threads) thread\(b.threads == 1 ? "" : "s"), \(b.latenciesMs.count) runs")
+        let precision = engine.precision == .fp32 ? "" : ", \(engine.precision.name)"
+        print("\(model.network.name): batch \(b.batch), \(b.threads) thread\(b.threads == 1 ? "" : "s"), \(b.latenciesMs.count) runs\(precision)")
         print(
             String(
                 format: "  median %.2f ms  p90 %.2f ms  %.1f images/s  %.1f GFLOP/s", b.medianMs, b.p90Ms, b.imagesPerSecond,
