@@ -15,7 +15,7 @@ public final class Resnet50: GeneratedModel {
     /// Activation bytes per image; value offsets below are per image and scale with the batch.
     static let arenaBytesPerImage = 7225344
     /// Scratch floats per image: the largest any dense non-pointwise conv asks for (a padded input copy or im2col rows).
-    static let scratchFloatsPerImage = 157323
+    static let scratchFloatsPerImage = 903232
 
     let pool: WorkerPool
     let store = WeightStore()
@@ -24,7 +24,7 @@ public final class Resnet50: GeneratedModel {
     let b5: UnsafePointer<Float>  // layer1.0.conv1.bias [64]
     let w5: GemmWeights  // layer1.0.conv1.weight [64, 64, 1, 1], as a packed GEMM [64, 64]
     let b8: UnsafePointer<Float>  // layer1.0.conv2.bias [64]
-    let w8: GemmWeights  // layer1.0.conv2.weight [64, 64, 3, 3], as a packed GEMM [64, 576]
+    let w8: WinogradWeights  // layer1.0.conv2.weight [64, 64, 3, 3], as 36 packed GEMMs [64, 64]
     let b13: UnsafePointer<Float>  // layer1.0.downsample.0.bias [256]
     let w13: GemmWeights  // layer1.0.downsample.0.weight [256, 64, 1, 1], as a packed GEMM [256, 64]
     let b11: UnsafePointer<Float>  // layer1.0.conv3.bias [256]
@@ -32,13 +32,13 @@ public final class Resnet50: GeneratedModel {
     let b17: UnsafePointer<Float>  // layer1.1.conv1.bias [64]
     let w17: GemmWeights  // layer1.1.conv1.weight [64, 256, 1, 1], as a packed GEMM [64, 256]
     let b20: UnsafePointer<Float>  // layer1.1.conv2.bias [64]
-    let w20: GemmWeights  // layer1.1.conv2.weight [64, 64, 3, 3], as a packed GEMM [64, 576]
+    let w20: WinogradWeights  // layer1.1.conv2.weight [64, 64, 3, 3], as 36 packed GEMMs [64, 64]
     let b23: UnsafePointer<Float>  // layer1.1.conv3.bias [256]
     let w23: GemmWeights  // layer1.1.conv3.weight [256, 64, 1, 1], as a packed GEMM [256, 64]
     let b27: UnsafePointer<Float>  // layer1.2.conv1.bias [64]
     let w27: GemmWeights  // layer1.2.conv1.weight [64, 256, 1, 1], as a packed GEMM [64, 256]
     let b30: UnsafePointer<Float>  // layer1.2.conv2.bias [64]
-    let w30: GemmWeights  // layer1.2.conv2.weight [64, 64, 3, 3], as a packed GEMM [64, 576]
+    let w30: WinogradWeights  // layer1.2.conv2.weight [64, 64, 3, 3], as 36 packed GEMMs [64, 64]
     let b33: UnsafePointer<Float>  // layer1.2.conv3.bias [256]
     let w33: GemmWeights  // layer1.2.conv3.weight [256, 64, 1, 1], as a packed GEMM [256, 64]
     let b37: UnsafePointer<Float>  // layer2.0.conv1.bias [128]
@@ -52,19 +52,19 @@ public final class Resnet50: GeneratedModel {
     let b49: UnsafePointer<Float>  // layer2.1.conv1.bias [128]
     let w49: GemmWeights  // layer2.1.conv1.weight [128, 512, 1, 1], as a packed GEMM [128, 512]
     let b52: UnsafePointer<Float>  // layer2.1.conv2.bias [128]
-    let w52: GemmWeights  // layer2.1.conv2.weight [128, 128, 3, 3], as a packed GEMM [128, 1152]
+    let w52: WinogradWeights  // layer2.1.conv2.weight [128, 128, 3, 3], as 36 packed GEMMs [128, 128]
     let b55: UnsafePointer<Float>  // layer2.1.conv3.bias [512]
     let w55: GemmWeights  // layer2.1.conv3.weight [512, 128, 1, 1], as a packed GEMM [512, 128]
     let b59: UnsafePointer<Float>  // layer2.2.conv1.bias [128]
     let w59: GemmWeights  // layer2.2.conv1.weight [128, 512, 1, 1], as a packed GEMM [128, 512]
     let b62: UnsafePointer<Float>  // layer2.2.conv2.bias [128]
-    let w62: GemmWeights  // layer2.2.conv2.weight [128, 128, 3, 3], as a packed GEMM [128, 1152]
+    let w62: WinogradWeights  // layer2.2.conv2.weight [128, 128, 3, 3], as 36 packed GEMMs [128, 128]
     let b65: UnsafePointer<Float>  // layer2.2.conv3.bias [512]
     let w65: GemmWeights  // layer2.2.conv3.weight [512, 128, 1, 1], as a packed GEMM [512, 128]
     let b69: UnsafePointer<Float>  // layer2.3.conv1.bias [128]
     let w69: GemmWeights  // layer2.3.conv1.weight [128, 512, 1, 1], as a packed GEMM [128, 512]
     let b72: UnsafePointer<Float>  // layer2.3.conv2.bias [128]
-    let w72: GemmWeights  // layer2.3.conv2.weight [128, 128, 3, 3], as a packed GEMM [128, 1152]
+    let w72: WinogradWeights  // layer2.3.conv2.weight [128, 128, 3, 3], as 36 packed GEMMs [128, 128]
     let b75: UnsafePointer<Float>  // layer2.3.conv3.bias [512]
     let w75: GemmWeights  // layer2.3.conv3.weight [512, 128, 1, 1], as a packed GEMM [512, 128]
     let b79: UnsafePointer<Float>  // layer3.0.conv1.bias [256]
@@ -78,31 +78,31 @@ public final class Resnet50: GeneratedModel {
     let b91: UnsafePointer<Float>  // layer3.1.conv1.bias [256]
     let w91: GemmWeights  // layer3.1.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
     let b94: UnsafePointer<Float>  // layer3.1.conv2.bias [256]
-    let w94: GemmWeights  // layer3.1.conv2.weight [256, 256, 3, 3], as a packed GEMM [256, 2304]
+    let w94: WinogradWeights  // layer3.1.conv2.weight [256, 256, 3, 3], as 36 packed GEMMs [256, 256]
     let b97: UnsafePointer<Float>  // layer3.1.conv3.bias [1024]
     let w97: GemmWeights  // layer3.1.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
     let b101: UnsafePointer<Float>  // layer3.2.conv1.bias [256]
     let w101: GemmWeights  // layer3.2.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
     let b104: UnsafePointer<Float>  // layer3.2.conv2.bias [256]
-    let w104: GemmWeights  // layer3.2.conv2.weight [256, 256, 3, 3], as a packed GEMM [256, 2304]
+    let w104: WinogradWeights  // layer3.2.conv2.weight [256, 256, 3, 3], as 36 packed GEMMs [256, 256]
     let b107: UnsafePointer<Float>  // layer3.2.conv3.bias [1024]
     let w107: GemmWeights  // layer3.2.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
     let b111: UnsafePointer<Float>  // layer3.3.conv1.bias [256]
     let w111: GemmWeights  // layer3.3.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
     let b114: UnsafePointer<Float>  // layer3.3.conv2.bias [256]
-    let w114: GemmWeights  // layer3.3.conv2.weight [256, 256, 3, 3], as a packed GEMM [256, 2304]
+    let w114: WinogradWeights  // layer3.3.conv2.weight [256, 256, 3, 3], as 36 packed GEMMs [256, 256]
     let b117: UnsafePointer<Float>  // layer3.3.conv3.bias [1024]
     let w117: GemmWeights  // layer3.3.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
     let b121: UnsafePointer<Float>  // layer3.4.conv1.bias [256]
     let w121: GemmWeights  // layer3.4.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
     let b124: UnsafePointer<Float>  // layer3.4.conv2.bias [256]
-    let w124: GemmWeights  // layer3.4.conv2.weight [256, 256, 3, 3], as a packed GEMM [256, 2304]
+    let w124: WinogradWeights  // layer3.4.conv2.weight [256, 256, 3, 3], as 36 packed GEMMs [256, 256]
     let b127: UnsafePointer<Float>  // layer3.4.conv3.bias [1024]
     let w127: GemmWeights  // layer3.4.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
     let b131: UnsafePointer<Float>  // layer3.5.conv1.bias [256]
     let w131: GemmWeights  // layer3.5.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
     let b134: UnsafePointer<Float>  // layer3.5.conv2.bias [256]
-    let w134: GemmWeights  // layer3.5.conv2.weight [256, 256, 3, 3], as a packed GEMM [256, 2304]
+    let w134: WinogradWeights  // layer3.5.conv2.weight [256, 256, 3, 3], as 36 packed GEMMs [256, 256]
     let b137: UnsafePointer<Float>  // layer3.5.conv3.bias [1024]
     let w137: GemmWeights  // layer3.5.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
     let b141: UnsafePointer<Float>  // layer4.0.conv1.bias [512]
@@ -136,7 +136,7 @@ public final class Resnet50: GeneratedModel {
         b5 = store.floats(try requireWeight(weights, "layer1.0.conv1.bias", [64]).data)
         w5 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.0.conv1.weight", [64, 64, 1, 1])), n: 64, k: 64)
         b8 = store.floats(try requireWeight(weights, "layer1.0.conv2.bias", [64]).data)
-        w8 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.0.conv2.weight", [64, 64, 3, 3])), n: 64, k: 576)
+        w8 = store.winograd(try requireWeight(weights, "layer1.0.conv2.weight", [64, 64, 3, 3]))
         b13 = store.floats(try requireWeight(weights, "layer1.0.downsample.0.bias", [256]).data)
         w13 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.0.downsample.0.weight", [256, 64, 1, 1])), n: 256, k: 64)
         b11 = store.floats(try requireWeight(weights, "layer1.0.conv3.bias", [256]).data)
@@ -144,13 +144,13 @@ public final class Resnet50: GeneratedModel {
         b17 = store.floats(try requireWeight(weights, "layer1.1.conv1.bias", [64]).data)
         w17 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.1.conv1.weight", [64, 256, 1, 1])), n: 64, k: 256)
         b20 = store.floats(try requireWeight(weights, "layer1.1.conv2.bias", [64]).data)
-        w20 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.1.conv2.weight", [64, 64, 3, 3])), n: 64, k: 576)
+        w20 = store.winograd(try requireWeight(weights, "layer1.1.conv2.weight", [64, 64, 3, 3]))
         b23 = store.floats(try requireWeight(weights, "layer1.1.conv3.bias", [256]).data)
         w23 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.1.conv3.weight", [256, 64, 1, 1])), n: 256, k: 64)
         b27 = store.floats(try requireWeight(weights, "layer1.2.conv1.bias", [64]).data)
         w27 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.2.conv1.weight", [64, 256, 1, 1])), n: 64, k: 256)
         b30 = store.floats(try requireWeight(weights, "layer1.2.conv2.bias", [64]).data)
-        w30 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.2.conv2.weight", [64, 64, 3, 3])), n: 64, k: 576)
+        w30 = store.winograd(try requireWeight(weights, "layer1.2.conv2.weight", [64, 64, 3, 3]))
         b33 = store.floats(try requireWeight(weights, "layer1.2.conv3.bias", [256]).data)
         w33 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.2.conv3.weight", [256, 64, 1, 1])), n: 256, k: 64)
         b37 = store.floats(try requireWeight(weights, "layer2.0.conv1.bias", [128]).data)
@@ -164,19 +164,19 @@ public final class Resnet50: GeneratedModel {
         b49 = store.floats(try requireWeight(weights, "layer2.1.conv1.bias", [128]).data)
         w49 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.1.conv1.weight", [128, 512, 1, 1])), n: 128, k: 512)
         b52 = store.floats(try requireWeight(weights, "layer2.1.conv2.bias", [128]).data)
-        w52 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.1.conv2.weight", [128, 128, 3, 3])), n: 128, k: 1152)
+        w52 = store.winograd(try requireWeight(weights, "layer2.1.conv2.weight", [128, 128, 3, 3]))
         b55 = store.floats(try requireWeight(weights, "layer2.1.conv3.bias", [512]).data)
         w55 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.1.conv3.weight", [512, 128, 1, 1])), n: 512, k: 128)
         b59 = store.floats(try requireWeight(weights, "layer2.2.conv1.bias", [128]).data)
         w59 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.2.conv1.weight", [128, 512, 1, 1])), n: 128, k: 512)
         b62 = store.floats(try requireWeight(weights, "layer2.2.conv2.bias", [128]).data)
-        w62 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.2.conv2.weight", [128, 128, 3, 3])), n: 128, k: 1152)
+        w62 = store.winograd(try requireWeight(weights, "layer2.2.conv2.weight", [128, 128, 3, 3]))
         b65 = store.floats(try requireWeight(weights, "layer2.2.conv3.bias", [512]).data)
         w65 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.2.conv3.weight", [512, 128, 1, 1])), n: 512, k: 128)
         b69 = store.floats(try requireWeight(weights, "layer2.3.conv1.bias", [128]).data)
         w69 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.3.conv1.weight", [128, 512, 1, 1])), n: 128, k: 512)
         b72 = store.floats(try requireWeight(weights, "layer2.3.conv2.bias", [128]).data)
-        w72 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.3.conv2.weight", [128, 128, 3, 3])), n: 128, k: 1152)
+        w72 = store.winograd(try requireWeight(weights, "layer2.3.conv2.weight", [128, 128, 3, 3]))
         b75 = store.floats(try requireWeight(weights, "layer2.3.conv3.bias", [512]).data)
         w75 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.3.conv3.weight", [512, 128, 1, 1])), n: 512, k: 128)
         b79 = store.floats(try requireWeight(weights, "layer3.0.conv1.bias", [256]).data)
@@ -190,31 +190,31 @@ public final class Resnet50: GeneratedModel {
         b91 = store.floats(try requireWeight(weights, "layer3.1.conv1.bias", [256]).data)
         w91 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.1.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b94 = store.floats(try requireWeight(weights, "layer3.1.conv2.bias", [256]).data)
-        w94 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.1.conv2.weight", [256, 256, 3, 3])), n: 256, k: 2304)
+        w94 = store.winograd(try requireWeight(weights, "layer3.1.conv2.weight", [256, 256, 3, 3]))
         b97 = store.floats(try requireWeight(weights, "layer3.1.conv3.bias", [1024]).data)
         w97 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.1.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
         b101 = store.floats(try requireWeight(weights, "layer3.2.conv1.bias", [256]).data)
         w101 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.2.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b104 = store.floats(try requireWeight(weights, "layer3.2.conv2.bias", [256]).data)
-        w104 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.2.conv2.weight", [256, 256, 3, 3])), n: 256, k: 2304)
+        w104 = store.winograd(try requireWeight(weights, "layer3.2.conv2.weight", [256, 256, 3, 3]))
         b107 = store.floats(try requireWeight(weights, "layer3.2.conv3.bias", [1024]).data)
         w107 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.2.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
         b111 = store.floats(try requireWeight(weights, "layer3.3.conv1.bias", [256]).data)
         w111 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.3.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b114 = store.floats(try requireWeight(weights, "layer3.3.conv2.bias", [256]).data)
-        w114 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.3.conv2.weight", [256, 256, 3, 3])), n: 256, k: 2304)
+        w114 = store.winograd(try requireWeight(weights, "layer3.3.conv2.weight", [256, 256, 3, 3]))
         b117 = store.floats(try requireWeight(weights, "layer3.3.conv3.bias", [1024]).data)
         w117 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.3.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
         b121 = store.floats(try requireWeight(weights, "layer3.4.conv1.bias", [256]).data)
         w121 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.4.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b124 = store.floats(try requireWeight(weights, "layer3.4.conv2.bias", [256]).data)
-        w124 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.4.conv2.weight", [256, 256, 3, 3])), n: 256, k: 2304)
+        w124 = store.winograd(try requireWeight(weights, "layer3.4.conv2.weight", [256, 256, 3, 3]))
         b127 = store.floats(try requireWeight(weights, "layer3.4.conv3.bias", [1024]).data)
         w127 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.4.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
         b131 = store.floats(try requireWeight(weights, "layer3.5.conv1.bias", [256]).data)
         w131 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.5.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b134 = store.floats(try requireWeight(weights, "layer3.5.conv2.bias", [256]).data)
-        w134 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.5.conv2.weight", [256, 256, 3, 3])), n: 256, k: 2304)
+        w134 = store.winograd(try requireWeight(weights, "layer3.5.conv2.weight", [256, 256, 3, 3]))
         b137 = store.floats(try requireWeight(weights, "layer3.5.conv3.bias", [1024]).data)
         w137 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.5.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
         b141 = store.floats(try requireWeight(weights, "layer4.0.conv1.bias", [512]).data)
@@ -260,7 +260,7 @@ public final class Resnet50: GeneratedModel {
         // %5 layer1.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w5, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b5, activation: .relu, postActivation: nil), pool: pool)
         // %8 layer1.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 6422528 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w8, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b8, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+        WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w8, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b8, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
         // %13 layer1.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w13, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
         // %11 layer1.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 3211264 x N
@@ -268,13 +268,13 @@ public final class Resnet50: GeneratedModel {
         // %17 layer1.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 64, 56, 56] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w17, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b17, activation: .relu, postActivation: nil), pool: pool)
         // %20 layer1.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 6422528 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w20, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+        WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w20, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
         // %23 layer1.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(6422528), weight: w23, y: v(0), residual: UnsafePointer(v(3211264)), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: .relu), pool: pool)
         // %27 layer1.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 64, 56, 56] at arena byte 3211264 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w27, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b27, activation: .relu, postActivation: nil), pool: pool)
         // %30 layer1.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 6422528 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w30, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b30, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+        WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w30, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b30, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
         // %33 layer1.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 3211264 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(6422528), weight: w33, y: v(3211264), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b33, activation: nil, postActivation: .relu), pool: pool)
         // %37 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 128, 56, 56] at arena byte 0 x N
@@ -288,19 +288,19 @@ public final class Resnet50: GeneratedModel {
         // %49 layer2.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w49, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b49, activation: .relu, postActivation: nil), pool: pool)
         // %52 layer2.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28] at arena byte 3211264 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w52, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b52, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+        WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w52, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b52, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
         // %55 layer2.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w55, y: v(0), residual: UnsafePointer(v(1605632)), epilogue: EpilogueKernel(bias: b55, activation: nil, postActivation: .relu), pool: pool)
         // %59 layer2.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28] at arena byte 1605632 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w59, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b59, activation: .relu, postActivation: nil), pool: pool)
         // %62 layer2.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28] at arena byte 3211264 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w62, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b62, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+        WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w62, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b62, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
         // %65 layer2.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 1605632 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w65, y: v(1605632), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b65, activation: nil, postActivation: .relu), pool: pool)
         // %69 layer2.3.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w69, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b69, activation: .relu, postActivation: nil), pool: pool)
         // %72 layer2.3.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28] at arena byte 3211264 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w72, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b72, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+        WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w72, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b72, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
         // %75 layer2.3.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w75, y: v(0), residual: UnsafePointer(v(1605632)), epilogue: EpilogueKernel(bias: b75, activation: nil, postActivation: .relu), pool: pool)
         // %79 layer3.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 256, 28, 28] at arena byte 1605632 x N
@@ -314,31 +314,31 @@ public final class Resnet50: GeneratedModel {
         // %91 layer3.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 802816 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w91, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b91, activation: .relu, postActivation: nil), pool: pool)
         // %94 layer3.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w94, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b94, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+        WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w94, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b94, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
         // %97 layer3.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 802816 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w97, y: v(802816), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b97, activation: nil, postActivation: .relu), pool: pool)
         // %101 layer3.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w101, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b101, activation: .relu, postActivation: nil), pool: pool)
         // %104 layer3.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w104, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b104, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+        WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w104, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b104, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
         // %107 layer3.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w107, y: v(0), residual: UnsafePointer(v(802816)), epilogue: EpilogueKernel(bias: b107, activation: nil, postActivation: .relu), pool: pool)
         // %111 layer3.3.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 802816 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w111, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b111, activation: .relu, postActivation: nil), pool: pool)
         // %114 layer3.3.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w114, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b114, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+        WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w114, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b114, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
         // %117 layer3.3.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 802816 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w117, y: v(802816), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b117, activation: nil, postActivation: .relu), pool: pool)
         // %121 layer3.4.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w121, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b121, activation: .relu, postActivation: nil), pool: pool)
         // %124 layer3.4.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w124, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b124, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+        WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w124, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b124, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
         // %127 layer3.4.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w127, y: v(0), residual: UnsafePointer(v(802816)), epilogue: EpilogueKernel(bias: b127, activation: nil, postActivation: .relu), pool: pool)
         // %131 layer3.5.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 802816 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w131, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b131, activation: .relu, postActivation: nil), pool: pool)
         // %134 layer3.5.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w134, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b134, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+        WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w134, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b134, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
         // %137 layer3.5.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 802816 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w137, y: v(802816), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b137, activation: nil, postActivation: .relu), pool: pool)
         // %141 layer4.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 512, 14, 14] at arena byte 0 x N

@@ -85,6 +85,12 @@ struct Emission {
             gemmWeight(node, g)
             scratchFloats = max(scratchFloats, ConvKernels.scratchFloats(g, backend: .packed))
             steps.append("ConvKernels.im2col(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), scratch: scratch, pool: pool)")
+        case .winograd(let g, let e):
+            let tail = convTail(node, e), w = dims(node.weights[0])
+            properties.append("let w\(id): WinogradWeights  // \(c(node.weights[0])) \(w), as 36 packed GEMMs [\(g.outC), \(g.inC)]")
+            loads.append("w\(id) = store.winograd(\(requireWeight(node.weights[0])))")
+            scratchFloats = max(scratchFloats, WinogradKernel.scratchFloats(g))
+            steps.append("WinogradKernel.run(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), scratch: scratch, pool: pool)")
         case .batchNorm(let rows, let channels, let eps, let affine):
             let w = node.weights.map(requireWeight).joined(separator: ", ")
             properties.append("let s\(id): UnsafePointer<Float>, t\(id): UnsafePointer<Float>")

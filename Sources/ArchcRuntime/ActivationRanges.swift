@@ -37,7 +37,8 @@ public struct ActivationRanges: Sendable, Equatable {
     /// The values int8 layers of `graph` read (their first input), by name, in order.
     public static func needed(by graph: Graph) -> [String] {
         var names: [String] = []
-        for step in KernelPlan(graph).steps where Engine.runsInInt8(step.kernel) {
+        // The int8 engine plans 3x3 convs direct (Winograd is fp32 only): so does this.
+        for step in KernelPlan(graph, conv3x3: .direct).steps where Engine.runsInInt8(step.kernel) {
             if let name = name(of: step.node.inputs[0], in: graph), !names.contains(name) { names.append(name) }
         }
         return names

@@ -35,7 +35,11 @@ public final class Engine {
 
     /// Plans memory and packs the weights. Throws on a CPU without the kernels' instructions
     /// (checked before any kernel code runs) and on a batch or thread count out of range.
-    public init(graph: Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed, precision: Precision = .fp32) throws {
+    /// `conv3x3` chooses Winograd or the direct GEMM for 3x3 stride-1 convs (the OpenBLAS
+    /// backend and the int8 path run them direct).
+    public init(
+        graph: Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed, precision: Precision = .fp32, conv3x3: Conv3x3Algorithm = .auto
+    ) throws {
         try CPUFeatures.require()
         guard batch >= 1 else { throw EngineError.invalid("batch must be at least 1, found \(batch)") }
         guard threads >= 1 else { throw EngineError.invalid("threads must be at least 1, found \(threads)") }
@@ -48,7 +52,10 @@ public final class Engine {
         Gemm.useSingleThreadedBLAS()
         plan = MemoryPlan(graph: graph, batch: batch)
         arena = AlignedMemory.bytes(max(plan.arenaBytes, 64))
-        kernelPlan = KernelPlan(graph)
+        // Winograd is an fp32 kernel: the int8 path keeps 3x3 convs on its own im2col GEMM.
+        let winogradAllowed: Bool
+        if case .fp32 = precision { winogradAllowed = gemm == .packed } else { winogradAllowed = false }
+        kernelPlan = KernelPlan(graph, conv3x3: winogradAllowed ? conv3x3 : .direct, batch: batch)
         let scratchFloats = kernelPlan.steps.map { scratchNeed($0.kernel) }.max() ?? 0
         if scratchFloats > 0 {
             scratch = store.allocate(scratchFloats)
@@ -170,11 +177,18 @@ public final class Engine {
 
     private func gemmWeights(_ values: [Float], n: Int, k: Int) -> GemmWeights { store.gemm(values, n: n, k: k) }
 
-    /// Scratch floats a step needs at this batch (only im2col convs use any).
+    /// Scratch floats a step needs at this batch (only im2col and Winograd convs use any).
     private func scratchNeed(_ kernel: KernelPlan.Kernel) -> Int {
-        guard case .im2col(var g, _) = kernel else { return 0 }
-        g.batch = batch
-        return ConvKernels.scratchFloats(g, backend: backend)
+        switch kernel {
+        case .im2col(var g, _):
+            g.batch = batch
+            return ConvKernels.scratchFloats(g, backend: backend)
+        case .winograd(var g, _):
+            g.batch = batch
+            return WinogradKernel.scratchFloats(g)
+        default:
+            return 0
+        }
     }
 
     /// The step that executes a node's planned kernel: weights packed now, pointers bound.
@@ -198,6 +212,12 @@ public final class Engine {
             let weights = gemmWeights(WeightPacking.ohwi(constant(node.weights[0])), n: g.outC, k: g.k)
             let scratch = self.scratch
             return { ConvKernels.im2col(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, scratch: scratch, pool: pool) }
+        case .winograd(var g, let e):
+            g.batch = batch
+            let (epilogue, residual) = convEpilogue(node, e)
+            let weights = store.winograd(constant(node.weights[0]))
+            let scratch = self.scratch!
+            return { WinogradKernel.run(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, scratch: scratch, pool: pool) }
         case .grouped(var g, let e):
             g.batch = batch
             let (epilogue, residual) = convEpilogue(node, e)

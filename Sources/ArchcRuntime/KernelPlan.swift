@@ -26,6 +26,10 @@ public struct KernelPlan {
         /// Any other one-group conv: an implicit im2col GEMM (`ConvKernels.im2col`, weights
         /// as a GEMM [Cout, kh * kw * Cin], scratch from `ConvKernels.scratchFloats`).
         case im2col(ConvGeometry, Epilogue)
+        /// A 3x3 stride-1 one-group conv by Winograd F(4x4, 3x3) (`WinogradKernel.run`, weights
+        /// `WeightStore.winograd`, scratch from `WinogradKernel.scratchFloats`), where
+        /// `Conv3x3Algorithm` chooses it.
+        case winograd(ConvGeometry, Epilogue)
         /// Grouped, not depthwise: `ConvKernels.grouped`, weights `WeightPacking.ohwi`.
         case grouped(ConvGeometry, Epilogue)
         /// BatchNorm left unfolded: its four vectors become a scale and a shift
@@ -59,12 +63,13 @@ public struct KernelPlan {
 
     public let steps: [Step]
 
-    /// The plan of a verified graph: one step per node, in order.
-    public init(_ graph: Graph) {
-        steps = graph.nodes.map { Self.step(for: $0, in: graph) }
+    /// The plan of a verified graph: one step per node, in order; `conv3x3` decides which
+    /// 3x3 stride-1 convs run by Winograd at `batch` (its `auto` rule depends on it).
+    public init(_ graph: Graph, conv3x3: Conv3x3Algorithm = .auto, batch: Int = 1) {
+        steps = graph.nodes.map { Self.step(for: $0, in: graph, conv3x3: conv3x3, batch: batch) }
     }
 
-    static func step(for node: Node, in graph: Graph) -> Step {
+    static func step(for node: Node, in graph: Graph, conv3x3: Conv3x3Algorithm, batch: Int) -> Step {
         let input = graph.type(of: node.inputs[0])!
         let rows = input.elements / input.channels  // pixels per image (1 for a vector)
         let elementwise = node.type.elements
@@ -76,6 +81,9 @@ public struct KernelPlan {
             if g.isDepthwise { return Step(node: node, kernel: .depthwise(g, epilogue), kind: stem ? "stem" : "depthwise", flopsPerImage: flops) }
             if g.groups != 1 { return Step(node: node, kernel: .grouped(g, epilogue), kind: stem ? "stem" : "conv (grouped)", flopsPerImage: flops) }
             if g.isPointwise { return Step(node: node, kernel: .pointwise(g, epilogue), kind: stem ? "stem" : "pointwise", flopsPerImage: flops) }
+            var atBatch = g
+            atBatch.batch = batch
+            if conv3x3.usesWinograd(atBatch) { return Step(node: node, kernel: .winograd(g, epilogue), kind: "winograd 3x3", flopsPerImage: flops) }
             return Step(node: node, kernel: .im2col(g, epilogue), kind: stem ? "stem" : "conv (im2col)", flopsPerImage: flops)
         case .batchNorm(let eps, let affine):
             return other(node, .batchNorm(rows: rows, channels: input.channels, eps: eps, affine: affine), elementwise)

@@ -56,4 +56,14 @@ public final class WeightStore {
             return GemmWeights(packed: packed)
         }
     }
+
+    /// A 3x3 conv's OIHW weights [Cout, Cin, 3, 3] in the Winograd domain, packed for
+    /// `WinogradKernel` (36 GEMM matrices: 4x the floats of the conv's weights).
+    public func winograd(_ weight: Tensor) -> WinogradWeights {
+        let (cout, cin) = (weight.dims[0], weight.dims[1])
+        let floats = WinogradWeights.floats(cout: cout, cin: cin)
+        let packed = weight.data.withUnsafeBufferPointer { WinogradWeights.pack(oihw: $0.baseAddress!, cout: cout, cin: cin, into: allocate(floats)) }
+        bytes += floats * 4
+        return packed
+    }
 }

@@ -15,7 +15,7 @@ while let flag = arguments.popFirst() {
     case "--repeat": repeats = Int(arguments.popFirst() ?? "") ?? 5
     case "--only": only = arguments.popFirst()
     default:
-        print("usage: archc-kernels [--threads T] [--repeat R] [--only gemm|streamed|chain|depthwise|resnet|attention]")
+        print("usage: archc-kernels [--threads T] [--repeat R] [--only gemm|streamed|chain|depthwise|resnet|attention|winograd]")
         exit(flag == "--help" || flag == "-h" ? 0 : 64)
     }
 }
@@ -211,4 +211,46 @@ if wanted("attention") {
             String(format: "  N %d T %3d heads %d d %2d  ", n, t, heads, d) + what.padding(toLength: 30, withPad: " ", startingAt: 0)
                 + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
     }
+}
+
+if wanted("winograd") {
+    // Winograd F(4x4, 3x3) against the direct implicit-im2col GEMM on ResNet-50's 3x3
+    // stride-1 convs, bias + ReLU: the two alternate `repeats` rounds (each the best of a
+    // few timings), so both see the same machine load; GFLOP/s count the direct conv's
+    // operations for both, and the ratio is Winograd's time over direct's (below 1: faster).
+    print("\nWinograd F(4x4,3x3) vs direct 3x3 (NHWC, bias + ReLU)   direct GFLOP/s  winograd GFLOP/s  time ratio")
+    let store = WeightStore()
+    let savedRepeats = repeats
+    repeats = 3
+    for (cin, size, cout, batch, what) in [
+        (64, 56, 64, 1, "layer1 conv2"), (128, 28, 128, 1, "layer2 conv2"), (256, 14, 256, 1, "layer3 conv2"), (512, 7, 512, 1, "layer4 conv2"),
+        (64, 56, 64, 8, "layer1 conv2, batch 8"), (128, 28, 128, 8, "layer2 conv2, batch 8"), (256, 14, 256, 8, "layer3 conv2, batch 8"),
+        (512, 7, 512, 8, "layer4 conv2, batch 8"),
+    ] {
+        let g = ConvGeometry(
+            batch: batch, input: TensorType([cin, size, size]), output: TensorType([cout, size, size]), weightDims: [cout, cin, 3, 3],
+            ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))
+        let x = random(batch * cin * size * size), y = random(batch * cout * size * size), bias = random(cout)
+        let oihw = Tensor(dims: [cout, cin, 3, 3], data: (0..<(cout * cin * 9)).map { _ in uniform() })
+        let direct = store.gemm(WeightPacking.ohwi(oihw), n: cout, k: g.k)
+        let winograd = store.winograd(oihw)
+        let scratch = random(WinogradKernel.scratchFloats(g))
+        let epilogue = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
+        let flops = 2.0 * Double(g.m * g.k * cout)
+        var ratios: [Double] = [], directRates: [Double] = [], winogradRates: [Double] = []
+        for _ in 0..<savedRepeats {
+            let d = rate(flops: flops) {
+                ConvKernels.im2col(g, x: x, weight: direct, y: y, residual: nil, epilogue: epilogue, scratch: nil, pool: pool)
+            }
+            let w = rate(flops: flops) {
+                WinogradKernel.run(g, x: x, weight: winograd, y: y, residual: nil, epilogue: epilogue, scratch: scratch, pool: pool)
+            }
+            (directRates, winogradRates, ratios) = (directRates + [d], winogradRates + [w], ratios + [d / w])
+        }
+        let median = { (v: [Double]) in v.sorted()[v.count / 2] }
+        print(
+            String(format: "  %3d -> %3d %3dx%-3d b%d ", cin, cout, size, size, batch) + what.padding(toLength: 24, withPad: " ", startingAt: 0)
+                + String(format: " %8.1f  %8.1f  %5.2fx (%.2f-%.2f)", median(directRates), median(winogradRates), median(ratios), ratios.min()!, ratios.max()!))
+    }
+    repeats = savedRepeats
 }

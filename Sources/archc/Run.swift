@@ -51,6 +51,12 @@ struct Run: ParsableCommand {
     @Option(help: "Worker threads (default: every CPU this process may use).")
     var threads: Int = WorkerPool.allowedCPUs
 
+    @Option(
+        help:
+            "How 3x3 stride-1 convs run: auto (Winograd F(4x4,3x3) where it measured faster), winograd (wherever it applies) or direct (the implicit-im2col GEMM)."
+    )
+    var conv3x3: Conv3x3Algorithm = .auto
+
     @Option(help: "Seed for the weights and input when none are given.")
     var seed: UInt64 = 0
 
@@ -128,7 +134,8 @@ struct Run: ParsableCommand {
             warn("\(weights): warning: \(model.unusedTensors.count) tensor(s) the spec does not use: " + model.unusedTensors.prefix(5).joined(separator: ", "))
         }
         let engine = try Engine(
-            graph: model.optimized, batch: session.batch, threads: threads, precision: try precision.resolve(calibration: calibration, model: model))
+            graph: model.optimized, batch: session.batch, threads: threads, precision: try precision.resolve(calibration: calibration, model: model),
+            conv3x3: conv3x3)
         if check {
             let result = try ConsistencyCheck.run(model, engine: engine, input: x)
             print(result.text)

@@ -54,7 +54,7 @@ final class CLITests: XCTestCase {
         for flag in [
             "--weights <file>", "--strip-prefix <prefix>", "--strict", "--input <file>", "--top <top>", "--output <file.npy>",
             "--threads <threads>", "--seed <seed>", "--check", "--bench", "--iterations <iterations>",
-            "--profile", "--report <report>", "--batch <batch>",
+            "--profile", "--report <report>", "--batch <batch>", "--conv3x3 <conv3x3>",
         ] {
             XCTAssertTrue(run.stdout.contains(flag), "run --help lacks \(flag)")
         }

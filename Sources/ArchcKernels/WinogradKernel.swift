@@ -1,0 +1,245 @@
+import CKernelSupport
+
+/// 3x3 stride-1 convolutions (one group, no dilation) by Winograd F(4x4, 3x3) on NHWC data:
+/// each 4x4 block of output pixels (a tile) comes from a 6x6 window of input, `Y = A^T [(G g
+/// G^T) . (B^T d B)] A`, so a tile costs 36 multiplies per (Cin, Cout) pair instead of 144
+/// (4x fewer; 3x on a 7x7 map, whose 2x2 tiles overhang it).
+///
+/// Three phases per group of tiles, each split over the pool:
+/// 1. input transform: every tile's 6x6 window, all channels, into `V[36][tiles][Cin]`;
+/// 2. 36 GEMMs `M[p] = V[p] * U[p]^T` on the packed micro-kernel (`U` = the transformed
+///    weights, packed at load: `WinogradWeights`), one point per chunk;
+/// 3. output transform: `A^T M A` per tile, then bias, activation, residual and post-activation
+///    in registers before the only store (the epilogue of `PackedGemm`, kept).
+/// Tiles are processed in groups whose `V` and `M` fit in `groupBytes`, so scratch stays
+/// bounded at any batch and in the last-level cache. Every chunk boundary depends on the
+/// shape alone, so results are bitwise identical for any thread count.
+public enum WinogradKernel {
+    /// Points of the transformed 6x6 tile.
+    public static let points = 36
+    /// Tiles per chunk of the input and output transforms.
+    static let tilesPerChunk = 8
+    /// `V` and `M` of one group of tiles take at most this much (and at least 6 tiles).
+    static let groupBytes = 6 << 20
+
+    /// True for the convs this kernel computes: 3x3, stride 1, no dilation, one group.
+    public static func applies(_ g: ConvGeometry) -> Bool {
+        g.groups == 1 && g.kh == 3 && g.kw == 3 && g.strideH == 1 && g.strideW == 1 && g.dilationH == 1 && g.dilationW == 1
+    }
+
+    /// How a conv's output splits into tiles and groups of tiles, and its padded row widths.
+    struct Layout {
+        let tilesH: Int, tilesW: Int
+        /// Tiles of the whole batch, and per group.
+        let tiles: Int, group: Int
+        /// Channels rounded up to whole vectors: the row widths of `V` and `M`.
+        let cin8: Int, cout8: Int
+
+        init(_ g: ConvGeometry) {
+            (tilesH, tilesW) = ((g.outH + 3) / 4, (g.outW + 3) / 4)
+            tiles = g.batch * tilesH * tilesW
+            (cin8, cout8) = ((g.inC + 7) / 8 * 8, (g.outC + 7) / 8 * 8)
+            let fit = WinogradKernel.groupBytes / (4 * WinogradKernel.points * (cin8 + cout8))
+            group = min(tiles, max(PackedGemm.mr, fit / PackedGemm.mr * PackedGemm.mr))
+        }
+
+        /// Image, tile row and tile column of a tile.
+        @inline(__always)
+        func position(_ tile: Int) -> (n: Int, ty: Int, tx: Int) {
+            let perImage = tilesH * tilesW
+            let n = tile / perImage, r = tile - n * perImage
+            let ty = r / tilesW
+            return (n, ty, r - ty * tilesW)
+        }
+    }
+
+    /// Scratch floats `run` needs: `V` and `M` of one group, and a row of zeros for padding.
+    public static func scratchFloats(_ g: ConvGeometry) -> Int {
+        let l = Layout(g)
+        return points * l.group * (l.cin8 + l.cout8) + l.cin8
+    }
+
+    /// `y = epilogue(conv3x3(x))`, `residual` (if any) laid out as y; `scratch` holds
+    /// `scratchFloats(g)` floats (64-byte aligned).
+    public static func run(
+        _ g: ConvGeometry, x: UnsafePointer<Float>, weight: WinogradWeights, y: UnsafeMutablePointer<Float>,
+        residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, scratch: UnsafeMutablePointer<Float>, pool: WorkerPool
+    ) {
+        let l = Layout(g)
+        let v = scratch, m = scratch + points * l.group * l.cin8
+        let zeros = m + points * l.group * l.cout8
+        zeros.update(repeating: 0, count: l.cin8)
+        let plain = EpilogueKernel(bias: nil, activation: nil, postActivation: nil)
+        var first = 0
+        while first < l.tiles {
+            let count = min(l.group, l.tiles - first)
+            let chunks = (count + tilesPerChunk - 1) / tilesPerChunk
+            pool.run(chunks: chunks) { chunk in
+                let tiles = chunk * tilesPerChunk..<min(count, (chunk + 1) * tilesPerChunk)
+                transformInput(g, l, x: x, zeros: UnsafePointer(zeros), v: v, first: first, tiles: tiles)
+            }
+            // One point per chunk: each GEMM runs whole on one thread (the nested call runs
+            // inline), its split fixed by its shape.
+            pool.run(chunks: points) { point in
+                PackedGemm.multiply(
+                    m: count, a: v + point * l.group * l.cin8, lda: l.cin8, weight.matrix(point), c: m + point * l.group * l.cout8, ldc: l.cout8,
+                    epilogue: plain, residual: nil, pool: pool)
+            }
+            pool.run(chunks: chunks) { chunk in
+                let tiles = chunk * tilesPerChunk..<min(count, (chunk + 1) * tilesPerChunk)
+                transformOutput(g, l, m: UnsafePointer(m), y: y, residual: residual, epilogue: epilogue, first: first, tiles: tiles)
+            }
+            first += count
+        }
+    }
+
+    // MARK: - Transforms
+
+    /// `B^T d B` for the tiles `first + tiles` of the group: row t of `V[p]` (p = 0..<36) gets
+    /// tile t's transformed point p, all channels (lanes past Cin are zeros).
+    static func transformInput(
+        _ g: ConvGeometry, _ l: Layout, x: UnsafePointer<Float>, zeros: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>, first: Int,
+        tiles: Range<Int>
+    ) {
+        let taps = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: points)  // the window's 36 pixels
+        let e = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: points)  // d B, row-major 6x6
+        defer {
+            taps.deallocate()
+            e.deallocate()
+        }
+        let pointStride = l.group * l.cin8
+        for t in tiles {
+            let (n, ty, tx) = l.position(first + t)
+            let iy0 = ty * 4 - g.padTop, ix0 = tx * 4 - g.padLeft
+            let image = x + n * g.inH * g.inW * g.inC
+            for i in 0..<6 {
+                let iy = iy0 + i
+                for j in 0..<6 {
+                    let ix = ix0 + j
+                    taps[i * 6 + j] = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW ? image + (iy * g.inW + ix) * g.inC : zeros
+                }
+            }
+            let out = v + t * l.cin8
+            var c = 0
+            while c < g.inC {
+                let lanes = min(8, g.inC - c)
+                for i in 0..<6 {
+                    let row = taps + i * 6
+                    let r = forward(
+                        load(row[0] + c, lanes), load(row[1] + c, lanes), load(row[2] + c, lanes), load(row[3] + c, lanes),
+                        load(row[4] + c, lanes), load(row[5] + c, lanes))
+                    (e[i * 6], e[i * 6 + 1], e[i * 6 + 2], e[i * 6 + 3], e[i * 6 + 4], e[i * 6 + 5]) = r
+                }
+                for k in 0..<6 {
+                    let s = forward(e[k], e[6 + k], e[12 + k], e[18 + k], e[24 + k], e[30 + k])
+                    let column = out + k * pointStride + c
+                    store(s.0, column)
+                    store(s.1, column + 6 * pointStride)
+                    store(s.2, column + 12 * pointStride)
+                    store(s.3, column + 18 * pointStride)
+                    store(s.4, column + 24 * pointStride)
+                    store(s.5, column + 30 * pointStride)
+                }
+                c += 8
+            }
+        }
+    }
+
+    /// `A^T M A` for the tiles `first + tiles` of the group, finished by the epilogue and
+    /// stored where they fall inside the output (a tile may overhang its bottom or right edge).
+    static func transformOutput(
+        _ g: ConvGeometry, _ l: Layout, m: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
+        epilogue: EpilogueKernel, first: Int, tiles: Range<Int>
+    ) {
+        let f = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 24)  // A^T applied along rows: 6 x 4
+        defer { f.deallocate() }
+        let pointStride = l.group * l.cout8
+        for t in tiles {
+            let (n, ty, tx) = l.position(first + t)
+            let oy0 = ty * 4, ox0 = tx * 4
+            let rows = min(4, g.outH - oy0), cols = min(4, g.outW - ox0)
+            let src = m + t * l.cout8
+            var c = 0
+            while c < g.outC {
+                for i in 0..<6 {
+                    let p = src + i * 6 * pointStride + c
+                    let o = backward(
+                        archc_load8(p), archc_load8(p + pointStride), archc_load8(p + 2 * pointStride), archc_load8(p + 3 * pointStride),
+                        archc_load8(p + 4 * pointStride), archc_load8(p + 5 * pointStride))
+                    (f[i * 4], f[i * 4 + 1], f[i * 4 + 2], f[i * 4 + 3]) = o
+                }
+                let lanes = min(8, g.outC - c)
+                for j in 0..<cols {
+                    let z = backward(f[j], f[4 + j], f[8 + j], f[12 + j], f[16 + j], f[20 + j])
+                    let base = ((n * g.outH + oy0) * g.outW + ox0 + j) * g.outC + c
+                    let rowStride = g.outW * g.outC
+                    finish(z.0, y: y, at: base, residual: residual, epilogue: epilogue, channel: c, lanes: lanes)
+                    if rows > 1 { finish(z.1, y: y, at: base + rowStride, residual: residual, epilogue: epilogue, channel: c, lanes: lanes) }
+                    if rows > 2 { finish(z.2, y: y, at: base + 2 * rowStride, residual: residual, epilogue: epilogue, channel: c, lanes: lanes) }
+                    if rows > 3 { finish(z.3, y: y, at: base + 3 * rowStride, residual: residual, epilogue: epilogue, channel: c, lanes: lanes) }
+                }
+                c += 8
+            }
+        }
+    }
+
+    /// Bias, then the rest of the epilogue, then the store of `lanes` channels at `y + offset`.
+    @inline(__always)
+    static func finish(
+        _ z: SIMD8<Float>, y: UnsafeMutablePointer<Float>, at offset: Int, residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, channel c: Int,
+        lanes: Int
+    ) {
+        if lanes == 8 {
+            var v = z
+            if let bias = epilogue.bias { v += archc_load8(bias + c) }
+            v = epilogue.finish(v, residual: residual.map { $0 + offset })
+            UnsafeMutableRawPointer(y + offset).storeBytes(of: v, as: SIMD8<Float>.self)
+            return
+        }
+        for lane in 0..<lanes {
+            var s = z[lane]
+            if let bias = epilogue.bias { s += bias[c + lane] }
+            y[offset + lane] = epilogue.finish(s, residual: residual.map { $0[offset + lane] })
+        }
+    }
+
+    /// `B^T x` for one row or column of a 6x6 window (interpolation points 0, +-1, +-2).
+    @inline(__always)
+    static func forward(
+        _ x0: SIMD8<Float>, _ x1: SIMD8<Float>, _ x2: SIMD8<Float>, _ x3: SIMD8<Float>, _ x4: SIMD8<Float>, _ x5: SIMD8<Float>
+    ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let four = SIMD8<Float>(repeating: 4), five = SIMD8<Float>(repeating: 5), two = SIMD8<Float>(repeating: 2)
+        let x4m2 = x4 - x2, x3m1 = x3 - x1
+        return (
+            four * x0 - five * x2 + x4,
+            (x3 + x4) - four * (x1 + x2),
+            (x4 - x3) + four * (x1 - x2),
+            x4m2 + two * x3m1,
+            x4m2 - two * x3m1,
+            four * x1 - five * x3 + x5
+        )
+    }
+
+    /// `A^T m` for one row or column of a 6x6 transformed tile: 4 outputs.
+    @inline(__always)
+    static func backward(
+        _ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD8<Float>, _ m3: SIMD8<Float>, _ m4: SIMD8<Float>, _ m5: SIMD8<Float>
+    ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let a = m1 + m2, b = m1 - m2, c = m3 + m4, d = m3 - m4
+        return (m0 + a + c, b + SIMD8(repeating: 2) * d, a + SIMD8(repeating: 4) * c, b + SIMD8(repeating: 8) * d + m5)
+    }
+
+    /// Eight floats, or the first `lanes` of them and zeros (a channel tail: no read past it).
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, _ lanes: Int) -> SIMD8<Float> {
+        if lanes == 8 { return archc_load8(p) }
+        var v = SIMD8<Float>()
+        for lane in 0..<lanes { v[lane] = p[lane] }
+        return v
+    }
+
+    @inline(__always)
+    static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+}

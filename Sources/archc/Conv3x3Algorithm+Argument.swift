@@ -1,0 +1,5 @@
+import ArchcRuntime
+import ArgumentParser
+
+/// `--conv3x3 auto|winograd|direct`.
+extension Conv3x3Algorithm: ExpressibleByArgument {}

@@ -1,0 +1,115 @@
+import ArchcIR
+import ArchcInterpreter
+import ArchcRuntime
+import XCTest
+
+/// The Winograd F(4x4, 3x3) kernel against its naive twin, the interpreter's direct NCHW
+/// convolution: maps whose sides are not multiples of the 4x4 tile (tiles overhang the
+/// edge), 1x1 and 2x3 maps, padding 1, 0 and asymmetric, channel counts that are not
+/// multiples of the 8-lane vector or the 16-column panel, Cin deeper than the GEMM's
+/// 256-deep block, batch > 1 (and more tiles than one group holds), with and without the
+/// residual add and activations; bitwise equal for 1, 2 and 3 threads.
+final class WinogradTwinTests: XCTestCase {
+    private struct Case {
+        var batch, c, h, w, cout: Int
+        var padding: [Int]
+        var epilogue: Epilogue
+    }
+
+    /// F(4x4, 3x3) rounds more than a direct dot product: its transforms weight values by
+    /// coefficients up to 5 (input) and 8 (output) before the sums cancel. Measured on these
+    /// cases: at most 2.4e-5 (Cin = 300 with a ReLU6 clip), against 1e-5 for the direct
+    /// kernels' twin tests; ResNet-50's logits stay within 7.2e-7 of PyTorch's
+    /// (tools/winograd_logits.py).
+    static let tolerance: Float = 5e-5
+
+    /// Largest error seen over the cases, relative to each output's largest magnitude.
+    private var worst: Float = 0
+
+    /// A one-conv graph (plus, with a residual, a bias-only conv of the same geometry that
+    /// makes the residual a per-channel constant map), run through the engine with Winograd
+    /// forced and through the naive kernels.
+    private func check(_ k: Case, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) throws {
+        let attrs = ConvAttributes(stride: [1, 1], padding: k.padding, dilation: [1, 1], groups: 1)
+        let weight = RuntimeTest.random([k.cout, k.c, 3, 3], seed: seed)
+        let bias = RuntimeTest.random([k.cout], seed: seed + 1)
+        let x = RuntimeTest.random([k.batch, k.c, k.h, k.w], seed: seed + 2)
+        var expected = NaiveKernels.conv2d(x, weight: weight, bias: bias, attrs)
+        let outType = TensorType(Array(expected.dims.dropFirst()))
+        var nodes: [Node] = []
+        var constants: [String: Tensor] = ["w": weight, "b": bias]
+        var inputs = [Graph.inputID]
+        var residual: Tensor?
+        if k.epilogue.residual {
+            constants["zero"] = Tensor(zeros: [k.cout, k.c, 3, 3])
+            constants["r"] = RuntimeTest.random([k.cout], seed: seed + 4)
+            nodes.append(Node(id: 1, kind: .conv2d(attrs, Epilogue()), inputs: [0], weights: ["zero", "r"], type: outType, name: "res"))
+            inputs.append(1)
+            residual = NaiveKernels.conv2d(x, weight: constants["zero"]!, bias: constants["r"]!, attrs)
+        }
+        NaiveKernels.applyEpilogue(&expected, k.epilogue, residual: residual)
+        nodes.append(Node(id: 2, kind: .conv2d(attrs, k.epilogue), inputs: inputs, weights: ["w", "b"], type: outType, name: "conv"))
+        let graph = Graph(name: "winograd", inputType: TensorType([k.c, k.h, k.w]), nodes: nodes, output: 2, constants: constants)
+        XCTAssertEqual(Verifier.verify(graph), [], file: file, line: line)
+        var first: Tensor?
+        for threads in [1, 2, 3] {
+            let engine = try Engine(graph: graph, batch: k.batch, threads: threads, conv3x3: .winograd)
+            guard case .winograd = engine.kernelPlan.steps.last!.kernel else { return XCTFail("\(k): not planned as Winograd", file: file, line: line) }
+            let got = try engine.run(x)
+            let error = got.relativeError(to: expected)
+            worst = max(worst, error)
+            XCTAssertLessThanOrEqual(error, Self.tolerance, "\(k) threads \(threads): error \(error)", file: file, line: line)
+            if let first {
+                XCTAssertEqual(got.data, first.data, "\(k): threads \(threads) differ from threads 1", file: file, line: line)
+            } else {
+                first = got
+            }
+        }
+    }
+
+    func testOddShapesAgainstNaive() throws {
+        let relu = Epilogue(activation: .relu)
+        let cases = [
+            Case(batch: 1, c: 16, h: 9, w: 9, cout: 16, padding: [1, 1, 1, 1], epilogue: relu),
+            Case(batch: 2, c: 13, h: 7, w: 11, cout: 21, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu, residual: true)),
+            Case(batch: 3, c: 5, h: 1, w: 1, cout: 3, padding: [1, 1, 1, 1], epilogue: Epilogue()),
+            Case(batch: 1, c: 8, h: 2, w: 3, cout: 9, padding: [1, 1, 1, 1], epilogue: Epilogue(residual: true, postActivation: .relu)),
+            Case(batch: 2, c: 24, h: 10, w: 6, cout: 40, padding: [0, 0, 0, 0], epilogue: relu),
+            Case(batch: 1, c: 300, h: 6, w: 5, cout: 33, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu6, residual: true)),
+            Case(batch: 2, c: 7, h: 13, w: 5, cout: 17, padding: [2, 0, 1, 2], epilogue: Epilogue(activation: .gelu)),
+            Case(batch: 1, c: 3, h: 3, w: 3, cout: 1, padding: [0, 0, 0, 0], epilogue: relu),
+        ]
+        for (trial, k) in cases.enumerated() { try check(k, seed: UInt64(9000 + 10 * trial)) }
+        print("winograd twin: largest error relative to the output's largest magnitude \(worst)")
+    }
+
+    /// More tiles than one group of `V` and `M` scratch holds (several groups per call), and
+    /// ResNet-50's map sizes and depths (fewer output channels, to keep the naive conv short),
+    /// residual and ReLU included.
+    func testManyTilesAndResNetShapesAgainstNaive() throws {
+        try check(Case(batch: 4, c: 64, h: 40, w: 40, cout: 64, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: 9500)
+        try check(Case(batch: 1, c: 256, h: 14, w: 14, cout: 72, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: 9510)
+        try check(Case(batch: 2, c: 288, h: 7, w: 7, cout: 136, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu, residual: true)), seed: 9520)
+        print("winograd twin: largest error relative to the output's largest magnitude \(worst)")
+    }
+
+    /// `direct` keeps every 3x3 conv on the implicit-im2col GEMM; `auto` never picks Winograd
+    /// for a conv it does not apply to (strided 3x3), nor for a 7x7 map at batch 1 (4 tiles:
+    /// the transformed weights' reading dominates), but does at batch 8.
+    func testChoicePlansTheKernel() throws {
+        let g = { (stride: Int, size: Int, batch: Int) in
+            ConvGeometry(
+                batch: batch, input: TensorType([64, size, size]), output: TensorType([64, (size + 2 - 3) / stride + 1, (size + 2 - 3) / stride + 1]),
+                weightDims: [64, 64, 3, 3], ConvAttributes(stride: [stride, stride], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))
+        }
+        XCTAssertTrue(Conv3x3Algorithm.winograd.usesWinograd(g(1, 56, 1)))
+        XCTAssertTrue(Conv3x3Algorithm.auto.usesWinograd(g(1, 56, 1)))
+        XCTAssertTrue(Conv3x3Algorithm.auto.usesWinograd(g(1, 14, 1)))
+        XCTAssertFalse(Conv3x3Algorithm.direct.usesWinograd(g(1, 56, 1)))
+        XCTAssertFalse(Conv3x3Algorithm.winograd.usesWinograd(g(2, 56, 1)))
+        XCTAssertFalse(Conv3x3Algorithm.auto.usesWinograd(g(2, 56, 8)))
+        XCTAssertFalse(Conv3x3Algorithm.auto.usesWinograd(g(1, 7, 1)))
+        XCTAssertTrue(Conv3x3Algorithm.winograd.usesWinograd(g(1, 7, 1)))
+        XCTAssertTrue(Conv3x3Algorithm.auto.usesWinograd(g(1, 7, 8)))
+    }
+}
