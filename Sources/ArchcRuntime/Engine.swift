@@ -8,7 +8,9 @@ import Foundation
 /// plain GEMM on the activation as stored, and the depthwise kernel vectorises across
 /// channels (every robust-model width is a multiple of 32).
 public final class Engine {
-    public let graph: Graph
+    /// The graph the engine runs. Its constants are released as they are packed (the
+    /// packed copies are the engine's weights), so it holds none once `init` returns.
+    public private(set) var graph: Graph
     public let batch: Int
     public let pool: WorkerPool
     public let plan: MemoryPlan
@@ -31,28 +33,39 @@ public final class Engine {
 
     /// Plans memory and packs the weights. Throws on a CPU without the kernels' instructions
     /// (checked before any kernel code runs) and on a batch or thread count out of range.
-    public init(graph: Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed) throws {
+    /// Each constant is freed once its last step is built: when the caller hands over its
+    /// only copy of the graph (`PreparedModel.takeOptimized()`), unpacked and packed weights
+    /// are never both whole in memory.
+    public init(graph: consuming Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed) throws {
         try CPUFeatures.require()
         guard batch >= 1 else { throw EngineError.invalid("batch must be at least 1, found \(batch)") }
         guard threads >= 1 else { throw EngineError.invalid("threads must be at least 1, found \(threads)") }
-        self.graph = graph
         self.batch = batch
         self.backend = gemm
         self.store = WeightStore(backend: gemm)
         self.pool = WorkerPool(threads: threads)
         Gemm.useSingleThreadedBLAS()
-        plan = MemoryPlan(graph: graph, batch: batch)
+        plan = MemoryPlan(graph: copy graph, batch: batch)
         arena = AlignedMemory.bytes(max(plan.arenaBytes, 64))
-        kernelPlan = KernelPlan(graph)
+        kernelPlan = KernelPlan(copy graph)
+        // Moved, not copied: a second reference would keep every released constant alive.
+        self.graph = consume graph
         let scratchFloats = kernelPlan.steps.map { scratchNeed($0.kernel) }.max() ?? 0
         if scratchFloats > 0 {
             scratch = store.allocate(scratchFloats)
             scratchBytes = scratchFloats * 4
         }
+        var uses: [String: Int] = [:]
+        for step in kernelPlan.steps { for name in step.node.weights { uses[name, default: 0] += 1 } }
         for step in kernelPlan.steps {
             steps.append((step.node.name, self.step(step.node, step.kernel)))
             stepKinds.append((step.kind, step.flopsPerImage * batch))
+            for name in step.node.weights {
+                uses[name]! -= 1
+                if uses[name] == 0 { self.graph.constants[name] = nil }
+            }
         }
+        self.graph.constants = [:]
     }
 
     deinit { AlignedMemory.free(arena) }
