@@ -28,21 +28,26 @@ final class WorkerPoolTests: XCTestCase {
         }
     }
 
-    func testChunksAreSpreadInContiguousRanges() {
-        // With equal chunks, each worker starts on its own range: chunk 0 and the last chunk
-        // run on different threads.
+    func testEachWorkerStartsOnItsOwnRange() {
+        // The caller takes chunk 0 first and holds it until the other thread has run a chunk,
+        // so that thread cannot find chunk 4 stolen: its first chunk is the front of its own
+        // range, [4, 8), however late the scheduler wakes it (a load-proof form of the check;
+        // counting which thread ran chunk 7 failed on a loaded machine).
         let pool = WorkerPool(threads: 2)
-        var differed = 0
-        for _ in 0..<20 {
-            let threadOf = UnsafeMutablePointer<UInt>.allocate(capacity: 8)
+        let caller = pthread_self()
+        for _ in 0..<5 {
+            let firstElsewhere = Atomic<Int>(-1)
             pool.run(chunks: 8) { chunk in
-                usleep(200)
-                threadOf[chunk] = UInt(pthread_self())
+                if pthread_equal(pthread_self(), caller) != 0 {
+                    guard chunk == 0 else { return }
+                    let deadline = Date().addingTimeInterval(30)
+                    while firstElsewhere.load(ordering: .acquiring) < 0 && Date() < deadline { usleep(100) }
+                } else {
+                    _ = firstElsewhere.compareExchange(expected: -1, desired: chunk, ordering: .releasing)
+                }
             }
-            if threadOf[0] != threadOf[7] { differed += 1 }
-            threadOf.deallocate()
+            XCTAssertEqual(firstElsewhere.load(ordering: .acquiring), 4, "the second worker should start at the front of its range")
         }
-        XCTAssertGreaterThan(differed, 10, "the two halves of the chunks should run on two threads")
     }
 
     func testNestedAndConcurrentCallsComplete() {
