@@ -13,7 +13,7 @@ final class WeightHandOverTests: XCTestCase {
         options.overrides = ["input.size=64"]
         options.initStyle = .stress
         options.keepPlain = keepPlain
-        return try PreparedModel.prepare(spec: "specs/robust-resnet-down-inverted-dw-small.yaml", options).get()
+        return try PreparedModel.prepare(spec: "specs/resnet50.yaml", options).get()
     }
 
     func testHandedOverGraphGivesBitwiseTheSameOutputAndIsReleased() throws {
