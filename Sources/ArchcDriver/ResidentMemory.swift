@@ -10,7 +10,7 @@ public struct ResidentMemory: Sendable {
     public var processBytes: Int
     /// Packed weights + activation arena + scratch.
     public var engineBytes: Int
-    /// The highest resident set size of the run so far (getrusage).
+    /// The highest resident set size of the run so far (VmHWM).
     public var peakBytes: Int
 
     public var floorBytes: Int { processBytes + engineBytes }
