@@ -18,6 +18,7 @@ python3 -c "import onnx, onnxruntime, numpy, pytest, PIL, ray" 2>/dev/null \
     || python3 -m pip install -q --disable-pip-version-check onnx onnxruntime numpy pytest pillow ray
 ./fetch-weights.sh   # the trained EfficientNet-Lite0 checkpoint, for the real-weights checks
 ./tools/fetch-eval-photos.sh   # foolbox's 20 labelled ImageNet photos (MIT), for archc eval's real check
+./tools/fetch-frost-textures.sh   # ImageNet-C's frost photos (licence unstated, not committed), for the frost checks
 
 # Layering (the IR, kernels and runtime never reach the spec language or Yams; archc never
 # links generated/; only the kernels are unchecked) and formatting, before the long build.

@@ -17,13 +17,17 @@ public final class Engine {
     /// Which kernel runs each node (the same plan the Swift emitter prints).
     public let kernelPlan: KernelPlan
     /// Bytes of packed weights, im2col scratch and the activation arena.
-    public var weightBytes: Int { store.bytes }
+    public var weightBytes: Int { store.bytes + quantizedWeightBytes }
+    /// Bytes of int8 weights and their per-channel vectors (`Precision.int8`).
+    public internal(set) var quantizedWeightBytes = 0
+    /// The arithmetic of the GEMM-shaped layers.
+    public let precision: Precision
     public private(set) var scratchBytes = 0
     public var activationBytes: Int { plan.arenaBytes }
     public var peakBytes: Int { weightBytes + scratchBytes + plan.arenaBytes }
 
     private let arena: UnsafeMutableRawPointer
-    private let store: WeightStore
+    let store: WeightStore
     private var steps: [(name: String, run: () -> Void)] = []
     /// Per step: the kind of layer it is (for the profile) and its floating-point operations.
     public private(set) var stepKinds: [(kind: String, flops: Int)] = []
@@ -36,12 +40,13 @@ public final class Engine {
     /// Each constant is freed once its last step is built: when the caller hands over its
     /// only copy of the graph (`PreparedModel.takeOptimized()`), unpacked and packed weights
     /// are never both whole in memory.
-    public init(graph: consuming Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed) throws {
+    public init(graph: consuming Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed, precision: Precision = .fp32) throws {
         try CPUFeatures.require()
         guard batch >= 1 else { throw EngineError.invalid("batch must be at least 1, found \(batch)") }
         guard threads >= 1 else { throw EngineError.invalid("threads must be at least 1, found \(threads)") }
         self.batch = batch
         self.backend = gemm
+        self.precision = precision
         self.store = WeightStore(backend: gemm)
         self.pool = WorkerPool(threads: threads)
         Gemm.useSingleThreadedBLAS()
@@ -55,11 +60,19 @@ public final class Engine {
             scratch = store.allocate(scratchFloats)
             scratchBytes = scratchFloats * 4
         }
+        // Int8 steps share one u8 scratch (empty at fp32).
+        var int8: (ranges: ActivationRanges, scratch: UnsafeMutablePointer<UInt8>)?
+        if case .int8(let ranges) = precision {
+            let bytes = Self.int8ScratchBytes(kernelPlan, batch: batch)
+            int8 = (ranges, UnsafeMutableRawPointer(store.allocate((bytes + 3) / 4)).bindMemory(to: UInt8.self, capacity: max(1, bytes)))
+            scratchBytes += bytes
+        }
         var uses: [String: Int] = [:]
         for step in kernelPlan.steps { for name in step.node.weights { uses[name, default: 0] += 1 } }
         for step in kernelPlan.steps {
-            steps.append((step.node.name, self.step(step.node, step.kernel)))
-            stepKinds.append((step.kind, step.flopsPerImage * batch))
+            let quantized = try int8.flatMap { try int8Step(step.node, step.kernel, ranges: $0.ranges, scratch: $0.scratch) }
+            steps.append((step.node.name, quantized ?? self.step(step.node, step.kernel)))
+            stepKinds.append((quantized == nil ? step.kind : "int8 " + step.kind, step.flopsPerImage * batch))
             for name in step.node.weights {
                 uses[name]! -= 1
                 if uses[name] == 0 { self.graph.constants[name] = nil }
@@ -159,14 +172,14 @@ public final class Engine {
 
     // MARK: - Building steps
 
-    private func buffer(_ value: ValueID) -> UnsafeMutablePointer<Float> {
+    func buffer(_ value: ValueID) -> UnsafeMutablePointer<Float> {
         (arena + plan.offsets[value]!).assumingMemoryBound(to: Float.self)
     }
 
     /// A weight copied (and possibly reordered) into memory the engine owns.
     private func pack(_ values: [Float]) -> UnsafePointer<Float> { store.floats(values) }
 
-    private func constant(_ name: String) -> Tensor { graph.constants[name]! }
+    func constant(_ name: String) -> Tensor { graph.constants[name]! }
 
     private func gemmWeights(_ values: [Float], n: Int, k: Int) -> GemmWeights { store.gemm(values, n: n, k: k) }
 
@@ -253,7 +266,7 @@ public final class Engine {
 
     /// A conv's fused epilogue (bias, activation, residual add, post-add activation) and the
     /// residual input it reads, if any.
-    private func convEpilogue(_ node: Node, _ e: Epilogue) -> (EpilogueKernel, UnsafePointer<Float>?) {
+    func convEpilogue(_ node: Node, _ e: Epilogue) -> (EpilogueKernel, UnsafePointer<Float>?) {
         let bias = node.weights.count > 1 ? pack(constant(node.weights[1]).data) : nil
         let residual = e.residual ? UnsafePointer(buffer(node.inputs[1])) : nil
         return (EpilogueKernel(bias: bias, activation: e.activation, postActivation: e.postActivation), residual)

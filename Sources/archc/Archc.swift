@@ -11,6 +11,6 @@ struct Archc: ParsableCommand {
             64 for a malformed command line.
             """,
         version: "0.1.0",
-        subcommands: [Compile.self, Fit.self, Run.self, Eval.self, Corrupt.self]
+        subcommands: [Compile.self, Fit.self, Run.self, Calibrate.self, Eval.self, Corrupt.self]
     )
 }

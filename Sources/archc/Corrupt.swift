@@ -8,7 +8,8 @@ struct Corrupt: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply one ImageNet-C corruption to an image (as given, no crop) and write a PNG.",
         discussion:
-            "Corruptions: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")). Not implemented: \(Corruption.missing.joined(separator: ", "))."
+            "Corruptions: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")). frost reads its texture photos from --frost-dir,"
+            + " else $\(FrostTextures.environmentVariable), else \(FrostTextures.defaultDirectory) (tools/fetch-frost-textures.sh fetches them)."
     )
 
     @Argument(help: "A PNG or JPEG image.")
@@ -23,22 +24,26 @@ struct Corrupt: ParsableCommand {
     @Option(help: "Seed of the random corruptions (noise, fog).")
     var seed: UInt64 = 0
 
+    @Option(name: .customLong("frost-dir"), help: ArgumentHelp("Folder of frost's texture photos frost1.png ... frost5.jpg.", valueName: "dir"))
+    var frostDir: String?
+
     @Option(name: .shortAndLong, help: ArgumentHelp("The corrupted image (PNG, written whole or not at all).", valueName: "file.png"))
     var output: String
 
     func validate() throws {
         guard Corruption(rawValue: corruption) != nil else {
             let known = Corruption.allCases.map(\.rawValue).joined(separator: ", ")
-            let why = Corruption.missing.contains(corruption) ? "is not implemented yet" : "is unknown"
-            throw ValidationError("corruption '\(corruption)' \(why); available: \(known)")
+            throw ValidationError("corruption '\(corruption)' is unknown; available: \(known)")
         }
         guard (1...5).contains(severity) else { throw ValidationError("--severity must be between 1 and 5, found \(severity)") }
     }
 
     func run() throws {
         do {
+            let chosen = Corruption(rawValue: corruption)!
+            let textures = chosen == .frost ? try FrostTextures.load(directory: FrostTextures.directory(frostDir)) : nil
             let decoded = try DecodedImage.read(image)
-            let corrupted = Corruption(rawValue: corruption)!.apply(FloatImage(decoded), severity: severity, seed: seed).decoded
+            let corrupted = try chosen.apply(FloatImage(decoded), severity: severity, seed: seed, frost: textures).decoded
             guard let png = corrupted.pngData() else { throw IOError(output, "cannot encode the PNG") }
             try AtomicFile.write(png, to: output)
         } catch let failure as DecodedImage.Failure {

@@ -57,6 +57,13 @@ struct EvalRun: ParsableCommand {
             valueName: "name,..."))
     var corrupt: String?
 
+    @Option(
+        name: .customLong("frost-dir"),
+        help: ArgumentHelp(
+            "Folder of frost's texture photos (frost1.png ... frost5.jpg) for --corrupt; default $\(FrostTextures.environmentVariable), else \(FrostTextures.defaultDirectory).",
+            valueName: "dir"))
+    var frostDir: String?
+
     @Option(help: ArgumentHelp("Severities for --corrupt: 1 to 5, comma-separated, or all.", valueName: "s,..."))
     var severity: String = "all"
 
@@ -110,8 +117,7 @@ struct EvalRun: ParsableCommand {
         if corrupt != nil, imagenetC != nil { throw ValidationError("give --corrupt or --imagenet-c, not both (their results would share corruption names)") }
         if let corrupt, corruptions(corrupt) == nil {
             throw ValidationError(
-                "--corrupt expects names from \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")) or all, found '\(corrupt)'"
-                    + " (not implemented: \(Corruption.missing.joined(separator: ", ")))")
+                "--corrupt expects names from \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")) or all, found '\(corrupt)'")
         }
         if severities(severity) == nil { throw ValidationError("--severity expects 1 to 5, comma-separated, or all, found '\(severity)'") }
         if let cleanTop1, !(0...1).contains(cleanTop1) { throw ValidationError("--clean-top1 must be a fraction in [0, 1], found \(cleanTop1)") }
@@ -125,7 +131,14 @@ struct EvalRun: ParsableCommand {
             path.map { (name, $0) }
         }
         job.imagenetC = imagenetC
-        if let corrupt, let names = corruptions(corrupt), let levels = severities(severity) { job.corruptions = (names, levels) }
+        if let corrupt, let names = corruptions(corrupt), let levels = severities(severity) {
+            job.corruptions = (names, levels)
+            if names.contains(Corruption.frost.rawValue) {
+                do { job.frost = try FrostTextures.load(directory: FrostTextures.directory(frostDir)) } catch let error as IOError {
+                    evalFail(error.description)
+                }
+            }
+        }
         job.dataClasses = ClassSubset(rawValue: classes)
         job.shard = shard.flatMap(Shard.init(parsing:))
         job.givenCleanTop1 = cleanTop1

@@ -79,10 +79,20 @@ struct Run: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var report: Report = .text
 
+    @Option(
+        help:
+            "Arithmetic of the 1x1 convs, other dense convs and linears: fp32, or int8 (8-bit activations, 7-bit weights, int32 sums; needs --calibration; accuracy cost in docs/precision.md)."
+    )
+    var precision: PrecisionOption = .fp32
+
+    @Option(help: ArgumentHelp("Activation ranges written by `archc calibrate`, for --precision int8.", valueName: "calib.json"))
+    var calibration: String?
+
     func validate() throws {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256, found \(threads)") }
         guard iterations >= 1, iterations <= 100_000 else { throw ValidationError("--iterations must be between 1 and 100000, found \(iterations)") }
         guard top >= 1 else { throw ValidationError("--top must be at least 1, found \(top)") }
+        try precision.validate(calibration: calibration, check: check)
     }
 
     /// The one place `run` reports an error and exits.
@@ -120,9 +130,10 @@ struct Run: ParsableCommand {
                 "\(weights): warning: \(session.model.unusedTensors.count) tensor(s) the spec does not use: "
                     + session.model.unusedTensors.prefix(5).joined(separator: ", "))
         }
+        let mode = try precision.resolve(calibration: calibration, model: session.model)
         // The engine owns the weights and frees each once packed; --check still needs them.
         let graph = check ? session.model.optimized : session.model.takeOptimized()
-        let engine = try Engine(graph: consume graph, batch: session.batch, threads: threads)
+        let engine = try Engine(graph: consume graph, batch: session.batch, threads: threads, precision: mode)
         let model = session.model, x = session.input
         if check {
             let result = try ConsistencyCheck.run(model, engine: engine, input: x)
@@ -185,7 +196,7 @@ struct Run: ParsableCommand {
         if report == .json {
             var object: [String: Any] = [
                 "name": model.network.name, "batch": b.batch, "threads": b.threads, "iterations": b.latenciesMs.count,
-                "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond, "peak_bytes": b.peakBytes,
+                "precision": engine.precision.name, "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond, "peak_bytes": b.peakBytes,
                 "activation_bytes": engine.activationBytes, "weight_bytes": engine.weightBytes, "scratch_bytes": engine.scratchBytes,
                 "process_bytes": memory.processBytes, "floor_bytes": memory.floorBytes, "peak_rss_bytes": memory.peakBytes,
                 "gflops_per_s": Double(model.network.flops) * Double(b.batch) / (b.medianMs / 1000) / 1e9,
@@ -201,7 +212,8 @@ struct Run: ParsableCommand {
             print(OutputSummary.jsonText(object))
             return
         }
-        print("\(model.network.name): batch \(b.batch), \(b.threads) thread\(b.threads == 1 ? "" : "s"), \(b.latenciesMs.count) runs")
+        let precision = engine.precision == .fp32 ? "" : ", \(engine.precision.name)"
+        print("\(model.network.name): batch \(b.batch), \(b.threads) thread\(b.threads == 1 ? "" : "s"), \(b.latenciesMs.count) runs\(precision)")
         print(
             String(
                 format: "  median %.2f ms  p90 %.2f ms  %.1f images/s  %.1f GFLOP/s", b.medianMs, b.p90Ms, b.imagesPerSecond,

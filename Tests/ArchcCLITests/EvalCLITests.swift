@@ -31,7 +31,7 @@ extension CLITests {
         let cases: [([String], String)] = [
             ([spec], "nothing to evaluate: give --data, --stylized, --imagenet-r, --sketch or --imagenet-c"),
             ([spec, "--data", "x", "--shard", "3/3"], "--shard expects K/N with 0 <= K < N, found '3/3'"),
-            ([spec, "--data", "x", "--corrupt", "snow"], "not implemented: snow"),
+            ([spec, "--data", "x", "--corrupt", "snow,sleet"], "--corrupt expects names from gaussian_noise, "),
             ([spec, "--imagenet-c", "x", "--corrupt", "fog"], "--corrupt corrupts the --data set; give --data"),
             ([spec, "--data", "x", "--plot", "a.png"], "--plot writes SVG"),
             ([spec, spec, "--weights", "a.pth", "--data", "x"], "give one --weights per spec (2 specs, 1 --weights)"),
@@ -81,9 +81,56 @@ extension CLITests {
         // PNG's IHDR: width and height, big-endian, at bytes 16-23; cat.jpg is 90x60.
         let width = bytes[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = bytes[20..<24].reduce(0) { $0 << 8 | Int($1) }
         XCTAssertEqual([width, height], [90, 60])
-        let unknown = try archc("corrupt", Self.evalPhotos + "/cat.jpg", "--corruption", "snow", "--severity", "1", "-o", root + "/x.png")
+        let unknown = try archc("corrupt", Self.evalPhotos + "/cat.jpg", "--corruption", "sleet", "--severity", "1", "-o", root + "/x.png")
         XCTAssertEqual(unknown.status, 64)
-        XCTAssertTrue(unknown.stderr.contains("corruption 'snow' is not implemented yet"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("corruption 'sleet' is unknown; available: gaussian_noise, "), unknown.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/x.png"))
+        let severity = try archc("corrupt", Self.evalPhotos + "/cat.jpg", "--corruption", "snow", "--severity", "6", "-o", root + "/x.png")
+        XCTAssertEqual(severity.status, 64)
+        XCTAssertTrue(severity.stderr.contains("--severity must be between 1 and 5, found 6"), severity.stderr)
+    }
+
+    /// frost without its photos: an error naming the first missing file, nothing written;
+    /// with them (here cat.jpg under the five names: smaller than the image, so scaled up), a PNG.
+    func testCorruptFrostNeedsItsPhotos() throws {
+        let root = try evalFolder()
+        let missing = try archc(
+            "corrupt", Self.evalPhotos + "/cat.jpg", "--corruption", "frost", "--severity", "3", "--frost-dir", root + "/none", "-o", root + "/x.png")
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.hasPrefix("\(root)/none/frost1.png: error: frost texture not found: frost needs frost1.png, "), missing.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/x.png"))
+        let photos = try frostFolder(root)
+        let run = try archc("corrupt", Self.evalPhotos + "/cat.jpg", "--corruption", "frost", "--severity", "3", "--frost-dir", photos, "-o", root + "/x.png")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/x.png"))
+    }
+
+    /// A folder with cat.jpg under frost's five file names (the decoder goes by content).
+    func frostFolder(_ root: String) throws -> String {
+        let folder = root + "/frost"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for name in ["frost1.png", "frost2.png", "frost3.png", "frost4.jpg", "frost5.jpg"] {
+            try FileManager.default.copyItem(atPath: Self.evalPhotos + "/cat.jpg", toPath: "\(folder)/\(name)")
+        }
+        return folder
+    }
+
+    /// `--corrupt all --severity all` runs the 15 benchmark corruptions (and the 4 extras) at
+    /// every severity, so the report has mCE; without the frost photos it stops, naming them.
+    func testEvalCorruptAllGivesMCE() throws {
+        let root = try evalFolder()
+        try FileManager.default.createDirectory(atPath: root + "/data/0", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.evalPhotos + "/cat.jpg", toPath: root + "/data/0/cat.jpg")
+        let arguments = ["eval", "specs/tiny/tiny-robust-dw.yaml", "--data", root + "/data", "--corrupt", "all", "--severity", "all", "--report", "json"]
+        let missing = try archc(arguments + ["--frost-dir", root + "/none"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.hasPrefix("\(root)/none/frost1.png: error: frost texture not found"), missing.stderr)
+        let run = try archc(arguments + ["--frost-dir", try frostFolder(root)])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((report["results"] as? [Any])?.count, 19 * 5)
+        XCTAssertEqual((report["ce"] as? [String: Double])?.count, 15)
+        let mce = try XCTUnwrap(report["mce"] as? Double, run.stdout)
+        XCTAssertTrue(mce > 0 && mce.isFinite, "\(mce)")
     }
 }

@@ -7,7 +7,7 @@ import XCTest
 final class CorruptionTests: XCTestCase {
     static let fixtures = EvalTest.root.appendingPathComponent("Tests/ArchcEvalTests/Fixtures/corruptions").path
 
-    func clean() throws -> FloatImage { FloatImage(try DecodedImage.read(Self.fixtures + "/clean.png")) }
+    static func clean() throws -> FloatImage { FloatImage(try DecodedImage.read(Self.fixtures + "/clean.png")) }
 
     /// Largest and mean absolute difference, in 8-bit levels, allowed per deterministic
     /// corruption (the reference computes in float64, OpenCV and PIL in their own roundings).
@@ -20,11 +20,11 @@ final class CorruptionTests: XCTestCase {
     ]
 
     func testDeterministicCorruptionsMatchTheReference() throws {
-        let image = try clean()
+        let image = try Self.clean()
         for (corruption, tolerance) in Self.tolerances.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             for severity in 1...5 {
                 let reference = try DecodedImage.read("\(Self.fixtures)/\(corruption.rawValue)-\(severity).png")
-                let mine = corruption.apply(image, severity: severity).decoded
+                let mine = try corruption.apply(image, severity: severity).decoded
                 let diffs = zip(mine.pixels, reference.pixels).map { abs(Int($0) - Int($1)) }
                 let worst = diffs.max() ?? 0, mean = Double(diffs.reduce(0, +)) / Double(diffs.count)
                 print(String(format: "%@ severity %d: max |difference| %d, mean %.4f (8-bit levels)", corruption.rawValue, severity, worst, mean))
@@ -34,17 +34,28 @@ final class CorruptionTests: XCTestCase {
         }
     }
 
+    /// The fetched frost photos (tools/fetch-frost-textures.sh, run by test.sh), or nil.
+    static func frostTextures() throws -> FrostTextures? {
+        let directory = EvalTest.root.appendingPathComponent(".cache/frost").path
+        guard FileManager.default.fileExists(atPath: directory + "/frost5.jpg") else {
+            print("no frost photos in \(directory): run tools/fetch-frost-textures.sh for the frost checks")
+            return nil
+        }
+        return try FrostTextures.load(directory: directory)
+    }
+
     /// Random corruptions draw from another generator than NumPy's: the mean and spread of
     /// (corrupted - clean) must fall within the reference's range over 8 seeds, widened by
     /// a quarter of that range plus 5% (fog: its fractal varies much from seed to seed).
     func testRandomCorruptionsMatchTheReferenceInDistribution() throws {
-        let image = try clean()
+        let image = try Self.clean()
         let data = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/random.json"))
         let stats = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: [String: [Double]]])
-        for corruption in Corruption.allCases where corruption.isRandom {
+        let textures = try Self.frostTextures()
+        for corruption in Corruption.allCases where corruption.isRandom && (corruption != .frost || textures != nil) {
             for severity in 1...5 {
                 let reference = try XCTUnwrap(stats["\(corruption.rawValue)-\(severity)"])
-                let mine = corruption.apply(image, severity: severity, seed: 1).decoded
+                let mine = try corruption.apply(image, severity: severity, seed: 1, frost: textures).decoded
                 let d = zip(mine.pixels, image.values).map { Double($0) - Double($1) }
                 let mean = d.reduce(0, +) / Double(d.count)
                 let std = (d.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(d.count)).squareRoot()
@@ -61,10 +72,12 @@ final class CorruptionTests: XCTestCase {
 
     /// The same seed gives the same image; another seed another one.
     func testRandomCorruptionsAreSeeded() throws {
-        let image = try clean()
-        let a = Corruption.gaussianNoise.apply(image, severity: 3, seed: 7)
-        XCTAssertEqual(a, Corruption.gaussianNoise.apply(image, severity: 3, seed: 7))
-        XCTAssertNotEqual(a, Corruption.gaussianNoise.apply(image, severity: 3, seed: 8))
+        let image = try Self.clean()
+        for corruption in [Corruption.gaussianNoise, .snow, .elasticTransform, .spatter] {
+            let a = try corruption.apply(image, severity: 3, seed: 7)
+            XCTAssertEqual(a, try corruption.apply(image, severity: 3, seed: 7), corruption.rawValue)
+            XCTAssertNotEqual(a, try corruption.apply(image, severity: 3, seed: 8), corruption.rawValue)
+        }
     }
 
     func testZoomFactorsFollowNumPysArange() {

@@ -16,6 +16,8 @@ public struct EvalJob {
     /// One share of the sample list, or nil for all of it.
     public var shard: Shard?
     public var givenCleanTop1: Double?
+    /// The photos `frost` blends in, when `corruptions` has frost.
+    public var frost: FrostTextures?
 
     public init() {}
 
@@ -73,10 +75,12 @@ public struct EvalJob {
 
     /// ImageNet-C's recipe on a `corrupted` sample, seeded by its position in the sorted list
     /// (so shards and reruns draw the same noise); other samples pass unchanged.
-    public static let corrupt: Evaluator.Transform = { image, sample, index in
-        guard sample.key.set == "corrupted", let name = sample.key.corruption, let severity = sample.key.severity else { return image }
-        guard let corruption = Corruption(rawValue: name) else { throw IOError(sample.path, "unknown corruption '\(name)'") }
-        return try corruption.imagenetC(image, severity: severity, seed: UInt64(index), file: sample.path)
+    public static func corrupt(frost: FrostTextures?) -> Evaluator.Transform {
+        { image, sample, index in
+            guard sample.key.set == "corrupted", let name = sample.key.corruption, let severity = sample.key.severity else { return image }
+            guard let corruption = Corruption(rawValue: name) else { throw IOError(sample.path, "unknown corruption '\(name)'") }
+            return try corruption.imagenetC(image, severity: severity, seed: UInt64(index), frost: frost, file: sample.path)
+        }
     }
 
     /// Runs this job's share (`shard`) of the plan through the model.
@@ -85,7 +89,8 @@ public struct EvalJob {
     ) throws -> EvalResult {
         let range = (shard ?? .whole).range(of: plan.samples.count)
         let counts = try evaluator.run(
-            Array(plan.samples[range]), firstIndex: range.lowerBound, subsets: plan.subsets, transform: transform ?? Self.corrupt, progress: progress,
+            Array(plan.samples[range]), firstIndex: range.lowerBound, subsets: plan.subsets, transform: transform ?? Self.corrupt(frost: frost),
+            progress: progress,
             warn: warn)
         return EvalResult(
             model: evaluator.model.network.name, sources: plan.sources, subsets: plan.subsets, counts: counts,

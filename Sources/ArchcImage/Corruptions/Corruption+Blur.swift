@@ -38,12 +38,19 @@ extension Corruption {
         return gaussianBlur(x, sigma: parameters.sigma)
     }
 
-    /// A streak: a (2 radius + 1)-wide horizontal line kernel turned by a random angle in
-    /// [-45, 45] degrees (bilinear, zero outside, as OpenCV's warpAffine), normalised and
-    /// correlated with the image. This is corrupt-tta's replacement for the reference's
-    /// ImageMagick motion blur, whose Gaussian weighting along the streak it leaves out.
+    /// A streak: the image correlated with `motionKernel` at a random angle in [-45, 45]
+    /// degrees. This is corrupt-tta's replacement for the reference's ImageMagick motion
+    /// blur, whose Gaussian weighting along the streak it leaves out.
     static func motionBlur(_ image: FloatImage, radius: Int, _ random: inout CorruptionRandom) -> FloatImage {
-        let n = 2 * radius + 1, angle = random.uniform(-45, 45) * Double.pi / 180
+        let angle = random.uniform(-45, 45)
+        guard let kernel = motionKernel(radius: radius, degrees: angle) else { return image }
+        return correlate(image, kernel, n: 2 * radius + 1).mapClipped { $0 }
+    }
+
+    /// A (2 radius + 1)-wide horizontal line kernel turned by `degrees` (bilinear, zero
+    /// outside, as OpenCV's warpAffine turns corrupt-tta's kernel), normalised; (n, n) rows first.
+    static func motionKernel(radius: Int, degrees: Double) -> [Double]? {
+        let n = 2 * radius + 1, angle = degrees * Double.pi / 180
         let (cosine, sine, centre) = (cos(angle), sin(angle), Double(radius))
         var kernel = [Double](repeating: 0, count: n * n)
         for y in 0..<n {
@@ -55,8 +62,7 @@ extension Corruption {
             }
         }
         let total = kernel.reduce(0, +)
-        guard total > 0 else { return image }
-        return correlate(image, kernel.map { $0 / total }, n: n).mapClipped { $0 }
+        return total > 0 ? kernel.map { $0 / total } : nil
     }
 
     /// Bilinear sample of an n x n grid that is 1 on `row` and 0 elsewhere (and outside).
@@ -93,11 +99,11 @@ extension Corruption {
     }
 
     /// OpenCV's default border: mirrored without repeating the edge (dcb|abcd|cba).
+    /// Any distance out in constant time (the pattern repeats every 2n - 2 indices).
     static func reflect101(_ i: Int, _ n: Int) -> Int {
         guard n > 1 else { return 0 }
-        var i = i
-        while i < 0 || i >= n { i = i < 0 ? -i : 2 * n - 2 - i }
-        return i
+        let period = 2 * n - 2, m = ((i % period) + period) % period
+        return m < n ? m : period - m
     }
 
     /// An n x n grid blurred by a separable kernel, edges mirrored (OpenCV's GaussianBlur).

@@ -5,15 +5,13 @@ import Foundation
 /// and Poisson (by products of uniforms; the reference's rates are at most 60).
 /// The reference draws from NumPy's generator, so random corruptions match it in
 /// distribution, not pixel for pixel.
-struct CorruptionRandom {
+struct CorruptionRandom: CorruptionDraws {
     var generator: SeededGenerator
 
     init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
 
     /// Uniform in [0, 1) with 53 random bits.
     mutating func uniform() -> Double { Double(generator.next() >> 11) / Double(1 << 53) }
-
-    mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * uniform() }
 
     /// An integer in [low, high), as NumPy's randint.
     mutating func integer(_ low: Int, _ high: Int) -> Int { low + Int(generator.next() % UInt64(high - low)) }

@@ -1,0 +1,109 @@
+import ArchcIO
+import ArchcIR
+import ArchcRuntime
+import Foundation
+
+/// `archc calibrate`'s output: the activation ranges of one model as JSON,
+///
+///     {"archc_calibration": 1, "model": "efficientnet-lite0", "method": "min-max",
+///      "images": 16, "ranges": {"input": [-2.12, 2.64], "blocks.0.0.conv_pw": [0, 6], ...}}
+///
+/// written whole or not at all, and read back with every problem located in the file.
+public enum CalibrationFile {
+    public static let version = 1
+    /// How the ranges were found: the smallest and largest value seen over all images.
+    public static let method = "min-max"
+    /// Larger files are refused before they are read (a model's ranges take a few KB).
+    public static let maxBytes = 16 << 20
+
+    /// The JSON text for `ranges` of `model`, names sorted.
+    public static func text(_ ranges: ActivationRanges, model: String) -> String {
+        let entries = ranges.ranges.keys.sorted().map { name -> String in
+            let range = ranges.ranges[name]!
+            return "    \(quoted(name)): [\(range.lowerBound), \(range.upperBound)]"
+        }
+        return """
+            {
+              "archc_calibration": \(version),
+              "model": \(quoted(model)),
+              "method": "\(method)",
+              "images": \(ranges.images),
+              "ranges": {
+            \(entries.joined(separator: ",\n"))
+              }
+            }
+
+            """
+    }
+
+    public static func write(_ ranges: ActivationRanges, model: String, to path: String) throws {
+        try AtomicFile.write(Data(text(ranges, model: model).utf8), to: path)
+    }
+
+    /// Reads a calibration file for `graph` (model `model`): every value the graph's int8
+    /// layers read must have a finite range. Errors are `IOError`s naming the file and, where
+    /// one applies, the line and column.
+    public static func read(_ path: String, model: String, graph: Graph) throws -> ActivationRanges {
+        let data = try contents(path)
+        let text = String(decoding: data, as: UTF8.self)
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw IOError(path, "not valid JSON (\(reason(error)))")
+        }
+        guard let root = object as? [String: Any], let v = root["archc_calibration"] as? Int else {
+            throw IOError(path, "not an archc calibration file: expected an object with \"archc_calibration\": \(version)")
+        }
+        guard v == version else { throw located(path, text, "archc_calibration", "unsupported calibration version \(v), expected \(version)") }
+        if let name = root["model"] as? String, name != model {
+            throw located(path, text, "model", "calibrated for model '\(name)', not '\(model)'; run archc calibrate for this spec")
+        }
+        guard let table = root["ranges"] as? [String: Any] else { throw IOError(path, "no \"ranges\" object") }
+        var ranges = ActivationRanges(images: root["images"] as? Int ?? 0)
+        for (name, value) in table {
+            guard let pair = value as? [NSNumber], pair.count == 2 else {
+                throw located(path, text, name, "range of '\(name)' must be [min, max], found \(value)")
+            }
+            let (lo, hi) = (pair[0].floatValue, pair[1].floatValue)
+            guard lo.isFinite, hi.isFinite, lo <= hi else {
+                throw located(path, text, name, "range of '\(name)' must be finite with min <= max, found [\(lo), \(hi)]")
+            }
+            ranges.ranges[name] = lo...hi
+        }
+        for name in ActivationRanges.needed(by: graph) where ranges.ranges[name] == nil {
+            throw IOError(path, "no range for '\(name)', which an int8 layer reads; run archc calibrate for this spec")
+        }
+        return ranges
+    }
+
+    private static func contents(_ path: String) throws -> Data {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw IOError(path, "no such file") }
+        guard !isDirectory.boolValue else { throw IOError(path, "is a directory, expected a calibration file") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw IOError(path, "cannot read") }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: maxBytes + 1)) ?? Data()
+        guard data.count <= maxBytes else { throw IOError(path, "larger than \(maxBytes >> 20) MiB; not a calibration file") }
+        return data
+    }
+
+    /// `file:line:col: error: message` at the first occurrence of the quoted key `key`.
+    private static func located(_ path: String, _ text: String, _ key: String, _ message: String) -> IOError {
+        guard let range = text.range(of: quoted(key)) else { return IOError(path, message) }
+        let before = text[..<range.lowerBound]
+        let line = before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+        let column = before.count - (before.lastIndex(of: "\n").map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+        return IOError("\(path):\(line):\(column)", message)
+    }
+
+    /// What JSONSerialization says is wrong, without its framing.
+    private static func reason(_ error: Error) -> String {
+        let info = (error as NSError).userInfo
+        let text = (info[NSDebugDescriptionErrorKey] as? String) ?? "\(error)"
+        return text.hasSuffix(".") ? String(text.dropLast()) : text
+    }
+
+    private static func quoted(_ s: String) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed])
+        return data.map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"\(s)\""
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+
+/// `archc calibrate` and `archc run --precision int8` end to end: the file, the run, and
+/// every refusal with its exit code and message.
+extension CLITests {
+    func int8Folder() throws -> String {
+        let path = NSTemporaryDirectory() + "archc-cli-int8-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    func testCalibrateThenRunInt8() throws {
+        let dir = try int8Folder()
+        let photos = "Tests/ArchcImageTests/Fixtures/images/"
+        let calibrate = try archc(
+            "calibrate", "specs/tiny/tiny-resnet.yaml", "--images", photos + "cat.jpg", "--images", photos + "cat-rgba.png", "-o", "\(dir)/c.json",
+            "--save-inputs", "\(dir)/x.npy")
+        XCTAssertEqual(calibrate.status, 0, calibrate.stderr)
+        XCTAssertEqual(calibrate.stdout, "\(dir)/c.json: 11 activation ranges (min-max) from 2 image(s)\n")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/x.npy"))
+        let int8 = try archc(
+            "run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "\(dir)/c.json", "--input", "\(dir)/x.npy", "--report", "json")
+        let fp32 = try archc("run", "specs/tiny/tiny-resnet.yaml", "--input", "\(dir)/x.npy", "--report", "json")
+        XCTAssertEqual(int8.status, 0, int8.stderr)
+        XCTAssertNotEqual(int8.stdout, fp32.stdout, "int8 must change the output somewhere")
+        let top = { (text: String) -> [Int] in
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            return (object?["predictions"] as? [[[String: Any]]] ?? []).map { $0.first?["index"] as? Int ?? -1 }
+        }
+        XCTAssertEqual(top(int8.stdout).count, 2)
+        XCTAssertEqual(top(int8.stdout), top(fp32.stdout), "top class per image, int8 against fp32")
+        let bench = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "\(dir)/c.json", "--bench", "--iterations", "1")
+        XCTAssertTrue(bench.stdout.hasPrefix("tiny-resnet: batch 1, ") && bench.stdout.contains(" runs, int8\n"), bench.stdout)
+    }
+
+    func testPrecisionRefusals() throws {
+        let dir = try int8Folder()
+        let missing = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8")
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertTrue(missing.stderr.contains("--precision int8 needs --calibration FILE"), missing.stderr)
+        let stray = try archc("run", "specs/tiny/tiny-resnet.yaml", "--calibration", "c.json")
+        XCTAssertEqual(stray.status, 64)
+        XCTAssertTrue(stray.stderr.contains("--calibration is for --precision int8"), stray.stderr)
+        let check = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "c.json", "--check")
+        XCTAssertEqual(check.status, 64)
+        try #"{"archc_calibration": 1, "model": "tiny-resnet", "ranges": {"input": [1, 0]}}"#.write(
+            toFile: "\(dir)/bad.json", atomically: true, encoding: .utf8)
+        let bad = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "\(dir)/bad.json")
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderr, "\(dir)/bad.json:1:61: error: range of 'input' must be finite with min <= max, found [1.0, 0.0]\n")
+        let absent = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "\(dir)/none.json")
+        XCTAssertEqual(absent.stderr, "\(dir)/none.json: error: no such file\n")
+        let unwritable = try archc("calibrate", "specs/tiny/tiny-resnet.yaml", "--images", "specs/images/chelsea.png", "-o", "\(dir)/no/such/c.json")
+        XCTAssertEqual(unwritable.status, 1)
+        XCTAssertEqual(unwritable.stderr, "\(dir)/no/such/c.json: error: cannot write: No such file or directory\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/no"))
+        let help = try archc("run", "--help")
+        XCTAssertTrue(help.stdout.contains("--precision <precision>") && help.stdout.contains("--calibration <calib.json>"), help.stdout)
+    }
+}

@@ -1,0 +1,94 @@
+import ArchcDriver
+import ArchcIR
+import ArchcRuntime
+import Foundation
+import XCTest
+
+/// The engine at `Precision.int8`: close to float32 on whole models, bitwise identical
+/// across thread counts, only GEMM-shaped layers quantized; and the calibration file.
+final class Int8EngineTests: XCTestCase {
+    func calibrated(_ graph: Graph, _ input: Tensor) throws -> ActivationRanges {
+        let engine = try Engine(graph: graph, batch: input.dims[0], threads: 2)
+        let values = try engine.runAll(input)
+        var ranges = ActivationRanges()
+        var named: [String: Tensor] = [ActivationRanges.inputName: input]
+        for node in graph.nodes { named[node.name] = values[node.id] }
+        ranges.observe(named)
+        return ranges
+    }
+
+    func testInt8ModelsStayCloseToFloat32() throws {
+        for (spec, overrides, batch, bound) in [
+            ("specs/tiny/tiny-resnet.yaml", [String](), 2, Float(0.05)), ("specs/robust-resnet-dw-small.yaml", ["input.size=64"], 2, 0.1),
+            ("specs/deit-tiny.yaml", ["input.size=96"], 1, 0.1),
+        ] {
+            let (_, optimized) = try RuntimeTest.graphs(spec, overrides: overrides)
+            let input = WeightInit.input(for: optimized, batch: batch, seed: 2)
+            let ranges = try calibrated(optimized, input)
+            let fp32 = try Engine(graph: optimized, batch: batch, threads: 2).run(input)
+            let engine = try Engine(graph: optimized, batch: batch, threads: 2, precision: .int8(ranges))
+            let int8 = try engine.run(input)
+            let error = int8.relativeError(to: fp32)
+            XCTAssertGreaterThan(error, 0, "\(spec): int8 must differ from fp32 somewhere (else it did not run)")
+            XCTAssertLessThanOrEqual(error, bound, "\(spec): int8 vs fp32")
+            XCTAssertTrue(engine.stepKinds.contains { $0.kind.hasPrefix("int8 ") }, spec)
+            XCTAssertFalse(engine.stepKinds.contains { $0.kind == "int8 depthwise" }, "depthwise stays fp32")
+            XCTAssertLessThan(engine.weightBytes, try Engine(graph: optimized, batch: batch, threads: 2).weightBytes, "\(spec): int8 weights are smaller")
+        }
+    }
+
+    func testInt8OutputsAreBitwiseIdenticalAcrossThreadCounts() throws {
+        let (_, optimized) = try RuntimeTest.graphs("specs/robust-resnet-up-inverted-dw-small.yaml", overrides: ["input.size=64"])
+        let input = WeightInit.input(for: optimized, batch: 2, seed: 1)
+        let ranges = try calibrated(optimized, input)
+        let one = try Engine(graph: optimized, batch: 2, threads: 1, precision: .int8(ranges)).run(input)
+        XCTAssertEqual(try Engine(graph: optimized, batch: 2, threads: 3, precision: .int8(ranges)).run(input).data, one.data)
+    }
+
+    func testMissingRangeIsAnError() throws {
+        let (_, optimized) = try RuntimeTest.graphs("specs/tiny/tiny-resnet.yaml")
+        XCTAssertThrowsError(try Engine(graph: optimized, batch: 1, threads: 1, precision: .int8(ActivationRanges()))) { error in
+            XCTAssertTrue("\(error)".contains("no calibrated range for the input of"), "\(error)")
+        }
+    }
+
+    func testCalibrationFileRoundTripsAndLocatesErrors() throws {
+        let (_, optimized) = try RuntimeTest.graphs("specs/tiny/tiny-resnet.yaml")
+        let input = WeightInit.input(for: optimized, batch: 1, seed: 2)
+        var ranges = try calibrated(optimized, input)
+        ranges.images = 1
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("int8-calib-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("calib.json").path
+        try CalibrationFile.write(ranges, model: "tiny-resnet", to: path)
+        let back = try CalibrationFile.read(path, model: "tiny-resnet", graph: optimized)
+        XCTAssertEqual(back.images, 1)
+        for name in ActivationRanges.needed(by: optimized) {
+            XCTAssertEqual(back.ranges[name], ranges.ranges[name], name)
+        }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let needed = ActivationRanges.needed(by: optimized)[1]
+        func failure(_ contents: String, model: String = "tiny-resnet") -> String {
+            try? contents.write(toFile: path, atomically: false, encoding: .utf8)
+            do {
+                _ = try CalibrationFile.read(path, model: model, graph: optimized)
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        XCTAssertTrue(failure("{\"archc_calibration\": 1, \"ranges\": {").hasPrefix("\(path): error: not valid JSON ("))
+        XCTAssertEqual(failure("[1, 2]"), "\(path): error: not an archc calibration file: expected an object with \"archc_calibration\": 1")
+        XCTAssertEqual(
+            failure(text, model: "resnet50"), "\(path):3:3: error: calibrated for model 'tiny-resnet', not 'resnet50'; run archc calibrate for this spec")
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("\"\(needed)\":") }! + 1
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[line - 1] = "    \"\(needed)\": [5, 1]" + (lines[line - 1].hasSuffix(",") ? "," : "")
+        let swapped = lines.joined(separator: "\n")
+        XCTAssertTrue(failure(swapped).hasPrefix("\(path):\(line):5: error: range of '\(needed)' must be finite with min <= max"), failure(swapped))
+        let missing = text.replacingOccurrences(of: "\"\(needed)\":", with: "\"renamed\":")
+        XCTAssertEqual(failure(missing), "\(path): error: no range for '\(needed)', which an int8 layer reads; run archc calibrate for this spec")
+        XCTAssertEqual(
+            failure(text.replacingOccurrences(of: "\"archc_calibration\": 1", with: "\"archc_calibration\": 9")),
+            "\(path):2:3: error: unsupported calibration version 9, expected 1")
+    }
+}

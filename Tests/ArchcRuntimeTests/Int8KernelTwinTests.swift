@@ -1,0 +1,194 @@
+import ArchcIR
+import ArchcKernels
+import CKernelSupport
+import XCTest
+
+/// The int8 kernels against naive integer loops: exact sums on odd sizes, every zero point,
+/// both kernel paths (AVX2 and portable C), im2col convs with padding, strides, dilation and
+/// batch > 1; and the quantizers' round trips.
+final class Int8KernelTwinTests: XCTestCase {
+    let pool = WorkerPool(threads: 2)
+
+    /// Random weights that quantize exactly: integers in [-63, 63], each row's largest |w| 63
+    /// (so its scale is 1).
+    func integerWeights(n: Int, k: Int, generator: inout SeededGenerator) -> [Float] {
+        var w = (0..<(n * k)).map { _ in Float(Int(generator.next() % 127) - 63) }
+        for row in 0..<n { w[row * k + Int(generator.next() % UInt64(k))] = generator.next() % 2 == 0 ? 63 : -63 }
+        return w
+    }
+
+    func packed(_ w: [Float], n: Int, k: Int) -> Int8Weights {
+        let memory = UnsafeMutableRawPointer(AlignedMemory.bytes(Int8Weights.packedBytes(n: n, k: k))).bindMemory(to: Int8.self, capacity: 1)
+        return w.withUnsafeBufferPointer { Int8Weights(quantizing: $0.baseAddress!, n: n, k: k, into: memory) }
+    }
+
+    func gemm(_ weights: Int8Weights, zeroPoint: Int, bias: [Float]?) -> Int8Gemm {
+        let input = ActivationQuantization(scale: 1, zeroPoint: zeroPoint)
+        return bias.withUnsafeBufferPointer(or: nil) { b in
+            Int8Gemm(weights: weights, input: input, bias: b) { UnsafeMutableRawPointer(AlignedMemory.bytes($0)) }
+        }
+    }
+
+    func testGemmSumsAreExactIntegers() throws {
+        var generator = SeededGenerator(seed: 3)
+        for (m, n, k, zp) in [(1, 1, 1, 0), (5, 7, 3, 128), (49, 33, 17, 255), (101, 16, 64, 7), (13, 50, 259, 0), (196, 40, 96, 90)] {
+            let w = integerWeights(n: n, k: k, generator: &generator)
+            let weights = packed(w, n: n, k: k)
+            XCTAssertEqual(weights.scales, [Float](repeating: 1, count: n))
+            let kp = weights.kp
+            var a = [UInt8](repeating: 0, count: m * kp)
+            for r in 0..<m { for i in 0..<k { a[r * kp + i] = UInt8(generator.next() % 256) } }
+            var c = [Float](repeating: .nan, count: m * n)
+            let g = gemm(weights, zeroPoint: zp, bias: nil)
+            let identity = EpilogueKernel(bias: nil, activation: nil, postActivation: nil)
+            c.withUnsafeMutableBufferPointer { out in
+                g.multiply(m: m, quantized: a, c: out.baseAddress!, ldc: n, epilogue: identity, residual: nil, pool: pool)
+            }
+            for r in 0..<m {
+                for j in 0..<n {
+                    var sum = 0
+                    for i in 0..<k { sum += (Int(a[r * kp + i]) - zp) * Int(w[j * k + i]) }
+                    XCTAssertEqual(c[r * n + j], Float(sum), "m \(m) n \(n) k \(k) zp \(zp) at [\(r), \(j)]")
+                }
+            }
+        }
+    }
+
+    func testAVX2AndPortableKernelsAgreeExactly() throws {
+        var generator = SeededGenerator(seed: 4)
+        let (m, n, k) = (23, 37, 45)
+        let w = integerWeights(n: n, k: k, generator: &generator)
+        let weights = packed(w, n: n, k: k)
+        let g = gemm(weights, zeroPoint: 0, bias: nil)
+        let a = (0..<(m * weights.kp)).map { _ in UInt8(generator.next() % 256) }
+        var fast = [Float](repeating: 0, count: m * n), portable = fast
+        var e = archc_qepilogue(scale: g.scale, offset: g.offset, bias: g.bias, residual: nil, activation: 0, post_activation: 0)
+        archc_qgemm_u8s8(a, weights.kp, weights.kp, weights.data, 0, m, 0, weights.panels, n, &fast, n, &e)
+        archc_qgemm_u8s8_portable(a, weights.kp, weights.kp, weights.data, 0, m, 0, weights.panels, n, &portable, n, &e)
+        XCTAssertEqual(fast, portable)
+    }
+
+    func testEpiloguesMatchFloatArithmetic() throws {
+        var generator = SeededGenerator(seed: 5)
+        let (m, n, k) = (30, 21, 19)
+        let w = integerWeights(n: n, k: k, generator: &generator)
+        let weights = packed(w, n: n, k: k)
+        let bias = generator.uniformArray(n, -50, 50), residual = generator.uniformArray(m * n, -50, 50)
+        let a = (0..<(m * weights.kp)).map { _ in UInt8(generator.next() % 256) }
+        let g = gemm(weights, zeroPoint: 100, bias: bias)
+        for (act, post) in [(Activation?.none, Activation?.none), (.relu, nil), (.relu6, .relu), (nil, .relu6), (.gelu, nil), (nil, .gelu)] {
+            for withResidual in [false, true] {
+                let epilogue = EpilogueKernel(bias: nil, activation: act, postActivation: post)
+                var c = [Float](repeating: 0, count: m * n)
+                residual.withUnsafeBufferPointer { res in
+                    g.multiply(m: m, quantized: a, c: &c, ldc: n, epilogue: epilogue, residual: withResidual ? res.baseAddress : nil, pool: pool)
+                }
+                for r in 0..<m {
+                    for j in 0..<n {
+                        var sum = 0
+                        for i in 0..<k { sum += (Int(a[r * weights.kp + i]) - 100) * Int(w[j * k + i]) }
+                        let expected = epilogue.finish(Float(sum) + bias[j], residual: withResidual ? residual[r * n + j] : nil)
+                        XCTAssertEqual(
+                            c[r * n + j], expected, accuracy: 1e-4 * max(1, abs(expected)),
+                            "\(String(describing: act)) \(String(describing: post)) residual \(withResidual)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testQuantizerMatchesItsTwinAndRoundTrips() throws {
+        var generator = SeededGenerator(seed: 6)
+        for (lo, hi) in [(Float(-2.1), Float(2.6)), (0, 6), (-0.5, 30), (0, 0)] {
+            let q = ActivationQuantization(lo: lo, hi: hi)
+            let (rows, k, kp) = (7, 37, 40)
+            var x = generator.uniformArray(rows * k, lo * 1.5 - 1, hi * 1.5 + 1)
+            x[0] = .infinity
+            x[1] = -.infinity
+            x[2] = 0
+            var fast = [UInt8](repeating: 9, count: rows * kp), portable = fast
+            q.quantize(x, rows: rows, k: k, ldx: k, into: &fast, ldq: kp, kp: kp, pad: 3)
+            archc_quantize_u8_portable(x, rows, k, k, &portable, kp, kp, 1 / q.scale, Int32(q.zeroPoint), 3)
+            XCTAssertEqual(fast, portable)
+            for r in 0..<rows {
+                for i in 0..<k {
+                    let v = x[r * k + i]
+                    XCTAssertEqual(fast[r * kp + i], q.quantize(v), "\(v) in [\(lo), \(hi)]")
+                    if v >= lo && v <= hi { XCTAssertLessThanOrEqual(abs(q.dequantize(fast[r * kp + i]) - v), q.scale / 2 * 1.001) }
+                }
+                XCTAssertEqual(Array(fast[(r * kp + k)..<(r * kp + kp)]), [3, 3, 3])
+            }
+            XCTAssertEqual(q.dequantize(q.quantize(0)), 0, "zero is exact in [\(lo), \(hi)]")
+        }
+    }
+
+    func testWeightQuantizationRoundTrips() throws {
+        var generator = SeededGenerator(seed: 7)
+        let (n, k) = (19, 33)
+        var w = generator.uniformArray(n * k, -0.3, 0.3)
+        for i in 0..<k { w[5 * k + i] = 0 }  // an all-zero channel
+        let weights = packed(w, n: n, k: k)
+        for row in 0..<n {
+            for i in 0..<k {
+                let back = Float(weights.value(row: row, depth: i)) * weights.scales[row]
+                XCTAssertLessThanOrEqual(abs(back - w[row * k + i]), weights.scales[row] / 2 * 1.001)
+            }
+            let largest = (0..<k).map { abs(Int(weights.value(row: row, depth: $0))) }.max()!
+            XCTAssertEqual(largest, row == 5 ? 0 : 63, "row \(row) uses the full 7-bit range")
+        }
+        for i in k..<weights.kp { XCTAssertEqual(weights.value(row: 0, depth: i), 0, "depth padding is zero") }
+    }
+
+    func testIm2colConvMatchesNaiveIntegerConv() throws {
+        var generator = SeededGenerator(seed: 8)
+        // (batch, Cin, H, W, Cout, kernel, stride, pad, dilation)
+        for (batch, cin, h, w, cout, kernel, stride, pad, dilation) in [
+            (2, 3, 9, 7, 5, 3, 1, 1, 1), (1, 16, 11, 11, 17, 3, 2, 1, 1), (3, 5, 8, 10, 8, 5, 2, 2, 2), (2, 4, 7, 7, 33, 1, 2, 0, 1),
+        ] {
+            let outH = (h + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1, outW = (w + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1
+            let attrs = ConvAttributes(stride: [stride, stride], padding: [pad, pad, pad, pad], dilation: [dilation, dilation], groups: 1)
+            let g = ConvGeometry(
+                batch: batch, input: TensorType([cin, h, w]), output: TensorType([cout, outH, outW]), weightDims: [cout, cin, kernel, kernel], attrs)
+            let q = ActivationQuantization(lo: -1, hi: 3)
+            let x = generator.uniformArray(batch * h * w * cin, -1, 3)  // NHWC
+            let wt = integerWeights(n: cout, k: g.k, generator: &generator)  // [Cout, kh, kw, Cin]
+            let weights = packed(wt, n: cout, k: g.k)
+            let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: Int8ConvRows.bytes(g, kp: weights.kp))
+            defer { scratch.deallocate() }
+            let rows = Int8ConvRows.fill(g, x: x, quantization: q, kp: weights.kp, scratch: scratch, pool: pool)
+            var y = [Float](repeating: 0, count: g.m * cout)
+            let gemm = gemm(weights, zeroPoint: q.zeroPoint, bias: nil)
+            gemm.multiply(
+                m: g.m, quantized: rows, c: &y, ldc: cout, epilogue: EpilogueKernel(bias: nil, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            for n in 0..<batch {
+                for oy in 0..<outH {
+                    for ox in 0..<outW {
+                        for o in 0..<cout {
+                            var sum = 0
+                            for ky in 0..<kernel {
+                                for kx in 0..<kernel {
+                                    let iy = oy * stride - pad + ky * dilation, ix = ox * stride - pad + kx * dilation
+                                    guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }  // padding: q = zp, (q - zp) = 0
+                                    for c in 0..<cin {
+                                        let v = Int(q.quantize(x[((n * h + iy) * w + ix) * cin + c])) - q.zeroPoint
+                                        sum += v * Int(wt[o * g.k + (ky * kernel + kx) * cin + c])
+                                    }
+                                }
+                            }
+                            XCTAssertEqual(
+                                y[((n * outH + oy) * outW + ox) * cout + o], Float(sum), "conv \(cin)->\(cout) k\(kernel) s\(stride) at \(n),\(oy),\(ox),\(o)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// The array's base address (nil for nil) for the duration of `body`.
+    func withUnsafeBufferPointer<R>(or: UnsafePointer<Float>?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let self else { return body(or) }
+        return self.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}
