@@ -42,88 +42,22 @@ public struct Preprocessing: Sendable, Equatable {
         return (Int(w), Int(h))
     }
 
-    /// (3, crop, crop) float32, normalised.
+    /// (3, crop, crop) float32, normalised. Only the centre crop of the resized image is
+    /// computed (each output pixel depends on its own window alone, so it is the same).
     public func apply(_ image: DecodedImage, file: String = "image") throws -> Tensor {
         let (w, h) = try resizedSize(image, file: file)
-        let resized = Resampler.resize(image, width: w, height: h, interpolation)
-        let left = (w - crop) / 2, top = (h - crop) / 2
-        var out = [Float](repeating: 0, count: 3 * crop * crop)
-        for c in 0..<3 {
-            for y in 0..<crop {
-                for x in 0..<crop {
-                    let v = resized[((top + y) * w + (left + x)) * 3 + c] / 255
-                    out[(c * crop + y) * crop + x] = (v - mean[c]) / std[c]
+        let window = Resampler.Window(x: (w - crop) / 2, y: (h - crop) / 2, width: crop, height: crop)
+        let resized = Resampler.resize(image, width: w, height: h, interpolation, window: window)  // (crop, crop, 3)
+        var out = [Float](repeating: 0, count: 3 * crop * crop)  // (3, crop, crop)
+        let plane = crop * crop
+        resized.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                for c in 0..<3 {
+                    let (m, s) = (mean[c], std[c])
+                    for p in 0..<plane { target[c * plane + p] = (source[p * 3 + c] / 255 - m) / s }
                 }
             }
         }
         return Tensor(dims: [3, crop, crop], data: out)
-    }
-}
-
-/// Separable resampling as PIL does it: each output pixel is a normalised weighted sum
-/// over a window whose width grows with the downscale factor (antialiasing), bilinear
-/// (triangle) or bicubic (a = -0.5) weights, rounding to 8 bits between the two passes.
-enum Resampler {
-    static func resize(_ image: DecodedImage, width: Int, height: Int, _ interpolation: Preprocessing.Interpolation) -> [Float] {
-        let horizontal = pass(
-            Array(image.pixels.map(Float.init)), rows: image.height, inLength: image.width, outLength: width,
-            pixelStride: 3, rowStride: image.width * 3, interpolation)
-        let rounded = horizontal.map { min(255, max(0, $0.rounded())) }
-        // Vertical pass: treat columns as rows by transposed indexing.
-        var out = [Float](repeating: 0, count: width * height * 3)
-        let coefficients = weights(inLength: image.height, outLength: height, interpolation)
-        for (oy, (start, ws)) in coefficients.enumerated() {
-            for x in 0..<width {
-                for c in 0..<3 {
-                    var sum: Float = 0
-                    for (k, wgt) in ws.enumerated() { sum += rounded[((start + k) * width + x) * 3 + c] * wgt }
-                    out[(oy * width + x) * 3 + c] = min(255, max(0, sum.rounded()))
-                }
-            }
-        }
-        return out
-    }
-
-    private static func pass(
-        _ source: [Float], rows: Int, inLength: Int, outLength: Int, pixelStride: Int, rowStride: Int,
-        _ interpolation: Preprocessing.Interpolation
-    ) -> [Float] {
-        let coefficients = weights(inLength: inLength, outLength: outLength, interpolation)
-        var out = [Float](repeating: 0, count: rows * outLength * 3)
-        for y in 0..<rows {
-            for (ox, (start, ws)) in coefficients.enumerated() {
-                for c in 0..<3 {
-                    var sum: Float = 0
-                    for (k, wgt) in ws.enumerated() { sum += source[y * rowStride + (start + k) * pixelStride + c] * wgt }
-                    out[(y * outLength + ox) * 3 + c] = sum
-                }
-            }
-        }
-        return out
-    }
-
-    /// Per output index: the first input index and the normalised weights of its window.
-    static func weights(inLength: Int, outLength: Int, _ interpolation: Preprocessing.Interpolation) -> [(Int, [Float])] {
-        let scale = Double(inLength) / Double(outLength)
-        let filterScale = max(scale, 1)
-        let support = (interpolation == .bicubic ? 2.0 : 1.0) * filterScale
-        return (0..<outLength).map { i in
-            let center = (Double(i) + 0.5) * scale
-            let lo = max(0, Int(center - support + 0.5)), hi = min(inLength, Int(center + support + 0.5))
-            var ws = (lo..<max(lo + 1, hi)).map { j -> Double in
-                let x = (Double(j) - center + 0.5) / filterScale
-                return interpolation == .bicubic ? cubic(x) : max(0, 1 - abs(x))
-            }
-            let total = ws.reduce(0, +)
-            if total != 0 { ws = ws.map { $0 / total } }
-            return (lo, ws.map(Float.init))
-        }
-    }
-
-    static func cubic(_ x: Double) -> Double {
-        let a = -0.5, t = abs(x)
-        if t < 1 { return ((a + 2) * t - (a + 3)) * t * t + 1 }
-        if t < 2 { return (((t - 5) * t + 8) * t - 4) * a }
-        return 0
     }
 }

@@ -82,6 +82,12 @@ public enum PackedGemm {
     /// ...and there are at most 48: enough for the pool to balance leftovers on any thread
     /// count, few enough that the per-chunk hand-off stays small next to the work.
     static let maxColumnChunks = 48
+    /// A row-part block writes at most this much of C (rows x its panels' 16 columns) before
+    /// it moves on: with K above one depth block, C holds partial sums between depth blocks,
+    /// and a part's rows across DeiT-S's fc1 (about 96 rows x 1536 columns, 590 KB at batch 8) left
+    /// L2 between the two depth blocks of K = 384. Wider blocks are cut into panel groups, each
+    /// still reading the part's rows of A (which stay in L2) once per depth block.
+    static let maxBlockBytesOfC = 256 * 1024
 
     static func split(m: Int, n: Int, panels: Int) -> [[Block]] {
         let tiles = (m + mr - 1) / mr
@@ -102,11 +108,23 @@ public enum PackedGemm {
                 let whole = q0 > 0 ? t0 + 1 : t0
                 if t1 > whole { blocks.append(Block(r0: row(whole), r1: row(t1), p0: 0, p1: panels)) }
                 if q1 > 0 { blocks.append(Block(r0: row(t1), r1: row(t1 + 1), p0: 0, p1: q1)) }
-                return blocks
+                return blocks.flatMap(panelGroups)
             }
         }
         let cols = max(1, min(maxColumnChunks, panels / minPanelsPerColumnChunk))
         return (0..<cols).map { cc in [Block(r0: 0, r1: m, p0: cc * panels / cols, p1: (cc + 1) * panels / cols)] }
+    }
+
+    /// A block cut into equal groups of whole panels, each writing at most `maxBlockBytesOfC`
+    /// of C (the block itself when it does). Fixed by the shape, and every element of C keeps
+    /// its depth blocks in the same order, so the results are the same bits.
+    static func panelGroups(_ block: Block) -> [Block] {
+        let panels = block.p1 - block.p0
+        let bytes = (block.r1 - block.r0) * panels * nr * MemoryLayout<Float>.size
+        let groups = min(panels, max(1, (bytes + maxBlockBytesOfC - 1) / maxBlockBytesOfC))
+        return (0..<groups).map { g in
+            Block(r0: block.r0, r1: block.r1, p0: block.p0 + g * panels / groups, p1: block.p0 + (g + 1) * panels / groups)
+        }
     }
 
     /// `C = epilogue(A * B^T)`, with `residual` (if any) laid out as C.
@@ -135,10 +153,12 @@ public enum PackedGemm {
                 lengths.deallocate()
                 pointers.deallocate()
             }
-            // After its last panel block a part prefetches the first one of the part after it,
-            // which this thread most often runs next (the pool hands out contiguous ranges).
-            let following = part + 1 < parts.count ? parts[part + 1].first.map { firstBlock(b, p: $0.p0) } : nil
-            for block in parts[part] where block.r1 > block.r0 && block.p1 > block.p0 {
+            // After its last panel block a block prefetches the first one of the block after it:
+            // the part's next, or the next part's first, which this thread most often runs next
+            // (the pool hands out contiguous ranges).
+            let blocks = parts[part] + (part + 1 < parts.count ? parts[part + 1].prefix(1) : [])
+            for (index, block) in blocks.enumerated() where index < parts[part].count && block.r1 > block.r0 && block.p1 > block.p0 {
+                let following = index + 1 < blocks.count ? firstBlock(b, p: blocks[index + 1].p0) : nil
                 let (r0, r1, p0, p1) = (block.r0, block.r1, block.p0, block.p1)
                 var k0 = 0
                 while k0 < b.k {

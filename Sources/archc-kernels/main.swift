@@ -1,6 +1,6 @@
 // archc-kernels: the runtime's kernels alone, in GFLOP/s against this machine's measured FMA
 // peak, on the shapes of the paper's models. A benchmark (figures to read), not a test.
-// usage: swift run -c release archc-kernels [--threads T] [--repeat R]
+// usage: swift run -c release archc-kernels [--threads T] [--repeat R] [--only SECTION]
 import ArchcIR
 import ArchcRuntime
 import Foundation
@@ -15,7 +15,7 @@ while let flag = arguments.popFirst() {
     case "--repeat": repeats = Int(arguments.popFirst() ?? "") ?? 5
     case "--only": only = arguments.popFirst()
     default:
-        print("usage: archc-kernels [--threads T] [--repeat R] [--only gemm|streamed|chain|depthwise|resnet]")
+        print("usage: archc-kernels [--threads T] [--repeat R] [--only gemm|streamed|chain|depthwise|resnet|attention]")
         exit(flag == "--help" || flag == "-h" ? 0 : 64)
     }
 }
@@ -191,6 +191,20 @@ if wanted("resnet") {
         }
         print(
             String(format: "  %3d -> %3d %3dx%-3d k%d s%d ", cin, cout, size, size, k, stride) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
+                + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
+    }
+}
+if wanted("attention") {
+    print("\nattention softmax(q k^T / sqrt(d)) v on fused qkv (N, T, 3C)     GFLOP/s  of peak")
+    for (n, t, heads, d, what) in [(1, 197, 6, 64, "DeiT-S block"), (8, 197, 6, 64, "DeiT-S block, batch 8"), (1, 197, 3, 64, "DeiT-Ti block")] {
+        let c = heads * d
+        let x = random(n * t * 3 * c), y = random(n * t * c)
+        // The two products only (2 x 2 x heads x T x T x d per image), as the profile counts them.
+        let r = rate(flops: 4.0 * Double(n * heads * t * t * d)) {
+            AttentionKernel.run(batch: n, tokens: t, channels: c, heads: heads, x: x, y: y, pool: pool)
+        }
+        print(
+            String(format: "  N %d T %3d heads %d d %2d  ", n, t, heads, d) + what.padding(toLength: 30, withPad: " ", startingAt: 0)
                 + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
     }
 }

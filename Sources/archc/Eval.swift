@@ -19,6 +19,19 @@ enum EvalReportFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, csv
 }
 
+/// What `--plot` writes, by the file's extension.
+enum PlotFormat {
+    case svg, png
+
+    init?(path: String) {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "svg": self = .svg
+        case "png": self = .png
+        default: return nil
+        }
+    }
+}
+
 /// Prints or writes (`-o`, whole or not at all) a report of several models' results.
 func emitEvalReport(_ results: [EvalResult], format: EvalReportFormat, output: String?) throws {
     let text: String

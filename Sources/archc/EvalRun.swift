@@ -68,6 +68,13 @@ struct EvalRun: ParsableCommand {
     var severity: String = "all"
 
     @Option(
+        name: .customLong("resave-jpeg"),
+        help: ArgumentHelp(
+            "Save each --corrupt image as a JPEG of this quality and read it back, as ImageNet-C's files were saved (default 85), or off.",
+            valueName: "quality|off"))
+    var resaveJPEG: String?
+
+    @Option(
         name: .customLong("clean-top1"),
         help: ArgumentHelp("Clean top-1 accuracy in [0, 1] for relative mCE, when --data is not evaluated too.", valueName: "fraction"))
     var cleanTop1: Double?
@@ -84,6 +91,9 @@ struct EvalRun: ParsableCommand {
     @Option(help: "Image decoding threads.")
     var workers: Int = 2
 
+    @Flag(help: "Print where the time went on standard error: images/s, decoding, resizing, the model, waiting.")
+    var profile = false
+
     @Flag(name: .customLong("skip-bad"), help: "Skip unreadable images with a warning (counted in the report) instead of stopping.")
     var skipBad = false
 
@@ -93,7 +103,10 @@ struct EvalRun: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (whole or not at all) instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Draw top-1 against severity per corruption, one line per model, as SVG (written whole or not at all).", valueName: "file.svg"))
+    @Option(
+        help: ArgumentHelp(
+            "Draw top-1 against severity per corruption, one line per model, as SVG or PNG by the file's extension (written whole or not at all).",
+            valueName: "file.svg|file.png"))
     var plot: String?
 
     func validate() throws {
@@ -110,7 +123,9 @@ struct EvalRun: ParsableCommand {
             throw ValidationError("--classes must be auto, all or imagenet-r, found '\(classes)'")
         }
         if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard expects K/N with 0 <= K < N, found '\(shard)'") }
-        if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot writes SVG; give a file ending in .svg, found '\(plot)'") }
+        if let plot, PlotFormat(path: plot) == nil {
+            throw ValidationError("--plot writes SVG or PNG; give a file ending in .svg or .png, found '\(plot)'")
+        }
         if plot != nil, corrupt == nil, imagenetC == nil { throw ValidationError("--plot draws corrupted results; give --corrupt or --imagenet-c") }
         if shard != nil, specs.count > 1 { throw ValidationError("--shard evaluates one spec at a time") }
         if corrupt != nil, data == nil { throw ValidationError("--corrupt corrupts the --data set; give --data") }
@@ -118,6 +133,10 @@ struct EvalRun: ParsableCommand {
         if let corrupt, corruptions(corrupt) == nil {
             throw ValidationError(
                 "--corrupt expects names from \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")) or all, found '\(corrupt)'")
+        }
+        if let resaveJPEG {
+            guard corrupt != nil else { throw ValidationError("--resave-jpeg applies to --corrupt images; give --corrupt") }
+            guard resaveQuality != nil else { throw ValidationError("--resave-jpeg expects a JPEG quality from 1 to 100 or off, found '\(resaveJPEG)'") }
         }
         if severities(severity) == nil { throw ValidationError("--severity expects 1 to 5, comma-separated, or all, found '\(severity)'") }
         if let cleanTop1, !(0...1).contains(cleanTop1) { throw ValidationError("--clean-top1 must be a fraction in [0, 1], found \(cleanTop1)") }
@@ -139,6 +158,7 @@ struct EvalRun: ParsableCommand {
                 }
             }
         }
+        job.resaveQuality = resaveQuality ?? nil
         job.dataClasses = ClassSubset(rawValue: classes)
         job.shard = shard.flatMap(Shard.init(parsing:))
         job.givenCleanTop1 = cleanTop1
@@ -147,7 +167,7 @@ struct EvalRun: ParsableCommand {
             results.append(try evaluate(spec, weights: weights.isEmpty ? nil : weights[i], job: job))
         }
         do {
-            if let plot, let svg = SeverityPlot.svg(results) { try AtomicFile.write(Data(svg.utf8), to: plot) }
+            if let plot { try writePlot(results, to: plot) }
             try emitEvalReport(results, format: report, output: output)
         } catch {
             evalFail("\(error)")
@@ -177,7 +197,8 @@ struct EvalRun: ParsableCommand {
         let evaluator = Evaluator(model: model, preprocessing: InputBatch.preprocessing(for: model.compilation.spec!, size: dims[1]), options: evalOptions)
         do {
             let plan = try job.plan(classes: classes)
-            return try job.run(evaluator, plan: plan, progress: progressBar(model.network.name), warn: warn)
+            let report = profile ? { (p: EvalProfile) in self.warn("\(model.network.name) \(p.text)") } : nil
+            return try job.run(evaluator, plan: plan, progress: progressBar(model.network.name), profile: report, warn: warn)
         } catch let error as IOError {
             evalFail(error.description)
         }
@@ -187,6 +208,29 @@ struct EvalRun: ParsableCommand {
         if text == "all" { return Corruption.allCases.map(\.rawValue) }
         let names = text.split(separator: ",").map(String.init)
         return !names.isEmpty && names.allSatisfy { Corruption(rawValue: $0) != nil } ? names : nil
+    }
+
+    /// --plot's file, SVG or PNG by its extension, whole or not at all; nothing when no
+    /// result has corrupted images.
+    private func writePlot(_ results: [EvalResult], to path: String) throws {
+        let data: Data?
+        switch PlotFormat(path: path) {
+        case .svg: data = SeverityPlot.svg(results).map { Data($0.utf8) }
+        case .png:
+            guard let image = SeverityPlot.raster(results) else { return }
+            guard let png = image.pngData() else { throw IOError(path, "cannot encode the plot as PNG") }
+            data = png
+        case nil: data = nil
+        }
+        if let data { try AtomicFile.write(data, to: path) }
+    }
+
+    /// --resave-jpeg: .some(nil) for off, .some(q) for a quality, nil when malformed.
+    private var resaveQuality: Int?? {
+        guard let resaveJPEG else { return .some(EvalJob.imagenetCQuality) }
+        if resaveJPEG == "off" { return .some(nil) }
+        guard let quality = Int(resaveJPEG), (1...100).contains(quality) else { return nil }
+        return .some(quality)
     }
 
     private func severities(_ text: String) -> [Int]? {

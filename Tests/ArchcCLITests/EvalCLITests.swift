@@ -19,7 +19,7 @@ extension CLITests {
         XCTAssertEqual(help.status, 0)
         for flag in [
             "--weights", "--data", "--stylized", "--imagenet-r", "--sketch", "--imagenet-c", "--classes", "--corrupt", "--severity", "--clean-top1",
-            "--shard", "--batch", "--workers", "--skip-bad", "--report", "--plot", "--output",
+            "--shard", "--batch", "--workers", "--skip-bad", "--report", "--plot", "--output", "--resave-jpeg", "--profile",
         ] {
             XCTAssertTrue(help.stdout.contains(flag), "eval --help lacks \(flag)")
         }
@@ -33,7 +33,9 @@ extension CLITests {
             ([spec, "--data", "x", "--shard", "3/3"], "--shard expects K/N with 0 <= K < N, found '3/3'"),
             ([spec, "--data", "x", "--corrupt", "snow,sleet"], "--corrupt expects names from gaussian_noise, "),
             ([spec, "--imagenet-c", "x", "--corrupt", "fog"], "--corrupt corrupts the --data set; give --data"),
-            ([spec, "--data", "x", "--plot", "a.png"], "--plot writes SVG"),
+            ([spec, "--data", "x", "--corrupt", "fog", "--plot", "a.pdf"], "--plot writes SVG or PNG; give a file ending in .svg or .png, found 'a.pdf'"),
+            ([spec, "--data", "x", "--corrupt", "fog", "--resave-jpeg", "101"], "--resave-jpeg expects a JPEG quality from 1 to 100 or off, found '101'"),
+            ([spec, "--data", "x", "--resave-jpeg", "off"], "--resave-jpeg applies to --corrupt images; give --corrupt"),
             ([spec, spec, "--weights", "a.pth", "--data", "x"], "give one --weights per spec (2 specs, 1 --weights)"),
         ]
         for (arguments, message) in cases {
@@ -132,5 +134,22 @@ extension CLITests {
         XCTAssertEqual((report["ce"] as? [String: Double])?.count, 15)
         let mce = try XCTUnwrap(report["mce"] as? Double, run.stdout)
         XCTAssertTrue(mce > 0 && mce.isFinite, "\(mce)")
+    }
+
+    /// --plot FILE.png writes the chart as a PNG twice the SVG's size (one corruption: one
+    /// panel, 210 x 186 units); --profile reports the images on standard error.
+    func testEvalPlotsPNGAndProfiles() throws {
+        let root = try evalFolder()
+        try FileManager.default.createDirectory(atPath: root + "/data/0", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.evalPhotos + "/cat.jpg", toPath: root + "/data/0/cat.jpg")
+        let run = try archc(
+            "eval", "specs/tiny/tiny-robust-dw.yaml", "--data", root + "/data", "--corrupt", "contrast", "--severity", "1",
+            "--plot", root + "/plot.PNG", "--profile")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.hasPrefix("tiny-robust-dw profile: 2 images in 1 batches, "), run.stderr)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: root + "/plot.PNG"))
+        XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        let width = bytes[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = bytes[20..<24].reduce(0) { $0 << 8 | Int($1) }
+        XCTAssertEqual([width, height], [420, 372])
     }
 }

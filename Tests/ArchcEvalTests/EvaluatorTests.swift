@@ -99,56 +99,87 @@ final class EvaluatorTests: XCTestCase {
 
 extension EvaluatorTests {
     /// Corrupting on the fly gives the counts of an ImageNet-C tree made from the same
-    /// corrupted images (deterministic corruptions; PNG keeps the 8 bits exactly).
+    /// corrupted images: saved as JPEGs of quality 85 as ImageNet-C's are (the default), or
+    /// as PNGs, which keep the 8 bits exactly, with `--resave-jpeg off`.
     func testOnTheFlyEqualsImageNetCLayout() throws {
         let root = try EvalTest.tree(self)
         let model = try EvalTest.tinyModel()
-        var job = EvalJob()
-        job.sets = [("imagenet", root)]
-        job.corruptions = (["contrast", "pixelate"], [2, 5])
-        let onTheFly = try job.run(EvalTest.evaluator(model), plan: try job.plan(classes: 10))
-        let treeC = try EvalTest.folder(self)
-        for sample in try EvalDataset.load(root, set: "imagenet").samples {
-            let image = try DecodedImage.read(sample.path)
-            for name in ["contrast", "pixelate"] {
-                for severity in [2, 5] {
-                    let corrupted = try Corruption(rawValue: name)!.imagenetC(image, severity: severity, seed: 0)
-                    let folder = "\(treeC)/\(name)/\(severity)/\(ImageNetSynsets.wnids[sample.label])"
-                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                    try corrupted.pngData()!.write(to: URL(fileURLWithPath: "\(folder)/\((sample.path as NSString).lastPathComponent).png"))
+        for quality in [85, nil] as [Int?] {
+            var job = EvalJob()
+            job.sets = [("imagenet", root)]
+            job.corruptions = (["contrast", "pixelate"], [2, 5])
+            job.resaveQuality = quality
+            let onTheFly = try job.run(EvalTest.evaluator(model), plan: try job.plan(classes: 10))
+            let treeC = try EvalTest.folder(self)
+            for sample in try EvalDataset.load(root, set: "imagenet").samples {
+                let image = try DecodedImage.read(sample.path)
+                for name in ["contrast", "pixelate"] {
+                    for severity in [2, 5] {
+                        let corrupted = try Corruption(rawValue: name)!.imagenetC(image, severity: severity, seed: 0)
+                        let folder = "\(treeC)/\(name)/\(severity)/\(ImageNetSynsets.wnids[sample.label])"
+                        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                        let file = "\(folder)/\((sample.path as NSString).lastPathComponent)"
+                        let bytes = try XCTUnwrap(quality.map { corrupted.jpegData(quality: $0).map { Data($0) } } ?? corrupted.pngData())
+                        try bytes.write(to: URL(fileURLWithPath: file + (quality == nil ? ".png" : ".JPEG")))
+                    }
                 }
             }
-        }
-        var layout = EvalJob()
-        layout.imagenetC = treeC
-        let fromDisk = try layout.run(EvalTest.evaluator(model), plan: try layout.plan(classes: 10))
-        XCTAssertEqual(onTheFly.corrupted.count, 4)
-        for (key, counts) in onTheFly.corrupted {
-            XCTAssertEqual(fromDisk.counts[EvalKey(set: "imagenet-c", corruption: key.corruption, severity: key.severity)], counts, "\(key)")
+            var layout = EvalJob()
+            layout.imagenetC = treeC
+            let fromDisk = try layout.run(EvalTest.evaluator(model), plan: try layout.plan(classes: 10))
+            XCTAssertEqual(onTheFly.corrupted.count, 4)
+            for (key, counts) in onTheFly.corrupted {
+                XCTAssertEqual(
+                    fromDisk.counts[EvalKey(set: "imagenet-c", corruption: key.corruption, severity: key.severity)], counts,
+                    "\(key) \(String(describing: quality))")
+            }
         }
         // The corruption did change the pixels the model saw.
         let image = try DecodedImage.read(EvalTest.images + "/cat.jpg")
         XCTAssertNotEqual(
             try Corruption.contrast.imagenetC(image, severity: 5, seed: 0).pixels, try Preprocessing.centreCrop(image, resize: 256, crop: 224).pixels)
     }
+
+    /// --profile's figures: every image and batch counted, every stage non-negative.
+    func testProfileCountsImagesAndBatches() throws {
+        let root = try EvalTest.tree(self)
+        let model = try EvalTest.tinyModel()
+        var job = EvalJob()
+        job.sets = [("imagenet", root)]
+        var profiles: [EvalProfile] = []
+        _ = try job.run(EvalTest.evaluator(model, batch: 4), plan: try job.plan(classes: 10), profile: { profiles.append($0) })
+        let profile = try XCTUnwrap(profiles.first)
+        XCTAssertEqual(profiles.count, 1)
+        XCTAssertEqual([profile.images, profile.batches, profile.workers, profile.threads], [11, 3, 2, 1])
+        for stage in [profile.decode, profile.corrupt, profile.resize, profile.model, profile.waiting, profile.batching] {
+            XCTAssertGreaterThanOrEqual(stage, 0)
+        }
+        XCTAssertGreaterThan(profile.decode, 0)
+        XCTAssertGreaterThan(profile.model, 0)
+        XCTAssertLessThanOrEqual(profile.model + profile.waiting + profile.batching, profile.seconds * 1.001 + 1e-6)
+        XCTAssertTrue(profile.text.hasPrefix("profile: 11 images in 3 batches, "), profile.text)
+    }
 }
 
 extension EvaluatorTests {
+    static func plotResult(_ model: String, _ top1: [Int]) -> EvalResult {
+        var r = EvalResult(model: model, sources: ["imagenet": "x", "corrupted": "y"], subsets: [:])
+        r.counts[EvalKey(set: "imagenet")] = EvalCounts(found: 4, evaluated: 4, top1: 4, top5: 4)
+        for (name, offset) in [("fog", 0), ("brightness", 1)] {
+            for s in 1...5 {
+                r.counts[EvalKey(set: "corrupted", corruption: name, severity: s)] = EvalCounts(
+                    found: 4, evaluated: 4, top1: top1[s - 1] - offset * min(1, top1[s - 1]), top5: 4)
+            }
+        }
+        return r
+    }
+
+    static let plotResults = [plotResult("a<b", [4, 3, 2, 1, 0]), plotResult("c", [4, 4, 4, 4, 4])]
+
     /// Two models, two corruptions: a panel per corruption, a line per model through the
     /// clean point and each severity at the right height.
     func testSeverityPlot() throws {
-        func result(_ model: String, _ top1: [Int]) -> EvalResult {
-            var r = EvalResult(model: model, sources: ["imagenet": "x", "corrupted": "y"], subsets: [:])
-            r.counts[EvalKey(set: "imagenet")] = EvalCounts(found: 4, evaluated: 4, top1: 4, top5: 4)
-            for (name, offset) in [("fog", 0), ("brightness", 1)] {
-                for s in 1...5 {
-                    r.counts[EvalKey(set: "corrupted", corruption: name, severity: s)] = EvalCounts(
-                        found: 4, evaluated: 4, top1: top1[s - 1] - offset * min(1, top1[s - 1]), top5: 4)
-                }
-            }
-            return r
-        }
-        let svg = try XCTUnwrap(SeverityPlot.svg([result("a<b", [4, 3, 2, 1, 0]), result("c", [4, 4, 4, 4, 4])]))
+        let svg = try XCTUnwrap(SeverityPlot.svg(Self.plotResults))
         XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 4)
         XCTAssertTrue(svg.contains(">brightness</text>") && svg.contains(">fog</text>"))
         XCTAssertLessThan(svg.range(of: ">fog<")!.lowerBound, svg.range(of: ">brightness<")!.lowerBound, "panels in the benchmark's order")
@@ -156,5 +187,24 @@ extension EvaluatorTests {
         // Model a on fog (first panel, x0 = 10): clean 100% at y 26, severity 5 at 0% (y 126).
         XCTAssertTrue(svg.contains("points=\"58.0,26.0 82.8,26.0 107.6,51.0 132.4,76.0 157.2,101.0 182.0,126.0\""), svg)
         XCTAssertNil(SeverityPlot.svg([EvalResult(model: "m", sources: [:], subsets: [:])]))
+    }
+
+    /// The PNG: the SVG's size times 2, a valid PNG of those pixels, and model a's colour
+    /// where its fog line ends (severity 5, 0%: SVG (182, 126)), the gridline's grey on the
+    /// 50% line away from the models' lines, white outside the panels.
+    func testSeverityPlotAsPNG() throws {
+        let image = try XCTUnwrap(SeverityPlot.raster(Self.plotResults))
+        let svg = try XCTUnwrap(SeverityPlot.svg(Self.plotResults))
+        XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"202\""), svg)
+        XCTAssertEqual([image.width, image.height], [800, 404])
+        let png = try XCTUnwrap(image.pngData())
+        XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        XCTAssertEqual(try DecodedImage.decode(Array(png), file: "plot.png").pixels, image.pixels)
+        let pixel = { (x: Int, y: Int) in Array(image.pixels[(y * image.width + x) * 3..<(y * image.width + x) * 3 + 3]) }
+        XCTAssertEqual(pixel(364, 252), [0x1F, 0x77, 0xB4], "model a at fog severity 5")
+        XCTAssertEqual(pixel(2 * 60, 2 * 76), [0xDD, 0xDD, 0xDD], "the 50% gridline of the first panel")
+        XCTAssertEqual(pixel(2 * 120, 2 * 40), [0xFF, 0xFF, 0xFF], "empty plot area")
+        XCTAssertEqual(pixel(2 * 30, 2 * 176), [0xD6, 0x27, 0x28], "model c's legend line (legend at y 160 + 16)")
+        XCTAssertNil(SeverityPlot.raster([EvalResult(model: "m", sources: [:], subsets: [:])]))
     }
 }

@@ -30,10 +30,12 @@ final class TokenKernelTwinTests: XCTestCase {
     }
 
     func testAttentionAgainstNaiveOnRandomShapes() throws {
-        // Token counts around the 6-row and 16-column tiles (1, 5, 6, 7, 16, 17, 197), depths
-        // below, at and between multiples of 16 (4, 12, 16, 20, 64), several heads.
+        // Token counts around the 6-row tiles, the 12-row query blocks and the 16-column tiles
+        // (1, 5, 6, 7, 12, 13, 16, 17, 197, 200), depths below, at and between multiples of 16
+        // (4, 7, 12, 16, 20, 33, 64), several heads, batch > 1.
         let cases: [(t: Int, heads: Int, depth: Int, batch: Int)] = [
-            (1, 1, 4, 2), (5, 2, 12, 3), (6, 1, 16, 1), (7, 3, 20, 2), (16, 2, 8, 2), (17, 4, 16, 1), (33, 2, 64, 2), (197, 6, 64, 1),
+            (1, 1, 4, 2), (5, 2, 12, 3), (6, 1, 16, 1), (7, 3, 20, 2), (12, 2, 7, 2), (13, 1, 33, 3), (16, 2, 8, 2), (17, 4, 16, 1), (33, 2, 64, 2),
+            (197, 6, 64, 1), (197, 6, 64, 2), (200, 3, 24, 2),
         ]
         for (i, k) in cases.enumerated() {
             let c = k.heads * k.depth

@@ -13,6 +13,12 @@ public struct EvalJob {
     public var dataClasses: ClassSubset?
     /// Corruptions applied on the fly to the `imagenet` set (as the `corrupted` set): names and severities.
     public var corruptions: (names: [String], severities: [Int])?
+    /// The JPEG quality corrupted images are saved and re-read at, as ImageNet-C's files
+    /// were (85); nil leaves them as the corruption made them.
+    public var resaveQuality: Int? = Self.imagenetCQuality
+    /// ImageNet-C's files are JPEGs saved by PIL at quality 85 (Hendrycks & Dietterich's
+    /// `make_imagenet_c.py`: `save(..., quality=85, optimize=True)`).
+    public static let imagenetCQuality = 85
     /// One share of the sample list, or nil for all of it.
     public var shard: Shard?
     public var givenCleanTop1: Double?
@@ -51,7 +57,7 @@ public struct EvalJob {
                         }
                     }
                 }
-                try add(expanded, set: "corrupted", subset: subset, source: "\(path), corrupted on the fly", to: &plan, classes: classes)
+                try add(expanded, set: "corrupted", subset: subset, source: "\(path), corrupted on the fly\(resaveNote)", to: &plan, classes: classes)
             }
         }
         if let imagenetC {
@@ -59,6 +65,10 @@ public struct EvalJob {
         }
         return plan
     }
+
+    /// How the corrupted set's source reads in reports: parts of runs that re-save
+    /// differently then refuse to merge.
+    private var resaveNote: String { resaveQuality.map { ", saved as JPEG quality \($0)" } ?? ", not re-saved as JPEG" }
 
     private func add(_ samples: [EvalSample], set: String, subset: ClassSubset, source: String, to plan: inout Plan, classes: Int) throws {
         guard plan.sources[set] == nil else { throw IOError(source, "a second source for the '\(set)' set (already \(plan.sources[set]!))") }
@@ -74,24 +84,27 @@ public struct EvalJob {
     }
 
     /// ImageNet-C's recipe on a `corrupted` sample, seeded by its position in the sorted list
-    /// (so shards and reruns draw the same noise); other samples pass unchanged.
-    public static func corrupt(frost: FrostTextures?) -> Evaluator.Transform {
+    /// (so shards and reruns draw the same noise), then saved and re-read as a JPEG of
+    /// `quality` when it is set; other samples pass unchanged.
+    public static func corrupt(frost: FrostTextures?, resavingAt quality: Int?) -> Evaluator.Transform {
         { image, sample, index in
             guard sample.key.set == "corrupted", let name = sample.key.corruption, let severity = sample.key.severity else { return image }
             guard let corruption = Corruption(rawValue: name) else { throw IOError(sample.path, "unknown corruption '\(name)'") }
-            return try corruption.imagenetC(image, severity: severity, seed: UInt64(index), frost: frost, file: sample.path)
+            let corrupted = try corruption.imagenetC(image, severity: severity, seed: UInt64(index), frost: frost, file: sample.path)
+            guard let quality else { return corrupted }
+            return try corrupted.jpegRoundTrip(quality: quality, file: sample.path)
         }
     }
 
     /// Runs this job's share (`shard`) of the plan through the model.
     public func run(
-        _ evaluator: Evaluator, plan: Plan, transform: Evaluator.Transform? = nil, progress: Evaluator.Progress? = nil, warn: (String) -> Void = { _ in }
+        _ evaluator: Evaluator, plan: Plan, transform: Evaluator.Transform? = nil, progress: Evaluator.Progress? = nil,
+        profile: ((EvalProfile) -> Void)? = nil, warn: (String) -> Void = { _ in }
     ) throws -> EvalResult {
         let range = (shard ?? .whole).range(of: plan.samples.count)
         let counts = try evaluator.run(
-            Array(plan.samples[range]), firstIndex: range.lowerBound, subsets: plan.subsets, transform: transform ?? Self.corrupt(frost: frost),
-            progress: progress,
-            warn: warn)
+            Array(plan.samples[range]), firstIndex: range.lowerBound, subsets: plan.subsets,
+            transform: transform ?? Self.corrupt(frost: frost, resavingAt: resaveQuality), progress: progress, profile: profile, warn: warn)
         return EvalResult(
             model: evaluator.model.network.name, sources: plan.sources, subsets: plan.subsets, counts: counts,
             shard: shard, givenCleanTop1: givenCleanTop1)

@@ -36,9 +36,10 @@ public struct Evaluator {
 
     /// Counts per key for `samples` (indices `firstIndex...` of the sorted list).
     /// Throws the first unreadable image unless `skipBad`, which warns and counts it.
+    /// `profile` receives where the time went once all are scored.
     public func run(
         _ samples: [EvalSample], firstIndex: Int = 0, subsets: [String: ClassSubset], transform: Transform? = nil,
-        progress: Progress? = nil, warn: (String) -> Void = { _ in }
+        progress: Progress? = nil, profile: ((EvalProfile) -> Void)? = nil, warn: (String) -> Void = { _ in }
     ) throws -> [EvalKey: EvalCounts] {
         var counts: [EvalKey: EvalCounts] = [:]
         for sample in samples { counts[sample.key, default: EvalCounts()].found += 1 }
@@ -47,23 +48,28 @@ public struct Evaluator {
         let imageSize = dims.reduce(1, *)
         let engine = try Engine(graph: model.optimized, batch: options.batch, threads: options.threads)
         let preprocessing = self.preprocessing
-        let prefetcher = BatchPrefetcher<Result<[Float], IOError>>(count: samples.count, batch: options.batch, workers: options.workers) { i in
+        let prefetcher = BatchPrefetcher<Result<Prepared, IOError>>(count: samples.count, batch: options.batch, workers: options.workers) { i in
             Result { try Self.prepare(samples[i], index: firstIndex + i, preprocessing, transform) }.mapError {
                 $0 as? IOError ?? IOError(samples[i].path, "\($0)")
             }
         }
         defer { prefetcher.finish() }
-        let start = DispatchTime.now().uptimeNanoseconds
+        var timing = EvalProfile()
+        (timing.workers, timing.threads) = (options.workers, options.threads)
+        let start = Self.now(), startCPU = Self.processCPUTime()
         var done = 0
-        while let items = prefetcher.next() {
-            // (B, C, H, W); a short last batch and failed images are zeros, their rows unread.
-            var input = [Float](repeating: 0, count: options.batch * imageSize)
-            for (b, item) in items.enumerated() {
-                if case .success(let pixels) = item, pixels.count == imageSize {
-                    input.replaceSubrange(b * imageSize..<(b + 1) * imageSize, with: pixels)
-                }
-            }
+        // (B, C, H, W); a short last batch and failed images are zeros, their rows unread.
+        var input = [Float](repeating: 0, count: options.batch * imageSize)
+        while true {
+            let asked = Self.now()
+            guard let items = prefetcher.next() else { break }
+            let got = Self.now()
+            timing.waiting += got - asked
+            Self.fill(&input, with: items, imageSize: imageSize, profile: &timing)
+            let modelStart = Self.now()
             let output = try engine.run(Tensor(dims: [options.batch] + dims, data: input))
+            let modelEnd = Self.now()
+            timing.model += modelEnd - modelStart
             let width = output.count / options.batch
             for (b, item) in items.enumerated() {
                 let sample = samples[done + b]
@@ -71,8 +77,10 @@ public struct Evaluator {
                 case .failure(let error):
                     guard options.skipBad else { throw error }
                     warn("\(error.file): warning: skipped: \(error.message)")
-                case .success(let pixels):
-                    guard pixels.count == imageSize else { throw IOError(sample.path, "prepared image has \(pixels.count) values, expected \(imageSize)") }
+                case .success(let prepared):
+                    guard prepared.pixels.count == imageSize else {
+                        throw IOError(sample.path, "prepared image has \(prepared.pixels.count) values, expected \(imageSize)")
+                    }
                     let rank = Self.rank(of: sample.label, in: output.data[b * width..<(b + 1) * width], allowed: subsets[sample.key.set]?.indices)
                     counts[sample.key]!.evaluated += 1
                     if rank < 1 { counts[sample.key]!.top1 += 1 }
@@ -80,20 +88,67 @@ public struct Evaluator {
                 }
             }
             done += items.count
-            progress?(done, samples.count, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            timing.batches += 1
+            timing.batching += (modelStart - got) + (Self.now() - modelEnd)
+            progress?(done, samples.count, Self.now() - start)
         }
+        timing.images = done
+        timing.seconds = Self.now() - start
+        timing.cpu = Self.processCPUTime() - startCPU
+        profile?(timing)
         return counts
     }
 
-    /// Decode, transform, preprocess: (C, H, W) floats.
-    static func prepare(_ sample: EvalSample, index: Int, _ preprocessing: Preprocessing, _ transform: Transform?) throws -> [Float] {
+    /// One image ready for the model, (C, H, W), and the seconds each stage took.
+    struct Prepared {
+        var pixels: [Float]
+        var decode = 0.0, corrupt = 0.0, resize = 0.0
+    }
+
+    /// Copies a batch's images into `input` (rows of failed images and beyond a short
+    /// batch are left as they were: their outputs are never read) and adds up their stage times.
+    static func fill(_ input: inout [Float], with items: [Result<Prepared, IOError>], imageSize: Int, profile: inout EvalProfile) {
+        for (b, item) in items.enumerated() {
+            guard case .success(let prepared) = item else { continue }
+            profile.decode += prepared.decode
+            profile.corrupt += prepared.corrupt
+            profile.resize += prepared.resize
+            guard prepared.pixels.count == imageSize else { continue }
+            input.replaceSubrange(b * imageSize..<(b + 1) * imageSize, with: prepared.pixels)
+        }
+    }
+
+    /// Decode, transform, preprocess: (C, H, W) floats, each stage's CPU time measured.
+    static func prepare(_ sample: EvalSample, index: Int, _ preprocessing: Preprocessing, _ transform: Transform?) throws -> Prepared {
         do {
+            let t0 = threadCPUTime()
             var image = try DecodedImage.read(sample.path)
+            let t1 = threadCPUTime()
             if let transform { image = try transform(image, sample, index) }
-            return try preprocessing.apply(image, file: sample.path).data
+            let t2 = threadCPUTime()
+            let pixels = try preprocessing.apply(image, file: sample.path).data
+            return Prepared(pixels: pixels, decode: t1 - t0, corrupt: t2 - t1, resize: threadCPUTime() - t2)
         } catch let failure as DecodedImage.Failure {
             throw IOError(failure.file, failure.message)
         }
+    }
+
+    /// Seconds on a monotonic clock.
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    /// CPU seconds the calling thread has run.
+    static func threadCPUTime() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    /// CPU seconds (user + system) of the whole process.
+    static func processCPUTime() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let seconds = { (t: timeval) in Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// How many allowed classes rank above `label`: a higher logit, or an equal one at a
