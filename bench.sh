@@ -3,7 +3,9 @@
 # command, on exactly the same graph and weights (archc's own ONNX export), 2 threads,
 # batch 1 and 8. ORT and archc alternate, so both see the same machine load; each cell is
 # the mean of the per-round medians. Prints a Markdown table with ratios (archc / ORT), and
-# the generated model (generated/) against the runtime. With torch installed, a second table
+# the generated model (generated/) against the runtime, and each one's peak resident memory
+# (one batch-1 process each) with archc's against its floor (packed weights + activation
+# arena + scratch + the process before the model). With torch installed, a second table
 # holds ORT on PyTorch's own export of the same architecture (tools/torch-onnx-export:
 # unfused, ORT fuses it itself), timed in the same rounds. EfficientNet-Lite0 runs with its
 # trained weights when ./fetch-weights.sh has fetched them (seeded otherwise).
@@ -26,10 +28,11 @@ median() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['median_ms
 median_ort() { median "$("$ort_bench" "$1" --batch "$2" --threads 2 --iters "$3" --json)"; }
 median_archc() { median "$("$archc" run "specs/$1.yaml" "${weights[@]}" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
 median_generated() { median "$("$generated_bin" "specs/$1.yaml" "${weights[@]}" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
+mib() { python3 -c "import json,sys; print(f\"{json.loads(sys.argv[1])[sys.argv[2]]/2**20:.0f}\")" "$1" "$2"; }
 mean() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(f'{sum(v)/len(v):.1f}')" "$@"; }
 
-echo "| model | ORT b1 (ms) | archc b1 (ms) | ratio b1 | ORT b8 (ms) | archc b8 (ms) | ratio b8 | generated b1 (ms) | generated / runtime |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| model | ORT b1 (ms) | archc b1 (ms) | ratio b1 | ORT b8 (ms) | archc b8 (ms) | ratio b8 | generated b1 (ms) | generated / runtime | ORT peak RSS (MiB) | archc peak RSS (MiB) | archc floor (MiB) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 torch_rows=""
 for model in "${models[@]}"; do
     weights=()
@@ -69,6 +72,9 @@ for model in "${models[@]}"; do
     done
     r=$(mean "${runtime[@]}"); g=$(mean "${generated[@]}")
     row="$row | $g | $(python3 -c "print(f'{$g/$r:.2f}x')")"
+    ort_json=$("$ort_bench" "$work/$model.onnx" --batch 1 --threads 2 --iters 2 --json)
+    archc_json=$("$archc" run "specs/$model.yaml" "${weights[@]}" --bench --batch 1 --threads 2 --iterations 2 --report json)
+    row="$row | $(mib "$ort_json" peak_rss_bytes) | $(mib "$archc_json" peak_rss_bytes) | $(mib "$archc_json" floor_bytes)"
     echo "$row |"
     rm -f "$work/$model.onnx" "$work/$model".torch?.onnx
 done

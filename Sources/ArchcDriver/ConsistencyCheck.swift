@@ -26,7 +26,8 @@ public struct ConsistencyCheck {
         _ model: PreparedModel, engine: Engine, input: Tensor, tolerance: Float = 1e-4,
         generated: (name: String, predict: (Tensor) throws -> Tensor)? = nil
     ) throws -> ConsistencyCheck {
-        let plainOut = Interpreter.run(model.plain, input: input)
+        guard let plain = model.plain else { throw EngineError.invalid("the consistency check needs the unoptimized graph (PreparedModel.Options.keepPlain)") }
+        let plainOut = Interpreter.run(plain, input: input)
         let reference = Interpreter.runAll(model.optimized, input: input)
         let passesError = reference[model.optimized.output]!.relativeError(to: plainOut)
         let runtime = try engine.runAll(input)

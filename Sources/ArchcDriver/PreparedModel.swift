@@ -2,6 +2,7 @@ import ArchcIO
 import ArchcIR
 import ArchcLowering
 import ArchcPasses
+import ArchcRuntime
 import ArchcSpec
 import Foundation
 
@@ -9,8 +10,9 @@ import Foundation
 public struct PreparedModel {
     public var compilation: Compilation
     public var network: Network
-    /// The lowered graph with its weights, before any pass.
-    public var plain: Graph
+    /// The lowered graph with its weights, before any pass; nil unless `Options.keepPlain`
+    /// (it is a second copy of every weight the passes fold).
+    public var plain: Graph?
     public var optimized: Graph
     /// Checkpoint tensors the spec does not use (warned about).
     public var unusedTensors: [String]
@@ -41,23 +43,32 @@ public struct PreparedModel {
         /// How seeded weights are drawn when there is no checkpoint.
         public var initStyle = WeightInit.Style.pytorch
         public var disabledPasses: Set<String> = []
+        /// Keep the unoptimized graph (`plain`) for `--check` and ONNX export of it.
+        public var keepPlain = true
 
         public init() {}
     }
 
     public static func prepare(spec path: String, _ options: Options) -> Result<PreparedModel, Failure> {
+        // Each weight is freed once replaced, folded or packed: it must go back to the kernel.
+        ProcessMemory.mapLargeAllocations()
         let compilation = Compiler.compile(path: path, overrides: options.overrides, options: options.elaboration)
         guard let network = compilation.network, compilation.succeeded else { return .failure(.spec(compilation.diagnostics)) }
+        // The checkpoint is indexed before the graph's constants exist: a torch.save file is
+        // read whole to unpickle it, and released before any weight is made.
+        var checkpoint: [String: CheckpointTensor]?
+        if let file = options.weights {
+            guard FileManager.default.fileExists(atPath: file) else { return .failure(.weights(IOError(file, "no such file"))) }
+            // The format by the file's structure, whatever its name; values read only for the spec's tensors.
+            do { checkpoint = try CheckpointFormat.read(file) } catch { return .failure(.weights(error as? IOError ?? IOError(file, "\(error)"))) }
+        }
         var graph: Graph
         do { graph = try Lowering.lower(network) } catch let error as LoweringError { return .failure(.lowering(error)) } catch {
             return .failure(.pipeline("\(error)"))
         }
         var unused: [String] = []
-        if let file = options.weights {
-            guard FileManager.default.fileExists(atPath: file) else { return .failure(.weights(IOError(file, "no such file"))) }
+        if let file = options.weights, let tensors = checkpoint {
             do {
-                // The format by the file's structure, whatever its name; values read only for the spec's tensors.
-                let tensors = try CheckpointFormat.read(file)
                 unused = try WeightLoader.load(tensors, into: &graph, file: file, stripPrefix: options.stripPrefix, strict: options.strict).unused
             } catch let error as IOError {
                 return .failure(.weights(error))
@@ -67,10 +78,21 @@ public struct PreparedModel {
         } else {
             WeightInit.seeded(&graph, seed: options.seed, style: options.initStyle)
         }
-        switch Pipeline.run(graph, disabled: options.disabledPasses, verify: _isDebugAssertConfiguration()) {
+        let plain = options.keepPlain ? graph : nil
+        // Handed over whole: without a kept copy each weight is folded in place.
+        switch Pipeline.run(consume graph, disabled: options.disabledPasses, verify: _isDebugAssertConfiguration()) {
         case .failure(let failure): return .failure(.pipeline(failure.description))
         case .success(let (optimized, _)):
-            return .success(PreparedModel(compilation: compilation, network: network, plain: graph, optimized: optimized, unusedTensors: unused))
+            return .success(PreparedModel(compilation: compilation, network: network, plain: plain, optimized: optimized, unusedTensors: unused))
         }
+    }
+
+    /// The optimized graph for an engine to own: its weights move out of this model (which
+    /// keeps the structure), so the engine frees each one as soon as it is packed and the
+    /// unpacked and packed copies are never both whole in memory.
+    public mutating func takeOptimized() -> Graph {
+        let graph = optimized
+        optimized.constants = [:]
+        return graph
     }
 }

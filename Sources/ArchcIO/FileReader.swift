@@ -9,17 +9,8 @@ public enum FileReader {
     /// The bytes of the regular file at `path`; `limit` is the largest size accepted and
     /// `kind` names the reader in the error ("checkpoint", "photo").
     public static func read(_ path: String, limit: Int, kind: String) throws -> [UInt8] {
-        // O_NONBLOCK: opening a FIFO with no writer must not block; it is refused below.
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw IOError(path, openFailure(errno)) }
+        let (fd, size) = try open(path, limit: limit, kind: kind)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw IOError(path, "cannot read: \(String(cString: strerror(errno)))") }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw IOError(path, "not a regular file (\(fileType(info.st_mode)))") }
-        let size = Int(info.st_size)
-        guard size <= limit else {
-            throw IOError(path, "file of \(size) bytes is over the \(limit) byte limit for a \(kind) (docs/limits.md)")
-        }
         var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
         while done < size {
@@ -29,6 +20,30 @@ public enum FileReader {
             done += n
         }
         return bytes
+    }
+
+    /// The open descriptor of the regular file at `path` and its size, after the checks
+    /// `read` makes; the caller closes it.
+    static func open(_ path: String, limit: Int, kind: String) throws -> (fd: Int32, size: Int) {
+        // O_NONBLOCK: opening a FIFO with no writer must not block; it is refused below.
+        let fd = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw IOError(path, openFailure(errno)) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw IOError(path, "cannot read: \(reason)")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw IOError(path, "not a regular file (\(fileType(info.st_mode)))")
+        }
+        let size = Int(info.st_size)
+        guard size <= limit else {
+            close(fd)
+            throw IOError(path, "file of \(size) bytes is over the \(limit) byte limit for a \(kind) (docs/limits.md)")
+        }
+        return (fd, size)
     }
 
     private static func openFailure(_ code: Int32) -> String {

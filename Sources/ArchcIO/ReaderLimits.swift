@@ -3,7 +3,8 @@
 /// naming the limit before anything large is allocated; real checkpoints, inputs and photos
 /// sit far below each of them.
 public enum ReaderLimits {
-    /// Largest checkpoint (.safetensors, .pth, .pt) read whole into memory: 16 GiB.
+    /// Largest checkpoint (.safetensors, .pth, .pt): 16 GiB. Safetensors tensors are read one
+    /// at a time; a torch.save file is read whole to unpickle it, then released.
     public static let weightFileBytes = 16 << 30
     /// Largest `.npy` input: 4 GiB.
     public static let npyFileBytes = 4 << 30

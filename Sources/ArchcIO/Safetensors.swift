@@ -8,7 +8,7 @@ import Foundation
 /// (`ReaderLimits`) before it is parsed.
 public enum Safetensors {
     public static func read(_ path: String) throws -> [String: Tensor] {
-        try decode(try FileReader.read(path, limit: ReaderLimits.weightFileBytes, kind: "checkpoint"), file: path)
+        try index(try RandomAccessFile(path, limit: ReaderLimits.weightFileBytes, kind: "checkpoint"), file: path).loadAll()
     }
 
     public static func decode(_ bytes: [UInt8], file: String) throws -> [String: Tensor] {
@@ -17,15 +17,30 @@ public enum Safetensors {
 
     /// Does the file have safetensors' structure: a header length that fits the file and
     /// the limit, then `{` at byte 8?
-    static func looksLikeSafetensors(_ bytes: [UInt8]) -> Bool {
-        guard bytes.count >= 10, let length = try? LittleEndianBytes(bytes: bytes, file: "").u64(0) else { return false }
-        return length >= 2 && length <= min(bytes.count - 8, ReaderLimits.safetensorsHeaderBytes) && bytes[8] == UInt8(ascii: "{")
+    static func looksLikeSafetensors(_ bytes: [UInt8]) -> Bool { looksLikeSafetensors(head: bytes, size: bytes.count) }
+
+    /// The same test on the file's first bytes (`head`, at least 10 when the file has them)
+    /// and its size.
+    static func looksLikeSafetensors(head: [UInt8], size: Int) -> Bool {
+        guard head.count >= 10, size >= 10, let length = try? LittleEndianBytes(bytes: head, file: "").u64(0) else { return false }
+        return length >= 2 && length <= min(size - 8, ReaderLimits.safetensorsHeaderBytes) && head[8] == UInt8(ascii: "{")
     }
 
     /// Every tensor's name and shape, checked against the data; values converted on `load()`.
     public static func index(_ bytes: [UInt8], file: String) throws -> [String: CheckpointTensor] {
-        let header = try parseHeader(bytes, file: file)
+        try index(source: bytes, file: file)
+    }
+
+    /// The same from a file read by range: only the header is read now, each tensor's bytes
+    /// when it is loaded.
+    public static func index(_ file: RandomAccessFile, file path: String) throws -> [String: CheckpointTensor] {
+        try index(source: file, file: path)
+    }
+
+    private static func index(source: some ByteSource, file: String) throws -> [String: CheckpointTensor] {
+        let header = try parseHeader(source, file: file)
         let dataStart = 8 + header.length
+        let dataBytes = source.count - dataStart
         var tensors: [String: CheckpointTensor] = [:]
         for (name, value) in header.entries where name != "__metadata__" {
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
@@ -46,37 +61,57 @@ public enum Safetensors {
             }
             let (begin, end) = (offsets[0], offsets[1])
             // Compared against the data's length, never added to dataStart: offsets near 2^63 would overflow.
-            guard begin >= 0, end >= begin, end <= bytes.count - dataStart else {
-                throw IOError(file, "tensor '\(name)': data_offsets [\(begin), \(end)] run past the end of the data (\(bytes.count - dataStart) bytes)")
+            guard begin >= 0, end >= begin, end <= dataBytes else {
+                throw IOError(file, "tensor '\(name)': data_offsets [\(begin), \(end)] run past the end of the data (\(dataBytes) bytes)")
             }
             guard end - begin == count * width else {
                 throw IOError(file, "tensor '\(name)': shape \(shape) of \(dtype) needs \(count * width) bytes, data_offsets give \(end - begin)")
             }
-            tensors[name] = CheckpointTensor(dims: shape) { Tensor(dims: shape, data: convert(bytes, from: dataStart + begin, count: count, dtype: dtype)) }
+            let range = (dataStart + begin)..<(dataStart + end)
+            tensors[name] = CheckpointTensor(dims: shape) {
+                Tensor(dims: shape, data: try values(source, range, count: count, dtype: dtype, what: "tensor '\(name)'"))
+            }
         }
         return tensors
     }
 
     /// The header's JSON object, after its length and entry count are checked against the limits.
-    private static func parseHeader(_ bytes: [UInt8], file: String) throws -> (length: Int, entries: [String: Any]) {
-        guard bytes.count >= 8 else { throw IOError(file, "truncated: \(bytes.count) bytes, expected at least an 8-byte header length") }
-        let length = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
+    private static func parseHeader(_ source: some ByteSource, file: String) throws -> (length: Int, entries: [String: Any]) {
+        guard source.count >= 8 else { throw IOError(file, "truncated: \(source.count) bytes, expected at least an 8-byte header length") }
+        let prefix = try source.bytes(0..<8, what: "header length")
+        let length = (0..<8).reduce(UInt64(0)) { $0 | UInt64(prefix[$1]) << (8 * UInt64($1)) }
         guard length <= UInt64(ReaderLimits.safetensorsHeaderBytes) else {
             throw IOError(file, "header length \(length) is over the \(ReaderLimits.safetensorsHeaderBytes) byte limit (docs/limits.md)")
         }
-        guard length <= UInt64(bytes.count - 8) else {
-            throw IOError(file, "header length \(length) runs past the end of the file (\(bytes.count) bytes)")
+        guard length <= UInt64(source.count - 8) else {
+            throw IOError(file, "header length \(length) runs past the end of the file (\(source.count) bytes)")
         }
         let dataStart = 8 + Int(length)
+        let text = try source.bytes(8..<dataStart, what: "header")
         // Each entry is a JSON object: counting '{' bounds the entries before the parser allocates them.
-        let objects = bytes[8..<dataStart].reduce(0) { $0 + ($1 == UInt8(ascii: "{") ? 1 : 0) }
+        let objects = text.reduce(0) { $0 + ($1 == UInt8(ascii: "{") ? 1 : 0) }
         guard objects <= ReaderLimits.tensorCount + 2 else { throw tooMany("more than \(ReaderLimits.tensorCount)", file: file) }
-        guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) as? [String: Any] else {
+        guard let header = try? JSONSerialization.jsonObject(with: Data(text)) as? [String: Any] else {
             throw IOError(file, "the header (bytes 8..<\(dataStart)) is not a JSON object")
         }
         let tensors = header.count - (header["__metadata__"] == nil ? 0 : 1)
         guard tensors <= ReaderLimits.tensorCount else { throw tooMany("\(tensors)", file: file) }
         return (Int(length), header)
+    }
+
+    /// A tensor's values as float32: float32 bytes read straight into the result (the file
+    /// is little-endian, like every CPU archc's kernels run on), the narrower types read,
+    /// then widened.
+    private static func values(_ source: some ByteSource, _ range: Range<Int>, count: Int, dtype: String, what: String) throws -> [Float] {
+        #if _endian(little)
+            if dtype == "F32" {
+                return try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    try source.read(range, into: UnsafeMutableRawBufferPointer(buffer), what: what)
+                    initialized = count
+                }
+            }
+        #endif
+        return convert(try source.bytes(range, what: what), from: 0, count: count, dtype: dtype)
     }
 
     private static func tooMany(_ count: String, file: String) -> IOError {

@@ -17,10 +17,12 @@ public enum TorchCheckpoint {
         try index(bytes, file: file).loadAll()
     }
 
-    /// Every float tensor's name and shape; values read on `load()`.
-    public static func index(_ bytes: [UInt8], file: String) throws -> [String: CheckpointTensor] {
-        if ZipArchive.looksLikeZip(bytes) { return try indexZip(bytes, file: file) }
-        if looksLikeLegacy(bytes) { return try indexLegacy(bytes, file: file) }
+    /// Every float tensor's name and shape; values read on `load()`, from `bytes` or, when
+    /// given, from `reread` (the file `bytes` came from: then only each storage's byte range
+    /// is kept, and `bytes` can be released once indexed).
+    public static func index(_ bytes: [UInt8], file: String, reread: RandomAccessFile? = nil) throws -> [String: CheckpointTensor] {
+        if ZipArchive.looksLikeZip(bytes) { return try indexZip(bytes, file: file, reread: reread) }
+        if looksLikeLegacy(bytes) { return try indexLegacy(bytes, file: file, reread: reread) }
         throw IOError(file, "not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save pickle at byte 0)")
     }
 
@@ -35,7 +37,7 @@ public enum TorchCheckpoint {
     /// 0x1950a86a20f9469cfc6c, little-endian.
     static let legacyMagic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
 
-    private static func indexZip(_ bytes: [UInt8], file: String) throws -> [String: CheckpointTensor] {
+    private static func indexZip(_ bytes: [UInt8], file: String, reread: RandomAccessFile?) throws -> [String: CheckpointTensor] {
         let zip = try ZipArchive(bytes, file: file)
         let pickles = zip.entries.keys.filter { $0.hasSuffix("/data.pkl") || $0 == "data.pkl" }.sorted()
         guard let pickleName = pickles.first else { throw IOError(file, "zip archive has no data.pkl: not a torch.save checkpoint") }
@@ -47,7 +49,7 @@ public enum TorchCheckpoint {
         let unpickler = Unpickler(Array(try zip.data(pickleName, file: file)))
         return try withExtendedLifetime(unpickler) {
             let root = try unpickle(unpickler, file: file)
-            return try tensors(in: root, file: file) { storage in
+            return try tensors(in: root, file: file, reread: reread) { storage in
                 try zip.data("\(prefix)data/\(storage.key)", file: file)
             }
         }
@@ -55,7 +57,7 @@ public enum TorchCheckpoint {
 
     /// Legacy layout: magic pickle, protocol pickle, system-info pickle, the object pickle,
     /// the list of storage keys, then per key an 8-byte element count and the raw data.
-    private static func indexLegacy(_ bytes: [UInt8], file: String) throws -> [String: CheckpointTensor] {
+    private static func indexLegacy(_ bytes: [UInt8], file: String, reread: RandomAccessFile?) throws -> [String: CheckpointTensor] {
         let unpickler = Unpickler(bytes)
         return try withExtendedLifetime(unpickler) {
             do {
@@ -73,7 +75,7 @@ public enum TorchCheckpoint {
             var dtypes: [String: String] = [:]
             for storage in unpickler.storages { dtypes[storage.key] = storage.dtype }
             let storages = try legacyStorages(bytes, keys: keyList.items, at: unpickler.position, dtypes: dtypes, file: file)
-            return try tensors(in: root, file: file) { storage in
+            return try tensors(in: root, file: file, reread: reread) { storage in
                 guard let data = storages[storage.key] else { throw IOError(file, "storage '\(storage.key)' is missing") }
                 return data
             }
@@ -120,8 +122,8 @@ public enum TorchCheckpoint {
     }
 
     private static func tensors(
-        in root: Unpickler.PickleValue, file: String,
-        storage: @escaping (Unpickler.StorageRef) throws -> ArraySlice<UInt8>
+        in root: Unpickler.PickleValue, file: String, reread: RandomAccessFile?,
+        storage: (Unpickler.StorageRef) throws -> ArraySlice<UInt8>
     ) throws -> [String: CheckpointTensor] {
         guard let dict = stateDict(root) else {
             throw IOError(file, "no state dict found (looked at the top level and under \(stateDictKeys.map { "'\($0)'" }.joined(separator: ", ")))")
@@ -140,7 +142,13 @@ public enum TorchCheckpoint {
             // Only the storage's bounds are checked now; values are gathered when the tensor is used.
             let data = try storage(ref.storage)
             try checkBounds(ref, name: name, storageBytes: data.count, file: file)
-            out[name] = CheckpointTensor(dims: ref.shape) { materialise(ref, data: data) }
+            if let reread {
+                // A slice's indices are the file's byte offsets: read the storage again on load.
+                let range = data.startIndex..<data.endIndex
+                out[name] = CheckpointTensor(dims: ref.shape) { materialise(ref, data: ArraySlice(try reread.bytes(range, what: "tensor '\(name)'"))) }
+            } else {
+                out[name] = CheckpointTensor(dims: ref.shape) { materialise(ref, data: data) }
+            }
         }
         return out
     }

@@ -40,11 +40,13 @@ public struct Pipeline {
 
     /// Runs every pass not in `disabled` ("all" disables all), verifying after each one when
     /// `verify` is set; `afterEach` sees the graph after every pass (`--print-after-all`).
+    /// The graph is consumed: when the caller hands over its only copy (`consume graph`),
+    /// each folded weight replaces its source in place instead of beside a kept original.
     public static func run(
-        _ graph: Graph, disabled: Set<String> = [], verify: Bool = false,
+        _ graph: consuming Graph, disabled: Set<String> = [], verify: Bool = false,
         afterEach: ((String, Graph) -> Void)? = nil
     ) -> Result<(Graph, [Report]), VerificationFailure> {
-        var current = graph
+        var current = consume graph
         var reports: [Report] = []
         for pass in passes where !disabled.contains(pass.flag) && !disabled.contains("all") {
             let rewrites = pass.run(on: &current)

@@ -8,7 +8,9 @@ import Foundation
 /// plain GEMM on the activation as stored, and the depthwise kernel vectorises across
 /// channels (every robust-model width is a multiple of 32).
 public final class Engine {
-    public let graph: Graph
+    /// The graph the engine runs. Its constants are released as they are packed (the
+    /// packed copies are the engine's weights), so it holds none once `init` returns.
+    public private(set) var graph: Graph
     public let batch: Int
     public let pool: WorkerPool
     public let plan: MemoryPlan
@@ -37,25 +39,30 @@ public final class Engine {
     /// (checked before any kernel code runs) and on a batch or thread count out of range.
     /// `conv3x3` chooses Winograd or the direct GEMM for 3x3 stride-1 convs (the OpenBLAS
     /// backend and the int8 path run them direct).
+    /// Each constant is freed once its last step is built: when the caller hands over its
+    /// only copy of the graph (`PreparedModel.takeOptimized()`), unpacked and packed weights
+    /// are never both whole in memory.
     public init(
-        graph: Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed, precision: Precision = .fp32, conv3x3: Conv3x3Algorithm = .auto
+        graph: consuming Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed, precision: Precision = .fp32,
+        conv3x3: Conv3x3Algorithm = .auto
     ) throws {
         try CPUFeatures.require()
         guard batch >= 1 else { throw EngineError.invalid("batch must be at least 1, found \(batch)") }
         guard threads >= 1 else { throw EngineError.invalid("threads must be at least 1, found \(threads)") }
-        self.graph = graph
         self.batch = batch
         self.backend = gemm
         self.precision = precision
         self.store = WeightStore(backend: gemm)
         self.pool = WorkerPool(threads: threads)
         Gemm.useSingleThreadedBLAS()
-        plan = MemoryPlan(graph: graph, batch: batch)
+        plan = MemoryPlan(graph: copy graph, batch: batch)
         arena = AlignedMemory.bytes(max(plan.arenaBytes, 64))
         // Winograd is an fp32 kernel: the int8 path keeps 3x3 convs on its own im2col GEMM.
         let winogradAllowed: Bool
         if case .fp32 = precision { winogradAllowed = gemm == .packed } else { winogradAllowed = false }
-        kernelPlan = KernelPlan(graph, conv3x3: winogradAllowed ? conv3x3 : .direct, batch: batch)
+        kernelPlan = KernelPlan(copy graph, conv3x3: winogradAllowed ? conv3x3 : .direct, batch: batch)
+        // Moved, not copied: a second reference would keep every released constant alive.
+        self.graph = consume graph
         let scratchFloats = kernelPlan.steps.map { scratchNeed($0.kernel) }.max() ?? 0
         if scratchFloats > 0 {
             scratch = store.allocate(scratchFloats)
@@ -68,11 +75,18 @@ public final class Engine {
             int8 = (ranges, UnsafeMutableRawPointer(store.allocate((bytes + 3) / 4)).bindMemory(to: UInt8.self, capacity: max(1, bytes)))
             scratchBytes += bytes
         }
+        var uses: [String: Int] = [:]
+        for step in kernelPlan.steps { for name in step.node.weights { uses[name, default: 0] += 1 } }
         for step in kernelPlan.steps {
             let quantized = try int8.flatMap { try int8Step(step.node, step.kernel, ranges: $0.ranges, scratch: $0.scratch) }
             steps.append((step.node.name, quantized ?? self.step(step.node, step.kernel)))
             stepKinds.append((quantized == nil ? step.kind : "int8 " + step.kind, step.flopsPerImage * batch))
+            for name in step.node.weights {
+                uses[name]! -= 1
+                if uses[name] == 0 { self.graph.constants[name] = nil }
+            }
         }
+        self.graph.constants = [:]
     }
 
     deinit { AlignedMemory.free(arena) }

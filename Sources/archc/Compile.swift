@@ -167,7 +167,7 @@ struct Compile: ParsableCommand {
             do {
                 switch kind {
                 case .onnx:
-                    try AtomicFile.write(try ONNXExporter.serialized(onnxGraph == .optimized ? model.optimized : model.plain), to: output!)
+                    try AtomicFile.write(try ONNXExporter.serialized(onnxGraph == .optimized ? model.optimized : model.plain!), to: output!)
                 case .swift:
                     let command = (["archc", "compile", options.spec] + options.overrides.flatMap { ["--set", $0] } + ["--emit", "swift", "-o", output!])
                         .joined(separator: " ")

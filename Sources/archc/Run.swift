@@ -119,6 +119,7 @@ struct Run: ParsableCommand {
     }
 
     private func execute() throws {
+        let processBytes = ProcessMemory.residentBytes()
         var prepareOptions = PreparedModel.Options()
         prepareOptions.overrides = options.overrides
         prepareOptions.elaboration = options.elaborationOptions
@@ -127,15 +128,19 @@ struct Run: ParsableCommand {
         prepareOptions.strict = strict
         prepareOptions.seed = seed
         prepareOptions.initStyle = initStyle
-        let session = try RunSession.start(spec: options.spec, inputs: input, prepareOptions).get()
-        let model = session.model, x = session.input
-        options.printDiagnostics(model.compilation.diagnostics)
-        if !model.unusedTensors.isEmpty, let weights {
-            warn("\(weights): warning: \(model.unusedTensors.count) tensor(s) the spec does not use: " + model.unusedTensors.prefix(5).joined(separator: ", "))
+        prepareOptions.keepPlain = check
+        var session = try RunSession.start(spec: options.spec, inputs: input, prepareOptions).get()
+        options.printDiagnostics(session.model.compilation.diagnostics)
+        if !session.model.unusedTensors.isEmpty, let weights {
+            warn(
+                "\(weights): warning: \(session.model.unusedTensors.count) tensor(s) the spec does not use: "
+                    + session.model.unusedTensors.prefix(5).joined(separator: ", "))
         }
-        let engine = try Engine(
-            graph: model.optimized, batch: session.batch, threads: threads, precision: try precision.resolve(calibration: calibration, model: model),
-            conv3x3: conv3x3)
+        let mode = try precision.resolve(calibration: calibration, model: session.model)
+        // The engine owns the weights and frees each once packed; --check still needs them.
+        let graph = check ? session.model.optimized : session.model.takeOptimized()
+        let engine = try Engine(graph: consume graph, batch: session.batch, threads: threads, precision: mode, conv3x3: conv3x3)
+        let model = session.model, x = session.input
         if check {
             let result = try ConsistencyCheck.run(model, engine: engine, input: x)
             print(result.text)
@@ -152,7 +157,8 @@ struct Run: ParsableCommand {
             let result = try Benchmark.run(engine, input: x, iterations: iterations, progress: progress)
             let steps = profile ? try engine.profile(x, iterations: iterations) : nil
             let peak = profile ? FMAPeak.measure(pool: engine.pool) : 0
-            printBenchmark(result, model, engine, profile: steps.map { ($0, peak) })
+            let memory = ResidentMemory(engine: engine, processBytes: processBytes)
+            printBenchmark(result, model, engine, memory: memory, profile: steps.map { ($0, peak) })
             return
         }
         let y = try runAll(session.inputs, first: x) { try engine.run($0) }
@@ -190,12 +196,15 @@ struct Run: ParsableCommand {
         return Tensor(dims: [inputs.files.count] + dims, data: data)
     }
 
-    private func printBenchmark(_ b: Benchmark, _ model: PreparedModel, _ engine: Engine, profile: (steps: [Engine.StepTime], peak: Double)?) {
+    private func printBenchmark(
+        _ b: Benchmark, _ model: PreparedModel, _ engine: Engine, memory: ResidentMemory, profile: (steps: [Engine.StepTime], peak: Double)?
+    ) {
         if report == .json {
             var object: [String: Any] = [
                 "name": model.network.name, "batch": b.batch, "threads": b.threads, "iterations": b.latenciesMs.count,
                 "precision": engine.precision.name, "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond, "peak_bytes": b.peakBytes,
-                "activation_bytes": engine.activationBytes, "weight_bytes": engine.weightBytes,
+                "activation_bytes": engine.activationBytes, "weight_bytes": engine.weightBytes, "scratch_bytes": engine.scratchBytes,
+                "process_bytes": memory.processBytes, "floor_bytes": memory.floorBytes, "peak_rss_bytes": memory.peakBytes,
                 "gflops_per_s": Double(model.network.flops) * Double(b.batch) / (b.medianMs / 1000) / 1e9,
             ]
             if let profile {
@@ -218,6 +227,7 @@ struct Run: ParsableCommand {
         print(
             "  memory: weights \(Format.bytes(engine.weightBytes)), activations \(Format.bytes(engine.activationBytes)) (unplanned \(Format.bytes(engine.plan.unplannedBytes))), scratch \(Format.bytes(engine.scratchBytes))"
         )
+        print("  " + memory.summary)
         if let profile { printProfile(profile.steps, peak: profile.peak) }
     }
 

@@ -58,7 +58,7 @@ final class CheckpointFormatTests: XCTestCase {
         var fromRoot = PreparedModel.Options()
         fromRoot.elaboration.directory = CheckpointFormatTests.root.path
         let seeded = try PreparedModel.prepare(spec: "specs/tiny/tiny-resnet.yaml", fromRoot).get()
-        var bytes = [UInt8](Safetensors.encode(seeded.plain.constants))
+        var bytes = [UInt8](Safetensors.encode(seeded.plain!.constants))
         let length = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16
         let padded = (length / 256 + 1) * 256 + 0x80
         bytes = HostileFiles.le(UInt64(padded), 8) + bytes[8..<(8 + length)] + [UInt8](repeating: 0x20, count: padded - length) + bytes[(8 + length)...]
@@ -69,7 +69,7 @@ final class CheckpointFormatTests: XCTestCase {
         options.weights = file.path
         options.strict = true
         let loaded = try PreparedModel.prepare(spec: "specs/tiny/tiny-resnet.yaml", options).get()
-        XCTAssertEqual(loaded.plain.constants, seeded.plain.constants)
+        XCTAssertEqual(loaded.plain!.constants, seeded.plain!.constants)
     }
 }
 
@@ -83,7 +83,7 @@ final class LazyCheckpointTests: XCTestCase {
         let seeded = try PreparedModel.prepare(spec: "specs/tiny/tiny-resnet.yaml", fromRoot).get()
         var storage: [Float] = []
         var entries: [(name: String, offset: Int, shape: [Int], strides: [Int])] = []
-        for (name, tensor) in seeded.plain.constants.sorted(by: { $0.key < $1.key }) {
+        for (name, tensor) in seeded.plain!.constants.sorted(by: { $0.key < $1.key }) {
             let strides = tensor.dims.indices.map { tensor.dims[($0 + 1)...].reduce(1, *) }
             entries.append((name, storage.count, tensor.dims, strides))
             storage += tensor.data
@@ -98,7 +98,7 @@ final class LazyCheckpointTests: XCTestCase {
         let loaded = try PreparedModel.prepare(spec: "specs/tiny/tiny-resnet.yaml", options).get()
         XCTAssertLessThan(Self.peakResidentBytes() - before, 1 << 30, "the unused tensor was materialised")
         XCTAssertEqual(loaded.unusedTensors, ["unused"])
-        XCTAssertEqual(loaded.plain.constants, seeded.plain.constants)
+        XCTAssertEqual(loaded.plain!.constants, seeded.plain!.constants)
     }
 
     static func peakResidentBytes() -> Int {
