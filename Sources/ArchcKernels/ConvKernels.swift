@@ -33,7 +33,7 @@ public enum ConvKernels {
             let rowsPerChunk = 64
             pool.run(chunks: (g.m + rowsPerChunk - 1) / rowsPerChunk) { chunk in
                 for row in chunk * rowsPerChunk..<min(g.m, (chunk + 1) * rowsPerChunk) {
-                    gatherRow(g, row: row, x: x, into: scratch + row * g.k)
+                    gatherRow(g, row: row, x: x, zero: 0, into: scratch + row * g.k)
                 }
             }
             weight.multiply(m: g.m, a: scratch, c: y, epilogue: epilogue, residual: residual, pool: pool)
@@ -73,8 +73,10 @@ public enum ConvKernels {
         }
     }
 
+    /// Output pixel `row`'s receptive field, (kh, kw, inC) in order, into `out`: `zero` where
+    /// it falls in the padding (0 for floats; the zero point for u8 activations).
     @inline(__always)
-    static func gatherRow(_ g: ConvGeometry, row: Int, x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    static func gatherRow<Element>(_ g: ConvGeometry, row: Int, x: UnsafePointer<Element>, zero: Element, into out: UnsafeMutablePointer<Element>) {
         let n = row / (g.outH * g.outW), pixel = row % (g.outH * g.outW)
         let oy = pixel / g.outW, ox = pixel % g.outW
         var dst = out
@@ -85,7 +87,7 @@ public enum ConvKernels {
                 if iy >= 0, iy < g.inH, ix >= 0, ix < g.inW {
                     dst.update(from: x + ((n * g.inH + iy) * g.inW + ix) * g.inC, count: g.inC)
                 } else {
-                    dst.update(repeating: 0, count: g.inC)
+                    dst.update(repeating: zero, count: g.inC)
                 }
                 dst += g.inC
             }

@@ -28,21 +28,7 @@ public enum Int8ConvRows {
 
     @inline(__always)
     static func gather(_ g: ConvGeometry, row: Int, image: UnsafePointer<UInt8>, zero: UInt8, into out: UnsafeMutablePointer<UInt8>, kp: Int) {
-        let n = row / (g.outH * g.outW), pixel = row % (g.outH * g.outW)
-        let oy = pixel / g.outW, ox = pixel % g.outW
-        var dst = out
-        for ky in 0..<g.kh {
-            let iy = oy * g.strideH - g.padTop + ky * g.dilationH
-            for kx in 0..<g.kw {
-                let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
-                if iy >= 0, iy < g.inH, ix >= 0, ix < g.inW {
-                    dst.update(from: image + ((n * g.inH + iy) * g.inW + ix) * g.inC, count: g.inC)
-                } else {
-                    dst.update(repeating: zero, count: g.inC)
-                }
-                dst += g.inC
-            }
-        }
+        ConvKernels.gatherRow(g, row: row, x: image, zero: zero, into: out)
         (out + g.k).update(repeating: 0, count: kp - g.k)
     }
 }
