@@ -75,15 +75,11 @@ public enum CalibrationFile {
         return ranges
     }
 
+    /// The file's bytes through the project's reader, which refuses a FIFO, a device or a
+    /// directory before reading (a FIFO with no writer blocked `run` forever) and anything
+    /// larger than `maxBytes`.
     private static func contents(_ path: String) throws -> Data {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw IOError(path, "no such file") }
-        guard !isDirectory.boolValue else { throw IOError(path, "is a directory, expected a calibration file") }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw IOError(path, "cannot read") }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: maxBytes + 1)) ?? Data()
-        guard data.count <= maxBytes else { throw IOError(path, "larger than \(maxBytes >> 20) MiB; not a calibration file") }
-        return data
+        Data(try FileReader.read(path, limit: maxBytes, kind: "calibration file"))
     }
 
     /// `file:line:col: error: message` at the first occurrence of the quoted key `key`.

@@ -52,6 +52,15 @@ extension CLITests {
         XCTAssertEqual(bad.stderr, "\(dir)/bad.json:1:61: error: range of 'input' must be finite with min <= max, found [1.0, 0.0]\n")
         let absent = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "\(dir)/none.json")
         XCTAssertEqual(absent.stderr, "\(dir)/none.json: error: no such file\n")
+        // A FIFO with no writer made `run` block forever before the calibration file went
+        // through FileReader; special files and directories are refused before any read.
+        XCTAssertEqual(mkfifo("\(dir)/calib.fifo", 0o600), 0)
+        let fifo = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "\(dir)/calib.fifo")
+        XCTAssertEqual(fifo.status, 1)
+        XCTAssertEqual(fifo.stderr, "\(dir)/calib.fifo: error: not a regular file (a FIFO)\n")
+        let directory = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", dir)
+        XCTAssertEqual(directory.status, 1)
+        XCTAssertEqual(directory.stderr, "\(dir): error: not a regular file (a directory)\n")
         let unwritable = try archc("calibrate", "specs/tiny/tiny-resnet.yaml", "--images", "specs/images/chelsea.png", "-o", "\(dir)/no/such/c.json")
         XCTAssertEqual(unwritable.status, 1)
         XCTAssertEqual(unwritable.stderr, "\(dir)/no/such/c.json: error: cannot write: No such file or directory\n")
