@@ -79,12 +79,16 @@ public enum DepthwiseKernel {
                 paddedKW: layout.paddedKW, width: width, bias: epilogue.bias.map { $0 + c0 }, epilogue: epilogue,
                 plain: residual == nil && epilogue.activation == nil && epilogue.postActivation == nil,
                 clamp: residual == nil ? Clamp(epilogue) : nil)
+            let smallTaps = runsSmallTaps(g, width: width)
             for oy in outRows {
                 let row = (n * g.outH + oy) * g.outW
                 let out = y + row * g.outC + c0
                 let res = residual.map { $0 + row * g.outC + c0 }
                 var ox = 0
-                if width == block, b.paddedW != nil {
+                if smallTaps {
+                    b.smallTaps(oy: oy, strips: g.outW / pixels, out: out, residual: res)
+                    ox = g.outW / pixels * pixels
+                } else if width == block, b.paddedW != nil {
                     while ox + pixels <= g.outW {
                         b.sevenTapRuns(oy: oy, ox: ox, out: out + ox * g.outC, residual: res.map { $0 + ox * g.outC })
                         ox += pixels

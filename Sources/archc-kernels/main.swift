@@ -134,6 +134,8 @@ if wanted("depthwise") {
         (1, 32, 112, 3, 1, "Lite0 block 0"), (1, 96, 112, 3, 2, "Lite0 block 1 (stride 2)"), (1, 144, 56, 3, 1, "Lite0 block 2"),
         (1, 144, 56, 5, 2, "Lite0 block 3 (stride 2)"), (1, 240, 28, 5, 1, "Lite0 block 4"), (1, 672, 14, 5, 1, "Lite0 blocks 9-10"),
         (1, 1152, 7, 5, 1, "Lite0 blocks 12-14"), (8, 32, 112, 3, 1, "Lite0 block 0, batch 8"),
+        (1, 240, 28, 3, 2, "Lite0 block 5 (stride 2)"), (1, 480, 14, 3, 1, "Lite0 blocks 6-7"), (1, 672, 14, 5, 2, "Lite0 block 11 (stride 2)"),
+        (1, 1152, 7, 3, 1, "Lite0 block 15"), (8, 96, 112, 3, 2, "Lite0 block 1, batch 8"), (8, 144, 56, 3, 1, "Lite0 block 2, batch 8"),
     ] {
         let out = (size - 1) / stride + 1
         let g = ConvGeometry(
