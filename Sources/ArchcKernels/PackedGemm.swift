@@ -176,16 +176,19 @@ public enum PackedGemm {
                                 source.pointers(row: r + i < m1 ? r + i : r, k0: k0, segments: segments, lengths: lengths, into: table + i, stride: mr)
                             }
                         }
-                        for p in p0..<p1 {
-                            let cols = min(nr, b.n - p * nr)
-                            let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
+                        // When the block's weights stay in L1, each tile of rows runs over all the
+                        // panels in turn, so C and the residual are written and read row by row;
+                        // otherwise each panel runs over all the tiles, its weights in L1.
+                        let rowsOuter = kLen * (p1 - p0) * nr * MemoryLayout<Float>.size <= rowsOuterBytesOfB
+                        let (outer, inner) = rowsOuter ? (tiles, p1 - p0) : (p1 - p0, tiles)
+                        for o in 0..<outer {
                             // Weights come from memory once per call (a model's do not fit in the
-                            // caches): while this panel block is used, the next one is prefetched,
-                            // a share of its lines before each row tile.
-                            let next = m0 == r0 ? nextBlock(b, p: p, k0: k0, p0: p0, p1: p1) ?? following : nil
+                            // caches): while a panel block is used, the next one is prefetched, a
+                            // share of its lines before each row tile.
+                            let next = m0 == r0 && !rowsOuter ? nextBlock(b, p: p0 + o, k0: k0, p0: p0, p1: p1) ?? following : nil
                             let linesPerTile = next.map { ($0.lines + tiles - 1) / tiles } ?? 0
                             var line = 0
-                            for t in 0..<tiles {
+                            for i in 0..<inner {
                                 if let next {
                                     let end = min(next.lines, line + linesPerTile)
                                     while line < end {
@@ -193,15 +196,22 @@ public enum PackedGemm {
                                         line += 1
                                     }
                                 }
+                                let (t, p) = rowsOuter ? (o, p0 + i) : (i, p0 + o)
                                 let r = m0 + t * mr
+                                let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
                                 let out = TileOutput(
-                                    c: c + r * ldc + p * nr, ldc: ldc, rows: min(mr, m1 - r), cols: cols, accumulate: k0 > 0, last: k0 + kLen == b.k,
-                                    epilogue: epilogue, bias: epilogue.bias.map { $0 + p * nr }, residual: residual.map { $0 + r * ldc + p * nr })
+                                    c: c + r * ldc + p * nr, ldc: ldc, rows: min(mr, m1 - r), cols: min(nr, b.n - p * nr), accumulate: k0 > 0,
+                                    last: k0 + kLen == b.k, epilogue: epilogue, bias: epilogue.bias.map { $0 + p * nr },
+                                    residual: residual.map { $0 + r * ldc + p * nr })
+                                let table = pointers + t * segments * mr
                                 if out.rows == 1 {
                                     // A one-row tail (M = 49 = 8 x 6 + 1 at 7x7) would cost a full 6-row tile.
-                                    tileRow(segments: segments, lengths: lengths, pointers: pointers + t * segments * mr, panel: panel, out: out)
+                                    tileRow(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
+                                } else if out.cols <= 8 {
+                                    // A last panel of at most 8 columns (N = 24, 40, 1000) would cost a 16-wide tile.
+                                    tileHalf(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
                                 } else {
-                                    tile(segments: segments, lengths: lengths, pointers: pointers + t * segments * mr, panel: panel, out: out)
+                                    tile(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
                                 }
                             }
                         }
@@ -212,6 +222,10 @@ public enum PackedGemm {
             }
         }
     }
+
+    /// At most this many bytes of weights in a block (its panels at one depth block) and its
+    /// row tiles run over all of its panels in turn; above, each panel over all of its tiles.
+    static let rowsOuterBytesOfB = 16 * 1024
 
     /// The panel block a chunk uses after panel `p` at depth `k0`: the next panel, or the
     /// chunk's first panel at the next depth block; its 64-byte lines.
@@ -302,6 +316,50 @@ public enum PackedGemm {
         out.store(lo0 + lo1, hi0 + hi1, row: 0)
     }
 
+    /// `tile` for a panel's first 8 columns: six rows, two accumulators per row alternating
+    /// over k (six chains of 4-cycle FMAs would leave the two FMA pipes a quarter idle).
+    @inline(__always)
+    static func tileHalf(
+        segments: Int, lengths: UnsafePointer<Int>, pointers: UnsafePointer<UnsafePointer<Float>>, panel: UnsafePointer<Float>, out: TileOutput
+    ) {
+        var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>(), c3 = SIMD8<Float>(), c4 = SIMD8<Float>(), c5 = SIMD8<Float>()
+        var d0 = SIMD8<Float>(), d1 = SIMD8<Float>(), d2 = SIMD8<Float>(), d3 = SIMD8<Float>(), d4 = SIMD8<Float>(), d5 = SIMD8<Float>()
+        var bp = UnsafeRawPointer(panel)
+        for s in 0..<segments {
+            let row = pointers + s * mr
+            let a0 = row[0], a1 = row[1], a2 = row[2], a3 = row[3], a4 = row[4], a5 = row[5]
+            let count = lengths[s]
+            var k = 0
+            while k + 1 < count {
+                let b0 = bp.load(as: SIMD8<Float>.self), b1 = bp.load(fromByteOffset: 64, as: SIMD8<Float>.self)
+                c0.addProduct(SIMD8(repeating: a0[k]), b0); d0.addProduct(SIMD8(repeating: a0[k + 1]), b1)
+                c1.addProduct(SIMD8(repeating: a1[k]), b0); d1.addProduct(SIMD8(repeating: a1[k + 1]), b1)
+                c2.addProduct(SIMD8(repeating: a2[k]), b0); d2.addProduct(SIMD8(repeating: a2[k + 1]), b1)
+                c3.addProduct(SIMD8(repeating: a3[k]), b0); d3.addProduct(SIMD8(repeating: a3[k + 1]), b1)
+                c4.addProduct(SIMD8(repeating: a4[k]), b0); d4.addProduct(SIMD8(repeating: a4[k + 1]), b1)
+                c5.addProduct(SIMD8(repeating: a5[k]), b0); d5.addProduct(SIMD8(repeating: a5[k + 1]), b1)
+                bp += 128
+                k += 2
+            }
+            if k < count {
+                let b0 = bp.load(as: SIMD8<Float>.self)
+                c0.addProduct(SIMD8(repeating: a0[k]), b0)
+                c1.addProduct(SIMD8(repeating: a1[k]), b0)
+                c2.addProduct(SIMD8(repeating: a2[k]), b0)
+                c3.addProduct(SIMD8(repeating: a3[k]), b0)
+                c4.addProduct(SIMD8(repeating: a4[k]), b0)
+                c5.addProduct(SIMD8(repeating: a5[k]), b0)
+                bp += 64
+            }
+        }
+        out.store(c0 + d0, row: 0)
+        if out.rows > 1 { out.store(c1 + d1, row: 1) }
+        if out.rows > 2 { out.store(c2 + d2, row: 2) }
+        if out.rows > 3 { out.store(c3 + d3, row: 3) }
+        if out.rows > 4 { out.store(c4 + d4, row: 4) }
+        if out.rows > 5 { out.store(c5 + d5, row: 5) }
+    }
+
     /// Where a tile's accumulators go: added to C after the first depth block, and after the
     /// last one finished in registers (bias, activation, residual, post-activation) before
     /// the only store of the final values, so no second pass reads C back.
@@ -340,6 +398,30 @@ public enum PackedGemm {
                 p.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
                 return
             }
+            store(columns: lo, hi, row: i)
+        }
+
+        /// The first 8 columns of a row (`cols` <= 8), of a half-panel tile.
+        @inline(__always)
+        func store(_ v: SIMD8<Float>, row i: Int) {
+            if cols == 8 {
+                let row = c + i * ldc
+                var v = v
+                if accumulate { v += archc_load8(row) }
+                if last {
+                    if let bias { v += archc_load8(bias) }
+                    v = epilogue.finish(v, residual: residual.map { $0 + i * ldc })
+                }
+                UnsafeMutableRawPointer(row).storeBytes(of: v, as: SIMD8<Float>.self)
+                return
+            }
+            store(columns: v, SIMD8(), row: i)
+        }
+
+        /// Row `i`'s `cols` columns, one at a time (a narrow last panel's).
+        @inline(never)
+        func store(columns lo: SIMD8<Float>, _ hi: SIMD8<Float>, row i: Int) {
+            let row = c + i * ldc
             for j in 0..<cols {
                 var v = j < 8 ? lo[j] : hi[j - 8]
                 if accumulate { v += row[j] }

@@ -1,6 +1,6 @@
 // archc-kernels: the runtime's kernels alone, in GFLOP/s against this machine's measured FMA
 // peak, on the shapes of the paper's models. A benchmark (figures to read), not a test.
-// usage: swift run -c release archc-kernels [--threads T] [--repeat R] [--only SECTION]
+// usage: swift run -c release archc-kernels [--threads T] [--repeat R] [--cpu-time] [--only SECTION]
 import ArchcIR
 import ArchcRuntime
 import Foundation
@@ -8,22 +8,35 @@ import Foundation
 var threads = 1
 var repeats = 5
 var only: String?
+var cpuTime = false
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     switch flag {
     case "--threads": threads = Int(arguments.popFirst() ?? "") ?? 1
     case "--repeat": repeats = Int(arguments.popFirst() ?? "") ?? 5
     case "--only": only = arguments.popFirst()
+    // The process's CPU time instead of wall time: on a machine other jobs share, a thread's
+    // time slices away do not count (caches shared with them still do). For --threads 1.
+    case "--cpu-time": cpuTime = true
     default:
-        print("usage: archc-kernels [--threads T] [--repeat R] [--only gemm|streamed|chain|depthwise|resnet|attention|winograd]")
+        print("usage: archc-kernels [--threads T] [--repeat R] [--cpu-time] [--only gemm|streamed|chain|depthwise|resnet|mobile|attention|winograd]")
         exit(flag == "--help" || flag == "-h" ? 0 : 64)
     }
 }
 
+func now() -> Double {
+    if cpuTime {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+    return Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+}
+
 func seconds(_ body: () -> Void) -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
+    let start = now()
     body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return now() - start
 }
 
 /// Best of `repeats` timings of `body` (each timing repeats it until ~20 ms pass).
@@ -69,6 +82,12 @@ if wanted("gemm") {
         (49, 3072, 768, "pw expand 7x7 (dim 768)"), (49, 768, 3072, "pw project 7x7"),
         (1568, 1536, 384, "pw expand 14x14, batch 8"), (1568, 384, 1536, "pw project 14x14, batch 8"),
         (3136, 384, 96, "pw expand 56x56-like"),
+        // ResNet-50's 1x1 convs at batch 8 (M = 8 x 56 x 56 .. 8 x 7 x 7).
+        (25088, 64, 64, "R50 layer1 conv1, batch 8"), (25088, 256, 64, "R50 layer1 conv3, batch 8"),
+        (25088, 64, 256, "R50 layer1 conv1 (in 256), b8"), (6272, 512, 128, "R50 layer2 conv3, batch 8"),
+        (6272, 128, 512, "R50 layer2 conv1, batch 8"), (1568, 1024, 256, "R50 layer3 conv3, batch 8"),
+        (1568, 256, 1024, "R50 layer3 conv1, batch 8"), (392, 2048, 512, "R50 layer4 conv3, batch 8"),
+        (392, 512, 2048, "R50 layer4 conv1, batch 8"),
     ] {
         let a = random(m * k), w = random(n * k), c = random(m * n)
         let packed = PackedGemm.pack(w, n: n, k: k)
@@ -197,6 +216,31 @@ if wanted("resnet") {
         }
         print(
             String(format: "  %3d -> %3d %3dx%-3d k%d s%d ", cin, cout, size, size, k, stride) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
+                + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
+    }
+}
+if wanted("mobile") {
+    // EfficientNet-Lite0's pointwise convs (batch 1, 224x224): narrow K (16-40) on large maps
+    // and narrow N (16, 24, 40: a last panel of 8 columns), bias + ReLU6 on the expands and
+    // bias (+ residual) on the projections, as in the model.
+    print("\nEfficientNet-Lite0's pointwise convs (NHWC, batch 1)        GFLOP/s  of peak")
+    for (m, k, n, act, res, what) in [
+        (12544, 32, 16, false, false, "block 0 project 112x112"), (12544, 16, 96, true, false, "block 1 expand 112x112"),
+        (3136, 96, 24, false, false, "block 1 project 56x56"), (3136, 24, 144, true, false, "block 2 expand 56x56"),
+        (3136, 144, 24, false, true, "block 2 project + res"), (784, 144, 40, false, false, "block 3 project 28x28"),
+        (784, 40, 240, true, false, "block 4 expand 28x28"), (784, 240, 40, false, true, "block 4 project + res"),
+        (196, 80, 480, true, false, "block 6 expand 14x14"), (196, 480, 80, false, true, "block 6 project + res"),
+        (25088, 16, 96, true, false, "block 1 expand, batch 2"),
+    ] as [(Int, Int, Int, Bool, Bool, String)] {
+        let a = random(m * k), c = random(m * n), bias = random(n)
+        let residual = res ? UnsafePointer(random(m * n)) : nil
+        let packed = PackedGemm.pack(random(n * k), n: n, k: k)
+        let epilogue = EpilogueKernel(bias: bias, activation: act ? .relu6 : nil, postActivation: nil)
+        let r = rate(flops: 2.0 * Double(m * n * k)) {
+            PackedGemm.multiply(m: m, a: a, lda: k, packed, c: c, ldc: n, epilogue: epilogue, residual: residual, pool: pool)
+        }
+        print(
+            String(format: "  M %5d K %3d N %3d ", m, k, n) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
                 + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
     }
 }

@@ -1,0 +1,108 @@
+import ArchcIR
+import XCTest
+
+@testable import ArchcKernels
+
+/// The packed GEMM against a naive triple loop on the mobile nets' shapes: narrow depths (K in
+/// 1..40, whose blocks run their row tiles over all panels in turn), last panels of at most 8
+/// columns (the half-panel tile: N = 24, 40, 1000) or of 9-15 (stored column by column), odd
+/// M, every epilogue; and the same bits for 1, 2 and 3 threads.
+final class PackedGemmTwinTests: XCTestCase {
+    private struct Shape {
+        var m, n, k: Int
+        var activation: Activation?
+        var residual: Bool
+        var postActivation: Activation?
+    }
+
+    /// `epilogue(A[M, K] * W[N, K]^T)` by the packed GEMM on `pool`.
+    private func packed(_ s: Shape, a: [Float], w: [Float], bias: [Float], residual: [Float], pool: WorkerPool) -> [Float] {
+        let weights = PackedGemm.pack(w, n: s.n, k: s.k)
+        defer { AlignedMemory.free(weights.data) }
+        var c = [Float](repeating: .nan, count: s.m * s.n)
+        bias.withUnsafeBufferPointer { bias in
+            residual.withUnsafeBufferPointer { res in
+                c.withUnsafeMutableBufferPointer { c in
+                    let epilogue = EpilogueKernel(bias: bias.baseAddress, activation: s.activation, postActivation: s.postActivation)
+                    PackedGemm.multiply(
+                        m: s.m, a: a, lda: s.k, weights, c: c.baseAddress!, ldc: s.n, epilogue: epilogue, residual: s.residual ? res.baseAddress : nil,
+                        pool: pool)
+                }
+            }
+        }
+        return c
+    }
+
+    /// The same in the obvious order, in Double, then rounded.
+    private func naive(_ s: Shape, a: [Float], w: [Float], bias: [Float], residual: [Float]) -> [Float] {
+        (0..<s.m * s.n).map { index in
+            let (i, j) = (index / s.n, index % s.n)
+            var sum = Double(bias[j])
+            for kk in 0..<s.k { sum += Double(a[i * s.k + kk]) * Double(w[j * s.k + kk]) }
+            var v = Float(sum)
+            if let act = s.activation { v = EpilogueKernel.activate(v, act) }
+            if s.residual { v += residual[index] }
+            if let post = s.postActivation { v = EpilogueKernel.activate(v, post) }
+            return v
+        }
+    }
+
+    private func check(_ s: Shape, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+        var generator = SeededGenerator(seed: seed)
+        let a = generator.uniformArray(s.m * s.k, -1, 1), w = generator.uniformArray(s.n * s.k, -1, 1)
+        let bias = generator.uniformArray(s.n, -1, 1), residual = generator.uniformArray(s.m * s.n, -1, 1)
+        let expected = naive(s, a: a, w: w, bias: bias, residual: residual)
+        let one = packed(s, a: a, w: w, bias: bias, residual: residual, pool: WorkerPool(threads: 1))
+        let scale = max(1, expected.map(abs).max() ?? 0)
+        // C starts as NaN: an element never stored counts as an infinite error (max skips NaN).
+        let error = zip(one, expected).map { abs($0 - $1) }.map { $0.isNaN ? .infinity : $0 }.max() ?? 0
+        XCTAssertLessThanOrEqual(error / scale, 1e-5, "\(s): error \(error) of \(scale)", file: file, line: line)
+        for threads in [2, 3] {
+            let got = packed(s, a: a, w: w, bias: bias, residual: residual, pool: WorkerPool(threads: threads))
+            XCTAssertTrue(got.elementsEqual(one) { $0.bitPattern == $1.bitPattern }, "\(s): \(threads) threads differ from 1", file: file, line: line)
+        }
+    }
+
+    /// Every depth from 1 to 40 (odd ones included), with N of one to several panels and
+    /// half-panel tails; M odd and long enough for row parts (at least 24 six-row tiles).
+    func testNarrowDepthsAgainstNaive() {
+        let widths = [96, 24, 40, 16, 5, 13, 144]
+        let epilogues: [(Activation?, Bool, Activation?)] = [
+            (.relu6, false, nil), (nil, false, nil), (nil, true, nil), (.relu, true, .relu6), (.gelu, false, nil),
+        ]
+        for k in 1...40 {
+            let n = widths[k % widths.count]
+            let (act, res, post) = epilogues[k % epilogues.count]
+            let m = k % 3 == 0 ? 12 * 12 + 5 : 2 * 13 * 13
+            check(Shape(m: m, n: n, k: k, activation: act, residual: res, postActivation: post), seed: UInt64(700 + k))
+        }
+    }
+
+    /// Last panels of 1 to 15 columns on deep and shallow K (one and two depth blocks), every
+    /// epilogue, and M below a tile, at 7x7 (one-row tail) and across row parts.
+    func testNarrowLastPanelsAgainstNaive() {
+        let shapes = [
+            Shape(m: 3136 / 4 + 1, n: 24, k: 96, activation: nil, residual: false, postActivation: nil),
+            Shape(m: 784, n: 40, k: 144, activation: nil, residual: true, postActivation: nil),
+            Shape(m: 49, n: 1000, k: 300, activation: nil, residual: false, postActivation: nil),
+            Shape(m: 5, n: 8, k: 513, activation: .relu6, residual: true, postActivation: nil),
+            Shape(m: 197, n: 7, k: 33, activation: .gelu, residual: true, postActivation: .relu),
+            Shape(m: 61, n: 1, k: 17, activation: .relu, residual: false, postActivation: nil),
+            Shape(m: 300, n: 47, k: 260, activation: .relu, residual: true, postActivation: .relu6),
+        ]
+        for (index, shape) in shapes.enumerated() { check(shape, seed: UInt64(800 + index)) }
+    }
+
+    /// Row tiles over all panels in turn (narrow K) and panels over all tiles (deep K) on the
+    /// shapes of ResNet-50's and EfficientNet-Lite0's pointwise convs, cut down in M.
+    func testModelShapesAgainstNaive() {
+        let shapes = [
+            Shape(m: 1000, n: 96, k: 16, activation: .relu6, residual: false, postActivation: nil),
+            Shape(m: 700, n: 144, k: 24, activation: .relu6, residual: false, postActivation: nil),
+            Shape(m: 601, n: 64, k: 64, activation: .relu, residual: false, postActivation: nil),
+            Shape(m: 601, n: 256, k: 64, activation: nil, residual: true, postActivation: .relu),
+            Shape(m: 433, n: 64, k: 256, activation: .relu, residual: false, postActivation: nil),
+        ]
+        for (index, shape) in shapes.enumerated() { check(shape, seed: UInt64(900 + index)) }
+    }
+}
