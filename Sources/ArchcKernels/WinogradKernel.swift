@@ -5,7 +5,9 @@ import CKernelSupport
 /// G^T) . (B^T d B)] A`, so a tile costs 36 multiplies per (Cin, Cout) pair instead of 144
 /// (4x fewer; 3x on a 7x7 map, whose 2x2 tiles overhang it).
 ///
-/// Three phases per group of tiles, each split over the pool:
+/// Convs whose transformed weights are small (ResNet-50's layer1) run fused per chunk of
+/// tiles on one thread (`runFused`); the others in three phases per group of tiles, each
+/// split over the pool:
 /// 1. input transform: every tile's 6x6 window, all channels, into `V[36][tiles][Cin]`;
 /// 2. 36 GEMMs `M[p] = V[p] * U[p]^T` on the packed micro-kernel (`U` = the transformed
 ///    weights, packed at load: `WinogradWeights`), one point per chunk;
@@ -19,8 +21,12 @@ public enum WinogradKernel {
     public static let points = 36
     /// Tiles per chunk of the input and output transforms.
     static let tilesPerChunk = 8
-    /// `V` and `M` of one group of tiles take at most this much (and at least 6 tiles).
-    static let groupBytes = 6 << 20
+    /// `V` and `M` of one group of tiles take at most this much (and at least 6 tiles). 10 MiB
+    /// holds ResNet-50's layer3 at batch 8 (128 tiles) in one group, so its 9.4 MiB of
+    /// transformed weights are read once, and layer2's 392 tiles in 2 groups instead of 3:
+    /// Winograd / direct time at batch 8, 2 threads, 4 alternating rounds, 0.50-0.77x ->
+    /// 0.50-0.57x (layer2) and 0.56-0.79x -> 0.48-0.55x (layer3) against 6 MiB.
+    static let groupBytes = 10 << 20
     /// A fused chunk's `V` takes at most this much (and at least 6 tiles): it stays in L2
     /// (512 KiB) while the 36 points' GEMMs for one 16-channel panel of `M` pass over it.
     static let fusedInputBytes = 384 << 10
