@@ -5,7 +5,9 @@ import CKernelSupport
 /// G^T) . (B^T d B)] A`, so a tile costs 36 multiplies per (Cin, Cout) pair instead of 144
 /// (4x fewer; 3x on a 7x7 map, whose 2x2 tiles overhang it).
 ///
-/// Three phases per group of tiles, each split over the pool:
+/// Convs whose transformed weights are small (ResNet-50's layer1) run fused per chunk of
+/// tiles on one thread (`runFused`); the others in three phases per group of tiles, each
+/// split over the pool:
 /// 1. input transform: every tile's 6x6 window, all channels, into `V[36][tiles][Cin]`;
 /// 2. 36 GEMMs `M[p] = V[p] * U[p]^T` on the packed micro-kernel (`U` = the transformed
 ///    weights, packed at load: `WinogradWeights`), one point per chunk;
@@ -19,8 +21,17 @@ public enum WinogradKernel {
     public static let points = 36
     /// Tiles per chunk of the input and output transforms.
     static let tilesPerChunk = 8
-    /// `V` and `M` of one group of tiles take at most this much (and at least 6 tiles).
-    static let groupBytes = 6 << 20
+    /// `V` and `M` of one group of tiles take at most this much (and at least 6 tiles). 10 MiB
+    /// holds ResNet-50's layer3 at batch 8 (128 tiles) in one group, so its 9.4 MiB of
+    /// transformed weights are read once, and layer2's 392 tiles in 2 groups instead of 3:
+    /// Winograd / direct time at batch 8, 2 threads, 4 alternating rounds, 0.50-0.77x ->
+    /// 0.50-0.57x (layer2) and 0.56-0.79x -> 0.48-0.55x (layer3) against 6 MiB.
+    static let groupBytes = 10 << 20
+    /// A fused chunk's `V` takes at most this much (and at least 6 tiles): it stays in L2
+    /// (512 KiB) while the 36 points' GEMMs for one 16-channel panel of `M` pass over it.
+    static let fusedInputBytes = 384 << 10
+    /// Fused calls split their chunks into at most this many parts (fixed by the shape).
+    static let fusedParts = 8
 
     /// True for the convs this kernel computes: 3x3, stride 1, no dilation, one group.
     public static func applies(_ g: ConvGeometry) -> Bool {
@@ -35,13 +46,35 @@ public enum WinogradKernel {
         /// Channels rounded up to whole vectors: the row widths of `V` and `M`.
         let cin8: Int, cout8: Int
 
+        /// Fused: tiles per chunk, chunks, and parts (0 when the conv runs in three phases).
+        let chunkTiles: Int, chunks: Int, parts: Int
+
         init(_ g: ConvGeometry) {
             (tilesH, tilesW) = ((g.outH + 3) / 4, (g.outW + 3) / 4)
             tiles = g.batch * tilesH * tilesW
             (cin8, cout8) = ((g.inC + 7) / 8 * 8, (g.outC + 7) / 8 * 8)
             let fit = WinogradKernel.groupBytes / (4 * WinogradKernel.points * (cin8 + cout8))
             group = min(tiles, max(PackedGemm.mr, fit / PackedGemm.mr * PackedGemm.mr))
+            // Fused chunks: as few as fit, an even count (two cores), of equal whole row tiles.
+            let chunkFit = max(PackedGemm.mr, WinogradKernel.fusedInputBytes / (4 * WinogradKernel.points * cin8))
+            var count = (tiles + chunkFit - 1) / chunkFit
+            if count > 1 { count += count % 2 }
+            chunkTiles = ((tiles + count - 1) / count + PackedGemm.mr - 1) / PackedGemm.mr * PackedGemm.mr
+            // Fused when one depth block holds Cin and the weights, read once per chunk, cost
+            // less per tile than V and M written to and read back from the last-level cache.
+            let weightBytesPerTile = 4 * WinogradKernel.points * g.inC * cout8 / chunkTiles
+            let phaseBytesPerTile = 2 * 4 * WinogradKernel.points * (cin8 + cout8)
+            if g.inC <= PackedGemm.kc && weightBytesPerTile < phaseBytesPerTile {
+                chunks = (tiles + chunkTiles - 1) / chunkTiles
+                parts = min(chunks, WinogradKernel.fusedParts)
+            } else {
+                (chunks, parts) = (0, 0)
+            }
         }
+
+        var fused: Bool { parts > 0 }
+        /// Scratch floats of one fused part: `V[36][chunkTiles][cin8]` and `M[36][chunkTiles][16]`.
+        var partFloats: Int { WinogradKernel.points * chunkTiles * (cin8 + PackedGemm.nr) }
 
         /// Image, tile row and tile column of a tile.
         @inline(__always)
@@ -56,6 +89,7 @@ public enum WinogradKernel {
     /// Scratch floats `run` needs: `V` and `M` of one group, and a row of zeros for padding.
     public static func scratchFloats(_ g: ConvGeometry) -> Int {
         let l = Layout(g)
+        if l.fused { return l.parts * l.partFloats + l.cin8 }
         return points * l.group * (l.cin8 + l.cout8) + l.cin8
     }
 
@@ -66,6 +100,7 @@ public enum WinogradKernel {
         residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, scratch: UnsafeMutablePointer<Float>, pool: WorkerPool
     ) {
         let l = Layout(g)
+        if l.fused { return runFused(g, l, x: x, weight: weight, y: y, residual: residual, epilogue: epilogue, scratch: scratch, pool: pool) }
         let v = scratch, m = scratch + points * l.group * l.cin8
         let zeros = m + points * l.group * l.cout8
         zeros.update(repeating: 0, count: l.cin8)
@@ -76,7 +111,7 @@ public enum WinogradKernel {
             let chunks = (count + tilesPerChunk - 1) / tilesPerChunk
             pool.run(chunks: chunks) { chunk in
                 let tiles = chunk * tilesPerChunk..<min(count, (chunk + 1) * tilesPerChunk)
-                transformInput(g, l, x: x, zeros: UnsafePointer(zeros), v: v, first: first, tiles: tiles)
+                transformInput(g, l, x: x, zeros: UnsafePointer(zeros), v: v, pointStride: l.group * l.cin8, first: first, tiles: tiles)
             }
             // One point per chunk: each GEMM runs whole on one thread (the nested call runs
             // inline), its split fixed by its shape.
@@ -87,9 +122,59 @@ public enum WinogradKernel {
             }
             pool.run(chunks: chunks) { chunk in
                 let tiles = chunk * tilesPerChunk..<min(count, (chunk + 1) * tilesPerChunk)
-                transformOutput(g, l, m: UnsafePointer(m), y: y, residual: residual, epilogue: epilogue, first: first, tiles: tiles)
+                transformOutput(
+                    g, l, m: UnsafePointer(m), pointStride: l.group * l.cout8, tileStride: l.cout8, channels: 0..<g.outC, y: y, residual: residual,
+                    epilogue: epilogue, first: first, tiles: tiles)
             }
             first += count
+        }
+    }
+
+    /// The fused schedule (`Layout.fused`): each part runs its chunks of tiles on one thread,
+    /// and per chunk the input transform into its own `V`, then per 16-channel panel the 36
+    /// points' products into a small `M` and the output transform of that panel, so `V` stays
+    /// in L2 and `M` in L1 instead of both passing through the last-level cache. Each product
+    /// sums Cin in the same order as the three-phase GEMM: the same bits.
+    static func runFused(
+        _ g: ConvGeometry, _ l: Layout, x: UnsafePointer<Float>, weight: WinogradWeights, y: UnsafeMutablePointer<Float>,
+        residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, scratch: UnsafeMutablePointer<Float>, pool: WorkerPool
+    ) {
+        let zeros = UnsafePointer(scratch + l.parts * l.partFloats)
+        (scratch + l.parts * l.partFloats).update(repeating: 0, count: l.cin8)
+        let inputStride = l.chunkTiles * l.cin8, productStride = l.chunkTiles * PackedGemm.nr
+        pool.run(chunks: l.parts) { part in
+            let v = scratch + part * l.partFloats, m = v + points * inputStride
+            let pointers = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: PackedGemm.mr)
+            let lengths = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+            defer {
+                pointers.deallocate()
+                lengths.deallocate()
+            }
+            lengths[0] = g.inC
+            let packed = PackedGemm.packedFloats(n: g.outC, k: g.inC)
+            for chunk in part * l.chunks / l.parts..<(part + 1) * l.chunks / l.parts {
+                let first = chunk * l.chunkTiles, count = min(l.chunkTiles, l.tiles - first)
+                transformInput(g, l, x: x, zeros: zeros, v: v, pointStride: inputStride, first: first, tiles: 0..<count)
+                for panel in 0..<(g.outC + PackedGemm.nr - 1) / PackedGemm.nr {
+                    let c0 = panel * PackedGemm.nr
+                    for point in 0..<points {
+                        let b = UnsafePointer(weight.data) + point * packed + panel * g.inC * PackedGemm.nr
+                        let a = UnsafePointer(v + point * inputStride), c = m + point * productStride
+                        var r = 0
+                        while r < count {
+                            for i in 0..<PackedGemm.mr { pointers[i] = a + min(r + i, count - 1) * l.cin8 }
+                            let out = PackedGemm.TileOutput(
+                                c: c + r * PackedGemm.nr, ldc: PackedGemm.nr, rows: min(PackedGemm.mr, count - r), cols: PackedGemm.nr, accumulate: false,
+                                last: false, epilogue: epilogue, bias: nil, residual: nil)
+                            PackedGemm.tile(segments: 1, lengths: lengths, pointers: pointers, panel: b, out: out)
+                            r += PackedGemm.mr
+                        }
+                    }
+                    transformOutput(
+                        g, l, m: UnsafePointer(m) - c0, pointStride: productStride, tileStride: PackedGemm.nr,
+                        channels: c0..<min(g.outC, c0 + PackedGemm.nr), y: y, residual: residual, epilogue: epilogue, first: first, tiles: 0..<count)
+                }
+            }
         }
     }
 
@@ -98,8 +183,8 @@ public enum WinogradKernel {
     /// `B^T d B` for the tiles `first + tiles` of the group: row t of `V[p]` (p = 0..<36) gets
     /// tile t's transformed point p, all channels (lanes past Cin are zeros).
     static func transformInput(
-        _ g: ConvGeometry, _ l: Layout, x: UnsafePointer<Float>, zeros: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>, first: Int,
-        tiles: Range<Int>
+        _ g: ConvGeometry, _ l: Layout, x: UnsafePointer<Float>, zeros: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>, pointStride: Int,
+        first: Int, tiles: Range<Int>
     ) {
         let taps = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: points)  // the window's 36 pixels
         let e = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: points)  // d B, row-major 6x6
@@ -107,7 +192,6 @@ public enum WinogradKernel {
             taps.deallocate()
             e.deallocate()
         }
-        let pointStride = l.group * l.cin8
         for t in tiles {
             let (n, ty, tx) = l.position(first + t)
             let iy0 = ty * 4 - g.padTop, ix0 = tx * 4 - g.padLeft
@@ -145,22 +229,23 @@ public enum WinogradKernel {
         }
     }
 
-    /// `A^T M A` for the tiles `first + tiles` of the group, finished by the epilogue and
-    /// stored where they fall inside the output (a tile may overhang its bottom or right edge).
+    /// `A^T M A` for the tiles `first + tiles` of the group, `channels` of them (a multiple of 8
+    /// from its start; channel c of tile t's point p at `m + p * pointStride + t * tileStride + c`),
+    /// finished by the epilogue and stored where they fall inside the output (a tile may
+    /// overhang its bottom or right edge).
     static func transformOutput(
-        _ g: ConvGeometry, _ l: Layout, m: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
-        epilogue: EpilogueKernel, first: Int, tiles: Range<Int>
+        _ g: ConvGeometry, _ l: Layout, m: UnsafePointer<Float>, pointStride: Int, tileStride: Int, channels: Range<Int>,
+        y: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, epilogue: EpilogueKernel, first: Int, tiles: Range<Int>
     ) {
         let f = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 24)  // A^T applied along rows: 6 x 4
         defer { f.deallocate() }
-        let pointStride = l.group * l.cout8
         for t in tiles {
             let (n, ty, tx) = l.position(first + t)
             let oy0 = ty * 4, ox0 = tx * 4
             let rows = min(4, g.outH - oy0), cols = min(4, g.outW - ox0)
-            let src = m + t * l.cout8
-            var c = 0
-            while c < g.outC {
+            let src = m + t * tileStride
+            var c = channels.lowerBound
+            while c < channels.upperBound {
                 for i in 0..<6 {
                     let p = src + i * 6 * pointStride + c
                     let o = backward(
@@ -168,7 +253,7 @@ public enum WinogradKernel {
                         archc_load8(p + 4 * pointStride), archc_load8(p + 5 * pointStride))
                     (f[i * 4], f[i * 4 + 1], f[i * 4 + 2], f[i * 4 + 3]) = o
                 }
-                let lanes = min(8, g.outC - c)
+                let lanes = min(8, channels.upperBound - c)
                 for j in 0..<cols {
                     let z = backward(f[j], f[4 + j], f[8 + j], f[12 + j], f[16 + j], f[20 + j])
                     let base = ((n * g.outH + oy0) * g.outW + ox0 + j) * g.outC + c

@@ -8,7 +8,8 @@ import XCTest
 /// edge), 1x1 and 2x3 maps, padding 1, 0 and asymmetric, channel counts that are not
 /// multiples of the 8-lane vector or the 16-column panel, Cin deeper than the GEMM's
 /// 256-deep block, batch > 1 (and more tiles than one group holds), with and without the
-/// residual add and activations; bitwise equal for 1, 2 and 3 threads.
+/// residual add and activations, on both schedules (fused per chunk of tiles, and three
+/// phases over groups of tiles); bitwise equal for 1, 2 and 3 threads.
 final class WinogradTwinTests: XCTestCase {
     private struct Case {
         var batch, c, h, w, cout: Int
@@ -83,11 +84,15 @@ final class WinogradTwinTests: XCTestCase {
         print("winograd twin: largest error relative to the output's largest magnitude \(worst)")
     }
 
-    /// More tiles than one group of `V` and `M` scratch holds (several groups per call), and
-    /// ResNet-50's map sizes and depths (fewer output channels, to keep the naive conv short),
-    /// residual and ReLU included.
+    /// Both schedules with many tiles: the fused one (Cin up to 256 and small weights: several
+    /// chunks and parts, Cout over several 16-channel panels, a partial last panel) and the
+    /// three-phase one (Cin above 256) with more tiles than one group of `V` and `M` scratch
+    /// holds; ResNet-50's map sizes and depths (fewer output channels, to keep the naive conv
+    /// short), residual and ReLU included.
     func testManyTilesAndResNetShapesAgainstNaive() throws {
         try check(Case(batch: 4, c: 64, h: 40, w: 40, cout: 64, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: 9500)
+        try check(Case(batch: 3, c: 56, h: 23, w: 29, cout: 44, padding: [1, 1, 1, 1], epilogue: Epilogue(residual: true, postActivation: .relu)), seed: 9505)
+        try check(Case(batch: 3, c: 264, h: 40, w: 40, cout: 24, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: 9530)
         try check(Case(batch: 1, c: 256, h: 14, w: 14, cout: 72, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: 9510)
         try check(Case(batch: 2, c: 288, h: 7, w: 7, cout: 136, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu, residual: true)), seed: 9520)
         print("winograd twin: largest error relative to the output's largest magnitude \(worst)")
