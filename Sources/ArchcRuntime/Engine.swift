@@ -24,11 +24,25 @@ public final class Engine {
     public let precision: Precision
     public private(set) var scratchBytes = 0
     public var activationBytes: Int { plan.arenaBytes }
-    public var peakBytes: Int { weightBytes + scratchBytes + plan.arenaBytes }
+    public var peakBytes: Int { weightBytes + scratchBytes + plan.arenaBytes + imageActivationBytes }
+
+    /// How many leading nodes run image by image (`BatchOrder`; 0: every layer over the batch).
+    public let imageMajorNodes: Int
+    /// Bytes of the per-image arena those nodes run in.
+    public var imageActivationBytes: Int { imagePlan?.arenaBytes ?? 0 }
 
     private let arena: UnsafeMutableRawPointer
     let store: WeightStore
+    /// What `run` executes, in order: with an image-major prefix, per image its input slice
+    /// copied in, the prefix's steps, its output slice copied out; then the other steps.
     private var steps: [(name: String, run: () -> Void)] = []
+    /// The prefix's parts, for `runAll`: its steps (one per node), and per image the copies.
+    private var prefixSteps: [() -> Void] = []
+    private var sliceCopies: [(into: () -> Void, outOf: () -> Void)] = []
+    private let imagePlan: MemoryPlan?
+    private let imageArena: UnsafeMutableRawPointer?
+    /// While the prefix's steps are built, `buffer` resolves values in the per-image arena.
+    private var resolvingImage = false
     /// Per step: the kind of layer it is (for the profile) and its floating-point operations.
     public private(set) var stepKinds: [(kind: String, flops: Int)] = []
     private var scratch: UnsafeMutablePointer<Float>?
@@ -44,7 +58,7 @@ public final class Engine {
     /// are never both whole in memory.
     public init(
         graph: consuming Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed, precision: Precision = .fp32,
-        conv3x3: Conv3x3Algorithm = .auto
+        conv3x3: Conv3x3Algorithm = .auto, batchOrder: BatchOrder = .auto
     ) throws {
         try CPUFeatures.require()
         guard batch >= 1 else { throw EngineError.invalid("batch must be at least 1, found \(batch)") }
@@ -55,8 +69,14 @@ public final class Engine {
         self.store = WeightStore(backend: gemm)
         self.pool = WorkerPool(threads: threads)
         Gemm.useSingleThreadedBLAS()
-        plan = MemoryPlan(graph: copy graph, batch: batch)
+        // The int8 steps are built for the whole batch only.
+        let prefix: Int
+        if case .fp32 = precision { prefix = batchOrder.prefixLength(copy graph, batch: batch) } else { prefix = 0 }
+        imageMajorNodes = prefix
+        plan = MemoryPlan(graph: copy graph, batch: batch, imageMajorPrefix: prefix)
         arena = AlignedMemory.bytes(max(plan.arenaBytes, 64))
+        imagePlan = prefix > 0 ? MemoryPlan(imagePrefixOf: copy graph, length: prefix) : nil
+        imageArena = imagePlan.map { AlignedMemory.bytes(max($0.arenaBytes, 64)) }
         // Winograd is an fp32 kernel: the int8 path keeps 3x3 convs on its own im2col GEMM.
         let winogradAllowed: Bool
         if case .fp32 = precision { winogradAllowed = gemm == .packed } else { winogradAllowed = false }
@@ -77,10 +97,19 @@ public final class Engine {
         }
         var uses: [String: Int] = [:]
         for step in kernelPlan.steps { for name in step.node.weights { uses[name, default: 0] += 1 } }
-        for step in kernelPlan.steps {
-            let quantized = try int8.flatMap { try int8Step(step.node, step.kernel, ranges: $0.ranges, scratch: $0.scratch) }
-            steps.append((step.node.name, quantized ?? self.step(step.node, step.kernel)))
-            stepKinds.append((quantized == nil ? step.kind : "int8 " + step.kind, step.flopsPerImage * batch))
+        var prefixKinds: [(kind: String, flops: Int)] = []
+        for (index, step) in kernelPlan.steps.enumerated() {
+            if index < prefix {
+                resolvingImage = true
+                prefixSteps.append(self.step(step.node, step.kernel, batch: 1))
+                prefixKinds.append((step.kind, step.flopsPerImage))
+                resolvingImage = false
+                if index == prefix - 1 { addImageMajorPrefix(kernelPlan.steps[..<prefix].map(\.node.name), prefixKinds) }
+            } else {
+                let quantized = try int8.flatMap { try int8Step(step.node, step.kernel, ranges: $0.ranges, scratch: $0.scratch) }
+                steps.append((step.node.name, quantized ?? self.step(step.node, step.kernel, batch: batch)))
+                stepKinds.append((quantized == nil ? step.kind : "int8 " + step.kind, step.flopsPerImage * batch))
+            }
             for name in step.node.weights {
                 uses[name]! -= 1
                 if uses[name] == 0 { self.graph.constants[name] = nil }
@@ -89,7 +118,37 @@ public final class Engine {
         self.graph.constants = [:]
     }
 
-    deinit { AlignedMemory.free(arena) }
+    /// Appends the image-major prefix to `steps`: per image, its input slice copied into the
+    /// per-image arena, the prefix's steps, the prefix output copied into its slice of the
+    /// batch's buffer (NHWC: an image's slice is contiguous).
+    private func addImageMajorPrefix(_ names: [String], _ kinds: [(kind: String, flops: Int)]) {
+        let last = graph.nodes[prefixSteps.count - 1]
+        let inputCount = graph.inputType.elements, outputCount = last.type.elements
+        let batchInput = UnsafePointer(buffer(Graph.inputID)), batchOutput = buffer(last.id)
+        resolvingImage = true
+        let imageInput = buffer(Graph.inputID), imageOutput = UnsafePointer(buffer(last.id))
+        resolvingImage = false
+        for image in 0..<batch {
+            let copies = (
+                into: { imageInput.update(from: batchInput + image * inputCount, count: inputCount) },
+                outOf: { (batchOutput + image * outputCount).update(from: imageOutput, count: outputCount) }
+            )
+            sliceCopies.append(copies)
+            steps.append(("image slices", copies.into))
+            stepKinds.append(("image slices", 0))
+            for (name, (run, kind)) in zip(names, zip(prefixSteps, kinds)) {
+                steps.append((name, run))
+                stepKinds.append(kind)
+            }
+            steps.append(("image slices", copies.outOf))
+            stepKinds.append(("image slices", 0))
+        }
+    }
+
+    deinit {
+        AlignedMemory.free(arena)
+        if let imageArena { AlignedMemory.free(imageArena) }
+    }
 
     /// Runs a batch (N, C, H, W) and returns the output: (N, F), or (N, C, H, W) for maps.
     /// Throws when the input's shape is not the engine's.
@@ -122,7 +181,22 @@ public final class Engine {
     public func runAll(_ input: Tensor) throws -> [ValueID: Tensor] {
         try load(input)
         var values: [ValueID: Tensor] = [:]
-        for (node, step) in zip(graph.nodes, steps) {
+        let prefix = graph.nodes[..<imageMajorNodes]
+        for node in prefix { values[node.id] = Tensor(zeros: [batch] + node.type.dims) }
+        for (image, copies) in sliceCopies.enumerated() {
+            copies.into()
+            for (node, step) in zip(prefix, prefixSteps) {
+                step()
+                resolvingImage = true
+                let one = snapshot(node.id, node.type, batch: 1)
+                resolvingImage = false
+                values[node.id]!.data.withUnsafeMutableBufferPointer {
+                    ($0.baseAddress! + image * one.data.count).update(from: one.data, count: one.data.count)
+                }
+            }
+            copies.outOf()
+        }
+        for (node, step) in zip(graph.nodes[imageMajorNodes...], steps[(steps.count - (graph.nodes.count - imageMajorNodes))...]) {
             step.run()
             values[node.id] = snapshot(node.id, node.type)
         }
@@ -130,7 +204,8 @@ public final class Engine {
     }
 
     /// A value copied out of the arena in NCHW (or (N, F)) order.
-    private func snapshot(_ value: ValueID, _ type: TensorType) -> Tensor {
+    private func snapshot(_ value: ValueID, _ type: TensorType, batch: Int? = nil) -> Tensor {
+        let batch = batch ?? self.batch
         var out = Tensor(zeros: [batch] + type.dims)
         out.data.withUnsafeMutableBufferPointer { y in
             if type.isImage {
@@ -163,9 +238,18 @@ public final class Engine {
                 totals[i] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             }
         }
-        return steps.indices.map { i in
-            StepTime(name: steps[i].name, kind: stepKinds[i].kind, flops: stepKinds[i].flops, ms: totals[i] / Double(max(1, iterations)))
+        // An image-major prefix runs each of its steps once per image: one entry per name.
+        var order: [String] = [], merged: [String: StepTime] = [:]
+        for i in steps.indices {
+            let name = steps[i].name, ms = totals[i] / Double(max(1, iterations))
+            if let seen = merged[name] {
+                merged[name] = StepTime(name: name, kind: seen.kind, flops: seen.flops + stepKinds[i].flops, ms: seen.ms + ms)
+            } else {
+                order.append(name)
+                merged[name] = StepTime(name: name, kind: stepKinds[i].kind, flops: stepKinds[i].flops, ms: ms)
+            }
         }
+        return order.map { merged[$0]! }
     }
 
     /// Step times summed by layer kind, slowest kind first.
@@ -181,7 +265,10 @@ public final class Engine {
     // MARK: - Building steps
 
     func buffer(_ value: ValueID) -> UnsafeMutablePointer<Float> {
-        (arena + plan.offsets[value]!).assumingMemoryBound(to: Float.self)
+        if resolvingImage, let imagePlan, let imageArena {
+            return (imageArena + imagePlan.offsets[value]!).assumingMemoryBound(to: Float.self)
+        }
+        return (arena + plan.offsets[value]!).assumingMemoryBound(to: Float.self)
     }
 
     /// A weight copied (and possibly reordered) into memory the engine owns.
@@ -206,9 +293,9 @@ public final class Engine {
     }
 
     /// The step that executes a node's planned kernel: weights packed now, pointers bound.
-    private func step(_ node: Node, _ kernel: KernelPlan.Kernel) -> () -> Void {
+    private func step(_ node: Node, _ kernel: KernelPlan.Kernel, batch: Int) -> () -> Void {
         let x = UnsafePointer(buffer(node.inputs[0])), y = buffer(node.id)
-        let pool = self.pool, batch = self.batch
+        let pool = self.pool
         switch kernel {
         case .depthwise(var g, let e):
             g.batch = batch

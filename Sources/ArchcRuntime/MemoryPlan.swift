@@ -19,13 +19,32 @@ public struct MemoryPlan: Sendable {
     public static let alignment = 64
 
     /// The plan for a graph's activations at `batch` (the input included, live until its last read).
-    public init(graph: Graph, batch: Int) {
+    /// With `imageMajorPrefix` nodes run image by image (`BatchOrder`), their values live in
+    /// the per-image plan (`imagePrefix`) and take no bytes here, except the prefix's last
+    /// output, which is filled image by image from the start: it is live from the start.
+    public init(graph: Graph, batch: Int, imageMajorPrefix prefix: Int = 0) {
         var lastUse: [ValueID: Int] = [:]
         for (index, node) in graph.nodes.enumerated() { for input in node.inputs { lastUse[input] = index } }
         lastUse[graph.output] = graph.nodes.count
         var intervals = [Interval(value: Graph.inputID, bytes: batch * graph.inputType.elements * 4, first: -1, last: lastUse[Graph.inputID] ?? -1)]
         for (index, node) in graph.nodes.enumerated() {
-            intervals.append(Interval(value: node.id, bytes: batch * node.type.elements * 4, first: index, last: lastUse[node.id] ?? index))
+            let inPrefix = index < prefix - 1, crossing = index == prefix - 1
+            intervals.append(
+                Interval(
+                    value: node.id, bytes: inPrefix ? 0 : batch * node.type.elements * 4, first: crossing ? -1 : index,
+                    last: lastUse[node.id] ?? index))
+        }
+        self.init(intervals)
+    }
+
+    /// The plan of one image's values in the first `length` nodes (the input's copy included),
+    /// which the engine runs image by image, reusing these bytes for every image.
+    public init(imagePrefixOf graph: Graph, length: Int) {
+        var lastUse: [ValueID: Int] = [:]
+        for (index, node) in graph.nodes[..<length].enumerated() { for input in node.inputs { lastUse[input] = index } }
+        var intervals = [Interval(value: Graph.inputID, bytes: graph.inputType.elements * 4, first: -1, last: lastUse[Graph.inputID] ?? -1)]
+        for (index, node) in graph.nodes[..<length].enumerated() {
+            intervals.append(Interval(value: node.id, bytes: node.type.elements * 4, first: index, last: max(index, lastUse[node.id] ?? index)))
         }
         self.init(intervals)
     }

@@ -3,3 +3,6 @@ import ArgumentParser
 
 /// `--conv3x3 auto|winograd|direct`.
 extension Conv3x3Algorithm: ExpressibleByArgument {}
+
+/// `--batch-order auto|layer`.
+extension BatchOrder: ExpressibleByArgument {}

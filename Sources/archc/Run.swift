@@ -57,6 +57,12 @@ struct Run: ParsableCommand {
     )
     var conv3x3: Conv3x3Algorithm = .auto
 
+    @Option(
+        help:
+            "How a batch runs: auto (the leading layers on maps of 28x28 or more image by image, so one image's maps stay in cache, then the rest over the whole batch) or layer (every layer over the whole batch)."
+    )
+    var batchOrder: BatchOrder = .auto
+
     @Option(help: "Seed for the weights and input when none are given.")
     var seed: UInt64 = 0
 
@@ -139,7 +145,7 @@ struct Run: ParsableCommand {
         let mode = try precision.resolve(calibration: calibration, model: session.model)
         // The engine owns the weights and frees each once packed; --check still needs them.
         let graph = check ? session.model.optimized : session.model.takeOptimized()
-        let engine = try Engine(graph: consume graph, batch: session.batch, threads: threads, precision: mode, conv3x3: conv3x3)
+        let engine = try Engine(graph: consume graph, batch: session.batch, threads: threads, precision: mode, conv3x3: conv3x3, batchOrder: batchOrder)
         let model = session.model, x = session.input
         if check {
             let result = try ConsistencyCheck.run(model, engine: engine, input: x)
@@ -203,7 +209,8 @@ struct Run: ParsableCommand {
             var object: [String: Any] = [
                 "name": model.network.name, "batch": b.batch, "threads": b.threads, "iterations": b.latenciesMs.count,
                 "precision": engine.precision.name, "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond, "peak_bytes": b.peakBytes,
-                "activation_bytes": engine.activationBytes, "weight_bytes": engine.weightBytes, "scratch_bytes": engine.scratchBytes,
+                "activation_bytes": engine.activationBytes, "image_major_layers": engine.imageMajorNodes, "weight_bytes": engine.weightBytes,
+                "scratch_bytes": engine.scratchBytes,
                 "process_bytes": memory.processBytes, "floor_bytes": memory.floorBytes, "peak_rss_bytes": memory.peakBytes,
                 "gflops_per_s": Double(model.network.flops) * Double(b.batch) / (b.medianMs / 1000) / 1e9,
             ]
@@ -228,6 +235,11 @@ struct Run: ParsableCommand {
             "  memory: weights \(Format.bytes(engine.weightBytes)), activations \(Format.bytes(engine.activationBytes)) (unplanned \(Format.bytes(engine.plan.unplannedBytes))), scratch \(Format.bytes(engine.scratchBytes))"
         )
         print("  " + memory.summary)
+        if engine.imageMajorNodes > 0 {
+            print(
+                "  batch order: the first \(engine.imageMajorNodes) of \(engine.graph.nodes.count) layers image by image (per-image activations \(Format.bytes(engine.imageActivationBytes))), the rest over the batch"
+            )
+        }
         if let profile { printProfile(profile.steps, peak: profile.peak) }
     }
 
