@@ -14,8 +14,6 @@ public final class Resnet50: GeneratedModel {
     public static let inputShape = [3, 224, 224]
     /// Activation bytes per image; value offsets below are per image and scale with the batch.
     static let arenaBytesPerImage = 7225344
-    /// Scratch floats per image: the largest any dense non-pointwise conv asks for (a padded input copy or im2col rows).
-    static let scratchFloatsPerImage = 903232
 
     let pool: WorkerPool
     let store = WeightStore()
@@ -241,12 +239,39 @@ public final class Resnet50: GeneratedModel {
         b174 = store.floats(try requireWeight(weights, "fc.bias", [1000]).data)
     }
 
+    /// Scratch floats at batch `n`: the most any dense non-pointwise conv's kernel asks for
+    /// (a padded input copy, im2col rows, Winograd's transformed tiles).
+    static func scratchFloats(batch n: Int) -> Int {
+        [
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([64, 112, 112]), weightDims: [64, 3, 7, 7], ConvAttributes(stride: [2, 2], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1)), backend: .packed),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 56, 56]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed),
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([512, 28, 28]), weightDims: [512, 256, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), backend: .packed),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 28, 28]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed),
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([1024, 14, 14]), weightDims: [1024, 512, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), backend: .packed),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([512, 14, 14]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed),
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([2048, 7, 7]), weightDims: [2048, 1024, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), backend: .packed),
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed),
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed)
+        ].reduce(1, max)
+    }
+
     public func predict(_ input: Tensor) throws -> Tensor {
         try requireInput(input, Self.inputShape)
         let n = input.dims[0]
         let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)
         defer { arena.deallocate() }
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, Self.scratchFloatsPerImage * n))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.scratchFloats(batch: n))
         defer { scratch.deallocate() }
         func v(_ offset: Int) -> UnsafeMutablePointer<Float> { (arena + offset * n).assumingMemoryBound(to: Float.self) }
         _ = scratch

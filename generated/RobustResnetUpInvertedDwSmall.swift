@@ -14,8 +14,6 @@ public final class RobustResnetUpInvertedDwSmall: GeneratedModel {
     public static let inputShape = [3, 224, 224]
     /// Activation bytes per image; value offsets below are per image and scale with the batch.
     static let arenaBytesPerImage = 1806336
-    /// Scratch floats per image: the largest any dense non-pointwise conv asks for (a padded input copy or im2col rows).
-    static let scratchFloatsPerImage = 150528
 
     let pool: WorkerPool
     let store = WeightStore()
@@ -333,12 +331,21 @@ public final class RobustResnetUpInvertedDwSmall: GeneratedModel {
         b177 = store.floats(try requireWeight(weights, "head.fc.bias", [1000]).data)
     }
 
+    /// Scratch floats at batch `n`: the most any dense non-pointwise conv's kernel asks for
+    /// (a padded input copy, im2col rows, Winograd's transformed tiles).
+    static func scratchFloats(batch n: Int) -> Int {
+        [
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([96, 14, 14]), weightDims: [96, 3, 16, 16], ConvAttributes(stride: [16, 16], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), backend: .packed),
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([768, 7, 7]), weightDims: [768, 384, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), backend: .packed)
+        ].reduce(1, max)
+    }
+
     public func predict(_ input: Tensor) throws -> Tensor {
         try requireInput(input, Self.inputShape)
         let n = input.dims[0]
         let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)
         defer { arena.deallocate() }
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, Self.scratchFloatsPerImage * n))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.scratchFloats(batch: n))
         defer { scratch.deallocate() }
         func v(_ offset: Int) -> UnsafeMutablePointer<Float> { (arena + offset * n).assumingMemoryBound(to: Float.self) }
         _ = scratch

@@ -29,7 +29,9 @@ struct Emission {
     let graph: Graph
     var offsets: [ValueID: Int] = [:]
     var arenaBytes = 0
-    var scratchFloats = 0
+    /// The scratch each dense non-pointwise conv asks its kernel for at batch `n`: asked at
+    /// run time, so a file generated against an older kernel library never gets too little.
+    var scratchQueries: [String] = []
     var properties: [String] = []
     var loads: [String] = []
     var steps: [String] = []
@@ -83,13 +85,13 @@ struct Emission {
         case .im2col(let g, let e):
             let tail = convTail(node, e)
             gemmWeight(node, g)
-            scratchFloats = max(scratchFloats, ConvKernels.scratchFloats(g, backend: .packed))
+            scratchQueries.append("ConvKernels.scratchFloats(\(geometry(g, node)), backend: .packed)")
             steps.append("ConvKernels.im2col(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), scratch: scratch, pool: pool)")
         case .winograd(let g, let e):
             let tail = convTail(node, e), w = dims(node.weights[0])
             properties.append("let w\(id): WinogradWeights  // \(c(node.weights[0])) \(w), as 36 packed GEMMs [\(g.outC), \(g.inC)]")
             loads.append("w\(id) = store.winograd(\(requireWeight(node.weights[0])))")
-            scratchFloats = max(scratchFloats, WinogradKernel.scratchFloats(g))
+            scratchQueries.append("WinogradKernel.scratchFloats(\(geometry(g, node)))")
             steps.append("WinogradKernel.run(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), scratch: scratch, pool: pool)")
         case .batchNorm(let rows, let channels, let eps, let affine):
             let w = node.weights.map(requireWeight).joined(separator: ", ")
@@ -218,8 +220,6 @@ struct Emission {
             "    public static let inputShape = \(graph.inputType.dims)",
             "    /// Activation bytes per image; value offsets below are per image and scale with the batch.",
             "    static let arenaBytesPerImage = \(arenaBytes)",
-            "    /// Scratch floats per image: the largest any dense non-pointwise conv asks for (a padded input copy or im2col rows).",
-            "    static let scratchFloatsPerImage = \(scratchFloats)",
             "",
             "    let pool: WorkerPool",
             "    let store = WeightStore()",
@@ -235,12 +235,19 @@ struct Emission {
         lines += [
             "    }",
             "",
+            "    /// Scratch floats at batch `n`: the most any dense non-pointwise conv's kernel asks for",
+            "    /// (a padded input copy, im2col rows, Winograd's transformed tiles).",
+            "    static func scratchFloats(batch n: Int) -> Int {",
+            scratchQueries.isEmpty
+                ? "        1" : "        [\n" + scratchQueries.map { "            " + $0 }.joined(separator: ",\n") + "\n        ].reduce(1, max)",
+            "    }",
+            "",
             "    public func predict(_ input: Tensor) throws -> Tensor {",
             "        try requireInput(input, Self.inputShape)",
             "        let n = input.dims[0]",
             "        let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)",
             "        defer { arena.deallocate() }",
-            "        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, Self.scratchFloatsPerImage * n))",
+            "        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.scratchFloats(batch: n))",
             "        defer { scratch.deallocate() }",
             "        func v(_ offset: Int) -> UnsafeMutablePointer<Float> { (arena + offset * n).assumingMemoryBound(to: Float.self) }",
             "        _ = scratch",

@@ -42,6 +42,19 @@ final class GeneratedCodeTests: XCTestCase {
         }
     }
 
+    /// Scratch is asked of the kernels at run time, for every step that uses it: a size fixed
+    /// when the file was generated overflowed the heap once the Winograd kernel's groups grew
+    /// (a generated ResNet-50 aborted in malloc).
+    func testGeneratedModelsAskTheKernelsForTheirScratch() throws {
+        let model = try prepare("specs/resnet50.yaml")
+        let text = SwiftEmitter.emit(model.optimized, network: model.network, typeName: "Resnet50", command: "archc compile specs/resnet50.yaml --emit swift")
+        let users = text.components(separatedBy: "WinogradKernel.run(").count + text.components(separatedBy: "ConvKernels.im2col(").count - 2
+        XCTAssertGreaterThan(users, 10)
+        XCTAssertEqual(text.components(separatedBy: "scratchFloats(ConvGeometry(batch: n").count - 1, users)
+        XCTAssertTrue(text.contains("allocate(capacity: Self.scratchFloats(batch: n))"))
+        XCTAssertFalse(text.contains("scratchFloatsPerImage"))
+    }
+
     func testGeneratedModelsMatchTheRuntime() throws {
         for (spec, type) in GeneratedModels.all.sorted(by: { $0.key < $1.key }) {
             let model = try prepare(spec)
