@@ -22,26 +22,8 @@ final class DepthwiseSmallTapsTwinTests: XCTestCase {
     /// through the naive kernels.
     private func check(_ k: Case, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) throws {
         let attrs = ConvAttributes(stride: [k.stride, k.stride], padding: k.padding, dilation: [1, 1], groups: k.c)
-        let weight = RuntimeTest.random([k.c, 1, k.k, k.k], seed: seed)
-        let bias = RuntimeTest.random([k.c], seed: seed + 1)
-        let x = RuntimeTest.random([k.batch, k.c, k.h, k.w], seed: seed + 2)
-        var expected = NaiveKernels.conv2d(x, weight: weight, bias: bias, attrs)
-        let outType = TensorType(Array(expected.dims.dropFirst()))
-        var nodes: [Node] = []
-        var constants: [String: Tensor] = ["w": weight, "b": bias]
-        var inputs = [Graph.inputID]
-        var residual: Tensor?
-        if k.epilogue.residual {
-            let residualAttrs = ConvAttributes(stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, groups: 1)
-            constants["zero"] = Tensor(zeros: [k.c, k.c, k.k, k.k])
-            constants["r"] = RuntimeTest.random([k.c], seed: seed + 4)
-            nodes.append(Node(id: 1, kind: .conv2d(residualAttrs, Epilogue()), inputs: [0], weights: ["zero", "r"], type: outType, name: "res"))
-            inputs.append(1)
-            residual = NaiveKernels.conv2d(x, weight: constants["zero"]!, bias: constants["r"]!, residualAttrs)
-        }
-        NaiveKernels.applyEpilogue(&expected, k.epilogue, residual: residual)
-        nodes.append(Node(id: 2, kind: .conv2d(attrs, k.epilogue), inputs: inputs, weights: ["w", "b"], type: outType, name: "conv"))
-        let graph = Graph(name: "depthwise", inputType: TensorType([k.c, k.h, k.w]), nodes: nodes, output: 2, constants: constants)
+        let (graph, x, expected) = RuntimeTest.oneConv(
+            "depthwise", batch: k.batch, c: k.c, h: k.h, w: k.w, cout: k.c, kh: k.k, kw: k.k, attrs: attrs, epilogue: k.epilogue, seed: seed)
         XCTAssertEqual(Verifier.verify(graph), [], file: file, line: line)
         var first: Tensor?
         for threads in [1, 2, 3] {

@@ -18,26 +18,8 @@ final class KernelTwinTests: XCTestCase {
     /// it a per-channel constant map of exactly the output's shape.
     private func check(_ k: Case, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
         let attrs = ConvAttributes(stride: [k.stride, k.stride], padding: k.padding, dilation: [k.dilation, k.dilation], groups: k.groups)
-        let weight = RuntimeTest.random([k.cout, k.c / k.groups, k.kh, k.kw], seed: seed)
-        let bias = RuntimeTest.random([k.cout], seed: seed + 1)
-        let x = RuntimeTest.random([k.batch, k.c, k.h, k.w], seed: seed + 2)
-        var expected = NaiveKernels.conv2d(x, weight: weight, bias: bias, attrs)
-        let outType = TensorType(Array(expected.dims.dropFirst()))
-        var nodes: [Node] = []
-        var constants: [String: Tensor] = ["w": weight, "b": bias]
-        var inputs = [Graph.inputID]
-        var residual: Tensor?
-        if k.epilogue.residual {
-            let residualAttrs = ConvAttributes(stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, groups: 1)
-            constants["zero"] = Tensor(zeros: [k.cout, k.c, k.kh, k.kw])
-            constants["r"] = RuntimeTest.random([k.cout], seed: seed + 4)
-            nodes.append(Node(id: 1, kind: .conv2d(residualAttrs, Epilogue()), inputs: [0], weights: ["zero", "r"], type: outType, name: "res"))
-            inputs.append(1)
-            residual = NaiveKernels.conv2d(x, weight: constants["zero"]!, bias: constants["r"]!, residualAttrs)
-        }
-        NaiveKernels.applyEpilogue(&expected, k.epilogue, residual: residual)
-        nodes.append(Node(id: 2, kind: .conv2d(attrs, k.epilogue), inputs: inputs, weights: ["w", "b"], type: outType, name: "conv"))
-        let graph = Graph(name: "kernel", inputType: TensorType([k.c, k.h, k.w]), nodes: nodes, output: 2, constants: constants)
+        let (graph, x, expected) = RuntimeTest.oneConv(
+            "kernel", batch: k.batch, c: k.c, h: k.h, w: k.w, cout: k.cout, kh: k.kh, kw: k.kw, attrs: attrs, epilogue: k.epilogue, seed: seed)
         XCTAssertEqual(Verifier.verify(graph), [], file: file, line: line)
         for gemm in GemmBackend.allCases {
             for threads in [1, 2] {

@@ -21,6 +21,35 @@ enum RuntimeTest {
         return (graph, try Pipeline.run(graph, verify: true).get().0)
     }
 
+    /// One conv (random weights [cout, c / groups, kh, kw], bias and input) as a graph, with
+    /// its input and what the naive kernels compute. A residual, when the epilogue has one,
+    /// comes from a zero-weight dense conv of the same geometry whose bias makes it a
+    /// per-channel constant map of exactly the output's shape.
+    static func oneConv(
+        _ name: String, batch: Int, c: Int, h: Int, w: Int, cout: Int, kh: Int, kw: Int, attrs: ConvAttributes, epilogue: Epilogue, seed: UInt64
+    ) -> (graph: Graph, x: Tensor, expected: Tensor) {
+        let weight = random([cout, c / attrs.groups, kh, kw], seed: seed)
+        let bias = random([cout], seed: seed + 1)
+        let x = random([batch, c, h, w], seed: seed + 2)
+        var expected = NaiveKernels.conv2d(x, weight: weight, bias: bias, attrs)
+        let outType = TensorType(Array(expected.dims.dropFirst()))
+        var nodes: [Node] = []
+        var constants: [String: Tensor] = ["w": weight, "b": bias]
+        var inputs = [Graph.inputID]
+        var residual: Tensor?
+        if epilogue.residual {
+            let residualAttrs = ConvAttributes(stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation, groups: 1)
+            constants["zero"] = Tensor(zeros: [cout, c, kh, kw])
+            constants["r"] = random([cout], seed: seed + 4)
+            nodes.append(Node(id: 1, kind: .conv2d(residualAttrs, Epilogue()), inputs: [0], weights: ["zero", "r"], type: outType, name: "res"))
+            inputs.append(1)
+            residual = NaiveKernels.conv2d(x, weight: constants["zero"]!, bias: constants["r"]!, residualAttrs)
+        }
+        NaiveKernels.applyEpilogue(&expected, epilogue, residual: residual)
+        nodes.append(Node(id: 2, kind: .conv2d(attrs, epilogue), inputs: inputs, weights: ["w", "b"], type: outType, name: "conv"))
+        return (Graph(name: name, inputType: TensorType([c, h, w]), nodes: nodes, output: 2, constants: constants), x, expected)
+    }
+
     static func random(_ dims: [Int], seed: UInt64, low: Float = -1, high: Float = 1) -> Tensor {
         var generator = SeededGenerator(seed: seed)
         return Tensor(dims: dims, data: generator.uniformArray(dims.reduce(1, *), low, high))
