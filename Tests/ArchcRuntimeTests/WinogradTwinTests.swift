@@ -18,13 +18,16 @@ final class WinogradTwinTests: XCTestCase {
     }
 
     /// F(4x4, 3x3) rounds more than a direct dot product: its transforms weight values by
-    /// coefficients up to 5 (input) and 8 (output) before the sums cancel. Measured on these
-    /// cases: at most 2.4e-5 (Cin = 300 with a ReLU6 clip), against 1e-5 for the direct
-    /// kernels' twin tests; ResNet-50's logits stay within 7.2e-7 of PyTorch's
-    /// (tools/winograd_logits.py).
+    /// coefficients up to 5 (input) and 8 (output) before the sums cancel. The error is taken
+    /// relative to the largest magnitude of the conv's output before its activation: rounding
+    /// grows with the sums, and a ReLU6 clip caps the output at 6 but not the error (Cin = 264
+    /// with ReLU6 measured 1.05e-4 against the clipped output, 8.0e-6 against the sums). Measured
+    /// on these cases: at most 9.9e-6, against 1e-5 for the direct kernels' twin tests;
+    /// ResNet-50's logits stay within 7.2e-7 of PyTorch's (tools/winograd_logits.py).
     static let tolerance: Float = 5e-5
 
-    /// Largest error seen over the cases, relative to each output's largest magnitude.
+    /// Largest error seen over the cases, relative to each output's largest magnitude before
+    /// the activation.
     private var worst: Float = 0
 
     /// A one-conv graph (plus, with a residual, a bias-only conv of the same geometry that
@@ -35,12 +38,18 @@ final class WinogradTwinTests: XCTestCase {
         let (graph, x, expected) = RuntimeTest.oneConv(
             "winograd", batch: k.batch, c: k.c, h: k.h, w: k.w, cout: k.cout, kh: 3, kw: 3, attrs: attrs, epilogue: k.epilogue, seed: seed)
         XCTAssertEqual(Verifier.verify(graph), [], file: file, line: line)
+        // The same conv (same seeds), residual added, no activation: the sums the error scales with.
+        let sums = RuntimeTest.oneConv(
+            "sums", batch: k.batch, c: k.c, h: k.h, w: k.w, cout: k.cout, kh: 3, kw: 3, attrs: attrs,
+            epilogue: Epilogue(residual: k.epilogue.residual), seed: seed
+        ).expected
+        let scale = sums.data.reduce(0) { max($0, abs($1)) }
         var first: Tensor?
         for threads in [1, 2, 3] {
             let engine = try Engine(graph: graph, batch: k.batch, threads: threads, conv3x3: .winograd)
             guard case .winograd = engine.kernelPlan.steps.last!.kernel else { return XCTFail("\(k): not planned as Winograd", file: file, line: line) }
             let got = try engine.run(x)
-            let error = got.relativeError(to: expected)
+            let error = zip(got.data, expected.data).reduce(0) { max($0, abs($1.0 - $1.1)) } / scale
             worst = max(worst, error)
             XCTAssertLessThanOrEqual(error, Self.tolerance, "\(k) threads \(threads): error \(error)", file: file, line: line)
             if let first {
@@ -75,7 +84,7 @@ final class WinogradTwinTests: XCTestCase {
     func testManyTilesAndResNetShapesAgainstNaive() throws {
         try check(Case(batch: 4, c: 64, h: 40, w: 40, cout: 64, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: 9500)
         try check(Case(batch: 3, c: 56, h: 23, w: 29, cout: 44, padding: [1, 1, 1, 1], epilogue: Epilogue(residual: true, postActivation: .relu)), seed: 9505)
-        try check(Case(batch: 3, c: 264, h: 40, w: 40, cout: 24, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: 9530)
+        try check(Case(batch: 3, c: 264, h: 40, w: 40, cout: 24, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu6)), seed: 9530)
         try check(Case(batch: 1, c: 256, h: 14, w: 14, cout: 72, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: 9510)
         try check(Case(batch: 2, c: 288, h: 7, w: 7, cout: 136, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu, residual: true)), seed: 9520)
         print("winograd twin: largest error relative to the output's largest magnitude \(worst)")
