@@ -73,7 +73,7 @@ final class WinogradTwinTests: XCTestCase {
             Case(batch: 1, c: 3, h: 3, w: 3, cout: 1, padding: [0, 0, 0, 0], epilogue: relu),
         ]
         for (trial, k) in cases.enumerated() { try check(k, seed: UInt64(9000 + 10 * trial)) }
-        print("winograd twin: largest error relative to the output's largest magnitude \(worst)")
+        print("winograd twin: largest error relative to the largest sum before the activation \(worst)")
     }
 
     /// Both schedules with many tiles: the fused one (Cin up to 256 and small weights: several
@@ -87,7 +87,7 @@ final class WinogradTwinTests: XCTestCase {
         try check(Case(batch: 3, c: 264, h: 40, w: 40, cout: 24, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu6)), seed: 9530)
         try check(Case(batch: 1, c: 256, h: 14, w: 14, cout: 72, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu)), seed: 9510)
         try check(Case(batch: 2, c: 288, h: 7, w: 7, cout: 136, padding: [1, 1, 1, 1], epilogue: Epilogue(activation: .relu, residual: true)), seed: 9520)
-        print("winograd twin: largest error relative to the output's largest magnitude \(worst)")
+        print("winograd twin: largest error relative to the largest sum before the activation \(worst)")
     }
 
     /// `direct` keeps every 3x3 conv on the implicit-im2col GEMM; `auto` never picks Winograd
