@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # The runtime benchmark: archc against ONNX Runtime on the same machine, in the same
 # command, on exactly the same graph and weights (archc's own ONNX export), 2 threads,
-# batch 1 and 8. ORT and archc alternate, so both see the same machine load; each cell is
-# the mean of the per-round medians. Prints a Markdown table with ratios (archc / ORT), and
+# batch 1 and 8. ORT and archc alternate, so both see the same machine load; each time is
+# the median over rounds of each run's median, and each ratio (archc / ORT) the median of the
+# rounds' own ratios, with their range: the machine's speed drifts between processes by up to
+# 30%, and a ratio taken within a round shares that round's state. Prints a Markdown table, and
 # the generated model (generated/) against the runtime, and each one's peak resident memory
 # (one batch-1 process each) with archc's against its floor (packed weights + activation
 # arena + scratch + the process before the model). With torch installed, a second table
 # holds ORT on PyTorch's own export of the same architecture (tools/torch-onnx-export:
 # unfused, ORT fuses it itself), timed in the same rounds. EfficientNet-Lite0 runs with its
 # trained weights when ./fetch-weights.sh has fetched them (seeded otherwise).
-# usage: ./bench.sh [ROUNDS]      (needs: pip install onnxruntime numpy; optional: torch)
+# usage: ./bench.sh [ROUNDS] [MODEL...]   (default: 2 rounds, the seven models below)
+#        (needs: pip install onnxruntime numpy; optional: torch)
 set -euo pipefail
 cd "$(dirname "$0")"
 rounds=${1:-2}
 ort_bench=${ORT_BENCH:-tools/ort-bench}
 models=(resnet50 robust-resnet-dw-small robust-resnet-inverted-dw-small robust-resnet-up-inverted-dw-small robust-resnet-down-inverted-dw-small deit-small efficientnet-lite0)
+if [ $# -gt 1 ]; then models=("${@:2}"); fi
+for model in "${models[@]}"; do
+    if [ ! -f "specs/$model.yaml" ]; then echo "bench.sh: no spec specs/$model.yaml" >&2; exit 2; fi
+done
 swift build -c release --product archc >&2
 swift build -c release --product archc-generated >&2
 archc=.build/release/archc
@@ -29,7 +36,14 @@ median_ort() { median "$("$ort_bench" "$1" --batch "$2" --threads 2 --iters "$3"
 median_archc() { median "$("$archc" run "specs/$1.yaml" "${weights[@]}" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
 median_generated() { median "$("$generated_bin" "specs/$1.yaml" "${weights[@]}" --bench --batch "$2" --threads 2 --iterations "$3" --report json)"; }
 mib() { python3 -c "import json,sys; print(f\"{json.loads(sys.argv[1])[sys.argv[2]]/2**20:.0f}\")" "$1" "$2"; }
-mean() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(f'{sum(v)/len(v):.1f}')" "$@"; }
+median_of() { python3 -c "import statistics,sys; print(f'{statistics.median(float(x) for x in sys.argv[1:]):.1f}')" "$@"; }
+# ratio "a1 a2 ..." "o1 o2 ...": the median of the per-round ratios a_i / o_i, and their range.
+ratio() {
+    python3 -c "
+import statistics, sys
+r = [float(a) / float(o) for a, o in zip(sys.argv[1].split(), sys.argv[2].split())]
+print(f'{statistics.median(r):.2f}x ({min(r):.2f}-{max(r):.2f})' if len(r) > 1 else f'{r[0]:.2f}x')" "$1" "$2"
+}
 
 echo "| model | ORT b1 (ms) | archc b1 (ms) | ratio b1 | ORT b8 (ms) | archc b8 (ms) | ratio b8 | generated b1 (ms) | generated / runtime | ORT peak RSS (MiB) | archc peak RSS (MiB) | archc floor (MiB) |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -56,11 +70,9 @@ for model in "${models[@]}"; do
             ours+=("$(median_archc "$model" "$batch" "$iters")")
             if [ -n "$torch_onnx" ]; then torch+=("$(median_ort "$torch_onnx$batch.onnx" "$batch" "$iters")"); fi
         done
-        o=$(mean "${ort[@]}"); a=$(mean "${ours[@]}")
-        row="$row | $o | $a | $(python3 -c "print(f'{$a/$o:.2f}x')")"
+        row="$row | $(median_of "${ort[@]}") | $(median_of "${ours[@]}") | $(ratio "${ours[*]}" "${ort[*]}")"
         if [ -n "$torch_onnx" ]; then
-            t=$(mean "${torch[@]}")
-            torch_rows="$torch_rows | $t | $a | $(python3 -c "print(f'{$a/$t:.2f}x')")"
+            torch_rows="$torch_rows | $(median_of "${torch[@]}") | $(median_of "${ours[@]}") | $(ratio "${ours[*]}" "${torch[*]}")"
         fi
     done
     if [ -n "$torch_onnx" ]; then torch_rows="$torch_rows |"$'\n'; fi
@@ -70,8 +82,7 @@ for model in "${models[@]}"; do
         runtime+=("$(median_archc "$model" 1 10)")
         generated+=("$(median_generated "$model" 1 10)")
     done
-    r=$(mean "${runtime[@]}"); g=$(mean "${generated[@]}")
-    row="$row | $g | $(python3 -c "print(f'{$g/$r:.2f}x')")"
+    row="$row | $(median_of "${generated[@]}") | $(ratio "${generated[*]}" "${runtime[*]}")"
     ort_json=$("$ort_bench" "$work/$model.onnx" --batch 1 --threads 2 --iters 2 --json)
     archc_json=$("$archc" run "specs/$model.yaml" "${weights[@]}" --bench --batch 1 --threads 2 --iterations 2 --report json)
     row="$row | $(mib "$ort_json" peak_rss_bytes) | $(mib "$archc_json" peak_rss_bytes) | $(mib "$archc_json" floor_bytes)"
