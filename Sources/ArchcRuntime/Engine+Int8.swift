@@ -39,8 +39,11 @@ extension Engine {
         return ActivationQuantization(lo: range.lowerBound, hi: range.upperBound)
     }
 
-    /// The int8 step for a node the int8 path replaces, nil for others.
-    func int8Step(_ node: Node, _ kernel: KernelPlan.Kernel, ranges: ActivationRanges, scratch: UnsafeMutablePointer<UInt8>) throws -> (() -> Void)? {
+    /// The int8 step for a node the int8 path replaces over `batch` images (1 in the
+    /// image-major prefix), nil for others.
+    func int8Step(
+        _ node: Node, _ kernel: KernelPlan.Kernel, batch: Int, ranges: ActivationRanges, scratch: UnsafeMutablePointer<UInt8>
+    ) throws -> (() -> Void)? {
         guard Self.runsInInt8(kernel) else { return nil }
         let x = UnsafePointer(buffer(node.inputs[0])), y = buffer(node.id)
         let pool = self.pool, input = try inputQuantization(node, ranges)

@@ -69,9 +69,7 @@ public final class Engine {
         self.store = WeightStore(backend: gemm)
         self.pool = WorkerPool(threads: threads)
         Gemm.useSingleThreadedBLAS()
-        // The int8 steps are built for the whole batch only.
-        let prefix: Int
-        if case .fp32 = precision { prefix = batchOrder.prefixLength(copy graph, batch: batch) } else { prefix = 0 }
+        let prefix = batchOrder.prefixLength(copy graph, batch: batch)
         imageMajorNodes = prefix
         plan = MemoryPlan(graph: copy graph, batch: batch, imageMajorPrefix: prefix)
         arena = AlignedMemory.bytes(max(plan.arenaBytes, 64))
@@ -101,12 +99,13 @@ public final class Engine {
         for (index, step) in kernelPlan.steps.enumerated() {
             if index < prefix {
                 resolvingImage = true
-                prefixSteps.append(self.step(step.node, step.kernel, batch: 1))
-                prefixKinds.append((step.kind, step.flopsPerImage))
+                let quantized = try int8.flatMap { try int8Step(step.node, step.kernel, batch: 1, ranges: $0.ranges, scratch: $0.scratch) }
+                prefixSteps.append(quantized ?? self.step(step.node, step.kernel, batch: 1))
+                prefixKinds.append((quantized == nil ? step.kind : "int8 " + step.kind, step.flopsPerImage))
                 resolvingImage = false
                 if index == prefix - 1 { addImageMajorPrefix(kernelPlan.steps[..<prefix].map(\.node.name), prefixKinds) }
             } else {
-                let quantized = try int8.flatMap { try int8Step(step.node, step.kernel, ranges: $0.ranges, scratch: $0.scratch) }
+                let quantized = try int8.flatMap { try int8Step(step.node, step.kernel, batch: batch, ranges: $0.ranges, scratch: $0.scratch) }
                 steps.append((step.node.name, quantized ?? self.step(step.node, step.kernel, batch: batch)))
                 stepKinds.append((quantized == nil ? step.kind : "int8 " + step.kind, step.flopsPerImage * batch))
             }

@@ -45,6 +45,25 @@ final class Int8EngineTests: XCTestCase {
         XCTAssertEqual(try Engine(graph: optimized, batch: 2, threads: 3, precision: .int8(ranges)).run(input).data, one.data)
     }
 
+    /// At batch > 1 the leading int8 layers run image by image too (`BatchOrder.auto`): the
+    /// same values as every layer over the batch, bitwise the same for 1 and 3 threads.
+    func testInt8ImageMajorPrefixMatchesTheLayerOrder() throws {
+        let (_, optimized) = try RuntimeTest.graphs("specs/efficientnet-lite0.yaml", overrides: ["input.size=128"])
+        let input = WeightInit.input(for: optimized, batch: 3, seed: 5)
+        let ranges = try calibrated(optimized, input)
+        let engine = try Engine(graph: optimized, batch: 3, threads: 1, precision: .int8(ranges), batchOrder: .auto)
+        let layerMajor = try Engine(graph: optimized, batch: 3, threads: 2, precision: .int8(ranges), batchOrder: .layer)
+        XCTAssertGreaterThan(engine.imageMajorNodes, 0)
+        XCTAssertEqual(layerMajor.imageMajorNodes, 0)
+        // The first image's slice copy, then its prefix steps: int8 ones among them.
+        XCTAssertEqual(engine.stepKinds[0].kind, "image slices")
+        XCTAssertTrue(engine.stepKinds[1...engine.imageMajorNodes].contains { $0.kind.hasPrefix("int8 ") }, "int8 steps in the prefix")
+        let output = try engine.run(input)
+        XCTAssertLessThanOrEqual(output.relativeError(to: try layerMajor.run(input)), 1e-5)
+        let three = try Engine(graph: optimized, batch: 3, threads: 3, precision: .int8(ranges), batchOrder: .auto)
+        XCTAssertEqual(try three.run(input).data, output.data)
+    }
+
     func testMissingRangeIsAnError() throws {
         let (_, optimized) = try RuntimeTest.graphs("specs/tiny/tiny-resnet.yaml")
         XCTAssertThrowsError(try Engine(graph: optimized, batch: 1, threads: 1, precision: .int8(ActivationRanges()))) { error in
