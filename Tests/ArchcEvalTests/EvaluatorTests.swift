@@ -66,6 +66,30 @@ final class EvaluatorTests: XCTestCase {
         }
     }
 
+    /// Counts read from a report are at most 2^40 and their sums are checked: a shard forged
+    /// with counts of Int.max trapped on overflow in `archc eval merge` (signal 4).
+    func testMergeRefusesCountsPastTheLimit() throws {
+        func part(_ index: Int, found: Int) throws -> (file: String, result: EvalResult) {
+            let counts = "\"found\": \(found), \"count\": \(found), \"skipped\": 0, \"top1_correct\": 0, \"top5_correct\": 0"
+            let json = """
+                {"model": "t", "sources": {"imagenet": "ev"}, \(counts), "sets": [{"set": "imagenet", "classes": "all", \(counts)}],
+                 "shard": {"index": \(index), "count": 2}}
+                """
+            return ("p\(index).json", try EvalResult.parse(Data(json.utf8), file: "p\(index).json"))
+        }
+        let limit = EvalCounts.limit
+        XCTAssertEqual(try EvalResult.merge([part(0, found: 3), part(1, found: limit - 3)]).total.found, limit)
+        XCTAssertThrowsError(try EvalResult.merge([part(0, found: 4), part(1, found: limit - 3)])) { error in
+            XCTAssertEqual((error as? IOError)?.message, "counts of imagenet add up to more than 2^40 images with the shards before it")
+            XCTAssertEqual((error as? IOError)?.file, "p1.json")
+        }
+        for found in [limit + 1, Int.max] {
+            XCTAssertThrowsError(try part(1, found: found)) { error in
+                XCTAssertEqual((error as? IOError)?.message, "counts must satisfy 0 <= top1_correct <= top5_correct <= count <= found <= 2^40")
+            }
+        }
+    }
+
     func testUnreadableImageIsAnErrorOrACountedSkip() throws {
         let root = try EvalTest.tree(self)
         let bad = root + "/n01440764/zz-broken.jpg"

@@ -13,6 +13,11 @@ public struct EvalCounts: Equatable, Sendable {
         self.top5 = top5
     }
 
+    /// The most images a count read from a report may hold (2^40, about 1.1e12: every
+    /// ImageNet-scale set many thousand times over): sums of any number of such counts a
+    /// command line can name stay far inside `Int`.
+    public static let limit = 1 << 40
+
     public var skipped: Int { found - evaluated }
     /// Fractions in [0, 1]; 0 when nothing was evaluated.
     public var top1Accuracy: Double { evaluated == 0 ? 0 : Double(top1) / Double(evaluated) }
@@ -24,4 +29,10 @@ public struct EvalCounts: Equatable, Sendable {
     }
 
     public static func += (a: inout EvalCounts, b: EvalCounts) { a = a + b }
+
+    /// `a + b`, nil where a sum would pass `limit` (counts read from files being merged).
+    public static func sum(_ a: EvalCounts, _ b: EvalCounts) -> EvalCounts? {
+        let s = a + b
+        return [s.found, s.evaluated, s.top1, s.top5].allSatisfy { $0 <= limit } ? s : nil
+    }
 }

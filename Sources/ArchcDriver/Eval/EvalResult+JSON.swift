@@ -83,8 +83,8 @@ extension EvalResult {
 
     private static func counts(_ entry: [String: Any], file: String) throws -> EvalCounts {
         guard let found = entry["found"] as? Int, let evaluated = entry["count"] as? Int, let top1 = entry["top1_correct"] as? Int,
-            let top5 = entry["top5_correct"] as? Int, 0 <= top1, top1 <= top5, top5 <= evaluated, evaluated <= found
-        else { throw IOError(file, "counts must satisfy 0 <= top1_correct <= top5_correct <= count <= found") }
+            let top5 = entry["top5_correct"] as? Int, 0 <= top1, top1 <= top5, top5 <= evaluated, evaluated <= found, found <= EvalCounts.limit
+        else { throw IOError(file, "counts must satisfy 0 <= top1_correct <= top5_correct <= count <= found <= 2^40") }
         return EvalCounts(found: found, evaluated: evaluated, top1: top1, top5: top5)
     }
 }

@@ -16,7 +16,12 @@ extension EvalResult {
             }
             if let other = seen[shard.index] { throw IOError(file, "shard \(shard) is also in \(other)") }
             seen[shard.index] = file
-            for (key, counts) in part.counts { merged.counts[key, default: EvalCounts()] += counts }
+            for (key, counts) in part.counts {
+                guard let sum = EvalCounts.sum(merged.counts[key, default: EvalCounts()], counts) else {
+                    throw IOError(file, "counts of \(key) add up to more than 2^40 images with the shards before it")
+                }
+                merged.counts[key] = sum
+            }
         }
         let missing = (0..<count).filter { seen[$0] == nil }
         guard missing.isEmpty else {
