@@ -48,8 +48,8 @@ struct BlockClassWriter {
         forward = try residualLines(forward, reader)
 
         var lines = ["class \(className)(nn.Module):"]
-        let doc = template.doc.map { ": \($0)" } ?? ""
-        lines.append("    \"\"\"Block '\(template.name)' (\(sourceLine))\(doc).\"\"\"")
+        let doc = template.doc.map { ": " + PythonSyntax.inert($0) } ?? ""
+        lines.append("    \"\"\"Block '\(PythonSyntax.inert(template.name))' (\(sourceLine))\(doc).\"\"\"")
         lines.append("")
         lines.append("    def __init__(\(signature())):")
         lines += initLines.map { "        " + $0 }

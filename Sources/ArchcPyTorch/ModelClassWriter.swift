@@ -29,7 +29,7 @@ struct ModelClassWriter {
         if !head.isEmpty { forward += ["# head (\(sourceLine(spec.head[0].location)))"] + head.map { $0(tree) } }
 
         var lines = ["class \(className)(nn.Module):"]
-        lines.append("    \"\"\"\(spec.name) (\(sourceLine(spec.location))): input \(shape(network.input)), output \(shape(network.output)).\"\"\"")
+        lines.append("    \"\"\"\(PythonSyntax.inert(spec.name)) (\(sourceLine(spec.location))): input \(shape(network.input)), output \(shape(network.output)).\"\"\"")
         lines.append("")
         lines.append("    input_shape = \(shape(network.input))")
         lines.append("")
@@ -99,7 +99,7 @@ struct ModelClassWriter {
     private func stageLines(_ tree: ModuleTree) -> [String] {
         guard !network.blocks.isEmpty else { return [] }
         let summary = network.stages.map { "\($0.block) x\($0.depth)" }.joined(separator: ", ")
-        var lines = ["# stages: \(summary)"]
+        var lines = ["# stages: \(PythonSyntax.inert(summary))"]
         var called: Set<String> = []
         for instance in network.blocks {
             let nodes = tree.chain(instance.path)

@@ -29,7 +29,7 @@ public enum PyTorchEmitter {
             guard let root, file.hasPrefix(root + "/") else { return file }
             return String(file.dropFirst(root.count + 1))
         }
-        let line = { (location: SourceLocation) in "\(relative(location.file)):\(location.line)" }
+        let line = { (location: SourceLocation) in PythonSyntax.inert("\(relative(location.file)):\(location.line)") }
         var taken: Set<String> = ["Chain", "Conv2dSame", "LayerNorm2d", "Attention", "DropPath"]
         func unique(_ name: String) -> String {
             var candidate = name, suffix = 2
@@ -54,12 +54,12 @@ public enum PyTorchEmitter {
         let model = try ModelClassWriter(spec: spec, network: network, className: modelName, blocks: writers, sourceLine: line).source()
         let body = (classes + [model, build(modelName)]).joined(separator: "\n\n")
         let helpers = PythonHelpers.definitions(usedIn: body)
-        return header(spec, network, command: command, file: relative(spec.file)) + "\n\n\n" + (helpers + [body]).joined(separator: "\n\n")
+        return header(spec, network, command: PythonSyntax.inert(command), file: PythonSyntax.inert(relative(spec.file))) + "\n\n\n" + (helpers + [body]).joined(separator: "\n\n")
     }
 
     private static func header(_ spec: ModelSpec, _ network: Network, command: String, file: String) -> String {
         """
-        # \(spec.name): the PyTorch model of \(file), written by archc. Do not edit; regenerate with
+        # \(PythonSyntax.inert(spec.name)): the PyTorch model of \(file), written by archc. Do not edit; regenerate with
         #   \(command)
         # \(decimal(network.params)) parameters, \(decimal(network.macs)) MACs (fvcore's convention) per image.
         # The spec as written, unfused: BatchNorm, layer scale and activations are layers of their own, so

@@ -41,8 +41,30 @@ enum PythonSyntax {
         return isIdentifier(cleaned) && !reserved.contains(cleaned) ? cleaned : cleaned + "_"
     }
 
-    static func string(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    static func string(_ text: String) -> String { "\"" + inert(text) + "\"" }
+
+    /// Text from a spec or the command line made inert inside a `"..."` string, a `"""`
+    /// docstring or a `#` comment: backslashes and quotes escaped (no string can end early),
+    /// and control, format and separator characters as `\x`/`\u`/`\U` escapes (no line can
+    /// end early, nothing reorders what a reader sees). Within a string Python reads it back as
+    /// the text; in a comment it shows the escapes.
+    static func inert(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            default:
+                switch scalar.properties.generalCategory {
+                case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+                    let hex = String(scalar.value, radix: 16)
+                    let (prefix, width) = scalar.value < 0x100 ? ("\\x", 2) : scalar.value < 0x10000 ? ("\\u", 4) : ("\\U", 8)
+                    out += prefix + String(repeating: "0", count: width - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
     }
 
     /// A float as Python reads it back exactly (Swift's shortest round-trip form).

@@ -120,6 +120,44 @@ final class PyTorchEmitterTests: XCTestCase {
         XCTAssertEqual(resnet.blocks[0].values["out"], .int(16))
     }
 
+    /// Names, docs, paths and the command line are text inside docstrings and comments of the
+    /// emitted file: none may end its docstring or line early (a model name holding `"""`
+    /// made `import model` run the rest of the name), nor hide code behind control or
+    /// bidirectional characters.
+    func testSpecTextCannotEscapeItsDocstringOrComment() throws {
+        let hostile = "t\"\"\" ; __import__('os').system('touch PWN') #"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("archc-py-\(UUID().uuidString)\n\"\"\"__import__('os')\u{202E}")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("hostile.yaml")
+        let yaml = Self.base.replacingOccurrences(of: "act: act", with: "relu")
+            .replacingOccurrences(of: "model: bad", with: "model: \"t\\\"\\\"\\\" ; __import__('os').system('touch PWN') #\"")
+            .replacingOccurrences(of: "  b:\n", with: "  b:\n    doc: \"x\\\"\\\"\\\"\\n__import__('os').system('touch PWN2') #\\u202E\\r\"\n")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let compilation = Compiler.compile(path: file.path)
+        XCTAssertTrue(compilation.succeeded, compilation.diagnostics.rendered())
+        XCTAssertEqual(compilation.spec?.name, hostile)
+        XCTAssertEqual(compilation.spec?.blocks["b"]?.doc, "x\"\"\"\n__import__('os').system('touch PWN2') #\u{202E}\r")
+        let source = try XCTUnwrap(
+            PyTorchEmitter.emit(
+                spec: compilation.spec!, network: compilation.network!, command: "archc compile \(file.path)\n__import__('os')",
+                diagnostics: compilation.diagnostics))
+        XCTAssertFalse(source.unicodeScalars.contains { $0 == "\u{202E}" || $0 == "\r" }, "raw control or bidirectional characters")
+        XCTAssertTrue(source.contains("\\u202e"), "the override is written as an escape")
+        var docstrings = 0
+        for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
+            let code = line.replacingOccurrences(of: "\\\\", with: "").replacingOccurrences(of: "\\\"", with: "")
+            let text = code.trimmingCharacters(in: .whitespaces)
+            let quotes = code.components(separatedBy: "\"\"\"").count - 1
+            XCTAssertTrue(quotes == 0 || (quotes == 2 && text.hasPrefix("\"\"\"") && text.hasSuffix("\"\"\"")), "a docstring ends early: \(line)")
+            if quotes == 2 { docstrings += 1 }
+            if line.contains("__import__") {
+                XCTAssertTrue(text.hasPrefix("#") || quotes == 2, "spec text outside a comment or docstring: \(line)")
+            }
+        }
+        XCTAssertGreaterThanOrEqual(docstrings, 2, "the model's and the block's docstrings")
+    }
+
     // MARK: - What the emitter cannot write is a located error
 
     func emitError(_ yaml: String) throws -> String {
