@@ -29,7 +29,8 @@ struct ModelClassWriter {
         if !head.isEmpty { forward += ["# head (\(sourceLine(spec.head[0].location)))"] + head.map { $0(tree) } }
 
         var lines = ["class \(className)(nn.Module):"]
-        lines.append("    \"\"\"\(PythonSyntax.inert(spec.name)) (\(sourceLine(spec.location))): input \(shape(network.input)), output \(shape(network.output)).\"\"\"")
+        lines.append(
+            "    \"\"\"\(PythonSyntax.inert(spec.name)) (\(sourceLine(spec.location))): input \(shape(network.input)), output \(shape(network.output)).\"\"\"")
         lines.append("")
         lines.append("    input_shape = \(shape(network.input))")
         lines.append("")

@@ -54,7 +54,8 @@ public enum PyTorchEmitter {
         let model = try ModelClassWriter(spec: spec, network: network, className: modelName, blocks: writers, sourceLine: line).source()
         let body = (classes + [model, build(modelName)]).joined(separator: "\n\n")
         let helpers = PythonHelpers.definitions(usedIn: body)
-        return header(spec, network, command: PythonSyntax.inert(command), file: PythonSyntax.inert(relative(spec.file))) + "\n\n\n" + (helpers + [body]).joined(separator: "\n\n")
+        return header(spec, network, command: PythonSyntax.inert(command), file: PythonSyntax.inert(relative(spec.file))) + "\n\n\n"
+            + (helpers + [body]).joined(separator: "\n\n")
     }
 
     private static func header(_ spec: ModelSpec, _ network: Network, command: String, file: String) -> String {
