@@ -4,22 +4,31 @@ import Foundation
 #endif
 
 /// Writes a file whole or not at all: bytes go to a new temporary file beside the target,
-/// which is then renamed over it. Only a regular file (or a new name) is replaced that way;
-/// an existing device, FIFO or socket (`-o /dev/null`, `-o /dev/stdout`) is written in
-/// place, because renaming over it would replace the device node with a regular file.
+/// which is then renamed over it, with the replaced file's permissions. Only a regular file
+/// (or a new name) is replaced that way: an existing device, FIFO or socket (`-o /dev/null`)
+/// is written in place, because renaming over it would replace the device node with a
+/// regular file; a symlink chain that ends nowhere (dangling, or a loop) is refused; and the
+/// streams by name (`/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`) are written
+/// through the descriptor the process holds, so `-o /dev/stdout >> log` appends to the log
+/// instead of replacing it.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
+        if let fd = streamDescriptor(path) { return try writeAll(data, to: fd, path: path) }
         var info = stat()
+        var mode: mode_t?
         // stat follows symlinks: a link to a device is written through, a link to a file keeps pointing at it.
         if stat(path, &info) == 0 {
             switch info.st_mode & S_IFMT {
-            case S_IFREG: break
+            case S_IFREG: mode = info.st_mode & 0o777
             case S_IFDIR: throw IOError(path, "cannot write: is a directory")
             default: return try writeInPlace(data, to: path)
             }
         }
         let target = resolvedLink(path)
-        let temporary = try createTemporary(beside: target, path: path)
+        if lstat(target, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+            throw IOError(path, "cannot write: the symlink \(target) leads to no file (it dangles through another link, or loops)")
+        }
+        let temporary = try createTemporary(beside: target, path: path, mode: mode)
         do {
             try writeAll(data, to: temporary.fd, path: path)
             guard close(temporary.fd) == 0 else { throw IOError(path, "cannot write: \(String(cString: strerror(errno)))") }
@@ -37,18 +46,37 @@ public enum AtomicFile {
         }
     }
 
+    /// The descriptor a stream's name stands for, nil for other paths.
+    static func streamDescriptor(_ path: String) -> Int32? {
+        switch path {
+        case "/dev/stdout": return 1
+        case "/dev/stderr": return 2
+        default:
+            for prefix in ["/dev/fd/", "/proc/self/fd/"] where path.hasPrefix(prefix) {
+                let digits = path.dropFirst(prefix.count)
+                if digits.count <= 9, let fd = Int32(digits), fd >= 0 { return fd }
+            }
+            return nil
+        }
+    }
+
     /// A new file `.NAME.XXXXXX` in the target's folder, made by mkstemp: O_EXCL and an
-    /// unpredictable name, so a planted file or symlink is never followed or reused.
-    private static func createTemporary(beside target: String, path: String) throws -> (fd: Int32, path: String) {
+    /// unpredictable name, so a planted file or symlink is never followed or reused. It gets
+    /// `mode` (the replaced file's permissions), else the usual 0666 less the umask.
+    private static func createTemporary(beside target: String, path: String, mode: mode_t?) throws -> (fd: Int32, path: String) {
         let url = URL(fileURLWithPath: target)
         var template = Array(url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).XXXXXX").path.utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw IOError(path, "cannot write: \(String(cString: strerror(errno)))") }
         let temporary = String(cString: template)
-        // mkstemp makes the file 0600; an output file gets the usual 0666 less the umask.
-        let mask = umask(0)
-        umask(mask)
-        fchmod(fd, 0o666 & ~mask)
+        // mkstemp makes the file 0600.
+        if let mode {
+            fchmod(fd, mode)
+        } else {
+            let mask = umask(0)
+            umask(mask)
+            fchmod(fd, 0o666 & ~mask)
+        }
         return (fd, temporary)
     }
 

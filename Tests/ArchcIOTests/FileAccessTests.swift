@@ -75,6 +75,64 @@ final class FileAccessTests: XCTestCase {
         XCTAssertEqual(info.st_mode & S_IFMT, S_IFREG, "the output is a regular file, not the planted link")
     }
 
+    /// A stream by name is written through the descriptor: appended where it was opened to
+    /// append (`-o /dev/stdout >> log` replaced the log, and later writes to the stream went
+    /// to the unlinked old file).
+    func testStreamsByNameAreWrittenThroughTheirDescriptor() throws {
+        let dir = try HostileFiles.temporaryFolder(self)
+        let log = dir.appendingPathComponent("log.txt").path
+        try Data("earlier line\n".utf8).write(to: URL(fileURLWithPath: log))
+        var before = stat()
+        XCTAssertEqual(stat(log, &before), 0)
+        let fd = open(log, O_WRONLY | O_APPEND | O_CLOEXEC)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        try AtomicFile.write(Data("output\n".utf8), to: "/dev/fd/\(fd)")
+        try AtomicFile.write(Data("more\n".utf8), to: "/proc/self/fd/\(fd)")
+        XCTAssertEqual(FileManager.default.contents(atPath: log), Data("earlier line\noutput\nmore\n".utf8))
+        var after = stat()
+        XCTAssertEqual(stat(log, &after), 0)
+        XCTAssertEqual(after.st_ino, before.st_ino, "the same file, not a replacement")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["log.txt"])
+    }
+
+    /// Replacing a file keeps its permission bits (a 0600 file became 0644, world-readable).
+    func testReplacingAFileKeepsItsPermissions() throws {
+        let dir = try HostileFiles.temporaryFolder(self)
+        for mode: mode_t in [0o600, 0o640, 0o755] {
+            let path = dir.appendingPathComponent("out-\(String(mode, radix: 8))").path
+            try Data("old".utf8).write(to: URL(fileURLWithPath: path))
+            XCTAssertEqual(chmod(path, mode), 0)
+            try AtomicFile.write(Data("new".utf8), to: path)
+            var info = stat()
+            XCTAssertEqual(stat(path, &info), 0)
+            XCTAssertEqual(info.st_mode & 0o777, mode, path)
+            XCTAssertEqual(FileManager.default.contents(atPath: path), Data("new".utf8))
+        }
+    }
+
+    /// A symlink chain that ends nowhere (through a second dangling link, or a loop) is
+    /// refused and left as it was; it was replaced by a regular file.
+    func testSymlinkChainsThatLeadNowhereAreRefused() throws {
+        let dir = try HostileFiles.temporaryFolder(self)
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: dir.appendingPathComponent("chain0").path, withDestinationPath: "chain1")
+        try fm.createSymbolicLink(atPath: dir.appendingPathComponent("chain1").path, withDestinationPath: "chain2")
+        try fm.createSymbolicLink(atPath: dir.appendingPathComponent("loop").path, withDestinationPath: "loop")
+        for (name, link) in [("chain0", "chain1"), ("loop", "loop")] {
+            let path = dir.appendingPathComponent(name).path
+            let message = HostileFiles.message { try AtomicFile.write(Data("x".utf8), to: path) }
+            XCTAssertTrue(message.hasPrefix("\(path): error: cannot write: the symlink \(dir.path)/\(link) leads to no file"), message)
+        }
+        XCTAssertEqual(try fm.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("chain1").path), "chain2")
+        XCTAssertEqual(try fm.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("loop").path), "loop")
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: dir.path).sorted(), ["chain0", "chain1", "loop"])
+        // A single dangling link still names a new file, made where it points.
+        try fm.createSymbolicLink(atPath: dir.appendingPathComponent("fresh").path, withDestinationPath: "made.bin")
+        try AtomicFile.write(Data("x".utf8), to: dir.appendingPathComponent("fresh").path)
+        XCTAssertEqual(fm.contents(atPath: dir.appendingPathComponent("made.bin").path), Data("x".utf8))
+    }
+
     /// Failures leave no temporary file behind, and a link to a regular file stays a link.
     func testFailuresCleanUpAndLinksToFilesSurvive() throws {
         let dir = try HostileFiles.temporaryFolder(self)
