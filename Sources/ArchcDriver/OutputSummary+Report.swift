@@ -12,15 +12,31 @@ extension OutputSummary {
                 ? predictions(y, k: k).map { row in
                     row.map { ["index": $0.index, "label": $0.label ?? NSNull(), "probability": $0.probability] as [String: Any] }
                 } : []
-            return jsonText(["name": name, "output_shape": y.dims, "inputs": files, "predictions": predictions].merging(extra) { a, _ in a })
+            let nonFinite = y.data.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            return jsonText(
+                ["name": name, "output_shape": y.dims, "inputs": files, "predictions": predictions, "non_finite_outputs": nonFinite].merging(extra) { a, _ in a
+                })
         }
         if y.dims.count == 2, labelled { return predictionsText(y, files: files, k: k) }
         return text(y, k: k)
     }
 
-    /// A JSON object, pretty-printed with sorted keys (stable for tests and scripts).
+    /// A JSON object, pretty-printed with sorted keys (stable for tests and scripts). JSON has
+    /// no NaN or infinity: such numbers are written as null (the whole report was `{}`).
     public static func jsonText(_ object: [String: Any]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        let data = (try? JSONSerialization.data(withJSONObject: finite(object, depth: 0), options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// `value` with every non-finite number replaced by null (reports nest a few levels; deeper is left as it is).
+    private static func finite(_ value: Any, depth: Int) -> Any {
+        guard depth < 16 else { return value }
+        switch value {
+        case let number as Double: return number.isFinite ? number : NSNull()
+        case let number as Float: return number.isFinite ? number : NSNull()
+        case let object as [String: Any]: return object.mapValues { finite($0, depth: depth + 1) }
+        case let array as [Any]: return array.map { finite($0, depth: depth + 1) }
+        default: return value
+        }
     }
 }
