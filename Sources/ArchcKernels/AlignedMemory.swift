@@ -36,6 +36,21 @@ public enum AlignedMemory {
         return UnsafeMutableRawPointer.allocate(byteCount: count, alignment: alignment)
     }
 
+    /// What `bytes` returns, or nil where the system has no room (instead of an abort).
+    public static func bytesIfAvailable(_ count: Int) -> UnsafeMutableRawPointer? {
+        let count = max(1, count)
+        #if os(Linux)
+            guard count <= Int.max - hugePage else { return nil }
+            var raw: UnsafeMutableRawPointer?
+            let (rounded, boundary) = count >= hugePage / 2 ? ((count + hugePage - 1) / hugePage * hugePage, hugePage) : (count, alignment)
+            guard posix_memalign(&raw, boundary, rounded) == 0, let raw else { return nil }
+            if boundary == hugePage { _ = madvise(raw, rounded, 14) }  // MADV_HUGEPAGE, as in `bytes`
+            return raw
+        #else
+            return bytes(count)
+        #endif
+    }
+
     public static func free(_ pointer: UnsafeMutablePointer<Float>) {
         free(UnsafeMutableRawPointer(pointer))
     }

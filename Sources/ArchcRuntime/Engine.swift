@@ -58,7 +58,7 @@ public final class Engine {
     /// are never both whole in memory.
     public init(
         graph: consuming Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed, precision: Precision = .fp32,
-        conv3x3: Conv3x3Algorithm = .auto, batchOrder: BatchOrder = .auto
+        conv3x3: Conv3x3Algorithm = .auto, batchOrder: BatchOrder = .auto, memoryLimit: Int = .max
     ) throws {
         try CPUFeatures.require()
         guard batch >= 1 else { throw EngineError.invalid("batch must be at least 1, found \(batch)") }
@@ -72,9 +72,21 @@ public final class Engine {
         let prefix = batchOrder.prefixLength(copy graph, batch: batch)
         imageMajorNodes = prefix
         plan = MemoryPlan(graph: copy graph, batch: batch, imageMajorPrefix: prefix)
-        arena = AlignedMemory.bytes(max(plan.arenaBytes, 64))
         imagePlan = prefix > 0 ? MemoryPlan(imagePrefixOf: copy graph, length: prefix) : nil
-        imageArena = imagePlan.map { AlignedMemory.bytes(max($0.arenaBytes, 64)) }
+        // The arenas are the allocations that grow with the batch: checked against the
+        // limit, and a failed allocation is an error, not an abort.
+        let activationBytes = plan.arenaBytes + (imagePlan?.arenaBytes ?? 0)
+        guard activationBytes <= memoryLimit else {
+            throw EngineError.invalid(
+                "the activations need \(Self.size(activationBytes)) at batch \(batch), over the \(Self.size(memoryLimit)) limit (--max-memory)")
+        }
+        arena = try Self.allocate(max(plan.arenaBytes, 64))
+        do {
+            imageArena = try imagePlan.map { try Self.allocate(max($0.arenaBytes, 64)) }
+        } catch {
+            AlignedMemory.free(arena)
+            throw error
+        }
         // Winograd is an fp32 kernel: the int8 path keeps 3x3 convs on its own im2col GEMM.
         let winogradAllowed: Bool
         if case .fp32 = precision { winogradAllowed = gemm == .packed } else { winogradAllowed = false }
@@ -115,6 +127,22 @@ public final class Engine {
             }
         }
         self.graph.constants = [:]
+    }
+
+    /// `bytes` as the spec checks print sizes: "30.38 KiB", "6.00 GiB".
+    static func size(_ bytes: Int) -> String {
+        for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] where bytes >= 1 << shift {
+            let whole = bytes >> shift, hundredths = ((bytes - whole << shift) * 100) >> shift
+            return "\(whole).\(hundredths < 10 ? "0" : "")\(hundredths) \(unit)"
+        }
+        return "\(bytes) bytes"
+    }
+
+    private static func allocate(_ bytes: Int) throws -> UnsafeMutableRawPointer {
+        guard let memory = AlignedMemory.bytesIfAvailable(bytes) else {
+            throw EngineError.invalid("cannot allocate the \(size(bytes)) of activations: out of memory")
+        }
+        return memory
     }
 
     /// Appends the image-major prefix to `steps`: per image, its input slice copied into the

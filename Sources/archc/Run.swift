@@ -145,7 +145,9 @@ struct Run: ParsableCommand {
         let mode = try precision.resolve(calibration: calibration, model: session.model)
         // The engine owns the weights and frees each once packed; --check still needs them.
         let graph = check ? session.model.optimized : session.model.takeOptimized()
-        let engine = try Engine(graph: consume graph, batch: session.batch, threads: threads, precision: mode, conv3x3: conv3x3, batchOrder: batchOrder)
+        let engine = try Engine(
+            graph: consume graph, batch: session.batch, threads: threads, precision: mode, conv3x3: conv3x3, batchOrder: batchOrder,
+            memoryLimit: options.elaborationOptions.maxBytes)
         let model = session.model, x = session.input
         if check {
             let result = try ConsistencyCheck.run(model, engine: engine, input: x)

@@ -19,7 +19,9 @@ struct SpecOptions: ParsableArguments {
 
     @Option(
         name: .customLong("max-memory"),
-        help: ArgumentHelp("Refuse specs whose weights or any single activation exceed this size (e.g. 512M, 8G).", valueName: "size"))
+        help: ArgumentHelp(
+            "Refuse specs whose weights or any single activation exceed this size, and (run) an engine whose activations together do (e.g. 512M, 8G).",
+            valueName: "size"))
     var maxMemory: String = "4G"
 
     @Flag(name: .customLong("no-color"), help: "Never colour diagnostics (they are coloured only on a terminal).")

@@ -47,6 +47,15 @@ extension CLITests {
         }
     }
 
+    /// Each activation fits under --max-memory but the engine's activations together do
+    /// not: a located refusal (a spec like this asked for a 6 GB arena and aborted).
+    func testActivationsTogetherOverTheLimitAreRefused() throws {
+        let run = try archc("run", "specs/tiny/tiny-resnet.yaml", "--batch", "3", "--max-memory", "32K")
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, "specs/tiny/tiny-resnet.yaml: error: the activations need 33.00 KiB at batch 3, over the 32.00 KiB limit (--max-memory)\n")
+        XCTAssertEqual(try archc("run", "specs/tiny/tiny-resnet.yaml", "--batch", "3", "--max-memory", "40K").status, 0)
+    }
+
     /// An input of NaN gives NaN outputs: the JSON report says so and writes them as null
     /// (JSON has no NaN); the whole report was `{}` with exit status 0.
     func testNonFiniteOutputsAreNullInTheJSONReport() throws {

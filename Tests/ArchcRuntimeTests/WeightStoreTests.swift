@@ -19,6 +19,18 @@ final class WeightStoreTests: XCTestCase {
         XCTAssertEqual(store.bytes, 0, "scratch is not counted as weights")
     }
 
+    /// Where the system has no room the checked allocation is nil (the engine reports it),
+    /// not an abort; sizes near Int.max do not overflow the huge-page rounding.
+    func testCheckedAllocationIsNilWithoutRoom() throws {
+        for bytes in [1 << 52, Int.max - 1, Int.max] { XCTAssertNil(AlignedMemory.bytesIfAvailable(bytes), "\(bytes)") }
+        for bytes in [0, 100, 3 << 20] {
+            let memory = try XCTUnwrap(AlignedMemory.bytesIfAvailable(bytes))
+            XCTAssertEqual(Int(bitPattern: memory) % AlignedMemory.alignment, 0)
+            memory.storeBytes(of: 7, toByteOffset: max(bytes, 1) - 1, as: UInt8.self)
+            AlignedMemory.free(memory)
+        }
+    }
+
     func testPackedGemmWeightsCountOnlyThePackedCopy() {
         let store = WeightStore(backend: .packed)
         let (n, k) = (20, 7)
