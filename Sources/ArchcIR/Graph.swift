@@ -40,7 +40,9 @@ public struct Graph: Sendable {
 
     /// Replaces every read of `old` by `new`.
     public mutating func replaceUses(of old: ValueID, with new: ValueID) {
-        for i in nodes.indices { nodes[i].inputs = nodes[i].inputs.map { $0 == old ? new : $0 } }
+        for i in nodes.indices where nodes[i].inputs.contains(old) {
+            for j in nodes[i].inputs.indices where nodes[i].inputs[j] == old { nodes[i].inputs[j] = new }
+        }
         if output == old { output = new }
     }
 

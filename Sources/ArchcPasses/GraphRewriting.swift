@@ -24,9 +24,18 @@ extension Graph {
         nodes.filter { $0.inputs.contains(value) }
     }
 
-    /// True when exactly one node (and not the graph output) reads `value`.
+    /// True when exactly one node (and not the graph output) reads `value`. A scan that
+    /// stops at the second read and allocates nothing: passes ask it for every node they visit.
     func hasSingleUse(_ value: ValueID) -> Bool {
-        useCounts()[value, default: 0] == 1 && output != value
+        guard output != value else { return false }
+        var reads = 0
+        for node in nodes {
+            for input in node.inputs where input == value {
+                reads += 1
+                if reads > 1 { return false }
+            }
+        }
+        return reads == 1
     }
 
     /// How many nodes name the constant `name` among their weights.
