@@ -13,7 +13,8 @@ public enum ConvKernels {
     /// Any other groups-1 conv, as a GEMM with weights packed [Cout, kh*kw*Cin] (kh, kw,
     /// Cin order). With the packed GEMM and Cin >= 16 (ResNet's 3x3 convs, strided 1x1
     /// projections) the GEMM reads each tap's Cin values straight from the NHWC input, a
-    /// zero row standing in for padding (an implicit im2col: no copy, no scratch). With
+    /// zero row standing in for padding (an implicit im2col: no copy, no scratch), except
+    /// strided convs the GEMM splits by columns, which gather (`Im2colPath.gathersStrided`). With
     /// fewer input channels (the stems' Cin = 3) the input is first copied into a
     /// zero-padded image in `scratch`, where a kernel row's taps are contiguous. Otherwise
     /// (dilated small-Cin convs, or OpenBLAS) each output pixel's receptive field is
@@ -49,18 +50,38 @@ public enum ConvKernels {
         case inPlace
         /// The packed GEMM reads a zero-padded copy of the input (small Cin, no dilation).
         case paddedCopy
-        /// Rows gathered into an im2col matrix (OpenBLAS, or dilated small-Cin convs).
+        /// Rows gathered into an im2col matrix (OpenBLAS, dilated small-Cin convs, and
+        /// strided convs the packed GEMM splits by columns).
         case gathered
 
         init(_ g: ConvGeometry, backend: GemmBackend) {
             if backend == .openblas {
                 self = .gathered
             } else if g.inC >= 16 {
-                self = .inPlace
+                self = Self.gathersStrided(g) ? .gathered : .inPlace
             } else {
                 self = g.dilationH == 1 && g.dilationW == 1 ? .paddedCopy : .gathered
             }
         }
+
+        /// Whether a strided conv with Cin >= 16 reads a gathered im2col matrix instead of its
+        /// input in place: when the packed GEMM splits it into column chunks (M <= N, or too
+        /// few 6-row tiles for row parts: `PackedGemm.split`), every chunk reads all of A, and
+        /// a dense A, 4x smaller than the input at 1x1 stride 2, stays in the caches where the
+        /// in-place rows (every other pixel of every other row) pull the whole input through
+        /// them. ResNet-50's layer3/layer4 strided convs at batch 1 and layer4's at batch 8,
+        /// 1 thread, CPU time, alternated, medians of 7 runs: 4-8% faster, gather included
+        /// (layer3.0.conv2 at batch 1 unchanged). Row-part splits read A once per part and
+        /// measured the same or slower gathered (layer2's 3x3 stride 2: the copy is 2.25x the
+        /// input). Bounded so the scratch stays below what ResNet-50's Winograd layers take.
+        static func gathersStrided(_ g: ConvGeometry) -> Bool {
+            let strided = g.strideH > 1 || g.strideW > 1
+            let columnChunks = g.m <= g.outC || (g.m + PackedGemm.mr - 1) / PackedGemm.mr < PackedGemm.minTilesForRowParts
+            return strided && columnChunks && g.m * g.k <= maxGatheredFloats
+        }
+
+        /// 8 MiB: ResNet-50's layer4.0.conv2 at batch 8 gathers 6.9 MiB (392 x 4608).
+        static let maxGatheredFloats = 2 << 20
     }
 
     /// Scratch floats `im2col` needs for this conv and backend (0 when it reads in place).

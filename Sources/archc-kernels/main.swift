@@ -19,7 +19,7 @@ while let flag = arguments.popFirst() {
     // time slices away do not count (caches shared with them still do). For --threads 1.
     case "--cpu-time": cpuTime = true
     default:
-        print("usage: archc-kernels [--threads T] [--repeat R] [--cpu-time] [--only gemm|streamed|chain|depthwise|resnet|mobile|attention|winograd]")
+        print("usage: archc-kernels [--threads T] [--repeat R] [--cpu-time] [--only gemm|streamed|chain|depthwise|resnet|mobile|attention|winograd|strided]")
         exit(flag == "--help" || flag == "-h" ? 0 : 64)
     }
 }
@@ -299,4 +299,37 @@ if wanted("winograd") {
                 + String(format: " %8.1f  %8.1f  %5.2fx (%.2f-%.2f)", median(directRates), median(winogradRates), median(ratios), ratios.min()!, ratios.max()!))
     }
     repeats = savedRepeats
+}
+
+if wanted("strided") {
+    // ResNet-50's strided convs as the runtime runs them (in place, or a gathered im2col
+    // matrix where the GEMM splits by columns: `ConvKernels.Im2colPath`) against the GEMM
+    // alone on an im2col matrix already gathered: the share of the GEMM's speed they reach.
+    print("\nResNet-50's strided convs (NHWC, bias + ReLU)                  conv  GEMM alone (GFLOP/s)")
+    let store = WeightStore()
+    for batch in [1, 8] {
+        for (cin, size, cout, k, what) in [
+            (128, 56, 128, 3, "layer2.0.conv2"), (256, 28, 256, 3, "layer3.0.conv2"), (512, 14, 512, 3, "layer4.0.conv2"),
+            (256, 56, 512, 1, "layer2.0.downsample"), (512, 28, 1024, 1, "layer3.0.downsample"), (1024, 14, 2048, 1, "layer4.0.downsample"),
+        ] {
+            let g = ConvGeometry(
+                batch: batch, input: TensorType([cin, size, size]), output: TensorType([cout, size / 2, size / 2]), weightDims: [cout, cin, k, k],
+                ConvAttributes(stride: [2, 2], padding: Array(repeating: k / 2, count: 4), dilation: [1, 1], groups: 1))
+            let x = random(batch * cin * size * size), y = random(g.m * cout), bias = random(cout)
+            let weights = store.gemm((0..<(cout * g.k)).map { _ in uniform() }, n: cout, k: g.k)
+            let packed = PackedGemm.pack(random(cout * g.k), n: cout, k: g.k)
+            let scratch = random(max(1, ConvKernels.scratchFloats(g, backend: .packed))), gathered = random(g.m * g.k)
+            let epilogue = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
+            let flops = 2.0 * Double(g.m * g.k * cout)
+            let conv = rate(flops: flops) {
+                ConvKernels.im2col(g, x: x, weight: weights, y: y, residual: nil, epilogue: epilogue, scratch: scratch, pool: pool)
+            }
+            let gemm = rate(flops: flops) {
+                PackedGemm.multiply(m: g.m, a: gathered, lda: g.k, packed, c: y, ldc: cout, epilogue: epilogue, residual: nil, pool: pool)
+            }
+            print(
+                String(format: "  b%d %4d -> %4d %2dx%-2d k%d s2 ", batch, cin, cout, size, size, k) + what.padding(toLength: 22, withPad: " ", startingAt: 0)
+                    + String(format: " %6.1f  %6.1f", conv, gemm))
+        }
+    }
 }
