@@ -19,7 +19,9 @@ while let flag = arguments.popFirst() {
     // time slices away do not count (caches shared with them still do). For --threads 1.
     case "--cpu-time": cpuTime = true
     default:
-        print("usage: archc-kernels [--threads T] [--repeat R] [--cpu-time] [--only gemm|streamed|chain|depthwise|resnet|mobile|attention|winograd|strided]")
+        print(
+            "usage: archc-kernels [--threads T] [--repeat R] [--cpu-time]"
+                + " [--only gemm|streamed|chain|depthwise|resnet|resnet8|mobile|attention|winograd|strided]")
         exit(flag == "--help" || flag == "-h" ? 0 : 64)
     }
 }
@@ -216,6 +218,29 @@ if wanted("resnet") {
         }
         print(
             String(format: "  %3d -> %3d %3dx%-3d k%d s%d ", cin, cout, size, size, k, stride) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
+                + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
+    }
+}
+if wanted("resnet8") {
+    // ResNet-50's stride-1 1x1 convs at batch 8 with the model's epilogues (bias + ReLU; the
+    // conv3s add the residual, then ReLU): their outputs (up to 25.7 MB) and residuals come
+    // from memory, as in the model.
+    print("\nResNet-50's 1x1 convs, batch 8, with their epilogues          GFLOP/s  of peak")
+    for (m, k, n, res, what) in [
+        (25088, 64, 64, false, "layer1 conv1 (in 64)"), (25088, 64, 256, true, "layer1 conv3 + residual"),
+        (25088, 256, 64, false, "layer1 conv1 (in 256)"), (25088, 256, 128, false, "layer2.0 conv1 (56x56)"),
+        (6272, 128, 512, true, "layer2 conv3 + residual"), (6272, 512, 128, false, "layer2 conv1"),
+        (1568, 256, 1024, true, "layer3 conv3 + residual"), (1568, 1024, 256, false, "layer3 conv1"),
+    ] as [(Int, Int, Int, Bool, String)] {
+        let a = random(m * k), c = random(m * n), bias = random(n)
+        let residual = res ? UnsafePointer(random(m * n)) : nil
+        let packed = PackedGemm.pack(random(n * k), n: n, k: k)
+        let epilogue = EpilogueKernel(bias: bias, activation: res ? nil : .relu, postActivation: res ? .relu : nil)
+        let r = rate(flops: 2.0 * Double(m * n * k)) {
+            PackedGemm.multiply(m: m, a: a, lda: k, packed, c: c, ldc: n, epilogue: epilogue, residual: residual, pool: pool)
+        }
+        print(
+            String(format: "  M %5d K %4d N %4d ", m, k, n) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
                 + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
     }
 }
