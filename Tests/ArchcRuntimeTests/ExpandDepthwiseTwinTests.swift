@@ -153,4 +153,23 @@ final class ExpandDepthwiseTwinTests: XCTestCase {
             XCTAssertEqual(kernels, ["pointwise", "depthwise"], "\(cin) -> \(cexp)")
         }
     }
+
+    /// `auto` on EfficientNet-Lite0 (224x224): at batch 1 the pairs whose wide map is at least
+    /// 1 MiB (blocks 1-3, 112x112 and 56x56); at batch 8 those (in the image-major prefix, per
+    /// image) and the 14x14 and 7x7 pairs over the batch, not the 28x28 ones in the prefix.
+    func testAutoFusesLite0sLargeMaps() throws {
+        let (_, optimized) = try RuntimeTest.graphs("specs/efficientnet-lite0.yaml")
+        func fused(batch: Int) -> [Int] {
+            let prefix = BatchOrder.auto.prefixLength(optimized, batch: batch)
+            return KernelPlan(optimized, batch: batch, fusion: .auto, imageMajorPrefix: prefix).steps.compactMap { step in
+                guard case .expandDepthwise = step.kernel else { return nil }
+                return Int(step.node.name.split(separator: ".")[1])
+            }
+        }
+        XCTAssertEqual(fused(batch: 1), [1, 2, 3])
+        let atEight = fused(batch: 8)
+        XCTAssertEqual(atEight.filter { $0 <= 3 }, [1, 2, 3])
+        XCTAssertFalse(atEight.contains(4))
+        XCTAssertEqual(atEight.filter { $0 >= 6 }, Array(6...15))
+    }
 }
