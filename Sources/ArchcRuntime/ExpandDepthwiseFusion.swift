@@ -21,13 +21,14 @@ public enum ExpandDepthwiseFusion: String, Sendable, CaseIterable {
     }
 
     /// The rule of `auto`: fused when the wide map the two steps would pass between them (at
-    /// the batch the step runs at) is at least `minimumWideBytes`, so it would leave L2 (512
-    /// KiB per core) before the depthwise conv reads it back. Fused / two steps, archc-kernels
-    /// --only expand-dw (best of 5-7 alternating timings, load 4-7, 1 and 2 threads):
-    /// Lite0's block 1 (112x112, 4.8 MB) 0.69-0.80, blocks 2-3 (56x56, 1.8 MB) 0.83-0.97;
-    /// 28x28 (0.75 MB) 0.95-1.07 and 14x14 / 7x7 at batch 1 (0.2-0.5 MB) 0.83-1.16: no gain
-    /// the noise shows; at batch 8 (1.8-4.2 MB) 0.67-1.09 for 14x14, 0.82-1.56 for 7x7.
-    static let minimumWideBytes = 1 << 20
+    /// the batch the step runs at: 1 inside an image-major prefix) is at least
+    /// `minimumWideBytes`, about half of L2 (512 KiB per core): the two steps write it and read
+    /// it back from L3 or the far part of L2. Fused / two steps, archc-kernels --only expand-dw
+    /// (best of 5-7 alternating timings, 1 thread CPU time and 2 threads, load 3-5): Lite0's
+    /// block 1 (112x112, 4.8 MB) 0.50-0.62, blocks 2-3 (56x56, 1.8 MB) 0.68-1.00, blocks 4-5
+    /// (28x28, 0.75 MB) 0.86-0.96, 14x14 (0.38-0.53 MB) 0.70-0.95; 7x7 at batch 1 (0.23 MB)
+    /// 0.91-1.02 (no gain through the noise); at batch 8 (1.8-4.2 MB) 0.81-1.10.
+    static let minimumWideBytes = 256 * 1024
 
     static func prefersFused(expand e: ConvGeometry, depthwise g: ConvGeometry, batch: Int) -> Bool {
         batch * e.outC * e.outH * e.outW * MemoryLayout<Float>.size >= minimumWideBytes
