@@ -13,7 +13,7 @@
 /// (K x 16) too, and the segment's input rows in L2 while the blocks pass over them.
 ///
 /// The expand is the packed GEMM's 6x16 tile (`PackedGemm.tile`'s arithmetic: one FMA chain
-/// per element over k from zero, then bias and activation through `PackedGemm.TileOutput`),
+/// per element over k from zero, then bias and activation as `PackedGemm.TileOutput` applies them),
 /// six pixels in a row of the band's pixels whose results go to their own columns of the
 /// buffer; so every value is the bits of the unfused GEMM's tile (the unfused GEMM's one-row
 /// tail tile, at M = 6q + 1, sums in two chains), and the depthwise output the unfused one's.
