@@ -67,7 +67,9 @@ struct Emission {
         if let at = node.location { comment += " (\(c(at.description)))" }
         comment += ": \(node.kind.mnemonic) \(input) -> \(node.type) at arena byte \(offsets[node.id]!) x N"
         steps.append(comment)
-        switch step.kernel {
+        // Generated code runs fused pairs unfused (it plans without fusion; its memory plan
+        // would have to keep each expand's input alive through the depthwise step).
+        switch step.kernel.unfused {
         case .depthwise(let g, let e):
             let tail = convTail(node, e), w = dims(node.weights[0])
             properties.append("let w\(id): UnsafePointer<Float>  // \(c(node.weights[0])) \(w), packed per 16-channel block")
@@ -151,6 +153,8 @@ struct Emission {
             steps.append("AttentionKernel.run(batch: n, tokens: \(t), channels: \(channels), heads: \(heads), x: \(x), y: \(y), pool: pool)")
         case .selectToken(let t, let channels, let index):
             steps.append("TokenKernels.selectToken(batch: n, tokens: \(t), channels: \(channels), index: \(index), x: \(x), y: \(y))")
+        case .fusedExpand, .expandDepthwise:
+            preconditionFailure("Kernel.unfused returned a fused kernel")
         case .tokenMean(let t, let channels):
             steps.append("TokenKernels.tokenMean(batch: n, tokens: \(t), channels: \(channels), x: \(x), y: \(y))")
         }

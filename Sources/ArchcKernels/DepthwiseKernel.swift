@@ -62,47 +62,59 @@ public enum DepthwiseKernel {
             defer { AlignedMemory.free(buffer) }
             layout.fill(buffer, from: x + n * g.inH * g.inW * g.inC, rows: inRows, c0: c0, width: width)
             if chunk + 1 < chunks { prefetch(chunk: chunk + 1, bands: bands, blocks: blocks, layout: layout, x: x) }
-            let w = weight + c0 * g.kh * g.kw
-            // The wide-kernel path reads each kernel row in runs of seven taps, zero past kw: a
-            // zero-padded copy when kw is not a multiple of 7, the packed weights as they are
-            // when it is (7x7).
-            let runs = layout.tapRuns && width == block
-            let padded = runs && layout.paddedKW != g.kw ? AlignedMemory.floats(g.kh * layout.paddedKW * block) : nil
-            defer { padded.map { AlignedMemory.free($0) } }
-            if let padded {
-                padded.update(repeating: 0, count: g.kh * layout.paddedKW * block)
-                for ky in 0..<g.kh { (padded + ky * layout.paddedKW * block).update(from: w + ky * g.kw * block, count: g.kw * block) }
+            compute(
+                g, layout, rows: outRows, image: n, c0: c0, width: width, buffer: buffer, firstRow: inRows.lowerBound, weight: weight, y: y,
+                residual: residual, epilogue: epilogue)
+        }
+    }
+
+    /// Output rows `rows` of channels c0..<c0+width of image `image`, from `buffer`: the input
+    /// rows from `firstRow` on, in `layout`'s form (`BufferLayout.fill`, or written there by
+    /// `ExpandDepthwiseKernel`).
+    static func compute(
+        _ g: ConvGeometry, _ layout: BufferLayout, rows: Range<Int>, image n: Int, c0: Int, width: Int, buffer: UnsafePointer<Float>, firstRow: Int,
+        weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, epilogue: EpilogueKernel
+    ) {
+        let w = weight + c0 * g.kh * g.kw
+        // The wide-kernel path reads each kernel row in runs of seven taps, zero past kw: a
+        // zero-padded copy when kw is not a multiple of 7, the packed weights as they are
+        // when it is (7x7).
+        let runs = layout.tapRuns && width == block
+        let padded = runs && layout.paddedKW != g.kw ? AlignedMemory.floats(g.kh * layout.paddedKW * block) : nil
+        defer { padded.map { AlignedMemory.free($0) } }
+        if let padded {
+            padded.update(repeating: 0, count: g.kh * layout.paddedKW * block)
+            for ky in 0..<g.kh { (padded + ky * layout.paddedKW * block).update(from: w + ky * g.kw * block, count: g.kw * block) }
+        }
+        let runWeights = runs ? padded.map { UnsafePointer($0) } ?? w : nil
+        let b = Block(
+            g: g, x: buffer, firstRow: firstRow, rowFloats: layout.columns * width, w: w, paddedW: runWeights,
+            paddedKW: layout.paddedKW, width: width, bias: epilogue.bias.map { $0 + c0 }, epilogue: epilogue,
+            plain: residual == nil && epilogue.activation == nil && epilogue.postActivation == nil,
+            clamp: residual == nil ? Clamp(epilogue) : nil)
+        let smallTaps = runsSmallTaps(g, width: width)
+        for oy in rows {
+            let row = (n * g.outH + oy) * g.outW
+            let out = y + row * g.outC + c0
+            let res = residual.map { $0 + row * g.outC + c0 }
+            var ox = 0
+            if smallTaps {
+                b.smallTaps(oy: oy, strips: g.outW / pixels, out: out, residual: res)
+                ox = g.outW / pixels * pixels
+            } else if width == block, b.paddedW != nil {
+                while ox + pixels <= g.outW {
+                    b.sevenTapRuns(oy: oy, ox: ox, out: out + ox * g.outC, residual: res.map { $0 + ox * g.outC })
+                    ox += pixels
+                }
+            } else if width == block {
+                while ox + pixels <= g.outW {
+                    b.seven(oy: oy, ox: ox, out: out + ox * g.outC, residual: res.map { $0 + ox * g.outC })
+                    ox += pixels
+                }
             }
-            let runWeights = runs ? padded.map { UnsafePointer($0) } ?? w : nil
-            let b = Block(
-                g: g, x: buffer, firstRow: inRows.lowerBound, rowFloats: layout.columns * width, w: w, paddedW: runWeights,
-                paddedKW: layout.paddedKW, width: width, bias: epilogue.bias.map { $0 + c0 }, epilogue: epilogue,
-                plain: residual == nil && epilogue.activation == nil && epilogue.postActivation == nil,
-                clamp: residual == nil ? Clamp(epilogue) : nil)
-            let smallTaps = runsSmallTaps(g, width: width)
-            for oy in outRows {
-                let row = (n * g.outH + oy) * g.outW
-                let out = y + row * g.outC + c0
-                let res = residual.map { $0 + row * g.outC + c0 }
-                var ox = 0
-                if smallTaps {
-                    b.smallTaps(oy: oy, strips: g.outW / pixels, out: out, residual: res)
-                    ox = g.outW / pixels * pixels
-                } else if width == block, b.paddedW != nil {
-                    while ox + pixels <= g.outW {
-                        b.sevenTapRuns(oy: oy, ox: ox, out: out + ox * g.outC, residual: res.map { $0 + ox * g.outC })
-                        ox += pixels
-                    }
-                } else if width == block {
-                    while ox + pixels <= g.outW {
-                        b.seven(oy: oy, ox: ox, out: out + ox * g.outC, residual: res.map { $0 + ox * g.outC })
-                        ox += pixels
-                    }
-                }
-                while ox < g.outW {
-                    b.pixel(oy: oy, ox: ox, out: out + ox * g.outC, residual: res.map { $0 + ox * g.outC })
-                    ox += 1
-                }
+            while ox < g.outW {
+                b.pixel(oy: oy, ox: ox, out: out + ox * g.outC, residual: res.map { $0 + ox * g.outC })
+                ox += 1
             }
         }
     }

@@ -43,6 +43,11 @@ public final class Engine {
     private let imageArena: UnsafeMutableRawPointer?
     /// While the prefix's steps are built, `buffer` resolves values in the per-image arena.
     private var resolvingImage = false
+    /// Expand convs fused into the next step: the unfused step, which `runAll` runs instead
+    /// (for the value it returns), by node.
+    private var unfusedSteps: [ValueID: () -> Void] = [:]
+    /// The fused expand whose step was built last, for the depthwise step after it.
+    private var pendingExpand: (x: UnsafePointer<Float>, weights: GemmWeights, epilogue: EpilogueKernel)?
     /// Per step: the kind of layer it is (for the profile) and its floating-point operations.
     public private(set) var stepKinds: [(kind: String, flops: Int)] = []
     private var scratch: UnsafeMutablePointer<Float>?
@@ -53,12 +58,15 @@ public final class Engine {
     /// (checked before any kernel code runs) and on a batch or thread count out of range.
     /// `conv3x3` chooses Winograd or the direct GEMM for 3x3 stride-1 convs (the OpenBLAS
     /// backend and the int8 path run them direct).
+    /// `fusion` runs an expand 1x1 conv and the depthwise conv that alone reads it as one
+    /// step (`ExpandDepthwiseKernel`; fp32 on the packed GEMM only).
     /// Each constant is freed once its last step is built: when the caller hands over its
     /// only copy of the graph (`PreparedModel.takeOptimized()`), unpacked and packed weights
     /// are never both whole in memory.
     public init(
         graph: consuming Graph, batch: Int, threads: Int, gemm: GemmBackend = .packed, precision: Precision = .fp32,
-        conv3x3: Conv3x3Algorithm = .auto, batchOrder: BatchOrder = .auto, memoryLimit: Int = .max
+        conv3x3: Conv3x3Algorithm = .auto, batchOrder: BatchOrder = .auto, fusion: ExpandDepthwiseFusion = .auto,
+        memoryLimit: Int = .max
     ) throws {
         try CPUFeatures.require()
         guard batch >= 1 else { throw EngineError.invalid("batch must be at least 1, found \(batch)") }
@@ -71,8 +79,16 @@ public final class Engine {
         Gemm.useSingleThreadedBLAS()
         let prefix = batchOrder.prefixLength(copy graph, batch: batch)
         imageMajorNodes = prefix
-        plan = MemoryPlan(graph: copy graph, batch: batch, imageMajorPrefix: prefix)
-        imagePlan = prefix > 0 ? MemoryPlan(imagePrefixOf: copy graph, length: prefix) : nil
+        // Winograd and the fused expand+depthwise step are fp32 kernels on the packed GEMM: the
+        // int8 path keeps 3x3 convs on its own im2col GEMM.
+        let fp32Packed: Bool
+        if case .fp32 = precision { fp32Packed = gemm == .packed } else { fp32Packed = false }
+        kernelPlan = KernelPlan(
+            copy graph, conv3x3: fp32Packed ? conv3x3 : .direct, batch: batch, fusion: fp32Packed ? fusion : .off,
+            imageMajorPrefix: prefix)
+        let extraReads = kernelPlan.extraReads
+        plan = MemoryPlan(graph: copy graph, batch: batch, imageMajorPrefix: prefix, extraReads: extraReads)
+        imagePlan = prefix > 0 ? MemoryPlan(imagePrefixOf: copy graph, length: prefix, extraReads: extraReads) : nil
         // The arenas are the allocations that grow with the batch: checked against the
         // limit, and a failed allocation is an error, not an abort.
         let activationBytes = plan.arenaBytes + (imagePlan?.arenaBytes ?? 0)
@@ -87,10 +103,6 @@ public final class Engine {
             AlignedMemory.free(arena)
             throw error
         }
-        // Winograd is an fp32 kernel: the int8 path keeps 3x3 convs on its own im2col GEMM.
-        let winogradAllowed: Bool
-        if case .fp32 = precision { winogradAllowed = gemm == .packed } else { winogradAllowed = false }
-        kernelPlan = KernelPlan(copy graph, conv3x3: winogradAllowed ? conv3x3 : .direct, batch: batch)
         // Moved, not copied: a second reference would keep every released constant alive.
         self.graph = consume graph
         let scratchFloats = kernelPlan.steps.map { scratchNeed($0.kernel) }.max() ?? 0
@@ -213,7 +225,7 @@ public final class Engine {
         for (image, copies) in sliceCopies.enumerated() {
             copies.into()
             for (node, step) in zip(prefix, prefixSteps) {
-                step()
+                (unfusedSteps[node.id] ?? step)()
                 resolvingImage = true
                 let one = snapshot(node.id, node.type, batch: 1)
                 resolvingImage = false
@@ -224,7 +236,7 @@ public final class Engine {
             copies.outOf()
         }
         for (node, step) in zip(graph.nodes[imageMajorNodes...], steps[(steps.count - (graph.nodes.count - imageMajorNodes))...]) {
-            step.run()
+            (unfusedSteps[node.id] ?? step.run)()
             values[node.id] = snapshot(node.id, node.type)
         }
         return values
@@ -334,6 +346,24 @@ public final class Engine {
             let (epilogue, residual) = convEpilogue(node, e)
             let weights = gemmWeights(WeightPacking.ohwi(constant(node.weights[0])), n: g.outC, k: g.k)
             return { ConvKernels.pointwise(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, pool: pool) }
+        case .fusedExpand(var g, let e):
+            g.batch = batch
+            let (epilogue, _) = convEpilogue(node, e)
+            let weights = gemmWeights(WeightPacking.ohwi(constant(node.weights[0])), n: g.outC, k: g.k)
+            pendingExpand = (x, weights, epilogue)
+            unfusedSteps[node.id] = { ConvKernels.pointwise(g, x: x, weight: weights, y: y, residual: nil, epilogue: epilogue, pool: pool) }
+            return {}
+        case .expandDepthwise(var eg, _, var g, let e):
+            (eg.batch, g.batch) = (batch, batch)
+            let (epilogue, residual) = convEpilogue(node, e)
+            let packed = pack(DepthwiseKernel.pack(constant(node.weights[0])))
+            let expand = pendingExpand!
+            pendingExpand = nil
+            return {
+                ExpandDepthwiseKernel.run(
+                    expand: eg, x: expand.x, expandWeight: expand.weights, expandEpilogue: expand.epilogue, depthwise: g, weight: packed, y: y,
+                    residual: residual, epilogue: epilogue, pool: pool)
+            }
         case .im2col(var g, let e):
             g.batch = batch
             let (epilogue, residual) = convEpilogue(node, e)

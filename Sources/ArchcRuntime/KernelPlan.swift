@@ -9,7 +9,7 @@ public struct KernelPlan {
         public let node: Node
         public let kernel: Kernel
         /// The layer kind a profile reports it under: stem, pointwise, depthwise, conv
-        /// (im2col), head or other.
+        /// (im2col), expand+dw (a fused pair, counted on the depthwise step), head or other.
         public let kind: String
         /// Floating-point operations per image.
         public let flopsPerImage: Int
@@ -30,6 +30,14 @@ public struct KernelPlan {
         /// `WeightStore.winograd`, scratch from `WinogradKernel.scratchFloats`), where
         /// `Conv3x3Algorithm` chooses it.
         case winograd(ConvGeometry, Epilogue)
+        /// An expand 1x1 conv fused into the depthwise conv right after it (`expandDepthwise`):
+        /// its step runs nothing (its output is never written); `Engine.runAll` runs it as
+        /// `.pointwise` for the value it returns.
+        case fusedExpand(ConvGeometry, Epilogue)
+        /// A depthwise conv that computes its input band by band from the expand 1x1 conv just
+        /// before it, the only reader of that conv's output (`ExpandDepthwiseKernel.run`; weights
+        /// as for `.pointwise` and `.depthwise`).
+        case expandDepthwise(expand: ConvGeometry, Epilogue, depthwise: ConvGeometry, Epilogue)
         /// Grouped, not depthwise: `ConvKernels.grouped`, weights `WeightPacking.ohwi`.
         case grouped(ConvGeometry, Epilogue)
         /// BatchNorm left unfolded: its four vectors become a scale and a shift
@@ -59,14 +67,58 @@ public struct KernelPlan {
         case attention(tokens: Int, channels: Int, heads: Int)
         case selectToken(tokens: Int, channels: Int, index: Int)
         case tokenMean(tokens: Int, channels: Int)
+
+        /// The kernel without fusion: what the Swift emitter prints, and what `runAll` runs for
+        /// a fused expand.
+        public var unfused: Kernel {
+            switch self {
+            case .fusedExpand(let g, let e): return .pointwise(g, e)
+            case .expandDepthwise(_, _, let g, let e): return .depthwise(g, e)
+            default: return self
+            }
+        }
     }
 
     public let steps: [Step]
 
     /// The plan of a verified graph: one step per node, in order; `conv3x3` decides which
-    /// 3x3 stride-1 convs run by Winograd at `batch` (its `auto` rule depends on it).
-    public init(_ graph: Graph, conv3x3: Conv3x3Algorithm = .auto, batch: Int = 1) {
-        steps = graph.nodes.map { Self.step(for: $0, in: graph, conv3x3: conv3x3, batch: batch) }
+    /// 3x3 stride-1 convs run by Winograd at `batch` (its `auto` rule depends on it). `fusion`
+    /// decides which expand 1x1 convs that only feed the depthwise conv after them are fused
+    /// into it, never across the end of an image-major prefix of `imageMajorPrefix` nodes
+    /// (`BatchOrder`), whose values live in another arena.
+    public init(
+        _ graph: Graph, conv3x3: Conv3x3Algorithm = .auto, batch: Int = 1, fusion: ExpandDepthwiseFusion = .off, imageMajorPrefix: Int = 0
+    ) {
+        var steps = graph.nodes.map { Self.step(for: $0, in: graph, conv3x3: conv3x3, batch: batch) }
+        if fusion != .off { Self.fuseExpandDepthwise(&steps, graph, fusion, batch: batch, prefix: imageMajorPrefix) }
+        self.steps = steps
+    }
+
+    /// Values that a fused step reads beyond its node's inputs, with the step's index: a
+    /// fused depthwise reads its expand's input (what the memory plan must keep alive).
+    public var extraReads: [(value: ValueID, step: Int)] {
+        steps.indices.compactMap { i in
+            if case .expandDepthwise = steps[i].kernel { return (steps[i - 1].node.inputs[0], i) }
+            return nil
+        }
+    }
+
+    /// Pairs (expand 1x1 conv, depthwise conv) of consecutive steps become
+    /// (`fusedExpand`, `expandDepthwise`).
+    static func fuseExpandDepthwise(_ steps: inout [Step], _ graph: Graph, _ fusion: ExpandDepthwiseFusion, batch: Int, prefix: Int) {
+        var readers: [ValueID: Int] = [:]
+        for node in graph.nodes { for input in node.inputs { readers[input, default: 0] += 1 } }
+        for i in steps.indices.dropFirst() where (i - 1 < prefix) == (i < prefix) {
+            let expand = steps[i - 1], depthwise = steps[i]
+            guard case .pointwise(let eg, let ee) = expand.kernel, !ee.residual, case .depthwise(let g, let e) = depthwise.kernel,
+                depthwise.node.inputs[0] == expand.node.id, readers[expand.node.id] == 1, graph.output != expand.node.id,
+                fusion.fuses(expand: eg, depthwise: g, batch: i < prefix ? 1 : batch)
+            else { continue }
+            steps[i - 1] = Step(node: expand.node, kernel: .fusedExpand(eg, ee), kind: "expand+dw", flopsPerImage: 0)
+            steps[i] = Step(
+                node: depthwise.node, kernel: .expandDepthwise(expand: eg, ee, depthwise: g, e), kind: "expand+dw",
+                flopsPerImage: expand.flopsPerImage + depthwise.flopsPerImage)
+        }
     }
 
     static func step(for node: Node, in graph: Graph, conv3x3: Conv3x3Algorithm, batch: Int) -> Step {

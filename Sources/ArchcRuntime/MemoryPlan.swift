@@ -22,9 +22,11 @@ public struct MemoryPlan: Sendable {
     /// With `imageMajorPrefix` nodes run image by image (`BatchOrder`), their values live in
     /// the per-image plan (`imagePrefix`) and take no bytes here, except the prefix's last
     /// output, which is filled image by image from the start: it is live from the start.
-    public init(graph: Graph, batch: Int, imageMajorPrefix prefix: Int = 0) {
+    /// `extraReads`: values that steps read beyond their nodes' inputs (`KernelPlan.extraReads`).
+    public init(graph: Graph, batch: Int, imageMajorPrefix prefix: Int = 0, extraReads: [(value: ValueID, step: Int)] = []) {
         var lastUse: [ValueID: Int] = [:]
         for (index, node) in graph.nodes.enumerated() { for input in node.inputs { lastUse[input] = index } }
+        for read in extraReads { lastUse[read.value] = max(lastUse[read.value] ?? read.step, read.step) }
         lastUse[graph.output] = graph.nodes.count
         var intervals = [Interval(value: Graph.inputID, bytes: batch * graph.inputType.elements * 4, first: -1, last: lastUse[Graph.inputID] ?? -1)]
         for (index, node) in graph.nodes.enumerated() {
@@ -39,9 +41,10 @@ public struct MemoryPlan: Sendable {
 
     /// The plan of one image's values in the first `length` nodes (the input's copy included),
     /// which the engine runs image by image, reusing these bytes for every image.
-    public init(imagePrefixOf graph: Graph, length: Int) {
+    public init(imagePrefixOf graph: Graph, length: Int, extraReads: [(value: ValueID, step: Int)] = []) {
         var lastUse: [ValueID: Int] = [:]
         for (index, node) in graph.nodes[..<length].enumerated() { for input in node.inputs { lastUse[input] = index } }
+        for read in extraReads where read.step < length { lastUse[read.value] = max(lastUse[read.value] ?? read.step, read.step) }
         var intervals = [Interval(value: Graph.inputID, bytes: graph.inputType.elements * 4, first: -1, last: lastUse[Graph.inputID] ?? -1)]
         for (index, node) in graph.nodes[..<length].enumerated() {
             intervals.append(Interval(value: node.id, bytes: node.type.elements * 4, first: index, last: max(index, lastUse[node.id] ?? index)))

@@ -21,7 +21,7 @@ while let flag = arguments.popFirst() {
     default:
         print(
             "usage: archc-kernels [--threads T] [--repeat R] [--cpu-time]"
-                + " [--only gemm|streamed|chain|depthwise|resnet|resnet8|mobile|attention|winograd|strided]")
+                + " [--only gemm|streamed|chain|depthwise|resnet|resnet8|mobile|expand-dw|attention|winograd|strided]")
         exit(flag == "--help" || flag == "-h" ? 0 : 64)
     }
 }
@@ -242,6 +242,54 @@ if wanted("resnet8") {
         print(
             String(format: "  M %5d K %4d N %4d ", m, k, n) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
                 + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
+    }
+}
+if wanted("expand-dw") {
+    // EfficientNet-Lite0's expand 1x1 + depthwise pairs (224x224, TF "SAME" padding, ReLU6 on
+    // both): the fused step (`ExpandDepthwiseKernel`) against the two steps, timed alternately,
+    // best of --repeat each.
+    print("\nLite0's expand + depthwise pairs (NHWC)           two steps  fused  fused/two")
+    let store = WeightStore()
+    for (n, cin, size, k, stride, what) in [
+        (1, 16, 112, 3, 2, "block 1"), (1, 24, 56, 3, 1, "block 2"), (1, 24, 56, 5, 2, "block 3"), (1, 40, 28, 5, 1, "block 4"),
+        (1, 40, 28, 3, 2, "block 5"), (1, 80, 14, 3, 1, "blocks 6-7"), (1, 80, 14, 5, 1, "block 8"), (1, 112, 14, 5, 1, "blocks 9-10"),
+        (1, 112, 14, 5, 2, "block 11"), (1, 192, 7, 5, 1, "blocks 12-14"), (1, 192, 7, 3, 1, "block 15"),
+        (8, 80, 14, 3, 1, "blocks 6-7, batch 8"), (8, 112, 14, 5, 1, "blocks 9-10, batch 8"), (8, 112, 14, 5, 2, "block 11, batch 8"),
+        (8, 192, 7, 5, 1, "blocks 12-14, batch 8"), (8, 192, 7, 3, 1, "block 15, batch 8"),
+    ] {
+        let cexp = 6 * cin, out = (size + stride - 1) / stride
+        let total = max((out - 1) * stride + k - size, 0)
+        let padding = [total / 2, total / 2, total - total / 2, total - total / 2]
+        let eg = ConvGeometry(
+            batch: n, input: TensorType([cin, size, size]), output: TensorType([cexp, size, size]), weightDims: [cexp, cin, 1, 1],
+            ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1))
+        let g = ConvGeometry(
+            batch: n, input: TensorType([cexp, size, size]), output: TensorType([cexp, out, out]), weightDims: [cexp, 1, k, k],
+            ConvAttributes(stride: [stride, stride], padding: padding, dilation: [1, 1], groups: cexp))
+        let x = random(n * cin * size * size), wide = random(n * cexp * size * size), y = random(n * cexp * out * out)
+        let expandWeights = store.gemm((0..<(cexp * cin)).map { _ in uniform() }, n: cexp, k: cin)
+        let w = store.floats(DepthwiseKernel.pack(Tensor(dims: [cexp, 1, k, k], data: (0..<(cexp * k * k)).map { _ in uniform() })))
+        let e1 = EpilogueKernel(bias: random(cexp), activation: .relu6, postActivation: nil)
+        let e2 = EpilogueKernel(bias: random(cexp), activation: .relu6, postActivation: nil)
+        let two = {
+            ConvKernels.pointwise(eg, x: x, weight: expandWeights, y: wide, residual: nil, epilogue: e1, pool: pool)
+            DepthwiseKernel.run(g, x: wide, weight: w, y: y, residual: nil, epilogue: e2, pool: pool)
+        }
+        let fused = {
+            ExpandDepthwiseKernel.run(
+                expand: eg, x: x, expandWeight: expandWeights, expandEpilogue: e1, depthwise: g, weight: w, y: y, residual: nil, epilogue: e2,
+                pool: pool)
+        }
+        var (tTwo, tFused) = (Double.infinity, Double.infinity)
+        two()
+        fused()
+        for _ in 0..<repeats {
+            tTwo = min(tTwo, seconds { for _ in 0..<5 { two() } } / 5)
+            tFused = min(tFused, seconds { for _ in 0..<5 { fused() } } / 5)
+        }
+        print(
+            String(format: "  N %d %3d -> %4d %3dx%-3d k%d s%d ", n, cin, cexp, size, size, k, stride) + what.padding(toLength: 20, withPad: " ", startingAt: 0)
+                + String(format: " %7.3f ms %6.3f ms  %5.2f", tTwo * 1000, tFused * 1000, tFused / tTwo))
     }
 }
 if wanted("mobile") {
