@@ -1,3 +1,4 @@
+import ArchcIO
 import ArchcIR
 import ArchcImage
 import Foundation
@@ -40,7 +41,7 @@ public enum OutputSummary {
     public static func predictionsText(_ output: Tensor, files: [String], k: Int) -> String {
         var lines: [String] = []
         for (b, top) in predictions(output, k: k).enumerated() {
-            lines.append(b < files.count ? files[b] : "image \(b)")
+            lines.append(b < files.count ? IOError.printable(files[b]) : "image \(b)")
             for p in top {
                 lines.append(String(format: "  %6.2f%%  %4d  ", 100 * p.probability, p.index) + (p.label ?? ""))
             }

@@ -90,6 +90,14 @@ final class EvaluatorTests: XCTestCase {
         }
     }
 
+    /// The per-photo heading of `archc run --input DIR` is the file's name: its control
+    /// characters are shown escaped, not sent to the terminal.
+    func testPredictionHeadingsShowFileNamesEscaped() {
+        let text = OutputSummary.predictionsText(Tensor(dims: [1, 3], data: [0, 1, 2]), files: ["x\u{1B}[2Jy.png"], k: 1)
+        XCTAssertEqual(text.split(separator: "\n").first, "x\\u{1B}[2Jy.png")
+        XCTAssertFalse(text.unicodeScalars.contains("\u{1B}"))
+    }
+
     func testUnreadableImageIsAnErrorOrACountedSkip() throws {
         let root = try EvalTest.tree(self)
         let bad = root + "/n01440764/zz-broken.jpg"

@@ -133,6 +133,15 @@ final class FileAccessTests: XCTestCase {
         XCTAssertEqual(fm.contents(atPath: dir.appendingPathComponent("made.bin").path), Data("x".utf8))
     }
 
+    /// File names come from folders and manifests: their control, format and separator
+    /// characters are escaped in every message that names them (an ESC in a photo's name set
+    /// the terminal's title, a bell rang, U+202E reversed the rest of the line).
+    func testErrorsShowControlCharactersInFileNamesEscaped() {
+        let error = IOError("tree/1/bad\u{1B}]0;TITLE\u{07}\u{202E}gpj.\n.jpg", "invalid JPEG")
+        XCTAssertEqual(error.description, "tree/1/bad\\u{1B}]0;TITLE\\u{07}\\u{202E}gpj.\\n.jpg: error: invalid JPEG")
+        XCTAssertEqual(IOError.printable("plain/path ok.png"), "plain/path ok.png")
+    }
+
     /// Failures leave no temporary file behind, and a link to a regular file stays a link.
     func testFailuresCleanUpAndLinksToFilesSurvive() throws {
         let dir = try HostileFiles.temporaryFolder(self)

@@ -177,6 +177,15 @@ final class HostileSpecTests: XCTestCase {
             ])
     }
 
+    /// A right-to-left override shows what follows it reversed: accepted in a model name, it
+    /// reached reports and emitted files as it was.
+    func testBidirectionalControlsAreRefusedInNames() {
+        let result = Compiler.compile(path: write("m.yaml", Self.model(name: "\"safe\\u202Egnp.exe\"") + Self.dwBlock))
+        XCTAssertEqual(
+            errors(result).map { $0.components(separatedBy: ": error: ")[1] },
+            ["model name 'safe\\u{202E}gnp.exe' contains the control character U+202E; names must be printable"])
+    }
+
     func testADiagnosticQuotingAKeyStaysOneLineWithoutEscapeSequences() {
         // An unknown key is quoted in its error; a newline in it forged a second diagnostic
         // and an escape sequence reached the terminal (here: set its title, ring the bell).

@@ -76,7 +76,7 @@ public struct Evaluator {
                 switch item {
                 case .failure(let error):
                     guard options.skipBad else { throw error }
-                    warn("\(error.file): warning: skipped: \(error.message)")
+                    warn(IOError.printable("\(error.file): warning: skipped: \(error.message)"))
                 case .success(let prepared):
                     guard prepared.pixels.count == imageSize else {
                         throw IOError(sample.path, "prepared image has \(prepared.pixels.count) values, expected \(imageSize)")

@@ -53,8 +53,13 @@ public struct Diagnostic: Hashable, Sendable, Error, CustomStringConvertible {
         return text.unicodeScalars.map { isBreaking($0) ? $0.escaped(asASCII: true) : String($0) }.joined()
     }
 
-    /// Control characters (newline, tab, NUL, escape, ...) and the Unicode line separators.
+    /// Control characters (newline, tab, NUL, escape, ...), the Unicode line separators, and
+    /// the bidirectional controls (U+202E shows what follows it reversed, hiding what a name
+    /// or path really says).
     static func isBreaking(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
+        switch scalar.value {
+        case 0x2028, 0x2029, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return scalar.properties.generalCategory == .control
+        }
     }
 }
