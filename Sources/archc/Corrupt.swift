@@ -36,6 +36,11 @@ struct Corrupt: ParsableCommand {
             throw ValidationError("corruption '\(corruption)' is unknown; available: \(known)")
         }
         guard (1...5).contains(severity) else { throw ValidationError("--severity must be between 1 and 5, found \(severity)") }
+        // The output is PNG bytes: a name that says otherwise (x.jpg) would mislabel them.
+        let name = URL(fileURLWithPath: output).lastPathComponent.lowercased()
+        guard name.hasSuffix(".png") || output.hasPrefix("/dev/") else {
+            throw ValidationError("-o must name a .png file (the corrupted image is written as PNG), found '\(output)'")
+        }
     }
 
     func run() throws {

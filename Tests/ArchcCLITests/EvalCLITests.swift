@@ -90,6 +90,11 @@ extension CLITests {
         let severity = try archc("corrupt", Self.evalPhotos + "/cat.jpg", "--corruption", "snow", "--severity", "6", "-o", root + "/x.png")
         XCTAssertEqual(severity.status, 64)
         XCTAssertTrue(severity.stderr.contains("--severity must be between 1 and 5, found 6"), severity.stderr)
+        // PNG bytes under a .jpg name were written silently.
+        let jpeg = try archc("corrupt", Self.evalPhotos + "/cat.jpg", "--corruption", "pixelate", "--severity", "1", "-o", root + "/x.jpg")
+        XCTAssertEqual(jpeg.status, 64)
+        XCTAssertTrue(jpeg.stderr.contains("-o must name a .png file (the corrupted image is written as PNG), found '\(root)/x.jpg'"), jpeg.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/x.jpg"))
     }
 
     /// frost without its photos: an error naming the first missing file, nothing written;

@@ -90,6 +90,16 @@ final class EvaluatorTests: XCTestCase {
         }
     }
 
+    /// A model name with a comma, quotes or a leading `=` is one quoted CSV field, never a
+    /// formula (`t,"x",=HYPERLINK(1)` shifted the columns and put a formula in one).
+    func testCSVFieldsAreQuotedAndNeverFormulas() {
+        let counts = [EvalKey(set: "imagenet"): EvalCounts(found: 2, evaluated: 2, top1: 1, top5: 2)]
+        for (name, field) in [("t,\"x\",=HYPERLINK(1)", "\"t,\"\"x\"\",=HYPERLINK(1)\""), ("=1+1", "'=1+1"), ("-2", "'-2"), ("plain", "plain")] {
+            let csv = EvalReport.csv([EvalResult(model: name, sources: ["imagenet": "ev"], subsets: [:], counts: counts)])
+            XCTAssertEqual(csv.split(separator: "\n").last, "\(field),imagenet,,,2,2,1,2,0.500000,1.000000"[...], name)
+        }
+    }
+
     /// The per-photo heading of `archc run --input DIR` is the file's name: its control
     /// characters are shown escaped, not sent to the terminal.
     func testPredictionHeadingsShowFileNamesEscaped() {

@@ -21,6 +21,20 @@ final class SpecLimitsTests: XCTestCase {
         }
     }
 
+    /// A UTF-8 byte-order mark before a spec is skipped ("did not find expected <document
+    /// start>" at 2:1 before), and errors after it keep their lines and columns.
+    func testAByteOrderMarkIsSkipped() {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        guard case .success(let node) = YAMLLoader.parse(bytes: bom + Array("model: m\nstages: []\n".utf8), file: "x.yaml") else {
+            return XCTFail("a spec after a byte-order mark did not parse")
+        }
+        XCTAssertEqual(node.entries?.map(\.key), ["model", "stages"])
+        guard case .failure(let error) = YAMLLoader.parse(bytes: bom + Array("model: m\n  bad: [\n".utf8), file: "x.yaml") else {
+            return XCTFail("broken YAML after a byte-order mark parsed")
+        }
+        XCTAssertEqual(error.location.line, 2, "\(error)")
+    }
+
     func testTheLimitsDocumentStatesEveryLimit() throws {
         let text = try String(contentsOf: Repo.root.appendingPathComponent("docs/limits.md"), encoding: .utf8)
         func row(_ label: String) -> String {

@@ -62,13 +62,24 @@ public enum EvalReport {
         for result in results {
             for (key, c) in result.counts.sorted(by: { $0.key < $1.key }) {
                 let fields = [
-                    result.model, key.set, key.corruption ?? "", key.severity.map(String.init) ?? "", "\(c.found)", "\(c.evaluated)", "\(c.top1)", "\(c.top5)",
+                    csvText(result.model), csvText(key.set), csvText(key.corruption ?? ""), key.severity.map(String.init) ?? "", "\(c.found)", "\(c.evaluated)",
+                    "\(c.top1)", "\(c.top5)",
                     String(format: "%.6f", c.top1Accuracy), String(format: "%.6f", c.top5Accuracy),
                 ]
                 lines.append(fields.joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A text field of the CSV: quoted when it holds a comma, quote or line break (RFC 4180),
+    /// and led by a `'` when it starts like a spreadsheet formula (`=`, `+`, `-`, `@`, tab,
+    /// CR), so a model named `=HYPERLINK(...)` is shown, not run, where the report is opened.
+    static func csvText(_ text: String) -> String {
+        var field = text
+        if let first = field.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { field = "'" + field }
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// The benchmark's order, then others alphabetically.

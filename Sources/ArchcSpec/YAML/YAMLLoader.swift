@@ -18,9 +18,12 @@ public enum YAMLLoader {
 
     /// Parses YAML text held in memory (tests, overrides, fuzzing).
     public static func parse(bytes: [UInt8], file: String) -> Result<SpecNode, Diagnostic> {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        guard var text = String(validating: bytes, as: UTF8.self) else {
             return .failure(.error(invalidUTF8Location(bytes, file: file), "file is not valid UTF-8 text"))
         }
+        // A byte-order mark (editors on Windows write one) is not part of the text; YAML would
+        // read it as the start of a plain scalar.
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
         if let refusal = YAMLGuard.check(text, file: file) { return .failure(refusal) }
         do {
             guard let root = try Yams.compose(yaml: text) else {
