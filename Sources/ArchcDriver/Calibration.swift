@@ -26,6 +26,13 @@ public enum Calibration {
             ranges.observe(seen)
             ranges.images += loaded.count
         }
+        // A value with no finite element in any image has no range; the file would lack it and
+        // `run --precision int8` would ask for the calibration that was just made.
+        if let missing = ActivationRanges.needed(by: graph).first(where: { ranges.ranges[$0] == nil }) {
+            throw EngineError.invalid(
+                "'\(missing)' was NaN or infinite in all \(ranges.images) calibration image(s), so it has no range to quantize with (are the weights or inputs finite?)"
+            )
+        }
         return ranges
     }
 

@@ -73,6 +73,24 @@ extension CLITests {
         XCTAssertTrue(predictions.first?.allSatisfy { $0["probability"] is NSNull } ?? false, "\(predictions)")
     }
 
+    /// Calibration over images whose values are all NaN: an error naming the value without a
+    /// range (a file without it was written, and run then asked for a new calibration).
+    func testCalibrationWithoutAFiniteValueIsAnError() throws {
+        let dir = try temporaryFolder()
+        let file = dir.appendingPathComponent("nan.npy")
+        let header = Array("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 16, 16), }\n".utf8)
+        let values = [Float](repeating: .nan, count: 3 * 16 * 16).withUnsafeBytes { Array($0) }
+        try Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.count), 0] + header + values).write(to: file)
+        let output = dir.appendingPathComponent("calib.json").path
+        let run = try archc("calibrate", "specs/tiny/tiny-resnet.yaml", "--images", file.path, "-o", output)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(
+            run.stderr,
+            "specs/tiny/tiny-resnet.yaml: error: 'input' was NaN or infinite in all 1 calibration image(s), so it has no range to quantize with (are the weights or inputs finite?)\n"
+        )
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+    }
+
     /// 100 photos under a memory limit that one batch of 100 exceeds (conv1 needs 800 KiB at
     /// batch 100, 256 KiB at 32): they run in batches of 32 and all get a prediction.
     func testAFolderOfPhotosIsStreamedInBatches() throws {
