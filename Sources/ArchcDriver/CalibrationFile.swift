@@ -63,11 +63,13 @@ public enum CalibrationFile {
             guard let pair = value as? [NSNumber], pair.count == 2 else {
                 throw located(path, text, name, "range of '\(name)' must be [min, max], found \(value)")
             }
-            let (lo, hi) = (pair[0].floatValue, pair[1].floatValue)
-            guard lo.isFinite, hi.isFinite, lo <= hi else {
-                throw located(path, text, name, "range of '\(name)' must be finite with min <= max, found [\(lo), \(hi)]")
+            // As written (a double): 1e308 is finite there but not as a float32.
+            let (lo, hi) = (pair[0].doubleValue, pair[1].doubleValue)
+            let limit = Double(Float.greatestFiniteMagnitude)
+            guard lo.isFinite, hi.isFinite, lo <= hi, abs(lo) <= limit, abs(hi) <= limit else {
+                throw located(path, text, name, "range of '\(name)' must be float32 numbers with min <= max, found [\(lo), \(hi)]")
             }
-            ranges.ranges[name] = lo...hi
+            ranges.ranges[name] = Float(lo)...Float(hi)
         }
         for name in ActivationRanges.needed(by: graph) where ranges.ranges[name] == nil {
             throw IOError(path, "no range for '\(name)', which an int8 layer reads; run archc calibrate for this spec")

@@ -49,7 +49,7 @@ extension CLITests {
             toFile: "\(dir)/bad.json", atomically: true, encoding: .utf8)
         let bad = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "\(dir)/bad.json")
         XCTAssertEqual(bad.status, 1)
-        XCTAssertEqual(bad.stderr, "\(dir)/bad.json:1:61: error: range of 'input' must be finite with min <= max, found [1.0, 0.0]\n")
+        XCTAssertEqual(bad.stderr, "\(dir)/bad.json:1:61: error: range of 'input' must be float32 numbers with min <= max, found [1.0, 0.0]\n")
         let absent = try archc("run", "specs/tiny/tiny-resnet.yaml", "--precision", "int8", "--calibration", "\(dir)/none.json")
         XCTAssertEqual(absent.stderr, "\(dir)/none.json: error: no such file\n")
         // A FIFO with no writer made `run` block forever before the calibration file went

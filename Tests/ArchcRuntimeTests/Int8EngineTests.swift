@@ -103,7 +103,12 @@ final class Int8EngineTests: XCTestCase {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lines[line - 1] = "    \"\(needed)\": [5, 1]" + (lines[line - 1].hasSuffix(",") ? "," : "")
         let swapped = lines.joined(separator: "\n")
-        XCTAssertTrue(failure(swapped).hasPrefix("\(path):\(line):5: error: range of '\(needed)' must be finite with min <= max"), failure(swapped))
+        XCTAssertTrue(failure(swapped).hasPrefix("\(path):\(line):5: error: range of '\(needed)' must be float32 numbers with min <= max"), failure(swapped))
+        // 1e308 is a finite double but not a float32: shown as written (it read "[0.0, inf]").
+        lines[line - 1] = "    \"\(needed)\": [0, 1e308]" + (lines[line - 1].hasSuffix(",") ? "," : "")
+        XCTAssertEqual(
+            failure(lines.joined(separator: "\n")),
+            "\(path):\(line):5: error: range of '\(needed)' must be float32 numbers with min <= max, found [0.0, 1e+308]")
         let missing = text.replacingOccurrences(of: "\"\(needed)\":", with: "\"renamed\":")
         XCTAssertEqual(failure(missing), "\(path): error: no range for '\(needed)', which an int8 layer reads; run archc calibrate for this spec")
         XCTAssertEqual(
