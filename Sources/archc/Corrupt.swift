@@ -48,6 +48,9 @@ struct Corrupt: ParsableCommand {
             let chosen = Corruption(rawValue: corruption)!
             let textures = chosen == .frost ? try FrostTextures.load(directory: FrostTextures.directory(frostDir)) : nil
             let decoded = try DecodedImage.read(image)
+            guard decoded.width * decoded.height <= Corruption.maximumPixels else {
+                throw IOError(image, Corruption.tooLarge(width: decoded.width, height: decoded.height))
+            }
             let corrupted = try chosen.apply(FloatImage(decoded), severity: severity, seed: seed, frost: textures).decoded
             guard let png = corrupted.pngData() else { throw IOError(output, "cannot encode the PNG") }
             try AtomicFile.write(png, to: output)

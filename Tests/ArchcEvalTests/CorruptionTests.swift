@@ -70,6 +70,18 @@ final class CorruptionTests: XCTestCase {
     }
 
     /// The same seed gives the same image; another seed another one.
+    /// An image larger than 2048 x 2048 is refused before any corruption allocates its copies.
+    func testImagesLargerThanTheLimitAreRefused() throws {
+        let image = FloatImage(width: 2049, height: 2048, values: [Float](repeating: 0.5, count: 2049 * 2048 * 3))
+        XCTAssertThrowsError(try Corruption.zoomBlur.apply(image, severity: 5)) { error in
+            XCTAssertEqual(
+                "\(error)",
+                "zoom_blur: error: an image of 2049x2048 pixels is larger than corruptions take (at most 2048x2048 = 4194304 pixels, docs/limits.md)")
+        }
+        let small = FloatImage(width: 8, height: 8, values: [Float](repeating: 0.5, count: 8 * 8 * 3))
+        XCTAssertEqual(try Corruption.brightness.apply(small, severity: 1).width, 8)
+    }
+
     func testRandomCorruptionsAreSeeded() throws {
         let image = try Self.clean()
         for corruption in [Corruption.gaussianNoise, .snow, .elasticTransform, .spatter] {

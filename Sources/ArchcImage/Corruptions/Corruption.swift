@@ -29,6 +29,16 @@ public enum Corruption: String, CaseIterable, Sendable {
     case elasticTransform = "elastic_transform"
     case spatter
 
+    /// Most pixels of an image to corrupt: 2048 x 2048. ImageNet-C corrupts 224 x 224 crops;
+    /// the blurs and snow hold several float copies of the image, so a 7000 x 7000 photo took
+    /// 2.9 GB and 42 s (zoom blur) to over a minute (snow).
+    public static let maximumPixels = 2048 * 2048
+
+    /// Why an image of `width` x `height` is refused.
+    public static func tooLarge(width: Int, height: Int) -> String {
+        "an image of \(width)x\(height) pixels is larger than corruptions take (at most 2048x2048 = \(maximumPixels) pixels, docs/limits.md)"
+    }
+
     public var isRandom: Bool {
         ![.gaussianBlur, .defocusBlur, .zoomBlur, .brightness, .contrast, .saturate, .pixelate, .jpegCompression].contains(self)
     }
@@ -38,6 +48,9 @@ public enum Corruption: String, CaseIterable, Sendable {
     /// textures is an error.
     public func apply(_ image: FloatImage, severity: Int, seed: UInt64 = 0, frost textures: FrostTextures? = nil) throws -> FloatImage {
         guard (1...5).contains(severity) else { throw IOError(rawValue, "severity must be between 1 and 5, found \(severity)") }
+        guard image.width * image.height <= Self.maximumPixels else {
+            throw IOError(rawValue, Self.tooLarge(width: image.width, height: image.height))
+        }
         let s = severity - 1
         var random = CorruptionRandom(seed: seed)
         switch self {
