@@ -200,6 +200,13 @@ extension EvaluatorTests {
         XCTAssertGreaterThan(profile.model, 0)
         XCTAssertLessThanOrEqual(profile.model + profile.waiting + profile.batching, profile.seconds * 1.001 + 1e-6)
         XCTAssertTrue(profile.text.hasPrefix("profile: 11 images in 3 batches, "), profile.text)
+        XCTAssertEqual(profile.batch, 4)
+        // A batch larger than the images runs at the images' count, with the same counts.
+        var large: [EvalProfile] = []
+        let plan = try job.plan(classes: 10)
+        let counts = try job.run(EvalTest.evaluator(model, batch: 4096), plan: plan, profile: { large.append($0) })
+        XCTAssertEqual([large.first?.batch, large.first?.batches], [11, 1])
+        XCTAssertEqual(counts, try job.run(EvalTest.evaluator(model, batch: 4), plan: plan))
     }
 }
 

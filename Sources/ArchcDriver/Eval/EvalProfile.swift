@@ -10,6 +10,8 @@ public struct EvalProfile: Equatable, Sendable {
     public var batches = 0
     public var workers = 0
     public var threads = 0
+    /// Images per batch the model ran at (`--batch`, or all the images when there are fewer).
+    public var batch = 0
     /// Wall-clock seconds from the first batch requested to the last one scored.
     public var seconds = 0.0
     /// Worker CPU seconds: reading and decoding files, corrupting, resizing + normalising.
