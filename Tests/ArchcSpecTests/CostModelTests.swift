@@ -55,6 +55,10 @@ final class CostModelTests: XCTestCase {
         XCTAssertEqual(Format.parseBytes("512M"), 512 << 20)
         XCTAssertEqual(Format.parseBytes("4GiB"), 4 << 30)
         XCTAssertNil(Format.parseBytes("lots"))
+        // Under a byte, hex, and the words Double also reads are not sizes (1e-300 was a 0 B limit).
+        for text in ["1e-300", "0.5", "0x10G", "nan", "inf", "-4G", "0"] { XCTAssertNil(Format.parseBytes(text), text) }
+        XCTAssertEqual(Format.parseBytes("1.5K"), 1536)
+        XCTAssertEqual(Format.parseBytes("1e3"), 1000)
         XCTAssertEqual(ScalarParsing.quantity("4.48G")?.decimals, 2)
         XCTAssertTrue(Expectations.matches(4_477_799_040, ScalarParsing.quantity("4.48G")!))
         XCTAssertFalse(Expectations.matches(4_477_799_040, ScalarParsing.quantity("4.47G")!))

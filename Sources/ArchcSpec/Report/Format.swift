@@ -45,7 +45,10 @@ public enum Format {
             scale = s
             body = String(body.dropLast())
         }
-        guard let number = Double(body), number > 0, number * Double(scale) < 9e18 else { return nil }
+        // At least one byte (1e-300 was a "0 B" limit), digits only (Double also reads 0x10, nan, inf).
+        guard body.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+") }),
+            let number = Double(body), number * Double(scale) >= 1, number * Double(scale) < 9e18
+        else { return nil }
         return Int(number * Double(scale))
     }
 }
