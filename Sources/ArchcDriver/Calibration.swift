@@ -10,7 +10,8 @@ public enum Calibration {
         _ model: PreparedModel, inputs: InputBatch, first: Tensor, threads: Int, seen images: ((Tensor) -> Void)? = nil
     ) throws -> ActivationRanges {
         let graph = model.optimized
-        let needed = Set(ActivationRanges.needed(by: graph))
+        let neededInOrder = ActivationRanges.needed(by: graph)
+        let needed = Set(neededInOrder)
         let engine = try Engine(graph: graph, batch: inputs.batchSize, threads: threads)
         let ids = graph.nodes.filter { needed.contains($0.name) }.map { ($0.id, $0.name) }
         var ranges = ActivationRanges()
@@ -28,7 +29,7 @@ public enum Calibration {
         }
         // A value with no finite element in any image has no range; the file would lack it and
         // `run --precision int8` would ask for the calibration that was just made.
-        if let missing = ActivationRanges.needed(by: graph).first(where: { ranges.ranges[$0] == nil }) {
+        if let missing = neededInOrder.first(where: { ranges.ranges[$0] == nil }) {
             throw EngineError.invalid(
                 "'\(missing)' was NaN or infinite in all \(ranges.images) calibration image(s), so it has no range to quantize with (are the weights or inputs finite?)"
             )
