@@ -10,17 +10,18 @@ public struct FoldBatchNorm: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        graph.rewriteNodes { node, graph in
+        graph.rewriteNodes { index, graph in
+            let node = graph[index]
             guard case .batchNorm(let eps, let affine) = node.kind,
-                let producerIndex = graph.producerIndex(node.inputs[0]),
-                graph.nodes[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0])
+                let producerIndex = graph.index(of: node.inputs[0]),
+                graph[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0])
             else { return false }
-            let w = node.weights.map { graph.constants[$0]! }
+            let w = node.weights.map { graph.constant($0) }
             let (s, t) = NormArithmetic.batchNormScaleShift(w, eps: eps, affine: affine)
-            let producer = graph.nodes[producerIndex]
-            graph.setWeight(node: producerIndex, slot: 0, scaleRows(graph.constants[producer.weights[0]]!, by: s))
+            let producer = graph[producerIndex]
+            graph.setWeight(node: producerIndex, slot: 0, scaleRows(graph.constant(producer.weights[0]), by: s))
             let biasSlot = graph.ensureBias(node: producerIndex, channels: s.count)
-            let bias = graph.constants[graph.nodes[producerIndex].weights[biasSlot]]!
+            let bias = graph.constant(graph[producerIndex].weights[biasSlot])
             graph.setWeight(node: producerIndex, slot: biasSlot, Tensor(dims: bias.dims, data: (0..<s.count).map { bias.data[$0] * s[$0] + t[$0] }))
             graph.bypass(node.id, with: producer.id)
             return true

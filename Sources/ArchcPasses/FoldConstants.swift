@@ -11,17 +11,18 @@ public struct FoldConstants: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        graph.rewriteNodes { node, graph in
+        graph.rewriteNodes { index, graph in
+            let node = graph[index]
             switch node.kind {
             case .batchNorm(let eps, let affine):
-                let (s, t) = NormArithmetic.batchNormScaleShift(node.weights.map { graph.constants[$0]! }, eps: eps, affine: affine)
-                let scale = graph.freshConstantName(node.name + ".scale")
-                graph.constants[scale] = Tensor(dims: [s.count], data: s)
-                let shift = graph.freshConstantName(node.name + ".shift")
-                graph.constants[shift] = Tensor(dims: [t.count], data: t)
-                let index = graph.producerIndex(node.id)!
-                graph.nodes[index].kind = .scaleShift
-                graph.nodes[index].weights = [scale, shift]
+                let (s, t) = NormArithmetic.batchNormScaleShift(node.weights.map { graph.constant($0) }, eps: eps, affine: affine)
+                var folded = node
+                folded.kind = .scaleShift
+                folded.weights = [
+                    graph.addConstant(Tensor(dims: [s.count], data: s), base: node.name + ".scale"),
+                    graph.addConstant(Tensor(dims: [t.count], data: t), base: node.name + ".shift"),
+                ]
+                graph.replaceNode(at: index, with: folded)
                 return true
             case .flatten where graph.type(of: node.inputs[0])?.dims.count == 1:
                 graph.bypass(node.id, with: node.inputs[0])

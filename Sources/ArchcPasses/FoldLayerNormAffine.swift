@@ -12,15 +12,17 @@ public struct FoldLayerNormAffine: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        graph.rewriteNodes { node, graph in
+        graph.rewriteNodes { index, graph in
+            let node = graph[index]
             guard case .layerNorm(let eps, true) = node.kind, graph.output != node.id else { return false }
-            let readers = graph.nodes.indices.filter { graph.nodes[$0].inputs.contains(node.id) }
-            guard !readers.isEmpty, readers.allSatisfy({ Self.readsAsLinearInput(graph.nodes[$0], node.id) }) else { return false }
-            let gamma = graph.constants[node.weights[0]]!.data, beta = graph.constants[node.weights[1]]!.data
-            for index in readers { Self.absorb(gamma: gamma, beta: beta, into: index, &graph) }
-            let index = graph.producerIndex(node.id)!
-            graph.nodes[index].kind = .layerNorm(eps: eps, affine: false)
-            graph.nodes[index].weights = []
+            let readers = graph.readers(of: node.id)
+            guard !readers.isEmpty, readers.allSatisfy({ Self.readsAsLinearInput(graph[$0], node.id) }) else { return false }
+            let gamma = graph.constant(node.weights[0]).data, beta = graph.constant(node.weights[1]).data
+            for reader in readers { Self.absorb(gamma: gamma, beta: beta, into: reader, &graph) }
+            var bare = node
+            bare.kind = .layerNorm(eps: eps, affine: false)
+            bare.weights = []
+            graph.replaceNode(at: index, with: bare)
             return true
         }
     }
@@ -32,8 +34,8 @@ public struct FoldLayerNormAffine: Pass {
     }
 
     /// Rewrites the linear at `index` to take the normalised value without gamma and beta.
-    static func absorb(gamma: [Float], beta: [Float], into index: Int, _ graph: inout Graph) {
-        let weight = graph.constants[graph.nodes[index].weights[0]]!
+    static func absorb(gamma: [Float], beta: [Float], into index: Int, _ graph: inout GraphEditor) {
+        let weight = graph.constant(graph[index].weights[0])
         let (out, features) = (weight.dims[0], weight.dims[1])
         var scaled = weight.data
         var extra = [Double](repeating: 0, count: out)
@@ -45,7 +47,7 @@ public struct FoldLayerNormAffine: Pass {
         }
         graph.setWeight(node: index, slot: 0, Tensor(dims: weight.dims, data: scaled))
         let biasSlot = graph.ensureBias(node: index, channels: out)
-        let bias = graph.constants[graph.nodes[index].weights[biasSlot]]!
+        let bias = graph.constant(graph[index].weights[biasSlot])
         graph.setWeight(node: index, slot: biasSlot, Tensor(dims: bias.dims, data: (0..<out).map { Float(Double(bias.data[$0]) + extra[$0]) }))
     }
 }

@@ -9,14 +9,16 @@ public struct FoldLayerScale: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        graph.rewriteNodes { node, graph in
-            guard case .channelScale = node.kind, let producerIndex = graph.producerIndex(node.inputs[0]),
-                graph.nodes[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0])
+        graph.rewriteNodes { index, graph in
+            let node = graph[index]
+            guard case .channelScale = node.kind, let producerIndex = graph.index(of: node.inputs[0]),
+                graph[producerIndex].isPlainConvOrLinear, graph.hasSingleUse(node.inputs[0])
             else { return false }
-            let gamma = graph.constants[node.weights[0]]!.data
-            let producer = graph.nodes[producerIndex]
-            graph.setWeight(node: producerIndex, slot: 0, scaleRows(graph.constants[producer.weights[0]]!, by: gamma))
-            if producer.weights.count > 1, let bias = graph.constants[producer.weights[1]] {
+            let gamma = graph.constant(node.weights[0]).data
+            let producer = graph[producerIndex]
+            graph.setWeight(node: producerIndex, slot: 0, scaleRows(graph.constant(producer.weights[0]), by: gamma))
+            if producer.weights.count > 1 {
+                let bias = graph.constant(producer.weights[1])
                 graph.setWeight(node: producerIndex, slot: 1, Tensor(dims: bias.dims, data: zip(bias.data, gamma).map { $0 * $1 }))
             }
             graph.bypass(node.id, with: producer.id)

@@ -11,16 +11,17 @@ public struct FoldPrecedingBatchNorm: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        graph.rewriteNodes { node, graph in
+        graph.rewriteNodes { index, graph in
+            let node = graph[index]
             guard case .batchNorm(let eps, let affine) = node.kind, graph.hasSingleUse(node.id),
-                let consumerIndex = graph.nodes.firstIndex(where: { $0.inputs.first == node.id }),
-                case .conv2d(let attrs, _) = graph.nodes[consumerIndex].kind
+                let consumerIndex = graph.readers(of: node.id).first, graph[consumerIndex].inputs.first == node.id,
+                case .conv2d(let attrs, _) = graph[consumerIndex].kind
             else { return false }
-            let consumer = graph.nodes[consumerIndex]
-            let weight = graph.constants[consumer.weights[0]]!
+            let consumer = graph[consumerIndex]
+            let weight = graph.constant(consumer.weights[0])
             let exact = (weight.dims[2] == 1 && weight.dims[3] == 1) || attrs.isUnpadded
             guard exact else { return false }
-            let w = node.weights.map { graph.constants[$0]! }
+            let w = node.weights.map { graph.constant($0) }
             let (s, t) = NormArithmetic.batchNormScaleShift(w, eps: eps, affine: affine)
             let (cout, cinPerGroup) = (weight.dims[0], weight.dims[1])
             let taps = weight.dims[2] * weight.dims[3]
@@ -40,7 +41,7 @@ public struct FoldPrecedingBatchNorm: Pass {
             }
             graph.setWeight(node: consumerIndex, slot: 0, Tensor(dims: weight.dims, data: scaled))
             let biasSlot = graph.ensureBias(node: consumerIndex, channels: cout)
-            let bias = graph.constants[graph.nodes[consumerIndex].weights[biasSlot]]!
+            let bias = graph.constant(graph[consumerIndex].weights[biasSlot])
             graph.setWeight(node: consumerIndex, slot: biasSlot, Tensor(dims: bias.dims, data: (0..<cout).map { bias.data[$0] + extra[$0] }))
             graph.bypass(node.id, with: node.inputs[0])
             return true

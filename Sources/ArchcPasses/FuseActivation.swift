@@ -10,12 +10,13 @@ public struct FuseActivation: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        graph.rewriteNodes { node, graph in
-            guard case .activation(let act) = node.kind, let producerIndex = graph.producerIndex(node.inputs[0]),
-                var epilogue = graph.nodes[producerIndex].kind.epilogue, graph.hasSingleUse(node.inputs[0]),
+        graph.rewriteNodes { index, graph in
+            let node = graph[index]
+            guard case .activation(let act) = node.kind, let producerIndex = graph.index(of: node.inputs[0]),
+                var epilogue = graph[producerIndex].kind.epilogue, graph.hasSingleUse(node.inputs[0]),
                 Self.absorb(act, into: &epilogue)
             else { return false }
-            graph.nodes[producerIndex].kind = graph.nodes[producerIndex].kind.with(epilogue)
+            graph.setKind(graph[producerIndex].kind.with(epilogue), at: producerIndex)
             graph.bypass(node.id, with: node.inputs[0])
             return true
         }

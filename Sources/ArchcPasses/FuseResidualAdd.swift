@@ -10,24 +10,24 @@ public struct FuseResidualAdd: Pass {
     public init() {}
 
     public func run(on graph: inout Graph) -> Int {
-        graph.rewriteNodes { node, graph in
+        graph.rewriteNodes { addIndex, graph in
+            let node = graph[addIndex]
             guard case .add = node.kind, let (branch, other) = candidate(node, graph),
-                let producerIndex = graph.producerIndex(branch), let addIndex = graph.producerIndex(node.id),
-                var epilogue = graph.nodes[producerIndex].kind.epilogue
+                let producerIndex = graph.index(of: branch), var epilogue = graph[producerIndex].kind.epilogue
             else { return false }
-            var fused = graph.nodes[producerIndex]
+            var fused = graph[producerIndex]
             epilogue.residual = true
             fused.kind = fused.kind.with(epilogue)
             fused.inputs.append(other)
-            graph.nodes[addIndex] = fused
-            graph.nodes.remove(at: producerIndex)
+            graph.removeNode(at: producerIndex)
+            graph.replaceNode(at: addIndex, with: fused)
             graph.replaceUses(of: node.id, with: fused.id)
-            if let actIndex = graph.nodes.firstIndex(where: { $0.inputs == [fused.id] }), graph.hasSingleUse(fused.id),
-                case .activation(let act) = graph.nodes[actIndex].kind
+            if graph.hasSingleUse(fused.id), let actIndex = graph.readers(of: fused.id).first,
+                graph[actIndex].inputs == [fused.id], case .activation(let act) = graph[actIndex].kind
             {
                 epilogue.postActivation = act
-                graph.nodes[graph.producerIndex(fused.id)!].kind = fused.kind.with(epilogue)
-                graph.bypass(graph.nodes[actIndex].id, with: fused.id)
+                graph.setKind(fused.kind.with(epilogue), at: addIndex)
+                graph.bypass(graph[actIndex].id, with: fused.id)
             }
             return true
         }
@@ -35,9 +35,9 @@ public struct FuseResidualAdd: Pass {
 
     /// The operand to fuse into (a conv or linear with room in its epilogue, read only here)
     /// and the other.
-    private func candidate(_ add: Node, _ graph: Graph) -> (ValueID, ValueID)? {
+    private func candidate(_ add: Node, _ graph: GraphEditor) -> (ValueID, ValueID)? {
         for (branch, other) in [(add.inputs[0], add.inputs[1]), (add.inputs[1], add.inputs[0])] where branch != other {
-            guard let producer = graph.producer(of: branch), let e = producer.kind.epilogue,
+            guard let producerIndex = graph.index(of: branch), let e = graph[producerIndex].kind.epilogue,
                 !e.residual, e.postActivation == nil, graph.hasSingleUse(branch)
             else { continue }
             return (branch, other)
