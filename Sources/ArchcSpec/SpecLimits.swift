@@ -34,4 +34,7 @@ public enum SpecLimits {
     public static let fitCandidates = 200_000
     /// Networks `archc fit` may elaborate to check a candidate (each is a full elaboration).
     public static let fitElaborations = 400
+    /// Layers `archc fit` may elaborate over all its networks: a spec of thousands of layers
+    /// gets fewer than `fitElaborations` (3,000 one-block stages took 49 s for 400).
+    public static let fitElaboratedLayers = 200_000
 }

@@ -31,7 +31,7 @@ final class BudgetAndFitTests: XCTestCase {
         let stages = String(repeating: "  - {block: dw, depth: 1, dim: 8}\n", count: 16)
         let start = Repo.compileText(HostileSpecTests.model(extra: "budget: {macs: 1T, tolerance: 1%}\n", stages: stages) + HostileSpecTests.dwBlock)
         XCTAssertEqual(start.blockingErrors.count, 0, start.diagnostics.rendered())
-        guard case .failure(let failure) = Fitter.fit(start), case .gaveUp(let ranked, let elaborated, let closest) = failure else {
+        guard case .failure(let failure) = Fitter.fit(start), case .gaveUp(let ranked, let elaborated, _, let closest) = failure else {
             return XCTFail("expected the search to give up")
         }
         XCTAssertEqual(ranked, SpecLimits.fitCandidates)
@@ -58,15 +58,35 @@ final class BudgetAndFitTests: XCTestCase {
             return search
         }
         // 3: not even each stage's marginal block can be measured; nothing to propose.
-        guard case .failure(.gaveUp(0, 3, nil)) = try search(3).run(maxEdits: Fitter.maxEdits) else { return XCTFail("expected to give up measuring") }
+        guard case .failure(.gaveUp(0, 3, 3, nil)) = try search(3).run(maxEdits: Fitter.maxEdits) else { return XCTFail("expected to give up measuring") }
         // 4: marginals measured, the first candidate may not be confirmed; the closest is offered.
-        guard case .failure(.gaveUp(let ranked, 4, let closest?)) = try search(4).run(maxEdits: Fitter.maxEdits) else {
+        guard case .failure(.gaveUp(let ranked, 4, 4, let closest?)) = try search(4).run(maxEdits: Fitter.maxEdits) else {
             return XCTFail("expected to give up confirming")
         }
         XCTAssertGreaterThan(ranked, 0)
         XCTAssertTrue(closest.verdict.within, "the vector nearest the budget's centre lands inside it: \(closest.proposed)")
         // 5: the first candidate is confirmed, as without limits.
         XCTAssertEqual(try search(5).run(maxEdits: Fitter.maxEdits).get().proposed, [3, 4, 12, 3])
+    }
+
+    /// A network of thousands of layers gets fewer elaborations: 3,000 one-block stages once
+    /// ran 400 elaborations of 6,000 layers (49 s) before giving up.
+    func testFitElaboratesFewerNetworksOfALargeSpec() throws {
+        let stages = "  - {block: dw, depth: 1500, dim: 8}\n"
+        let start = Repo.compileText(HostileSpecTests.model(extra: "budget: {macs: 1T, tolerance: 1%}\n", stages: stages) + HostileSpecTests.dwBlock)
+        XCTAssertEqual(start.blockingErrors.count, 0, start.diagnostics.rendered())
+        let network = try XCTUnwrap(start.network)
+        XCTAssertGreaterThan(network.layers.count, 4000)
+        let search = FitSearch(spec: try XCTUnwrap(start.spec), network: network, budget: try XCTUnwrap(start.budget), options: .init())
+        XCTAssertEqual(search.maxElaborations, SpecLimits.fitElaboratedLayers / network.layers.count)
+        XCTAssertLessThan(search.maxElaborations, 50)
+        XCTAssertEqual(FitSearch.elaborationLimit(layers: 150), SpecLimits.fitElaborations, "the paper's models keep the full search")
+        XCTAssertEqual(FitSearch.elaborationLimit(layers: 10_000_000), 1)
+        let failure = Fitter.Failure.gaveUp(ranked: 0, elaborated: 40, elaborationLimit: 40, closest: nil)
+        XCTAssertEqual(
+            failure.description,
+            "gave up after ranking 0 depth changes and elaborating 40 networks (limits \(SpecLimits.fitCandidates) and 40: "
+                + "\(SpecLimits.fitElaboratedLayers) layers elaborated at most); no proposal meets the budget")
     }
 
     func testUniformWidthFitSurvivesAnUnusedHugeWidth() throws {

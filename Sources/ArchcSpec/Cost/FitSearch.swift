@@ -27,8 +27,15 @@ final class FitSearch {
         self.spec = spec
         self.budget = budget
         self.depths = network.stages.map(\.depth)
+        self.maxElaborations = Self.elaborationLimit(layers: network.layers.count)
         self.macs = network.macs
         self.options = options
+    }
+
+    /// How many networks of about `layers` layers the search may elaborate: `fitElaborations`,
+    /// fewer for a network so large that they would pass `fitElaboratedLayers`.
+    static func elaborationLimit(layers: Int) -> Int {
+        max(1, min(SpecLimits.fitElaborations, SpecLimits.fitElaboratedLayers / max(1, layers)))
     }
 
     /// A candidate: depth changes per stage and its sort key (stages touched, -deepest, distance).
@@ -96,7 +103,7 @@ final class FitSearch {
                 proposal = Fitter.Proposal(original: depths, proposed: proposed, macs: net.macs, verdict: verdict)
             }
         }
-        return .gaveUp(ranked: ranked, elaborated: elaborated, closest: proposal)
+        return .gaveUp(ranked: ranked, elaborated: elaborated, elaborationLimit: maxElaborations, closest: proposal)
     }
 
     /// Ranks every way to change the depths by `remaining` blocks in total, no stage below

@@ -26,7 +26,7 @@ public enum Fitter {
         case noSolution(maxEdits: Int)
         /// The search hit `SpecLimits.fitCandidates` or `.fitElaborations`; `closest` is the
         /// ranked candidate nearest the budget's centre, elaborated, when there was one.
-        case gaveUp(ranked: Int, elaborated: Int, closest: Proposal?)
+        case gaveUp(ranked: Int, elaborated: Int, elaborationLimit: Int, closest: Proposal?)
 
         public var description: String {
             switch self {
@@ -34,11 +34,12 @@ public enum Fitter {
             case .doesNotCompile: return "the spec does not compile; fix its errors first"
             case .noStages: return "the spec has no stages whose depth could change"
             case .noSolution(let edits): return "no change of at most \(edits) blocks brings the spec inside its budget"
-            case .gaveUp(let ranked, let elaborated, let closest):
-                var lines = [
-                    "gave up after ranking \(ranked) depth changes and elaborating \(elaborated) networks "
-                        + "(limits \(SpecLimits.fitCandidates) and \(SpecLimits.fitElaborations)); no proposal meets the budget"
-                ]
+            case .gaveUp(let ranked, let elaborated, let elaborationLimit, let closest):
+                var limits = "limits \(SpecLimits.fitCandidates) and \(elaborationLimit)"
+                if elaborationLimit < SpecLimits.fitElaborations {
+                    limits += ": \(SpecLimits.fitElaboratedLayers) layers elaborated at most"
+                }
+                var lines = ["gave up after ranking \(ranked) depth changes and elaborating \(elaborated) networks (\(limits)); no proposal meets the budget"]
                 if let closest {
                     let from = closest.original.map(String.init).joined(separator: ", ")
                     let to = closest.proposed.map(String.init).joined(separator: ", ")
