@@ -19,6 +19,9 @@ public enum SpecLimits {
     public static let extendsChain = 32
     /// Distinct files reached through `import:` (each read once, however often imported).
     public static let importedFiles = 256
+    /// YAML nodes over every imported file together: 255 libraries of 199,000 nodes each
+    /// (each under `yamlNodes`) took over a minute to parse.
+    public static let importedNodes = 1_000_000
     /// Characters of one name (model, layer, block, shortcut) or `block_names` pattern: every
     /// tensor name repeats its block's prefix, 10,000 blocks of megabyte names would not fit.
     public static let nameLength = 256

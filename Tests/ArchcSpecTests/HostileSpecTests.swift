@@ -162,6 +162,26 @@ final class HostileSpecTests: XCTestCase {
         XCTAssertEqual(errors(Compiler.compile(path: folder.appendingPathComponent("m.yaml").path)), [])
     }
 
+    /// Libraries each under the per-file node limit but over the total: 255 of 199,000 nodes
+    /// once took over a minute; the import that passes the total is refused.
+    func testImportsOverTheTotalNodeLimitAreRefused() {
+        let perFile = SpecLimits.yamlNodes - 1000
+        let files = SpecLimits.importedNodes / perFile + 1
+        let library = "blocks: {}\ndoc: [" + Array(repeating: "1", count: perFile - 10).joined(separator: ",") + "]\n"
+        for i in 0..<files { write("big-\(i).yaml", library) }
+        write("lib.yaml", Self.dwBlock)
+        let imports = (0..<files).map { "big-\($0).yaml" }.joined(separator: ", ")
+        let result = Compiler.compile(path: write("m.yaml", "import: [lib.yaml, \(imports)]\n" + Self.model()))
+        let column = 10 + "lib.yaml, ".count + (0..<(files - 1)).map { "big-\($0).yaml, ".count }.reduce(0, +)
+        XCTAssertEqual(
+            errors(result).first,
+            "\(folder.appendingPathComponent("m.yaml").path):1:\(column): error: cannot import 'big-\(files - 1).yaml': "
+                + "the imported files hold more than \(SpecLimits.importedNodes) YAML nodes together")
+        // One library fewer is accepted.
+        write("m.yaml", "import: [lib.yaml, \((0..<(files - 1)).map { "big-\($0).yaml" }.joined(separator: ", "))]\n" + Self.model())
+        XCTAssertEqual(errors(Compiler.compile(path: folder.appendingPathComponent("m.yaml").path)), [])
+    }
+
     // MARK: - Names (item 6)
 
     func testControlCharactersAreRefusedWhereverANameIsWritten() {

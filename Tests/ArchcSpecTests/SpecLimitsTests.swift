@@ -49,6 +49,7 @@ final class SpecLimitsTests: XCTestCase {
             ("expression nesting", "\(SpecLimits.expressionDepth) levels"),
             ("`extends` chain", "\(SpecLimits.extendsChain) files"),
             ("imported files", "\(SpecLimits.importedFiles) distinct files"),
+            ("imported YAML nodes", "\(grouped(SpecLimits.importedNodes)) over all imported files"),
             ("name length", "\(SpecLimits.nameLength) characters"),
             ("blocks", "\(grouped(SpecLimits.blocks)) over all stages"),
             ("layers", grouped(SpecLimits.layers)),
@@ -56,7 +57,11 @@ final class SpecLimitsTests: XCTestCase {
                 "\"did you mean\" suggestions",
                 "words up to \(SpecLimits.suggestionWordLength) characters, among at most \(SpecLimits.suggestionCandidates) known"
             ),
-            ("`archc fit` search", "\(grouped(SpecLimits.fitCandidates)) ranked depth vectors, \(SpecLimits.fitElaborations) elaborated networks"),
+            (
+                "`archc fit` search",
+                "\(grouped(SpecLimits.fitCandidates)) ranked depth vectors; \(SpecLimits.fitElaborations) elaborated networks, "
+                    + "fewer when they would pass \(grouped(SpecLimits.fitElaboratedLayers)) layers"
+            ),
         ]
         for (label, value) in expected {
             XCTAssertTrue(row(label).contains(value), "docs/limits.md row '\(label)' should state \(value): \(row(label))")

@@ -146,6 +146,8 @@ public struct SpecLoader {
         var collected: Set<String> = []
         var origins: [String: SourceLocation] = [:]
         var overLimit = false
+        /// YAML nodes of the libraries read so far (`SpecLimits.importedNodes`).
+        var nodes = 0
     }
 
     /// Adds the file's own blocks, then those of its imports (depth first), refusing cycles
@@ -180,6 +182,15 @@ public struct SpecLoader {
             }
             walk.collected.insert(key)
             guard let library = read(resolved, importedAt: at, library: true) else { continue }
+            walk.nodes += library.nodeCount
+            guard walk.nodes <= SpecLimits.importedNodes else {
+                if !walk.overLimit {
+                    diagnostics.error(
+                        at, "cannot import '\(importPath)': the imported files hold more than \(SpecLimits.importedNodes) YAML nodes together")
+                }
+                walk.overLimit = true
+                return
+            }
             _ = FieldReader(library, "block library '\(importPath)'", allowed: Self.libraryKeys, diagnostics)
             walk.visiting.append(key)
             collectBlocks(from: library, file: resolved, into: &blocks, walk: &walk)

@@ -27,6 +27,15 @@ public struct SpecNode: Sendable {
         SpecNode(.scalar(text, quoted: false), at: location)
     }
 
+    /// This node and every node under it (YAML nesting is bounded by `SpecLimits.yamlDepth`).
+    public var nodeCount: Int {
+        switch value {
+        case .scalar: return 1
+        case .mapping(let entries): return entries.reduce(1) { $0 + 1 + $1.value.nodeCount }
+        case .sequence(let items): return items.reduce(1) { $0 + $1.nodeCount }
+        }
+    }
+
     public var scalar: String? {
         if case .scalar(let text, _) = value { return text }
         return nil
