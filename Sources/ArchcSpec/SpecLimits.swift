@@ -22,6 +22,8 @@ public enum SpecLimits {
     /// YAML nodes over every imported file together: 255 libraries of 199,000 nodes each
     /// (each under `yamlNodes`) took over a minute to parse.
     public static let importedNodes = 1_000_000
+    /// Bytes of every imported file together: 255 libraries of one 4 MiB string took 48 s.
+    public static let importedBytes = 16 << 20
     /// Characters of one name (model, layer, block, shortcut) or `block_names` pattern: every
     /// tensor name repeats its block's prefix, 10,000 blocks of megabyte names would not fit.
     public static let nameLength = 256

@@ -182,6 +182,21 @@ final class HostileSpecTests: XCTestCase {
         XCTAssertEqual(errors(Compiler.compile(path: folder.appendingPathComponent("m.yaml").path)), [])
     }
 
+    /// Libraries each under the file size limit but over the total bytes of imports.
+    func testImportsOverTheTotalByteLimitAreRefused() {
+        let perFile = SpecLimits.fileBytes - 100
+        let files = SpecLimits.importedBytes / perFile + 1
+        let library = "blocks: {}\ndoc: \"" + String(repeating: "x", count: perFile - 30) + "\"\n"
+        for i in 0..<files { write("big-\(i).yaml", library) }
+        let imports = (0..<files).map { "big-\($0).yaml" }.joined(separator: ", ")
+        let result = Compiler.compile(path: write("m.yaml", "import: [\(imports)]\n" + Self.model() + Self.dwBlock))
+        let column = 10 + (0..<(files - 1)).map { "big-\($0).yaml, ".count }.reduce(0, +)
+        XCTAssertEqual(
+            errors(result).first,
+            "\(folder.appendingPathComponent("m.yaml").path):1:\(column): error: cannot import 'big-\(files - 1).yaml': "
+                + "the imported files come to more than \(SpecLimits.importedBytes) bytes together")
+    }
+
     // MARK: - Names (item 6)
 
     func testControlCharactersAreRefusedWhereverANameIsWritten() {

@@ -50,6 +50,7 @@ final class SpecLimitsTests: XCTestCase {
             ("`extends` chain", "\(SpecLimits.extendsChain) files"),
             ("imported files", "\(SpecLimits.importedFiles) distinct files"),
             ("imported YAML nodes", "\(grouped(SpecLimits.importedNodes)) over all imported files"),
+            ("imported bytes", "16 MiB (\(grouped(SpecLimits.importedBytes)) bytes) over all imported files"),
             ("name length", "\(SpecLimits.nameLength) characters"),
             ("blocks", "\(grouped(SpecLimits.blocks)) over all stages"),
             ("layers", grouped(SpecLimits.layers)),

@@ -148,6 +148,8 @@ public struct SpecLoader {
         var overLimit = false
         /// YAML nodes of the libraries read so far (`SpecLimits.importedNodes`).
         var nodes = 0
+        /// Bytes of the libraries read so far (`SpecLimits.importedBytes`).
+        var bytes = 0
     }
 
     /// Adds the file's own blocks, then those of its imports (depth first), refusing cycles
@@ -181,6 +183,15 @@ public struct SpecLoader {
                 return
             }
             walk.collected.insert(key)
+            walk.bytes += Self.fileSize(onDisk(resolved))
+            guard walk.bytes <= SpecLimits.importedBytes else {
+                if !walk.overLimit {
+                    diagnostics.error(
+                        at, "cannot import '\(importPath)': the imported files come to more than \(SpecLimits.importedBytes) bytes together")
+                }
+                walk.overLimit = true
+                return
+            }
             guard let library = read(resolved, importedAt: at, library: true) else { continue }
             walk.nodes += library.nodeCount
             guard walk.nodes <= SpecLimits.importedNodes else {
@@ -196,6 +207,13 @@ public struct SpecLoader {
             collectBlocks(from: library, file: resolved, into: &blocks, walk: &walk)
             walk.visiting.removeLast()
         }
+    }
+
+    /// The size of a regular file, 0 for anything else (the reader reports those).
+    private static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return 0 }
+        return Int(info.st_size)
     }
 
     private func imports(of root: SpecNode) -> [(String, SourceLocation)] {
