@@ -28,6 +28,7 @@ public enum SwiftEmitter {
 struct Emission {
     let graph: Graph
     var offsets: [ValueID: Int] = [:]
+    var types: [ValueID: TensorType] = [:]
     var arenaBytes = 0
     /// The scratch each dense non-pointwise conv asks its kernel for at batch `n`: asked at
     /// run time, so a file generated against an older kernel library never gets too little.
@@ -43,6 +44,7 @@ struct Emission {
     mutating func plan() {
         let plan = MemoryPlan(graph: graph, batch: 1)
         offsets = plan.offsets
+        types = graph.valueTypes()
         arenaBytes = plan.arenaBytes
         for step in KernelPlan(graph).steps { emit(step) }
     }
@@ -61,7 +63,7 @@ struct Emission {
     /// Prints one planned step: properties and loads for its weights, the kernel call.
     mutating func emit(_ step: KernelPlan.Step) {
         let node = step.node, id = node.id
-        let input = graph.type(of: node.inputs[0])!
+        let input = types[node.inputs[0]]!
         let x = v(node.inputs[0]), y = v(node.id)
         var comment = "// %\(id) \(c(node.name))"
         if let at = node.location { comment += " (\(c(at.description)))" }

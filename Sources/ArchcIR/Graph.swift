@@ -18,7 +18,15 @@ public struct Graph: Sendable {
         self.constants = constants
     }
 
-    /// The type of a value.
+    /// The type of every value, the input's included: for code that asks per node (`type(of:)`
+    /// scans the node list; asked for every node of a 180,000-layer graph it took 20 s).
+    public func valueTypes() -> [ValueID: TensorType] {
+        var types = [Self.inputID: inputType]
+        for node in nodes { types[node.id] = node.type }
+        return types
+    }
+
+    /// The type of a value (a scan of the nodes; see `valueTypes` for many values).
     public func type(of value: ValueID) -> TensorType? {
         value == Self.inputID ? inputType : nodes.first { $0.id == value }?.type
     }

@@ -5,7 +5,7 @@ extension Builder {
     /// A linear layer without its epilogue: Gemm on a vector, MatMul by W^T (plus the bias)
     /// on tokens, a 1x1 Conv on a feature map. Returns the result's name.
     mutating func linear(_ x: String, _ node: Node) -> String {
-        let input = graph.type(of: node.inputs[0])!
+        let input = types[node.inputs[0]]!
         let weight = graph.constants[node.weights[0]]!
         let (out, features) = (weight.dims[0], weight.dims[1])
         let result = fresh()
@@ -30,7 +30,7 @@ extension Builder {
     }
 
     mutating func emitTokenOp(_ node: Node, _ x: String, _ out: String) {
-        let input = graph.type(of: node.inputs[0])!
+        let input = types[node.inputs[0]]!
         switch node.kind {
         case .tokens:
             // (N, C, H, W) -> (N, C, H*W) -> (N, H*W, C)

@@ -67,6 +67,8 @@ public enum ONNXExporter {
 /// Accumulates ONNX nodes and initializers while walking the IR.
 struct Builder {
     let graph: Graph
+    /// Every value's type (`Graph.valueTypes`), asked per node.
+    let types: [ValueID: TensorType]
     var nodes: [Onnx_NodeProto] = []
     var initializers: [Onnx_TensorProto] = []
     var emitted: Set<String> = []
@@ -74,6 +76,7 @@ struct Builder {
 
     init(graph: Graph) {
         self.graph = graph
+        types = graph.valueTypes()
         for name in graph.constants.keys.sorted() { addInitializer(name, graph.constants[name]!) }
     }
 

@@ -89,7 +89,8 @@ public struct KernelPlan {
     public init(
         _ graph: Graph, conv3x3: Conv3x3Algorithm = .auto, batch: Int = 1, fusion: ExpandDepthwiseFusion = .off, imageMajorPrefix: Int = 0
     ) {
-        var steps = graph.nodes.map { Self.step(for: $0, in: graph, conv3x3: conv3x3, batch: batch) }
+        let types = graph.valueTypes()
+        var steps = graph.nodes.map { Self.step(for: $0, input: types[$0.inputs[0]]!, in: graph, conv3x3: conv3x3, batch: batch) }
         if fusion != .off { Self.fuseExpandDepthwise(&steps, graph, fusion, batch: batch, prefix: imageMajorPrefix) }
         self.steps = steps
     }
@@ -121,8 +122,7 @@ public struct KernelPlan {
         }
     }
 
-    static func step(for node: Node, in graph: Graph, conv3x3: Conv3x3Algorithm, batch: Int) -> Step {
-        let input = graph.type(of: node.inputs[0])!
+    static func step(for node: Node, input: TensorType, in graph: Graph, conv3x3: Conv3x3Algorithm, batch: Int) -> Step {
         let rows = input.elements / input.channels  // pixels per image (1 for a vector)
         let elementwise = node.type.elements
         switch node.kind {
