@@ -7,13 +7,13 @@ import ArchcIR
 import ArchcRuntime
 
 /// efficientnet-lite0, compiled: 51 steps (49 fused convs), activations in one arena planned
-/// at compile time (5.74 MiB per image).
+/// at compile time (6.51 MiB per image).
 public final class EfficientnetLite0: GeneratedModel {
     public static let graphHash = "695b0240fc8a29b8"
     public static let specPath = "specs/efficientnet-lite0.yaml"
     public static let inputShape = [3, 224, 224]
     /// Activation bytes per image; value offsets below are per image and scale with the batch.
-    static let arenaBytesPerImage = 6021120
+    static let arenaBytesPerImage = 6823936
 
     let pool: WorkerPool
     let store = WeightStore()
@@ -23,68 +23,68 @@ public final class EfficientnetLite0: GeneratedModel {
     let w4: UnsafePointer<Float>  // _blocks.0._depthwise_conv.weight [32, 1, 3, 3], packed per 16-channel block
     let b7: UnsafePointer<Float>  // _blocks.0._project_conv.bias [16]
     let w7: GemmWeights  // _blocks.0._project_conv.weight [16, 32, 1, 1], as a packed GEMM [16, 32]
-    let b9: UnsafePointer<Float>  // _blocks.1._expand_conv.bias [96]
     let w9: GemmWeights  // _blocks.1._expand_conv.weight [96, 16, 1, 1], as a packed GEMM [96, 16]
+    let b9: UnsafePointer<Float>  // _blocks.1._expand_conv.bias [96]
     let b12: UnsafePointer<Float>  // _blocks.1._depthwise_conv.bias [96]
     let w12: UnsafePointer<Float>  // _blocks.1._depthwise_conv.weight [96, 1, 3, 3], packed per 16-channel block
     let b15: UnsafePointer<Float>  // _blocks.1._project_conv.bias [24]
     let w15: GemmWeights  // _blocks.1._project_conv.weight [24, 96, 1, 1], as a packed GEMM [24, 96]
-    let b17: UnsafePointer<Float>  // _blocks.2._expand_conv.bias [144]
     let w17: GemmWeights  // _blocks.2._expand_conv.weight [144, 24, 1, 1], as a packed GEMM [144, 24]
+    let b17: UnsafePointer<Float>  // _blocks.2._expand_conv.bias [144]
     let b20: UnsafePointer<Float>  // _blocks.2._depthwise_conv.bias [144]
     let w20: UnsafePointer<Float>  // _blocks.2._depthwise_conv.weight [144, 1, 3, 3], packed per 16-channel block
     let b23: UnsafePointer<Float>  // _blocks.2._project_conv.bias [24]
     let w23: GemmWeights  // _blocks.2._project_conv.weight [24, 144, 1, 1], as a packed GEMM [24, 144]
-    let b26: UnsafePointer<Float>  // _blocks.3._expand_conv.bias [144]
     let w26: GemmWeights  // _blocks.3._expand_conv.weight [144, 24, 1, 1], as a packed GEMM [144, 24]
+    let b26: UnsafePointer<Float>  // _blocks.3._expand_conv.bias [144]
     let b29: UnsafePointer<Float>  // _blocks.3._depthwise_conv.bias [144]
     let w29: UnsafePointer<Float>  // _blocks.3._depthwise_conv.weight [144, 1, 5, 5], packed per 16-channel block
     let b32: UnsafePointer<Float>  // _blocks.3._project_conv.bias [40]
     let w32: GemmWeights  // _blocks.3._project_conv.weight [40, 144, 1, 1], as a packed GEMM [40, 144]
-    let b34: UnsafePointer<Float>  // _blocks.4._expand_conv.bias [240]
     let w34: GemmWeights  // _blocks.4._expand_conv.weight [240, 40, 1, 1], as a packed GEMM [240, 40]
+    let b34: UnsafePointer<Float>  // _blocks.4._expand_conv.bias [240]
     let b37: UnsafePointer<Float>  // _blocks.4._depthwise_conv.bias [240]
     let w37: UnsafePointer<Float>  // _blocks.4._depthwise_conv.weight [240, 1, 5, 5], packed per 16-channel block
     let b40: UnsafePointer<Float>  // _blocks.4._project_conv.bias [40]
     let w40: GemmWeights  // _blocks.4._project_conv.weight [40, 240, 1, 1], as a packed GEMM [40, 240]
-    let b43: UnsafePointer<Float>  // _blocks.5._expand_conv.bias [240]
     let w43: GemmWeights  // _blocks.5._expand_conv.weight [240, 40, 1, 1], as a packed GEMM [240, 40]
+    let b43: UnsafePointer<Float>  // _blocks.5._expand_conv.bias [240]
     let b46: UnsafePointer<Float>  // _blocks.5._depthwise_conv.bias [240]
     let w46: UnsafePointer<Float>  // _blocks.5._depthwise_conv.weight [240, 1, 3, 3], packed per 16-channel block
     let b49: UnsafePointer<Float>  // _blocks.5._project_conv.bias [80]
     let w49: GemmWeights  // _blocks.5._project_conv.weight [80, 240, 1, 1], as a packed GEMM [80, 240]
-    let b51: UnsafePointer<Float>  // _blocks.6._expand_conv.bias [480]
     let w51: GemmWeights  // _blocks.6._expand_conv.weight [480, 80, 1, 1], as a packed GEMM [480, 80]
+    let b51: UnsafePointer<Float>  // _blocks.6._expand_conv.bias [480]
     let b54: UnsafePointer<Float>  // _blocks.6._depthwise_conv.bias [480]
     let w54: UnsafePointer<Float>  // _blocks.6._depthwise_conv.weight [480, 1, 3, 3], packed per 16-channel block
     let b57: UnsafePointer<Float>  // _blocks.6._project_conv.bias [80]
     let w57: GemmWeights  // _blocks.6._project_conv.weight [80, 480, 1, 1], as a packed GEMM [80, 480]
-    let b60: UnsafePointer<Float>  // _blocks.7._expand_conv.bias [480]
     let w60: GemmWeights  // _blocks.7._expand_conv.weight [480, 80, 1, 1], as a packed GEMM [480, 80]
+    let b60: UnsafePointer<Float>  // _blocks.7._expand_conv.bias [480]
     let b63: UnsafePointer<Float>  // _blocks.7._depthwise_conv.bias [480]
     let w63: UnsafePointer<Float>  // _blocks.7._depthwise_conv.weight [480, 1, 3, 3], packed per 16-channel block
     let b66: UnsafePointer<Float>  // _blocks.7._project_conv.bias [80]
     let w66: GemmWeights  // _blocks.7._project_conv.weight [80, 480, 1, 1], as a packed GEMM [80, 480]
-    let b69: UnsafePointer<Float>  // _blocks.8._expand_conv.bias [480]
     let w69: GemmWeights  // _blocks.8._expand_conv.weight [480, 80, 1, 1], as a packed GEMM [480, 80]
+    let b69: UnsafePointer<Float>  // _blocks.8._expand_conv.bias [480]
     let b72: UnsafePointer<Float>  // _blocks.8._depthwise_conv.bias [480]
     let w72: UnsafePointer<Float>  // _blocks.8._depthwise_conv.weight [480, 1, 5, 5], packed per 16-channel block
     let b75: UnsafePointer<Float>  // _blocks.8._project_conv.bias [112]
     let w75: GemmWeights  // _blocks.8._project_conv.weight [112, 480, 1, 1], as a packed GEMM [112, 480]
-    let b77: UnsafePointer<Float>  // _blocks.9._expand_conv.bias [672]
     let w77: GemmWeights  // _blocks.9._expand_conv.weight [672, 112, 1, 1], as a packed GEMM [672, 112]
+    let b77: UnsafePointer<Float>  // _blocks.9._expand_conv.bias [672]
     let b80: UnsafePointer<Float>  // _blocks.9._depthwise_conv.bias [672]
     let w80: UnsafePointer<Float>  // _blocks.9._depthwise_conv.weight [672, 1, 5, 5], packed per 16-channel block
     let b83: UnsafePointer<Float>  // _blocks.9._project_conv.bias [112]
     let w83: GemmWeights  // _blocks.9._project_conv.weight [112, 672, 1, 1], as a packed GEMM [112, 672]
-    let b86: UnsafePointer<Float>  // _blocks.10._expand_conv.bias [672]
     let w86: GemmWeights  // _blocks.10._expand_conv.weight [672, 112, 1, 1], as a packed GEMM [672, 112]
+    let b86: UnsafePointer<Float>  // _blocks.10._expand_conv.bias [672]
     let b89: UnsafePointer<Float>  // _blocks.10._depthwise_conv.bias [672]
     let w89: UnsafePointer<Float>  // _blocks.10._depthwise_conv.weight [672, 1, 5, 5], packed per 16-channel block
     let b92: UnsafePointer<Float>  // _blocks.10._project_conv.bias [112]
     let w92: GemmWeights  // _blocks.10._project_conv.weight [112, 672, 1, 1], as a packed GEMM [112, 672]
-    let b95: UnsafePointer<Float>  // _blocks.11._expand_conv.bias [672]
     let w95: GemmWeights  // _blocks.11._expand_conv.weight [672, 112, 1, 1], as a packed GEMM [672, 112]
+    let b95: UnsafePointer<Float>  // _blocks.11._expand_conv.bias [672]
     let b98: UnsafePointer<Float>  // _blocks.11._depthwise_conv.bias [672]
     let w98: UnsafePointer<Float>  // _blocks.11._depthwise_conv.weight [672, 1, 5, 5], packed per 16-channel block
     let b101: UnsafePointer<Float>  // _blocks.11._project_conv.bias [192]
@@ -127,68 +127,68 @@ public final class EfficientnetLite0: GeneratedModel {
         w4 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "_blocks.0._depthwise_conv.weight", [32, 1, 3, 3])))
         b7 = store.floats(try requireWeight(weights, "_blocks.0._project_conv.bias", [16]).data)
         w7 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.0._project_conv.weight", [16, 32, 1, 1])), n: 16, k: 32)
-        b9 = store.floats(try requireWeight(weights, "_blocks.1._expand_conv.bias", [96]).data)
         w9 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.1._expand_conv.weight", [96, 16, 1, 1])), n: 96, k: 16)
+        b9 = store.floats(try requireWeight(weights, "_blocks.1._expand_conv.bias", [96]).data)
         b12 = store.floats(try requireWeight(weights, "_blocks.1._depthwise_conv.bias", [96]).data)
         w12 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "_blocks.1._depthwise_conv.weight", [96, 1, 3, 3])))
         b15 = store.floats(try requireWeight(weights, "_blocks.1._project_conv.bias", [24]).data)
         w15 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.1._project_conv.weight", [24, 96, 1, 1])), n: 24, k: 96)
-        b17 = store.floats(try requireWeight(weights, "_blocks.2._expand_conv.bias", [144]).data)
         w17 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.2._expand_conv.weight", [144, 24, 1, 1])), n: 144, k: 24)
+        b17 = store.floats(try requireWeight(weights, "_blocks.2._expand_conv.bias", [144]).data)
         b20 = store.floats(try requireWeight(weights, "_blocks.2._depthwise_conv.bias", [144]).data)
         w20 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "_blocks.2._depthwise_conv.weight", [144, 1, 3, 3])))
         b23 = store.floats(try requireWeight(weights, "_blocks.2._project_conv.bias", [24]).data)
         w23 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.2._project_conv.weight", [24, 144, 1, 1])), n: 24, k: 144)
-        b26 = store.floats(try requireWeight(weights, "_blocks.3._expand_conv.bias", [144]).data)
         w26 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.3._expand_conv.weight", [144, 24, 1, 1])), n: 144, k: 24)
+        b26 = store.floats(try requireWeight(weights, "_blocks.3._expand_conv.bias", [144]).data)
         b29 = store.floats(try requireWeight(weights, "_blocks.3._depthwise_conv.bias", [144]).data)
         w29 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "_blocks.3._depthwise_conv.weight", [144, 1, 5, 5])))
         b32 = store.floats(try requireWeight(weights, "_blocks.3._project_conv.bias", [40]).data)
         w32 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.3._project_conv.weight", [40, 144, 1, 1])), n: 40, k: 144)
-        b34 = store.floats(try requireWeight(weights, "_blocks.4._expand_conv.bias", [240]).data)
         w34 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.4._expand_conv.weight", [240, 40, 1, 1])), n: 240, k: 40)
+        b34 = store.floats(try requireWeight(weights, "_blocks.4._expand_conv.bias", [240]).data)
         b37 = store.floats(try requireWeight(weights, "_blocks.4._depthwise_conv.bias", [240]).data)
         w37 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "_blocks.4._depthwise_conv.weight", [240, 1, 5, 5])))
         b40 = store.floats(try requireWeight(weights, "_blocks.4._project_conv.bias", [40]).data)
         w40 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.4._project_conv.weight", [40, 240, 1, 1])), n: 40, k: 240)
-        b43 = store.floats(try requireWeight(weights, "_blocks.5._expand_conv.bias", [240]).data)
         w43 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.5._expand_conv.weight", [240, 40, 1, 1])), n: 240, k: 40)
+        b43 = store.floats(try requireWeight(weights, "_blocks.5._expand_conv.bias", [240]).data)
         b46 = store.floats(try requireWeight(weights, "_blocks.5._depthwise_conv.bias", [240]).data)
         w46 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "_blocks.5._depthwise_conv.weight", [240, 1, 3, 3])))
         b49 = store.floats(try requireWeight(weights, "_blocks.5._project_conv.bias", [80]).data)
         w49 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.5._project_conv.weight", [80, 240, 1, 1])), n: 80, k: 240)
-        b51 = store.floats(try requireWeight(weights, "_blocks.6._expand_conv.bias", [480]).data)
         w51 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.6._expand_conv.weight", [480, 80, 1, 1])), n: 480, k: 80)
+        b51 = store.floats(try requireWeight(weights, "_blocks.6._expand_conv.bias", [480]).data)
         b54 = store.floats(try requireWeight(weights, "_blocks.6._depthwise_conv.bias", [480]).data)
         w54 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "_blocks.6._depthwise_conv.weight", [480, 1, 3, 3])))
         b57 = store.floats(try requireWeight(weights, "_blocks.6._project_conv.bias", [80]).data)
         w57 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.6._project_conv.weight", [80, 480, 1, 1])), n: 80, k: 480)
-        b60 = store.floats(try requireWeight(weights, "_blocks.7._expand_conv.bias", [480]).data)
         w60 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.7._expand_conv.weight", [480, 80, 1, 1])), n: 480, k: 80)
+        b60 = store.floats(try requireWeight(weights, "_blocks.7._expand_conv.bias", [480]).data)
         b63 = store.floats(try requireWeight(weights, "_blocks.7._depthwise_conv.bias", [480]).data)
         w63 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "_blocks.7._depthwise_conv.weight", [480, 1, 3, 3])))
         b66 = store.floats(try requireWeight(weights, "_blocks.7._project_conv.bias", [80]).data)
         w66 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.7._project_conv.weight", [80, 480, 1, 1])), n: 80, k: 480)
-        b69 = store.floats(try requireWeight(weights, "_blocks.8._expand_conv.bias", [480]).data)
         w69 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.8._expand_conv.weight", [480, 80, 1, 1])), n: 480, k: 80)
+        b69 = store.floats(try requireWeight(weights, "_blocks.8._expand_conv.bias", [480]).data)
         b72 = store.floats(try requireWeight(weights, "_blocks.8._depthwise_conv.bias", [480]).data)
         w72 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "_blocks.8._depthwise_conv.weight", [480, 1, 5, 5])))
         b75 = store.floats(try requireWeight(weights, "_blocks.8._project_conv.bias", [112]).data)
         w75 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.8._project_conv.weight", [112, 480, 1, 1])), n: 112, k: 480)
-        b77 = store.floats(try requireWeight(weights, "_blocks.9._expand_conv.bias", [672]).data)
         w77 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.9._expand_conv.weight", [672, 112, 1, 1])), n: 672, k: 112)
+        b77 = store.floats(try requireWeight(weights, "_blocks.9._expand_conv.bias", [672]).data)
         b80 = store.floats(try requireWeight(weights, "_blocks.9._depthwise_conv.bias", [672]).data)
         w80 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "_blocks.9._depthwise_conv.weight", [672, 1, 5, 5])))
         b83 = store.floats(try requireWeight(weights, "_blocks.9._project_conv.bias", [112]).data)
         w83 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.9._project_conv.weight", [112, 672, 1, 1])), n: 112, k: 672)
-        b86 = store.floats(try requireWeight(weights, "_blocks.10._expand_conv.bias", [672]).data)
         w86 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.10._expand_conv.weight", [672, 112, 1, 1])), n: 672, k: 112)
+        b86 = store.floats(try requireWeight(weights, "_blocks.10._expand_conv.bias", [672]).data)
         b89 = store.floats(try requireWeight(weights, "_blocks.10._depthwise_conv.bias", [672]).data)
         w89 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "_blocks.10._depthwise_conv.weight", [672, 1, 5, 5])))
         b92 = store.floats(try requireWeight(weights, "_blocks.10._project_conv.bias", [112]).data)
         w92 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.10._project_conv.weight", [112, 672, 1, 1])), n: 112, k: 672)
-        b95 = store.floats(try requireWeight(weights, "_blocks.11._expand_conv.bias", [672]).data)
         w95 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "_blocks.11._expand_conv.weight", [672, 112, 1, 1])), n: 672, k: 112)
+        b95 = store.floats(try requireWeight(weights, "_blocks.11._expand_conv.bias", [672]).data)
         b98 = store.floats(try requireWeight(weights, "_blocks.11._depthwise_conv.bias", [672]).data)
         w98 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "_blocks.11._depthwise_conv.weight", [672, 1, 5, 5])))
         b101 = store.floats(try requireWeight(weights, "_blocks.11._project_conv.bias", [192]).data)
@@ -247,72 +247,72 @@ public final class EfficientnetLite0: GeneratedModel {
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([32, 112, 112]), weightDims: [32, 3, 3, 3], ConvAttributes(stride: [2, 2], padding: [0, 0, 1, 1], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w1, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: .relu6, postActivation: nil), scratch: scratch, pool: pool)
         // %4 _blocks.0._depthwise_conv (specs/blocks/mbconv.yaml:26:9): conv2d [N, 32, 112, 112] -> [N, 32, 112, 112] at arena byte 1605632 x N
         DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([32, 112, 112]), output: TensorType([32, 112, 112]), weightDims: [32, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 32)), x: v(0), weight: w4, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b4, activation: .relu6, postActivation: nil), pool: pool)
-        // %7 _blocks.0._project_conv (specs/blocks/mbconv.yaml:29:9): conv2d [N, 32, 112, 112] -> [N, 16, 112, 112] at arena byte 4816896 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 112, 112]), output: TensorType([16, 112, 112]), weightDims: [16, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w7, y: v(4816896), residual: nil, epilogue: EpilogueKernel(bias: b7, activation: nil, postActivation: nil), pool: pool)
+        // %7 _blocks.0._project_conv (specs/blocks/mbconv.yaml:29:9): conv2d [N, 32, 112, 112] -> [N, 16, 112, 112] at arena byte 6021120 x N
+        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 112, 112]), output: TensorType([16, 112, 112]), weightDims: [16, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w7, y: v(6021120), residual: nil, epilogue: EpilogueKernel(bias: b7, activation: nil, postActivation: nil), pool: pool)
         // %9 _blocks.1._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 16, 112, 112] -> [N, 96, 112, 112] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([16, 112, 112]), output: TensorType([96, 112, 112]), weightDims: [96, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4816896), weight: w9, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b9, activation: .relu6, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %12 _blocks.1._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 96, 112, 112] -> [N, 96, 56, 56] at arena byte 4816896 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([96, 112, 112]), output: TensorType([96, 56, 56]), weightDims: [96, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [0, 0, 1, 1], dilation: [1, 1], groups: 96)), x: v(0), weight: w12, y: v(4816896), residual: nil, epilogue: EpilogueKernel(bias: b12, activation: .relu6, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([16, 112, 112]), output: TensorType([96, 112, 112]), weightDims: [96, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(6021120), expandWeight: w9, expandEpilogue: EpilogueKernel(bias: b9, activation: .relu6, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([96, 112, 112]), output: TensorType([96, 56, 56]), weightDims: [96, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [0, 0, 1, 1], dilation: [1, 1], groups: 96)), weight: w12, y: v(4816896), residual: nil, epilogue: EpilogueKernel(bias: b12, activation: .relu6, postActivation: nil), pool: pool)
         // %15 _blocks.1._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 96, 56, 56] -> [N, 24, 56, 56] at arena byte 3612672 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 56, 56]), output: TensorType([24, 56, 56]), weightDims: [24, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4816896), weight: w15, y: v(3612672), residual: nil, epilogue: EpilogueKernel(bias: b15, activation: nil, postActivation: nil), pool: pool)
         // %17 _blocks.2._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 24, 56, 56] -> [N, 144, 56, 56] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([24, 56, 56]), output: TensorType([144, 56, 56]), weightDims: [144, 24, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3612672), weight: w17, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b17, activation: .relu6, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %20 _blocks.2._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 144, 56, 56] -> [N, 144, 56, 56] at arena byte 1806336 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([144, 56, 56]), output: TensorType([144, 56, 56]), weightDims: [144, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 144)), x: v(0), weight: w20, y: v(1806336), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu6, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([24, 56, 56]), output: TensorType([144, 56, 56]), weightDims: [144, 24, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3612672), expandWeight: w17, expandEpilogue: EpilogueKernel(bias: b17, activation: .relu6, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([144, 56, 56]), output: TensorType([144, 56, 56]), weightDims: [144, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 144)), weight: w20, y: v(1806336), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu6, postActivation: nil), pool: pool)
         // %23 _blocks.2._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 144, 56, 56] -> [N, 24, 56, 56] at arena byte 3913728 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([144, 56, 56]), output: TensorType([24, 56, 56]), weightDims: [24, 144, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1806336), weight: w23, y: v(3913728), residual: UnsafePointer(v(3612672)), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: nil), pool: pool)
         // %26 _blocks.3._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 24, 56, 56] -> [N, 144, 56, 56] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([24, 56, 56]), output: TensorType([144, 56, 56]), weightDims: [144, 24, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3913728), weight: w26, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b26, activation: .relu6, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %29 _blocks.3._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 144, 56, 56] -> [N, 144, 28, 28] at arena byte 1806336 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([144, 56, 56]), output: TensorType([144, 28, 28]), weightDims: [144, 1, 5, 5], ConvAttributes(stride: [2, 2], padding: [1, 1, 2, 2], dilation: [1, 1], groups: 144)), x: v(0), weight: w29, y: v(1806336), residual: nil, epilogue: EpilogueKernel(bias: b29, activation: .relu6, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([24, 56, 56]), output: TensorType([144, 56, 56]), weightDims: [144, 24, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3913728), expandWeight: w26, expandEpilogue: EpilogueKernel(bias: b26, activation: .relu6, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([144, 56, 56]), output: TensorType([144, 28, 28]), weightDims: [144, 1, 5, 5], ConvAttributes(stride: [2, 2], padding: [1, 1, 2, 2], dilation: [1, 1], groups: 144)), weight: w29, y: v(1806336), residual: nil, epilogue: EpilogueKernel(bias: b29, activation: .relu6, postActivation: nil), pool: pool)
         // %32 _blocks.3._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 144, 28, 28] -> [N, 40, 28, 28] at arena byte 1505280 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([144, 28, 28]), output: TensorType([40, 28, 28]), weightDims: [40, 144, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1806336), weight: w32, y: v(1505280), residual: nil, epilogue: EpilogueKernel(bias: b32, activation: nil, postActivation: nil), pool: pool)
         // %34 _blocks.4._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 40, 28, 28] -> [N, 240, 28, 28] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([40, 28, 28]), output: TensorType([240, 28, 28]), weightDims: [240, 40, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1505280), weight: w34, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b34, activation: .relu6, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %37 _blocks.4._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 240, 28, 28] -> [N, 240, 28, 28] at arena byte 752640 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([240, 28, 28]), output: TensorType([240, 28, 28]), weightDims: [240, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 240)), x: v(0), weight: w37, y: v(752640), residual: nil, epilogue: EpilogueKernel(bias: b37, activation: .relu6, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([40, 28, 28]), output: TensorType([240, 28, 28]), weightDims: [240, 40, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1505280), expandWeight: w34, expandEpilogue: EpilogueKernel(bias: b34, activation: .relu6, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([240, 28, 28]), output: TensorType([240, 28, 28]), weightDims: [240, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 240)), weight: w37, y: v(752640), residual: nil, epilogue: EpilogueKernel(bias: b37, activation: .relu6, postActivation: nil), pool: pool)
         // %40 _blocks.4._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 240, 28, 28] -> [N, 40, 28, 28] at arena byte 1630720 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([240, 28, 28]), output: TensorType([40, 28, 28]), weightDims: [40, 240, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(752640), weight: w40, y: v(1630720), residual: UnsafePointer(v(1505280)), epilogue: EpilogueKernel(bias: b40, activation: nil, postActivation: nil), pool: pool)
         // %43 _blocks.5._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 40, 28, 28] -> [N, 240, 28, 28] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([40, 28, 28]), output: TensorType([240, 28, 28]), weightDims: [240, 40, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1630720), weight: w43, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b43, activation: .relu6, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %46 _blocks.5._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 240, 28, 28] -> [N, 240, 14, 14] at arena byte 752640 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([240, 28, 28]), output: TensorType([240, 14, 14]), weightDims: [240, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [0, 0, 1, 1], dilation: [1, 1], groups: 240)), x: v(0), weight: w46, y: v(752640), residual: nil, epilogue: EpilogueKernel(bias: b46, activation: .relu6, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([40, 28, 28]), output: TensorType([240, 28, 28]), weightDims: [240, 40, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1630720), expandWeight: w43, expandEpilogue: EpilogueKernel(bias: b43, activation: .relu6, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([240, 28, 28]), output: TensorType([240, 14, 14]), weightDims: [240, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [0, 0, 1, 1], dilation: [1, 1], groups: 240)), weight: w46, y: v(752640), residual: nil, epilogue: EpilogueKernel(bias: b46, activation: .relu6, postActivation: nil), pool: pool)
         // %49 _blocks.5._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 240, 14, 14] -> [N, 80, 14, 14] at arena byte 940800 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([240, 14, 14]), output: TensorType([80, 14, 14]), weightDims: [80, 240, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(752640), weight: w49, y: v(940800), residual: nil, epilogue: EpilogueKernel(bias: b49, activation: nil, postActivation: nil), pool: pool)
         // %51 _blocks.6._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 80, 14, 14] -> [N, 480, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([80, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 80, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(940800), weight: w51, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b51, activation: .relu6, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %54 _blocks.6._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 480, 14, 14] -> [N, 480, 14, 14] at arena byte 376320 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 480)), x: v(0), weight: w54, y: v(376320), residual: nil, epilogue: EpilogueKernel(bias: b54, activation: .relu6, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([80, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 80, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(940800), expandWeight: w51, expandEpilogue: EpilogueKernel(bias: b51, activation: .relu6, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 480)), weight: w54, y: v(376320), residual: nil, epilogue: EpilogueKernel(bias: b54, activation: .relu6, postActivation: nil), pool: pool)
         // %57 _blocks.6._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 480, 14, 14] -> [N, 80, 14, 14] at arena byte 752640 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([80, 14, 14]), weightDims: [80, 480, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(376320), weight: w57, y: v(752640), residual: UnsafePointer(v(940800)), epilogue: EpilogueKernel(bias: b57, activation: nil, postActivation: nil), pool: pool)
         // %60 _blocks.7._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 80, 14, 14] -> [N, 480, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([80, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 80, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(752640), weight: w60, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b60, activation: .relu6, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %63 _blocks.7._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 480, 14, 14] -> [N, 480, 14, 14] at arena byte 376320 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 480)), x: v(0), weight: w63, y: v(376320), residual: nil, epilogue: EpilogueKernel(bias: b63, activation: .relu6, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([80, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 80, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(752640), expandWeight: w60, expandEpilogue: EpilogueKernel(bias: b60, activation: .relu6, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 480)), weight: w63, y: v(376320), residual: nil, epilogue: EpilogueKernel(bias: b63, activation: .relu6, postActivation: nil), pool: pool)
         // %66 _blocks.7._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 480, 14, 14] -> [N, 80, 14, 14] at arena byte 815360 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([80, 14, 14]), weightDims: [80, 480, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(376320), weight: w66, y: v(815360), residual: UnsafePointer(v(752640)), epilogue: EpilogueKernel(bias: b66, activation: nil, postActivation: nil), pool: pool)
         // %69 _blocks.8._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 80, 14, 14] -> [N, 480, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([80, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 80, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(815360), weight: w69, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b69, activation: .relu6, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %72 _blocks.8._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 480, 14, 14] -> [N, 480, 14, 14] at arena byte 376320 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 480)), x: v(0), weight: w72, y: v(376320), residual: nil, epilogue: EpilogueKernel(bias: b72, activation: .relu6, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([80, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 80, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(815360), expandWeight: w69, expandEpilogue: EpilogueKernel(bias: b69, activation: .relu6, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([480, 14, 14]), weightDims: [480, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 480)), weight: w72, y: v(376320), residual: nil, epilogue: EpilogueKernel(bias: b72, activation: .relu6, postActivation: nil), pool: pool)
         // %75 _blocks.8._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 480, 14, 14] -> [N, 112, 14, 14] at arena byte 1053696 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([480, 14, 14]), output: TensorType([112, 14, 14]), weightDims: [112, 480, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(376320), weight: w75, y: v(1053696), residual: nil, epilogue: EpilogueKernel(bias: b75, activation: nil, postActivation: nil), pool: pool)
         // %77 _blocks.9._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 112, 14, 14] -> [N, 672, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([112, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 112, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1053696), weight: w77, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b77, activation: .relu6, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %80 _blocks.9._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 672, 14, 14] -> [N, 672, 14, 14] at arena byte 526848 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 672)), x: v(0), weight: w80, y: v(526848), residual: nil, epilogue: EpilogueKernel(bias: b80, activation: .relu6, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([112, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 112, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1053696), expandWeight: w77, expandEpilogue: EpilogueKernel(bias: b77, activation: .relu6, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 672)), weight: w80, y: v(526848), residual: nil, epilogue: EpilogueKernel(bias: b80, activation: .relu6, postActivation: nil), pool: pool)
         // %83 _blocks.9._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 672, 14, 14] -> [N, 112, 14, 14] at arena byte 1141504 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([112, 14, 14]), weightDims: [112, 672, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(526848), weight: w83, y: v(1141504), residual: UnsafePointer(v(1053696)), epilogue: EpilogueKernel(bias: b83, activation: nil, postActivation: nil), pool: pool)
         // %86 _blocks.10._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 112, 14, 14] -> [N, 672, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([112, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 112, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1141504), weight: w86, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b86, activation: .relu6, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %89 _blocks.10._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 672, 14, 14] -> [N, 672, 14, 14] at arena byte 526848 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 672)), x: v(0), weight: w89, y: v(526848), residual: nil, epilogue: EpilogueKernel(bias: b89, activation: .relu6, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([112, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 112, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1141504), expandWeight: w86, expandEpilogue: EpilogueKernel(bias: b86, activation: .relu6, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 1, 5, 5], ConvAttributes(stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 672)), weight: w89, y: v(526848), residual: nil, epilogue: EpilogueKernel(bias: b89, activation: .relu6, postActivation: nil), pool: pool)
         // %92 _blocks.10._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 672, 14, 14] -> [N, 112, 14, 14] at arena byte 1053696 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([112, 14, 14]), weightDims: [112, 672, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(526848), weight: w92, y: v(1053696), residual: UnsafePointer(v(1141504)), epilogue: EpilogueKernel(bias: b92, activation: nil, postActivation: nil), pool: pool)
         // %95 _blocks.11._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 112, 14, 14] -> [N, 672, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([112, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 112, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1053696), weight: w95, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b95, activation: .relu6, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %98 _blocks.11._depthwise_conv (specs/blocks/mbconv.yaml:14:9): conv2d [N, 672, 14, 14] -> [N, 672, 7, 7] at arena byte 526848 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([672, 7, 7]), weightDims: [672, 1, 5, 5], ConvAttributes(stride: [2, 2], padding: [1, 1, 2, 2], dilation: [1, 1], groups: 672)), x: v(0), weight: w98, y: v(526848), residual: nil, epilogue: EpilogueKernel(bias: b98, activation: .relu6, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([112, 14, 14]), output: TensorType([672, 14, 14]), weightDims: [672, 112, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1053696), expandWeight: w95, expandEpilogue: EpilogueKernel(bias: b95, activation: .relu6, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([672, 14, 14]), output: TensorType([672, 7, 7]), weightDims: [672, 1, 5, 5], ConvAttributes(stride: [2, 2], padding: [1, 1, 2, 2], dilation: [1, 1], groups: 672)), weight: w98, y: v(526848), residual: nil, epilogue: EpilogueKernel(bias: b98, activation: .relu6, postActivation: nil), pool: pool)
         // %101 _blocks.11._project_conv (specs/blocks/mbconv.yaml:17:9): conv2d [N, 672, 7, 7] -> [N, 192, 7, 7] at arena byte 451584 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([672, 7, 7]), output: TensorType([192, 7, 7]), weightDims: [192, 672, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(526848), weight: w101, y: v(451584), residual: nil, epilogue: EpilogueKernel(bias: b101, activation: nil, postActivation: nil), pool: pool)
         // %103 _blocks.12._expand_conv (specs/blocks/mbconv.yaml:11:9): conv2d [N, 192, 7, 7] -> [N, 1152, 7, 7] at arena byte 0 x N

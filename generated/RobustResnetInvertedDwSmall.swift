@@ -19,52 +19,52 @@ public final class RobustResnetInvertedDwSmall: GeneratedModel {
     let store = WeightStore()
     let b1: UnsafePointer<Float>  // stem.bias [96]
     let w1: GemmWeights  // stem.weight [96, 3, 16, 16], as a packed GEMM [96, 768]
-    let b2: UnsafePointer<Float>  // stages.0.blocks.0.pwconv1.bias [384]
     let w2: GemmWeights  // stages.0.blocks.0.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b2: UnsafePointer<Float>  // stages.0.blocks.0.pwconv1.bias [384]
     let b5: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.bias [384]
     let w5: UnsafePointer<Float>  // stages.0.blocks.0.conv_dw.weight [384, 1, 7, 7], packed per 16-channel block
     let b6: UnsafePointer<Float>  // stages.0.blocks.0.pwconv2.bias [96]
     let w6: GemmWeights  // stages.0.blocks.0.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
-    let b9: UnsafePointer<Float>  // stages.0.blocks.1.pwconv1.bias [384]
     let w9: GemmWeights  // stages.0.blocks.1.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b9: UnsafePointer<Float>  // stages.0.blocks.1.pwconv1.bias [384]
     let b12: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.bias [384]
     let w12: UnsafePointer<Float>  // stages.0.blocks.1.conv_dw.weight [384, 1, 7, 7], packed per 16-channel block
     let b13: UnsafePointer<Float>  // stages.0.blocks.1.pwconv2.bias [96]
     let w13: GemmWeights  // stages.0.blocks.1.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
-    let b16: UnsafePointer<Float>  // stages.0.blocks.2.pwconv1.bias [384]
     let w16: GemmWeights  // stages.0.blocks.2.pwconv1.weight [384, 96, 1, 1], as a packed GEMM [384, 96]
+    let b16: UnsafePointer<Float>  // stages.0.blocks.2.pwconv1.bias [384]
     let b19: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.bias [384]
     let w19: UnsafePointer<Float>  // stages.0.blocks.2.conv_dw.weight [384, 1, 7, 7], packed per 16-channel block
     let b20: UnsafePointer<Float>  // stages.0.blocks.2.pwconv2.bias [96]
     let w20: GemmWeights  // stages.0.blocks.2.pwconv2.weight [96, 384, 1, 1], as a packed GEMM [96, 384]
-    let b23: UnsafePointer<Float>  // stages.1.blocks.0.pwconv1.bias [768]
     let w23: GemmWeights  // stages.1.blocks.0.pwconv1.weight [768, 96, 1, 1], as a packed GEMM [768, 96]
+    let b23: UnsafePointer<Float>  // stages.1.blocks.0.pwconv1.bias [768]
     let b26: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.bias [768]
     let w26: UnsafePointer<Float>  // stages.1.blocks.0.conv_dw.weight [768, 1, 7, 7], packed per 16-channel block
     let b29: UnsafePointer<Float>  // stages.1.blocks.0.downsample.0.bias [192]
     let w29: GemmWeights  // stages.1.blocks.0.downsample.0.weight [192, 96, 1, 1], as a packed GEMM [192, 96]
     let b27: UnsafePointer<Float>  // stages.1.blocks.0.pwconv2.bias [192]
     let w27: GemmWeights  // stages.1.blocks.0.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
-    let b32: UnsafePointer<Float>  // stages.1.blocks.1.pwconv1.bias [768]
     let w32: GemmWeights  // stages.1.blocks.1.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b32: UnsafePointer<Float>  // stages.1.blocks.1.pwconv1.bias [768]
     let b35: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.bias [768]
     let w35: UnsafePointer<Float>  // stages.1.blocks.1.conv_dw.weight [768, 1, 7, 7], packed per 16-channel block
     let b36: UnsafePointer<Float>  // stages.1.blocks.1.pwconv2.bias [192]
     let w36: GemmWeights  // stages.1.blocks.1.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
-    let b39: UnsafePointer<Float>  // stages.1.blocks.2.pwconv1.bias [768]
     let w39: GemmWeights  // stages.1.blocks.2.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b39: UnsafePointer<Float>  // stages.1.blocks.2.pwconv1.bias [768]
     let b42: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.bias [768]
     let w42: UnsafePointer<Float>  // stages.1.blocks.2.conv_dw.weight [768, 1, 7, 7], packed per 16-channel block
     let b43: UnsafePointer<Float>  // stages.1.blocks.2.pwconv2.bias [192]
     let w43: GemmWeights  // stages.1.blocks.2.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
-    let b46: UnsafePointer<Float>  // stages.1.blocks.3.pwconv1.bias [768]
     let w46: GemmWeights  // stages.1.blocks.3.pwconv1.weight [768, 192, 1, 1], as a packed GEMM [768, 192]
+    let b46: UnsafePointer<Float>  // stages.1.blocks.3.pwconv1.bias [768]
     let b49: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.bias [768]
     let w49: UnsafePointer<Float>  // stages.1.blocks.3.conv_dw.weight [768, 1, 7, 7], packed per 16-channel block
     let b50: UnsafePointer<Float>  // stages.1.blocks.3.pwconv2.bias [192]
     let w50: GemmWeights  // stages.1.blocks.3.pwconv2.weight [192, 768, 1, 1], as a packed GEMM [192, 768]
-    let b53: UnsafePointer<Float>  // stages.2.blocks.0.pwconv1.bias [1536]
     let w53: GemmWeights  // stages.2.blocks.0.pwconv1.weight [1536, 192, 1, 1], as a packed GEMM [1536, 192]
+    let b53: UnsafePointer<Float>  // stages.2.blocks.0.pwconv1.bias [1536]
     let b56: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.bias [1536]
     let w56: UnsafePointer<Float>  // stages.2.blocks.0.conv_dw.weight [1536, 1, 7, 7], packed per 16-channel block
     let b59: UnsafePointer<Float>  // stages.2.blocks.0.downsample.0.bias [384]
@@ -177,52 +177,52 @@ public final class RobustResnetInvertedDwSmall: GeneratedModel {
         pool = WorkerPool(threads: threads)
         b1 = store.floats(try requireWeight(weights, "stem.bias", [96]).data)
         w1 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stem.weight", [96, 3, 16, 16])), n: 96, k: 768)
-        b2 = store.floats(try requireWeight(weights, "stages.0.blocks.0.pwconv1.bias", [384]).data)
         w2 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.0.blocks.0.pwconv1.weight", [384, 96, 1, 1])), n: 384, k: 96)
+        b2 = store.floats(try requireWeight(weights, "stages.0.blocks.0.pwconv1.bias", [384]).data)
         b5 = store.floats(try requireWeight(weights, "stages.0.blocks.0.conv_dw.bias", [384]).data)
         w5 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "stages.0.blocks.0.conv_dw.weight", [384, 1, 7, 7])))
         b6 = store.floats(try requireWeight(weights, "stages.0.blocks.0.pwconv2.bias", [96]).data)
         w6 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.0.blocks.0.pwconv2.weight", [96, 384, 1, 1])), n: 96, k: 384)
-        b9 = store.floats(try requireWeight(weights, "stages.0.blocks.1.pwconv1.bias", [384]).data)
         w9 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.0.blocks.1.pwconv1.weight", [384, 96, 1, 1])), n: 384, k: 96)
+        b9 = store.floats(try requireWeight(weights, "stages.0.blocks.1.pwconv1.bias", [384]).data)
         b12 = store.floats(try requireWeight(weights, "stages.0.blocks.1.conv_dw.bias", [384]).data)
         w12 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "stages.0.blocks.1.conv_dw.weight", [384, 1, 7, 7])))
         b13 = store.floats(try requireWeight(weights, "stages.0.blocks.1.pwconv2.bias", [96]).data)
         w13 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.0.blocks.1.pwconv2.weight", [96, 384, 1, 1])), n: 96, k: 384)
-        b16 = store.floats(try requireWeight(weights, "stages.0.blocks.2.pwconv1.bias", [384]).data)
         w16 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.0.blocks.2.pwconv1.weight", [384, 96, 1, 1])), n: 384, k: 96)
+        b16 = store.floats(try requireWeight(weights, "stages.0.blocks.2.pwconv1.bias", [384]).data)
         b19 = store.floats(try requireWeight(weights, "stages.0.blocks.2.conv_dw.bias", [384]).data)
         w19 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "stages.0.blocks.2.conv_dw.weight", [384, 1, 7, 7])))
         b20 = store.floats(try requireWeight(weights, "stages.0.blocks.2.pwconv2.bias", [96]).data)
         w20 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.0.blocks.2.pwconv2.weight", [96, 384, 1, 1])), n: 96, k: 384)
-        b23 = store.floats(try requireWeight(weights, "stages.1.blocks.0.pwconv1.bias", [768]).data)
         w23 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.1.blocks.0.pwconv1.weight", [768, 96, 1, 1])), n: 768, k: 96)
+        b23 = store.floats(try requireWeight(weights, "stages.1.blocks.0.pwconv1.bias", [768]).data)
         b26 = store.floats(try requireWeight(weights, "stages.1.blocks.0.conv_dw.bias", [768]).data)
         w26 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "stages.1.blocks.0.conv_dw.weight", [768, 1, 7, 7])))
         b29 = store.floats(try requireWeight(weights, "stages.1.blocks.0.downsample.0.bias", [192]).data)
         w29 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.1.blocks.0.downsample.0.weight", [192, 96, 1, 1])), n: 192, k: 96)
         b27 = store.floats(try requireWeight(weights, "stages.1.blocks.0.pwconv2.bias", [192]).data)
         w27 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.1.blocks.0.pwconv2.weight", [192, 768, 1, 1])), n: 192, k: 768)
-        b32 = store.floats(try requireWeight(weights, "stages.1.blocks.1.pwconv1.bias", [768]).data)
         w32 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.1.blocks.1.pwconv1.weight", [768, 192, 1, 1])), n: 768, k: 192)
+        b32 = store.floats(try requireWeight(weights, "stages.1.blocks.1.pwconv1.bias", [768]).data)
         b35 = store.floats(try requireWeight(weights, "stages.1.blocks.1.conv_dw.bias", [768]).data)
         w35 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "stages.1.blocks.1.conv_dw.weight", [768, 1, 7, 7])))
         b36 = store.floats(try requireWeight(weights, "stages.1.blocks.1.pwconv2.bias", [192]).data)
         w36 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.1.blocks.1.pwconv2.weight", [192, 768, 1, 1])), n: 192, k: 768)
-        b39 = store.floats(try requireWeight(weights, "stages.1.blocks.2.pwconv1.bias", [768]).data)
         w39 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.1.blocks.2.pwconv1.weight", [768, 192, 1, 1])), n: 768, k: 192)
+        b39 = store.floats(try requireWeight(weights, "stages.1.blocks.2.pwconv1.bias", [768]).data)
         b42 = store.floats(try requireWeight(weights, "stages.1.blocks.2.conv_dw.bias", [768]).data)
         w42 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "stages.1.blocks.2.conv_dw.weight", [768, 1, 7, 7])))
         b43 = store.floats(try requireWeight(weights, "stages.1.blocks.2.pwconv2.bias", [192]).data)
         w43 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.1.blocks.2.pwconv2.weight", [192, 768, 1, 1])), n: 192, k: 768)
-        b46 = store.floats(try requireWeight(weights, "stages.1.blocks.3.pwconv1.bias", [768]).data)
         w46 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.1.blocks.3.pwconv1.weight", [768, 192, 1, 1])), n: 768, k: 192)
+        b46 = store.floats(try requireWeight(weights, "stages.1.blocks.3.pwconv1.bias", [768]).data)
         b49 = store.floats(try requireWeight(weights, "stages.1.blocks.3.conv_dw.bias", [768]).data)
         w49 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "stages.1.blocks.3.conv_dw.weight", [768, 1, 7, 7])))
         b50 = store.floats(try requireWeight(weights, "stages.1.blocks.3.pwconv2.bias", [192]).data)
         w50 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.1.blocks.3.pwconv2.weight", [192, 768, 1, 1])), n: 192, k: 768)
-        b53 = store.floats(try requireWeight(weights, "stages.2.blocks.0.pwconv1.bias", [1536]).data)
         w53 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.2.blocks.0.pwconv1.weight", [1536, 192, 1, 1])), n: 1536, k: 192)
+        b53 = store.floats(try requireWeight(weights, "stages.2.blocks.0.pwconv1.bias", [1536]).data)
         b56 = store.floats(try requireWeight(weights, "stages.2.blocks.0.conv_dw.bias", [1536]).data)
         w56 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "stages.2.blocks.0.conv_dw.weight", [1536, 1, 7, 7])))
         b59 = store.floats(try requireWeight(weights, "stages.2.blocks.0.downsample.0.bias", [384]).data)
@@ -355,53 +355,53 @@ public final class RobustResnetInvertedDwSmall: GeneratedModel {
         // %1 stem (specs/robust-resnet-inverted-dw-small.yaml:9:5): conv2d [N, 3, 224, 224] -> [N, 96, 14, 14] at arena byte 602112 x N
         ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([96, 14, 14]), weightDims: [96, 3, 16, 16], ConvAttributes(stride: [16, 16], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w1, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
         // %2 stages.0.blocks.0.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w2, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b2, activation: .relu, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %5 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 301056 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 384)), x: v(0), weight: w5, y: v(301056), residual: nil, epilogue: EpilogueKernel(bias: b5, activation: nil, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), expandWeight: w2, expandEpilogue: EpilogueKernel(bias: b2, activation: .relu, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 384)), weight: w5, y: v(301056), residual: nil, epilogue: EpilogueKernel(bias: b5, activation: nil, postActivation: nil), pool: pool)
         // %6 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14] at arena byte 677376 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(301056), weight: w6, y: v(677376), residual: UnsafePointer(v(602112)), epilogue: EpilogueKernel(bias: b6, activation: nil, postActivation: nil), pool: pool)
         // %9 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(677376), weight: w9, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b9, activation: .relu, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %12 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 301056 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 384)), x: v(0), weight: w12, y: v(301056), residual: nil, epilogue: EpilogueKernel(bias: b12, activation: nil, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(677376), expandWeight: w9, expandEpilogue: EpilogueKernel(bias: b9, activation: .relu, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 384)), weight: w12, y: v(301056), residual: nil, epilogue: EpilogueKernel(bias: b12, activation: nil, postActivation: nil), pool: pool)
         // %13 stages.0.blocks.1.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14] at arena byte 602112 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(301056), weight: w13, y: v(602112), residual: UnsafePointer(v(677376)), epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
         // %16 stages.0.blocks.2.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 96, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w16, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b16, activation: .relu, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %19 stages.0.blocks.2.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 384, 14, 14] -> [N, 384, 14, 14] at arena byte 301056 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 384)), x: v(0), weight: w19, y: v(301056), residual: nil, epilogue: EpilogueKernel(bias: b19, activation: nil, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), expandWeight: w16, expandEpilogue: EpilogueKernel(bias: b16, activation: .relu, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 384)), weight: w19, y: v(301056), residual: nil, epilogue: EpilogueKernel(bias: b19, activation: nil, postActivation: nil), pool: pool)
         // %20 stages.0.blocks.2.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 384, 14, 14] -> [N, 96, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([384, 14, 14]), output: TensorType([96, 14, 14]), weightDims: [96, 384, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(301056), weight: w20, y: v(1204224), residual: UnsafePointer(v(602112)), epilogue: EpilogueKernel(bias: b20, activation: nil, postActivation: nil), pool: pool)
         // %23 stages.1.blocks.0.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 96, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w23, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b23, activation: .relu, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %26 stages.1.blocks.0.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 768, 14, 14] -> [N, 768, 14, 14] at arena byte 602112 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 768)), x: v(0), weight: w26, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b26, activation: nil, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), expandWeight: w23, expandEpilogue: EpilogueKernel(bias: b23, activation: .relu, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 768)), weight: w26, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b26, activation: nil, postActivation: nil), pool: pool)
         // %29 stages.1.blocks.0.downsample.0 (specs/blocks/robust.yaml:39:11): conv2d [N, 96, 14, 14] -> [N, 192, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([96, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 96, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w29, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b29, activation: nil, postActivation: nil), pool: pool)
         // %27 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w27, y: v(1204224), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b27, activation: nil, postActivation: nil), pool: pool)
         // %32 stages.1.blocks.1.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w32, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b32, activation: .relu, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %35 stages.1.blocks.1.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 768, 14, 14] -> [N, 768, 14, 14] at arena byte 602112 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 768)), x: v(0), weight: w35, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b35, activation: nil, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), expandWeight: w32, expandEpilogue: EpilogueKernel(bias: b32, activation: .relu, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 768)), weight: w35, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b35, activation: nil, postActivation: nil), pool: pool)
         // %36 stages.1.blocks.1.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 1354752 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w36, y: v(1354752), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b36, activation: nil, postActivation: nil), pool: pool)
         // %39 stages.1.blocks.2.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1354752), weight: w39, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b39, activation: .relu, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %42 stages.1.blocks.2.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 768, 14, 14] -> [N, 768, 14, 14] at arena byte 602112 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 768)), x: v(0), weight: w42, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b42, activation: nil, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1354752), expandWeight: w39, expandEpilogue: EpilogueKernel(bias: b39, activation: .relu, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 768)), weight: w42, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b42, activation: nil, postActivation: nil), pool: pool)
         // %43 stages.1.blocks.2.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 1204224 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w43, y: v(1204224), residual: UnsafePointer(v(1354752)), epilogue: EpilogueKernel(bias: b43, activation: nil, postActivation: nil), pool: pool)
         // %46 stages.1.blocks.3.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 192, 14, 14] -> [N, 768, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w46, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b46, activation: .relu, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %49 stages.1.blocks.3.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 768, 14, 14] -> [N, 768, 14, 14] at arena byte 602112 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 768)), x: v(0), weight: w49, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b49, activation: nil, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), expandWeight: w46, expandEpilogue: EpilogueKernel(bias: b46, activation: .relu, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([768, 14, 14]), weightDims: [768, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 768)), weight: w49, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b49, activation: nil, postActivation: nil), pool: pool)
         // %50 stages.1.blocks.3.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 768, 14, 14] -> [N, 192, 14, 14] at arena byte 2408448 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([768, 14, 14]), output: TensorType([192, 14, 14]), weightDims: [192, 768, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(602112), weight: w50, y: v(2408448), residual: UnsafePointer(v(1204224)), epilogue: EpilogueKernel(bias: b50, activation: nil, postActivation: nil), pool: pool)
         // %53 stages.2.blocks.0.pwconv1 (specs/blocks/robust.yaml:30:9): conv2d [N, 192, 14, 14] -> [N, 1536, 14, 14] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w53, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b53, activation: .relu, postActivation: nil), pool: pool)
+        // (runs inside the next step)
         // %56 stages.2.blocks.0.conv_dw (specs/blocks/robust.yaml:33:9): conv2d [N, 1536, 14, 14] -> [N, 1536, 14, 14] at arena byte 1204224 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), x: v(0), weight: w56, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b56, activation: nil, postActivation: nil), pool: pool)
+        ExpandDepthwiseKernel.run(expand: ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), expandWeight: w53, expandEpilogue: EpilogueKernel(bias: b53, activation: .relu, postActivation: nil), depthwise: ConvGeometry(batch: n, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7], ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536)), weight: w56, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b56, activation: nil, postActivation: nil), pool: pool)
         // %59 stages.2.blocks.0.downsample.0 (specs/blocks/robust.yaml:39:11): conv2d [N, 192, 14, 14] -> [N, 384, 14, 14] at arena byte 0 x N
         ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([192, 14, 14]), output: TensorType([384, 14, 14]), weightDims: [384, 192, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w59, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b59, activation: nil, postActivation: nil), pool: pool)
         // %57 stages.2.blocks.0.pwconv2 (specs/blocks/robust.yaml:34:9): conv2d [N, 1536, 14, 14] -> [N, 384, 14, 14] at arena byte 2408448 x N

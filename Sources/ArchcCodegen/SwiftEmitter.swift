@@ -36,17 +36,22 @@ struct Emission {
     var properties: [String] = []
     var loads: [String] = []
     var steps: [String] = []
+    /// The expand conv of an expand+dw pair and its epilogue, until the depthwise step prints the call.
+    var pendingExpand: (Node, String)?
 
     init(graph: Graph) { self.graph = graph }
 
-    /// The runtime's memory plan at batch 1; every value scales with the batch, so the
-    /// offsets scale with it too.
+    /// The runtime's kernel and memory plans at batch 1; every value scales with the batch,
+    /// so the offsets scale with it too. An expand 1x1 conv and its depthwise conv run as one
+    /// step where the runtime fuses them at batch 1 (a wide map big enough at one image is
+    /// bigger at any batch); the memory plan keeps the expand's input alive for that step.
     mutating func plan() {
-        let plan = MemoryPlan(graph: graph, batch: 1)
+        let kernels = KernelPlan(graph, fusion: .auto)
+        let plan = MemoryPlan(graph: graph, batch: 1, extraReads: kernels.extraReads)
         offsets = plan.offsets
         types = graph.valueTypes()
         arenaBytes = plan.arenaBytes
-        for step in KernelPlan(graph).steps { emit(step) }
+        for step in kernels.steps { emit(step) }
     }
 
     func v(_ value: ValueID) -> String { "v(\(offsets[value]!))" }
@@ -69,9 +74,7 @@ struct Emission {
         if let at = node.location { comment += " (\(c(at.description)))" }
         comment += ": \(node.kind.mnemonic) \(input) -> \(node.type) at arena byte \(offsets[node.id]!) x N"
         steps.append(comment)
-        // Generated code runs fused pairs unfused (it plans without fusion; its memory plan
-        // would have to keep each expand's input alive through the depthwise step).
-        switch step.kernel.unfused {
+        switch step.kernel {
         case .depthwise(let g, let e):
             let tail = convTail(node, e), w = dims(node.weights[0])
             properties.append("let w\(id): UnsafePointer<Float>  // \(c(node.weights[0])) \(w), packed per 16-channel block")
@@ -155,8 +158,20 @@ struct Emission {
             steps.append("AttentionKernel.run(batch: n, tokens: \(t), channels: \(channels), heads: \(heads), x: \(x), y: \(y), pool: pool)")
         case .selectToken(let t, let channels, let index):
             steps.append("TokenKernels.selectToken(batch: n, tokens: \(t), channels: \(channels), index: \(index), x: \(x), y: \(y))")
-        case .fusedExpand, .expandDepthwise:
-            preconditionFailure("Kernel.unfused returned a fused kernel")
+        case .fusedExpand(let g, let e):
+            // Its weights now; the call is the depthwise step's, which reads this conv's input.
+            gemmWeight(node, g)
+            pendingExpand = (node, convEpilogue(node, e))
+            steps.append("// (runs inside the next step)")
+        case .expandDepthwise(let eg, _, let g, let e):
+            guard let (expand, expandEpilogue) = pendingExpand else { preconditionFailure("an expand+dw step without its expand step") }
+            pendingExpand = nil
+            let tail = convTail(node, e), w = dims(node.weights[0])
+            properties.append("let w\(id): UnsafePointer<Float>  // \(c(node.weights[0])) \(w), packed per 16-channel block")
+            loads.append("w\(id) = store.floats(DepthwiseKernel.pack(\(requireWeight(node.weights[0]))))")
+            steps.append(
+                "ExpandDepthwiseKernel.run(expand: \(geometry(eg, expand)), x: \(v(expand.inputs[0])), expandWeight: w\(expand.id), "
+                    + "expandEpilogue: \(expandEpilogue), depthwise: \(geometry(g, node)), weight: w\(id), y: \(y), \(tail), pool: pool)")
         case .tokenMean(let t, let channels):
             steps.append("TokenKernels.tokenMean(batch: n, tokens: \(t), channels: \(channels), x: \(x), y: \(y))")
         }
@@ -201,9 +216,13 @@ struct Emission {
 
     /// `residual: ..., epilogue: EpilogueKernel(...)` of a conv call.
     mutating func convTail(_ node: Node, _ e: Epilogue) -> String {
-        let bias = optionalBias(node)
         let residual = e.residual ? "UnsafePointer(\(v(node.inputs[1])))" : "nil"
-        return "residual: \(residual), epilogue: EpilogueKernel(bias: \(bias), activation: \(act(e.activation)), postActivation: \(act(e.postActivation)))"
+        return "residual: \(residual), epilogue: \(convEpilogue(node, e))"
+    }
+
+    /// `EpilogueKernel(...)` of a conv call (its bias declared and loaded here).
+    mutating func convEpilogue(_ node: Node, _ e: Epilogue) -> String {
+        "EpilogueKernel(bias: \(optionalBias(node)), activation: \(act(e.activation)), postActivation: \(act(e.postActivation)))"
     }
 
     func render(network: Network, typeName: String, command: String) -> String {
