@@ -59,7 +59,9 @@ public final class Unpickler {
             let opcodeAt = position
             let op = try byte()
             switch op {
-            case 0x80: _ = try byte()  // PROTO
+            case 0x80:  // PROTO
+                let version = try byte()
+                guard version <= 5 else { throw Failure(offset: opcodeAt, message: "unsupported pickle protocol \(version) (0 to 5 exist)") }
             case 0x95: _ = try take(8)  // FRAME
             case 0x2E:  // STOP
                 guard let top = stack.popLast() else { throw Failure(offset: opcodeAt, message: "STOP on an empty stack") }
@@ -75,7 +77,10 @@ public final class Unpickler {
             case 0x4B: push(.int(try uint(1)))  // BININT1
             case 0x4D: push(.int(try uint(2)))  // BININT2
             case 0x8A: push(try long(try uint(1)))  // LONG1
-            case 0x8B: push(try long(try uint(4)))  // LONG4
+            case 0x8B:  // LONG4: a signed length
+                let length = Int(Int32(bitPattern: UInt32(try uint(4))))
+                guard length >= 0 else { throw Failure(offset: opcodeAt, message: "LONG4 with a negative length (\(length))") }
+                push(try long(length))
             case 0x47: push(.float(Double(bitPattern: UInt64(try uintBE(8)))))  // BINFLOAT
             case 0x58: push(.string(try text(try uint(4))))  // BINUNICODE
             case 0x8C: push(.string(try text(try uint(1))))  // SHORT_BINUNICODE

@@ -150,4 +150,16 @@ final class UnpicklerTests: XCTestCase {
         guard case .dict(let dict) = try unpickler.load() else { return XCTFail("not a dict") }
         XCTAssertEqual(dict.entries.count, ReaderLimits.tensorCount)
     }
+
+    /// PROTO 99 was read as a pickle and failed later ("no state dict found"); Python's
+    /// pickle knows protocols 0 to 5.
+    func testProtocolAboveFiveIsRefused() {
+        XCTAssertEqual(load([0x80, 99, 0x4E, 0x2E]), "unsupported pickle protocol 99 (0 to 5 exist) (pickle byte 0)")
+        XCTAssertEqual(load([0x80, 5, 0x4E, 0x2E]), "accepted")
+    }
+
+    /// LONG4's length is signed: -5 was read as 4294967291 bytes.
+    func testNegativeLong4LengthIsNamed() {
+        XCTAssertEqual(load([0x80, 0x02, 0x8B, 0xFB, 0xFF, 0xFF, 0xFF, 0x2E]), "LONG4 with a negative length (-5) (pickle byte 2)")
+    }
 }
