@@ -23,6 +23,7 @@ public enum TorchCheckpoint {
     public static func index(_ bytes: [UInt8], file: String, reread: RandomAccessFile? = nil) throws -> [String: CheckpointTensor] {
         if ZipArchive.looksLikeZip(bytes) { return try indexZip(bytes, file: file, reread: reread) }
         if looksLikeLegacy(bytes) { return try indexLegacy(bytes, file: file, reread: reread) }
+        if let truncated = ZipArchive.truncation(bytes, file: file) { throw truncated }
         throw IOError(file, "not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save pickle at byte 0)")
     }
 
