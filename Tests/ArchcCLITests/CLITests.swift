@@ -36,6 +36,20 @@ final class CLITests: XCTestCase {
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// `archc help bogus` printed the top-level help and exited 0, where `archc bogus` is a
+    /// usage error (64); `archc help eval merge` still works.
+    func testHelpForAnUnknownSubcommandIsAnError() throws {
+        for arguments in [["help", "bogus"], ["help", "eval", "bogus"]] {
+            let bad = try archc(arguments)
+            XCTAssertEqual(bad.status, 64, arguments.joined(separator: " "))
+            XCTAssertTrue(bad.stderr.hasPrefix("Error: no subcommand 'bogus'"), bad.stderr)
+            XCTAssertEqual(bad.stdout, "")
+        }
+        let merge = try archc("help", "eval", "merge")
+        XCTAssertEqual(merge.status, 0)
+        XCTAssertTrue(merge.stdout.contains("USAGE: archc eval merge"), merge.stdout)
+    }
+
     func testHelpDocumentsEveryFlag() throws {
         let top = try archc("--help")
         XCTAssertEqual(top.status, 0)
