@@ -35,10 +35,10 @@ struct Calibrate: ParsableCommand {
             valueName: "file.npy"))
     var saveInputs: String?
 
-    @Option(help: "Worker threads (default: every CPU this process may use).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: every CPU this process may use).")
     var threads: Int = WorkerPool.allowedCPUs
 
-    @Option(help: "Seed for the weights when none are given.")
+    @Option(parsing: .unconditional, help: "Seed for the weights when none are given.")
     var seed: UInt64 = 0
 
     @Option(name: .customLong("init"), help: "How seeded weights are drawn: pytorch or stress.")
