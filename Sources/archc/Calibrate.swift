@@ -72,6 +72,10 @@ struct Calibrate: ParsableCommand {
 
     func run() throws {
         do {
+            // A target that cannot be written fails now, not after the run has written the other.
+            for path in [output] + (saveInputs.map { [$0] } ?? []) {
+                do { try AtomicFile.checkWritable(path) } catch { throw RunSession.Failure.message("\(error)") }
+            }
             var prepare = PreparedModel.Options()
             prepare.overrides = options.overrides
             prepare.elaboration = options.elaborationOptions

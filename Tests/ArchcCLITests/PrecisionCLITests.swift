@@ -82,4 +82,25 @@ extension CLITests {
             XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/c.json"))
         }
     }
+
+    /// When -o could not be written (a directory, a missing folder) the --save-inputs .npy
+    /// had been written already, and the run failed after calibrating: both targets are
+    /// checked before the run, and neither is written.
+    func testCalibrateChecksBothOutputsBeforeRunning() throws {
+        let dir = try int8Folder()
+        for (output, message) in [
+            (dir, "\(dir): error: cannot write: is a directory\n"),
+            ("\(dir)/no/such/c.json", "\(dir)/no/such/c.json: error: cannot write: No such file or directory\n"),
+        ] {
+            let run = try archc(
+                "calibrate", "specs/tiny/tiny-resnet.yaml", "--images", "specs/images/chelsea.png", "-o", output, "--save-inputs", "\(dir)/x.npy")
+            XCTAssertEqual(run.status, 1)
+            XCTAssertEqual(run.stderr, message)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/x.npy"), output)
+        }
+        let inputs = try archc(
+            "calibrate", "specs/tiny/tiny-resnet.yaml", "--images", "specs/images/chelsea.png", "-o", "\(dir)/c.json", "--save-inputs", dir)
+        XCTAssertEqual(inputs.stderr, "\(dir): error: cannot write: is a directory\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/c.json"))
+    }
 }
