@@ -13,20 +13,11 @@ import Foundation
 /// instead of replacing it.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
-        if let fd = streamDescriptor(path) { return try writeAll(data, to: fd, path: path) }
-        var info = stat()
-        var mode: mode_t?
-        // stat follows symlinks: a link to a device is written through, a link to a file keeps pointing at it.
-        if stat(path, &info) == 0 {
-            switch info.st_mode & S_IFMT {
-            case S_IFREG: mode = info.st_mode & 0o777
-            case S_IFDIR: throw IOError(path, "cannot write: is a directory")
-            default: return try writeInPlace(data, to: path)
-            }
-        }
-        let target = resolvedLink(path)
-        if lstat(target, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
-            throw IOError(path, "cannot write: the symlink \(target) leads to no file (it dangles through another link, or loops)")
+        let (target, mode): (String, mode_t?)
+        switch try destination(path) {
+        case .stream(let fd): return try writeAll(data, to: fd, path: path)
+        case .inPlace: return try writeInPlace(data, to: path)
+        case .replace(let file, let kept): (target, mode) = (file, kept)
         }
         let temporary = try createTemporary(beside: target, path: path, mode: mode)
         do {
@@ -44,6 +35,43 @@ public enum AtomicFile {
             unlink(temporary.path)
             throw IOError(path, "cannot write: \(reason)")
         }
+    }
+
+    /// Refuses at once a target `write` would refuse, so that a command can check its
+    /// outputs before its work: a directory, a symlink chain that ends nowhere, a folder that
+    /// is missing or cannot be written.
+    public static func checkWritable(_ path: String) throws {
+        guard case .replace(let target, _) = try destination(path) else { return }
+        let folder = URL(fileURLWithPath: target).deletingLastPathComponent().path
+        guard access(folder, W_OK) == 0 else { throw IOError(path, "cannot write: \(String(cString: strerror(errno)))") }
+    }
+
+    private enum Destination {
+        /// A stream by name, written through the descriptor the process holds.
+        case stream(Int32)
+        /// An existing device, FIFO or socket, written without renaming.
+        case inPlace
+        /// A regular file or a new name: the file to rename over, and the permissions to keep.
+        case replace(String, mode: mode_t?)
+    }
+
+    private static func destination(_ path: String) throws -> Destination {
+        if let fd = streamDescriptor(path) { return .stream(fd) }
+        var info = stat()
+        var mode: mode_t?
+        // stat follows symlinks: a link to a device is written through, a link to a file keeps pointing at it.
+        if stat(path, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: mode = info.st_mode & 0o777
+            case S_IFDIR: throw IOError(path, "cannot write: is a directory")
+            default: return .inPlace
+            }
+        }
+        let target = resolvedLink(path)
+        if lstat(target, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+            throw IOError(path, "cannot write: the symlink \(target) leads to no file (it dangles through another link, or loops)")
+        }
+        return .replace(target, mode: mode)
     }
 
     /// The descriptor a stream's name stands for, nil for other paths.

@@ -25,6 +25,7 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         case .safetensors: return try reread.map { try Safetensors.index($0, file: file) } ?? Safetensors.index(bytes, file: file)
         case .torchZip, .torchLegacy: return try TorchCheckpoint.index(bytes, file: file, reread: reread)
         case nil:
+            if let truncated = ZipArchive.truncation(bytes, file: file) { throw truncated }
             throw IOError(
                 file, "not a checkpoint: neither safetensors (header length, then '{' at byte 8), a torch.save zip archive, nor a legacy torch.save pickle")
         }

@@ -4,11 +4,22 @@ import ArchcIR
 /// a checkpoint's tensors that the spec does not use are never converted or allocated.
 public struct CheckpointTensor {
     public let dims: [Int]
+    /// Why this tensor cannot be read ("dtype int64"), when it cannot: such a tensor is an
+    /// error only when the spec needs it.
+    public let unsupported: String?
     private let read: () throws -> Tensor
 
     public init(dims: [Int], read: @escaping () throws -> Tensor) {
         self.dims = dims
+        self.unsupported = nil
         self.read = read
+    }
+
+    /// A tensor of a type archc does not read, kept so that a spec needing it can say why.
+    public init(dims: [Int], unsupported: String, file: String, name: String) {
+        self.dims = dims
+        self.unsupported = unsupported
+        self.read = { throw IOError(file, "tensor '\(name)' has \(unsupported), which archc does not read") }
     }
 
     /// The values, converted to float32.
@@ -27,6 +38,6 @@ public struct CheckpointTensor {
 }
 
 extension Dictionary where Value == CheckpointTensor {
-    /// Every tensor loaded (tests and tools that want the whole file).
-    public func loadAll() throws -> [Key: Tensor] { try mapValues { try $0.load() } }
+    /// Every tensor archc can read, loaded (tests and tools that want the whole file).
+    public func loadAll() throws -> [Key: Tensor] { try compactMapValues { $0.unsupported == nil ? try $0.load() : nil } }
 }

@@ -24,12 +24,19 @@ public enum NPY {
             throw IOError(file, "header claims \(headerLength) bytes but the file ends at byte \(bytes.count)")
         }
         let header = String(decoding: bytes[headerStart..<headerStart + headerLength], as: UTF8.self)
+        // numpy keeps the last of a repeated key, a reader taking the first would disagree on the data.
+        for key in ["descr", "fortran_order", "shape"] where header.components(separatedBy: "'\(key)':").count > 2 {
+            throw IOError(file, "header gives '\(key)' twice")
+        }
         guard let descr = field("descr", in: header) else { throw IOError(file, "header has no 'descr'") }
         guard descr == "'<f4'" || descr == "'f4'" || descr == "'=f4'" else {
             throw IOError(file, "expected float32 data ('<f4'), found \(descr); convert with array.astype(numpy.float32)")
         }
         guard field("fortran_order", in: header) == "False" else { throw IOError(file, "Fortran-ordered arrays are not supported") }
         guard let shapeText = field("shape", in: header) else { throw IOError(file, "header has no 'shape'") }
+        guard !shapeText.dropFirst().contains("(") else {
+            throw IOError(file, "cannot read shape \(shapeText.count > 64 ? shapeText.prefix(64) + "..." : shapeText): nested parentheses")
+        }
         let dims = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()")).split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { Int($0) }
         guard dims.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw IOError(file, "cannot read shape \(shapeText)") }

@@ -21,6 +21,11 @@ public final class Unpickler {
     private var stack: [Slot] = []
     private var memo: [Int: Slot] = [:]
     private var steps = 0
+    /// What the values made so far hold, counted to bound memory (`ReaderLimits.pickleHeldBytes`):
+    /// entries in lists and dicts, and items of every tuple made (tuples are not tracked once
+    /// dropped, so these are counted when made and never taken back).
+    private var containerEntries = 0
+    private var tupleItems = 0
     /// Every container made, emptied on `deinit` so that long chains of lists or dicts (or
     /// cycles) are released one by one instead of recursively.
     private var lists: [ListBox] = []
@@ -46,10 +51,17 @@ public final class Unpickler {
         while true {
             steps += 1
             guard steps <= ReaderLimits.pickleSteps else { throw fail("pickle longer than \(ReaderLimits.pickleSteps) opcodes") }
+            guard heldBytes <= ReaderLimits.pickleHeldBytes else {
+                throw fail(
+                    "pickle builds more than \(ReaderLimits.pickleHeldBytes >> 20) MiB of objects (\(lists.count + dicts.count) lists and dicts, "
+                        + "\(stack.count) values on the stack, \(memo.count) memo entries; docs/limits.md)")
+            }
             let opcodeAt = position
             let op = try byte()
             switch op {
-            case 0x80: _ = try byte()  // PROTO
+            case 0x80:  // PROTO
+                let version = try byte()
+                guard version <= 5 else { throw Failure(offset: opcodeAt, message: "unsupported pickle protocol \(version) (0 to 5 exist)") }
             case 0x95: _ = try take(8)  // FRAME
             case 0x2E:  // STOP
                 guard let top = stack.popLast() else { throw Failure(offset: opcodeAt, message: "STOP on an empty stack") }
@@ -65,7 +77,10 @@ public final class Unpickler {
             case 0x4B: push(.int(try uint(1)))  // BININT1
             case 0x4D: push(.int(try uint(2)))  // BININT2
             case 0x8A: push(try long(try uint(1)))  // LONG1
-            case 0x8B: push(try long(try uint(4)))  // LONG4
+            case 0x8B:  // LONG4: a signed length
+                let length = Int(Int32(bitPattern: UInt32(try uint(4))))
+                guard length >= 0 else { throw Failure(offset: opcodeAt, message: "LONG4 with a negative length (\(length))") }
+                push(try long(length))
             case 0x47: push(.float(Double(bitPattern: UInt64(try uintBE(8)))))  // BINFLOAT
             case 0x58: push(.string(try text(try uint(4))))  // BINUNICODE
             case 0x8C: push(.string(try text(try uint(1))))  // SHORT_BINUNICODE
@@ -82,11 +97,16 @@ public final class Unpickler {
             case 0x85: try pushTuple([try popSlot()])  // TUPLE1
             case 0x86: let b = try popSlot(); let a = try popSlot(); try pushTuple([a, b])  // TUPLE2
             case 0x87: let c = try popSlot(); let b = try popSlot(); let a = try popSlot(); try pushTuple([a, b, c])  // TUPLE3
-            case 0x6C: let list = newList(); list.items = try popToMark(); push(.list(list))  // LIST
+            case 0x6C:  // LIST
+                let list = newList()
+                list.items = try popToMark()
+                containerEntries += list.items.count
+                push(.list(list))
             case 0x64:  // DICT
                 let items = try popToMark()
                 let dict = newDict()
                 for i in stride(from: 0, to: items.count - 1, by: 2) { dict.set(items[i], items[i + 1]) }
+                containerEntries += dict.entries.count
                 push(.dict(dict))
             case 0x61: let v = try pop(); try append([v])  // APPEND
             case 0x65: try append(try popToMark())  // APPENDS
@@ -117,6 +137,13 @@ public final class Unpickler {
                 throw Failure(offset: opcodeAt, message: "unsupported pickle opcode 0x\(String(op, radix: 16))")
             }
         }
+    }
+
+    /// An estimate of the bytes the values made so far hold, from what each costs in this
+    /// reader (measured: an empty dict about 130 bytes, a boxed integer on the stack or a memo
+    /// entry about 60-70). A state dict of `ReaderLimits.tensorCount` tensors holds about 100 MB.
+    private var heldBytes: Int {
+        64 * (stack.count + memo.count) + 128 * (lists.count + dicts.count) + 48 * containerEntries + 16 * tupleItems
     }
 
     // MARK: - What calls mean
@@ -169,6 +196,7 @@ public final class Unpickler {
     private func pushTuple(_ items: [Slot]) throws {
         let depth = 1 + (items.map(\.depth).max() ?? 0)
         guard depth <= ReaderLimits.pickleNesting else { throw fail("tuples nested more than \(ReaderLimits.pickleNesting) deep") }
+        tupleItems += items.count
         stack.append(Slot(value: .tuple(items.map(\.value)), depth: depth))
     }
 
@@ -214,7 +242,9 @@ public final class Unpickler {
 
     private func append(_ values: [PickleValue]) throws {
         switch try peek() {
-        case .list(let list): list.items += values
+        case .list(let list):
+            list.items += values
+            containerEntries += values.count
         case .opaque: break
         default: throw fail("APPEND to a non-list")
         }
@@ -223,7 +253,10 @@ public final class Unpickler {
     private func setItems(_ values: [PickleValue]) throws {
         guard values.count % 2 == 0 else { throw fail("SETITEMS with an odd number of values") }
         switch try peek() {
-        case .dict(let dict): for i in stride(from: 0, to: values.count, by: 2) { dict.set(values[i], values[i + 1]) }
+        case .dict(let dict):
+            let before = dict.entries.count
+            for i in stride(from: 0, to: values.count, by: 2) { dict.set(values[i], values[i + 1]) }
+            containerEntries += dict.entries.count - before
         case .opaque: break
         default: throw fail("SETITEM on a non-dict")
         }

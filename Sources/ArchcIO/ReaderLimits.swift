@@ -24,6 +24,10 @@ public enum ReaderLimits {
     public static let pickleNesting = 1_000
     /// Most pickle opcodes executed for one checkpoint (torch.save takes about 40 per tensor).
     public static let pickleSteps = 10_000_000
+    /// Most memory the objects a pickle builds may hold, estimated as it runs: 256 MiB. A
+    /// state dict of `tensorCount` tensors holds about 100 MB; 10 MB of EMPTY_DICT opcodes
+    /// held 1.3 GB.
+    public static let pickleHeldBytes = 256 << 20
 
     /// Most pixels of a decoded photo: 50 million (e.g. 8660 x 5773).
     public static let decodedPixels = 50_000_000

@@ -42,6 +42,7 @@ public enum Safetensors {
         let dataStart = 8 + header.length
         let dataBytes = source.count - dataStart
         var tensors: [String: CheckpointTensor] = [:]
+        var ranges: [(name: String, begin: Int, end: Int)] = []
         for (name, value) in header.entries where name != "__metadata__" {
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
                 let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
@@ -52,18 +53,23 @@ public enum Safetensors {
             switch dtype {
             case "F32": width = 4
             case "F16", "BF16": width = 2
-            case "I64" where name.hasSuffix("num_batches_tracked"): continue
+            case "I64" where name.hasSuffix("num_batches_tracked"): width = 0  // skipped; only its byte range is checked
             default: throw IOError(file, "tensor '\(name)': dtype \(dtype) is not supported (float32, float16, bfloat16)")
             }
-            guard shape.count <= ReaderLimits.rank, let count = CheckpointTensor.count(shape) else {
+            let count = CheckpointTensor.count(shape)
+            guard width == 0 || (shape.count <= ReaderLimits.rank && count != nil) else {
                 throw IOError(
                     file, "tensor '\(name)': invalid shape \(shape) (at most \(ReaderLimits.rank) dimensions and \(ReaderLimits.tensorElements) elements)")
             }
             let (begin, end) = (offsets[0], offsets[1])
+            guard begin >= 0, end >= 0 else { throw IOError(file, "tensor '\(name)': data_offsets [\(begin), \(end)] are negative") }
+            guard begin <= end else { throw IOError(file, "tensor '\(name)': data_offsets [\(begin), \(end)] begin after they end") }
             // Compared against the data's length, never added to dataStart: offsets near 2^63 would overflow.
-            guard begin >= 0, end >= begin, end <= dataBytes else {
+            guard end <= dataBytes else {
                 throw IOError(file, "tensor '\(name)': data_offsets [\(begin), \(end)] run past the end of the data (\(dataBytes) bytes)")
             }
+            ranges.append((name, begin, end))
+            guard width > 0, let count else { continue }
             guard end - begin == count * width else {
                 throw IOError(file, "tensor '\(name)': shape \(shape) of \(dtype) needs \(count * width) bytes, data_offsets give \(end - begin)")
             }
@@ -72,7 +78,63 @@ public enum Safetensors {
                 Tensor(dims: shape, data: try values(source, range, count: count, dtype: dtype, what: "tensor '\(name)'"))
             }
         }
+        try checkDisjoint(ranges, file: file)
         return tensors
+    }
+
+    /// Each byte of the data belongs to one tensor at most: two tensors reading the same
+    /// bytes are a malformed (or forged) file, refused with both names. Empty tensors own no bytes.
+    private static func checkDisjoint(_ ranges: [(name: String, begin: Int, end: Int)], file: String) throws {
+        let sorted = ranges.filter { $0.begin < $0.end }.sorted { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        guard var furthest = sorted.first else { return }
+        for range in sorted.dropFirst() {
+            if range.begin < furthest.end {
+                throw IOError(
+                    file,
+                    "tensors '\(furthest.name)' and '\(range.name)' overlap: data_offsets [\(furthest.begin), \(furthest.end)] and [\(range.begin), \(range.end)]"
+                )
+            }
+            if range.end > furthest.end { furthest = range }
+        }
+    }
+
+    /// The first top-level key of a JSON object's text that appears twice (a JSON parser
+    /// keeps one of them silently), compared after unescaping. `text` is valid JSON.
+    static func duplicateKey(_ text: [UInt8]) -> String? {
+        let (quote, backslash) = (UInt8(ascii: "\""), UInt8(ascii: "\\"))
+        var seen = Set<String>()
+        var (depth, i, expectKey) = (0, 0, false)
+        while i < text.count {
+            let c = text[i]
+            if c == quote {
+                var (j, escaped) = (i + 1, false)
+                while j < text.count, text[j] != quote {
+                    if text[j] == backslash { escaped = true; j += 1 }
+                    j += 1
+                }
+                guard j < text.count else { return nil }
+                if depth == 1, expectKey {
+                    var key = String(decoding: text[(i + 1)..<j], as: UTF8.self)
+                    if escaped, let plain = try? JSONSerialization.jsonObject(with: Data(text[i...j]), options: .fragmentsAllowed) as? String {
+                        key = plain
+                    }
+                    guard seen.insert(key).inserted else { return key }
+                    expectKey = false
+                }
+                i = j + 1
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                expectKey = depth == 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: ","): expectKey = depth == 1
+            default: break
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// The header's JSON object, after its length and entry count are checked against the limits.
@@ -94,6 +156,7 @@ public enum Safetensors {
         guard let header = try? JSONSerialization.jsonObject(with: Data(text)) as? [String: Any] else {
             throw IOError(file, "the header (bytes 8..<\(dataStart)) is not a JSON object")
         }
+        if let name = duplicateKey(text) { throw IOError(file, "tensor '\(name)' appears twice in the header") }
         let tensors = header.count - (header["__metadata__"] == nil ? 0 : 1)
         guard tensors <= ReaderLimits.tensorCount else { throw tooMany("\(tensors)", file: file) }
         return (Int(length), header)

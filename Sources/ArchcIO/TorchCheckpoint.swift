@@ -23,6 +23,7 @@ public enum TorchCheckpoint {
     public static func index(_ bytes: [UInt8], file: String, reread: RandomAccessFile? = nil) throws -> [String: CheckpointTensor] {
         if ZipArchive.looksLikeZip(bytes) { return try indexZip(bytes, file: file, reread: reread) }
         if looksLikeLegacy(bytes) { return try indexLegacy(bytes, file: file, reread: reread) }
+        if let truncated = ZipArchive.truncation(bytes, file: file) { throw truncated }
         throw IOError(file, "not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save pickle at byte 0)")
     }
 
@@ -134,7 +135,10 @@ public enum TorchCheckpoint {
         var out: [String: CheckpointTensor] = [:]
         for entry in dict.entries {
             guard case .string(let name) = entry.key, case .tensor(let ref) = entry.value else { continue }
-            guard ["FloatStorage", "HalfStorage", "BFloat16Storage", "DoubleStorage"].contains(ref.storage.dtype) else { continue }
+            guard ["FloatStorage", "HalfStorage", "BFloat16Storage", "DoubleStorage"].contains(ref.storage.dtype) else {
+                out[name] = CheckpointTensor(dims: ref.shape, unsupported: describe(ref.storage.dtype), file: file, name: name)
+                continue
+            }
             guard ref.shape.count <= ReaderLimits.rank, CheckpointTensor.count(ref.shape) != nil else {
                 throw IOError(
                     file, "tensor '\(name)': invalid shape \(ref.shape) (at most \(ReaderLimits.rank) dimensions and \(ReaderLimits.tensorElements) elements)")
@@ -151,6 +155,16 @@ public enum TorchCheckpoint {
             }
         }
         return out
+    }
+
+    /// A storage class archc does not read, as a user would name it: "dtype int64".
+    static func describe(_ storage: String) -> String {
+        let dtypes = [
+            "LongStorage": "int64", "IntStorage": "int32", "ShortStorage": "int16", "CharStorage": "int8", "ByteStorage": "uint8",
+            "BoolStorage": "bool", "ComplexFloatStorage": "complex64", "ComplexDoubleStorage": "complex128",
+        ]
+        if let dtype = dtypes[storage] { return "dtype \(dtype)" }
+        return "storage type '\(storage.count > 64 ? storage.prefix(64) + "..." : storage)'"
     }
 
     static func elementSize(_ dtype: String) -> Int {

@@ -33,6 +33,9 @@ public enum WeightLoader {
                 missing.append(name)
                 continue
             }
+            if let reason = tensor.unsupported {
+                throw IOError(file, "tensor '\(name)' has \(reason), which archc does not read (float32, float16, bfloat16, float64)")
+            }
             let expected = graph.constants[name]!.dims
             guard tensor.dims == expected else { throw IOError(file, "tensor '\(name)' has shape \(tensor.dims), the spec expects \(expected)") }
             graph.constants[name] = try tensor.load()
@@ -41,7 +44,8 @@ public enum WeightLoader {
             let shown = missing.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
             throw IOError(file, "missing \(missing.count) tensor\(missing.count == 1 ? "" : "s") the spec needs: \(shown)\(missing.count > 5 ? ", ..." : "")")
         }
-        let unused = byName.keys.filter { graph.constants[$0] == nil && !$0.hasSuffix("num_batches_tracked") }.sorted()
+        // Integer buffers (num_batches_tracked, index tables) are skipped unless the spec needs them.
+        let unused = byName.filter { graph.constants[$0.key] == nil && $0.value.unsupported == nil && !$0.key.hasSuffix("num_batches_tracked") }.keys.sorted()
         if strict, !unused.isEmpty {
             throw IOError(
                 file,

@@ -26,6 +26,14 @@ struct ZipArchive {
         return (try? view.u32(0)) == localSignature && (try? endOfDirectory(view)) != nil
     }
 
+    /// A file that starts with a local-file header but has no end-of-central-directory
+    /// record is a zip archive cut short (an interrupted download or copy): the error says so.
+    static func truncation(_ bytes: [UInt8], file: String) -> IOError? {
+        guard bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]), !looksLikeZip(bytes) else { return nil }
+        return IOError(
+            file, "truncated zip archive: it starts like a torch.save zip but has no end-of-central-directory record; the file ends at byte \(bytes.count)")
+    }
+
     init(_ bytes: [UInt8], file: String) throws {
         self.bytes = bytes
         let view = LittleEndianBytes(bytes: bytes, file: file)

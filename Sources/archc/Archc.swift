@@ -13,4 +13,22 @@ struct Archc: ParsableCommand {
         version: "0.1.0",
         subcommands: [Compile.self, Fit.self, Run.self, Calibrate.self, Eval.self, Corrupt.self]
     )
+
+    /// ArgumentParser's `help` printed the top-level help and exited 0 for a name it does
+    /// not know (`archc help bogus`); such a name is a usage error, as `archc bogus` is.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "help" {
+            var command: ParsableCommand.Type = Archc.self
+            for name in arguments.dropFirst() where !name.hasPrefix("-") {
+                let subcommands = command.configuration.subcommands
+                guard let next = subcommands.first(where: { $0._commandName == name }) else {
+                    let known = subcommands.map { $0._commandName }.joined(separator: ", ")
+                    exit(withError: ValidationError("no subcommand '\(name)' in '\(command._commandName)'\(known.isEmpty ? "" : " (\(known))")"))
+                }
+                command = next
+            }
+        }
+        main(arguments)
+    }
 }

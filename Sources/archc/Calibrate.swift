@@ -35,10 +35,10 @@ struct Calibrate: ParsableCommand {
             valueName: "file.npy"))
     var saveInputs: String?
 
-    @Option(help: "Worker threads (default: every CPU this process may use).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: every CPU this process may use).")
     var threads: Int = WorkerPool.allowedCPUs
 
-    @Option(help: "Seed for the weights when none are given.")
+    @Option(parsing: .unconditional, help: "Seed for the weights when none are given.")
     var seed: UInt64 = 0
 
     @Option(name: .customLong("init"), help: "How seeded weights are drawn: pytorch or stress.")
@@ -47,10 +47,35 @@ struct Calibrate: ParsableCommand {
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("calibrate needs --images: a folder of photos (or photo files)") }
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256, found \(threads)") }
+        if let saveInputs, Self.sameFile(saveInputs, output) {
+            throw ValidationError("-o and --save-inputs name the same file (\(saveInputs)); one would replace the other")
+        }
+    }
+
+    /// Do two paths name one file, once `.`, `..` and symbolic links (also to a file not yet
+    /// written) are followed, or as hard links of one existing file?
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        func followed(_ path: String) -> String {
+            var url = URL(fileURLWithPath: path).standardizedFileURL
+            for _ in 0..<32 {
+                let folder = url.deletingLastPathComponent().resolvingSymlinksInPath()
+                url = folder.appendingPathComponent(url.lastPathComponent)
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path) else { break }
+                url = URL(fileURLWithPath: target, relativeTo: folder).standardizedFileURL
+            }
+            return url.path
+        }
+        if followed(a) == followed(b) { return true }
+        var (sa, sb) = (stat(), stat())
+        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 
     func run() throws {
         do {
+            // A target that cannot be written fails now, not after the run has written the other.
+            for path in [output] + (saveInputs.map { [$0] } ?? []) {
+                do { try AtomicFile.checkWritable(path) } catch { throw RunSession.Failure.message("\(error)") }
+            }
             var prepare = PreparedModel.Options()
             prepare.overrides = options.overrides
             prepare.elaboration = options.elaborationOptions

@@ -58,7 +58,7 @@ struct Compile: ParsableCommand {
     @Option(help: ArgumentHelp("Weights for --emit onnx: a safetensors checkpoint named as the spec (seeded weights otherwise).", valueName: "file"))
     var weights: String?
 
-    @Option(help: "Seed for the weights when --weights is not given.")
+    @Option(parsing: .unconditional, help: "Seed for the weights when --weights is not given.")
     var seed: UInt64 = 0
 
     @Option(

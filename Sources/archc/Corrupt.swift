@@ -18,10 +18,10 @@ struct Corrupt: ParsableCommand {
     @Option(help: "The corruption, named as in Hendrycks & Dietterich's code (e.g. gaussian_noise).")
     var corruption: String
 
-    @Option(help: "Severity, 1 to 5.")
+    @Option(parsing: .unconditional, help: "Severity, 1 to 5.")
     var severity: Int
 
-    @Option(help: "Seed of the random corruptions (noise, fog).")
+    @Option(parsing: .unconditional, help: "Seed of the random corruptions (noise, fog).")
     var seed: UInt64 = 0
 
     @Option(name: .customLong("frost-dir"), help: ArgumentHelp("Folder of frost's texture photos frost1.png ... frost5.jpg.", valueName: "dir"))

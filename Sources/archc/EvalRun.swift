@@ -82,13 +82,13 @@ struct EvalRun: ParsableCommand {
     @Option(help: ArgumentHelp("Evaluate only share K of N of the sorted image list (K from 0) and report a partial result.", valueName: "K/N"))
     var shard: String?
 
-    @Option(help: "Images per batch.")
+    @Option(parsing: .unconditional, help: "Images per batch.")
     var batch: Int = 8
 
-    @Option(help: "Runtime threads (default: every CPU this process may use).")
+    @Option(parsing: .unconditional, help: "Runtime threads (default: every CPU this process may use).")
     var threads: Int = WorkerPool.allowedCPUs
 
-    @Option(help: "Image decoding threads.")
+    @Option(parsing: .unconditional, help: "Image decoding threads.")
     var workers: Int = 2
 
     @Flag(help: "Print where the time went on standard error: images/s, decoding, resizing, the model, waiting.")

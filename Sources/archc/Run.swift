@@ -42,13 +42,13 @@ struct Run: ParsableCommand {
             valueName: "file"))
     var input: [String] = []
 
-    @Option(help: "How many classes to show per image (with ImageNet names for 1000-class models).")
+    @Option(parsing: .unconditional, help: "How many classes to show per image (with ImageNet names for 1000-class models).")
     var top: Int = 5
 
     @Option(help: ArgumentHelp("Write the output as a float32 .npy (written whole or not at all).", valueName: "file.npy"))
     var output: String?
 
-    @Option(help: "Worker threads (default: every CPU this process may use).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: every CPU this process may use).")
     var threads: Int = WorkerPool.allowedCPUs
 
     @Option(
@@ -63,7 +63,7 @@ struct Run: ParsableCommand {
     )
     var batchOrder: BatchOrder = .auto
 
-    @Option(help: "Seed for the weights and input when none are given.")
+    @Option(parsing: .unconditional, help: "Seed for the weights and input when none are given.")
     var seed: UInt64 = 0
 
     @Option(
@@ -76,7 +76,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Time the model instead of printing its output.")
     var bench = false
 
-    @Option(help: "Timed runs for --bench (after 3 warm-up runs).")
+    @Option(parsing: .unconditional, help: "Timed runs for --bench (after 3 warm-up runs).")
     var iterations: Int = 10
 
     @Flag(

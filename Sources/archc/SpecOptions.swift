@@ -14,7 +14,7 @@ struct SpecOptions: ParsableArguments {
             valueName: "key=value"))
     var overrides: [String] = []
 
-    @Option(help: "Images per batch (costs are reported per image; the memory guard scales with the batch).")
+    @Option(parsing: .unconditional, help: "Images per batch (costs are reported per image; the memory guard scales with the batch).")
     var batch: Int = 1
 
     @Option(

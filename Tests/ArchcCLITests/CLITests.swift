@@ -36,6 +36,37 @@ final class CLITests: XCTestCase {
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// `archc help bogus` printed the top-level help and exited 0, where `archc bogus` is a
+    /// usage error (64); `archc help eval merge` still works.
+    func testHelpForAnUnknownSubcommandIsAnError() throws {
+        for arguments in [["help", "bogus"], ["help", "eval", "bogus"]] {
+            let bad = try archc(arguments)
+            XCTAssertEqual(bad.status, 64, arguments.joined(separator: " "))
+            XCTAssertTrue(bad.stderr.hasPrefix("Error: no subcommand 'bogus'"), bad.stderr)
+            XCTAssertEqual(bad.stdout, "")
+        }
+        let merge = try archc("help", "eval", "merge")
+        XCTAssertEqual(merge.status, 0)
+        XCTAssertTrue(merge.stdout.contains("USAGE: archc eval merge"), merge.stdout)
+    }
+
+    /// A negative number after a numeric option was taken for an option: "Missing value for
+    /// '--batch <batch>'". It is read as the value and refused by the option's own check.
+    func testNegativeNumbersReachTheOptionsCheck() throws {
+        let spec = "specs/tiny/tiny-resnet.yaml"
+        let cases: [([String], String)] = [
+            (["run", spec, "--batch", "-1"], "Error: --batch must be between 1 and 65536, found -1"),
+            (["run", spec, "--top", "-3"], "Error: --top must be at least 1, found -3"),
+            (["run", spec, "--threads", "-2"], "Error: --threads must be between 1 and 256, found -2"),
+            (["run", spec, "--seed", "-1"], "Error: The value '-1' is invalid for '--seed <seed>'"),
+        ]
+        for (arguments, message) in cases {
+            let run = try archc(arguments)
+            XCTAssertEqual(run.status, 64, arguments.joined(separator: " "))
+            XCTAssertTrue(run.stderr.hasPrefix(message), run.stderr)
+        }
+    }
+
     func testHelpDocumentsEveryFlag() throws {
         let top = try archc("--help")
         XCTAssertEqual(top.status, 0)

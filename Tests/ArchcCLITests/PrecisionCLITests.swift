@@ -68,4 +68,39 @@ extension CLITests {
         let help = try archc("run", "--help")
         XCTAssertTrue(help.stdout.contains("--precision <precision>") && help.stdout.contains("--calibration <calib.json>"), help.stdout)
     }
+
+    /// `-o F --save-inputs F` (or `./F`, or a link to F) wrote the .npy, then replaced it
+    /// with the JSON, exit 0: refused before anything runs.
+    func testCalibrateRefusesOneFileForBothOutputs() throws {
+        let dir = try int8Folder()
+        try FileManager.default.createSymbolicLink(atPath: "\(dir)/link.json", withDestinationPath: "\(dir)/c.json")
+        for other in ["\(dir)/c.json", "\(dir)/./c.json", "\(dir)/link.json"] {
+            let run = try archc(
+                "calibrate", "specs/tiny/tiny-resnet.yaml", "--images", "specs/images/chelsea.png", "-o", "\(dir)/c.json", "--save-inputs", other)
+            XCTAssertEqual(run.status, 64, other)
+            XCTAssertTrue(run.stderr.hasPrefix("Error: -o and --save-inputs name the same file (\(other)); one would replace the other"), run.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/c.json"))
+        }
+    }
+
+    /// When -o could not be written (a directory, a missing folder) the --save-inputs .npy
+    /// had been written already, and the run failed after calibrating: both targets are
+    /// checked before the run, and neither is written.
+    func testCalibrateChecksBothOutputsBeforeRunning() throws {
+        let dir = try int8Folder()
+        for (output, message) in [
+            (dir, "\(dir): error: cannot write: is a directory\n"),
+            ("\(dir)/no/such/c.json", "\(dir)/no/such/c.json: error: cannot write: No such file or directory\n"),
+        ] {
+            let run = try archc(
+                "calibrate", "specs/tiny/tiny-resnet.yaml", "--images", "specs/images/chelsea.png", "-o", output, "--save-inputs", "\(dir)/x.npy")
+            XCTAssertEqual(run.status, 1)
+            XCTAssertEqual(run.stderr, message)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/x.npy"), output)
+        }
+        let inputs = try archc(
+            "calibrate", "specs/tiny/tiny-resnet.yaml", "--images", "specs/images/chelsea.png", "-o", "\(dir)/c.json", "--save-inputs", dir)
+        XCTAssertEqual(inputs.stderr, "\(dir): error: cannot write: is a directory\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/c.json"))
+    }
 }

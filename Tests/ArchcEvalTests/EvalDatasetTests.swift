@@ -73,6 +73,21 @@ final class EvalDatasetTests: XCTestCase {
         }
     }
 
+    /// A folder that is no ImageNet-C corruption (ROOT/bogus/1/...) was evaluated and
+    /// reported as a corruption of that name; it is an error naming the folder.
+    func testImageNetCRefusesUnknownCorruptionFolders() throws {
+        let root = try EvalTest.folder(self)
+        try EvalTest.place("\(EvalTest.images)/cat.jpg", at: "speckle_noise/2/n01440764/a.jpg", in: root)
+        XCTAssertEqual(try EvalDataset.imagenetC(root).samples.count, 1, "the 4 extra corruptions are ImageNet-C folders too")
+        try EvalTest.place("\(EvalTest.images)/cat.jpg", at: "bogus/1/n01440764/a.jpg", in: root)
+        XCTAssertThrowsError(try EvalDataset.imagenetC(root)) { error in
+            XCTAssertEqual(
+                (error as? IOError)?.description,
+                "\(root)/bogus: error: not an ImageNet-C corruption; expected folders named gaussian_noise, shot_noise, ..., spatter (19 names, archc corrupt --help)"
+            )
+        }
+    }
+
     /// `auto` picks ImageNet-R's 200 classes exactly when the folders are its 200 wnids.
     func testImageNetRDetection() {
         let r = Set(ImageNetSynsets.imagenetR.map { ImageNetSynsets.wnids[$0] })

@@ -90,6 +90,28 @@ final class EvaluatorTests: XCTestCase {
         }
     }
 
+    /// A "results" entry of severity 99 was merged and shown nowhere (the table has columns
+    /// 1 to 5); one of an unknown corruption was kept likewise. Both name the file.
+    func testMergeRefusesSeveritiesAndCorruptionsEvalNeverWrites() {
+        func parse(_ corruption: String, _ severity: Int) -> String {
+            let counts = "\"found\": 1, \"count\": 1, \"skipped\": 0, \"top1_correct\": 0, \"top5_correct\": 1"
+            let json = """
+                {"model": "t", "sources": {"imagenet-c": "c"}, \(counts), "sets": [{"set": "imagenet-c", "classes": "all", \(counts)}],
+                 "results": [{"set": "imagenet-c", "corruption": "\(corruption)", "severity": \(severity), \(counts)}]}
+                """
+            do {
+                _ = try EvalResult.parse(Data(json.utf8), file: "r.json")
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        XCTAssertEqual(parse("fog", 5), "accepted")
+        XCTAssertEqual(parse("fog", 99), "r.json: error: a 'results' entry has severity 99; severities are 1 to 5")
+        XCTAssertEqual(parse("fog", 0), "r.json: error: a 'results' entry has severity 0; severities are 1 to 5")
+        XCTAssertEqual(parse("bogus", 1), "r.json: error: a 'results' entry names 'bogus', not an ImageNet-C corruption")
+    }
+
     /// A model name with a comma, quotes or a leading `=` is one quoted CSV field, never a
     /// formula (`t,"x",=HYPERLINK(1)` shifted the columns and put a formula in one).
     func testCSVFieldsAreQuotedAndNeverFormulas() {

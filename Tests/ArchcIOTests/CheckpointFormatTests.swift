@@ -46,9 +46,22 @@ final class CheckpointFormatTests: XCTestCase {
                 XCTAssertTrue(safetensors.hasPrefix("\(sample.name): error: header length "), safetensors)
             }
         }
-        for junk in [[UInt8](), Array("hello".utf8), [0x80, 0x02, 0x7D, 0x2E], [0x50, 0x4B, 0x03, 0x04, 0, 0]] {
+        for junk in [[UInt8](), Array("hello".utf8), [0x80, 0x02, 0x7D, 0x2E]] {
             XCTAssertNil(CheckpointFormat.detect(junk))
             XCTAssertTrue(HostileFiles.message { try CheckpointFormat.index(junk, file: "j") }.hasPrefix("j: error: not a checkpoint: neither safetensors"))
+        }
+    }
+
+    /// A torch.save zip cut short (an interrupted download) was "not a checkpoint: neither
+    /// safetensors, ..."; it is named as a truncated zip archive, with where the file ends.
+    func testTruncatedZipIsNamedTruncated() throws {
+        let whole = HostileFiles.torchZip(pickle: HostileFiles.Pickle.stateDict([("w", 0, [2], [1])], elements: 2), storage: [1, 2])
+        for length in [6, 30, whole.count / 2, whole.count - 1] {
+            let expected =
+                "t.pth: error: truncated zip archive: it starts like a torch.save zip but has no end-of-central-directory record; the file ends at byte \(length)"
+            XCTAssertNil(CheckpointFormat.detect(Array(whole.prefix(length))))
+            XCTAssertEqual(HostileFiles.message { try CheckpointFormat.index(Array(whole.prefix(length)), file: "t.pth") }, expected)
+            XCTAssertEqual(HostileFiles.message { try TorchCheckpoint.decode(Array(whole.prefix(length)), file: "t.pth") }, expected)
         }
     }
 

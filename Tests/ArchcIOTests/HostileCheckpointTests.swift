@@ -16,6 +16,32 @@ final class HostileCheckpointTests: XCTestCase {
             "s: error: tensor 'w': data_offsets [9223372036854775800, 9223372036854775804] run past the end of the data (4 bytes)")
     }
 
+    /// Headers that were accepted or mis-described: a name given twice (the JSON parser kept
+    /// the last), tensors sharing bytes, offsets reversed or negative ("run past the end").
+    func testSafetensorsDuplicatesOverlapsAndReversedOffsets() {
+        func message(_ header: String) -> String {
+            HostileFiles.message { try Safetensors.decode(HostileFiles.safetensors(header: header, data: [UInt8](repeating: 0, count: 16)), file: "s") }
+        }
+        let w = #""dtype":"F32","shape":[1]"#
+        XCTAssertEqual(
+            message(#"{"a":{\#(w),"data_offsets":[0,4]},"a":{\#(w),"data_offsets":[4,8]}}"#),
+            "s: error: tensor 'a' appears twice in the header")
+        XCTAssertEqual(
+            message(#"{"a":{\#(w),"data_offsets":[0,4]},"a":{\#(w),"data_offsets":[4,8]}}"#),
+            "s: error: tensor 'a' appears twice in the header")
+        XCTAssertEqual(
+            message(#"{"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]},"a":{\#(w),"data_offsets":[8,12]}}"#),
+            "s: error: tensors 'b' and 'a' overlap: data_offsets [4, 12] and [8, 12]")
+        XCTAssertEqual(message(#"{"a":{\#(w),"data_offsets":[4,0]}}"#), "s: error: tensor 'a': data_offsets [4, 0] begin after they end")
+        XCTAssertEqual(message(#"{"a":{\#(w),"data_offsets":[-4,0]}}"#), "s: error: tensor 'a': data_offsets [-4, 0] are negative")
+        // Names that only look alike, nested keys that repeat, and empty tensors at one offset are fine.
+        XCTAssertEqual(
+            message(
+                #"{"__metadata__":{"a":"1"},"a":{\#(w),"data_offsets":[0,4]},"a.b":{\#(w),"data_offsets":[4,8]},"#
+                    + #""e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},"f":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}"#),
+            "accepted")
+    }
+
     func testTorchSizesStridesAndOffsetsNear2To32And2To63() {
         let cases: [(offset: Int, shape: [Int], strides: [Int], error: String)] = [
             (0, [1 << 32, 1 << 32], [1, 1], "invalid shape [4294967296, 4294967296]"),

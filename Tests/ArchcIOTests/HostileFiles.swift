@@ -35,13 +35,13 @@ enum HostileFiles {
         func put(_ index: UInt8) { bytes += [0x71, index] }
         func get(_ index: UInt8) { bytes += [0x68, index] }
 
-        /// `_rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())` over float storage `key`.
-        func tensor(storage key: String, elements: Int, offset: Int, shape: [Int], strides: [Int]) {
+        /// `_rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())` over storage `key` of class `type`.
+        func tensor(storage key: String, elements: Int, offset: Int, shape: [Int], strides: [Int], type: String = "FloatStorage") {
             global("torch._utils", "_rebuild_tensor_v2")
             tuple {
                 tuple {
                     string("storage")
-                    global("torch", "FloatStorage")
+                    global("torch", type)
                     string(key)
                     string("cpu")
                     int(elements)

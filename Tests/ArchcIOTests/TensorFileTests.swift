@@ -91,6 +91,39 @@ final class TensorFileTests: XCTestCase {
             XCTAssertEqual("\($0)", "w: error: missing 1 tensor the spec needs: 'fc.bias'")
         }
     }
+
+    /// An int64 tensor (or one of a storage class archc does not know) that the spec needs
+    /// was reported "missing"; it is named with its dtype. Ones the spec does not use are
+    /// still skipped silently, as `num_batches_tracked` always was.
+    func testUnsupportedDtypeIsNamedNotMissing() throws {
+        var graph = try IRParser.parse(
+            """
+            graph @"g"(%0: [N, 1]) -> %1 {
+              %1 = linear(%0) [@"fc.weight", @"fc.bias"] : [N, 1] loc("fc")
+            }
+            const @"fc.weight" : [1, 1]
+            const @"fc.bias" : [1]
+            """, seed: nil
+        ).get()
+        for (type, shown) in [("LongStorage", "dtype int64"), ("os_system", "storage type 'os_system'")] {
+            let p = HostileFiles.Pickle()
+            p.op(0x7D)
+            p.mark()
+            p.string("fc.weight")
+            p.tensor(storage: "0", elements: 1, offset: 0, shape: [1, 1], strides: [1, 1], type: type)
+            p.string("fc.bias")
+            p.tensor(storage: "0", elements: 1, offset: 0, shape: [1], strides: [1])
+            p.string("bn.num_batches_tracked")
+            p.tensor(storage: "0", elements: 1, offset: 0, shape: [], strides: [], type: "LongStorage")
+            p.op(0x75)
+            p.stop()
+            let bytes = HostileFiles.torchZip(pickle: p.bytes, storage: [1, 2])
+            XCTAssertEqual(
+                HostileFiles.message { try WeightLoader.load(try TorchCheckpoint.index(bytes, file: "w.pth"), into: &graph, file: "w.pth") },
+                "w.pth: error: tensor 'fc.weight' has \(shown), which archc does not read (float32, float16, bfloat16, float64)")
+            XCTAssertEqual(try TorchCheckpoint.decode(bytes, file: "w.pth").keys.sorted(), ["fc.bias"])
+        }
+    }
 }
 
 /// Output files are written whole or not at all, and replacing one never loses it.

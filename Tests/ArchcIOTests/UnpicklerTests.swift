@@ -123,4 +123,43 @@ final class UnpicklerTests: XCTestCase {
         body.removeLast(body.count - ReaderLimits.pickleSteps)
         XCTAssertEqual(load([0x80, 0x02] + body + [0x2E]), "pickle longer than 10000000 opcodes (pickle byte 10000001)")
     }
+
+    /// 3 MB of EMPTY_DICT (within the opcode limit) held 380 MB; 10 MB held 1.3 GB. Refused
+    /// once the objects built pass `ReaderLimits.pickleHeldBytes`, at the opcode that did it.
+    func testObjectsHeldAreBounded() {
+        let message = load([0x80, 0x02, 0x28] + [UInt8](repeating: 0x7D, count: 3_000_000) + [0x31, 0x4E, 0x2E])
+        XCTAssertTrue(message.hasPrefix("pickle builds more than 256 MiB of objects ("), message)
+        let offset = Int(message.split(separator: " ").last?.dropLast() ?? "") ?? .max
+        XCTAssertLessThan(offset, 1_500_000, message)
+    }
+
+    /// The limit leaves room for real checkpoints: a state dict of `ReaderLimits.tensorCount`
+    /// tensors, each memoised eight times as torch.save does, is read.
+    func testLargestStateDictIsWithinTheHeldLimit() throws {
+        let p = Pickle()
+        p.op(0x7D)
+        p.mark()
+        for i in 0..<ReaderLimits.tensorCount {
+            p.string("t\(i)")
+            p.tensor(storage: "0", elements: 1, offset: 0, shape: [1], strides: [1])
+            for k in 0..<8 { p.bytes += [0x72] + HostileFiles.le(UInt64(8 * i + k), 4) }
+        }
+        p.op(0x75)
+        p.stop()
+        let unpickler = Unpickler(p.bytes)
+        guard case .dict(let dict) = try unpickler.load() else { return XCTFail("not a dict") }
+        XCTAssertEqual(dict.entries.count, ReaderLimits.tensorCount)
+    }
+
+    /// PROTO 99 was read as a pickle and failed later ("no state dict found"); Python's
+    /// pickle knows protocols 0 to 5.
+    func testProtocolAboveFiveIsRefused() {
+        XCTAssertEqual(load([0x80, 99, 0x4E, 0x2E]), "unsupported pickle protocol 99 (0 to 5 exist) (pickle byte 0)")
+        XCTAssertEqual(load([0x80, 5, 0x4E, 0x2E]), "accepted")
+    }
+
+    /// LONG4's length is signed: -5 was read as 4294967291 bytes.
+    func testNegativeLong4LengthIsNamed() {
+        XCTAssertEqual(load([0x80, 0x02, 0x8B, 0xFB, 0xFF, 0xFF, 0xFF, 0x2E]), "LONG4 with a negative length (-5) (pickle byte 2)")
+    }
 }

@@ -120,6 +120,22 @@ final class BudgetAndFitTests: XCTestCase {
         XCTAssertEqual(error.notes[2].message, "stage 2 (robust-dw x6): 1.62 G; add 6 blocks of 240.47 M here alone")
     }
 
+    /// The notes told the user to remove 2 blocks from a stage of 1 (no stage goes below
+    /// depth 1) and to add "644259982638.89 T blocks" (fractional, past the block limit).
+    func testGapNotesStayWithinWhatAStageCanDo() throws {
+        let below = Repo.compile("specs/tiny/tiny-resnet.yaml", overrides: ["budget={macs: 0, tolerance: 5%}"])
+        XCTAssertEqual(
+            try XCTUnwrap(below.diagnostics.errors.first).notes.map(\.message),
+            [
+                "stage 0 (bottleneck x1): 28.67 K; removing blocks here alone cannot reach it (depth 1 is the least)",
+                "stage 1 (bottleneck x2): 51.97 K; removing blocks here alone cannot reach it (depth 1 is the least)",
+            ])
+        let above = Repo.compile("specs/tiny/tiny-resnet.yaml", overrides: ["budget={macs: 99999999999999999999G, tolerance: 5%}"])
+        XCTAssertEqual(
+            try XCTUnwrap(above.diagnostics.errors.first).notes.first?.message,
+            "stage 0 (bottleneck x1): 28.67 K; adding blocks here alone cannot reach it within the 10000-block limit")
+    }
+
     func testReferenceBudgetComparesStageByStage() throws {
         let text = """
             extends: \(Repo.specs.path)/robust-resnet-inverted-dw-small.yaml

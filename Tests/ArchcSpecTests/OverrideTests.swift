@@ -43,6 +43,24 @@ final class OverrideTests: XCTestCase {
         }
     }
 
+    /// `--set extends=x.yaml` was silently ignored (bases are read before --set applies) and
+    /// `--set stages=` compiled a model with no stage: both are errors at the override.
+    func testIgnoredOrEmptyOverridesAreErrors() {
+        let cases: [(String, String)] = [
+            (
+                "extends=missing.yaml",
+                "<--set extends=missing.yaml>:1:1: error: 'extends' cannot be changed with --set: the base is read before --set applies; edit the file"
+            ),
+            ("set.depth=2", "<--set set.depth=2>:1:1: error: 'set' cannot be changed with --set: the base is read before --set applies; edit the file"),
+            ("stages=", "<--set stages=>:1:1: error: no value after '='; write 'stages=null' if none is meant"),
+        ]
+        for (assignment, message) in cases {
+            let result = Repo.compile("specs/tiny/tiny-resnet.yaml", overrides: [assignment])
+            XCTAssertFalse(result.succeeded, assignment)
+            XCTAssertEqual(result.diagnostics.errors.first.map { String($0.description.split(separator: "\n")[0]) }, message)
+        }
+    }
+
     func testPathParsing() {
         XCTAssertEqual(Override.parsePath("stages[2].depth"), [.key("stages"), .index(2), .key("depth")])
         XCTAssertEqual(Override.parsePath("stages[*].kernel"), [.key("stages"), .every, .key("kernel")])

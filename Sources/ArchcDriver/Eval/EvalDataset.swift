@@ -44,6 +44,14 @@ public struct EvalDataset: Sendable {
         var names: Set<String> = []
         for corruption in try entries(root, directories: true) {
             let corruptionPath = (root as NSString).appendingPathComponent(corruption)
+            // Any other folder would be scored and reported as a corruption of that name.
+            guard Corruption(rawValue: corruption) != nil else {
+                let names = Corruption.allCases.map(\.rawValue)
+                throw IOError(
+                    corruptionPath,
+                    "not an ImageNet-C corruption; expected folders named \(names[0]), \(names[1]), ..., \(names.last!) (\(names.count) names, archc corrupt --help)"
+                )
+            }
             for level in try entries(corruptionPath, directories: true) {
                 let levelPath = (corruptionPath as NSString).appendingPathComponent(level)
                 guard let severity = Int(level), (1...5).contains(severity) else {

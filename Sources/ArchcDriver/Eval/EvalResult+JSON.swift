@@ -1,4 +1,5 @@
 import ArchcIO
+import ArchcImage
 import Foundation
 
 /// The `--report json` object, and reading it back (for `archc eval merge`):
@@ -61,6 +62,11 @@ extension EvalResult {
         for entry in results {
             guard let set = entry["set"] as? String, let corruption = entry["corruption"] as? String, let severity = entry["severity"] as? Int else {
                 throw IOError(file, "a 'results' entry lacks 'set', 'corruption' or 'severity'")
+            }
+            // What eval writes: a table has columns for severities 1 to 5 and rows for known corruptions.
+            guard (1...5).contains(severity) else { throw IOError(file, "a 'results' entry has severity \(severity); severities are 1 to 5") }
+            guard Corruption(rawValue: corruption) != nil else {
+                throw IOError(file, "a 'results' entry names '\(corruption)', not an ImageNet-C corruption")
             }
             result.counts[EvalKey(set: set, corruption: corruption, severity: severity)] = try counts(entry, file: file)
         }

@@ -52,8 +52,16 @@ public struct BudgetVerdict: Sendable {
             if stage.blockMacs > 0 {
                 // A budget of 1e300 MACs is a valid number but no Int: count blocks in Double.
                 let blocks = (gap / Double(stage.blockMacs)).rounded(.up)
-                let count = blocks < 1e15 ? String(Int(blocks)) : Format.si(blocks)
-                line += "; \(verb) \(count) block\(blocks == 1 ? "" : "s") of \(Format.si(stage.blockMacs)) here alone"
+                // A stage keeps at least one block, and the network at most SpecLimits.blocks.
+                let possible = verb == "remove" ? Double(stage.depth - 1) : Double(SpecLimits.blocks - stage.depth)
+                if blocks > possible {
+                    line +=
+                        verb == "remove"
+                        ? "; removing blocks here alone cannot reach it (depth 1 is the least)"
+                        : "; adding blocks here alone cannot reach it within the \(SpecLimits.blocks)-block limit"
+                } else {
+                    line += "; \(verb) \(Int(blocks)) block\(blocks == 1 ? "" : "s") of \(Format.si(stage.blockMacs)) here alone"
+                }
             }
             lines.append(line)
         }

@@ -25,6 +25,21 @@ extension Elaborator {
     /// attention matmuls are priced on a line of their own:
     /// `<name>.qkv` linear [T, C] -> [T, 3C], the attention core [T, 3C] -> [T, C],
     /// `<name>.proj` linear [T, C] -> [T, C].
+    /// The head counts that divide `channels`, all of them when there are at most 16, else
+    /// the 16 nearest `heads`; found by trial division up to the square root (at most 2^16
+    /// steps: a width past 2^32 lists the divisors below 2^16 and their cofactors).
+    static func headCounts(_ channels: Int, near heads: Int) -> [Int] {
+        var divisors: [Int] = []
+        var d = 1
+        while d <= 1 << 16, d <= channels / d {
+            if channels % d == 0 { divisors += d == channels / d ? [d] : [d, channels / d] }
+            d += 1
+        }
+        divisors.sort()
+        guard divisors.count > 16 else { return divisors }
+        return divisors.sorted { abs($0 - heads) < abs($1 - heads) }.prefix(16).sorted()
+    }
+
     func attention(_ decl: LayerDecl, _ args: LayerArgs, from input: Cursor, name: String, site: Site, scope: Scope) -> Cursor? {
         guard let (t, c) = requireTokens(input.shape, "attention", decl.location) else { return nil }
         guard let headsNode = args["heads"] else {
@@ -38,7 +53,7 @@ extension Elaborator {
             return nil
         }
         guard c % heads == 0 else {
-            let fitting = (1...min(c, 32)).filter { c % $0 == 0 }.map(String.init)
+            let fitting = Self.headCounts(c, near: heads).map(String.init)
             let choices = fitting.count == 1 ? fitting[0] : fitting.dropLast().joined(separator: ", ") + " or " + fitting.last!
             error(headsNode.location, "\(heads) heads do not divide the \(c) channels of '\(name)'; \(c) channels split into \(choices) heads")
             return nil

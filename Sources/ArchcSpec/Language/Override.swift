@@ -20,6 +20,10 @@ public struct Override: Sendable, CustomStringConvertible {
         }
         let pathText = String(assignment[..<equals])
         let valueText = String(assignment[assignment.index(after: equals)...])
+        // An empty value parses as null: `--set stages=` (a cut-off command) gave a model with no stage.
+        guard !valueText.allSatisfy(\.isWhitespace) else {
+            return .failure(.error(at, "no value after '='; write '\(pathText)=null' if none is meant"))
+        }
         guard let path = parsePath(pathText) else {
             return .failure(.error(at, "cannot read the path '\(pathText)'; expected keys joined by '.' with optional [index] or [*]"))
         }
@@ -33,6 +37,12 @@ public struct Override: Sendable, CustomStringConvertible {
 
     /// Applies the edit; a path that names nothing is an error with a suggestion.
     public func apply(to root: inout SpecNode, specParams: [String]) -> Diagnostic? {
+        // A base is read (and a file's own `set:` applied) before any --set edit: changing them
+        // here would be silently ignored.
+        if case .key(let key) = path.first, key == "extends" || key == "set" {
+            return .error(
+                .commandLine("--set \(description)"), "'\(key)' cannot be changed with --set: the base is read before --set applies; edit the file")
+        }
         var path = self.path
         // `--set kernel=7` reaches the spec's own parameter when no top-level key is meant.
         if path.count == 1, case .key(let key) = path[0], root[key] == nil, specParams.contains(key) {

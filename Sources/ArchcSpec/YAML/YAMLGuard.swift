@@ -32,6 +32,7 @@ enum YAMLGuard {
     private static func walk(_ parser: inout yaml_parser_t, file: String) -> Diagnostic? {
         var stack: [Frame] = [Frame()]  // the root frame collects the document's total
         var anchors: [String: Int] = [:]
+        var aliased = false
         var event = yaml_event_t()
         while true {
             guard yaml_parser_parse(&parser, &event) == 1 else { return syntaxError(parser, file: file) }
@@ -57,11 +58,14 @@ enum YAMLGuard {
                 stack[stack.count - 1].size += 1
             case YAML_ALIAS_EVENT:
                 let name = string(event.data.alias.anchor) ?? ""
+                aliased = true
                 stack[stack.count - 1].size += anchors[name] ?? 1
             default:
                 break
             }
             if stack[stack.count - 1].size > maxExpandedNodes {
+                // An alias bomb is only suspected when the document uses aliases.
+                guard aliased else { return .error(at, "YAML document has more than \(maxExpandedNodes) nodes, the limit for a spec; refused") }
                 return .error(at, "YAML document expands to more than \(maxExpandedNodes) nodes (alias bomb?); refused")
             }
         }
