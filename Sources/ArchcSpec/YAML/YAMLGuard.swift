@@ -27,6 +27,10 @@ enum YAMLGuard {
     private struct Frame {
         var anchor: String?
         var size = 1
+        var isMapping = false
+        /// In a mapping: whether the next node is a key, and the plain keys seen so far.
+        var expectsKey = true
+        var keys: [String: SourceLocation] = [:]
     }
 
     private static func walk(_ parser: inout yaml_parser_t, file: String) -> Diagnostic? {
@@ -38,14 +42,29 @@ enum YAMLGuard {
             guard yaml_parser_parse(&parser, &event) == 1 else { return syntaxError(parser, file: file) }
             defer { yaml_event_delete(&event) }
             let at = SourceLocation(file: file, line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+            // A node in a mapping is a key or a value, in turn; a scalar key met twice is
+            // refused where it repeats (Yams names only the first), with the first as a note.
+            let startsNode = [YAML_SCALAR_EVENT, YAML_ALIAS_EVENT, YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT].contains(event.type)
+            if startsNode, stack[stack.count - 1].isMapping {
+                if stack[stack.count - 1].expectsKey, event.type == YAML_SCALAR_EVENT, let key = string(event.data.scalar.value) {
+                    if let first = stack[stack.count - 1].keys[key] {
+                        return .error(
+                            at, "duplicate key '\(key.prefix(64))' in mapping", notes: [.init(location: first, message: "first given here")])
+                    }
+                    stack[stack.count - 1].keys[key] = at
+                }
+                stack[stack.count - 1].expectsKey.toggle()
+            }
             switch event.type {
             case YAML_STREAM_END_EVENT:
                 return nil
             case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
-                let anchor =
-                    event.type == YAML_SEQUENCE_START_EVENT
-                    ? string(event.data.sequence_start.anchor) : string(event.data.mapping_start.anchor)
-                stack.append(Frame(anchor: anchor))
+                let sequence = event.type == YAML_SEQUENCE_START_EVENT
+                let anchor = sequence ? string(event.data.sequence_start.anchor) : string(event.data.mapping_start.anchor)
+                if let tag = sequence ? string(event.data.sequence_start.tag) : string(event.data.mapping_start.tag) {
+                    return tagRefusal(tag, at)
+                }
+                stack.append(Frame(anchor: anchor, isMapping: !sequence))
                 if stack.count > maxDepth {
                     return .error(at, "YAML nesting deeper than \(maxDepth) levels is not accepted")
                 }
@@ -54,6 +73,11 @@ enum YAMLGuard {
                 if let name = frame.anchor { anchors[name] = frame.size }
                 stack[stack.count - 1].size += frame.size
             case YAML_SCALAR_EVENT:
+                if let tag = string(event.data.scalar.tag) { return tagRefusal(tag, at) }
+                let plain = event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+                if plain, event.data.scalar.length == 2, string(event.data.scalar.value) == "<<" {
+                    return .error(at, "YAML merge keys ('<<') are not part of the spec language; write the keys out, or share them with a block or 'extends'")
+                }
                 if let name = string(event.data.scalar.anchor) { anchors[name] = 1 }
                 stack[stack.count - 1].size += 1
             case YAML_ALIAS_EVENT:
@@ -69,6 +93,13 @@ enum YAMLGuard {
                 return .error(at, "YAML document expands to more than \(maxExpandedNodes) nodes (alias bomb?); refused")
             }
         }
+    }
+
+    /// A spec's values take their meaning from where they stand, never from a YAML tag: a
+    /// tag was silently dropped (`!!float 8` read as the integer 8, `!!python/object` as text).
+    private static func tagRefusal(_ tag: String, _ at: SourceLocation) -> Diagnostic {
+        let shown = tag.hasPrefix("tag:yaml.org,2002:") ? "!!" + tag.dropFirst("tag:yaml.org,2002:".count) : tag
+        return .error(at, "YAML tags ('\(shown.prefix(40))') are not part of the spec language; write the value alone")
     }
 
     private static func syntaxError(_ parser: yaml_parser_t, file: String) -> Diagnostic {
