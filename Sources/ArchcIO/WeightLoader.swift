@@ -22,10 +22,16 @@ public enum WeightLoader {
         strict: Bool = false
     ) throws -> Outcome {
         var byName: [String: CheckpointTensor] = [:]
-        for (name, tensor) in tensors {
+        var original: [String: String] = [:]
+        for name in tensors.keys.sorted() {
             var key = name
             if let prefix = stripPrefix, key.hasPrefix(prefix) { key = String(key.dropFirst(prefix.count)) }
-            byName[key] = tensor
+            // 'c1.bias' and 'module.c1.bias' under --strip-prefix module.: one silently won.
+            if let other = original[key] {
+                throw IOError(file, "tensors '\(other)' and '\(name)' both load as '\(key)' with --strip-prefix '\(stripPrefix ?? "")'")
+            }
+            original[key] = name
+            byName[key] = tensors[name]!
         }
         var missing: [String] = []
         for name in graph.constants.keys.sorted() {
@@ -42,7 +48,11 @@ public enum WeightLoader {
         }
         if !missing.isEmpty {
             let shown = missing.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
-            throw IOError(file, "missing \(missing.count) tensor\(missing.count == 1 ? "" : "s") the spec needs: \(shown)\(missing.count > 5 ? ", ..." : "")")
+            var message = "missing \(missing.count) tensor\(missing.count == 1 ? "" : "s") the spec needs: \(shown)\(missing.count > 5 ? ", ..." : "")"
+            if let prefix = commonPrefix(of: missing, in: byName) {
+                message += "; every one is in the file under the prefix '\(prefix)': add --strip-prefix '\(prefix)'"
+            }
+            throw IOError(file, message)
         }
         // Integer buffers (num_batches_tracked, index tables) are skipped unless the spec needs them.
         let unused = byName.filter { graph.constants[$0.key] == nil && $0.value.unsupported == nil && !$0.key.hasSuffix("num_batches_tracked") }.keys.sorted()
@@ -53,5 +63,15 @@ public enum WeightLoader {
             )
         }
         return Outcome(unused: unused)
+    }
+
+    /// The prefix under which the checkpoint holds every missing name (a DataParallel
+    /// checkpoint's 'module.'), if there is one.
+    static func commonPrefix(of missing: [String], in byName: [String: CheckpointTensor]) -> String? {
+        guard let first = missing.first,
+            let key = byName.keys.sorted().first(where: { $0.count > first.count && $0.hasSuffix(first) })
+        else { return nil }
+        let prefix = String(key.dropLast(first.count))
+        return missing.allSatisfy { byName[prefix + $0] != nil } ? prefix : nil
     }
 }

@@ -90,6 +90,19 @@ final class TensorFileTests: XCTestCase {
         XCTAssertThrowsError(try WeightLoader.load(["fc.weight": IOTest.random([3, 2], seed: 1)], into: &graph, file: "w")) {
             XCTAssertEqual("\($0)", "w: error: missing 1 tensor the spec needs: 'fc.bias'")
         }
+        // A DataParallel checkpoint without --strip-prefix: the message names the prefix.
+        XCTAssertThrowsError(try WeightLoader.load(good, into: &graph, file: "w")) {
+            XCTAssertEqual(
+                "\($0)",
+                "w: error: missing 2 tensors the spec needs: 'fc.bias', 'fc.weight'; every one is in the file under the prefix 'module.': add --strip-prefix 'module.'"
+            )
+        }
+        // Two names that are one after stripping: one of them silently won.
+        var both = good
+        both["fc.bias"] = IOTest.random([3], seed: 9)
+        XCTAssertThrowsError(try WeightLoader.load(both, into: &graph, file: "w", stripPrefix: "module.")) {
+            XCTAssertEqual("\($0)", "w: error: tensors 'fc.bias' and 'module.fc.bias' both load as 'fc.bias' with --strip-prefix 'module.'")
+        }
     }
 
     /// An int64 tensor (or one of a storage class archc does not know) that the spec needs
