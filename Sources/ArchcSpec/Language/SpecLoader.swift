@@ -38,8 +38,10 @@ public struct SpecLoader {
     private func readWithBase(_ path: String, chain: inout [String], importedAt: SourceLocation? = nil) -> SpecNode? {
         guard let root = read(path, importedAt: importedAt) else { return nil }
         guard let extends = root["extends"], !extends.isNull else { return root }
-        guard let basePath = extends.scalar else {
-            diagnostics.error(extends.location, "expected a spec path for 'extends', found \(extends.kindDescription)")
+        guard let basePath = extends.scalar, !basePath.isEmpty else {
+            // An empty path resolved to the spec's own folder ("is a directory").
+            let found = extends.scalar == "" ? "an empty string" : extends.kindDescription
+            diagnostics.error(extends.location, "expected a spec path for 'extends', found \(found)")
             return nil
         }
         chain.append(canonical(path))
@@ -131,7 +133,7 @@ public struct SpecLoader {
         case .success(let root): return root
         case .failure(let error):
             if let importedAt, error.message == "no such file" {
-                diagnostics.error(importedAt, "cannot import '\(path)': no such file")
+                diagnostics.error(importedAt, "cannot \(library ? "import" : "extend") '\(path)': no such file")
             } else {
                 diagnostics.report(error)
             }
