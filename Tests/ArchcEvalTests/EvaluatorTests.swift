@@ -159,6 +159,22 @@ final class EvaluatorTests: XCTestCase {
             XCTAssertEqual((error as? IOError)?.description, "\(root)/n01530575/x.jpg: error: class 10 is beyond the model's 10 classes")
         }
     }
+
+    /// The ImageNet-R mask picks ImageNet indices: a 10-output model kept those of its
+    /// classes below 10 and scored them as if it were an ImageNet model.
+    func testImageNetRNeedsAThousandClassModel() throws {
+        let root = try EvalTest.folder(self)
+        let wnid = ImageNetSynsets.wnids[ImageNetSynsets.imagenetR[0]]
+        try EvalTest.place(EvalTest.images + "/cat.jpg", at: "\(wnid)/x.jpg", in: root)
+        var job = EvalJob()
+        job.sets = [("imagenet-r", root)]
+        XCTAssertThrowsError(try job.plan(classes: 10)) { error in
+            XCTAssertEqual(
+                (error as? IOError)?.description,
+                "\(root): error: imagenet-r scores the 200 of its classes among a 1000-class ImageNet model's outputs; this model has 10")
+        }
+        XCTAssertEqual(try job.plan(classes: 1000).samples.count, 1)
+    }
 }
 
 extension EvaluatorTests {

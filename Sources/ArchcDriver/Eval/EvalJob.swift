@@ -72,6 +72,12 @@ public struct EvalJob {
 
     private func add(_ samples: [EvalSample], set: String, subset: ClassSubset, source: String, to plan: inout Plan, classes: Int) throws {
         guard plan.sources[set] == nil else { throw IOError(source, "a second source for the '\(set)' set (already \(plan.sources[set]!))") }
+        // The subset's classes are ImageNet indices: a 5-output model kept the few of them
+        // below 5 and scored 100% on an ImageNet-R folder.
+        if let allowed = subset.indices, classes != ImageNetClasses.names.count {
+            throw IOError(
+                source, "\(subset.rawValue) scores the \(allowed.count) of its classes among a 1000-class ImageNet model's outputs; this model has \(classes)")
+        }
         for sample in samples {
             guard sample.label < classes else { throw IOError(sample.path, "class \(sample.label) is beyond the model's \(classes) classes") }
             if let allowed = subset.indices, !allowed.contains(sample.label) {
