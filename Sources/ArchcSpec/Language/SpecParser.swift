@@ -100,12 +100,15 @@ struct SpecParser {
             stride: reader["stride"], strideAt: strideAt, downsample: reader.string("downsample"), args: args)
     }
 
+    /// A budget's MACs: at least 1 (a budget of 0.001 MACs was accepted).
+    static func isMACCount(_ value: Double) -> Bool { value >= 1 }
+
     /// `budget: {macs: 4.6G, tolerance: 5%}`, `{reference: other.yaml, tolerance: 5%}` or `"4.6G ± 5%"`.
     private func parseBudget(_ node: SpecNode) -> ModelSpec.Budget? {
         if let text = node.scalar {
             let parts = text.split(separator: "±", maxSplits: 1).map(String.init)
-            guard let macs = ScalarParsing.quantity(parts[0]),
-                let tolerance = parts.count == 2 ? ScalarParsing.fraction(parts[1]) : 0
+            guard let macs = ScalarParsing.quantity(parts[0]), Self.isMACCount(macs.value),
+                let tolerance = parts.count == 2 ? ScalarParsing.fraction(parts[1]) : 0, tolerance >= 0, tolerance < 1
             else {
                 diagnostics.error(node.location, "expected a budget such as '4.6G ± 5%', found '\(text)'")
                 return nil
@@ -123,8 +126,8 @@ struct SpecParser {
         }
         switch (reader.string("macs"), reader.string("reference")) {
         case (let macs?, nil):
-            guard let value = ScalarParsing.quantity(macs.0) else {
-                diagnostics.error(macs.1, "expected a MAC count such as '4.6G', found '\(macs.0)'")
+            guard let value = ScalarParsing.quantity(macs.0), Self.isMACCount(value.value) else {
+                diagnostics.error(macs.1, "expected a MAC count such as '4.6G' (at least 1), found '\(macs.0)'")
                 return nil
             }
             return ModelSpec.Budget(target: .macs(value.value), tolerance: tolerance, location: node.location)
