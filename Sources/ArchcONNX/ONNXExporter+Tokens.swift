@@ -91,6 +91,7 @@ extension Builder {
     }
 
     private mutating func int64Tensor(_ name: String, _ values: [Int64], dims: [Int64]) -> String {
+        let name = unused(name)
         if !emitted.contains(name) {
             emitted.insert(name)
             var t = Onnx_TensorProto()
