@@ -17,12 +17,39 @@ public enum SwiftEmitter {
         return e.render(network: network, typeName: typeName, command: command)
     }
 
-    /// `robust-resnet-dw-small` -> `RobustResnetDwSmall`.
+    /// `robust-resnet-dw-small` -> `RobustResnetDwSmall`: the model name's ASCII letters and
+    /// digits, CamelCased. The result is always a usable class name: `Model` is put in front
+    /// when it would be empty or start with a digit, and appended (until it is free) when it
+    /// would be a keyword or a type the generated file names (`self` -> `SelfModel`,
+    /// `tensor` -> `TensorModel`, `generated-model` -> `GeneratedModelModel`).
     public static func typeName(for model: String) -> String {
-        let words = model.split(whereSeparator: { !$0.isLetter && !$0.isNumber })
-        let name = words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
-        return name.first?.isNumber == true ? "Model" + name : name
+        let words = model.split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) })
+        var name = words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        if name.first?.isLetter != true { name = "Model" + name }
+        while reservedTypeNames.contains(name) { name += "Model" }
+        return name
     }
+
+    /// Capitalized keywords, the modules and standard-library types a generated file names,
+    /// and every public type of ArchcRuntime and what it exports (ArchcKernels, ArchcIR,
+    /// ArchcCore): a class with one of these names would not compile or would shadow it.
+    /// A test checks the list against those modules' sources.
+    static let reservedTypeNames: Set<String> = [
+        "Self", "Any", "AnyObject", "Type", "Protocol", "Sendable",
+        "Swift", "ArchcIR", "ArchcRuntime", "ArchcKernels", "ArchcCore",
+        "Int", "Float", "Double", "Bool", "String", "Array", "Dictionary", "Optional", "Void", "Never", "Error",
+        "UnsafeMutableRawPointer", "UnsafeMutablePointer", "UnsafePointer", "UnsafeRawPointer",
+        "UnsafeBufferPointer", "UnsafeMutableBufferPointer", "MemoryLayout",
+        "Activation", "ActivationQuantization", "ActivationRanges", "AlignedMemory", "AttentionKernel", "BatchOrder",
+        "CPUFeatures", "Conv3x3Algorithm", "ConvAttributes", "ConvGeometry", "ConvKernels", "DepthwiseKernel", "Engine",
+        "EngineError", "Epilogue", "EpilogueKernel", "ExpandDepthwiseFusion", "ExpandDepthwiseKernel", "FMAPeak",
+        "Failure", "Gemm", "GemmBackend", "GemmWeights", "GeneratedModel", "GeneratedModelError", "Graph", "IRParser",
+        "Int8ConvRows", "Int8Gemm", "Int8Weights", "Interval", "Kernel", "KernelPlan", "MemoryPlan", "Node",
+        "NormArithmetic", "OpKind", "OtherKernels", "PackedGemm", "PackedMatrix", "PoolAttributes", "Precision",
+        "ProcessMemory", "SeededGenerator", "ShapeError", "ShapeInference", "SourceLocation", "Step", "StepTime",
+        "Style", "Tensor", "TensorType", "TokenKernels", "ValueID", "Verifier", "WeightInit", "WeightPacking",
+        "WeightStore", "WinogradKernel", "WinogradWeights", "WorkerPool",
+    ]
 }
 
 struct Emission {

@@ -2,29 +2,31 @@ import ArchcIR
 
 /// The linear layer on any value and the token ops of vision transformers, in ONNX ops.
 extension Builder {
-    /// A linear layer without its epilogue: Gemm on a vector, MatMul by W^T (plus the bias)
-    /// on tokens, a 1x1 Conv on a feature map. Returns the result's name.
+    /// A linear layer without its epilogue: Gemm on a vector, Gemm on the tokens as rows (both
+    /// by W^T, `transB`), a 1x1 Conv on a feature map. The graph reads the spec's weight itself
+    /// (the conv's [out, in, 1, 1] is an Unsqueeze of it, folded by ONNX Runtime when it loads
+    /// the model), so the file holds each weight once, under its checkpoint name. Returns the
+    /// result's name.
     mutating func linear(_ x: String, _ node: Node) -> String {
         let input = types[node.inputs[0]]!
-        let weight = graph.constants[node.weights[0]]!
-        let (out, features) = (weight.dims[0], weight.dims[1])
+        let weight = node.weights[0]
         let result = fresh()
         if input.dims.count == 1 {
             add("Gemm", [x] + node.weights, [result], node.name, [int("transB", 1)])
         } else if input.isImage {
-            let w = constant(node.weights[0] + ".archc_oi11", Tensor(dims: [out, features, 1, 1], data: weight.data))
+            let w = unused(weight + ".archc_oi11")
+            if !emitted.contains(w) {
+                emitted.insert(w)
+                add("Unsqueeze", [weight, int64s("archc.axes_2_3", [2, 3])], [w], weight + ".unsqueeze")
+            }
             add("Conv", [x, w] + node.weights.dropFirst(), [result], node.name, [ints("kernel_shape", [1, 1])])
         } else {
-            var transposed = [Float](repeating: 0, count: weight.count)
-            for o in 0..<out { for i in 0..<features { transposed[i * out + o] = weight.data[o * features + i] } }
-            let w = constant(node.weights[0] + ".archc_t", Tensor(dims: [features, out], data: transposed))
-            guard node.weights.count > 1 else {
-                add("MatMul", [x, w], [result], node.name)
-                return result
-            }
-            let product = fresh()
-            add("MatMul", [x, w], [product], node.name + ".matmul")
-            add("Add", [product, node.weights[1]], [result], node.name)
+            // (N, T, C) -> (N*T, C), Gemm by W^T with the bias, -> (N, T, out).
+            let (tokens, features, out) = (input.dims[0], input.dims[1], graph.constants[weight]!.dims[0])
+            let (rows, product) = (fresh(), fresh())
+            add("Reshape", [x, int64s(node.name + ".archc_rows", [-1, Int64(features)])], [rows], node.name + ".rows")
+            add("Gemm", [rows] + node.weights, [product], node.name + ".gemm", [int("transB", 1)])
+            add("Reshape", [product, int64s(node.name + ".archc_tokens", [-1, Int64(tokens), Int64(out)])], [result], node.name)
         }
         return result
     }
@@ -91,6 +93,7 @@ extension Builder {
     }
 
     private mutating func int64Tensor(_ name: String, _ values: [Int64], dims: [Int64]) -> String {
+        let name = unused(name)
         if !emitted.contains(name) {
             emitted.insert(name)
             var t = Onnx_TensorProto()

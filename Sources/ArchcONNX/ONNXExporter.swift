@@ -12,19 +12,15 @@ public enum ONNXExporter {
     public static func export(_ graph: Graph) -> Onnx_ModelProto {
         var builder = Builder(graph: graph)
         for node in graph.nodes { builder.emit(node) }
+        // The graph output is renamed "output" through an Identity, so every name stays unique.
+        let output = builder.unused("output")
+        builder.add("Identity", [builder.name(of: graph.output)], [output], "output")
         var g = Onnx_GraphProto()
         g.name = graph.name
         g.node = builder.nodes
         g.initializer = builder.initializers
-        g.input = [valueInfo("input", graph.inputType)]
-        g.output = [valueInfo("output", graph.type(of: graph.output)!)]
-        // The graph output is renamed "output" through an Identity, so every name stays unique.
-        var identity = Onnx_NodeProto()
-        identity.opType = "Identity"
-        identity.name = "output"
-        identity.input = [builder.name(of: graph.output)]
-        identity.output = ["output"]
-        g.node.append(identity)
+        g.input = [valueInfo(builder.name(of: Graph.inputID), graph.inputType)]
+        g.output = [valueInfo(output, graph.type(of: graph.output)!)]
         var model = Onnx_ModelProto()
         model.irVersion = irVersion
         model.producerName = "archc"
@@ -73,14 +69,27 @@ struct Builder {
     var initializers: [Onnx_TensorProto] = []
     var emitted: Set<String> = []
     var counter = 0
+    var nodeNames: Set<String> = []
+    /// The spec's tensor names: initializers under their own names, which no name the
+    /// exporter makes up (values, temporaries, its own constants) may take.
+    let specNames: Set<String>
 
     init(graph: Graph) {
         self.graph = graph
         types = graph.valueTypes()
+        specNames = Set(graph.constants.keys)
         for name in graph.constants.keys.sorted() { addInitializer(name, graph.constants[name]!) }
     }
 
-    func name(of value: ValueID) -> String { value == Graph.inputID ? "input" : "v\(value)" }
+    /// `base`, with `_` appended until it is no spec tensor's name. Made-up names never end
+    /// in `_`, so two of them cannot meet this way either.
+    func unused(_ base: String) -> String {
+        var name = base
+        while specNames.contains(name) { name += "_" }
+        return name
+    }
+
+    func name(of value: ValueID) -> String { unused(value == Graph.inputID ? "input" : "v\(value)") }
 
     mutating func emit(_ node: Node) {
         let x = name(of: node.inputs[0]), out = name(of: node.id)
@@ -211,7 +220,7 @@ struct Builder {
     /// A [C] weight as [C, 1, 1] for broadcasting over a feature map (as is for tokens and vectors).
     mutating func perChannel(_ weight: String, _ type: TensorType) -> String {
         guard type.isImage else { return weight }
-        let y = weight + ".archc_c11"
+        let y = unused(weight + ".archc_c11")
         if !emitted.contains(y) {
             emitted.insert(y)
             add("Unsqueeze", [weight, axes12()], [y], weight + ".unsqueeze")
@@ -220,7 +229,7 @@ struct Builder {
     }
 
     private mutating func axes12() -> String {
-        let name = "archc.axes_1_2"
+        let name = unused("archc.axes_1_2")
         if !emitted.contains(name) {
             emitted.insert(name)
             var t = Onnx_TensorProto()
@@ -237,7 +246,9 @@ struct Builder {
         constant(name, Tensor(dims: [], data: [value]))
     }
 
+    /// An initializer the exporter makes up, added once (under `name` unless a spec tensor has it).
     mutating func constant(_ name: String, _ tensor: Tensor) -> String {
+        let name = unused(name)
         if !emitted.contains(name) { addInitializer(name, tensor) }
         return name
     }
@@ -254,13 +265,17 @@ struct Builder {
 
     mutating func fresh() -> String {
         counter += 1
-        return "t\(counter)"
+        return unused("t\(counter)")
     }
 
     mutating func add(_ op: String, _ inputs: [String], _ outputs: [String], _ name: String, _ attributes: [Onnx_AttributeProto] = []) {
+        // Node names are the layers' (`stem.relu`), made unique: ONNX Runtime refuses a repeat.
+        var unique = name
+        while nodeNames.contains(unique) { unique += "_" }
+        nodeNames.insert(unique)
         var n = Onnx_NodeProto()
         n.opType = op
-        n.name = name
+        n.name = unique
         n.input = inputs
         n.output = outputs
         n.attribute = attributes

@@ -21,9 +21,18 @@ struct BlockClassWriter {
 
     private func projectionName(_ name: String?) -> String { name ?? "shortcut" }
 
+    /// Spec names -> Python names; two parameters never get the same one (`max` -> `max_`
+    /// beside a parameter named `max_` -> `max__`).
     private var names: [String: String] {
         var names = ["in": "in_channels", "stride": "stride", "out": "out"]
-        for param in template.params { names[param.name] = PythonSyntax.parameterName(param.name) }
+        var used = Set(names.values)
+        if let flag { used.insert(flag) }
+        for param in template.params {
+            var name = PythonSyntax.parameterName(param.name)
+            while used.contains(name) { name += "_" }
+            used.insert(name)
+            names[param.name] = name
+        }
         return names
     }
 
@@ -112,8 +121,9 @@ struct BlockClassWriter {
     /// `self, in_channels: int, *, dim: int, kernel: int = 11, stride: int = 1, downsample: bool = False`
     private func signature() -> String {
         var parts = ["self", "in_channels: int", "*"]
+        let names = self.names
         for param in template.params {
-            let name = PythonSyntax.parameterName(param.name)
+            let name = names[param.name]!
             let type = PythonSyntax.typeName(param.kind)
             if let value = defaultLiteral(param) { parts.append("\(name): \(type) = \(value)") } else { parts.append("\(name): \(type)") }
         }
@@ -137,10 +147,11 @@ struct BlockClassWriter {
     /// that differs from its default, the stride and the residual flag.
     func call(_ instance: BlockInstance) -> String {
         var args = [instance.values["in"].map(PythonSyntax.literal) ?? "0"]
+        let names = self.names
         for param in template.params {
             guard let value = instance.values[param.name] else { continue }
             let text = PythonSyntax.literal(value)
-            if text != defaultLiteral(param) { args.append("\(PythonSyntax.parameterName(param.name))=\(text)") }
+            if text != defaultLiteral(param) { args.append("\(names[param.name]!)=\(text)") }
         }
         if let stride = instance.values["stride"], stride != .int(1) { args.append("stride=\(PythonSyntax.literal(stride))") }
         switch template.shortcut {

@@ -50,9 +50,9 @@ final class ModuleTree {
             guard !key.isEmpty else {
                 throw PyTorchEmitError(location: location, message: "cannot write the tensor path '\(path)' in PyTorch: it has an empty part")
             }
-            guard !PythonSyntax.moduleAttributes.contains(key) else {
-                throw PyTorchEmitError(
-                    location: location, message: "cannot write the tensor path '\(path)' in PyTorch: '\(key)' is an attribute every nn.Module has")
+            guard !PythonSyntax.isModuleAttribute(key) else {
+                let what = key.hasPrefix("__") ? "names starting with '__' are Python's and nn.Module's own" : "'\(key)' is an attribute every nn.Module has"
+                throw PyTorchEmitError(location: location, message: "cannot write the tensor path '\(path)' in PyTorch: \(what)")
             }
             if node.leaf != nil {
                 throw PyTorchEmitError(

@@ -30,7 +30,9 @@ public enum PyTorchEmitter {
             return String(file.dropFirst(root.count + 1))
         }
         let line = { (location: SourceLocation) in PythonSyntax.inert("\(relative(location.file)):\(location.line)") }
-        var taken: Set<String> = ["Chain", "Conv2dSame", "LayerNorm2d", "Attention", "DropPath"]
+        // Class names never take a helper's, an imported module's (`F` is torch.nn.functional),
+        // `build`'s or a keyword's name.
+        var taken: Set<String> = ["Chain", "Conv2dSame", "LayerNorm2d", "Attention", "DropPath", "F", "nn", "torch", "build", "False", "None", "True"]
         func unique(_ name: String) -> String {
             var candidate = name, suffix = 2
             while taken.contains(candidate) { candidate = name + String(suffix); suffix += 1 }

@@ -9,15 +9,35 @@ enum PythonSyntax {
     ]
 
     /// Names an `nn.Module` (or the `Chain` container, an `nn.ModuleDict`) already has: a
-    /// child module of that name would be shadowed or refused by PyTorch.
+    /// child module of that name would be shadowed or refused by PyTorch. All of PyTorch 2.13's
+    /// (`dir(nn.Module)`, `dir(nn.ModuleDict)` and an instance's own), public and private
+    /// (`_modules`, `_version` ...); names starting with `__` are refused too, see
+    /// `isModuleAttribute`. Other names starting with `_` are fine (EfficientNet's `_bn0`).
     static let moduleAttributes: Set<String> = [
-        "training", "forward", "eval", "train", "to", "cpu", "cuda", "half", "float", "double", "bfloat16", "type",
-        "apply", "parameters", "named_parameters", "buffers", "named_buffers", "children", "named_children", "modules",
-        "named_modules", "state_dict", "load_state_dict", "zero_grad", "requires_grad_", "register_buffer",
-        "register_parameter", "register_module", "add_module", "get_submodule", "get_parameter", "get_buffer",
-        "extra_repr", "share_memory", "dump_patches", "call_super_init", "keys", "values", "items", "update", "pop",
-        "clear",
+        "T_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children", "clear", "compile",
+        "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr", "float", "forward", "get_buffer", "get_extra_state",
+        "get_parameter", "get_submodule", "half", "ipu", "items", "keys", "load_state_dict", "modules", "mtia",
+        "named_buffers", "named_children", "named_modules", "named_parameters", "parameters", "pop",
+        "register_backward_hook", "register_buffer", "register_forward_hook", "register_forward_pre_hook",
+        "register_full_backward_hook", "register_full_backward_pre_hook", "register_load_state_dict_post_hook",
+        "register_load_state_dict_pre_hook", "register_module", "register_parameter", "register_state_dict_post_hook",
+        "register_state_dict_pre_hook", "requires_grad_", "set_extra_state", "set_submodule", "share_memory",
+        "state_dict", "to", "to_empty", "train", "training", "type", "update", "values", "xpu", "zero_grad",
+        "_apply", "_backward_hooks", "_backward_pre_hooks", "_buffers", "_call_impl", "_compiled_call_impl",
+        "_forward_hooks", "_forward_hooks_always_called", "_forward_hooks_with_kwargs", "_forward_pre_hooks",
+        "_forward_pre_hooks_with_kwargs", "_get_backward_hooks", "_get_backward_pre_hooks", "_get_name",
+        "_is_full_backward_hook", "_load_from_state_dict", "_load_state_dict_post_hooks", "_load_state_dict_pre_hooks",
+        "_maybe_warn_non_full_backward_hook", "_modules", "_named_members", "_non_persistent_buffers_set", "_parameters",
+        "_register_load_state_dict_pre_hook", "_register_state_dict_hook", "_replicate_for_data_parallel",
+        "_save_to_state_dict", "_slow_forward", "_state_dict_hooks", "_state_dict_pre_hooks", "_version",
+        "_wrapped_call_impl",
     ]
+
+    /// True for a name an `nn.Module` has or may have: `moduleAttributes`, and every name
+    /// starting with `__` (`__call__`, `__init__`, `__dict__`; Python mangles the others).
+    static func isModuleAttribute(_ name: String) -> Bool {
+        name.hasPrefix("__") || moduleAttributes.contains(name)
+    }
 
     static func isIdentifier(_ text: String) -> Bool {
         guard let first = text.first, first == "_" || (first.isASCII && first.isLetter) else { return false }
@@ -32,13 +52,23 @@ enum PythonSyntax {
         return first.isNumber ? "Model" + joined : joined
     }
 
-    /// A block parameter's name in Python: `in` is `in_channels`; other keywords and names the
-    /// emitted code uses itself get a trailing underscore.
+    /// Names a block class's code uses itself, which no parameter may take: its own
+    /// arguments and locals, the modules it imports, and the builtins expressions call.
+    static let blockNames: Set<String> = [
+        "self", "nn", "F", "torch", "x", "shortcut", "super", "int", "float", "bool", "str", "in_channels", "stride",
+        "out", "residual", "skip", "min", "max", "__class__",
+    ]
+
+    /// A block parameter's name in Python: `in` is `in_channels`; other names are cleaned to
+    /// an identifier, a leading `_` gets a `p` before it (Python mangles `__x` in a class), and
+    /// keywords and names the emitted code uses itself (`blockNames`, `skip2` ...) get a
+    /// trailing underscore. `BlockClassWriter` makes the results unique within a block.
     static func parameterName(_ name: String) -> String {
         if name == "in" { return "in_channels" }
-        let cleaned = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
-        let reserved: Set<String> = ["self", "nn", "F", "torch", "x", "shortcut", "super", "int", "float", "bool", "str"]
-        return isIdentifier(cleaned) && !reserved.contains(cleaned) ? cleaned : cleaned + "_"
+        var cleaned = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+        if cleaned.hasPrefix("_") { cleaned = "p" + cleaned }
+        let isSkip = cleaned.hasPrefix("skip") && cleaned.dropFirst(4).allSatisfy(\.isNumber)
+        return isIdentifier(cleaned) && !blockNames.contains(cleaned) && !isSkip ? cleaned : cleaned + "_"
     }
 
     static func string(_ text: String) -> String { "\"" + inert(text) + "\"" }

@@ -202,6 +202,24 @@ final class PyTorchEmitterTests: XCTestCase {
             try emitError(spec), "bad.yaml:7:9: error: cannot write the tensor path 'training' in PyTorch: 'training' is an attribute every nn.Module has")
     }
 
+    /// nn.Module's dunders (`__call__` ...), its private state (`_modules` ...) and public names
+    /// beyond the common ones (`T_destination`) would break the built module.
+    func testTensorNamedLikeModuleInternalsIsALocatedError() throws {
+        func spec(_ name: String) -> String {
+            Self.base.replacingOccurrences(of: "act: act", with: "relu").replacingOccurrences(of: "name: conv,", with: "name: '\(name)',")
+        }
+        for name in ["__call__", "__init__", "__dict__", "__x"] {
+            XCTAssertEqual(
+                try emitError(spec(name)),
+                "bad.yaml:7:9: error: cannot write the tensor path '\(name)' in PyTorch: names starting with '__' are Python's and nn.Module's own")
+        }
+        for name in ["_modules", "_parameters", "_buffers", "_version", "T_destination", "register_forward_hook", "to_empty"] {
+            XCTAssertEqual(
+                try emitError(spec(name)),
+                "bad.yaml:7:9: error: cannot write the tensor path '\(name)' in PyTorch: '\(name)' is an attribute every nn.Module has")
+        }
+    }
+
     func testLayerAndContainerAtOnePathIsALocatedError() throws {
         let spec =
             Self.base.replacingOccurrences(of: "act: act", with: "relu")

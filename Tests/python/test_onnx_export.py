@@ -11,6 +11,7 @@ import subprocess
 import numpy as np
 import onnx
 import onnxruntime as ort
+from onnx import numpy_helper
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -41,12 +42,21 @@ def compare(spec, overrides, tmp_path, batch=2, graph="unfused"):
     x = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
     np.save(tmp_path / "x.npy", x)
     archc("run", spec, *overrides, "--seed", "3", "--init", "stress", "--input", str(tmp_path / "x.npy"), "--output", str(tmp_path / "y.npy"))
-    expected = session.run(None, {"input": x})[0]
+    expected = session.run(None, {session.get_inputs()[0].name: x})[0]
     got = np.load(tmp_path / "y.npy")
     assert got.shape == expected.shape
     error = np.abs(got - expected).max() / np.abs(expected).max()
     print(f"{spec} {overrides} {graph}: max relative error {error:.2e}")
     assert error <= 1e-4
+    # Every name is defined once, and the graph reads every initializer (the spec's tensors
+    # as the checkpoint has them, none left dead beside a made-up copy).
+    defined = [t.name for t in proto.graph.initializer] + [i.name for i in proto.graph.input]
+    defined += [o for n in proto.graph.node for o in n.output]
+    assert len(defined) == len(set(defined)), sorted(n for n in set(defined) if defined.count(n) > 1)
+    nodes = [n.name for n in proto.graph.node]
+    assert len(nodes) == len(set(nodes))
+    read = {i for n in proto.graph.node for i in n.input}
+    assert [t.name for t in proto.graph.initializer if t.name not in read] == []
     return proto
 
 
@@ -79,3 +89,49 @@ def test_initializers_carry_the_checkpoint_names(tmp_path):
     wanted = {line.split("\t")[0] for line in reference.read_text().splitlines()
               if not line.startswith("#") and "num_batches_tracked" not in line}
     assert wanted <= names
+
+
+SCALED = """model: scaled
+input: {channels: 3, size: 16}
+stem:
+  - conv: {name: c1, out: 8, kernel: 3, stride: 1}
+  - scale: 'NAME'
+blocks:
+  b:
+    params: {dim: int}
+    out: dim
+    body:
+      - conv: {name: c, out: dim, kernel: 3}
+      - relu
+stages:
+  - {block: b, depth: 1, dim: 8}
+head:
+  - pool: global-avg
+  - linear: {name: fc, out: 5}
+"""
+
+
+@pytest.mark.parametrize("graph", ["unfused", "optimized"])
+@pytest.mark.parametrize("name", ["v1", "v2", "t1", "input", "output", "archc.axes_1_2", "c1.archc_ones"])
+def test_tensor_names_like_the_exporters_own_stay_unique(name, graph, tmp_path):
+    spec = tmp_path / "scaled.yaml"
+    spec.write_text(SCALED.replace("NAME", name))
+    proto = compare(str(spec), [], tmp_path, graph=graph)
+    if graph == "unfused":
+        assert name in {t.name for t in proto.graph.initializer}
+
+
+def test_linear_weights_are_read_under_their_checkpoint_names(tmp_path):
+    model = tmp_path / "m.onnx"
+    archc("compile", "specs/deit-tiny.yaml", *REDUCED, "--emit", "onnx", "-o", str(model), "--seed", "3")
+    proto = onnx.load(str(model))
+    weights = {t.name: t for t in proto.graph.initializer}
+    assert "blocks.0.mlp.fc1.weight" in weights
+    assert not any(name.endswith(".archc_t") for name in weights)
+    # Changing a spec-named weight in the file changes the output.
+    x = np.random.default_rng(0).standard_normal([1, 3, 64, 64], dtype=np.float32)
+    before = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    fc1 = weights["blocks.0.mlp.fc1.weight"]
+    fc1.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(fc1) * 2, fc1.name))
+    after = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    assert np.abs(after - before).max() > 1e-3

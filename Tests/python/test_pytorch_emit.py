@@ -98,3 +98,41 @@ def test_live_round_trip(tmp_path):
     from make_pytorch_emit_fixtures import round_trip
     result = round_trip(ARCHC, "live", "specs/tiny/tiny-robust-dw.yaml", [], 11, tmp_path, write=False)
     assert result <= TOLERANCE
+
+
+HOSTILE_BASE = """model: t
+input: {channels: 3, size: 16}
+blocks:
+  b:
+    params: {PARAM: int, other: 4}
+    out: PARAM
+    body:
+      - conv: {name: c, out: OUT, kernel: 3}
+      - relu
+stem:
+  - conv: {name: c1, out: 8, kernel: 3, stride: 1}
+  - relu
+stages:
+  - {block: b, depth: 1, PARAM: 8, other: 5}
+head:
+  - pool: global-avg
+  - linear: {name: fc, out: 5}
+"""
+
+
+@pytest.mark.parametrize("param, out, model", [
+    ("in_channels", "in_channels", "t"), ("residual", "residual", "t"), ("max", "'max(max, 4)'", "t"),
+    ("min", "'min(min, other + 12)'", "t"), ("__class__", "__class__", "t"), ("_x", "_x", "t"), ("skip2", "skip2", "t"),
+    ("max_", "'max(max_, 4)'", "t"), ("dim", "dim", "f"), ("dim", "dim", "none"), ("dim", "dim", "build"),
+])
+def test_names_the_emitted_code_uses_are_renamed(param, out, model, tmp_path):
+    spec = tmp_path / "hostile.yaml"
+    spec.write_text(HOSTILE_BASE.replace("PARAM", param).replace("OUT", out).replace("model: t", f"model: {model}"))
+    path = emit(str(spec), tmp_path, name="hostile.py")
+    ast.parse(path.read_text())
+    if torch is None:
+        return
+    net = load(path).build().eval()
+    assert tuple(net(torch.randn(2, 3, 16, 16)).shape) == (2, 5)
+    assert "stages.0.blocks.0.c.weight" in net.state_dict()
+    assert tuple(net.state_dict()["stages.0.blocks.0.c.weight"].shape)[0] == 8
