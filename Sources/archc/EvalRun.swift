@@ -194,7 +194,13 @@ struct EvalRun: ParsableCommand {
         evalOptions.threads = threads
         evalOptions.workers = workers
         evalOptions.skipBad = skipBad
-        let evaluator = Evaluator(model: model, preprocessing: InputBatch.preprocessing(for: model.compilation.spec!, size: dims[1]), options: evalOptions)
+        let preprocessing: Preprocessing
+        do {
+            preprocessing = try InputBatch.preprocessing(for: model.compilation.spec!, size: dims[1])
+        } catch {
+            evalFail("\(error)")
+        }
+        let evaluator = Evaluator(model: model, preprocessing: preprocessing, options: evalOptions)
         do {
             let plan = try job.plan(classes: classes)
             let report = profile ? { (p: EvalProfile) in self.warn("\(model.network.name) \(p.text)") } : nil
