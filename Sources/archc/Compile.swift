@@ -160,6 +160,8 @@ struct Compile: ParsableCommand {
         prepare.seed = seed
         prepare.initStyle = initStyle
         prepare.disabledPasses = Set(disabledPasses)
+        prepare.keepPlain = kind == .onnx && onnxGraph != .optimized
+        prepare.weightCopies = kind == .onnx ? 2 : kind == .weights ? 1 : 0
         switch PreparedModel.prepare(spec: options.spec, prepare) {
         case .failure(let failure):
             throw self.failure(failure.description)

@@ -62,4 +62,48 @@ extension CLITests {
         XCTAssertEqual(lite.status, 1)
         XCTAssertTrue(lite.stderr.hasPrefix("specs/efficientnet-lite0.yaml:28:"), lite.stderr)
     }
+
+    /// Runs `script` under /bin/sh in the repository's root, with `$ARCHC` the binary `archc` runs.
+    private func shell(_ script: String) throws -> Run {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("archc")
+        let archc = FileManager.default.fileExists(atPath: binary.path) ? binary.path : Self.root.appendingPathComponent(".build/debug/archc").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.environment = ProcessInfo.processInfo.environment.merging(["ARCHC": archc]) { $1 }
+        process.currentDirectoryURL = Self.root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// 1.2 GB of weights under a 1.5 GB address-space limit: run, --emit onnx and --emit
+    /// weights aborted ("Fatal error: failed to allocate") once the first copy was made; now a
+    /// refusal naming the bytes needed, before any weight exists.
+    func testWeightsOverTheAvailableMemoryAreAnError() throws {
+        let spec = try scratchFolder().appendingPathComponent("huge.yaml").path
+        let huge = Self.croppedSpec.replacingOccurrences(of: "preprocess: {resize: 20, crop: 18}\n", with: "")
+            .replacingOccurrences(of: "  - linear: {name: fc, out: 5}", with: "  - linear: {name: fc1, out: 1024}\n  - linear: {name: fc, out: 300000}")
+        try huge.write(toFile: spec, atomically: true, encoding: .utf8)
+        let limit = "ulimit -v 1500000 && exec \"$ARCHC\""
+        let small = try shell("\(limit) run specs/tiny/tiny-resnet.yaml --top 1")
+        XCTAssertEqual(small.status, 0, "a small model runs under the limit: \(small.stderr)")
+        let weights = 4 * (8 * 3 * 3 * 3 + 8 + 8 * 8 * 3 * 3 + 8 + 8 * 1024 + 1024 + 1024 * 300_000 + 300_000)
+        let largest = 4 * 1024 * 300_000
+        for (command, needed) in [
+            ("run \(spec)", "\(weights + largest) bytes at once (the largest tensor twice)"),
+            ("compile \(spec) --emit weights -o \(spec).st", "\(2 * weights + largest) bytes at once (the largest tensor twice, 1 more whole copy)"),
+            ("compile \(spec) --emit onnx -o \(spec).onnx", "\(4 * weights + largest) bytes at once (the largest tensor twice, 3 more whole copies)"),
+        ] {
+            let run = try shell("\(limit) \(command)")
+            XCTAssertEqual(run.status, 1, command)
+            XCTAssertEqual(run.stderr, "\(spec): error: the weights (\(weights) bytes) need \(needed), which cannot be allocated: out of memory\n", command)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: spec + ".st") || FileManager.default.fileExists(atPath: spec + ".onnx"))
+        }
+    }
 }
