@@ -46,6 +46,56 @@ public enum AtomicFile {
         guard access(folder, W_OK) == 0 else { throw IOError(path, "cannot write: \(String(cString: strerror(errno)))") }
     }
 
+    /// Do two paths name one file, once `.`, `..` and symbolic links (also to a file not yet
+    /// written) are followed, or as hard links of one existing file?
+    public static func sameFile(_ a: String, _ b: String) -> Bool {
+        func followed(_ path: String) -> String {
+            var url = URL(fileURLWithPath: path).standardizedFileURL
+            for _ in 0..<32 {
+                let folder = url.deletingLastPathComponent().resolvingSymlinksInPath()
+                url = folder.appendingPathComponent(url.lastPathComponent)
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path) else { break }
+                url = URL(fileURLWithPath: target, relativeTo: folder).standardizedFileURL
+            }
+            return url.path
+        }
+        if followed(a) == followed(b) { return true }
+        var (sa, sb) = (stat(), stat())
+        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+    }
+
+    /// The input that writing `output` would replace, if any: one of `inputs` itself, or for
+    /// an input that is a folder, an existing file directly in it whose extension is one of
+    /// `folderExtensions` (the images the command reads from it). Streams and devices
+    /// (`-o /dev/stdout`, `/dev/null`) replace nothing.
+    public static func input(replacedBy output: String, among inputs: [String], folderExtensions: [String] = []) -> String? {
+        if streamDescriptor(output) != nil { return nil }
+        var info = stat()
+        if stat(output, &info) == 0, info.st_mode & S_IFMT != S_IFREG { return nil }
+        let outputExists = stat(output, &info) == 0
+        let outputExtension = URL(fileURLWithPath: output).pathExtension.lowercased()
+        for input in inputs {
+            var folder = stat()
+            if stat(input, &folder) == 0, folder.st_mode & S_IFMT == S_IFDIR {
+                guard outputExists, folderExtensions.contains(outputExtension) else { continue }
+                let parent = URL(fileURLWithPath: output).deletingLastPathComponent().path
+                var inside = stat()
+                if stat(parent, &inside) == 0, inside.st_dev == folder.st_dev, inside.st_ino == folder.st_ino { return output }
+            } else if sameFile(output, input) {
+                return input
+            }
+        }
+        return nil
+    }
+
+    /// Refuses an output that is one of the command's own inputs (`-o spec.yaml`,
+    /// `--output x.npy --input x.npy`): writing it would destroy what the command reads.
+    public static func checkNotAnInput(_ output: String, option: String, inputs: [String], folderExtensions: [String] = []) throws {
+        if let input = input(replacedBy: output, among: inputs, folderExtensions: folderExtensions) {
+            throw IOError(output, "\(option) \(output) is the command's own input \(input): writing it would replace that file")
+        }
+    }
+
     private enum Destination {
         /// A stream by name, written through the descriptor the process holds.
         case stream(Int32)

@@ -94,6 +94,11 @@ struct Compile: ParsableCommand {
         if emit == .pytorch, weights != nil || !disabledPasses.isEmpty {
             throw ValidationError("--emit pytorch writes the model without weights or passes; --weights and --disable-pass do not apply")
         }
+        if let output {
+            do { try AtomicFile.checkNotAnInput(output, option: "-o", inputs: [options.spec] + (weights.map { [$0] } ?? [])) } catch {
+                throw ValidationError((error as? IOError)?.message ?? "\(error)")
+            }
+        }
     }
 
     func run() throws {

@@ -140,6 +140,13 @@ struct EvalRun: ParsableCommand {
         }
         if severities(severity) == nil { throw ValidationError("--severity expects 1 to 5, comma-separated, or all, found '\(severity)'") }
         if let cleanTop1, !(0...1).contains(cleanTop1) { throw ValidationError("--clean-top1 must be a fraction in [0, 1], found \(cleanTop1)") }
+        let inputs = specs + weights + [data, stylized, imagenetR, sketch, imagenetC, frostDir].compactMap { $0 }
+        for (path, option) in [(output, "-o"), (plot, "--plot")] {
+            guard let path else { continue }
+            do { try AtomicFile.checkNotAnInput(path, option: option, inputs: inputs, folderExtensions: InputBatch.imageExtensions) } catch {
+                throw ValidationError((error as? IOError)?.message ?? "\(error)")
+            }
+        }
     }
 
     func run() throws {

@@ -106,4 +106,43 @@ extension CLITests {
             XCTAssertFalse(FileManager.default.fileExists(atPath: spec + ".st") || FileManager.default.fileExists(atPath: spec + ".onnx"))
         }
     }
+
+    /// -o, --output, --save-inputs and --plot naming one of the command's inputs (the spec,
+    /// the weights, an --input, a photo in an --images folder, an eval part) replaced it, exit
+    /// 0; now a usage error that leaves the input as it was.
+    func testOutputsThatAreTheCommandsOwnInputsAreRefused() throws {
+        let dir = try scratchFolder()
+        let path = { (name: String) in dir.appendingPathComponent(name).path }
+        try Self.croppedSpec.replacingOccurrences(of: "crop: 18", with: "crop: 16").write(toFile: path("s.yaml"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: path("imgs"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "specs/images/chelsea.png", toPath: path("imgs/photo.png"))
+        XCTAssertEqual(try archc("run", path("s.yaml"), "--output", path("x.npy")).status, 0)
+        XCTAssertEqual(try archc("compile", path("s.yaml"), "--emit", "weights", "-o", path("w.safetensors")).status, 0)
+        try FileManager.default.createSymbolicLink(atPath: path("link.yaml"), withDestinationPath: "s.yaml")
+        let cases: [(arguments: [String], output: String, option: String, input: String)] = [
+            (["compile", path("s.yaml"), "--emit", "onnx", "-o", path("s.yaml")], path("s.yaml"), "-o", path("s.yaml")),
+            (["compile", path("s.yaml"), "--emit", "ir", "-o", path("link.yaml")], path("link.yaml"), "-o", path("s.yaml")),
+            (
+                ["compile", path("s.yaml"), "--emit", "onnx", "--weights", path("w.safetensors"), "-o", path("w.safetensors")],
+                path("w.safetensors"), "-o", path("w.safetensors")
+            ),
+            (["run", path("s.yaml"), "--input", path("x.npy"), "--output", path("x.npy")], path("x.npy"), "--output", path("x.npy")),
+            (["calibrate", path("s.yaml"), "--images", path("imgs"), "-o", path("imgs/photo.png")], path("imgs/photo.png"), "-o", path("imgs/photo.png")),
+            (
+                ["calibrate", path("s.yaml"), "--images", path("imgs"), "-o", path("c.json"), "--save-inputs", path("s.yaml")],
+                path("s.yaml"), "--save-inputs", path("s.yaml")
+            ),
+            (["eval", "merge", path("x.npy"), "-o", path("x.npy")], path("x.npy"), "-o", path("x.npy")),
+        ]
+        let before = try cases.map { try Data(contentsOf: URL(fileURLWithPath: $0.input)) }
+        for (index, item) in cases.enumerated() {
+            let run = try archc(item.arguments)
+            XCTAssertEqual(run.status, 64, "\(item.arguments)")
+            XCTAssertTrue(
+                run.stderr.hasPrefix("Error: \(item.option) \(item.output) is the command's own input \(item.input): writing it would replace that file\n"),
+                run.stderr)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: item.input)), before[index], "\(item.arguments)")
+        }
+        XCTAssertEqual(try archc("calibrate", path("s.yaml"), "--images", path("imgs"), "-o", path("imgs/c.json")).status, 0)
+    }
 }
