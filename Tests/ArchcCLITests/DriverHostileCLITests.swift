@@ -145,4 +145,21 @@ extension CLITests {
         }
         XCTAssertEqual(try archc("calibrate", path("s.yaml"), "--images", path("imgs"), "-o", path("imgs/c.json")).status, 0)
     }
+
+    /// Standard output that cannot be written (a full disk) was ignored, exit 0; fit printed
+    /// its error on standard output.
+    func testStandardOutputWriteErrorsFailTheCommand() throws {
+        guard FileManager.default.isWritableFile(atPath: "/dev/full") else { throw XCTSkip("no /dev/full here") }
+        for command in ["compile specs/tiny/tiny-resnet.yaml --emit ir", "compile specs/tiny/tiny-resnet.yaml --report json"] {
+            let run = try shell("exec \"$ARCHC\" \(command) > /dev/full")
+            XCTAssertEqual(run.status, 1, command)
+            XCTAssertTrue(run.stderr.hasPrefix("standard output: error: cannot write: "), run.stderr)
+        }
+        let spec = try scratchFolder().appendingPathComponent("s.yaml").path
+        try Self.croppedSpec.write(toFile: spec, atomically: true, encoding: .utf8)
+        let fit = try archc("fit", spec)
+        XCTAssertEqual(fit.status, 1)
+        XCTAssertEqual(fit.stdout, "")
+        XCTAssertEqual(fit.stderr, "archc fit: the spec has no 'budget' to fit\n")
+    }
 }
