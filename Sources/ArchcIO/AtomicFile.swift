@@ -20,6 +20,8 @@ public enum AtomicFile {
         case .replace(let file, let kept): (target, mode) = (file, kept)
         }
         let temporary = try createTemporary(beside: target, path: path, mode: mode)
+        InterruptCleanup.register(temporary.path)
+        defer { InterruptCleanup.clear() }
         do {
             try writeAll(data, to: temporary.fd, path: path)
             guard close(temporary.fd) == 0 else { throw IOError(path, "cannot write: \(String(cString: strerror(errno)))") }
@@ -190,4 +192,51 @@ public enum AtomicFile {
             }
         }
     }
+}
+
+/// Removes the temporary file `AtomicFile.write` is filling when the process is interrupted
+/// (Ctrl-C, SIGTERM, SIGHUP), which would otherwise stay behind, hidden and as large as the
+/// output. The handler only unlinks the registered path (kept in a buffer allocated before
+/// any signal) and re-raises the signal with its default action, both async-signal-safe.
+enum InterruptCleanup {
+    fileprivate static let capacity = 4096
+    /// The path, NUL-terminated; an empty string when no temporary file is being written.
+    fileprivate static let path: UnsafeMutablePointer<CChar> = {
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: capacity)
+        buffer.initialize(repeating: 0, count: capacity)
+        return buffer
+    }()
+    private static let installed: Void = {
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            // A signal the process was started ignoring (nohup, `&` in a script) stays ignored.
+            var old = sigaction()
+            sigaction(signal, nil, &old)
+            if unsafeBitCast(old.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = removeTemporaryAndReraise
+            sigemptyset(&action.sa_mask)
+            sigaction(signal, &action, nil)
+        }
+    }()
+
+    static func register(_ temporary: String) {
+        _ = installed
+        let bytes = Array(temporary.utf8)
+        guard bytes.count < capacity else { return }
+        path[0] = 0
+        for (index, byte) in bytes.enumerated().dropFirst() { path[index] = CChar(bitPattern: byte) }
+        path[bytes.count] = 0
+        path[0] = CChar(bitPattern: bytes.first ?? 0)  // last: the handler sees the whole path or none
+    }
+
+    static func clear() { path[0] = 0 }
+}
+
+private func removeTemporaryAndReraise(_ signal: Int32) {
+    if InterruptCleanup.path[0] != 0 { unlink(InterruptCleanup.path) }
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = SIG_DFL
+    sigemptyset(&action.sa_mask)
+    sigaction(signal, &action, nil)
+    raise(signal)
 }

@@ -162,4 +162,29 @@ extension CLITests {
         XCTAssertEqual(fit.stdout, "")
         XCTAssertEqual(fit.stderr, "archc fit: the spec has no 'budget' to fit\n")
     }
+
+    /// SIGINT while a large -o is written left the hidden temporary file (hundreds of MB)
+    /// in the output's folder; the handler removes it and the process still dies of SIGINT.
+    func testInterruptDuringAWriteRemovesTheTemporaryFile() throws {
+        let dir = try scratchFolder()
+        let process = Process()
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("archc")
+        process.executableURL = FileManager.default.fileExists(atPath: binary.path) ? binary : Self.root.appendingPathComponent(".build/debug/archc")
+        process.arguments = ["compile", "specs/resnet50.yaml", "--emit", "onnx", "-o", dir.appendingPathComponent("big.onnx").path]
+        process.currentDirectoryURL = Self.root
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var temporary: String?
+        let deadline = Date().addingTimeInterval(120)
+        while temporary == nil, process.isRunning, Date() < deadline {
+            temporary = try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix(".big.onnx.") }
+            if temporary == nil { usleep(2000) }
+        }
+        let seen = try XCTUnwrap(temporary, "the temporary file was never seen")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+        XCTAssertEqual(process.terminationStatus, SIGINT)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "\(seen) left behind")
+    }
 }
