@@ -139,6 +139,11 @@ struct EvalRun: ParsableCommand {
             guard resaveQuality != nil else { throw ValidationError("--resave-jpeg expects a JPEG quality from 1 to 100 or off, found '\(resaveJPEG)'") }
         }
         if severities(severity) == nil { throw ValidationError("--severity expects 1 to 5, comma-separated, or all, found '\(severity)'") }
+        // A name or level given twice was evaluated and counted twice.
+        if let corrupt, let twice = Self.repeated(corruptions(corrupt) ?? []) {
+            throw ValidationError("--corrupt names \(twice) twice; give each corruption once")
+        }
+        if let twice = Self.repeated(severities(severity) ?? []) { throw ValidationError("--severity names \(twice) twice; give each level once") }
         if let cleanTop1, !(0...1).contains(cleanTop1) { throw ValidationError("--clean-top1 must be a fraction in [0, 1], found \(cleanTop1)") }
         let inputs = specs + weights + [data, stylized, imagenetR, sketch, imagenetC, frostDir].compactMap { $0 }
         for (path, option) in [(output, "-o"), (plot, "--plot")] {
@@ -244,6 +249,12 @@ struct EvalRun: ParsableCommand {
         if resaveJPEG == "off" { return .some(nil) }
         guard let quality = Int(resaveJPEG), (1...100).contains(quality) else { return nil }
         return .some(quality)
+    }
+
+    /// The first item of `items` that appears again, if any.
+    private static func repeated<T: Hashable>(_ items: [T]) -> T? {
+        var seen = Set<T>()
+        return items.first { !seen.insert($0).inserted }
     }
 
     private func severities(_ text: String) -> [Int]? {

@@ -187,4 +187,17 @@ extension CLITests {
         XCTAssertEqual(process.terminationStatus, SIGINT)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "\(seen) left behind")
     }
+
+    /// `--corrupt fog,fog` and `--severity 5,5` evaluated and counted the duplicates
+    /// ("corrupted 24 of 24 images" from 8 photos); now a usage error.
+    func testRepeatedCorruptionsAndSeveritiesAreRefused() throws {
+        for (arguments, message) in [
+            (["--corrupt", "fog,brightness,fog", "--severity", "5"], "Error: --corrupt names fog twice; give each corruption once\n"),
+            (["--corrupt", "fog", "--severity", "5,3,5"], "Error: --severity names 5 twice; give each level once\n"),
+        ] {
+            let run = try archc(["eval", "specs/tiny/tiny-resnet.yaml", "--data", "specs/images"] + arguments)
+            XCTAssertEqual(run.status, 64, "\(arguments)")
+            XCTAssertTrue(run.stderr.hasPrefix(message), run.stderr)
+        }
+    }
 }
