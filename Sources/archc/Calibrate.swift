@@ -79,7 +79,10 @@ struct Calibrate: ParsableCommand {
                 let all = Tensor(dims: [kept.reduce(0) { $0 + $1.dims[0] }] + first.dims.dropFirst(), data: kept.flatMap(\.data))
                 do { try NPY.write(all, to: saveInputs) } catch { throw RunSession.Failure.message("\(error)") }
             }
-            do { try CalibrationFile.write(ranges, model: session.model.network.name, to: output) } catch {
+            do {
+                let run = try CalibrationFile.Run.of(overrides: options.overrides, weightsFile: weights, seed: seed, initStyle: initStyle.rawValue)
+                try CalibrationFile.write(ranges, model: session.model.network.name, run: run, to: output)
+            } catch {
                 throw RunSession.Failure.message("\(error)")
             }
             print("\(output): \(ranges.ranges.count) activation ranges (\(CalibrationFile.method)) from \(ranges.images) image(s)")

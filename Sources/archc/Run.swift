@@ -148,7 +148,9 @@ struct Run: ParsableCommand {
                 "\(weights): warning: \(session.model.unusedTensors.count) tensor(s) the spec does not use: "
                     + session.model.unusedTensors.prefix(5).joined(separator: ", "))
         }
-        let mode = try precision.resolve(calibration: calibration, model: session.model)
+        let mode = try precision.resolve(calibration: calibration, model: session.model) {
+            try CalibrationFile.Run.of(overrides: options.overrides, weightsFile: weights, seed: seed, initStyle: initStyle.rawValue)
+        }
         // The engine owns the weights and frees each once packed; --check still needs them.
         let graph = check ? session.model.optimized : session.model.takeOptimized()
         let engine = try Engine(

@@ -200,4 +200,29 @@ extension CLITests {
             XCTAssertTrue(run.stderr.hasPrefix(message), run.stderr)
         }
     }
+
+    /// A calibration file recorded only the model's name: `run --precision int8` accepted one
+    /// made without the run's `--set` (another preprocessing, error 0.95 of the largest logit)
+    /// or with other weights. It now records both and a run whose own differ is refused.
+    func testCalibrationOfAnotherRunIsRefused() throws {
+        let dir = try scratchFolder()
+        let path = { (name: String) in dir.appendingPathComponent(name).path }
+        try Self.croppedSpec.replacingOccurrences(of: "crop: 18", with: "crop: 16").write(toFile: path("s.yaml"), atomically: true, encoding: .utf8)
+        let calibrate = try archc("calibrate", path("s.yaml"), "--images", "specs/images/chelsea.png", "-o", path("c.json"))
+        XCTAssertEqual(calibrate.status, 0, calibrate.stderr)
+        let run = ["run", path("s.yaml"), "--input", "specs/images/chelsea.png", "--precision", "int8", "--calibration", path("c.json")]
+        XCTAssertEqual(try archc(run).status, 0)
+        let std = try archc(run + ["--set", "preprocess.std=[0.01, 0.01, 0.01]"])
+        XCTAssertEqual(std.status, 1)
+        XCTAssertEqual(
+            std.stderr,
+            "\(path("c.json")):4:3: error: calibrated with no --set, this run has --set preprocess.std=[0.01, 0.01, 0.01]; "
+                + "run archc calibrate with this run's options\n")
+        let seed = try archc(run + ["--seed", "3"])
+        XCTAssertEqual(seed.status, 1)
+        XCTAssertEqual(
+            seed.stderr,
+            "\(path("c.json")):5:3: error: calibrated with weights seeded (seed 0, init pytorch), this run has seeded (seed 3, init pytorch); "
+                + "run archc calibrate with this run's weights\n")
+    }
 }
