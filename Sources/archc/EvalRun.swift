@@ -176,7 +176,10 @@ struct EvalRun: ParsableCommand {
         job.givenCleanTop1 = cleanTop1
         var results: [EvalResult] = []
         for (i, spec) in specs.enumerated() {
-            results.append(try evaluate(spec, weights: weights.isEmpty ? nil : weights[i], job: job))
+            var result = try evaluate(spec, weights: weights.isEmpty ? nil : weights[i], job: job)
+            let run = try CalibrationFile.Run.of(overrides: overrides, weightsFile: weights.isEmpty ? nil : weights[i], seed: 0, initStyle: "pytorch")
+            result.run = (run.overrides.isEmpty ? "no --set" : run.overrides.map { "--set \($0)" }.joined(separator: " ")) + "; weights " + run.weights
+            results.append(result)
         }
         do {
             if let plot { try writePlot(results, to: plot) }

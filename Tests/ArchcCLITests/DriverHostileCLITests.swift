@@ -225,4 +225,30 @@ extension CLITests {
             "\(path("c.json")):5:3: error: calibrated with weights seeded (seed 0, init pytorch), this run has seeded (seed 3, init pytorch); "
                 + "run archc calibrate with this run's weights\n")
     }
+
+    /// `eval merge` merged parts made with other weights or another `--set` (a part recorded
+    /// only the model and data): each part now records both, and parts that differ are refused.
+    func testEvalMergeRefusesPartsOfDifferentRuns() throws {
+        let dir = try scratchFolder()
+        let path = { (name: String) in dir.appendingPathComponent(name).path }
+        try Self.croppedSpec.replacingOccurrences(of: "crop: 18", with: "crop: 16").write(toFile: path("s.yaml"), atomically: true, encoding: .utf8)
+        for (index, photo) in ["chelsea", "coffee"].enumerated() {
+            try FileManager.default.createDirectory(atPath: path("data/\(index)"), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: "specs/images/\(photo).png", toPath: path("data/\(index)/\(photo).png"))
+        }
+        let part = { (shard: String, extra: [String], file: String) throws in
+            let run = try self.archc(["eval", path("s.yaml"), "--data", path("data"), "--shard", shard, "--report", "json", "-o", path(file)] + extra)
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        try part("0/2", [], "p0.json")
+        try part("1/2", [], "p1.json")
+        try part("1/2", ["--set", "preprocess.resize=64"], "p1-set.json")
+        XCTAssertEqual(try archc("eval", "merge", path("p0.json"), path("p1.json")).status, 0)
+        let mixed = try archc("eval", "merge", path("p0.json"), path("p1-set.json"))
+        XCTAssertEqual(mixed.status, 1)
+        XCTAssertEqual(
+            mixed.stderr,
+            "\(path("p1-set.json")): error: partial result of a different run than \(path("p0.json")): made with --set preprocess.resize=64; "
+                + "weights seeded (seed 0, init pytorch), \(path("p0.json")) with no --set; weights seeded (seed 0, init pytorch)\n")
+    }
 }
