@@ -16,8 +16,40 @@ public enum CalibrationFile {
     /// Larger files are refused before they are read (a model's ranges take a few KB).
     public static let maxBytes = 16 << 20
 
+    /// What a calibration belongs to besides the model's name: the `--set` overrides (which
+    /// can change the preprocessing, and so every range, without changing the graph) and the
+    /// weights. A file that records them is refused by a run whose own differ; files written
+    /// before they were recorded are read as before.
+    public struct Run: Equatable {
+        public var overrides: [String]
+        /// "seeded (seed S, init STYLE)", or the checkpoint's size and FNV-1a digest.
+        public var weights: String
+
+        public init(overrides: [String], weights: String) {
+            self.overrides = overrides
+            self.weights = weights
+        }
+
+        /// The run of `archc calibrate` or `archc run` with these options.
+        public static func of(overrides: [String], weightsFile: String?, seed: UInt64, initStyle: String) throws -> Run {
+            guard let weightsFile else { return Run(overrides: overrides, weights: "seeded (seed \(seed), init \(initStyle))") }
+            guard let handle = FileHandle(forReadingAtPath: weightsFile) else { throw IOError(weightsFile, "cannot read file") }
+            defer { try? handle.close() }
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325, count = 0
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                count += chunk.count
+                for byte in chunk {
+                    hash ^= UInt64(byte)
+                    hash = hash &* 0x0000_0100_0000_01B3
+                }
+            }
+            let hex = String(hash, radix: 16)
+            return Run(overrides: overrides, weights: "checkpoint of \(count) bytes, fnv1a \(String(repeating: "0", count: 16 - hex.count) + hex)")
+        }
+    }
+
     /// The JSON text for `ranges` of `model`, names sorted.
-    public static func text(_ ranges: ActivationRanges, model: String) -> String {
+    public static func text(_ ranges: ActivationRanges, model: String, run: Run? = nil) -> String {
         let entries = ranges.ranges.keys.sorted().map { name -> String in
             let range = ranges.ranges[name]!
             return "    \(quoted(name)): [\(range.lowerBound), \(range.upperBound)]"
@@ -25,7 +57,7 @@ public enum CalibrationFile {
         return """
             {
               "archc_calibration": \(version),
-              "model": \(quoted(model)),
+              "model": \(quoted(model)),\(run.map { "\n  \"overrides\": [\($0.overrides.map(quoted).joined(separator: ", "))],\n  \"weights\": \(quoted($0.weights))," } ?? "")
               "method": "\(method)",
               "images": \(ranges.images),
               "ranges": {
@@ -36,14 +68,14 @@ public enum CalibrationFile {
             """
     }
 
-    public static func write(_ ranges: ActivationRanges, model: String, to path: String) throws {
-        try AtomicFile.write(Data(text(ranges, model: model).utf8), to: path)
+    public static func write(_ ranges: ActivationRanges, model: String, run: Run? = nil, to path: String) throws {
+        try AtomicFile.write(Data(text(ranges, model: model, run: run).utf8), to: path)
     }
 
     /// Reads a calibration file for `graph` (model `model`): every value the graph's int8
     /// layers read must have a finite range. Errors are `IOError`s naming the file and, where
     /// one applies, the line and column.
-    public static func read(_ path: String, model: String, graph: Graph) throws -> ActivationRanges {
+    public static func read(_ path: String, model: String, graph: Graph, run: Run? = nil) throws -> ActivationRanges {
         let data = try contents(path)
         let text = String(decoding: data, as: UTF8.self)
         let object: Any
@@ -56,6 +88,15 @@ public enum CalibrationFile {
         guard v == version else { throw located(path, text, "archc_calibration", "unsupported calibration version \(v), expected \(version)") }
         if let name = root["model"] as? String, name != model {
             throw located(path, text, "model", "calibrated for model '\(name)', not '\(model)'; run archc calibrate for this spec")
+        }
+        if let run, let overrides = root["overrides"] as? [String], overrides != run.overrides {
+            let shown = { (list: [String]) in list.isEmpty ? "no --set" : list.map { "--set \($0)" }.joined(separator: " ") }
+            throw located(
+                path, text, "overrides",
+                "calibrated with \(shown(overrides)), this run has \(shown(run.overrides)); run archc calibrate with this run's options")
+        }
+        if let run, let weights = root["weights"] as? String, weights != run.weights {
+            throw located(path, text, "weights", "calibrated with weights \(weights), this run has \(run.weights); run archc calibrate with this run's weights")
         }
         guard let table = root["ranges"] as? [String: Any] else { throw IOError(path, "no \"ranges\" object") }
         var ranges = ActivationRanges(images: root["images"] as? Int ?? 0)

@@ -45,7 +45,7 @@ public struct InputBatch {
         }
         return InputBatch(
             files: files, batchSize: min(files.count, ReaderLimits.photosPerBatch), npy: nil,
-            preprocessing: preprocessing(for: spec, size: inputType.dims[1]), inputType: inputType)
+            preprocessing: try preprocessing(for: spec, size: inputType.dims[1]), inputType: inputType)
     }
 
     /// Batch `index` (0 ..< batchCount), photos decoded and prepared now.
@@ -85,12 +85,20 @@ public struct InputBatch {
         return files
     }
 
-    /// The spec's `preprocess:`, filled in with ImageNet's defaults for the input size.
-    public static func preprocessing(for spec: ModelSpec, size: Int) -> Preprocessing {
+    /// The spec's `preprocess:`, filled in with ImageNet's defaults for the input size. A
+    /// declared crop must be the input size (`--set input.size=192` on a spec cropping 224
+    /// would feed the model images of the wrong size): the error is at the spec's `crop`.
+    public static func preprocessing(for spec: ModelSpec, size: Int) throws -> Preprocessing {
         var p = Preprocessing.imagenet(size: size)
         guard let declared = spec.preprocess else { return p }
         if let resize = declared.resize { p.resize = resize }
-        p.crop = declared.crop ?? size
+        if let crop = declared.crop, crop != size {
+            throw IOError(
+                declared.cropLocation?.description ?? spec.file,
+                "preprocess crop \(crop) differs from the input size \(size), so photos cannot be prepared for this model; "
+                    + "make them equal (--set preprocess.crop=\(size), or --set input.size=\(crop))")
+        }
+        p.crop = size
         if let interpolation = declared.interpolation.flatMap(Preprocessing.Interpolation.init) { p.interpolation = interpolation }
         if let mean = declared.mean { p.mean = mean.map(Float.init) }
         if let std = declared.std { p.std = std.map(Float.init) }

@@ -45,6 +45,9 @@ public struct PreparedModel {
         public var disabledPasses: Set<String> = []
         /// Keep the unoptimized graph (`plain`) for `--check` and ONNX export of it.
         public var keepPlain = true
+        /// Whole copies of the weights the command makes after preparing them (an ONNX or
+        /// safetensors file is built in memory), for the memory check before any weight is made.
+        public var weightCopies = 0
 
         public init() {}
     }
@@ -61,6 +64,9 @@ public struct PreparedModel {
             guard FileManager.default.fileExists(atPath: file) else { return .failure(.weights(IOError(file, "no such file"))) }
             // The format by the file's structure, whatever its name; values read only for the spec's tensors.
             do { checkpoint = try CheckpointFormat.read(file) } catch { return .failure(.weights(error as? IOError ?? IOError(file, "\(error)"))) }
+        }
+        if let error = memoryShortage(network, copies: options.weightCopies + (options.keepPlain ? 1 : 0), spec: path) {
+            return .failure(.weights(error))
         }
         var graph: Graph
         do { graph = try Lowering.lower(network) } catch let error as LoweringError { return .failure(.lowering(error)) } catch {
@@ -85,6 +91,27 @@ public struct PreparedModel {
         case .success(let (optimized, _)):
             return .success(PreparedModel(compilation: compilation, network: network, plain: plain, optimized: optimized, unusedTensors: unused))
         }
+    }
+
+    /// An error when the weights cannot be had: every weight made (zeros, then its values one
+    /// tensor at a time, so the largest twice), packed one at a time, and `copies` more whole
+    /// copies. Swift aborts the process when an array cannot be allocated, so what is needed
+    /// at once is asked of the allocator (and given back) before any weight exists.
+    static func memoryShortage(_ network: Network, copies: Int, spec: String) -> IOError? {
+        let sizes = network.tensors.map { tensor in
+            tensor.shape.reduce(MemoryLayout<Float>.size) { $0.multipliedReportingOverflow(by: max(1, $1)).overflow ? Int.max : $0 * max(1, $1) }
+        }
+        let total = sizes.reduce(0) { $0.addingReportingOverflow($1).overflow ? Int.max : $0 + $1 }
+        let (whole, wholeOverflow) = total.multipliedReportingOverflow(by: 1 + copies)
+        let (needed, neededOverflow) = whole.addingReportingOverflow(sizes.max() ?? 0)
+        if !wholeOverflow, !neededOverflow, let probe = malloc(needed) {
+            free(probe)
+            return nil
+        }
+        let bytes = wholeOverflow || neededOverflow ? "more than \(Int.max)" : "\(needed)"
+        let extra = copies > 0 ? ", \(copies) more whole cop\(copies == 1 ? "y" : "ies")" : ""
+        return IOError(
+            spec, "the weights (\(total) bytes) need \(bytes) bytes at once (the largest tensor twice\(extra)), which cannot be allocated: out of memory")
     }
 
     /// The optimized graph for an engine to own: its weights move out of this model (which

@@ -20,6 +20,8 @@ public enum AtomicFile {
         case .replace(let file, let kept): (target, mode) = (file, kept)
         }
         let temporary = try createTemporary(beside: target, path: path, mode: mode)
+        InterruptCleanup.register(temporary.path)
+        defer { InterruptCleanup.clear() }
         do {
             try writeAll(data, to: temporary.fd, path: path)
             guard close(temporary.fd) == 0 else { throw IOError(path, "cannot write: \(String(cString: strerror(errno)))") }
@@ -44,6 +46,56 @@ public enum AtomicFile {
         guard case .replace(let target, _) = try destination(path) else { return }
         let folder = URL(fileURLWithPath: target).deletingLastPathComponent().path
         guard access(folder, W_OK) == 0 else { throw IOError(path, "cannot write: \(String(cString: strerror(errno)))") }
+    }
+
+    /// Do two paths name one file, once `.`, `..` and symbolic links (also to a file not yet
+    /// written) are followed, or as hard links of one existing file?
+    public static func sameFile(_ a: String, _ b: String) -> Bool {
+        func followed(_ path: String) -> String {
+            var url = URL(fileURLWithPath: path).standardizedFileURL
+            for _ in 0..<32 {
+                let folder = url.deletingLastPathComponent().resolvingSymlinksInPath()
+                url = folder.appendingPathComponent(url.lastPathComponent)
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path) else { break }
+                url = URL(fileURLWithPath: target, relativeTo: folder).standardizedFileURL
+            }
+            return url.path
+        }
+        if followed(a) == followed(b) { return true }
+        var (sa, sb) = (stat(), stat())
+        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+    }
+
+    /// The input that writing `output` would replace, if any: one of `inputs` itself, or for
+    /// an input that is a folder, an existing file directly in it whose extension is one of
+    /// `folderExtensions` (the images the command reads from it). Streams and devices
+    /// (`-o /dev/stdout`, `/dev/null`) replace nothing.
+    public static func input(replacedBy output: String, among inputs: [String], folderExtensions: [String] = []) -> String? {
+        if streamDescriptor(output) != nil { return nil }
+        var info = stat()
+        if stat(output, &info) == 0, info.st_mode & S_IFMT != S_IFREG { return nil }
+        let outputExists = stat(output, &info) == 0
+        let outputExtension = URL(fileURLWithPath: output).pathExtension.lowercased()
+        for input in inputs {
+            var folder = stat()
+            if stat(input, &folder) == 0, folder.st_mode & S_IFMT == S_IFDIR {
+                guard outputExists, folderExtensions.contains(outputExtension) else { continue }
+                let parent = URL(fileURLWithPath: output).deletingLastPathComponent().path
+                var inside = stat()
+                if stat(parent, &inside) == 0, inside.st_dev == folder.st_dev, inside.st_ino == folder.st_ino { return output }
+            } else if sameFile(output, input) {
+                return input
+            }
+        }
+        return nil
+    }
+
+    /// Refuses an output that is one of the command's own inputs (`-o spec.yaml`,
+    /// `--output x.npy --input x.npy`): writing it would destroy what the command reads.
+    public static func checkNotAnInput(_ output: String, option: String, inputs: [String], folderExtensions: [String] = []) throws {
+        if let input = input(replacedBy: output, among: inputs, folderExtensions: folderExtensions) {
+            throw IOError(output, "\(option) \(output) is the command's own input \(input): writing it would replace that file")
+        }
     }
 
     private enum Destination {
@@ -140,4 +192,51 @@ public enum AtomicFile {
             }
         }
     }
+}
+
+/// Removes the temporary file `AtomicFile.write` is filling when the process is interrupted
+/// (Ctrl-C, SIGTERM, SIGHUP), which would otherwise stay behind, hidden and as large as the
+/// output. The handler only unlinks the registered path (kept in a buffer allocated before
+/// any signal) and re-raises the signal with its default action, both async-signal-safe.
+enum InterruptCleanup {
+    fileprivate static let capacity = 4096
+    /// The path, NUL-terminated; an empty string when no temporary file is being written.
+    fileprivate static let path: UnsafeMutablePointer<CChar> = {
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: capacity)
+        buffer.initialize(repeating: 0, count: capacity)
+        return buffer
+    }()
+    private static let installed: Void = {
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            // A signal the process was started ignoring (nohup, `&` in a script) stays ignored.
+            var old = sigaction()
+            sigaction(signal, nil, &old)
+            if unsafeBitCast(old.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = removeTemporaryAndReraise
+            sigemptyset(&action.sa_mask)
+            sigaction(signal, &action, nil)
+        }
+    }()
+
+    static func register(_ temporary: String) {
+        _ = installed
+        let bytes = Array(temporary.utf8)
+        guard bytes.count < capacity else { return }
+        path[0] = 0
+        for (index, byte) in bytes.enumerated().dropFirst() { path[index] = CChar(bitPattern: byte) }
+        path[bytes.count] = 0
+        path[0] = CChar(bitPattern: bytes.first ?? 0)  // last: the handler sees the whole path or none
+    }
+
+    static func clear() { path[0] = 0 }
+}
+
+private func removeTemporaryAndReraise(_ signal: Int32) {
+    if InterruptCleanup.path[0] != 0 { unlink(InterruptCleanup.path) }
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = SIG_DFL
+    sigemptyset(&action.sa_mask)
+    sigaction(signal, &action, nil)
+    raise(signal)
 }

@@ -1,4 +1,9 @@
 import ArgumentParser
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `archc`: compile, cost and fit CNN architecture specs.
 @main
@@ -29,6 +34,21 @@ struct Archc: ParsableCommand {
                 command = next
             }
         }
+        atexit(checkStandardOutput)
         main(arguments)
+    }
+}
+
+/// Reports, at exit, a failure to write standard output (`archc compile s.yaml --emit ir >
+/// /dev/full`): what `print` buffered is flushed here, and an error makes the exit status 1
+/// with a message on standard error (exit flushed it after this and ignored the error).
+private func checkStandardOutput() {
+    errno = 0
+    let flushed = fflush(stdout) == 0
+    if !flushed || ferror(stdout) != 0 {
+        // When a write failed before exit, its errno is gone.
+        let reason = !flushed && errno != 0 ? String(cString: strerror(errno)) : "part of the output was not written"
+        FileHandle.standardError.write(Data("standard output: error: cannot write: \(reason)\n".utf8))
+        _exit(1)
     }
 }

@@ -47,27 +47,15 @@ struct Calibrate: ParsableCommand {
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("calibrate needs --images: a folder of photos (or photo files)") }
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256, found \(threads)") }
-        if let saveInputs, Self.sameFile(saveInputs, output) {
+        if let saveInputs, AtomicFile.sameFile(saveInputs, output) {
             throw ValidationError("-o and --save-inputs name the same file (\(saveInputs)); one would replace the other")
         }
-    }
-
-    /// Do two paths name one file, once `.`, `..` and symbolic links (also to a file not yet
-    /// written) are followed, or as hard links of one existing file?
-    static func sameFile(_ a: String, _ b: String) -> Bool {
-        func followed(_ path: String) -> String {
-            var url = URL(fileURLWithPath: path).standardizedFileURL
-            for _ in 0..<32 {
-                let folder = url.deletingLastPathComponent().resolvingSymlinksInPath()
-                url = folder.appendingPathComponent(url.lastPathComponent)
-                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: url.path) else { break }
-                url = URL(fileURLWithPath: target, relativeTo: folder).standardizedFileURL
+        let inputs = [options.spec] + (weights.map { [$0] } ?? []) + images
+        for (path, option) in [(output, "-o")] + (saveInputs.map { [($0, "--save-inputs")] } ?? []) {
+            do { try AtomicFile.checkNotAnInput(path, option: option, inputs: inputs, folderExtensions: InputBatch.imageExtensions) } catch {
+                throw ValidationError((error as? IOError)?.message ?? "\(error)")
             }
-            return url.path
         }
-        if followed(a) == followed(b) { return true }
-        var (sa, sb) = (stat(), stat())
-        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 
     func run() throws {
@@ -91,7 +79,10 @@ struct Calibrate: ParsableCommand {
                 let all = Tensor(dims: [kept.reduce(0) { $0 + $1.dims[0] }] + first.dims.dropFirst(), data: kept.flatMap(\.data))
                 do { try NPY.write(all, to: saveInputs) } catch { throw RunSession.Failure.message("\(error)") }
             }
-            do { try CalibrationFile.write(ranges, model: session.model.network.name, to: output) } catch {
+            do {
+                let run = try CalibrationFile.Run.of(overrides: options.overrides, weightsFile: weights, seed: seed, initStyle: initStyle.rawValue)
+                try CalibrationFile.write(ranges, model: session.model.network.name, run: run, to: output)
+            } catch {
                 throw RunSession.Failure.message("\(error)")
             }
             print("\(output): \(ranges.ranges.count) activation ranges (\(CalibrationFile.method)) from \(ranges.images) image(s)")

@@ -94,6 +94,11 @@ struct Compile: ParsableCommand {
         if emit == .pytorch, weights != nil || !disabledPasses.isEmpty {
             throw ValidationError("--emit pytorch writes the model without weights or passes; --weights and --disable-pass do not apply")
         }
+        if let output {
+            do { try AtomicFile.checkNotAnInput(output, option: "-o", inputs: [options.spec] + (weights.map { [$0] } ?? [])) } catch {
+                throw ValidationError((error as? IOError)?.message ?? "\(error)")
+            }
+        }
     }
 
     func run() throws {
@@ -160,6 +165,8 @@ struct Compile: ParsableCommand {
         prepare.seed = seed
         prepare.initStyle = initStyle
         prepare.disabledPasses = Set(disabledPasses)
+        prepare.keepPlain = kind == .onnx && onnxGraph != .optimized
+        prepare.weightCopies = kind == .onnx ? 2 : kind == .weights ? 1 : 0
         switch PreparedModel.prepare(spec: options.spec, prepare) {
         case .failure(let failure):
             throw self.failure(failure.description)

@@ -41,6 +41,9 @@ struct Corrupt: ParsableCommand {
         guard name.hasSuffix(".png") || output.hasPrefix("/dev/") else {
             throw ValidationError("-o must name a .png file (the corrupted image is written as PNG), found '\(output)'")
         }
+        do { try AtomicFile.checkNotAnInput(output, option: "-o", inputs: [image] + (frostDir.map { [$0] } ?? [])) } catch {
+            throw ValidationError((error as? IOError)?.message ?? "\(error)")
+        }
     }
 
     func run() throws {

@@ -19,6 +19,14 @@ struct EvalMerge: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (whole or not at all).", valueName: "file"))
     var output: String?
 
+    func validate() throws {
+        if let output {
+            do { try AtomicFile.checkNotAnInput(output, option: "-o", inputs: parts) } catch {
+                throw ValidationError((error as? IOError)?.message ?? "\(error)")
+            }
+        }
+    }
+
     func run() throws {
         do {
             let results = try parts.map { file -> (file: String, result: EvalResult) in

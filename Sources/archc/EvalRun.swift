@@ -139,7 +139,19 @@ struct EvalRun: ParsableCommand {
             guard resaveQuality != nil else { throw ValidationError("--resave-jpeg expects a JPEG quality from 1 to 100 or off, found '\(resaveJPEG)'") }
         }
         if severities(severity) == nil { throw ValidationError("--severity expects 1 to 5, comma-separated, or all, found '\(severity)'") }
+        // A name or level given twice was evaluated and counted twice.
+        if let corrupt, let twice = Self.repeated(corruptions(corrupt) ?? []) {
+            throw ValidationError("--corrupt names \(twice) twice; give each corruption once")
+        }
+        if let twice = Self.repeated(severities(severity) ?? []) { throw ValidationError("--severity names \(twice) twice; give each level once") }
         if let cleanTop1, !(0...1).contains(cleanTop1) { throw ValidationError("--clean-top1 must be a fraction in [0, 1], found \(cleanTop1)") }
+        let inputs = specs + weights + [data, stylized, imagenetR, sketch, imagenetC, frostDir].compactMap { $0 }
+        for (path, option) in [(output, "-o"), (plot, "--plot")] {
+            guard let path else { continue }
+            do { try AtomicFile.checkNotAnInput(path, option: option, inputs: inputs, folderExtensions: InputBatch.imageExtensions) } catch {
+                throw ValidationError((error as? IOError)?.message ?? "\(error)")
+            }
+        }
     }
 
     func run() throws {
@@ -164,7 +176,10 @@ struct EvalRun: ParsableCommand {
         job.givenCleanTop1 = cleanTop1
         var results: [EvalResult] = []
         for (i, spec) in specs.enumerated() {
-            results.append(try evaluate(spec, weights: weights.isEmpty ? nil : weights[i], job: job))
+            var result = try evaluate(spec, weights: weights.isEmpty ? nil : weights[i], job: job)
+            let run = try CalibrationFile.Run.of(overrides: overrides, weightsFile: weights.isEmpty ? nil : weights[i], seed: 0, initStyle: "pytorch")
+            result.run = (run.overrides.isEmpty ? "no --set" : run.overrides.map { "--set \($0)" }.joined(separator: " ")) + "; weights " + run.weights
+            results.append(result)
         }
         do {
             if let plot { try writePlot(results, to: plot) }
@@ -194,7 +209,13 @@ struct EvalRun: ParsableCommand {
         evalOptions.threads = threads
         evalOptions.workers = workers
         evalOptions.skipBad = skipBad
-        let evaluator = Evaluator(model: model, preprocessing: InputBatch.preprocessing(for: model.compilation.spec!, size: dims[1]), options: evalOptions)
+        let preprocessing: Preprocessing
+        do {
+            preprocessing = try InputBatch.preprocessing(for: model.compilation.spec!, size: dims[1])
+        } catch {
+            evalFail("\(error)")
+        }
+        let evaluator = Evaluator(model: model, preprocessing: preprocessing, options: evalOptions)
         do {
             let plan = try job.plan(classes: classes)
             let report = profile ? { (p: EvalProfile) in self.warn("\(model.network.name) \(p.text)") } : nil
@@ -231,6 +252,12 @@ struct EvalRun: ParsableCommand {
         if resaveJPEG == "off" { return .some(nil) }
         guard let quality = Int(resaveJPEG), (1...100).contains(quality) else { return nil }
         return .some(quality)
+    }
+
+    /// The first item of `items` that appears again, if any.
+    private static func repeated<T: Hashable>(_ items: [T]) -> T? {
+        var seen = Set<T>()
+        return items.first { !seen.insert($0).inserted }
     }
 
     private func severities(_ text: String) -> [Int]? {

@@ -1,5 +1,6 @@
 import ArchcSpec
 import ArgumentParser
+import Foundation
 
 /// `archc fit SPEC`: propose depth edits that meet the spec's budget.
 struct Fit: ParsableCommand {
@@ -29,7 +30,7 @@ struct Fit: ParsableCommand {
         var depthFailed = false
         switch Fitter.fit(compilation, options: options.elaborationOptions) {
         case .failure(let failure):
-            print("archc fit: \(failure)")
+            FileHandle.standardError.write(Data("archc fit: \(failure)\n".utf8))
             guard width, case .noSolution = failure else { throw ExitCode.failure }
             depthFailed = true
         case .success(let proposal):

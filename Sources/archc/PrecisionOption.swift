@@ -18,10 +18,10 @@ enum PrecisionOption: String, ExpressibleByArgument, CaseIterable {
     }
 
     /// The engine's precision: int8 reads and checks the calibration file against the model.
-    func resolve(calibration: String?, model: PreparedModel) throws -> Precision {
+    func resolve(calibration: String?, model: PreparedModel, run: () throws -> CalibrationFile.Run) throws -> Precision {
         guard self == .int8, let calibration else { return .fp32 }
         do {
-            return .int8(try CalibrationFile.read(calibration, model: model.network.name, graph: model.optimized))
+            return .int8(try CalibrationFile.read(calibration, model: model.network.name, graph: model.optimized, run: try run()))
         } catch {
             throw RunSession.Failure.message("\(error)")
         }

@@ -105,6 +105,12 @@ struct Run: ParsableCommand {
         guard iterations >= 1, iterations <= 100_000 else { throw ValidationError("--iterations must be between 1 and 100000, found \(iterations)") }
         guard top >= 1 else { throw ValidationError("--top must be at least 1, found \(top)") }
         try precision.validate(calibration: calibration, check: check)
+        if let output {
+            let inputs = [options.spec] + [weights, calibration].compactMap { $0 } + input
+            do { try AtomicFile.checkNotAnInput(output, option: "--output", inputs: inputs, folderExtensions: InputBatch.imageExtensions) } catch {
+                throw ValidationError((error as? IOError)?.message ?? "\(error)")
+            }
+        }
     }
 
     /// The one place `run` reports an error and exits.
@@ -142,7 +148,9 @@ struct Run: ParsableCommand {
                 "\(weights): warning: \(session.model.unusedTensors.count) tensor(s) the spec does not use: "
                     + session.model.unusedTensors.prefix(5).joined(separator: ", "))
         }
-        let mode = try precision.resolve(calibration: calibration, model: session.model)
+        let mode = try precision.resolve(calibration: calibration, model: session.model) {
+            try CalibrationFile.Run.of(overrides: options.overrides, weightsFile: weights, seed: seed, initStyle: initStyle.rawValue)
+        }
         // The engine owns the weights and frees each once packed; --check still needs them.
         let graph = check ? session.model.optimized : session.model.takeOptimized()
         let engine = try Engine(

@@ -34,7 +34,7 @@ enum EvalTest {
         options.threads = 1
         options.workers = 2
         options.skipBad = skipBad
-        return Evaluator(model: model, preprocessing: InputBatch.preprocessing(for: model.compilation.spec!, size: 32), options: options)
+        return Evaluator(model: model, preprocessing: try! InputBatch.preprocessing(for: model.compilation.spec!, size: 32), options: options)
     }
 
     /// A tree of the fixture photos under class folders of the 10-class model: wnids of

@@ -35,6 +35,7 @@ extension EvalResult {
         if !relativeCE.isEmpty { object["relative_ce"] = relativeCE }
         if let relativeMCE { object["relative_mce"] = relativeMCE }
         if let givenCleanTop1 { object["clean_top1_given"] = givenCleanTop1 }
+        if let run, shard != nil { object["run"] = run }  // what parts of one run must share
         if let shard { object["shard"] = ["index": shard.index, "count": shard.count] }
         return object
     }
@@ -58,6 +59,7 @@ extension EvalResult {
             throw IOError(file, "not an archc eval report (expected 'model', 'sources' and 'sets')")
         }
         var result = EvalResult(model: model, sources: sources, subsets: [:], givenCleanTop1: object["clean_top1_given"] as? Double)
+        result.run = object["run"] as? String
         let results = object["results"] as? [[String: Any]] ?? []
         for entry in results {
             guard let set = entry["set"] as? String, let corruption = entry["corruption"] as? String, let severity = entry["severity"] as? Int else {

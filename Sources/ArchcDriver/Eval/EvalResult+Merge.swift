@@ -8,11 +8,16 @@ extension EvalResult {
         guard let count = first.shard?.count else { throw IOError(firstFile, "not a partial result (no shard); write parts with --shard K/N") }
         var seen: [Int: String] = [:]
         var merged = EvalResult(model: first.model, sources: first.sources, subsets: first.subsets, givenCleanTop1: first.givenCleanTop1)
+        merged.run = first.run
         for (file, part) in parts {
             guard let shard = part.shard else { throw IOError(file, "not a partial result (no shard); write parts with --shard K/N") }
             guard shard.count == count else { throw IOError(file, "shard \(shard) is of \(shard.count) parts, \(firstFile) of \(count)") }
             guard part.model == first.model, part.sources == first.sources, part.subsets == first.subsets, part.givenCleanTop1 == first.givenCleanTop1 else {
                 throw IOError(file, "partial result of a different run than \(firstFile) (model, data or options differ)")
+            }
+            guard part.run == first.run else {
+                let made = { (run: String?) in run ?? "options not recorded" }
+                throw IOError(file, "partial result of a different run than \(firstFile): made with \(made(part.run)), \(firstFile) with \(made(first.run))")
             }
             if let other = seen[shard.index] { throw IOError(file, "shard \(shard) is also in \(other)") }
             seen[shard.index] = file

@@ -12,6 +12,9 @@ public struct EvalResult: Equatable, Sendable {
     public var shard: Shard?
     /// Clean top-1 accuracy given on the command line, for relative mCE.
     public var givenCleanTop1: Double?
+    /// The `--set` overrides and the weights the results were made with ("run" in JSON):
+    /// parts of one run must agree. Nil in reports written before it was recorded.
+    public var run: String?
 
     public init(
         model: String, sources: [String: String], subsets: [String: ClassSubset], counts: [EvalKey: EvalCounts] = [:], shard: Shard? = nil,

@@ -45,6 +45,8 @@ public struct ModelSpec: Sendable {
     public struct Preprocess: Sendable, Equatable {
         public var resize: Int?
         public var crop: Int?
+        /// Where `crop` is declared, for errors about it.
+        public var cropLocation: SourceLocation?
         public var interpolation: String?
         public var mean: [Double]?
         public var std: [Double]?

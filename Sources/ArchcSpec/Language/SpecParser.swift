@@ -149,7 +149,12 @@ struct SpecParser {
                 diagnostics.error(at, "expected a size in pixels (1-8192) for '\(key)', found '\(text)'")
                 continue
             }
-            if key == "resize" { p.resize = value } else { p.crop = value }
+            if key == "resize" {
+                p.resize = value
+            } else {
+                p.crop = value
+                p.cropLocation = at
+            }
         }
         p.interpolation = reader.choice("interpolation", ["bilinear", "bicubic"])?.0
         for key in ["mean", "std"] {
