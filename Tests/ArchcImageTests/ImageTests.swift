@@ -20,6 +20,24 @@ final class ImageTests: XCTestCase {
         }
     }
 
+    /// PIL (torchvision's loader: `Image.open(f).convert('RGB')`) keeps the stored values:
+    /// 16-bit samples keep their high byte (16-bit grayscale is clipped to 255), alpha and
+    /// tRNS are dropped rather than composited, gAMA and sRGB are ignored. libpng's simplified
+    /// API brightened 16-bit and gAMA 1.0 images (106 -> 171) and composited alpha on black.
+    func testPNGKeepsTheStoredValuesAsPILDoes() throws {
+        let names = [
+            "png-rgb16.png", "png-rgba16.png", "png-la16.png", "png-gray16.png", "png-rgba8.png", "png-la8.png", "png-palette-trns.png",
+            "png-palette4.png", "png-gray2.png", "png-gray1-trns.png", "png-gamma1.png", "png-srgb.png", "png-rgba16-interlaced.png",
+            "png-palette-trns-interlaced.png",
+        ]
+        for name in names {
+            let image = try DecodedImage.read(dir.appendingPathComponent(name).path)
+            let expected = try NPY.read(dir.appendingPathComponent(name + ".rgb.npy").path)
+            XCTAssertEqual([image.height, image.width, 3], expected.dims, name)
+            XCTAssertEqual(image.pixels.map(Float.init), expected.data, name)
+        }
+    }
+
     func testPreprocessingMatchesPIL() throws {
         for name in ["cat.jpg", "cat-gray.png", "cat-rgba.png"] {
             let image = try DecodedImage.read(dir.appendingPathComponent(name).path)
