@@ -21,10 +21,10 @@ MEAN, STD = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
 def prepare(image, method):
     image = image.convert("RGB")
     w, h = image.size
-    scale = 40 / min(w, h)
-    image = image.resize((round(w * scale), round(h * scale)), method)
+    # torchvision's Resize(40) (longer side truncated) and CenterCrop(32) (margin / 2 rounded half to even)
+    image = image.resize((40, int(40 * h / w)) if w <= h else (int(40 * w / h), 40), method)
     w, h = image.size
-    left, top = (w - 32) // 2, (h - 32) // 2
+    left, top = int(round((w - 32) / 2.0)), int(round((h - 32) / 2.0))
     image = image.crop((left, top, left + 32, top + 32))
     x = (np.asarray(image, dtype=np.float32) / 255 - MEAN) / STD
     return x.transpose(2, 0, 1).astype(np.float32)
