@@ -68,6 +68,7 @@ public struct DecodedImage: Sendable {
         }
         guard header == 0 else { throw Failure(file: file, message: "invalid JPEG: \(String(cString: tjGetErrorStr2(handle)))") }
         try checkSize("JPEG", Int(w), Int(h), file: file)
+        if colorspace == TJCS_CMYK.rawValue || colorspace == TJCS_YCCK.rawValue { return try cmyk(bytes, handle, Int(w), Int(h), file: file) }
         var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * 3)
         let status = bytes.withUnsafeBufferPointer { source in
             pixels.withUnsafeMutableBufferPointer { target in
@@ -76,5 +77,27 @@ public struct DecodedImage: Sendable {
         }
         guard status == 0 else { throw Failure(file: file, message: "invalid JPEG: \(String(cString: tjGetErrorStr2(handle)))") }
         return DecodedImage(width: Int(w), height: Int(h), pixels: pixels)
+    }
+
+    /// A CMYK (or YCCK) JPEG as PIL reads it: the stored samples taken as Adobe's inverted
+    /// CMYK (PIL assumes so for every CMYK JPEG), then PIL's CMYK -> RGB,
+    /// r = stored c * stored k / 255 rounded as its MULDIV255.
+    private static func cmyk(_ bytes: [UInt8], _ handle: tjhandle, _ w: Int, _ h: Int, file: String) throws -> DecodedImage {
+        var stored = [UInt8](repeating: 0, count: w * h * 4)
+        let status = bytes.withUnsafeBufferPointer { source in
+            stored.withUnsafeMutableBufferPointer { target in
+                tjDecompress2(handle, source.baseAddress, UInt(source.count), target.baseAddress, Int32(w), 0, Int32(h), Int32(TJPF_CMYK.rawValue), 0)
+            }
+        }
+        guard status == 0 else { throw Failure(file: file, message: "invalid CMYK JPEG: \(String(cString: tjGetErrorStr2(handle)))") }
+        var pixels = [UInt8](repeating: 0, count: w * h * 3)
+        for p in 0..<(w * h) {
+            let k = Int(stored[p * 4 + 3])
+            for c in 0..<3 {
+                let t = Int(stored[p * 4 + c]) * k + 128
+                pixels[p * 3 + c] = UInt8(((t >> 8) + t) >> 8)
+            }
+        }
+        return DecodedImage(width: w, height: h, pixels: pixels)
     }
 }

@@ -38,6 +38,17 @@ final class ImageTests: XCTestCase {
         }
     }
 
+    /// A CMYK JPEG (Adobe's inverted CMYK, as PIL writes and reads it) is read as PIL's
+    /// convert('RGB'): r = (255 - c) * (255 - k) / 255; it was refused as "invalid JPEG:
+    /// Unsupported color conversion request".
+    func testCMYKJPEGReadsAsPIL() throws {
+        let image = try DecodedImage.read(dir.appendingPathComponent("cat-cmyk.jpg").path)
+        let expected = try NPY.read(dir.appendingPathComponent("cat-cmyk.jpg.rgb.npy").path)
+        XCTAssertEqual([image.height, image.width, 3], expected.dims)
+        let worst = zip(image.pixels, expected.data).map { abs(Float($0) - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, 3, "libjpeg-turbo's and PIL's IDCT may differ by a step or two")
+    }
+
     func testPreprocessingMatchesPIL() throws {
         for name in ["cat.jpg", "cat-gray.png", "cat-rgba.png"] {
             let image = try DecodedImage.read(dir.appendingPathComponent(name).path)

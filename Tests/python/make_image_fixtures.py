@@ -105,5 +105,10 @@ if __name__ == "__main__":
         np.save(OUT / (name + ".bilinear.npy"), prepare(decoded, Image.BILINEAR))
         np.save(OUT / (name + ".rgb.npy"), np.asarray(decoded.convert("RGB"), dtype=np.float32))
     write_png_variants()
+    # A CMYK JPEG (PIL writes Adobe's inverted CMYK) with a varying black channel.
+    cmy = 255 - np.asarray(photo, dtype=np.uint8)
+    black = np.tile(np.linspace(0, 200, photo.size[0]).astype(np.uint8), (photo.size[1], 1))[:, :, None]
+    Image.fromarray(np.concatenate([cmy, black], axis=2), "CMYK").save(OUT / "cat-cmyk.jpg", quality=92)
+    np.save(OUT / "cat-cmyk.jpg.rgb.npy", np.asarray(Image.open(OUT / "cat-cmyk.jpg").convert("RGB"), dtype=np.float32))
     (OUT / "broken.jpg").write_bytes((OUT / "cat.jpg").read_bytes()[:200])
     print("wrote", sorted(p.name for p in OUT.iterdir()))
