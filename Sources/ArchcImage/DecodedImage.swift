@@ -39,25 +39,24 @@ public struct DecodedImage: Sendable {
         }
     }
 
+    /// The stored sample values, as PIL's `convert('RGB')` gives them (CPNG's shim.h says how).
     static func png(_ bytes: [UInt8], file: String) throws -> DecodedImage {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        let began = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
-        defer { png_image_free(&image) }
-        guard began != 0 else { throw Failure(file: file, message: "invalid PNG: \(message(&image))") }
-        let (w, h) = (Int(image.width), Int(image.height))
-        try checkSize("PNG", w, h, file: file)
-        image.format = UInt32(PNG_FORMAT_RGB)
-        var pixels = [UInt8](repeating: 0, count: w * h * 3)
-        let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
-        guard finished != 0 else { throw Failure(file: file, message: "invalid PNG: \(message(&image))") }
-        return DecodedImage(width: w, height: h, pixels: pixels)
-    }
-
-    private static func message(_ image: inout png_image) -> String {
-        withUnsafeBytes(of: &image.message) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        var w: png_uint_32 = 0, h: png_uint_32 = 0
+        var decoded: UnsafeMutablePointer<UInt8>?
+        var reader = archc_png_reader()
+        let status = bytes.withUnsafeBufferPointer { source in
+            reader.bytes = source.baseAddress
+            reader.count = source.count
+            return archc_png_decode_rgb(&reader, ReaderLimits.decodedPixels, &w, &h, &decoded)
         }
+        defer { free(decoded) }
+        if status == 2 { try checkSize("PNG", Int(w), Int(h), file: file) }
+        guard status == 0, let decoded else {
+            let message = withUnsafeBytes(of: &reader.message) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+            throw Failure(file: file, message: "invalid PNG: \(message)")
+        }
+        let count = Int(w) * Int(h) * 3
+        return DecodedImage(width: Int(w), height: Int(h), pixels: Array(UnsafeBufferPointer(start: decoded, count: count)))
     }
 
     static func jpeg(_ bytes: [UInt8], file: String) throws -> DecodedImage {
@@ -69,6 +68,7 @@ public struct DecodedImage: Sendable {
         }
         guard header == 0 else { throw Failure(file: file, message: "invalid JPEG: \(String(cString: tjGetErrorStr2(handle)))") }
         try checkSize("JPEG", Int(w), Int(h), file: file)
+        if colorspace == TJCS_CMYK.rawValue || colorspace == TJCS_YCCK.rawValue { return try cmyk(bytes, handle, Int(w), Int(h), file: file) }
         var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * 3)
         let status = bytes.withUnsafeBufferPointer { source in
             pixels.withUnsafeMutableBufferPointer { target in
@@ -77,5 +77,27 @@ public struct DecodedImage: Sendable {
         }
         guard status == 0 else { throw Failure(file: file, message: "invalid JPEG: \(String(cString: tjGetErrorStr2(handle)))") }
         return DecodedImage(width: Int(w), height: Int(h), pixels: pixels)
+    }
+
+    /// A CMYK (or YCCK) JPEG as PIL reads it: the stored samples taken as Adobe's inverted
+    /// CMYK (PIL assumes so for every CMYK JPEG), then PIL's CMYK -> RGB,
+    /// r = stored c * stored k / 255 rounded as its MULDIV255.
+    private static func cmyk(_ bytes: [UInt8], _ handle: tjhandle, _ w: Int, _ h: Int, file: String) throws -> DecodedImage {
+        var stored = [UInt8](repeating: 0, count: w * h * 4)
+        let status = bytes.withUnsafeBufferPointer { source in
+            stored.withUnsafeMutableBufferPointer { target in
+                tjDecompress2(handle, source.baseAddress, UInt(source.count), target.baseAddress, Int32(w), 0, Int32(h), Int32(TJPF_CMYK.rawValue), 0)
+            }
+        }
+        guard status == 0 else { throw Failure(file: file, message: "invalid CMYK JPEG: \(String(cString: tjGetErrorStr2(handle)))") }
+        var pixels = [UInt8](repeating: 0, count: w * h * 3)
+        for p in 0..<(w * h) {
+            let k = Int(stored[p * 4 + 3])
+            for c in 0..<3 {
+                let t = Int(stored[p * 4 + c]) * k + 128
+                pixels[p * 3 + c] = UInt8(((t >> 8) + t) >> 8)
+            }
+        }
+        return DecodedImage(width: w, height: h, pixels: pixels)
     }
 }

@@ -63,6 +63,25 @@ final class CorruptionEdgeTests: XCTestCase {
         }
     }
 
+    /// A 20000x1 texture (scaled up keeping its shape to cover a 300x300 image: 5.4 GB and
+    /// an abort) or a 5000x5000 one is refused when the textures are read, naming the file.
+    func testFrostTexturesOutsideTheBoundsAreRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("archc-frost-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/frost1.png"
+        for (w, h) in [(20_000, 1), (5000, 5000), (401, 100)] {
+            let png = try XCTUnwrap(DecodedImage(width: w, height: h, pixels: [UInt8](repeating: 9, count: w * h * 3)).pngData())
+            try png.write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try FrostTextures.load(directory: folder)) { error in
+                XCTAssertEqual(
+                    "\(error)",
+                    "\(path): error: frost texture of \(w)x\(h) pixels is outside the accepted size (each side at most 4096 pixels, "
+                        + "the longer at most 4 times the shorter, docs/limits.md)")
+            }
+        }
+    }
+
     func testFrostDirectoryComesFromTheFlagThenTheEnvironmentThenTheDefault() {
         XCTAssertEqual(FrostTextures.directory("/a", environment: ["ARCHC_FROST_DIR": "/b"]), "/a")
         XCTAssertEqual(FrostTextures.directory(nil, environment: ["ARCHC_FROST_DIR": "/b"]), "/b")

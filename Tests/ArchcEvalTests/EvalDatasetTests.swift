@@ -36,6 +36,22 @@ final class EvalDatasetTests: XCTestCase {
         }
     }
 
+    /// Windows line ends (Excel, pandas) and Excel's UTF-8 BOM: "\r\n" is one Character in
+    /// Swift, so splitting on "\n" read the whole file as one line, and the BOM stayed in the
+    /// first path.
+    func testManifestWithCRLFAndBOM() throws {
+        let root = try EvalTest.tree(self)
+        let csv = root + "/windows.csv"
+        try "\u{FEFF}n01440764/img0.jpg,0\r\n\(root)/4/img8.png,n01443537\r\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let data = try EvalDataset.load(csv, set: "imagenet")
+        XCTAssertEqual(data.samples.map(\.path), ["\(root)/4/img8.png", "\(root)/n01440764/img0.jpg"])
+        XCTAssertEqual(data.samples.map(\.label), [1, 0])
+        try "\u{FEFF}path,label\r\na.jpg,0\r\nb.jpg\r\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
+            XCTAssertEqual((error as? IOError)?.description, "\(csv):3: error: expected 'path,label', found 'b.jpg'")
+        }
+    }
+
     func testManifest() throws {
         let root = try EvalTest.tree(self)
         let csv = root + "/list.csv"

@@ -150,6 +150,18 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertTrue(warnings[0].hasPrefix("\(bad): warning: skipped: "), warnings[0])
     }
 
+    /// Every image skipped: an error, not "top-1 0.00% (0 of 1)" with exit 0.
+    func testNoImageEvaluatedIsAnError() throws {
+        let root = try EvalTest.folder(self)
+        try EvalTest.place(EvalTest.images + "/broken.jpg", at: "n01440764/broken.jpg", in: root)
+        var job = EvalJob()
+        job.sets = [("imagenet", root)]
+        let plan = try job.plan(classes: 10)
+        XCTAssertThrowsError(try job.run(EvalTest.evaluator(try EvalTest.tinyModel(), skipBad: true), plan: plan)) { error in
+            XCTAssertEqual("\(error)", "\(root): error: none of the 1 images could be evaluated (all skipped as unreadable); no accuracy to report")
+        }
+    }
+
     func testLabelBeyondTheModelIsNamed() throws {
         let root = try EvalTest.tree(self)
         try EvalTest.place(EvalTest.images + "/cat.jpg", at: "n01530575/x.jpg", in: root)  // class 10

@@ -20,6 +20,35 @@ final class ImageTests: XCTestCase {
         }
     }
 
+    /// PIL (torchvision's loader: `Image.open(f).convert('RGB')`) keeps the stored values:
+    /// 16-bit samples keep their high byte (16-bit grayscale is clipped to 255), alpha and
+    /// tRNS are dropped rather than composited, gAMA and sRGB are ignored. libpng's simplified
+    /// API brightened 16-bit and gAMA 1.0 images (106 -> 171) and composited alpha on black.
+    func testPNGKeepsTheStoredValuesAsPILDoes() throws {
+        let names = [
+            "png-rgb16.png", "png-rgba16.png", "png-la16.png", "png-gray16.png", "png-rgba8.png", "png-la8.png", "png-palette-trns.png",
+            "png-palette4.png", "png-gray2.png", "png-gray1-trns.png", "png-gamma1.png", "png-srgb.png", "png-rgba16-interlaced.png",
+            "png-palette-trns-interlaced.png",
+        ]
+        for name in names {
+            let image = try DecodedImage.read(dir.appendingPathComponent(name).path)
+            let expected = try NPY.read(dir.appendingPathComponent(name + ".rgb.npy").path)
+            XCTAssertEqual([image.height, image.width, 3], expected.dims, name)
+            XCTAssertEqual(image.pixels.map(Float.init), expected.data, name)
+        }
+    }
+
+    /// A CMYK JPEG (Adobe's inverted CMYK, as PIL writes and reads it) is read as PIL's
+    /// convert('RGB'): r = (255 - c) * (255 - k) / 255; it was refused as "invalid JPEG:
+    /// Unsupported color conversion request".
+    func testCMYKJPEGReadsAsPIL() throws {
+        let image = try DecodedImage.read(dir.appendingPathComponent("cat-cmyk.jpg").path)
+        let expected = try NPY.read(dir.appendingPathComponent("cat-cmyk.jpg.rgb.npy").path)
+        XCTAssertEqual([image.height, image.width, 3], expected.dims)
+        let worst = zip(image.pixels, expected.data).map { abs(Float($0) - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, 3, "libjpeg-turbo's and PIL's IDCT may differ by a step or two")
+    }
+
     func testPreprocessingMatchesPIL() throws {
         for name in ["cat.jpg", "cat-gray.png", "cat-rgba.png"] {
             let image = try DecodedImage.read(dir.appendingPathComponent(name).path)

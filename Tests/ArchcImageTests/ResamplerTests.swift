@@ -52,7 +52,7 @@ final class ResamplerTests: XCTestCase {
                 p.std = [0.2, 0.25, 0.3]
                 let (rw, rh) = try p.resizedSize(source, file: "x")
                 let whole = Resampler.naiveResize(source, width: rw, height: rh, interpolation)
-                let (left, top) = ((rw - 32) / 2, (rh - 32) / 2)
+                let (left, top) = p.cropOrigin(width: rw, height: rh)
                 var expected = [Float](repeating: 0, count: 3 * 32 * 32)
                 for c in 0..<3 {
                     for y in 0..<32 {
@@ -63,6 +63,24 @@ final class ResamplerTests: XCTestCase {
                 }
                 XCTAssertEqual(try p.apply(source).data, expected, "\(w)x\(h) \(interpolation)")
             }
+        }
+    }
+
+    /// torchvision's Resize(s) truncates the longer side (`int(s * long / short)`) and its
+    /// CenterCrop rounds the margin / 2 half to even; values from torchvision's formulas in
+    /// Python. Rounding the long side made the README's 451x300 photo 385x256, not 384x256.
+    func testResizeAndCropAsTorchvision() throws {
+        let cases = [
+            (451, 300, 256, 224, 384, 256, 80, 16), (300, 451, 256, 224, 256, 384, 16, 80), (500, 375, 37, 32, 49, 37, 8, 2),
+            (61, 47, 37, 32, 48, 37, 8, 2), (9, 301, 37, 32, 37, 1237, 2, 602), (1000, 999, 256, 224, 256, 256, 16, 16),
+            (640, 427, 292, 260, 437, 292, 88, 16), (333, 500, 272, 240, 272, 408, 16, 84), (40, 40, 35, 32, 35, 35, 2, 2),
+        ]
+        for (w, h, resize, crop, rw, rh, x, y) in cases {
+            let p = Preprocessing(resize: resize, crop: crop, interpolation: .bilinear, mean: [0, 0, 0], std: [1, 1, 1])
+            let size = try p.resizedSize(DecodedImage(width: w, height: h, pixels: []), file: "x")
+            XCTAssertEqual([size.width, size.height], [rw, rh], "\(w)x\(h) at \(resize)")
+            let origin = p.cropOrigin(width: size.width, height: size.height)
+            XCTAssertEqual([origin.x, origin.y], [x, y], "\(w)x\(h) at \(resize) cropped to \(crop)")
         }
     }
 }

@@ -68,10 +68,10 @@ def frost_draws(seed, shape):
 def clean_crop(size=64):
     image = Image.open(ROOT / "specs" / "images" / "chelsea.png").convert("RGB")
     w, h = image.size
-    scale = size / min(w, h)
-    image = image.resize((round(w * scale), round(h * scale)), Image.BILINEAR)
+    # torchvision's Resize(size) (longer side truncated) and CenterCrop(size)
+    image = image.resize((size, int(size * h / w)) if w <= h else (int(size * w / h), size), Image.BILINEAR)
     w, h = image.size
-    left, top = (w - size) // 2, (h - size) // 2
+    left, top = int(round((w - size) / 2.0)), int(round((h - size) / 2.0))
     return np.asarray(image.crop((left, top, left + size, top + size)), dtype=np.uint8)
 
 

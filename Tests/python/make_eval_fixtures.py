@@ -36,10 +36,11 @@ OUT = ROOT / "Tests" / "python" / "data" / "eval" / "efficientnet-lite0.foolbox.
 def preprocess(path, resize=256, crop=224):
     image = Image.open(path).convert("RGB")
     w, h = image.size
-    scale = resize / min(w, h)
-    image = image.resize((round(w * scale), round(h * scale)), Image.BICUBIC)
+    # torchvision's Resize(resize) (longer side truncated) and CenterCrop(crop) (margin / 2 rounded half to even)
+    size = (resize, int(resize * h / w)) if w <= h else (int(resize * w / h), resize)
+    image = image.resize(size, Image.BICUBIC)
     w, h = image.size
-    left, top = (w - crop) // 2, (h - crop) // 2
+    left, top = int(round((w - crop) / 2.0)), int(round((h - crop) / 2.0))
     image = image.crop((left, top, left + crop, top + crop))
     x = (np.asarray(image, dtype=np.float32) / 255 - 0.498) / 0.502
     return torch.from_numpy(x.transpose(2, 0, 1).copy())

@@ -112,9 +112,10 @@ def test_lite_specs_give_pytorch_logits(n, resize, crop, tmp_path):
     for photo in ["chelsea.png", "coffee.png"]:
         image = Image.open(ROOT / "specs" / "images" / photo).convert("RGB")
         w, h = image.size
-        image = image.resize((round(w * resize / min(w, h)), round(h * resize / min(w, h))), Image.BICUBIC)
+        # torchvision's Resize(resize) (longer side truncated) and CenterCrop(crop), as make_eval_fixtures.py
+        image = image.resize((resize, int(resize * h / w)) if w <= h else (int(resize * w / h), resize), Image.BICUBIC)
         w, h = image.size
-        left, top = (w - crop) // 2, (h - crop) // 2
+        left, top = int(round((w - crop) / 2.0)), int(round((h - crop) / 2.0))
         x = (np.asarray(image.crop((left, top, left + crop, top + crop)), dtype=np.float32) / 255 - 0.498) / 0.502
         crops.append(x.transpose(2, 0, 1))
     np.save(tmp_path / "x.npy", np.stack(crops))

@@ -24,10 +24,10 @@ pytestmark = pytest.mark.skipif(not CHECKPOINT.exists(), reason="run ./fetch-wei
 def preprocess(path):
     image = Image.open(path).convert("RGB")
     w, h = image.size
-    scale = 256 / min(w, h)
-    image = image.resize((round(w * scale), round(h * scale)), Image.BICUBIC)
+    # torchvision's Resize(256) (longer side truncated) and CenterCrop(224) (margin / 2 rounded half to even)
+    image = image.resize((256, int(256 * h / w)) if w <= h else (int(256 * w / h), 256), Image.BICUBIC)
     w, h = image.size
-    left, top = (w - 224) // 2, (h - 224) // 2
+    left, top = int(round((w - 224) / 2.0)), int(round((h - 224) / 2.0))
     image = image.crop((left, top, left + 224, top + 224))
     x = (np.asarray(image, dtype=np.float32) / 255 - 0.498) / 0.502
     return x.transpose(2, 0, 1)[None].copy()

@@ -73,7 +73,11 @@ public struct EvalDataset: Sendable {
         let base = (path as NSString).deletingLastPathComponent
         var samples: [EvalSample] = []
         var names: Set<String> = []
-        for (number, rawLine) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Excel's "CSV UTF-8" starts with a BOM; Windows ends lines with "\r\n", a single
+        // Character in Swift that splitting on "\n" never matched (the file read as one line).
+        var text = String(decoding: data, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || (number == 0 && line.lowercased() == "path,label") { continue }
             // The label is after the last comma: paths may hold commas, labels never do.

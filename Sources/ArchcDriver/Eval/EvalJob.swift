@@ -111,6 +111,14 @@ public struct EvalJob {
         let counts = try evaluator.run(
             Array(plan.samples[range]), firstIndex: range.lowerBound, subsets: plan.subsets,
             transform: transform ?? Self.corrupt(frost: frost, resavingAt: resaveQuality), progress: progress, profile: profile, warn: warn)
+        // Every image skipped (--skip-bad) left nothing to score: "top-1 0.00% (0 of N)" with
+        // exit 0 read as a result. A shard may be all bad; the merge reports the whole.
+        let found = counts.values.reduce(0) { $0 + $1.found }
+        if shard == nil, found > 0, counts.values.allSatisfy({ $0.evaluated == 0 }) {
+            throw IOError(
+                plan.sources.values.sorted().joined(separator: ", "),
+                "none of the \(found) images could be evaluated (all skipped as unreadable); no accuracy to report")
+        }
         return EvalResult(
             model: evaluator.model.network.name, sources: plan.sources, subsets: plan.subsets, counts: counts,
             shard: shard, givenCleanTop1: givenCleanTop1)

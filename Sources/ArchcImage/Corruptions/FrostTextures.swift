@@ -20,6 +20,21 @@ public struct FrostTextures: Sendable {
         given ?? environment[environmentVariable].flatMap { $0.isEmpty ? nil : $0 } ?? defaultDirectory
     }
 
+    /// Most pixels on a texture's side, and the most its longer side may be of its shorter.
+    /// ImageNet-C's are 527x350 to 900x600. A photo smaller than the image is scaled up to
+    /// cover it keeping its shape: a 20000x1 texture covering 300x300 asked for 5.4 GB.
+    public static let maximumSide = 4096, maximumAspect = 4
+
+    static func checkSize(_ image: DecodedImage, path: String) throws {
+        let (long, short) = (max(image.width, image.height), min(image.width, image.height))
+        guard long <= maximumSide, long <= short * maximumAspect else {
+            throw IOError(
+                path,
+                "frost texture of \(image.width)x\(image.height) pixels is outside the accepted size (each side at most \(maximumSide) pixels, "
+                    + "the longer at most \(maximumAspect) times the shorter, docs/limits.md)")
+        }
+    }
+
     /// Reads the five textures; a missing one is an error naming its path and how to get it.
     public static func load(directory: String) throws -> FrostTextures {
         var images: [DecodedImage] = []
@@ -31,7 +46,10 @@ public struct FrostTextures: Sendable {
                     "frost texture not found: frost needs \(fileNames.joined(separator: ", ")) in \(directory)"
                         + " (tools/fetch-frost-textures.sh fetches them; point --frost-dir or \(environmentVariable) at their folder)")
             }
-            do { images.append(try DecodedImage.read(path)) } catch let failure as DecodedImage.Failure { throw IOError(path, failure.message) }
+            let image: DecodedImage
+            do { image = try DecodedImage.read(path) } catch let failure as DecodedImage.Failure { throw IOError(path, failure.message) }
+            try checkSize(image, path: path)
+            images.append(image)
         }
         return FrostTextures(images: images)
     }

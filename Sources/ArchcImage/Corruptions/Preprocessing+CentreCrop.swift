@@ -6,7 +6,7 @@ extension Preprocessing {
         let geometry = Preprocessing(resize: resize, crop: crop, interpolation: .bilinear, mean: [0, 0, 0], std: [1, 1, 1])
         let (w, h) = try geometry.resizedSize(image, file: file)
         let resized = Resampler.resize(image, width: w, height: h, .bilinear)
-        let left = (w - crop) / 2, top = (h - crop) / 2
+        let (left, top) = geometry.cropOrigin(width: w, height: h)
         var pixels = [UInt8](repeating: 0, count: crop * crop * 3)
         for y in 0..<crop {
             for x in 0..<crop {
