@@ -20,11 +20,21 @@ final class CLITests: XCTestCase {
     func archcGenerated(_ arguments: String...) throws -> Run { try tool("archc-generated", arguments) }
 
     func tool(_ name: String, _ arguments: [String]) throws -> Run {
+        try execute(toolURL(name), arguments)
+    }
+
+    /// The tool built beside this test bundle, else the debug build's.
+    func toolURL(_ name: String) -> URL {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
-        let fallback = Self.root.appendingPathComponent(".build/debug/\(name)")
+        return FileManager.default.fileExists(atPath: binary.path) ? binary : Self.root.appendingPathComponent(".build/debug/\(name)")
+    }
+
+    /// Runs `executable` from the repo root, capturing its status and both streams.
+    func execute(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> Run {
         let process = Process()
-        process.executableURL = FileManager.default.fileExists(atPath: binary.path) ? binary : fallback
+        process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = environment }
         process.currentDirectoryURL = Self.root
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -65,21 +65,8 @@ extension CLITests {
 
     /// Runs `script` under /bin/sh in the repository's root, with `$ARCHC` the binary `archc` runs.
     private func shell(_ script: String) throws -> Run {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("archc")
-        let archc = FileManager.default.fileExists(atPath: binary.path) ? binary.path : Self.root.appendingPathComponent(".build/debug/archc").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.environment = ProcessInfo.processInfo.environment.merging(["ARCHC": archc]) { $1 }
-        process.currentDirectoryURL = Self.root
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        let environment = ProcessInfo.processInfo.environment.merging(["ARCHC": toolURL("archc").path]) { $1 }
+        return try execute(URL(fileURLWithPath: "/bin/sh"), ["-c", script], environment: environment)
     }
 
     /// 1.2 GB of weights under a 1.5 GB address-space limit: run, --emit onnx and --emit

@@ -9,7 +9,7 @@ import XCTest
 final class GraphEditorTests: XCTestCase {
     /// Random edits of a random graph; after each, every table answer equals the scan's.
     func testTablesAgreeWithScansAfterRandomEdits() {
-        var rng = SplitMix(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         for round in 0..<20 {
             var editor = GraphEditor(Self.randomGraph(nodes: 12 + round, &rng))
             for _ in 0..<15 {
@@ -70,7 +70,7 @@ final class GraphEditorTests: XCTestCase {
 
     /// A chain of adds and relus, each reading one or two earlier values, each with a weight
     /// name some nodes share.
-    static func randomGraph(nodes count: Int, _ rng: inout SplitMix) -> Graph {
+    static func randomGraph(nodes count: Int, _ rng: inout SeededGenerator) -> Graph {
         let type = TensorType([1, 2, 2, 2])
         var nodes: [Node] = []
         for id in 1...count {
@@ -86,7 +86,7 @@ final class GraphEditorTests: XCTestCase {
     }
 
     /// One of: point a value's reads elsewhere, bypass a node, rewire a node, or write a weight.
-    static func randomEdit(_ editor: inout GraphEditor, _ rng: inout SplitMix) {
+    static func randomEdit(_ editor: inout GraphEditor, _ rng: inout SeededGenerator) {
         var copy = editor
         let live = copy.finish().nodes
         guard live.count > 2 else { return }
@@ -109,18 +109,5 @@ final class GraphEditorTests: XCTestCase {
             // A weight shared with another node is written under a fresh name, else in place.
             XCTAssertEqual(editor[index].weights[0] != name, shared)
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64), so failures reproduce.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
