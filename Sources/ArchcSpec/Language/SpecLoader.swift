@@ -178,37 +178,30 @@ public struct SpecLoader {
             guard !walk.collected.contains(key) else { continue }
             // The walk recurses once per level of imports; the count bounds its depth too.
             guard walk.collected.count < SpecLimits.importedFiles else {
-                if !walk.overLimit {
-                    diagnostics.error(at, "cannot import '\(importPath)': a spec may import at most \(SpecLimits.importedFiles) files")
-                }
-                walk.overLimit = true
-                return
+                return stop(&walk, at, "cannot import '\(importPath)': a spec may import at most \(SpecLimits.importedFiles) files")
             }
             walk.collected.insert(key)
             walk.bytes += Self.fileSize(onDisk(resolved))
             guard walk.bytes <= SpecLimits.importedBytes else {
-                if !walk.overLimit {
-                    diagnostics.error(
-                        at, "cannot import '\(importPath)': the imported files come to more than \(SpecLimits.importedBytes) bytes together")
-                }
-                walk.overLimit = true
-                return
+                return stop(&walk, at, "cannot import '\(importPath)': the imported files come to more than \(SpecLimits.importedBytes) bytes together")
             }
             guard let library = read(resolved, importedAt: at, library: true) else { continue }
             walk.nodes += library.nodeCount
             guard walk.nodes <= SpecLimits.importedNodes else {
-                if !walk.overLimit {
-                    diagnostics.error(
-                        at, "cannot import '\(importPath)': the imported files hold more than \(SpecLimits.importedNodes) YAML nodes together")
-                }
-                walk.overLimit = true
-                return
+                return stop(&walk, at, "cannot import '\(importPath)': the imported files hold more than \(SpecLimits.importedNodes) YAML nodes together")
             }
             _ = FieldReader(library, "block library '\(importPath)'", allowed: Self.libraryKeys, diagnostics)
             walk.visiting.append(key)
             collectBlocks(from: library, file: resolved, into: &blocks, walk: &walk)
             walk.visiting.removeLast()
         }
+    }
+
+    /// Ends the import walk at a limit, reporting only the first limit met (the walk unwinds
+    /// through every enclosing import).
+    private func stop(_ walk: inout ImportWalk, _ at: SourceLocation, _ message: String) {
+        if !walk.overLimit { diagnostics.error(at, message) }
+        walk.overLimit = true
     }
 
     /// The size of a regular file, 0 for anything else (the reader reports those).
