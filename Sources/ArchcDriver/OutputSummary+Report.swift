@@ -1,3 +1,4 @@
+import ArchcIO
 import ArchcIR
 import Foundation
 
@@ -19,6 +20,19 @@ extension OutputSummary {
         }
         if y.dims.count == 2, labelled { return predictionsText(y, files: files, k: k) }
         return text(y, k: k)
+    }
+
+    /// Why `y`'s predictions mean nothing, when some of its values are NaN or infinite (NaN
+    /// compares false, so its top-k ranked whatever came first): how many, and the first
+    /// image that has one. nil when every value is finite.
+    public static func nonFiniteProblem(_ y: Tensor, files: [String]) -> String? {
+        guard let first = y.data.firstIndex(where: { !$0.isFinite }) else { return nil }
+        let count = y.data.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        let row = y.dims.count >= 2 && y.dims[0] > 0 ? first / max(1, y.count / y.dims[0]) : 0
+        let image = row < files.count ? "\(row) (\(IOError.printable(files[row])))" : "\(row)"
+        return
+            "\(count) of \(y.count) output values are NaN or infinite (the first in image \(image)): the predictions above mean nothing; "
+            + "the weights or the input hold non-finite values, or the model overflows float32"
     }
 
     /// A JSON object, pretty-printed with sorted keys (stable for tests and scripts). JSON has

@@ -121,17 +121,20 @@ public final class Engine {
         for step in kernelPlan.steps { for name in step.node.weights { uses[name, default: 0] += 1 } }
         var prefixKinds: [(kind: String, flops: Int)] = []
         for (index, step) in kernelPlan.steps.enumerated() {
-            if index < prefix {
-                resolvingImage = true
-                let quantized = try int8.flatMap { try int8Step(step.node, step.kernel, batch: 1, ranges: $0.ranges, scratch: $0.scratch) }
-                prefixSteps.append(quantized ?? self.step(step.node, step.kernel, batch: 1))
-                prefixKinds.append((quantized == nil ? step.kind : "int8 " + step.kind, step.flopsPerImage))
-                resolvingImage = false
+            // The image-major prefix runs over one image, in the per-image arena.
+            let inPrefix = index < prefix
+            resolvingImage = inPrefix
+            let quantized = try int8.flatMap { try int8Step(step.node, step.kernel, batch: inPrefix ? 1 : batch, ranges: $0.ranges, scratch: $0.scratch) }
+            let run = quantized ?? self.step(step.node, step.kernel, batch: inPrefix ? 1 : batch)
+            let kind = quantized == nil ? step.kind : "int8 " + step.kind
+            resolvingImage = false
+            if inPrefix {
+                prefixSteps.append(run)
+                prefixKinds.append((kind, step.flopsPerImage))
                 if index == prefix - 1 { addImageMajorPrefix(kernelPlan.steps[..<prefix].map(\.node.name), prefixKinds) }
             } else {
-                let quantized = try int8.flatMap { try int8Step(step.node, step.kernel, batch: batch, ranges: $0.ranges, scratch: $0.scratch) }
-                steps.append((step.node.name, quantized ?? self.step(step.node, step.kernel, batch: batch)))
-                stepKinds.append((quantized == nil ? step.kind : "int8 " + step.kind, step.flopsPerImage * batch))
+                steps.append((step.node.name, run))
+                stepKinds.append((kind, step.flopsPerImage * batch))
             }
             for name in step.node.weights {
                 uses[name]! -= 1

@@ -61,8 +61,8 @@ struct GeneratedRun: ParsableCommand {
     @Flag(help: "Time the model instead of printing its output.")
     var bench = false
 
-    @Option(help: "Timed runs for --bench (after 3 warm-up runs).")
-    var iterations: Int = 10
+    @Option(help: "Timed runs for --bench (after 3 warm-up runs). (default: 10)")
+    var iterations: Int?
 
     @Flag(help: "Compare the generated model's output with the runtime's and the reference interpreter's.")
     var check = false
@@ -73,7 +73,10 @@ struct GeneratedRun: ParsableCommand {
     func validate() throws {
         guard batch >= 1, batch <= 65536 else { throw ValidationError("--batch must be between 1 and 65536, found \(batch)") }
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256, found \(threads)") }
-        guard iterations >= 1, iterations <= 100_000 else { throw ValidationError("--iterations must be between 1 and 100000, found \(iterations)") }
+        if let iterations {
+            guard iterations >= 1, iterations <= 100_000 else { throw ValidationError("--iterations must be between 1 and 100000, found \(iterations)") }
+            guard bench else { throw ValidationError("--iterations times the model and needs --bench") }
+        }
         guard top >= 1 else { throw ValidationError("--top must be at least 1, found \(top)") }
     }
 
@@ -114,7 +117,7 @@ struct GeneratedRun: ParsableCommand {
             print(result.text)
             if !result.passed { throw ExitCode.failure }
         } else if bench {
-            let result = try Benchmark.run(batch: session.batch, threads: threads, peakBytes: 0, iterations: iterations) { _ = try generated.predict(x) }
+            let result = try Benchmark.run(batch: session.batch, threads: threads, peakBytes: 0, iterations: iterations ?? 10) { _ = try generated.predict(x) }
             if report == .json {
                 print(
                     OutputSummary.jsonText([
@@ -131,6 +134,10 @@ struct GeneratedRun: ParsableCommand {
                 OutputSummary.report(
                     y, name: model.network.name, files: session.files, k: top, json: report == .json, labelled: weights != nil || !session.files.isEmpty,
                     extra: ["engine": "generated"]))
+            if let problem = OutputSummary.nonFiniteProblem(y, files: session.files) {
+                FileHandle.standardError.write(Data("\(spec): error: \(problem)\n".utf8))
+                throw ExitCode.failure
+            }
         }
     }
 

@@ -76,8 +76,8 @@ struct Run: ParsableCommand {
     @Flag(help: "Time the model instead of printing its output.")
     var bench = false
 
-    @Option(parsing: .unconditional, help: "Timed runs for --bench (after 3 warm-up runs).")
-    var iterations: Int = 10
+    @Option(parsing: .unconditional, help: "Timed runs for --bench (after 3 warm-up runs). (default: 10)")
+    var iterations: Int?
 
     @Flag(
         help:
@@ -102,7 +102,13 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256, found \(threads)") }
-        guard iterations >= 1, iterations <= 100_000 else { throw ValidationError("--iterations must be between 1 and 100000, found \(iterations)") }
+        if let iterations {
+            guard iterations >= 1, iterations <= 100_000 else { throw ValidationError("--iterations must be between 1 and 100000, found \(iterations)") }
+        }
+        // Without --bench these options did nothing, silently: a user timing a model got its top-5 instead.
+        if !bench, let option = [iterations != nil ? "--iterations" : nil, profile ? "--profile" : nil].compactMap({ $0 }).first {
+            throw ValidationError("\(option) times the model and needs --bench")
+        }
         guard top >= 1 else { throw ValidationError("--top must be at least 1, found \(top)") }
         try precision.validate(calibration: calibration, check: check)
         if let output {
@@ -170,8 +176,9 @@ struct Run: ParsableCommand {
                     FileHandle.standardError.write(Data("\rbenchmarking \(model.network.name): run \(done)/\(total)".utf8))
                     if done == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 } : nil
-            let result = try Benchmark.run(engine, input: x, iterations: iterations, progress: progress)
-            let steps = profile ? try engine.profile(x, iterations: iterations) : nil
+            let runs = iterations ?? 10
+            let result = try Benchmark.run(engine, input: x, iterations: runs, progress: progress)
+            let steps = profile ? try engine.profile(x, iterations: runs) : nil
             let peak = profile ? FMAPeak.measure(pool: engine.pool) : 0
             let memory = ResidentMemory(engine: engine, processBytes: processBytes)
             printBenchmark(result, model, engine, memory: memory, profile: steps.map { ($0, peak) })
@@ -185,6 +192,10 @@ struct Run: ParsableCommand {
             OutputSummary.report(
                 y, name: model.network.name, files: session.files, k: top, json: report == .json, labelled: weights != nil || !session.files.isEmpty,
                 extra: ["peak_bytes": engine.peakBytes]))
+        if let problem = OutputSummary.nonFiniteProblem(y, files: session.files) {
+            warn("\(options.spec): error: \(problem)")
+            throw ExitCode.failure
+        }
     }
 
     /// Every batch of the input through `predict`, the outputs of real images concatenated

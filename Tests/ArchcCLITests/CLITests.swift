@@ -148,6 +148,23 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(directory.stderr.hasPrefix("specs:1:1: error: is a directory"), directory.stderr)
     }
 
+    /// `--profile` and `--iterations` only mean something to `--bench`; without it the run
+    /// printed the model's top-5 and exit 0, and the user never learned their timing was not taken.
+    func testBenchOptionsWithoutBenchAreRefused() throws {
+        let spec = "specs/tiny/tiny-resnet.yaml"
+        for (tool, arguments, option) in [
+            ("archc", ["run", spec, "--profile"], "--profile"), ("archc", ["run", spec, "--iterations", "5"], "--iterations"),
+            ("archc-generated", [spec, "--iterations", "5"], "--iterations"),
+        ] {
+            let run = try self.tool(tool, arguments)
+            XCTAssertEqual(run.status, 64, "\(tool) \(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("\(option) times the model and needs --bench"), run.stderr)
+        }
+        let timed = try archc("run", spec, "--bench", "--iterations", "2", "--report", "json")
+        XCTAssertEqual(timed.status, 0, timed.stderr)
+        XCTAssertTrue(timed.stdout.contains("\"iterations\" : 2"), timed.stdout)
+    }
+
     func testMalformedCommandLinesExit64WithUsage() throws {
         for arguments in [
             ["compile", "specs/resnet50.yaml", "--report", "xml"], ["compile"], ["compile", "specs/resnet50.yaml", "--batch", "0"],

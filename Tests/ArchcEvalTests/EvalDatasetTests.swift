@@ -34,6 +34,13 @@ final class EvalDatasetTests: XCTestCase {
         XCTAssertThrowsError(try EvalDataset.load(root + "/missing", set: "imagenet")) { error in
             XCTAssertEqual((error as? IOError)?.description, "\(root)/missing: error: no such folder")
         }
+        // A list that is not named .csv was called "no such folder" though it exists.
+        try "a.jpg\t0\n".write(toFile: root + "/list.tsv", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try EvalDataset.load(root + "/list.tsv", set: "imagenet")) { error in
+            XCTAssertEqual(
+                (error as? IOError)?.description,
+                "\(root)/list.tsv: error: not a folder or a .csv file: expected an ImageFolder tree (ROOT/<class>/<image>) or a path,label manifest named *.csv")
+        }
     }
 
     /// Windows line ends (Excel, pandas) and Excel's UTF-8 BOM: "\r\n" is one Character in

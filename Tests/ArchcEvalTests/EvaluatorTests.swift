@@ -20,6 +20,41 @@ final class EvaluatorTests: XCTestCase {
     }
 
     /// The streamed counts equal scoring the same photos batched by `archc run`'s loader.
+    /// NaN compares false both ways: a row of NaN ranked every label first, so a model whose
+    /// output was all NaN scored 100% top-1. Such rows count as wrong.
+    func testNaNRowsRankLast() {
+        let nan = Float.nan
+        XCTAssertEqual(Evaluator.rank(of: 2, in: [nan, nan, nan, nan][...], allowed: nil), Int.max)
+        XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, nan, 0.9, 0.2][...], allowed: nil), Int.max, "a NaN the label is ranked against")
+        XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, 0.5, nan, 0.2][...], allowed: nil), Int.max, "a NaN label logit")
+        XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, nan, 0.9, 0.2][...], allowed: [0, 2, 3]), 0, "a NaN outside the subset is not ranked against")
+        XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, .infinity, 0.9, 0.2][...], allowed: nil), 1, "infinities still order")
+    }
+
+    /// `archc run` printed a top-5 of NaN logits (whatever came first) and exit 0.
+    func testNonFiniteOutputIsNamed() {
+        XCTAssertNil(OutputSummary.nonFiniteProblem(Tensor(dims: [2, 3], data: [1, 2, 3, -Float.greatestFiniteMagnitude, 0, 1]), files: []))
+        let problem = OutputSummary.nonFiniteProblem(Tensor(dims: [2, 3], data: [1, 2, 3, 4, .nan, .infinity]), files: ["a.png", "b\u{1B}.png"])
+        XCTAssertEqual(problem?.hasPrefix("2 of 6 output values are NaN or infinite (the first in image 1 (b\\u{1B}.png))"), true, problem ?? "nil")
+        XCTAssertEqual(
+            OutputSummary.nonFiniteProblem(Tensor(dims: [1, 2], data: [.nan, 0]), files: [])?.hasPrefix("1 of 2 output values are NaN or infinite (the first in image 0)"),
+            true)
+    }
+
+    /// A manifest's missing image was reported by its path alone; the user had to search the
+    /// (possibly 50,000-line) manifest for it.
+    func testManifestImageErrorsNameTheLine() throws {
+        let root = try EvalTest.tree(self)
+        let csv = root + "/list.csv"
+        try "path,label\nn01440764/img0.jpg,0\ngone.png,1\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        var job = EvalJob()
+        job.sets = [("imagenet", csv)]
+        let plan = try job.plan(classes: 10)
+        XCTAssertThrowsError(try job.run(EvalTest.evaluator(try EvalTest.tinyModel()), plan: plan)) { error in
+            XCTAssertEqual("\(error)", "\(root)/gone.png: error: no such file (listed at \(csv):3)")
+        }
+    }
+
     func testCountsMatchDirectRun() throws {
         let root = try EvalTest.tree(self)
         let model = try EvalTest.tinyModel()

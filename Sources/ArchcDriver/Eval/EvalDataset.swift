@@ -20,6 +20,10 @@ public struct EvalDataset: Sendable {
     /// `--data`: a folder (ImageFolder) or a `.csv` manifest.
     public static func load(_ path: String, set: String) throws -> EvalDataset {
         if path.lowercased().hasSuffix(".csv") { return try manifest(path, set: set) }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw IOError(path, "not a folder or a .csv file: expected an ImageFolder tree (ROOT/<class>/<image>) or a path,label manifest named *.csv")
+        }
         return try imageFolder(path, key: EvalKey(set: set))
     }
 
@@ -89,7 +93,7 @@ public struct EvalDataset: Sendable {
             let label = try classIndex(labelText, file: "\(path):\(number + 1)")
             names.insert(labelText)
             let resolved = file.hasPrefix("/") ? file : (base as NSString).appendingPathComponent(file)
-            samples.append(EvalSample(path: resolved, label: label, key: EvalKey(set: set)))
+            samples.append(EvalSample(path: resolved, label: label, key: EvalKey(set: set), listedAt: "\(path):\(number + 1)"))
         }
         guard !samples.isEmpty else { throw IOError(path, "manifest lists no images") }
         return EvalDataset(samples: samples.sorted { $0.path < $1.path }, classNames: names)
@@ -108,7 +112,7 @@ public struct EvalDataset: Sendable {
     static func entries(_ path: String, directories: Bool) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw IOError(path, "no such folder")
+            throw IOError(path, FileManager.default.fileExists(atPath: path) ? "not a folder" : "no such folder")
         }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { throw IOError(path, "cannot list folder") }
         return names.filter { name in

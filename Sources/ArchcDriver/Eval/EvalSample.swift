@@ -4,11 +4,14 @@ public struct EvalSample: Sendable, Equatable {
     public var path: String
     public var label: Int
     public var key: EvalKey
+    /// The manifest line that listed this image (`list.csv:12`), for errors about the image.
+    public var listedAt: String?
 
-    public init(path: String, label: Int, key: EvalKey) {
+    public init(path: String, label: Int, key: EvalKey, listedAt: String? = nil) {
         self.path = path
         self.label = label
         self.key = key
+        self.listedAt = listedAt
     }
 }
 

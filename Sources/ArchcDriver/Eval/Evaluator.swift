@@ -53,14 +53,16 @@ public struct Evaluator {
         let preprocessing = self.preprocessing
         let prefetcher = BatchPrefetcher<Result<Prepared, IOError>>(count: samples.count, batch: batch, workers: options.workers) { i in
             Result { try Self.prepare(samples[i], index: firstIndex + i, preprocessing, transform) }.mapError {
-                $0 as? IOError ?? IOError(samples[i].path, "\($0)")
+                var error = $0 as? IOError ?? IOError(samples[i].path, "\($0)")
+                if let line = samples[i].listedAt { error.message += " (listed at \(line))" }
+                return error
             }
         }
         defer { prefetcher.finish() }
         var timing = EvalProfile()
         (timing.workers, timing.threads, timing.batch) = (options.workers, options.threads, batch)
         let start = Self.now(), startCPU = Self.processCPUTime()
-        var done = 0
+        var done = 0, nanImages = 0
         // (B, C, H, W); a short last batch and failed images are zeros, their rows unread.
         var input = [Float](repeating: 0, count: batch * imageSize)
         while true {
@@ -84,7 +86,14 @@ public struct Evaluator {
                     guard prepared.pixels.count == imageSize else {
                         throw IOError(sample.path, "prepared image has \(prepared.pixels.count) values, expected \(imageSize)")
                     }
-                    let rank = Self.rank(of: sample.label, in: output.data[b * width..<(b + 1) * width], allowed: subsets[sample.key.set]?.indices)
+                    let row = output.data[b * width..<(b + 1) * width]
+                    let rank = Self.rank(of: sample.label, in: row, allowed: subsets[sample.key.set]?.indices)
+                    if row.contains(where: \.isNaN) {
+                        nanImages += 1
+                        if nanImages == 1 {
+                            warn(IOError.printable("\(sample.path): warning: the model's output for this image holds NaN; such images are counted as wrong"))
+                        }
+                    }
                     counts[sample.key]!.evaluated += 1
                     if rank < 1 { counts[sample.key]!.top1 += 1 }
                     if rank < 5 { counts[sample.key]!.top5 += 1 }
@@ -95,6 +104,7 @@ public struct Evaluator {
             timing.batching += (modelStart - got) + (Self.now() - modelEnd)
             progress?(done, samples.count, Self.now() - start)
         }
+        if nanImages > 1 { warn("warning: \(nanImages) images had NaN in the model's output, each counted as wrong") }
         timing.images = done
         timing.seconds = Self.now() - start
         timing.cpu = Self.processCPUTime() - startCPU
@@ -160,6 +170,14 @@ public struct Evaluator {
         let base = row.startIndex
         guard label >= 0, label < row.count else { return Int.max }
         let value = row[base + label]
+        // NaN compares false both ways: a row of NaN ranked every label first (a model that
+        // output nothing but NaN scored 100% top-1). A NaN the label is ranked against counts as wrong.
+        guard !value.isNaN else { return Int.max }
+        if let allowed {
+            guard !allowed.contains(where: { $0 < row.count && row[base + $0].isNaN }) else { return Int.max }
+        } else {
+            guard !row.contains(where: \.isNaN) else { return Int.max }
+        }
         let beats = { (j: Int) in row[base + j] > value || (row[base + j] == value && j < label) }
         guard let allowed else { return (0..<row.count).filter(beats).count }
         guard allowed.contains(label) else { return Int.max }
