@@ -39,7 +39,8 @@ final class EvalDatasetTests: XCTestCase {
         XCTAssertThrowsError(try EvalDataset.load(root + "/list.tsv", set: "imagenet")) { error in
             XCTAssertEqual(
                 (error as? IOError)?.description,
-                "\(root)/list.tsv: error: not a folder or a .csv file: expected an ImageFolder tree (ROOT/<class>/<image>) or a path,label manifest named *.csv")
+                "\(root)/list.tsv: error: not a folder or a .csv file: expected an ImageFolder tree (ROOT/<class>/<image>) or a path,label manifest named *.csv"
+            )
         }
     }
 

@@ -37,7 +37,8 @@ final class EvaluatorTests: XCTestCase {
         let problem = OutputSummary.nonFiniteProblem(Tensor(dims: [2, 3], data: [1, 2, 3, 4, .nan, .infinity]), files: ["a.png", "b\u{1B}.png"])
         XCTAssertEqual(problem?.hasPrefix("2 of 6 output values are NaN or infinite (the first in image 1 (b\\u{1B}.png))"), true, problem ?? "nil")
         XCTAssertEqual(
-            OutputSummary.nonFiniteProblem(Tensor(dims: [1, 2], data: [.nan, 0]), files: [])?.hasPrefix("1 of 2 output values are NaN or infinite (the first in image 0)"),
+            OutputSummary.nonFiniteProblem(Tensor(dims: [1, 2], data: [.nan, 0]), files: [])?.hasPrefix(
+                "1 of 2 output values are NaN or infinite (the first in image 0)"),
             true)
     }
 

@@ -45,7 +45,8 @@ public struct EvalJob {
                 if subset == .imagenetR { set = "imagenet-r" }
             }
             try add(
-                dataset.samples.map { EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: set)) }, set: set, subset: subset, source: path, to: &plan,
+                dataset.samples.map { EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: set), listedAt: $0.listedAt) }, set: set, subset: subset,
+                source: path, to: &plan,
                 classes: classes)
             // Corrupted copies of --data keep its classes (an ImageNet-R tree stays masked).
             if name == "imagenet", let corruptions {
@@ -53,7 +54,9 @@ public struct EvalJob {
                 for corruption in corruptions.names {
                     for severity in corruptions.severities {
                         expanded += dataset.samples.map {
-                            EvalSample(path: $0.path, label: $0.label, key: EvalKey(set: "corrupted", corruption: corruption, severity: severity))
+                            EvalSample(
+                                path: $0.path, label: $0.label, key: EvalKey(set: "corrupted", corruption: corruption, severity: severity),
+                                listedAt: $0.listedAt)
                         }
                     }
                 }
@@ -79,9 +82,9 @@ public struct EvalJob {
                 source, "\(subset.rawValue) scores the \(allowed.count) of its classes among a 1000-class ImageNet model's outputs; this model has \(classes)")
         }
         for sample in samples {
-            guard sample.label < classes else { throw IOError(sample.path, "class \(sample.label) is beyond the model's \(classes) classes") }
+            guard sample.label < classes else { throw sample.error("class \(sample.label) is beyond the model's \(classes) classes") }
             if let allowed = subset.indices, !allowed.contains(sample.label) {
-                throw IOError(sample.path, "class \(sample.label) is not one of the \(allowed.count) classes of \(subset.rawValue)")
+                throw sample.error("class \(sample.label) is not one of the \(allowed.count) classes of \(subset.rawValue)")
             }
         }
         plan.sources[set] = source

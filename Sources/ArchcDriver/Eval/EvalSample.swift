@@ -1,3 +1,5 @@
+import ArchcIO
+
 /// One image to evaluate: its file, its class index, the data set it belongs to and, for a
 /// corrupted set, the corruption and severity it was (or is to be) corrupted with.
 public struct EvalSample: Sendable, Equatable {
@@ -12,6 +14,11 @@ public struct EvalSample: Sendable, Equatable {
         self.label = label
         self.key = key
         self.listedAt = listedAt
+    }
+
+    /// An error about this image: its file, and the manifest line that listed it.
+    public func error(_ message: String) -> IOError {
+        IOError(path, listedAt.map { "\(message) (listed at \($0))" } ?? message)
     }
 }
 

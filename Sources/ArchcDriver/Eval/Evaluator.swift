@@ -53,9 +53,8 @@ public struct Evaluator {
         let preprocessing = self.preprocessing
         let prefetcher = BatchPrefetcher<Result<Prepared, IOError>>(count: samples.count, batch: batch, workers: options.workers) { i in
             Result { try Self.prepare(samples[i], index: firstIndex + i, preprocessing, transform) }.mapError {
-                var error = $0 as? IOError ?? IOError(samples[i].path, "\($0)")
-                if let line = samples[i].listedAt { error.message += " (listed at \(line))" }
-                return error
+                let error = $0 as? IOError ?? IOError(samples[i].path, "\($0)")
+                return error.file == samples[i].path ? samples[i].error(error.message) : error
             }
         }
         defer { prefetcher.finish() }
