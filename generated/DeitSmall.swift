@@ -17,6 +17,7 @@ public final class DeitSmall: GeneratedModel {
 
     let pool: WorkerPool
     let store = WeightStore()
+    let buffers = GeneratedBuffers()
     let b1: UnsafePointer<Float>  // patch_embed.proj.bias [384]
     let w1: GemmWeights  // patch_embed.proj.weight [384, 3, 16, 16], as a packed GEMM [384, 768]
     let k3: UnsafePointer<Float>  // cls_token [1, 1, 384]
@@ -241,201 +242,200 @@ public final class DeitSmall: GeneratedModel {
     public func predict(_ input: Tensor) throws -> Tensor {
         try requireInput(input, Self.inputShape)
         let n = input.dims[0]
-        let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)
-        defer { arena.deallocate() }
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.scratchFloats(batch: n))
-        defer { scratch.deallocate() }
-        func v(_ offset: Int) -> UnsafeMutablePointer<Float> { (arena + offset * n).assumingMemoryBound(to: Float.self) }
-        _ = scratch
-        input.data.withUnsafeBufferPointer { x in
-            OtherKernels.transpose(batch: n, channels: 3, pixels: 50176, x: x.baseAddress!, y: v(0), toNHWC: true)
+        // The arena and scratch stay allocated between calls of the same batch.
+        return try buffers.with(batch: n, arenaBytesPerImage: Self.arenaBytesPerImage, scratchFloats: Self.scratchFloats(batch: n)) { arena, scratch in
+            func v(_ offset: Int) -> UnsafeMutablePointer<Float> { (arena + offset * n).assumingMemoryBound(to: Float.self) }
+            _ = scratch
+            input.data.withUnsafeBufferPointer { x in
+                OtherKernels.transpose(batch: n, channels: 3, pixels: 50176, x: x.baseAddress!, y: v(0), toNHWC: true)
+            }
+            // %1 patch_embed.proj (specs/deit-small.yaml:11:5): conv2d [N, 3, 224, 224] -> [N, 384, 14, 14] at arena byte 602112 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([384, 14, 14]), weightDims: [384, 3, 16, 16], ConvAttributes(stride: [16, 16], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w1, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
+            // %2 stem.tokens#1 (specs/deit-small.yaml:12:5): tokens [N, 384, 14, 14] -> [N, 196, 384] at arena byte 903168 x N
+            v(903168).update(from: v(602112), count: n * 75264)
+            // %3 cls_token (specs/deit-small.yaml:13:5): prepend_token [N, 196, 384] -> [N, 197, 384] at arena byte 0 x N
+            TokenKernels.prependToken(batch: n, tokens: 196, channels: 384, x: v(903168), token: k3, y: v(0))
+            // %4 pos_embed (specs/deit-small.yaml:14:5): add_constant [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
+            TokenKernels.addConstant(batch: n, count: 75648, x: v(0), constant: k4, y: v(907776))
+            // %5 blocks.0.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(907776), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %6 blocks.0.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
+            w6.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b6, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %7 blocks.0.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 1210368 x N
+            AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(1210368), pool: pool)
+            // %8 blocks.0.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
+            w8.multiply(m: n * 197, a: v(1210368), c: v(1512960), epilogue: EpilogueKernel(bias: b8, activation: nil, postActivation: nil), residual: UnsafePointer(v(907776)), pool: pool)
+            // %10 blocks.0.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %11 blocks.0.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
+            w11.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b11, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
+            // %13 blocks.0.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
+            w13.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
+            // %15 blocks.1.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %16 blocks.1.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
+            w16.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b16, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %17 blocks.1.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
+            AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
+            // %18 blocks.1.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
+            w18.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b18, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
+            // %20 blocks.1.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %21 blocks.1.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
+            w21.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b21, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
+            // %23 blocks.1.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
+            w23.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
+            // %25 blocks.2.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %26 blocks.2.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
+            w26.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b26, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %27 blocks.2.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
+            AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
+            // %28 blocks.2.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
+            w28.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b28, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
+            // %30 blocks.2.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %31 blocks.2.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
+            w31.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b31, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
+            // %33 blocks.2.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
+            w33.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b33, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
+            // %35 blocks.3.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %36 blocks.3.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
+            w36.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b36, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %37 blocks.3.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
+            AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
+            // %38 blocks.3.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
+            w38.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b38, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
+            // %40 blocks.3.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %41 blocks.3.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
+            w41.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b41, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
+            // %43 blocks.3.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
+            w43.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b43, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
+            // %45 blocks.4.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %46 blocks.4.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
+            w46.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b46, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %47 blocks.4.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
+            AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
+            // %48 blocks.4.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
+            w48.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b48, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
+            // %50 blocks.4.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %51 blocks.4.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
+            w51.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b51, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
+            // %53 blocks.4.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
+            w53.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b53, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
+            // %55 blocks.5.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %56 blocks.5.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
+            w56.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b56, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %57 blocks.5.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
+            AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
+            // %58 blocks.5.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
+            w58.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b58, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
+            // %60 blocks.5.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %61 blocks.5.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
+            w61.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b61, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
+            // %63 blocks.5.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
+            w63.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b63, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
+            // %65 blocks.6.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %66 blocks.6.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
+            w66.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b66, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %67 blocks.6.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
+            AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
+            // %68 blocks.6.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
+            w68.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b68, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
+            // %70 blocks.6.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %71 blocks.6.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
+            w71.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b71, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
+            // %73 blocks.6.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
+            w73.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b73, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
+            // %75 blocks.7.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %76 blocks.7.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
+            w76.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b76, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %77 blocks.7.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
+            AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
+            // %78 blocks.7.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
+            w78.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b78, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
+            // %80 blocks.7.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %81 blocks.7.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
+            w81.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b81, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
+            // %83 blocks.7.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
+            w83.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b83, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
+            // %85 blocks.8.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %86 blocks.8.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
+            w86.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b86, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %87 blocks.8.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
+            AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
+            // %88 blocks.8.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
+            w88.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b88, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
+            // %90 blocks.8.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %91 blocks.8.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
+            w91.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b91, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
+            // %93 blocks.8.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
+            w93.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b93, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
+            // %95 blocks.9.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %96 blocks.9.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
+            w96.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b96, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %97 blocks.9.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
+            AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
+            // %98 blocks.9.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
+            w98.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b98, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
+            // %100 blocks.9.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %101 blocks.9.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
+            w101.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b101, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
+            // %103 blocks.9.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
+            w103.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b103, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
+            // %105 blocks.10.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %106 blocks.10.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
+            w106.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b106, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %107 blocks.10.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
+            AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
+            // %108 blocks.10.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
+            w108.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b108, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
+            // %110 blocks.10.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %111 blocks.10.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
+            w111.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b111, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
+            // %113 blocks.10.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
+            w113.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b113, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
+            // %115 blocks.11.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %116 blocks.11.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
+            w116.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b116, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %117 blocks.11.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
+            AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
+            // %118 blocks.11.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
+            w118.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b118, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
+            // %120 blocks.11.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
+            // %121 blocks.11.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
+            w121.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b121, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
+            // %123 blocks.11.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
+            w123.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b123, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
+            // %125 norm (specs/deit-small.yaml:20:5): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 0 x N
+            TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(0), weight: s125, bias: t125, eps: 1e-06, pool: pool)
+            // %126 head.pool#1 (specs/deit-small.yaml:21:5): select_token [N, 197, 384] -> [N, 384] at arena byte 302592 x N
+            TokenKernels.selectToken(batch: n, tokens: 197, channels: 384, index: 0, x: v(0), y: v(302592))
+            // %127 head (specs/deit-small.yaml:22:5): linear [N, 384] -> [N, 1000] at arena byte 0 x N
+            w127.multiply(m: n, a: v(302592), c: v(0), epilogue: EpilogueKernel(bias: b127, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            var out = Tensor(zeros: [n] + [1000])
+            out.data.withUnsafeMutableBufferPointer { y in
+                y.baseAddress!.update(from: v(0), count: y.count)
+            }
+            return out
         }
-        // %1 patch_embed.proj (specs/deit-small.yaml:11:5): conv2d [N, 3, 224, 224] -> [N, 384, 14, 14] at arena byte 602112 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([384, 14, 14]), weightDims: [384, 3, 16, 16], ConvAttributes(stride: [16, 16], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w1, y: v(602112), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %2 stem.tokens#1 (specs/deit-small.yaml:12:5): tokens [N, 384, 14, 14] -> [N, 196, 384] at arena byte 903168 x N
-        v(903168).update(from: v(602112), count: n * 75264)
-        // %3 cls_token (specs/deit-small.yaml:13:5): prepend_token [N, 196, 384] -> [N, 197, 384] at arena byte 0 x N
-        TokenKernels.prependToken(batch: n, tokens: 196, channels: 384, x: v(903168), token: k3, y: v(0))
-        // %4 pos_embed (specs/deit-small.yaml:14:5): add_constant [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
-        TokenKernels.addConstant(batch: n, count: 75648, x: v(0), constant: k4, y: v(907776))
-        // %5 blocks.0.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(907776), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %6 blocks.0.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
-        w6.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b6, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        // %7 blocks.0.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 1210368 x N
-        AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(1210368), pool: pool)
-        // %8 blocks.0.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
-        w8.multiply(m: n * 197, a: v(1210368), c: v(1512960), epilogue: EpilogueKernel(bias: b8, activation: nil, postActivation: nil), residual: UnsafePointer(v(907776)), pool: pool)
-        // %10 blocks.0.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %11 blocks.0.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
-        w11.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b11, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
-        // %13 blocks.0.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
-        w13.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
-        // %15 blocks.1.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %16 blocks.1.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
-        w16.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b16, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        // %17 blocks.1.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
-        AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
-        // %18 blocks.1.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
-        w18.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b18, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
-        // %20 blocks.1.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %21 blocks.1.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
-        w21.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b21, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
-        // %23 blocks.1.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
-        w23.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
-        // %25 blocks.2.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %26 blocks.2.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
-        w26.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b26, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        // %27 blocks.2.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
-        AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
-        // %28 blocks.2.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
-        w28.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b28, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
-        // %30 blocks.2.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %31 blocks.2.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
-        w31.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b31, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
-        // %33 blocks.2.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
-        w33.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b33, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
-        // %35 blocks.3.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %36 blocks.3.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
-        w36.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b36, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        // %37 blocks.3.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
-        AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
-        // %38 blocks.3.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
-        w38.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b38, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
-        // %40 blocks.3.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %41 blocks.3.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
-        w41.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b41, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
-        // %43 blocks.3.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
-        w43.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b43, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
-        // %45 blocks.4.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %46 blocks.4.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
-        w46.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b46, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        // %47 blocks.4.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
-        AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
-        // %48 blocks.4.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
-        w48.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b48, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
-        // %50 blocks.4.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %51 blocks.4.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
-        w51.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b51, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
-        // %53 blocks.4.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
-        w53.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b53, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
-        // %55 blocks.5.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %56 blocks.5.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
-        w56.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b56, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        // %57 blocks.5.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
-        AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
-        // %58 blocks.5.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
-        w58.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b58, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
-        // %60 blocks.5.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %61 blocks.5.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
-        w61.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b61, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
-        // %63 blocks.5.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
-        w63.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b63, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
-        // %65 blocks.6.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %66 blocks.6.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
-        w66.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b66, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        // %67 blocks.6.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
-        AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
-        // %68 blocks.6.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
-        w68.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b68, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
-        // %70 blocks.6.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %71 blocks.6.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
-        w71.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b71, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
-        // %73 blocks.6.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
-        w73.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b73, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
-        // %75 blocks.7.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %76 blocks.7.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
-        w76.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b76, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        // %77 blocks.7.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
-        AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
-        // %78 blocks.7.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
-        w78.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b78, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
-        // %80 blocks.7.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %81 blocks.7.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
-        w81.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b81, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
-        // %83 blocks.7.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
-        w83.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b83, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
-        // %85 blocks.8.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %86 blocks.8.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
-        w86.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b86, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        // %87 blocks.8.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
-        AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
-        // %88 blocks.8.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
-        w88.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b88, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
-        // %90 blocks.8.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %91 blocks.8.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
-        w91.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b91, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
-        // %93 blocks.8.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
-        w93.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b93, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
-        // %95 blocks.9.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %96 blocks.9.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
-        w96.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b96, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        // %97 blocks.9.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
-        AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
-        // %98 blocks.9.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
-        w98.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b98, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
-        // %100 blocks.9.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %101 blocks.9.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
-        w101.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b101, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
-        // %103 blocks.9.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
-        w103.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b103, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
-        // %105 blocks.10.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %106 blocks.10.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
-        w106.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b106, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        // %107 blocks.10.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
-        AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
-        // %108 blocks.10.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
-        w108.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b108, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
-        // %110 blocks.10.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %111 blocks.10.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
-        w111.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b111, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
-        // %113 blocks.10.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
-        w113.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b113, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
-        // %115 blocks.11.norm1 (specs/blocks/vit.yaml:11:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 907776 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(907776), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %116 blocks.11.attn.qkv (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 1152] at arena byte 0 x N
-        w116.multiply(m: n * 197, a: v(907776), c: v(0), epilogue: EpilogueKernel(bias: b116, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        // %117 blocks.11.attn (specs/blocks/vit.yaml:12:13): attention [N, 197, 1152] -> [N, 197, 384] at arena byte 907776 x N
-        AttentionKernel.run(batch: n, tokens: 197, channels: 384, heads: 6, x: v(0), y: v(907776), pool: pool)
-        // %118 blocks.11.attn.proj (specs/blocks/vit.yaml:12:13): linear [N, 197, 384] -> [N, 197, 384] at arena byte 1512960 x N
-        w118.multiply(m: n * 197, a: v(907776), c: v(1512960), epilogue: EpilogueKernel(bias: b118, activation: nil, postActivation: nil), residual: UnsafePointer(v(1210368)), pool: pool)
-        // %120 blocks.11.norm2 (specs/blocks/vit.yaml:15:13): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 1210368 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1512960), y: v(1210368), weight: nil, bias: nil, eps: 1e-06, pool: pool)
-        // %121 blocks.11.mlp.fc1 (specs/blocks/vit.yaml:16:13): linear [N, 197, 384] -> [N, 197, 1536] at arena byte 0 x N
-        w121.multiply(m: n * 197, a: v(1210368), c: v(0), epilogue: EpilogueKernel(bias: b121, activation: .gelu, postActivation: nil), residual: nil, pool: pool)
-        // %123 blocks.11.mlp.fc2 (specs/blocks/vit.yaml:18:13): linear [N, 197, 1536] -> [N, 197, 384] at arena byte 1210368 x N
-        w123.multiply(m: n * 197, a: v(0), c: v(1210368), epilogue: EpilogueKernel(bias: b123, activation: nil, postActivation: nil), residual: UnsafePointer(v(1512960)), pool: pool)
-        // %125 norm (specs/deit-small.yaml:20:5): layernorm [N, 197, 384] -> [N, 197, 384] at arena byte 0 x N
-        TokenKernels.layerNorm(rows: n * 197, channels: 384, x: v(1210368), y: v(0), weight: s125, bias: t125, eps: 1e-06, pool: pool)
-        // %126 head.pool#1 (specs/deit-small.yaml:21:5): select_token [N, 197, 384] -> [N, 384] at arena byte 302592 x N
-        TokenKernels.selectToken(batch: n, tokens: 197, channels: 384, index: 0, x: v(0), y: v(302592))
-        // %127 head (specs/deit-small.yaml:22:5): linear [N, 384] -> [N, 1000] at arena byte 0 x N
-        w127.multiply(m: n, a: v(302592), c: v(0), epilogue: EpilogueKernel(bias: b127, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        var out = Tensor(zeros: [n] + [1000])
-        out.data.withUnsafeMutableBufferPointer { y in
-            y.baseAddress!.update(from: v(0), count: y.count)
-        }
-        return out
     }
 }

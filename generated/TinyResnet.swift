@@ -17,6 +17,7 @@ public final class TinyResnet: GeneratedModel {
 
     let pool: WorkerPool
     let store = WeightStore()
+    let buffers = GeneratedBuffers()
     let b1: UnsafePointer<Float>  // conv1.bias [8]
     let w1: WinogradWeights  // conv1.weight [8, 3, 3, 3], as 36 packed GEMMs [8, 3]
     let b5: UnsafePointer<Float>  // layer1.0.conv1.bias [4]
@@ -90,49 +91,48 @@ public final class TinyResnet: GeneratedModel {
     public func predict(_ input: Tensor) throws -> Tensor {
         try requireInput(input, Self.inputShape)
         let n = input.dims[0]
-        let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)
-        defer { arena.deallocate() }
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.scratchFloats(batch: n))
-        defer { scratch.deallocate() }
-        func v(_ offset: Int) -> UnsafeMutablePointer<Float> { (arena + offset * n).assumingMemoryBound(to: Float.self) }
-        _ = scratch
-        input.data.withUnsafeBufferPointer { x in
-            OtherKernels.transpose(batch: n, channels: 3, pixels: 256, x: x.baseAddress!, y: v(8192), toNHWC: true)
+        // The arena and scratch stay allocated between calls of the same batch.
+        return try buffers.with(batch: n, arenaBytesPerImage: Self.arenaBytesPerImage, scratchFloats: Self.scratchFloats(batch: n)) { arena, scratch in
+            func v(_ offset: Int) -> UnsafeMutablePointer<Float> { (arena + offset * n).assumingMemoryBound(to: Float.self) }
+            _ = scratch
+            input.data.withUnsafeBufferPointer { x in
+                OtherKernels.transpose(batch: n, channels: 3, pixels: 256, x: x.baseAddress!, y: v(8192), toNHWC: true)
+            }
+            // %1 conv1 (specs/tiny/tiny-resnet.yaml:7:5): conv2d [N, 3, 16, 16] -> [N, 8, 16, 16] at arena byte 0 x N
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([3, 16, 16]), output: TensorType([8, 16, 16]), weightDims: [8, 3, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(8192), weight: w1, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %4 stem.maxpool#3 (specs/tiny/tiny-resnet.yaml:10:5): maxpool [N, 8, 16, 16] -> [N, 8, 8, 8] at arena byte 8192 x N
+            OtherKernels.pool(ConvGeometry(batch: n, input: TensorType([8, 16, 16]), output: TensorType([8, 8, 8]), weightDims: [1, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), isMax: true, x: v(0), y: v(8192), pool: pool)
+            // %5 layer1.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 8, 8, 8] -> [N, 4, 8, 8] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([4, 8, 8]), weightDims: [4, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w5, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b5, activation: .relu, postActivation: nil), pool: pool)
+            // %8 layer1.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 4, 8, 8] -> [N, 4, 8, 8] at arena byte 10240 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([4, 8, 8]), output: TensorType([4, 8, 8]), weightDims: [4, 4, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w8, y: v(10240), residual: nil, epilogue: EpilogueKernel(bias: b8, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %13 layer1.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 8, 8, 8] -> [N, 16, 8, 8] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w13, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
+            // %11 layer1.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 4, 8, 8] -> [N, 16, 8, 8] at arena byte 4096 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([4, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 4, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(10240), weight: w11, y: v(4096), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: .relu), pool: pool)
+            // %17 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 16, 8, 8] -> [N, 8, 8, 8] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w17, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b17, activation: .relu, postActivation: nil), pool: pool)
+            // %20 layer2.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 8, 8, 8] -> [N, 8, 4, 4] at arena byte 8192 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 4, 4]), weightDims: [8, 8, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w20, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %25 layer2.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 16, 8, 8] -> [N, 32, 4, 4] at arena byte 0 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([32, 4, 4]), weightDims: [32, 16, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w25, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b25, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
+            // %23 layer2.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 8, 4, 4] -> [N, 32, 4, 4] at arena byte 2048 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([32, 4, 4]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w23, y: v(2048), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: .relu), pool: pool)
+            // %29 layer2.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 32, 4, 4] -> [N, 8, 4, 4] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 4, 4]), output: TensorType([8, 4, 4]), weightDims: [8, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2048), weight: w29, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b29, activation: .relu, postActivation: nil), pool: pool)
+            // %32 layer2.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 8, 4, 4] -> [N, 8, 4, 4] at arena byte 4096 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([8, 4, 4]), weightDims: [8, 8, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w32, y: v(4096), residual: nil, epilogue: EpilogueKernel(bias: b32, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %35 layer2.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 8, 4, 4] -> [N, 32, 4, 4] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([32, 4, 4]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w35, y: v(0), residual: UnsafePointer(v(2048)), epilogue: EpilogueKernel(bias: b35, activation: nil, postActivation: .relu), pool: pool)
+            // %39 head.pool#0 (specs/tiny/tiny-resnet.yaml:16:5): global_avgpool [N, 32, 4, 4] -> [N, 32] at arena byte 2048 x N
+            OtherKernels.globalAvgPool(batch: n, pixels: 16, channels: 32, x: v(0), y: v(2048))
+            // %40 fc (specs/tiny/tiny-resnet.yaml:17:5): linear [N, 32] -> [N, 5] at arena byte 0 x N
+            w40.multiply(m: n, a: v(2048), c: v(0), epilogue: EpilogueKernel(bias: b40, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            var out = Tensor(zeros: [n] + [5])
+            out.data.withUnsafeMutableBufferPointer { y in
+                y.baseAddress!.update(from: v(0), count: y.count)
+            }
+            return out
         }
-        // %1 conv1 (specs/tiny/tiny-resnet.yaml:7:5): conv2d [N, 3, 16, 16] -> [N, 8, 16, 16] at arena byte 0 x N
-        WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([3, 16, 16]), output: TensorType([8, 16, 16]), weightDims: [8, 3, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(8192), weight: w1, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %4 stem.maxpool#3 (specs/tiny/tiny-resnet.yaml:10:5): maxpool [N, 8, 16, 16] -> [N, 8, 8, 8] at arena byte 8192 x N
-        OtherKernels.pool(ConvGeometry(batch: n, input: TensorType([8, 16, 16]), output: TensorType([8, 8, 8]), weightDims: [1, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), isMax: true, x: v(0), y: v(8192), pool: pool)
-        // %5 layer1.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 8, 8, 8] -> [N, 4, 8, 8] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([4, 8, 8]), weightDims: [4, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w5, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b5, activation: .relu, postActivation: nil), pool: pool)
-        // %8 layer1.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 4, 8, 8] -> [N, 4, 8, 8] at arena byte 10240 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([4, 8, 8]), output: TensorType([4, 8, 8]), weightDims: [4, 4, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w8, y: v(10240), residual: nil, epilogue: EpilogueKernel(bias: b8, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %13 layer1.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 8, 8, 8] -> [N, 16, 8, 8] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w13, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
-        // %11 layer1.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 4, 8, 8] -> [N, 16, 8, 8] at arena byte 4096 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([4, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 4, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(10240), weight: w11, y: v(4096), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: .relu), pool: pool)
-        // %17 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 16, 8, 8] -> [N, 8, 8, 8] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w17, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b17, activation: .relu, postActivation: nil), pool: pool)
-        // %20 layer2.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 8, 8, 8] -> [N, 8, 4, 4] at arena byte 8192 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 4, 4]), weightDims: [8, 8, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w20, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %25 layer2.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 16, 8, 8] -> [N, 32, 4, 4] at arena byte 0 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([32, 4, 4]), weightDims: [32, 16, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w25, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b25, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %23 layer2.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 8, 4, 4] -> [N, 32, 4, 4] at arena byte 2048 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([32, 4, 4]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w23, y: v(2048), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: .relu), pool: pool)
-        // %29 layer2.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 32, 4, 4] -> [N, 8, 4, 4] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 4, 4]), output: TensorType([8, 4, 4]), weightDims: [8, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2048), weight: w29, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b29, activation: .relu, postActivation: nil), pool: pool)
-        // %32 layer2.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 8, 4, 4] -> [N, 8, 4, 4] at arena byte 4096 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([8, 4, 4]), weightDims: [8, 8, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w32, y: v(4096), residual: nil, epilogue: EpilogueKernel(bias: b32, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-        // %35 layer2.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 8, 4, 4] -> [N, 32, 4, 4] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([32, 4, 4]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w35, y: v(0), residual: UnsafePointer(v(2048)), epilogue: EpilogueKernel(bias: b35, activation: nil, postActivation: .relu), pool: pool)
-        // %39 head.pool#0 (specs/tiny/tiny-resnet.yaml:16:5): global_avgpool [N, 32, 4, 4] -> [N, 32] at arena byte 2048 x N
-        OtherKernels.globalAvgPool(batch: n, pixels: 16, channels: 32, x: v(0), y: v(2048))
-        // %40 fc (specs/tiny/tiny-resnet.yaml:17:5): linear [N, 32] -> [N, 5] at arena byte 0 x N
-        w40.multiply(m: n, a: v(2048), c: v(0), epilogue: EpilogueKernel(bias: b40, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        var out = Tensor(zeros: [n] + [5])
-        out.data.withUnsafeMutableBufferPointer { y in
-            y.baseAddress!.update(from: v(0), count: y.count)
-        }
-        return out
     }
 }

@@ -17,6 +17,7 @@ public final class TinyRobustDw: GeneratedModel {
 
     let pool: WorkerPool
     let store = WeightStore()
+    let buffers = GeneratedBuffers()
     let b1: UnsafePointer<Float>  // stem.bias [8]
     let w1: GemmWeights  // stem.weight [8, 3, 4, 4], as a packed GEMM [8, 48]
     let b2: UnsafePointer<Float>  // stages.0.blocks.0.pwconv1.bias [8]
@@ -87,47 +88,46 @@ public final class TinyRobustDw: GeneratedModel {
     public func predict(_ input: Tensor) throws -> Tensor {
         try requireInput(input, Self.inputShape)
         let n = input.dims[0]
-        let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)
-        defer { arena.deallocate() }
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.scratchFloats(batch: n))
-        defer { scratch.deallocate() }
-        func v(_ offset: Int) -> UnsafeMutablePointer<Float> { (arena + offset * n).assumingMemoryBound(to: Float.self) }
-        _ = scratch
-        input.data.withUnsafeBufferPointer { x in
-            OtherKernels.transpose(batch: n, channels: 3, pixels: 1024, x: x.baseAddress!, y: v(0), toNHWC: true)
+        // The arena and scratch stay allocated between calls of the same batch.
+        return try buffers.with(batch: n, arenaBytesPerImage: Self.arenaBytesPerImage, scratchFloats: Self.scratchFloats(batch: n)) { arena, scratch in
+            func v(_ offset: Int) -> UnsafeMutablePointer<Float> { (arena + offset * n).assumingMemoryBound(to: Float.self) }
+            _ = scratch
+            input.data.withUnsafeBufferPointer { x in
+                OtherKernels.transpose(batch: n, channels: 3, pixels: 1024, x: x.baseAddress!, y: v(0), toNHWC: true)
+            }
+            // %1 stem (specs/tiny/tiny-robust-dw.yaml:6:5): conv2d [N, 3, 32, 32] -> [N, 8, 8, 8] at arena byte 12288 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 32, 32]), output: TensorType([8, 8, 8]), weightDims: [8, 3, 4, 4], ConvAttributes(stride: [4, 4], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w1, y: v(12288), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
+            // %2 stages.0.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w2, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b2, activation: nil, postActivation: nil), pool: pool)
+            // %4 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 16384 x N
+            DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 8)), x: v(0), weight: w4, y: v(16384), residual: nil, epilogue: EpilogueKernel(bias: b4, activation: nil, postActivation: nil), pool: pool)
+            // %7 stages.0.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w7, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b7, activation: nil, postActivation: nil), pool: pool)
+            // %5 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 8192 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(16384), weight: w5, y: v(8192), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b5, activation: nil, postActivation: .relu), pool: pool)
+            // %11 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 32, 8, 8] -> [N, 8, 8, 8] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w11, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: nil), pool: pool)
+            // %13 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 16384 x N
+            DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 8)), x: v(0), weight: w13, y: v(16384), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
+            // %14 stages.0.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(16384), weight: w14, y: v(0), residual: UnsafePointer(v(8192)), epilogue: EpilogueKernel(bias: b14, activation: nil, postActivation: .relu), pool: pool)
+            // %18 stages.1.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 32, 8, 8] -> [N, 16, 8, 8] at arena byte 8192 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w18, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b18, activation: nil, postActivation: nil), pool: pool)
+            // %20 stages.1.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 16, 8, 8] -> [N, 16, 4, 4] at arena byte 12288 x N
+            DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([16, 4, 4]), weightDims: [16, 1, 5, 5], ConvAttributes(stride: [2, 2], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 16)), x: v(8192), weight: w20, y: v(12288), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: nil, postActivation: nil), pool: pool)
+            // %23 stages.1.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 32, 8, 8] -> [N, 64, 4, 4] at arena byte 8192 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([64, 4, 4]), weightDims: [64, 32, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w23, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
+            // %21 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 16, 4, 4] -> [N, 64, 4, 4] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([16, 4, 4]), output: TensorType([64, 4, 4]), weightDims: [64, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w21, y: v(0), residual: UnsafePointer(v(8192)), epilogue: EpilogueKernel(bias: b21, activation: nil, postActivation: .relu), pool: pool)
+            // %27 head.pool#0 (specs/tiny/tiny-robust-dw.yaml:11:5): global_avgpool [N, 64, 4, 4] -> [N, 64] at arena byte 4096 x N
+            OtherKernels.globalAvgPool(batch: n, pixels: 16, channels: 64, x: v(0), y: v(4096))
+            // %28 head.fc (specs/tiny/tiny-robust-dw.yaml:12:5): linear [N, 64] -> [N, 10] at arena byte 0 x N
+            w28.multiply(m: n, a: v(4096), c: v(0), epilogue: EpilogueKernel(bias: b28, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            var out = Tensor(zeros: [n] + [10])
+            out.data.withUnsafeMutableBufferPointer { y in
+                y.baseAddress!.update(from: v(0), count: y.count)
+            }
+            return out
         }
-        // %1 stem (specs/tiny/tiny-robust-dw.yaml:6:5): conv2d [N, 3, 32, 32] -> [N, 8, 8, 8] at arena byte 12288 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 32, 32]), output: TensorType([8, 8, 8]), weightDims: [8, 3, 4, 4], ConvAttributes(stride: [4, 4], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w1, y: v(12288), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %2 stages.0.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w2, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b2, activation: nil, postActivation: nil), pool: pool)
-        // %4 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 16384 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 8)), x: v(0), weight: w4, y: v(16384), residual: nil, epilogue: EpilogueKernel(bias: b4, activation: nil, postActivation: nil), pool: pool)
-        // %7 stages.0.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w7, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b7, activation: nil, postActivation: nil), pool: pool)
-        // %5 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 8192 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(16384), weight: w5, y: v(8192), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b5, activation: nil, postActivation: .relu), pool: pool)
-        // %11 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 32, 8, 8] -> [N, 8, 8, 8] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w11, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: nil), pool: pool)
-        // %13 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 16384 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 8)), x: v(0), weight: w13, y: v(16384), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
-        // %14 stages.0.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(16384), weight: w14, y: v(0), residual: UnsafePointer(v(8192)), epilogue: EpilogueKernel(bias: b14, activation: nil, postActivation: .relu), pool: pool)
-        // %18 stages.1.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 32, 8, 8] -> [N, 16, 8, 8] at arena byte 8192 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w18, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b18, activation: nil, postActivation: nil), pool: pool)
-        // %20 stages.1.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 16, 8, 8] -> [N, 16, 4, 4] at arena byte 12288 x N
-        DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([16, 4, 4]), weightDims: [16, 1, 5, 5], ConvAttributes(stride: [2, 2], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 16)), x: v(8192), weight: w20, y: v(12288), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: nil, postActivation: nil), pool: pool)
-        // %23 stages.1.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 32, 8, 8] -> [N, 64, 4, 4] at arena byte 8192 x N
-        ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([64, 4, 4]), weightDims: [64, 32, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w23, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-        // %21 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 16, 4, 4] -> [N, 64, 4, 4] at arena byte 0 x N
-        ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([16, 4, 4]), output: TensorType([64, 4, 4]), weightDims: [64, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w21, y: v(0), residual: UnsafePointer(v(8192)), epilogue: EpilogueKernel(bias: b21, activation: nil, postActivation: .relu), pool: pool)
-        // %27 head.pool#0 (specs/tiny/tiny-robust-dw.yaml:11:5): global_avgpool [N, 64, 4, 4] -> [N, 64] at arena byte 4096 x N
-        OtherKernels.globalAvgPool(batch: n, pixels: 16, channels: 64, x: v(0), y: v(4096))
-        // %28 head.fc (specs/tiny/tiny-robust-dw.yaml:12:5): linear [N, 64] -> [N, 10] at arena byte 0 x N
-        w28.multiply(m: n, a: v(4096), c: v(0), epilogue: EpilogueKernel(bias: b28, activation: nil, postActivation: nil), residual: nil, pool: pool)
-        var out = Tensor(zeros: [n] + [10])
-        out.data.withUnsafeMutableBufferPointer { y in
-            y.baseAddress!.update(from: v(0), count: y.count)
-        }
-        return out
     }
 }

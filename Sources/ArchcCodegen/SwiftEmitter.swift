@@ -43,7 +43,7 @@ public enum SwiftEmitter {
         "Activation", "ActivationQuantization", "ActivationRanges", "AlignedMemory", "AttentionKernel", "BatchOrder",
         "CPUFeatures", "Conv3x3Algorithm", "ConvAttributes", "ConvGeometry", "ConvKernels", "DepthwiseKernel", "Engine",
         "EngineError", "Epilogue", "EpilogueKernel", "ExpandDepthwiseFusion", "ExpandDepthwiseKernel", "FMAPeak",
-        "Failure", "Gemm", "GemmBackend", "GemmWeights", "GeneratedModel", "GeneratedModelError", "Graph", "IRParser",
+        "Failure", "Gemm", "GemmBackend", "GemmWeights", "GeneratedBuffers", "GeneratedModel", "GeneratedModelError", "Graph", "IRParser",
         "Int8ConvRows", "Int8Gemm", "Int8Weights", "Interval", "Kernel", "KernelPlan", "MemoryPlan", "Node",
         "NormArithmetic", "OpKind", "OtherKernels", "PackedGemm", "PackedMatrix", "PoolAttributes", "Precision",
         "ProcessMemory", "SeededGenerator", "ShapeError", "ShapeInference", "SourceLocation", "Step", "StepTime",
@@ -275,6 +275,7 @@ struct Emission {
             "",
             "    let pool: WorkerPool",
             "    let store = WeightStore()",
+            "    let buffers = GeneratedBuffers()",
         ]
         lines += properties.map { "    " + $0 }
         lines += [
@@ -297,25 +298,24 @@ struct Emission {
             "    public func predict(_ input: Tensor) throws -> Tensor {",
             "        try requireInput(input, Self.inputShape)",
             "        let n = input.dims[0]",
-            "        let arena = UnsafeMutableRawPointer.allocate(byteCount: max(64, Self.arenaBytesPerImage * n), alignment: 64)",
-            "        defer { arena.deallocate() }",
-            "        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Self.scratchFloats(batch: n))",
-            "        defer { scratch.deallocate() }",
-            "        func v(_ offset: Int) -> UnsafeMutablePointer<Float> { (arena + offset * n).assumingMemoryBound(to: Float.self) }",
-            "        _ = scratch",
-            "        input.data.withUnsafeBufferPointer { x in",
-            "            OtherKernels.transpose(batch: n, channels: \(graph.inputType.channels), pixels: \(graph.inputType.elements / graph.inputType.channels), x: x.baseAddress!, y: \(v(Graph.inputID)), toNHWC: true)",
-            "        }",
+            "        // The arena and scratch stay allocated between calls of the same batch.",
+            "        return try buffers.with(batch: n, arenaBytesPerImage: Self.arenaBytesPerImage, scratchFloats: Self.scratchFloats(batch: n)) { arena, scratch in",
+            "            func v(_ offset: Int) -> UnsafeMutablePointer<Float> { (arena + offset * n).assumingMemoryBound(to: Float.self) }",
+            "            _ = scratch",
+            "            input.data.withUnsafeBufferPointer { x in",
+            "                OtherKernels.transpose(batch: n, channels: \(graph.inputType.channels), pixels: \(graph.inputType.elements / graph.inputType.channels), x: x.baseAddress!, y: \(v(Graph.inputID)), toNHWC: true)",
+            "            }",
         ]
-        lines += steps.map { "        " + $0 }
+        lines += steps.map { "            " + $0 }
         lines += [
-            "        var out = Tensor(zeros: [n] + \(output.dims))",
-            "        out.data.withUnsafeMutableBufferPointer { y in",
+            "            var out = Tensor(zeros: [n] + \(output.dims))",
+            "            out.data.withUnsafeMutableBufferPointer { y in",
             output.isImage
-                ? "            OtherKernels.transpose(batch: n, channels: \(output.channels), pixels: \(output.elements / output.channels), x: \(v(graph.output)), y: y.baseAddress!, toNHWC: false)"
-                : "            y.baseAddress!.update(from: \(v(graph.output)), count: y.count)",
+                ? "                OtherKernels.transpose(batch: n, channels: \(output.channels), pixels: \(output.elements / output.channels), x: \(v(graph.output)), y: y.baseAddress!, toNHWC: false)"
+                : "                y.baseAddress!.update(from: \(v(graph.output)), count: y.count)",
+            "            }",
+            "            return out",
             "        }",
-            "        return out",
             "    }",
             "}",
             "",

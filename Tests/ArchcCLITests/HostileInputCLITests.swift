@@ -57,14 +57,16 @@ extension CLITests {
     }
 
     /// An input of NaN gives NaN outputs: the JSON report says so and writes them as null
-    /// (JSON has no NaN); the whole report was `{}` with exit status 0.
+    /// (JSON has no NaN; the whole report was `{}`), and the run fails (it exited 0 with a
+    /// top-k of NaN).
     func testNonFiniteOutputsAreNullInTheJSONReport() throws {
         let file = try temporaryFolder().appendingPathComponent("nan.npy")
         let header = Array("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 16, 16), }\n".utf8)
         let values = [Float](repeating: .nan, count: 3 * 16 * 16).withUnsafeBytes { Array($0) }
         try Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.count), 0] + header + values).write(to: file)
         let run = try archc("run", "specs/tiny/tiny-resnet.yaml", "--input", file.path, "--report", "json", "--top", "2")
-        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("error: 5 of 5 output values are NaN or infinite (the first in image 0"), run.stderr)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
         XCTAssertEqual(object["output_shape"] as? [Int], [1, 5])
         XCTAssertEqual(object["non_finite_outputs"] as? Int, 5)
