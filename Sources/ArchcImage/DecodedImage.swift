@@ -29,6 +29,8 @@ public struct DecodedImage: Sendable {
     public static func decode(_ bytes: [UInt8], file: String) throws -> DecodedImage {
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try png(bytes, file: file) }
         if bytes.starts(with: [0xFF, 0xD8]) { return try jpeg(bytes, file: file) }
+        // An empty file (an interrupted download or copy) is named as such, not as an unknown format.
+        guard !bytes.isEmpty else { throw Failure(file: file, message: "empty file (0 bytes), not an image") }
         throw Failure(file: file, message: "not a PNG or JPEG image (unrecognised first bytes)")
     }
 

@@ -75,6 +75,11 @@ final class ImageTests: XCTestCase {
         XCTAssertThrowsError(try DecodedImage.read(notImage.path)) { error in
             XCTAssertEqual("\(error)", "\(notImage.path): error: not a PNG or JPEG image (unrecognised first bytes)")
         }
+        // An interrupted download leaves 0 bytes: that is what the message says.
+        try Data().write(to: notImage)
+        XCTAssertThrowsError(try DecodedImage.read(notImage.path)) { error in
+            XCTAssertEqual("\(error)", "\(notImage.path): error: empty file (0 bytes), not an image")
+        }
         let png = [UInt8](try Data(contentsOf: dir.appendingPathComponent("cat-gray.png")))
         var rng = SeededGenerator(seed: 3)
         for _ in 0..<200 {
