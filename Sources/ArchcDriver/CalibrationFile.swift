@@ -5,7 +5,7 @@ import Foundation
 
 /// `archc calibrate`'s output: the activation ranges of one model as JSON,
 ///
-///     {"archc_calibration": 1, "model": "efficientnet-lite0", "method": "min-max",
+///     {"archc_calibration": 1, "model": "efficientnet-lite0", "graph": "695b0240fc8a29b8", "method": "min-max",
 ///      "images": 16, "ranges": {"input": [-2.12, 2.64], "blocks.0.0.conv_pw": [0, 6], ...}}
 ///
 /// written whole or not at all, and read back with every problem located in the file.
@@ -48,8 +48,9 @@ public enum CalibrationFile {
         }
     }
 
-    /// The JSON text for `ranges` of `model`, names sorted.
-    public static func text(_ ranges: ActivationRanges, model: String, run: Run? = nil) -> String {
+    /// The JSON text for `ranges` of `model`, names sorted; with `graph`, the hash of the
+    /// optimized graph they were measured on (`graphHash`), which `read` checks.
+    public static func text(_ ranges: ActivationRanges, model: String, run: Run? = nil, graph: Graph? = nil) -> String {
         let entries = ranges.ranges.keys.sorted().map { name -> String in
             let range = ranges.ranges[name]!
             return "    \(quoted(name)): [\(range.lowerBound), \(range.upperBound)]"
@@ -57,7 +58,7 @@ public enum CalibrationFile {
         return """
             {
               "archc_calibration": \(version),
-              "model": \(quoted(model)),\(run.map { "\n  \"overrides\": [\($0.overrides.map(quoted).joined(separator: ", "))],\n  \"weights\": \(quoted($0.weights))," } ?? "")
+              "model": \(quoted(model)),\(graph.map { "\n  \"graph\": \"\(graphHash($0.text))\"," } ?? "")\(run.map { "\n  \"overrides\": [\($0.overrides.map(quoted).joined(separator: ", "))],\n  \"weights\": \(quoted($0.weights))," } ?? "")
               "method": "\(method)",
               "images": \(ranges.images),
               "ranges": {
@@ -68,8 +69,8 @@ public enum CalibrationFile {
             """
     }
 
-    public static func write(_ ranges: ActivationRanges, model: String, run: Run? = nil, to path: String) throws {
-        try AtomicFile.write(Data(text(ranges, model: model, run: run).utf8), to: path)
+    public static func write(_ ranges: ActivationRanges, model: String, run: Run? = nil, graph: Graph? = nil, to path: String) throws {
+        try AtomicFile.write(Data(text(ranges, model: model, run: run, graph: graph).utf8), to: path)
     }
 
     /// Reads a calibration file for `graph` (model `model`): every value the graph's int8
@@ -88,6 +89,13 @@ public enum CalibrationFile {
         guard v == version else { throw located(path, text, "archc_calibration", "unsupported calibration version \(v), expected \(version)") }
         if let name = root["model"] as? String, name != model {
             throw located(path, text, "model", "calibrated for model '\(name)', not '\(model)'; run archc calibrate for this spec")
+        }
+        // Ranges are found by value name: a spec edited since (another kernel size, width or
+        // block) keeps most names, and its int8 layers ran with the old graph's ranges.
+        if let recorded = root["graph"] as? String, case let current = graphHash(graph.text), recorded != current {
+            throw located(
+                path, text, "graph",
+                "calibrated on another graph (hash \(recorded); this spec and its --set give \(current)): the spec changed since; run archc calibrate again")
         }
         if let run, let overrides = root["overrides"] as? [String], overrides != run.overrides {
             let shown = { (list: [String]) in list.isEmpty ? "no --set" : list.map { "--set \($0)" }.joined(separator: " ") }

@@ -81,7 +81,7 @@ struct Calibrate: ParsableCommand {
             }
             do {
                 let run = try CalibrationFile.Run.of(overrides: options.overrides, weightsFile: weights, seed: seed, initStyle: initStyle.rawValue)
-                try CalibrationFile.write(ranges, model: session.model.network.name, run: run, to: output)
+                try CalibrationFile.write(ranges, model: session.model.network.name, run: run, graph: session.model.optimized, to: output)
             } catch {
                 throw RunSession.Failure.message("\(error)")
             }

@@ -203,14 +203,23 @@ extension CLITests {
         XCTAssertEqual(std.status, 1)
         XCTAssertEqual(
             std.stderr,
-            "\(path("c.json")):4:3: error: calibrated with no --set, this run has --set preprocess.std=[0.01, 0.01, 0.01]; "
+            "\(path("c.json")):5:3: error: calibrated with no --set, this run has --set preprocess.std=[0.01, 0.01, 0.01]; "
                 + "run archc calibrate with this run's options\n")
         let seed = try archc(run + ["--seed", "3"])
         XCTAssertEqual(seed.status, 1)
         XCTAssertEqual(
             seed.stderr,
-            "\(path("c.json")):5:3: error: calibrated with weights seeded (seed 0, init pytorch), this run has seeded (seed 3, init pytorch); "
+            "\(path("c.json")):6:3: error: calibrated with weights seeded (seed 0, init pytorch), this run has seeded (seed 3, init pytorch); "
                 + "run archc calibrate with this run's weights\n")
+        // The spec edited after calibrating (the stem's kernel): the same value names, so the
+        // old ranges were applied to the new graph.
+        let spec = try String(contentsOfFile: path("s.yaml"), encoding: .utf8)
+        try spec.replacingOccurrences(of: "{name: c1, out: 8, kernel: 3", with: "{name: c1, out: 8, kernel: 5").write(
+            toFile: path("s.yaml"), atomically: true, encoding: .utf8)
+        let edited = try archc(run)
+        XCTAssertEqual(edited.status, 1)
+        XCTAssertTrue(edited.stderr.hasPrefix("\(path("c.json")):4:3: error: calibrated on another graph (hash "), edited.stderr)
+        XCTAssertTrue(edited.stderr.hasSuffix("the spec changed since; run archc calibrate again\n"), edited.stderr)
     }
 
     /// `eval merge` merged parts made with other weights or another `--set` (a part recorded

@@ -114,5 +114,20 @@ final class Int8EngineTests: XCTestCase {
         XCTAssertEqual(
             failure(text.replacingOccurrences(of: "\"archc_calibration\": 1", with: "\"archc_calibration\": 9")),
             "\(path):2:3: error: unsupported calibration version 9, expected 1")
+
+        // Ranges of another graph whose value names match (the spec edited since: here its
+        // kernel size) were applied without a word.
+        try CalibrationFile.write(ranges, model: "tiny-resnet", graph: optimized, to: path)
+        XCTAssertNoThrow(try CalibrationFile.read(path, model: "tiny-resnet", graph: optimized))
+        let (_, edited) = try RuntimeTest.graphs("specs/tiny/tiny-resnet.yaml", overrides: ["stem[0].conv.kernel=5"])
+        XCTAssertEqual(Set(ActivationRanges.needed(by: edited)), Set(ActivationRanges.needed(by: optimized)), "the same value names")
+        let hash = graphHash(optimized.text), editedHash = graphHash(edited.text)
+        XCTAssertNotEqual(hash, editedHash)
+        XCTAssertThrowsError(try CalibrationFile.read(path, model: "tiny-resnet", graph: edited)) { error in
+            XCTAssertEqual(
+                "\(error)",
+                "\(path):4:3: error: calibrated on another graph (hash \(hash); this spec and its --set give \(editedHash)): the spec changed since; run archc calibrate again"
+            )
+        }
     }
 }
