@@ -223,8 +223,9 @@ struct Emission {
         default: preconditionFailure("\(node.kind.mnemonic) has no window geometry")
         }
         return
-            "ConvGeometry(batch: n, input: TensorType(\([g.inC, g.inH, g.inW])), output: TensorType(\([g.outC, g.outH, g.outW])), weightDims: \(weightDims), "
-            + "ConvAttributes(stride: \([g.strideH, g.strideW]), padding: \(padding), dilation: \([g.dilationH, g.dilationW]), groups: \(g.groups)))"
+            "ConvGeometry(batch: n, input: TensorType(\(intList([g.inC, g.inH, g.inW]))), output: TensorType(\(intList([g.outC, g.outH, g.outW]))), "
+            + "weightDims: \(intList(weightDims)), ConvAttributes(stride: \(intList([g.strideH, g.strideW])), padding: \(intList(padding)), "
+            + "dilation: \(intList([g.dilationH, g.dilationW])), groups: \(g.groups)))"
     }
 
     /// A dense conv's weights, packed as a GEMM [Cout, kh * kw * Cin].

@@ -22,6 +22,24 @@ final class IRTextTests: XCTestCase {
         }
     }
 
+    /// Names and files with quotes, backslashes and newlines print escaped and parse back;
+    /// the others print as they are (`quoted` skips Foundation's searches for them).
+    func testNamesThatNeedEscapesRoundTrip() throws {
+        var graph = IRTest.parse("graph @\"g\"(%0: [N, 3]) -> %1 {\n  %1 = relu(%0) : [N, 3] loc(\"plain\")\n}\n")
+        for name in ["a\"b", "back\\slash", "new\nline", "caf\u{E9} \u{1F600}", "crlf\r\nend", ""] {
+            graph.nodes[0].name = name
+            graph.nodes[0].location = SourceLocation(file: "dir\\\"x\".yaml", line: 3, column: 4)
+            let text = graph.text
+            XCTAssertFalse(text.split(separator: "\n").contains { $0.hasPrefix("  %1") && !$0.hasSuffix(":3:4)") }, text)
+            let parsed = try IRParser.parse(text, seed: nil).get()
+            XCTAssertEqual(parsed.nodes[0].name, name)
+            XCTAssertEqual(parsed.nodes[0].location?.file, "dir\\\"x\".yaml")
+            XCTAssertEqual(parsed.text, text)
+        }
+        graph.nodes[0].name = "plain.name-1"
+        XCTAssertTrue(graph.text.contains("loc(\"plain.name-1\" at \"dir\\\\\\\"x\\\".yaml\":3:4)"), graph.text)
+    }
+
     func testParserErrorsNameLineAndColumn() {
         let cases: [(String, String)] = [
             ("", "1:1: expected 'graph @\"name\"(%0: [N, ...]) -> %out {'"),
