@@ -77,6 +77,7 @@ struct GeneratedRun: ParsableCommand {
             guard iterations >= 1, iterations <= 100_000 else { throw ValidationError("--iterations must be between 1 and 100000, found \(iterations)") }
             guard bench else { throw ValidationError("--iterations times the model and needs --bench") }
         }
+        if check && bench { throw ValidationError("--check and --bench are separate runs; give one") }
         guard top >= 1 else { throw ValidationError("--top must be at least 1, found \(top)") }
     }
 
@@ -129,7 +130,7 @@ struct GeneratedRun: ParsableCommand {
                 print(String(format: "  median %.2f ms  p90 %.2f ms  %.1f images/s", result.medianMs, result.p90Ms, result.imagesPerSecond))
             }
         } else {
-            let y = try generated.predict(x)
+            let y = try session.predictAll { try generated.predict($0) }
             print(
                 OutputSummary.report(
                     y, name: model.network.name, files: session.files, k: top, json: report == .json, labelled: weights != nil || !session.files.isEmpty,

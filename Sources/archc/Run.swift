@@ -109,6 +109,11 @@ struct Run: ParsableCommand {
         if !bench, let option = [iterations != nil ? "--iterations" : nil, profile ? "--profile" : nil].compactMap({ $0 }).first {
             throw ValidationError("\(option) times the model and needs --bench")
         }
+        // Each of these ran one mode and dropped the other option without a word.
+        if check && bench { throw ValidationError("--check and --bench are separate runs; give one") }
+        if output != nil, let mode = [bench ? "--bench" : nil, check ? "--check" : nil].compactMap({ $0 }).first {
+            throw ValidationError("--output writes the model's output, which \(mode) does not produce; run without \(mode)")
+        }
         guard top >= 1 else { throw ValidationError("--top must be at least 1, found \(top)") }
         try precision.validate(calibration: calibration, check: check)
         if let output {
@@ -184,43 +189,19 @@ struct Run: ParsableCommand {
             printBenchmark(result, model, engine, memory: memory, profile: steps.map { ($0, peak) })
             return
         }
-        let y = try runAll(session.inputs, first: x) { try engine.run($0) }
-        if let output {
-            do { try NPY.write(y, to: output) } catch { throw RunSession.Failure.message("\(error)") }
-        }
+        let y = try session.predictAll { try engine.run($0) }
         print(
             OutputSummary.report(
                 y, name: model.network.name, files: session.files, k: top, json: report == .json, labelled: weights != nil || !session.files.isEmpty,
                 extra: ["peak_bytes": engine.peakBytes]))
+        // Before --output: a failed run does not replace the file a good one wrote.
         if let problem = OutputSummary.nonFiniteProblem(y, files: session.files) {
-            warn("\(options.spec): error: \(problem)")
+            warn("\(options.spec): error: \(problem)\(output.map { "; \($0) not written" } ?? "")")
             throw ExitCode.failure
         }
-    }
-
-    /// Every batch of the input through `predict`, the outputs of real images concatenated
-    /// (padding dropped): photos are decoded one batch at a time.
-    private func runAll(_ inputs: InputBatch?, first: Tensor, _ predict: (Tensor) throws -> Tensor) throws -> Tensor {
-        guard let inputs, inputs.batchCount > 1 else { return try predict(first) }
-        var dims: [Int] = []
-        var data: [Float] = []
-        for index in 0..<inputs.batchCount {
-            // Batch 0 was decoded already (it sized the model); it is always full.
-            var (x, count) = (first, inputs.batchSize)
-            if index > 0 {
-                do {
-                    let batch = try inputs.batch(index)
-                    (x, count) = (batch.tensor, batch.count)
-                } catch {
-                    throw RunSession.Failure.message("\(error)")
-                }
-            }
-            let y = try predict(x)
-            let row = y.count / inputs.batchSize
-            dims = Array(y.dims.dropFirst())
-            data += y.data[0..<(count * row)]
+        if let output {
+            do { try NPY.write(y, to: output) } catch { throw RunSession.Failure.message("\(error)") }
         }
-        return Tensor(dims: [inputs.files.count] + dims, data: data)
     }
 
     private func printBenchmark(

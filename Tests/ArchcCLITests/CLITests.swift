@@ -160,6 +160,18 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(run.status, 64, "\(tool) \(arguments): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains("\(option) times the model and needs --bench"), run.stderr)
         }
+        // Two modes at once ran one and dropped the other (or wrote no --output) with exit 0.
+        for (tool, arguments, message) in [
+            ("archc", ["run", spec, "--bench", "--output", "y.npy"], "--output writes the model's output, which --bench does not produce"),
+            ("archc", ["run", spec, "--check", "--output", "y.npy"], "--output writes the model's output, which --check does not produce"),
+            ("archc", ["run", spec, "--check", "--bench"], "--check and --bench are separate runs; give one"),
+            ("archc-generated", [spec, "--check", "--bench"], "--check and --bench are separate runs; give one"),
+        ] {
+            let run = try self.tool(tool, arguments)
+            XCTAssertEqual(run.status, 64, "\(tool) \(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains(message), run.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "y.npy"))
         let timed = try archc("run", spec, "--bench", "--iterations", "2", "--report", "json")
         XCTAssertEqual(timed.status, 0, timed.stderr)
         XCTAssertTrue(timed.stdout.contains("\"iterations\" : 2"), timed.stdout)
