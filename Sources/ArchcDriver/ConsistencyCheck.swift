@@ -19,7 +19,13 @@ public struct ConsistencyCheck {
     /// Output of the generated model (when one is compiled in for the spec) vs the runtime's.
     public var generated: (name: String, error: Float)?
 
-    public var passed: Bool { firstMismatch == nil && passesError <= tolerance && (generated?.error ?? 0) <= tolerance }
+    /// NaN or infinite values in the runtime's output: where every engine agrees on them
+    /// the check still fails, as `run` does (the layers "agreed" on NaN with exit 0).
+    public var nonFiniteOutputs = 0
+
+    public var passed: Bool {
+        firstMismatch == nil && passesError <= tolerance && (generated?.error ?? 0) <= tolerance && nonFiniteOutputs == 0
+    }
 
     /// `generated`, when given, runs the same input through a generated model.
     public static func run(
@@ -41,6 +47,7 @@ public struct ConsistencyCheck {
             }
         }
         var check = ConsistencyCheck(passesError: passesError, layers: layers, firstMismatch: first, tolerance: tolerance)
+        check.nonFiniteOutputs = runtime[model.optimized.output]!.data.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
         if let generated {
             check.generated = (generated.name, try generated.predict(input).relativeError(to: runtime[model.optimized.output]!))
         }
@@ -63,6 +70,10 @@ public struct ConsistencyCheck {
                 String(
                     format: "generated model %@ vs runtime: max relative error %.2e %@", generated.name, generated.error,
                     generated.error <= tolerance ? "ok" : "MISMATCH"))
+        }
+        if nonFiniteOutputs > 0 {
+            lines.append(
+                "FAILED: \(nonFiniteOutputs) output value(s) are NaN or infinite: the weights or the input are not finite, or the model overflows float32")
         }
         return lines.joined(separator: "\n")
     }

@@ -37,6 +37,15 @@ public struct InputBatch {
             guard let n = tensor.dims.first, n > 0 else {
                 throw IOError(arguments[0], "an input batch of shape \(tensor.dims) holds no image; expected (N, C, H, W) with N >= 1")
             }
+            // A NaN or infinite input came out of some kernels finite (int8 quantization clamps
+            // NaN to its lowest code, a max-pool drops it) and was reported as a prediction.
+            if let index = tensor.data.firstIndex(where: { !$0.isFinite }) {
+                let count = tensor.data.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+                throw IOError(
+                    arguments[0],
+                    "\(count) of the input's \(tensor.count) values are NaN or infinite (the first is \(tensor.data[index]) at flat index \(index), image \(index / max(1, tensor.count / n))); the input must be finite"
+                )
+            }
             return InputBatch(files: [], batchSize: n, npy: tensor, preprocessing: nil, inputType: inputType)
         }
         let files = try photoFiles(arguments)

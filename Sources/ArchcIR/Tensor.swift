@@ -22,8 +22,15 @@ public struct Tensor: Sendable, Equatable {
         precondition(dims == reference.dims, "comparing tensors of shapes \(dims) and \(reference.dims)")
         var worst: Float = 0, scale: Float = 0
         for i in data.indices {
-            worst = max(worst, abs(data[i] - reference.data[i]))
-            scale = max(scale, abs(reference.data[i]))
+            let a = data[i], b = reference.data[i]
+            guard a.isFinite, b.isFinite else {
+                // A non-finite value agrees only with the same one (NaN with NaN): `max`
+                // drops NaN, and outputs of NaN against finite ones compared as error 0.
+                if a == b || (a.isNaN && b.isNaN) { continue }
+                return .infinity
+            }
+            worst = max(worst, abs(a - b))
+            scale = max(scale, abs(b))
         }
         return scale > 0 ? worst / scale : worst
     }

@@ -56,17 +56,31 @@ extension CLITests {
         XCTAssertEqual(try archc("run", "specs/tiny/tiny-resnet.yaml", "--batch", "3", "--max-memory", "40K").status, 0)
     }
 
-    /// An input of NaN gives NaN outputs: the JSON report says so and writes them as null
-    /// (JSON has no NaN; the whole report was `{}`), and the run fails (it exited 0 with a
-    /// top-k of NaN).
-    func testNonFiniteOutputsAreNullInTheJSONReport() throws {
-        let file = try temporaryFolder().appendingPathComponent("nan.npy")
+    /// A (1, 3, 16, 16) float32 .npy of `value` in `folder`.
+    private func npy(_ value: Float, in folder: URL, name: String) throws -> URL {
+        let file = folder.appendingPathComponent(name)
         let header = Array("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 16, 16), }\n".utf8)
-        let values = [Float](repeating: .nan, count: 3 * 16 * 16).withUnsafeBytes { Array($0) }
+        let values = [Float](repeating: value, count: 3 * 16 * 16).withUnsafeBytes { Array($0) }
         try Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.count), 0] + header + values).write(to: file)
-        let run = try archc("run", "specs/tiny/tiny-resnet.yaml", "--input", file.path, "--report", "json", "--top", "2")
+        return file
+    }
+
+    /// Inputs that overflow float32 give NaN outputs: the JSON report says so and writes them
+    /// as null (JSON has no NaN; the whole report was `{}`), and the run fails (it exited 0
+    /// with a top-k of NaN) without replacing the --output a good run wrote.
+    func testNonFiniteOutputsAreNullInTheJSONReport() throws {
+        let dir = try temporaryFolder()
+        let file = try npy(3e38, in: dir, name: "huge.npy"), out = dir.appendingPathComponent("out.npy")
+        try Data("a good run's output".utf8).write(to: out)
+        let run = try archc("run", "specs/tiny/tiny-resnet.yaml", "--input", file.path, "--report", "json", "--top", "2", "--output", out.path)
         XCTAssertEqual(run.status, 1, run.stderr)
         XCTAssertTrue(run.stderr.contains("error: 5 of 5 output values are NaN or infinite (the first in image 0"), run.stderr)
+        XCTAssertTrue(run.stderr.hasSuffix("; \(out.path) not written\n"), run.stderr)
+        XCTAssertEqual(try Data(contentsOf: out), Data("a good run's output".utf8))
+        // --check compared NaN with NaN (and NaN with numbers) as error 0: "all layers agree", exit 0.
+        let check = try archc("run", "specs/tiny/tiny-resnet.yaml", "--input", file.path, "--check")
+        XCTAssertEqual(check.status, 1, check.stdout)
+        XCTAssertTrue(check.stdout.contains("FAILED: 5 output value(s) are NaN or infinite"), check.stdout)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
         XCTAssertEqual(object["output_shape"] as? [Int], [1, 5])
         XCTAssertEqual(object["non_finite_outputs"] as? Int, 5)
@@ -75,21 +89,38 @@ extension CLITests {
         XCTAssertTrue(predictions.first?.allSatisfy { $0["probability"] is NSNull } ?? false, "\(predictions)")
     }
 
-    /// Calibration over images whose values are all NaN: an error naming the value without a
-    /// range (a file without it was written, and run then asked for a new calibration).
+    /// A NaN or infinite input is refused: some kernels turned it into finite outputs (int8
+    /// quantization clamps NaN to its lowest code, a max-pool drops it), reported as predictions.
+    func testNonFiniteInputsAreRefused() throws {
+        let dir = try temporaryFolder()
+        for (value, name) in [(Float.nan, "nan.npy"), (-Float.infinity, "inf.npy")] {
+            let file = try npy(value, in: dir, name: name)
+            for run in [
+                try archc("run", "specs/tiny/tiny-resnet.yaml", "--input", file.path, "--conv3x3", "direct"),
+                try archcGenerated("specs/tiny/tiny-resnet.yaml", "--input", file.path),
+            ] {
+                XCTAssertEqual(run.status, 1, run.stderr)
+                XCTAssertTrue(
+                    run.stderr.hasPrefix(
+                        "\(file.path): error: 768 of the input's 768 values are NaN or infinite (the first is \(value) at flat index 0, image 0)"),
+                    run.stderr)
+            }
+        }
+    }
+
+    /// Calibration over images that overflow float32 (every value 3e38): an error naming the
+    /// value without a range (a file without it was written, and run then asked for a new calibration).
     func testCalibrationWithoutAFiniteValueIsAnError() throws {
         let dir = try temporaryFolder()
-        let file = dir.appendingPathComponent("nan.npy")
-        let header = Array("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 16, 16), }\n".utf8)
-        let values = [Float](repeating: .nan, count: 3 * 16 * 16).withUnsafeBytes { Array($0) }
-        try Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.count), 0] + header + values).write(to: file)
+        let file = try npy(3e38, in: dir, name: "huge.npy")
         let output = dir.appendingPathComponent("calib.json").path
         let run = try archc("calibrate", "specs/tiny/tiny-resnet.yaml", "--images", file.path, "-o", output)
         XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(
-            run.stderr,
-            "specs/tiny/tiny-resnet.yaml: error: 'input' was NaN or infinite in all 1 calibration image(s), so it has no range to quantize with (are the weights or inputs finite?)\n"
-        )
+        XCTAssertTrue(run.stderr.hasPrefix("specs/tiny/tiny-resnet.yaml: error: '"), run.stderr)
+        XCTAssertTrue(
+            run.stderr.hasSuffix(
+                "' was NaN or infinite in all 1 calibration image(s), so it has no range to quantize with (are the weights or inputs finite?)\n"),
+            run.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
     }
 
@@ -110,5 +141,11 @@ extension CLITests {
         // The same photo gives the same prediction in every batch, the padded last one included.
         let first = try XCTUnwrap(predictions[0][0]["probability"] as? Double)
         for row in predictions { XCTAssertEqual(row[0]["probability"] as? Double ?? -1, first, accuracy: 1e-5) }
+        // The generated model read the first batch of 32 and exit 0.
+        let generated = try archcGenerated("specs/tiny/tiny-resnet.yaml", "--input", dir.path, "--report", "json", "--top", "1")
+        XCTAssertEqual(generated.status, 0, generated.stderr)
+        let generatedObject = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((generatedObject["predictions"] as? [[[String: Any]]])?.count, 100)
+        XCTAssertEqual((generatedObject["output_shape"] as? [Int])?.first, 100)
     }
 }

@@ -21,14 +21,18 @@ final class EvaluatorTests: XCTestCase {
 
     /// The streamed counts equal scoring the same photos batched by `archc run`'s loader.
     /// NaN compares false both ways: a row of NaN ranked every label first, so a model whose
-    /// output was all NaN scored 100% top-1. Such rows count as wrong.
-    func testNaNRowsRankLast() {
+    /// output was all NaN scored 100% top-1; all +inf tied everywhere and label 0 won. Rows
+    /// with a non-finite value count as wrong.
+    func testNonFiniteRowsRankLast() {
         let nan = Float.nan
         XCTAssertEqual(Evaluator.rank(of: 2, in: [nan, nan, nan, nan][...], allowed: nil), Int.max)
         XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, nan, 0.9, 0.2][...], allowed: nil), Int.max, "a NaN the label is ranked against")
         XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, 0.5, nan, 0.2][...], allowed: nil), Int.max, "a NaN label logit")
         XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, nan, 0.9, 0.2][...], allowed: [0, 2, 3]), 0, "a NaN outside the subset is not ranked against")
-        XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, .infinity, 0.9, 0.2][...], allowed: nil), 1, "infinities still order")
+        XCTAssertEqual(Evaluator.rank(of: 0, in: [.infinity, .infinity, .infinity][...], allowed: nil), Int.max, "all +inf: label 0 won every tie")
+        XCTAssertEqual(Evaluator.rank(of: 0, in: [-.infinity, -.infinity][...], allowed: nil), Int.max)
+        XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, .infinity, 0.9, 0.2][...], allowed: nil), Int.max, "an infinity the label is ranked against")
+        XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, 0.5, 0.9, 0.2][...], allowed: nil), 0)
     }
 
     /// `archc run` printed a top-5 of NaN logits (whatever came first) and exit 0.

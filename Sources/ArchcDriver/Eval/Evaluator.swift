@@ -61,7 +61,7 @@ public struct Evaluator {
         var timing = EvalProfile()
         (timing.workers, timing.threads, timing.batch) = (options.workers, options.threads, batch)
         let start = Self.now(), startCPU = Self.processCPUTime()
-        var done = 0, nanImages = 0
+        var done = 0, nonFiniteImages = 0
         // (B, C, H, W); a short last batch and failed images are zeros, their rows unread.
         var input = [Float](repeating: 0, count: batch * imageSize)
         while true {
@@ -87,10 +87,13 @@ public struct Evaluator {
                     }
                     let row = output.data[b * width..<(b + 1) * width]
                     let rank = Self.rank(of: sample.label, in: row, allowed: subsets[sample.key.set]?.indices)
-                    if row.contains(where: \.isNaN) {
-                        nanImages += 1
-                        if nanImages == 1 {
-                            warn(IOError.printable("\(sample.path): warning: the model's output for this image holds NaN; such images are counted as wrong"))
+                    if row.contains(where: { !$0.isFinite }) {
+                        nonFiniteImages += 1
+                        if nonFiniteImages == 1 {
+                            warn(
+                                IOError.printable(
+                                    "\(sample.path): warning: \(model.network.name)'s output for this image is NaN or infinite; such images are counted as wrong"
+                                ))
                         }
                     }
                     counts[sample.key]!.evaluated += 1
@@ -103,7 +106,9 @@ public struct Evaluator {
             timing.batching += (modelStart - got) + (Self.now() - modelEnd)
             progress?(done, samples.count, Self.now() - start)
         }
-        if nanImages > 1 { warn("warning: \(nanImages) images had NaN in the model's output, each counted as wrong") }
+        if nonFiniteImages > 1 {
+            warn("warning: \(nonFiniteImages) images had NaN or infinite values in \(model.network.name)'s output, each counted as wrong")
+        }
         timing.images = done
         timing.seconds = Self.now() - start
         timing.cpu = Self.processCPUTime() - startCPU
@@ -170,12 +175,13 @@ public struct Evaluator {
         guard label >= 0, label < row.count else { return Int.max }
         let value = row[base + label]
         // NaN compares false both ways: a row of NaN ranked every label first (a model that
-        // output nothing but NaN scored 100% top-1). A NaN the label is ranked against counts as wrong.
-        guard !value.isNaN else { return Int.max }
+        // output nothing but NaN scored 100% top-1), and a row of +inf or -inf ties everywhere
+        // (label 0 won every tie). A non-finite value the label is ranked against counts as wrong.
+        guard value.isFinite else { return Int.max }
         if let allowed {
-            guard !allowed.contains(where: { $0 < row.count && row[base + $0].isNaN }) else { return Int.max }
+            guard !allowed.contains(where: { $0 < row.count && !row[base + $0].isFinite }) else { return Int.max }
         } else {
-            guard !row.contains(where: \.isNaN) else { return Int.max }
+            guard !row.contains(where: { !$0.isFinite }) else { return Int.max }
         }
         let beats = { (j: Int) in row[base + j] > value || (row[base + j] == value && j < label) }
         guard let allowed else { return (0..<row.count).filter(beats).count }

@@ -1,0 +1,16 @@
+import ArchcIR
+import XCTest
+
+/// `Tensor.relativeError` is what `--check` and the pass tests compare with: Swift's `max`
+/// drops NaN, so NaN against a finite value measured 0 and all-NaN outputs "agreed".
+final class RelativeErrorTests: XCTestCase {
+    func testNonFiniteValuesAgreeOnlyWithThemselves() {
+        let finite = Tensor(dims: [3], data: [1, 2, 4])
+        XCTAssertEqual(Tensor(dims: [3], data: [1, 2, 4.4]).relativeError(to: finite), 0.1, accuracy: 1e-6)
+        XCTAssertEqual(Tensor(dims: [3], data: [1, .nan, 4]).relativeError(to: finite), .infinity)
+        XCTAssertEqual(finite.relativeError(to: Tensor(dims: [3], data: [1, .nan, 4])), .infinity)
+        XCTAssertEqual(Tensor(dims: [3], data: [1, .infinity, 4]).relativeError(to: finite), .infinity)
+        XCTAssertEqual(Tensor(dims: [2], data: [.infinity, 0]).relativeError(to: Tensor(dims: [2], data: [-.infinity, 0])), .infinity)
+        XCTAssertEqual(Tensor(dims: [3], data: [.nan, .infinity, 4]).relativeError(to: Tensor(dims: [3], data: [.nan, .infinity, 4])), 0)
+    }
+}
