@@ -58,6 +58,18 @@ final class EvalDatasetTests: XCTestCase {
         XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
             XCTAssertEqual((error as? IOError)?.description, "\(csv):3: error: expected 'path,label', found 'b.jpg'")
         }
+        // Python's csv module in text mode on Windows ends lines "\r\r\n" (line 3 was called 5),
+        // and a form feed or U+2028 inside a name is part of the name, not a line end.
+        try "path,label\r\r\na.jpg,0\r\r\nb.jpg\r\r\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
+            XCTAssertEqual((error as? IOError)?.description, "\(csv):3: error: expected 'path,label', found 'b.jpg'")
+        }
+        try "a\u{0C}b.jpg,0\nc\u{2028}d.jpg,1\ne.jpg\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
+            XCTAssertEqual((error as? IOError)?.description, "\(csv):3: error: expected 'path,label', found 'e.jpg'")
+        }
+        try "a\u{0C}b.jpg,0\nc\u{2028}d.jpg,1\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try EvalDataset.load(csv, set: "imagenet").samples.map(\.path), ["\(root)/a\u{0C}b.jpg", "\(root)/c\u{2028}d.jpg"])
     }
 
     func testManifest() throws {

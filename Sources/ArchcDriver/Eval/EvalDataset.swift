@@ -77,12 +77,14 @@ public struct EvalDataset: Sendable {
         let base = (path as NSString).deletingLastPathComponent
         var samples: [EvalSample] = []
         var names: Set<String> = []
-        // Excel's "CSV UTF-8" starts with a BOM; Windows ends lines with "\r\n", a single
-        // Character in Swift that splitting on "\n" never matched (the file read as one line).
+        // Excel's "CSV UTF-8" starts with a BOM. Lines end at "\n" alone, as editors and grep
+        // count them: Windows' "\r\n" (one Character in Swift, which splitting on "\n" never
+        // matched) and Python's "\r\r\n" leave "\r"s that are trimmed; a form feed, vertical tab
+        // or U+2028 (Character.isNewline) shifted every later line number and cut a name in two.
         var text = String(decoding: data, as: UTF8.self)
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+        for (number, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(String.UnicodeScalarView(scalars)).trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || (number == 0 && line.lowercased() == "path,label") { continue }
             // The label is after the last comma: paths may hold commas, labels never do.
             guard let comma = line.lastIndex(of: ","), comma != line.startIndex else {
