@@ -9,6 +9,7 @@ public enum NPY {
 
     public static func decode(_ bytes: [UInt8], file: String) throws -> Tensor {
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+        guard !bytes.isEmpty else { throw IOError(file, "empty file (0 bytes), not a .npy file") }
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw IOError(file, "not a .npy file (bad magic at byte 0)") }
         let major = bytes[6]
         let headerLength: Int, headerStart: Int

@@ -69,6 +69,8 @@ public struct DecodedImage: Sendable {
             tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsampling, &colorspace)
         }
         guard header == 0 else { throw Failure(file: file, message: "invalid JPEG: \(String(cString: tjGetErrorStr2(handle)))") }
+        // A file cut after its first bytes has no frame header: the decoder reported success and 0x0.
+        guard w > 0, h > 0 else { throw Failure(file: file, message: "invalid JPEG: no frame header (the file is cut short: \(bytes.count) bytes)") }
         try checkSize("JPEG", Int(w), Int(h), file: file)
         if colorspace == TJCS_CMYK.rawValue || colorspace == TJCS_YCCK.rawValue { return try cmyk(bytes, handle, Int(w), Int(h), file: file) }
         var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * 3)

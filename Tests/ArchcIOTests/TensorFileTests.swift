@@ -17,6 +17,7 @@ final class TensorFileTests: XCTestCase {
             do { _ = try NPY.decode(bytes, file: "bad.npy"); return "accepted" } catch { return "\(error)" }
         }
         XCTAssertEqual(message(Array("hello world".utf8)), "bad.npy: error: not a .npy file (bad magic at byte 0)")
+        XCTAssertEqual(message([]), "bad.npy: error: empty file (0 bytes), not a .npy file")
         XCTAssertEqual(message(Array(bytes.dropLast(4))), "bad.npy: error: shape [2, 3, 4, 5] needs 480 bytes of data after byte 128, found 476")
         var wrongType = bytes
         if let range = wrongType.firstRange(of: Array("<f4".utf8)) { wrongType.replaceSubrange(range, with: Array("<f8".utf8)) }

@@ -80,6 +80,12 @@ final class ImageTests: XCTestCase {
         XCTAssertThrowsError(try DecodedImage.read(notImage.path)) { error in
             XCTAssertEqual("\(error)", "\(notImage.path): error: empty file (0 bytes), not an image")
         }
+        // A JPEG cut after its start marker was "0x0 pixels outside the accepted size".
+        try Data([0xFF, 0xD8]).write(to: notImage)
+        XCTAssertThrowsError(try DecodedImage.read(notImage.path)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(notImage.path): error: invalid JPEG: "), "\(error)")
+            XCTAssertFalse("\(error)".contains("0x0"), "\(error)")
+        }
         let png = [UInt8](try Data(contentsOf: dir.appendingPathComponent("cat-gray.png")))
         var rng = SeededGenerator(seed: 3)
         for _ in 0..<200 {
