@@ -127,7 +127,8 @@ public enum NaiveKernels {
                             let iy = oy * p.stride - p.padding + ky, ix = ox * p.stride - p.padding + kx
                             guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
                             let v = x.data[(plane * h + iy) * w + ix]
-                            acc = isMax ? Swift.max(acc, v) : acc + v
+                            // NaN propagates, as in PyTorch (Swift.max dropped a NaN after a number).
+                            acc = isMax ? (v > acc || v.isNaN ? v : acc) : acc + v
                         }
                     }
                     out[(plane * ho + oy) * wo + ox] = isMax ? acc : acc / Float(p.kernel * p.kernel)

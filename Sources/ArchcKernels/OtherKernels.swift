@@ -19,7 +19,8 @@ public enum OtherKernels {
                         let ix = ox * g.strideW - g.padLeft + kx
                         guard ix >= 0, ix < g.inW else { continue }
                         let p = x + ((n * g.inH + iy) * g.inW + ix) * c
-                        for ch in 0..<c { out[ch] = isMax ? max(out[ch], p[ch]) : out[ch] + p[ch] }
+                        // NaN propagates, as in PyTorch (max dropped a NaN after a number).
+                        for ch in 0..<c { out[ch] = isMax ? (p[ch] > out[ch] || p[ch].isNaN ? p[ch] : out[ch]) : out[ch] + p[ch] }
                     }
                 }
                 if !isMax {

@@ -255,4 +255,24 @@ final class KernelTwinTests: XCTestCase {
             XCTAssertLessThanOrEqual(try Engine(graph: gap, batch: 3, threads: threads).run(x).relativeError(to: Interpreter.run(gap, input: x)), 1e-6)
         }
     }
+
+    /// A max pool propagates NaN as PyTorch's does: `max` dropped a NaN met after a number,
+    /// so a NaN inside the network could come out as a finite prediction.
+    func testMaxPoolPropagatesNaN() throws {
+        let text = """
+            graph @"mp"(%0: [N, 2, 4, 4]) -> %1 {
+              %1 = maxpool(%0) {kernel = 2, stride = 2, padding = 0} : [N, 2, 2, 2] loc("p")
+            }
+            """
+        let graph = try IRParser.parse(text).get()
+        var data = (0..<32).map { Float($0) }
+        data[5] = .nan  // channel 0, row 1, column 1: the last tap of window (0, 0)
+        data[16 + 10] = .nan  // channel 1, row 2, column 2: the first tap of window (1, 1)
+        let x = Tensor(dims: [1, 2, 4, 4], data: data)
+        let expected: [Float] = [.nan, 7, 13, 15, 21, 23, 29, .nan]
+        for y in [Interpreter.run(graph, input: x), try Engine(graph: graph, batch: 1, threads: 2).run(x)] {
+            XCTAssertEqual(y.data.map(\.isNaN), expected.map(\.isNaN), "\(y.data)")
+            XCTAssertEqual(y.data.filter { !$0.isNaN }, expected.filter { !$0.isNaN })
+        }
+    }
 }
