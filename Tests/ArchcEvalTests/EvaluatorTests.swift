@@ -35,6 +35,40 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, 0.5, 0.9, 0.2][...], allowed: nil), 0)
     }
 
+    /// A model whose output is NaN for every image: each counted wrong, the count in the text,
+    /// JSON and CSV reports, kept by `eval merge` (it was only a warning on standard error, which
+    /// shard parts lose), and the warning names the model.
+    func testNonFiniteOutputsAreCountedAndReported() throws {
+        let root = try EvalTest.tree(self)
+        var model = try EvalTest.tinyModel()
+        let head = "head.fc.bias"
+        let bias = try XCTUnwrap(model.optimized.constants[head])
+        model.optimized.constants[head] = Tensor(dims: bias.dims, data: [Float](repeating: .nan, count: bias.count))
+        var job = EvalJob()
+        job.sets = [("imagenet", root)]
+        let plan = try job.plan(classes: 10)
+        var warnings: [String] = []
+        let result = try job.run(EvalTest.evaluator(model), plan: plan) { warnings.append($0) }
+        XCTAssertEqual(result.total, EvalCounts(found: 11, evaluated: 11, top1: 0, top5: 0, nonFinite: 11))
+        XCTAssertEqual(warnings.count, 2, "\(warnings)")
+        XCTAssertTrue(warnings.allSatisfy { $0.contains(model.network.name) }, "\(warnings)")
+        XCTAssertTrue(EvalReport.text([result]).contains("(11 with NaN or infinite outputs, counted wrong)"), EvalReport.text([result]))
+        XCTAssertTrue(EvalReport.csv([result]).hasSuffix(",0.000000,0.000000,11"), EvalReport.csv([result]))
+        let back = try EvalResult.parse(Data(result.json.utf8), file: "r.json")
+        XCTAssertEqual(back.total, result.total)
+        // Reports written before the count hold none; a count beyond the wrong images is refused.
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.json.utf8)) as? [String: Any])
+        var sets = try XCTUnwrap(object["sets"] as? [[String: Any]])
+        sets[0]["non_finite"] = nil
+        object["sets"] = sets
+        XCTAssertEqual(try EvalResult.parse(try JSONSerialization.data(withJSONObject: object), file: "r.json").total.nonFinite, 0)
+        sets[0]["non_finite"] = 12
+        object["sets"] = sets
+        XCTAssertThrowsError(try EvalResult.parse(try JSONSerialization.data(withJSONObject: object), file: "r.json")) { error in
+            XCTAssertEqual("\(error)", "r.json: error: non_finite must be between 0 and count - top5_correct (such images are counted wrong), found 12")
+        }
+    }
+
     /// `archc run` printed a top-5 of NaN logits (whatever came first) and exit 0.
     func testNonFiniteOutputIsNamed() {
         XCTAssertNil(OutputSummary.nonFiniteProblem(Tensor(dims: [2, 3], data: [1, 2, 3, -Float.greatestFiniteMagnitude, 0, 1]), files: []))
@@ -158,7 +192,7 @@ final class EvaluatorTests: XCTestCase {
         let counts = [EvalKey(set: "imagenet"): EvalCounts(found: 2, evaluated: 2, top1: 1, top5: 2)]
         for (name, field) in [("t,\"x\",=HYPERLINK(1)", "\"t,\"\"x\"\",=HYPERLINK(1)\""), ("=1+1", "'=1+1"), ("-2", "'-2"), ("plain", "plain")] {
             let csv = EvalReport.csv([EvalResult(model: name, sources: ["imagenet": "ev"], subsets: [:], counts: counts)])
-            XCTAssertEqual(csv.split(separator: "\n").last, "\(field),imagenet,,,2,2,1,2,0.500000,1.000000"[...], name)
+            XCTAssertEqual(csv.split(separator: "\n").last, "\(field),imagenet,,,2,2,1,2,0.500000,1.000000,0"[...], name)
         }
     }
 

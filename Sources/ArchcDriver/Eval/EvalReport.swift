@@ -21,6 +21,7 @@ public enum EvalReport {
     static func counts(_ c: EvalCounts) -> String {
         String(format: "%d of %d images", c.evaluated, c.found) + (c.skipped > 0 ? " (\(c.skipped) skipped)" : "")
             + String(format: "  top-1 %6.2f%%  top-5 %6.2f%%", 100 * c.top1Accuracy, 100 * c.top5Accuracy)
+            + (c.nonFinite > 0 ? "  (\(c.nonFinite) with NaN or infinite outputs, counted wrong)" : "")
     }
 
     /// Top-1 accuracy per corruption (rows) and severity (columns), then CE and mCE.
@@ -58,13 +59,13 @@ public enum EvalReport {
 
     /// One CSV row per model, set and corruption/severity (clean sets have empty columns).
     public static func csv(_ results: [EvalResult]) -> String {
-        var lines = ["model,set,corruption,severity,found,count,top1_correct,top5_correct,top1,top5"]
+        var lines = ["model,set,corruption,severity,found,count,top1_correct,top5_correct,top1,top5,non_finite"]
         for result in results {
             for (key, c) in result.counts.sorted(by: { $0.key < $1.key }) {
                 let fields = [
                     csvText(result.model), csvText(key.set), csvText(key.corruption ?? ""), key.severity.map(String.init) ?? "", "\(c.found)", "\(c.evaluated)",
                     "\(c.top1)", "\(c.top5)",
-                    String(format: "%.6f", c.top1Accuracy), String(format: "%.6f", c.top5Accuracy),
+                    String(format: "%.6f", c.top1Accuracy), String(format: "%.6f", c.top5Accuracy), "\(c.nonFinite)",
                 ]
                 lines.append(fields.joined(separator: ","))
             }

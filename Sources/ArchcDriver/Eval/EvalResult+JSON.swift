@@ -3,7 +3,7 @@ import ArchcImage
 import Foundation
 
 /// The `--report json` object, and reading it back (for `archc eval merge`):
-///   {"model", "sources", "found", "count", "skipped", "top1_correct", "top5_correct",
+///   {"model", "sources", "found", "count", "skipped", "top1_correct", "top5_correct", "non_finite",
 ///    "top1", "top5",                       totals over every image of the run
 ///    "sets": [{"set", "classes", counts...}],
 ///    "results": [{"set", "corruption", "severity", counts...}],   corrupted sets only
@@ -48,7 +48,7 @@ extension EvalResult {
     static func countsObject(_ c: EvalCounts) -> [String: Any] {
         [
             "found": c.found, "count": c.evaluated, "skipped": c.skipped, "top1_correct": c.top1, "top5_correct": c.top5,
-            "top1": c.top1Accuracy, "top5": c.top5Accuracy,
+            "top1": c.top1Accuracy, "top5": c.top5Accuracy, "non_finite": c.nonFinite,
         ]
     }
 
@@ -93,6 +93,11 @@ extension EvalResult {
         guard let found = entry["found"] as? Int, let evaluated = entry["count"] as? Int, let top1 = entry["top1_correct"] as? Int,
             let top5 = entry["top5_correct"] as? Int, 0 <= top1, top1 <= top5, top5 <= evaluated, evaluated <= found, found <= EvalCounts.limit
         else { throw IOError(file, "counts must satisfy 0 <= top1_correct <= top5_correct <= count <= found <= 2^40") }
-        return EvalCounts(found: found, evaluated: evaluated, top1: top1, top5: top5)
+        // Reports written before "non_finite" was counted hold none.
+        let nonFinite = entry["non_finite"] as? Int ?? 0
+        guard nonFinite >= 0, nonFinite <= evaluated - top5 else {
+            throw IOError(file, "non_finite must be between 0 and count - top5_correct (such images are counted wrong), found \(nonFinite)")
+        }
+        return EvalCounts(found: found, evaluated: evaluated, top1: top1, top5: top5, nonFinite: nonFinite)
     }
 }

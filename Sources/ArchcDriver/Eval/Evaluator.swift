@@ -89,6 +89,7 @@ public struct Evaluator {
                     let rank = Self.rank(of: sample.label, in: row, allowed: subsets[sample.key.set]?.indices)
                     if row.contains(where: { !$0.isFinite }) {
                         nonFiniteImages += 1
+                        counts[sample.key]!.nonFinite += 1
                         if nonFiniteImages == 1 {
                             warn(
                                 IOError.printable(
