@@ -24,15 +24,19 @@ public enum Calibration {
             images?(input)
             if needed.contains(ActivationRanges.inputName) { seen[ActivationRanges.inputName] = input }
             for (id, name) in ids { seen[name] = real(values[id]!, count: loaded.count) }
+            // A range is of finite values: NaN or infinity met here (the model overflows on
+            // these images) was left out without a word, and int8 then quantized it to an
+            // ordinary code.
+            for name in neededInOrder {
+                guard let tensor = seen[name], let index = tensor.data.firstIndex(where: { !$0.isFinite }) else { continue }
+                let count = tensor.data.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+                let image = ranges.images + index / max(1, tensor.count / max(1, tensor.dims[0]))
+                throw EngineError.invalid(
+                    "'\(name)' holds \(count) NaN or infinite value(s) in this batch (the first in calibration image \(image)), so no range can hold it (are the weights or inputs finite?)"
+                )
+            }
             ranges.observe(seen)
             ranges.images += loaded.count
-        }
-        // A value with no finite element in any image has no range; the file would lack it and
-        // `run --precision int8` would ask for the calibration that was just made.
-        if let missing = neededInOrder.first(where: { ranges.ranges[$0] == nil }) {
-            throw EngineError.invalid(
-                "'\(missing)' was NaN or infinite in all \(ranges.images) calibration image(s), so it has no range to quantize with (are the weights or inputs finite?)"
-            )
         }
         return ranges
     }

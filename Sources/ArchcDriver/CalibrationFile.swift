@@ -5,7 +5,7 @@ import Foundation
 
 /// `archc calibrate`'s output: the activation ranges of one model as JSON,
 ///
-///     {"archc_calibration": 1, "model": "efficientnet-lite0", "graph": "695b0240fc8a29b8", "method": "min-max",
+///     {"archc_calibration": 1, "model": "efficientnet-lite0", "graph": "974c59cce0cac9fa", "method": "min-max",
 ///      "images": 16, "ranges": {"input": [-2.12, 2.64], "blocks.0.0.conv_pw": [0, 6], ...}}
 ///
 /// written whole or not at all, and read back with every problem located in the file.
@@ -58,7 +58,7 @@ public enum CalibrationFile {
         return """
             {
               "archc_calibration": \(version),
-              "model": \(quoted(model)),\(graph.map { "\n  \"graph\": \"\(graphHash($0.text))\"," } ?? "")\(run.map { "\n  \"overrides\": [\($0.overrides.map(quoted).joined(separator: ", "))],\n  \"weights\": \(quoted($0.weights))," } ?? "")
+              "model": \(quoted(model)),\(graph.map { "\n  \"graph\": \"\(graphHash($0))\"," } ?? "")\(run.map { "\n  \"overrides\": [\($0.overrides.map(quoted).joined(separator: ", "))],\n  \"weights\": \(quoted($0.weights))," } ?? "")
               "method": "\(method)",
               "images": \(ranges.images),
               "ranges": {
@@ -92,7 +92,7 @@ public enum CalibrationFile {
         }
         // Ranges are found by value name: a spec edited since (another kernel size, width or
         // block) keeps most names, and its int8 layers ran with the old graph's ranges.
-        if let recorded = root["graph"] as? String, case let current = graphHash(graph.text), recorded != current {
+        if let recorded = root["graph"] as? String, case let current = graphHash(graph), recorded != current {
             throw located(
                 path, text, "graph",
                 "calibrated on another graph (hash \(recorded); this spec and its --set give \(current)): the spec changed since; run archc calibrate again")
@@ -136,9 +136,12 @@ public enum CalibrationFile {
     /// `file:line:col: error: message` at the first occurrence of the quoted key `key`.
     private static func located(_ path: String, _ text: String, _ key: String, _ message: String) -> IOError {
         guard let range = text.range(of: quoted(key)) else { return IOError(path, message) }
-        let before = text[..<range.lowerBound]
+        // Counted in Unicode scalars: "\r\n" is one Character, which a count of "\n"
+        // Characters never met (a Windows file put every error on line 1).
+        let before = text.unicodeScalars[..<range.lowerBound]
         let line = before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
-        let column = before.count - (before.lastIndex(of: "\n").map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+        let lineStart = before.lastIndex(of: "\n").map { before.index(after: $0) } ?? before.startIndex
+        let column = before.distance(from: lineStart, to: before.endIndex) + 1
         return IOError("\(path):\(line):\(column)", message)
     }
 

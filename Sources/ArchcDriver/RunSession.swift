@@ -67,6 +67,14 @@ public struct RunSession {
         return .success(RunSession(model: model, input: input, files: files, inputs: inputs))
     }
 
+    /// `--check` compares one batch: with more photos than one holds, the rest were neither
+    /// decoded nor compared ("all layers agree" over a broken 40th photo).
+    public func checkOneBatch(spec: String) throws {
+        guard let inputs, inputs.batchCount > 1 else { return }
+        throw Failure.message(
+            "\(spec): error: --check compares one batch of at most \(inputs.batchSize) images; \(inputs.files.count) were given (check them a batch at a time)")
+    }
+
     /// Every batch of the input through `predict`, the outputs of real images concatenated
     /// (padding dropped): photos are decoded one batch at a time. `archc-generated` ran the
     /// first batch only: of 40 photos it read 32 and exit 0.

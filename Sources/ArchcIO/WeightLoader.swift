@@ -44,7 +44,16 @@ public enum WeightLoader {
             }
             let expected = graph.constants[name]!.dims
             guard tensor.dims == expected else { throw IOError(file, "tensor '\(name)' has shape \(tensor.dims), the spec expects \(expected)") }
-            graph.constants[name] = try tensor.load()
+            let loaded = try tensor.load()
+            // A NaN weight came out of fp32 as a NaN output, but int8 quantized it to 0 and
+            // printed ordinary predictions: a checkpoint with one is refused, naming it.
+            if let index = loaded.data.firstIndex(where: { !$0.isFinite }) {
+                let count = loaded.data.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+                throw IOError(
+                    file,
+                    "tensor '\(original[name] ?? name)' holds \(count) NaN or infinite value(s) (the first, \(loaded.data[index]), at flat index \(index))")
+            }
+            graph.constants[name] = loaded
         }
         if !missing.isEmpty {
             let shown = missing.prefix(5).map { "'\($0)'" }.joined(separator: ", ")

@@ -40,7 +40,16 @@ public func requireInput(_ input: Tensor, _ shape: [Int]) throws {
     }
 }
 
-/// FNV-1a (64-bit) of a text, as 16 hex digits: the identity of a graph for generated code.
+/// The identity of a graph for generated code and calibration files: `graphHash` of its IR
+/// text without source locations. With them, the same spec named as `./specs/x.yaml`, run
+/// from another folder or with a comment line added was "another graph".
+public func graphHash(_ graph: Graph) -> String {
+    var bare = graph
+    for index in bare.nodes.indices { bare.nodes[index].location = nil }
+    return graphHash(bare.text)
+}
+
+/// FNV-1a (64-bit) of a text, as 16 hex digits.
 public func graphHash(_ text: String) -> String {
     var hash: UInt64 = 0xCBF2_9CE4_8422_2325
     for byte in text.utf8 {

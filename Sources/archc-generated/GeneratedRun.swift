@@ -78,6 +78,7 @@ struct GeneratedRun: ParsableCommand {
             guard bench else { throw ValidationError("--iterations times the model and needs --bench") }
         }
         if check && bench { throw ValidationError("--check and --bench are separate runs; give one") }
+        if check && report == .json { throw ValidationError("--check prints a text report only; drop --report json") }
         guard top >= 1 else { throw ValidationError("--top must be at least 1, found \(top)") }
     }
 
@@ -103,6 +104,7 @@ struct GeneratedRun: ParsableCommand {
         options.seed = seed
         options.initStyle = initStyle
         let session = try RunSession.start(spec: spec, inputs: input, options).get()
+        if check { try session.checkOneBatch(spec: spec) }
         let model = session.model
         let type = try generatedType(for: model)
         let generated: any GeneratedModel
@@ -149,7 +151,7 @@ struct GeneratedRun: ParsableCommand {
             throw RunSession.Failure.message(
                 "\(spec): error: no generated model for this spec; generated/ holds \(GeneratedModels.all.keys.sorted().joined(separator: ", "))")
         }
-        let hash = graphHash(model.optimized.text)
+        let hash = graphHash(model.optimized)
         guard hash == type.graphHash else {
             throw RunSession.Failure.message(
                 "\(spec): error: the generated model \(type) was made from a different graph (hash \(type.graphHash), the spec now gives \(hash)); regenerate it with ./generate.sh"

@@ -111,6 +111,7 @@ struct Run: ParsableCommand {
         }
         // Each of these ran one mode and dropped the other option without a word.
         if check && bench { throw ValidationError("--check and --bench are separate runs; give one") }
+        if check && report == .json { throw ValidationError("--check prints a text report only; drop --report json") }
         if output != nil, let mode = [bench ? "--bench" : nil, check ? "--check" : nil].compactMap({ $0 }).first {
             throw ValidationError("--output writes the model's output, which \(mode) does not produce; run without \(mode)")
         }
@@ -153,6 +154,7 @@ struct Run: ParsableCommand {
         prepareOptions.initStyle = initStyle
         prepareOptions.keepPlain = check
         var session = try RunSession.start(spec: options.spec, inputs: input, prepareOptions).get()
+        if check { try session.checkOneBatch(spec: options.spec) }
         options.printDiagnostics(session.model.compilation.diagnostics)
         if !session.model.unusedTensors.isEmpty, let weights {
             warn(

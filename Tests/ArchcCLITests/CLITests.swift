@@ -166,6 +166,8 @@ final class CLITests: XCTestCase {
             ("archc", ["run", spec, "--check", "--output", "y.npy"], "--output writes the model's output, which --check does not produce"),
             ("archc", ["run", spec, "--check", "--bench"], "--check and --bench are separate runs; give one"),
             ("archc-generated", [spec, "--check", "--bench"], "--check and --bench are separate runs; give one"),
+            ("archc", ["run", spec, "--check", "--report", "json"], "--check prints a text report only; drop --report json"),
+            ("archc-generated", [spec, "--check", "--report", "json"], "--check prints a text report only; drop --report json"),
         ] {
             let run = try self.tool(tool, arguments)
             XCTAssertEqual(run.status, 64, "\(tool) \(arguments): \(run.stderr)")

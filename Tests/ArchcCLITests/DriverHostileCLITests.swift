@@ -211,9 +211,15 @@ extension CLITests {
             seed.stderr,
             "\(path("c.json")):6:3: error: calibrated with weights seeded (seed 0, init pytorch), this run has seeded (seed 3, init pytorch); "
                 + "run archc calibrate with this run's weights\n")
+        // The same spec named another way, or with a comment line added, is the same graph
+        // (the hash covered the IR's source locations: "./s.yaml" was "another graph").
+        let spec = try String(contentsOfFile: path("s.yaml"), encoding: .utf8)
+        let renamed = try archc(["run", dir.path + "/./s.yaml"] + run.dropFirst(2))
+        XCTAssertEqual(renamed.status, 0, renamed.stderr)
+        try ("# a comment line moves every location\n" + spec).write(toFile: path("s.yaml"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try archc(run).status, 0)
         // The spec edited after calibrating (the stem's kernel): the same value names, so the
         // old ranges were applied to the new graph.
-        let spec = try String(contentsOfFile: path("s.yaml"), encoding: .utf8)
         try spec.replacingOccurrences(of: "{name: c1, out: 8, kernel: 3", with: "{name: c1, out: 8, kernel: 5").write(
             toFile: path("s.yaml"), atomically: true, encoding: .utf8)
         let edited = try archc(run)

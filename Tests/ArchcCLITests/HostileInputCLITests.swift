@@ -119,7 +119,7 @@ extension CLITests {
         XCTAssertTrue(run.stderr.hasPrefix("specs/tiny/tiny-resnet.yaml: error: '"), run.stderr)
         XCTAssertTrue(
             run.stderr.hasSuffix(
-                "' was NaN or infinite in all 1 calibration image(s), so it has no range to quantize with (are the weights or inputs finite?)\n"),
+                " NaN or infinite value(s) in this batch (the first in calibration image 0), so no range can hold it (are the weights or inputs finite?)\n"),
             run.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
     }
@@ -141,6 +141,16 @@ extension CLITests {
         // The same photo gives the same prediction in every batch, the padded last one included.
         let first = try XCTUnwrap(predictions[0][0]["probability"] as? Double)
         for row in predictions { XCTAssertEqual(row[0]["probability"] as? Double ?? -1, first, accuracy: 1e-5) }
+        // --check compares one batch: the photos past it were neither decoded nor compared.
+        for check in [
+            try archc("run", "specs/tiny/tiny-resnet.yaml", "--input", dir.path, "--check"),
+            try archcGenerated("specs/tiny/tiny-resnet.yaml", "--input", dir.path, "--check"),
+        ] {
+            XCTAssertEqual(check.status, 1, check.stdout)
+            XCTAssertEqual(
+                check.stderr,
+                "specs/tiny/tiny-resnet.yaml: error: --check compares one batch of at most 32 images; 100 were given (check them a batch at a time)\n")
+        }
         // The generated model read the first batch of 32 and exit 0.
         let generated = try archcGenerated("specs/tiny/tiny-resnet.yaml", "--input", dir.path, "--report", "json", "--top", "1")
         XCTAssertEqual(generated.status, 0, generated.stderr)

@@ -68,6 +68,16 @@ final class EvalDatasetTests: XCTestCase {
         XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
             XCTAssertEqual((error as? IOError)?.description, "\(csv):3: error: expected 'path,label', found 'e.jpg'")
         }
+        // Lines ended by "\r" alone (classic Mac OS) read as lines; a line longer than any path is
+        // refused without echoing it.
+        try "path,label\ra.jpg,0\rb.jpg\r".write(toFile: csv, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
+            XCTAssertEqual((error as? IOError)?.description, "\(csv):3: error: expected 'path,label', found 'b.jpg'")
+        }
+        try "a.jpg,0\n\(String(repeating: "x", count: 5000)),1\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
+            XCTAssertEqual((error as? IOError)?.description, "\(csv):2: error: a line of 5002 bytes, over the 4160-byte limit of a path,label line")
+        }
         try "a\u{0C}b.jpg,0\nc\u{2028}d.jpg,1\n".write(toFile: csv, atomically: true, encoding: .utf8)
         XCTAssertEqual(try EvalDataset.load(csv, set: "imagenet").samples.map(\.path), ["\(root)/a\u{0C}b.jpg", "\(root)/c\u{2028}d.jpg"])
     }

@@ -104,6 +104,14 @@ final class TensorFileTests: XCTestCase {
         XCTAssertThrowsError(try WeightLoader.load(both, into: &graph, file: "w", stripPrefix: "module.")) {
             XCTAssertEqual("\($0)", "w: error: tensors 'fc.bias' and 'module.fc.bias' both load as 'fc.bias' with --strip-prefix 'module.'")
         }
+        // A NaN weight gave NaN outputs in fp32, but int8 quantized it to 0 and printed
+        // ordinary predictions: the checkpoint is refused, naming the tensor as the file does.
+        var broken = good
+        broken["module.fc.weight"]!.data[4] = .nan
+        broken["module.fc.weight"]!.data[5] = -.infinity
+        XCTAssertThrowsError(try WeightLoader.load(broken, into: &graph, file: "w", stripPrefix: "module.")) {
+            XCTAssertEqual("\($0)", "w: error: tensor 'module.fc.weight' holds 2 NaN or infinite value(s) (the first, nan, at flat index 4)")
+        }
     }
 
     /// An int64 tensor (or one of a storage class archc does not know) that the spec needs

@@ -114,6 +114,13 @@ final class Int8EngineTests: XCTestCase {
         XCTAssertEqual(
             failure(text.replacingOccurrences(of: "\"archc_calibration\": 1", with: "\"archc_calibration\": 9")),
             "\(path):2:3: error: unsupported calibration version 9, expected 1")
+        // The same with Windows line ends: every error was placed on line 1.
+        XCTAssertEqual(
+            failure(text.replacingOccurrences(of: "\"archc_calibration\": 1", with: "\"archc_calibration\": 9").replacingOccurrences(of: "\n", with: "\r\n")),
+            "\(path):2:3: error: unsupported calibration version 9, expected 1")
+        XCTAssertEqual(
+            failure(text.replacingOccurrences(of: "\n", with: "\r\n"), model: "resnet50"),
+            "\(path):3:3: error: calibrated for model 'tiny-resnet', not 'resnet50'; run archc calibrate for this spec")
 
         // Ranges of another graph whose value names match (the spec edited since: here its
         // kernel size) were applied without a word.
@@ -121,7 +128,7 @@ final class Int8EngineTests: XCTestCase {
         XCTAssertNoThrow(try CalibrationFile.read(path, model: "tiny-resnet", graph: optimized))
         let (_, edited) = try RuntimeTest.graphs("specs/tiny/tiny-resnet.yaml", overrides: ["stem[0].conv.kernel=5"])
         XCTAssertEqual(Set(ActivationRanges.needed(by: edited)), Set(ActivationRanges.needed(by: optimized)), "the same value names")
-        let hash = graphHash(optimized.text), editedHash = graphHash(edited.text)
+        let hash = graphHash(optimized), editedHash = graphHash(edited)
         XCTAssertNotEqual(hash, editedHash)
         XCTAssertThrowsError(try CalibrationFile.read(path, model: "tiny-resnet", graph: edited)) { error in
             XCTAssertEqual(

@@ -16,6 +16,8 @@ public struct EvalDataset: Sendable {
     public var classNames: Set<String>
 
     public static let maxManifestBytes = 1 << 30
+    /// PATH_MAX (4096) and room for a label.
+    public static let maxManifestLineBytes = 4096 + 64
 
     /// `--data`: a folder (ImageFolder) or a `.csv` manifest.
     public static func load(_ path: String, set: String) throws -> EvalDataset {
@@ -81,11 +83,19 @@ public struct EvalDataset: Sendable {
         // count them: Windows' "\r\n" (one Character in Swift, which splitting on "\n" never
         // matched) and Python's "\r\r\n" leave "\r"s that are trimmed; a form feed, vertical tab
         // or U+2028 (Character.isNewline) shifted every later line number and cut a name in two.
+        // A file without "\n" ends its lines with "\r" alone (classic Mac OS, Excel for Mac's
+        // "CSV (Macintosh)").
         var text = String(decoding: data, as: UTF8.self)
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        for (number, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let end: Unicode.Scalar = text.unicodeScalars.contains("\n") ? "\n" : "\r"
+        for (number, scalars) in text.unicodeScalars.split(separator: end, omittingEmptySubsequences: false).enumerated() {
             let line = String(String.UnicodeScalarView(scalars)).trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || (number == 0 && line.lowercased() == "path,label") { continue }
+            // No path is longer than PATH_MAX; a longer line (a file of another format read as
+            // one line) was echoed whole in the error: 41.6 MB of message for a 40 MB file.
+            guard line.utf8.count <= maxManifestLineBytes else {
+                throw IOError("\(path):\(number + 1)", "a line of \(line.utf8.count) bytes, over the \(maxManifestLineBytes)-byte limit of a path,label line")
+            }
             // The label is after the last comma: paths may hold commas, labels never do.
             guard let comma = line.lastIndex(of: ","), comma != line.startIndex else {
                 throw IOError("\(path):\(number + 1)", "expected 'path,label', found '\(line)'")
