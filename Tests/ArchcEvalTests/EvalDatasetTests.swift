@@ -78,6 +78,11 @@ final class EvalDatasetTests: XCTestCase {
         XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
             XCTAssertEqual((error as? IOError)?.description, "\(csv):2: error: a line of 5002 bytes, over the 4160-byte limit of a path,label line")
         }
+        // A Latin-1 name was decoded with a replacement character and then "no such file".
+        try Data("a.jpg,0\ncaf".utf8 + [0xE9] + Data(".jpg,1\n".utf8)).write(to: URL(fileURLWithPath: csv))
+        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
+            XCTAssertEqual((error as? IOError)?.description, "\(csv):2: error: not UTF-8 text: a manifest's file names must be UTF-8 (save it as UTF-8)")
+        }
         try "a\u{0C}b.jpg,0\nc\u{2028}d.jpg,1\n".write(toFile: csv, atomically: true, encoding: .utf8)
         XCTAssertEqual(try EvalDataset.load(csv, set: "imagenet").samples.map(\.path), ["\(root)/a\u{0C}b.jpg", "\(root)/c\u{2028}d.jpg"])
     }

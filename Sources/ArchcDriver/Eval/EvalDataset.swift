@@ -85,7 +85,13 @@ public struct EvalDataset: Sendable {
         // or U+2028 (Character.isNewline) shifted every later line number and cut a name in two.
         // A file without "\n" ends its lines with "\r" alone (classic Mac OS, Excel for Mac's
         // "CSV (Macintosh)").
-        var text = String(decoding: data, as: UTF8.self)
+        // Decoding replaced bytes that are not UTF-8 (a Latin-1 "café.jpg"), and the image was
+        // then "no such file": the first such line is named instead.
+        guard var text = String(validating: data, as: UTF8.self) else {
+            let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            let line = (lines.firstIndex { String(validating: $0, as: UTF8.self) == nil } ?? 0) + 1
+            throw IOError("\(path):\(line)", "not UTF-8 text: a manifest's file names must be UTF-8 (save it as UTF-8)")
+        }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         let end: Unicode.Scalar = text.unicodeScalars.contains("\n") ? "\n" : "\r"
         for (number, scalars) in text.unicodeScalars.split(separator: end, omittingEmptySubsequences: false).enumerated() {
