@@ -54,34 +54,24 @@ final class EvalDatasetTests: XCTestCase {
         let data = try EvalDataset.load(csv, set: "imagenet")
         XCTAssertEqual(data.samples.map(\.path), ["\(root)/4/img8.png", "\(root)/n01440764/img0.jpg"])
         XCTAssertEqual(data.samples.map(\.label), [1, 0])
-        try "\u{FEFF}path,label\r\na.jpg,0\r\nb.jpg\r\n".write(toFile: csv, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
-            XCTAssertEqual((error as? IOError)?.description, "\(csv):3: error: expected 'path,label', found 'b.jpg'")
-        }
-        // Python's csv module in text mode on Windows ends lines "\r\r\n" (line 3 was called 5),
-        // and a form feed or U+2028 inside a name is part of the name, not a line end.
-        try "path,label\r\r\na.jpg,0\r\r\nb.jpg\r\r\n".write(toFile: csv, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
-            XCTAssertEqual((error as? IOError)?.description, "\(csv):3: error: expected 'path,label', found 'b.jpg'")
-        }
-        try "a\u{0C}b.jpg,0\nc\u{2028}d.jpg,1\ne.jpg\n".write(toFile: csv, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
-            XCTAssertEqual((error as? IOError)?.description, "\(csv):3: error: expected 'path,label', found 'e.jpg'")
-        }
-        // Lines ended by "\r" alone (classic Mac OS) read as lines; a line longer than any path is
-        // refused without echoing it.
-        try "path,label\ra.jpg,0\rb.jpg\r".write(toFile: csv, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
-            XCTAssertEqual((error as? IOError)?.description, "\(csv):3: error: expected 'path,label', found 'b.jpg'")
-        }
-        try "a.jpg,0\n\(String(repeating: "x", count: 5000)),1\n".write(toFile: csv, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
-            XCTAssertEqual((error as? IOError)?.description, "\(csv):2: error: a line of 5002 bytes, over the 4160-byte limit of a path,label line")
-        }
-        // A Latin-1 name was decoded with a replacement character and then "no such file".
-        try Data("a.jpg,0\ncaf".utf8 + [0xE9] + Data(".jpg,1\n".utf8)).write(to: URL(fileURLWithPath: csv))
-        XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
-            XCTAssertEqual((error as? IOError)?.description, "\(csv):2: error: not UTF-8 text: a manifest's file names must be UTF-8 (save it as UTF-8)")
+        // Each manifest's bytes and the error it gives. Python's csv module in text mode on
+        // Windows ends lines "\r\r\n" (line 3 was called 5); a form feed or U+2028 inside a name
+        // is part of the name, not a line end; lines ended by "\r" alone (classic Mac OS) are
+        // lines; a line longer than any path is refused without being echoed; a Latin-1 name
+        // was decoded with a replacement character and then "no such file".
+        let cases: [(Data, String)] = [
+            (Data("\u{FEFF}path,label\r\na.jpg,0\r\nb.jpg\r\n".utf8), "3: error: expected 'path,label', found 'b.jpg'"),
+            (Data("path,label\r\r\na.jpg,0\r\r\nb.jpg\r\r\n".utf8), "3: error: expected 'path,label', found 'b.jpg'"),
+            (Data("a\u{0C}b.jpg,0\nc\u{2028}d.jpg,1\ne.jpg\n".utf8), "3: error: expected 'path,label', found 'e.jpg'"),
+            (Data("path,label\ra.jpg,0\rb.jpg\r".utf8), "3: error: expected 'path,label', found 'b.jpg'"),
+            (Data("a.jpg,0\n\(String(repeating: "x", count: 5000)),1\n".utf8), "2: error: a line of 5002 bytes, over the 4160-byte limit of a path,label line"),
+            (Data("a.jpg,0\ncaf".utf8) + [0xE9] + Data(".jpg,1\n".utf8), "2: error: not UTF-8 text: a manifest's file names must be UTF-8 (save it as UTF-8)"),
+        ]
+        for (bytes, message) in cases {
+            try bytes.write(to: URL(fileURLWithPath: csv))
+            XCTAssertThrowsError(try EvalDataset.load(csv, set: "imagenet")) { error in
+                XCTAssertEqual((error as? IOError)?.description, "\(csv):\(message)")
+            }
         }
         try "a\u{0C}b.jpg,0\nc\u{2028}d.jpg,1\n".write(toFile: csv, atomically: true, encoding: .utf8)
         XCTAssertEqual(try EvalDataset.load(csv, set: "imagenet").samples.map(\.path), ["\(root)/a\u{0C}b.jpg", "\(root)/c\u{2028}d.jpg"])
