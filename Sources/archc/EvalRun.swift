@@ -219,7 +219,10 @@ struct EvalRun: ParsableCommand {
         do {
             let plan = try job.plan(classes: classes)
             let report = profile ? { (p: EvalProfile) in self.warn("\(model.network.name) \(p.text)") } : nil
-            return try job.run(evaluator, plan: plan, progress: progressBar(model.network.name), profile: report, warn: warn)
+            // With several models (the same spec twice with two checkpoints, say), each warning
+            // says whose it is.
+            let whose = specs.count > 1 ? " [\(spec)\(weights.map { " with \($0)" } ?? "")]" : ""
+            return try job.run(evaluator, plan: plan, progress: progressBar(model.network.name), profile: report) { self.warn($0 + whose) }
         } catch let error as IOError {
             evalFail(error.description)
         }

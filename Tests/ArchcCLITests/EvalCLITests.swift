@@ -72,6 +72,15 @@ extension CLITests {
         XCTAssertEqual(part.status, 0, part.stderr)
         let missing = try archc("eval", "merge", root + "/p0.json")
         XCTAssertEqual(missing.stderr, "\(root)/p0.json: error: missing shard 1/2\n")
+        // Two models side by side: each warning says whose it is (they were two identical lines).
+        try Data().write(to: URL(fileURLWithPath: root + "/data/0/empty.png"))
+        let specs = ["specs/tiny/tiny-robust-dw.yaml", "specs/tiny/tiny-resnet.yaml"]
+        let two = try archc(["eval"] + specs + ["--data", root + "/data", "--skip-bad"])
+        XCTAssertEqual(two.status, 0, two.stderr)
+        let lines = two.stderr.components(separatedBy: "\n")
+        for spec in specs {
+            XCTAssertTrue(lines.contains("\(root)/data/0/empty.png: warning: skipped: empty file (0 bytes), not an image [\(spec)]"), two.stderr)
+        }
     }
 
     func testCorruptWritesAPNGOfTheSameSize() throws {
