@@ -28,11 +28,9 @@ public enum Calibration {
             // these images) was left out without a word, and int8 then quantized it to an
             // ordinary code.
             for name in neededInOrder {
-                guard let tensor = seen[name], let index = tensor.data.firstIndex(where: { !$0.isFinite }) else { continue }
-                let count = tensor.data.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-                let image = ranges.images + index / max(1, tensor.count / max(1, tensor.dims[0]))
+                guard let bad = seen[name]?.nonFinite else { continue }
                 throw EngineError.invalid(
-                    "'\(name)' holds \(count) NaN or infinite value(s) in this batch (the first in calibration image \(image)), so no range can hold it (are the weights or inputs finite?)"
+                    "'\(name)' holds \(bad.count) NaN or infinite value(s) in this batch (the first in calibration image \(ranges.images + bad.image)), so no range can hold it (are the weights or inputs finite?)"
                 )
             }
             ranges.observe(seen)

@@ -47,7 +47,7 @@ public struct ConsistencyCheck {
             }
         }
         var check = ConsistencyCheck(passesError: passesError, layers: layers, firstMismatch: first, tolerance: tolerance)
-        check.nonFiniteOutputs = runtime[model.optimized.output]!.data.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        check.nonFiniteOutputs = runtime[model.optimized.output]!.nonFinite?.count ?? 0
         if let generated {
             check.generated = (generated.name, try generated.predict(input).relativeError(to: runtime[model.optimized.output]!))
         }

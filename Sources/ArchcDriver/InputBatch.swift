@@ -39,11 +39,10 @@ public struct InputBatch {
             }
             // A NaN or infinite input came out of some kernels finite (int8 quantization clamps
             // NaN to its lowest code, a max-pool drops it) and was reported as a prediction.
-            if let index = tensor.data.firstIndex(where: { !$0.isFinite }) {
-                let count = tensor.data.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            if let bad = tensor.nonFinite {
                 throw IOError(
                     arguments[0],
-                    "\(count) of the input's \(tensor.count) values are NaN or infinite (the first is \(tensor.data[index]) at flat index \(index), image \(index / max(1, tensor.count / n))); the input must be finite"
+                    "\(bad.count) of the input's \(tensor.count) values are NaN or infinite (the first is \(tensor.data[bad.first]) at flat index \(bad.first), image \(bad.image)); the input must be finite"
                 )
             }
             return InputBatch(files: [], batchSize: n, npy: tensor, preprocessing: nil, inputType: inputType)

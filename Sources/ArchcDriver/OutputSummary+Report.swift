@@ -13,7 +13,7 @@ extension OutputSummary {
                 ? predictions(y, k: k).map { row in
                     row.map { ["index": $0.index, "label": $0.label ?? NSNull(), "probability": $0.probability] as [String: Any] }
                 } : []
-            let nonFinite = y.data.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            let nonFinite = y.nonFinite?.count ?? 0
             return jsonText(
                 ["name": name, "output_shape": y.dims, "inputs": files, "predictions": predictions, "non_finite_outputs": nonFinite].merging(extra) { a, _ in a
                 })
@@ -26,12 +26,11 @@ extension OutputSummary {
     /// compares false, so its top-k ranked whatever came first): how many, and the first
     /// image that has one. nil when every value is finite.
     public static func nonFiniteProblem(_ y: Tensor, files: [String]) -> String? {
-        guard let first = y.data.firstIndex(where: { !$0.isFinite }) else { return nil }
-        let count = y.data.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-        let row = y.dims.count >= 2 && y.dims[0] > 0 ? first / max(1, y.count / y.dims[0]) : 0
+        guard let bad = y.nonFinite else { return nil }
+        let row = y.dims.count >= 2 ? bad.image : 0
         let image = row < files.count ? "\(row) (\(IOError.printable(files[row])))" : "\(row)"
         return
-            "\(count) of \(y.count) output values are NaN or infinite (the first in image \(image)): the predictions above mean nothing; "
+            "\(bad.count) of \(y.count) output values are NaN or infinite (the first in image \(image)): the predictions above mean nothing; "
             + "the weights or the input hold non-finite values, or the model overflows float32"
     }
 

@@ -47,11 +47,11 @@ public enum WeightLoader {
             let loaded = try tensor.load()
             // A NaN weight came out of fp32 as a NaN output, but int8 quantized it to 0 and
             // printed ordinary predictions: a checkpoint with one is refused, naming it.
-            if let index = loaded.data.firstIndex(where: { !$0.isFinite }) {
-                let count = loaded.data.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            if let bad = loaded.nonFinite {
                 throw IOError(
                     file,
-                    "tensor '\(original[name] ?? name)' holds \(count) NaN or infinite value(s) (the first, \(loaded.data[index]), at flat index \(index))")
+                    "tensor '\(original[name] ?? name)' holds \(bad.count) NaN or infinite value(s) (the first, \(loaded.data[bad.first]), at flat index \(bad.first))"
+                )
             }
             graph.constants[name] = loaded
         }

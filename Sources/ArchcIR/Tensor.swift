@@ -17,6 +17,16 @@ public struct Tensor: Sendable, Equatable {
 
     public var count: Int { data.count }
 
+    /// The NaN and infinite values: how many, the first one's flat index and its image (the
+    /// index over the leading dimension); nil when every value is finite. What the input,
+    /// weight, output and calibration checks report.
+    public var nonFinite: (count: Int, first: Int, image: Int)? {
+        guard let first = data.firstIndex(where: { !$0.isFinite }) else { return nil }
+        let count = data[first...].reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        let perImage = dims.first.map { $0 > 0 ? data.count / $0 : 1 } ?? 1
+        return (count, first, first / max(1, perImage))
+    }
+
     /// Largest absolute difference, relative to the largest magnitude in `reference`.
     public func relativeError(to reference: Tensor) -> Float {
         precondition(dims == reference.dims, "comparing tensors of shapes \(dims) and \(reference.dims)")

@@ -13,4 +13,13 @@ final class RelativeErrorTests: XCTestCase {
         XCTAssertEqual(Tensor(dims: [2], data: [.infinity, 0]).relativeError(to: Tensor(dims: [2], data: [-.infinity, 0])), .infinity)
         XCTAssertEqual(Tensor(dims: [3], data: [.nan, .infinity, 4]).relativeError(to: Tensor(dims: [3], data: [.nan, .infinity, 4])), 0)
     }
+
+    /// What the input, weight, output and calibration checks report (five copies of one scan before).
+    func testNonFiniteCountsAndLocatesTheFirst() {
+        XCTAssertNil(Tensor(dims: [2, 2], data: [1, 2, 3, 4]).nonFinite)
+        let bad = Tensor(dims: [3, 2], data: [1, 2, 3, .nan, .infinity, 6]).nonFinite
+        XCTAssertEqual(bad?.count, 2)
+        XCTAssertEqual(bad?.first, 3)
+        XCTAssertEqual(bad?.image, 1)
+    }
 }
