@@ -33,6 +33,11 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(Evaluator.rank(of: 0, in: [-.infinity, -.infinity][...], allowed: nil), Int.max)
         XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, .infinity, 0.9, 0.2][...], allowed: nil), Int.max, "an infinity the label is ranked against")
         XCTAssertEqual(Evaluator.rank(of: 2, in: [0.1, 0.5, 0.9, 0.2][...], allowed: nil), 0)
+        // What the non-finite count looks at is what rank compares: a NaN outside the subset
+        // is neither (an image scored right was counted non-finite, over what a report may hold).
+        XCTAssertFalse(Evaluator.rankedAgainstNonFinite([0.1, nan, 0.9, 0.2][...], allowed: [0, 2, 3]))
+        XCTAssertTrue(Evaluator.rankedAgainstNonFinite([0.1, nan, 0.9, 0.2][...], allowed: [1, 2]))
+        XCTAssertTrue(Evaluator.rankedAgainstNonFinite([0.1, nan, 0.9, 0.2][...], allowed: nil))
     }
 
     /// A model whose output is NaN for every image: each counted wrong, the count in the text,

@@ -85,9 +85,12 @@ public struct Evaluator {
                     guard prepared.pixels.count == imageSize else {
                         throw IOError(sample.path, "prepared image has \(prepared.pixels.count) values, expected \(imageSize)")
                     }
-                    let row = output.data[b * width..<(b + 1) * width]
-                    let rank = Self.rank(of: sample.label, in: row, allowed: subsets[sample.key.set]?.indices)
-                    if row.contains(where: { !$0.isFinite }) {
+                    let row = output.data[b * width..<(b + 1) * width], allowed = subsets[sample.key.set]?.indices
+                    let rank = Self.rank(of: sample.label, in: row, allowed: allowed)
+                    // The same values rank looked at: a NaN outside ImageNet-R's 200 classes was
+                    // counted as non-finite on an image scored right, a count the report's own
+                    // reader then refused (non_finite above count - top5_correct).
+                    if rank == Int.max, Self.rankedAgainstNonFinite(row, allowed: allowed) {
                         nonFiniteImages += 1
                         counts[sample.key]!.nonFinite += 1
                         if nonFiniteImages == 1 {
@@ -169,6 +172,13 @@ public struct Evaluator {
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
+    /// Whether a value `rank` compares is NaN or infinite: any of the row, or of its allowed
+    /// classes. Such an image ranks last (counted wrong), and is what `nonFinite` counts.
+    public static func rankedAgainstNonFinite(_ row: ArraySlice<Float>, allowed: [Int]?) -> Bool {
+        guard let allowed else { return row.contains { !$0.isFinite } }
+        return allowed.contains { $0 < row.count && !row[row.startIndex + $0].isFinite }
+    }
+
     /// How many allowed classes rank above `label`: a higher logit, or an equal one at a
     /// lower index (the order `OutputSummary.topK` prints). A label outside `allowed` ranks last.
     public static func rank(of label: Int, in row: ArraySlice<Float>, allowed: [Int]?) -> Int {
@@ -178,12 +188,7 @@ public struct Evaluator {
         // NaN compares false both ways: a row of NaN ranked every label first (a model that
         // output nothing but NaN scored 100% top-1), and a row of +inf or -inf ties everywhere
         // (label 0 won every tie). A non-finite value the label is ranked against counts as wrong.
-        guard value.isFinite else { return Int.max }
-        if let allowed {
-            guard !allowed.contains(where: { $0 < row.count && !row[base + $0].isFinite }) else { return Int.max }
-        } else {
-            guard !row.contains(where: { !$0.isFinite }) else { return Int.max }
-        }
+        guard value.isFinite, !rankedAgainstNonFinite(row, allowed: allowed) else { return Int.max }
         let beats = { (j: Int) in row[base + j] > value || (row[base + j] == value && j < label) }
         guard let allowed else { return (0..<row.count).filter(beats).count }
         guard allowed.contains(label) else { return Int.max }
