@@ -67,6 +67,20 @@ public struct RunSession {
         return .success(RunSession(model: model, input: input, files: files, inputs: inputs))
     }
 
+    /// Why a command line's modes conflict, for `run` and `archc-generated`: each of these ran
+    /// one mode and dropped the other option without a word. nil when they do not.
+    public static func modeConflict(bench: Bool, check: Bool, json: Bool, iterations: Bool, profile: Bool = false, output: Bool = false) -> String? {
+        if !bench, let option = [iterations ? "--iterations" : nil, profile ? "--profile" : nil].compactMap({ $0 }).first {
+            return "\(option) times the model and needs --bench"
+        }
+        if check && bench { return "--check and --bench are separate runs; give one" }
+        if check && json { return "--check prints a text report only; drop --report json" }
+        if output, let mode = [bench ? "--bench" : nil, check ? "--check" : nil].compactMap({ $0 }).first {
+            return "--output writes the model's output, which \(mode) does not produce; run without \(mode)"
+        }
+        return nil
+    }
+
     /// `--check` compares one batch: with more photos than one holds, the rest were neither
     /// decoded nor compared ("all layers agree" over a broken 40th photo).
     public func checkOneBatch(spec: String) throws {

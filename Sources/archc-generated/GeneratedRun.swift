@@ -75,10 +75,10 @@ struct GeneratedRun: ParsableCommand {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256, found \(threads)") }
         if let iterations {
             guard iterations >= 1, iterations <= 100_000 else { throw ValidationError("--iterations must be between 1 and 100000, found \(iterations)") }
-            guard bench else { throw ValidationError("--iterations times the model and needs --bench") }
         }
-        if check && bench { throw ValidationError("--check and --bench are separate runs; give one") }
-        if check && report == .json { throw ValidationError("--check prints a text report only; drop --report json") }
+        if let conflict = RunSession.modeConflict(bench: bench, check: check, json: report == .json, iterations: iterations != nil) {
+            throw ValidationError(conflict)
+        }
         guard top >= 1 else { throw ValidationError("--top must be at least 1, found \(top)") }
     }
 

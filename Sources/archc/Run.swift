@@ -105,15 +105,10 @@ struct Run: ParsableCommand {
         if let iterations {
             guard iterations >= 1, iterations <= 100_000 else { throw ValidationError("--iterations must be between 1 and 100000, found \(iterations)") }
         }
-        // Without --bench these options did nothing, silently: a user timing a model got its top-5 instead.
-        if !bench, let option = [iterations != nil ? "--iterations" : nil, profile ? "--profile" : nil].compactMap({ $0 }).first {
-            throw ValidationError("\(option) times the model and needs --bench")
-        }
-        // Each of these ran one mode and dropped the other option without a word.
-        if check && bench { throw ValidationError("--check and --bench are separate runs; give one") }
-        if check && report == .json { throw ValidationError("--check prints a text report only; drop --report json") }
-        if output != nil, let mode = [bench ? "--bench" : nil, check ? "--check" : nil].compactMap({ $0 }).first {
-            throw ValidationError("--output writes the model's output, which \(mode) does not produce; run without \(mode)")
+        if let conflict = RunSession.modeConflict(
+            bench: bench, check: check, json: report == .json, iterations: iterations != nil, profile: profile, output: output != nil)
+        {
+            throw ValidationError(conflict)
         }
         guard top >= 1 else { throw ValidationError("--top must be at least 1, found \(top)") }
         try precision.validate(calibration: calibration, check: check)

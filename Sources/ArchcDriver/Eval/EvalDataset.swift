@@ -79,12 +79,6 @@ public struct EvalDataset: Sendable {
         let base = (path as NSString).deletingLastPathComponent
         var samples: [EvalSample] = []
         var names: Set<String> = []
-        // Excel's "CSV UTF-8" starts with a BOM. Lines end at "\n" alone, as editors and grep
-        // count them: Windows' "\r\n" (one Character in Swift, which splitting on "\n" never
-        // matched) and Python's "\r\r\n" leave "\r"s that are trimmed; a form feed, vertical tab
-        // or U+2028 (Character.isNewline) shifted every later line number and cut a name in two.
-        // A file without "\n" ends its lines with "\r" alone (classic Mac OS, Excel for Mac's
-        // "CSV (Macintosh)").
         // Decoding replaced bytes that are not UTF-8 (a Latin-1 "café.jpg"), and the image was
         // then "no such file": the first such line is named instead.
         guard var text = String(validating: data, as: UTF8.self) else {
@@ -92,6 +86,12 @@ public struct EvalDataset: Sendable {
             let line = (lines.firstIndex { String(validating: $0, as: UTF8.self) == nil } ?? 0) + 1
             throw IOError("\(path):\(line)", "not UTF-8 text: a manifest's file names must be UTF-8 (save it as UTF-8)")
         }
+        // Excel's "CSV UTF-8" starts with a BOM. Lines end at "\n" alone, as editors and grep
+        // count them: Windows' "\r\n" (one Character in Swift, which splitting on "\n" never
+        // matched) and Python's "\r\r\n" leave "\r"s that are trimmed; a form feed, vertical tab
+        // or U+2028 (Character.isNewline) shifted every later line number and cut a name in two.
+        // A file without "\n" ends its lines with "\r" alone (classic Mac OS, Excel for Mac's
+        // "CSV (Macintosh)").
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         let end: Unicode.Scalar = text.unicodeScalars.contains("\n") ? "\n" : "\r"
         for (number, scalars) in text.unicodeScalars.split(separator: end, omittingEmptySubsequences: false).enumerated() {
