@@ -92,6 +92,8 @@ public enum CalibrationFile {
         }
         // Ranges are found by value name: a spec edited since (another kernel size, width or
         // block) keeps most names, and its int8 layers ran with the old graph's ranges.
+        // A "graph" that is not a string was skipped, and with it the check.
+        if root["graph"] != nil, !(root["graph"] is String) { throw located(path, text, "graph", "\"graph\" must be a hash string") }
         if let recorded = root["graph"] as? String, case let current = graphHash(graph), recorded != current {
             throw located(
                 path, text, "graph",

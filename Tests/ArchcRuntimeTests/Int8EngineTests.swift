@@ -130,6 +130,10 @@ final class Int8EngineTests: XCTestCase {
         XCTAssertEqual(Set(ActivationRanges.needed(by: edited)), Set(ActivationRanges.needed(by: optimized)), "the same value names")
         let hash = graphHash(optimized), editedHash = graphHash(edited)
         XCTAssertNotEqual(hash, editedHash)
+        let recorded = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertEqual(
+            failure(recorded.replacingOccurrences(of: "\"graph\": \"\(hash)\"", with: "\"graph\": 7")), "\(path):4:3: error: \"graph\" must be a hash string")
+        try recorded.write(toFile: path, atomically: false, encoding: .utf8)
         XCTAssertThrowsError(try CalibrationFile.read(path, model: "tiny-resnet", graph: edited)) { error in
             XCTAssertEqual(
                 "\(error)",
