@@ -2,13 +2,16 @@ import ArchcIR
 import ArchcRuntime
 import Foundation
 
-/// Times the engine: warm-up runs, then `iterations` timed runs; median and p90 latency.
+/// Times the engine: warm-up runs, then `iterations` timed runs; fastest, median and p90 latency.
 public struct Benchmark: Sendable {
     public var latenciesMs: [Double]
     public var batch: Int
     public var threads: Int
     public var peakBytes: Int
 
+    /// The fastest run: what the machine gives when nothing else takes its cores or caches
+    /// (`tools/ort-bench` reports ONNX Runtime's too).
+    public var minMs: Double { latenciesMs.min() ?? 0 }
     public var medianMs: Double { percentile(0.5) }
     public var p90Ms: Double { percentile(0.9) }
     public var imagesPerSecond: Double { Double(batch) / (medianMs / 1000) }

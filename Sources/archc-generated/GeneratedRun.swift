@@ -125,7 +125,7 @@ struct GeneratedRun: ParsableCommand {
                 print(
                     OutputSummary.jsonText([
                         "name": model.network.name, "engine": "generated", "batch": result.batch, "threads": result.threads,
-                        "median_ms": result.medianMs, "p90_ms": result.p90Ms, "images_per_s": result.imagesPerSecond,
+                        "min_ms": result.minMs, "median_ms": result.medianMs, "p90_ms": result.p90Ms, "images_per_s": result.imagesPerSecond,
                     ]))
             } else {
                 print("\(model.network.name) (generated \(type)): batch \(result.batch), \(result.threads) threads, \(result.latenciesMs.count) runs")

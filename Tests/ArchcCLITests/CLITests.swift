@@ -291,6 +291,11 @@ final class CLITests: XCTestCase {
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any])
         for key in ["median_ms", "p90_ms", "images_per_s", "peak_bytes"] { XCTAssertNotNil(object[key], key) }
         XCTAssertEqual(object["iterations"] as? Int, 3)
+        // The fastest run (bench.sh's ratios use it) is at most the median, which is at most the p90.
+        let fastest = try XCTUnwrap(object["min_ms"] as? Double), median = try XCTUnwrap(object["median_ms"] as? Double)
+        XCTAssertGreaterThan(fastest, 0)
+        XCTAssertLessThanOrEqual(fastest, median)
+        XCTAssertLessThanOrEqual(median, try XCTUnwrap(object["p90_ms"] as? Double))
 
         // With --profile the JSON stays one object, the profile inside it: a row per layer
         // kind and one per step, whose times add up to the kinds' times.
