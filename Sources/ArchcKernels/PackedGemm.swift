@@ -4,19 +4,37 @@ import CKernelSupport
 /// the engine is built, so no call ever repacks weights (OpenBLAS repacks both operands on
 /// every call). A 6x16 register tile: per step of k, two 8-wide loads of packed B, six
 /// broadcasts of A, twelve FMAs into twelve independent accumulators (FMA latency 4 x 2
-/// pipes needs at least 8). K is blocked by 256 so a B panel block (16 KiB) stays in L1
-/// while A's rows stream from L2.
+/// pipes needs at least 8). K is cut into the fewest equal depth blocks of at most
+/// `maxDepthBlock` (`depthBlock(k:)`), so a B panel block (at most 32 KiB) stays in or near
+/// L1 while A's rows stream from L2.
 public enum PackedGemm {
     public static let mr = 6
     public static let nr = 16
+    /// The depth other kernels hold in one block (the fused expand+depthwise's expand, the
+    /// fused Winograd path's channels).
     public static let kc = 256
-    /// Rows per block: an A block of 144 x 256 floats (144 KiB) stays in L2 while every B
+    /// The GEMM's deepest block. Each depth block after the first reads C back and adds to it:
+    /// 512 against 256 measured 2-6% faster (fewer passes over C) on the models' 1x1 and 3x3
+    /// shapes, alternated in one process (docs/performance.md, 2026-12-04 morning).
+    static let maxDepthBlock = 512
+
+    /// The depth block for K: the fewest blocks of at most `maxDepthBlock`, of nearly equal
+    /// length rounded up to a multiple of 8 (the last one takes the rest). Fixed by K alone:
+    /// the same sums in the same order on any thread count. A multiple of 8 starts each block
+    /// on a 32-byte boundary of a row, and being even it keeps the one-row and half-panel
+    /// tiles' pairs of k the same whether a conv's rows come gathered or in place (even Cin).
+    static func depthBlock(k: Int) -> Int {
+        let blocks = max(1, (k + maxDepthBlock - 1) / maxDepthBlock)
+        return ((k + blocks - 1) / blocks + 7) / 8 * 8
+    }
+
+    /// Rows per block: an A block of 144 rows x one depth block (144-288 KiB) stays in L2 while every B
     /// panel of the chunk passes over it (at batch 8 all of A is 1.6 MiB and would stream from L3).
     public static let mc = 144
-    /// `kc` zeros: the row an implicit im2col reads where a tap falls on padding.
+    /// `maxDepthBlock` zeros: the row an implicit im2col reads where a tap falls on padding.
     static let zeros: UnsafeMutablePointer<Float> = {
-        let p = AlignedMemory.floats(kc)
-        p.update(repeating: 0, count: kc)
+        let p = AlignedMemory.floats(maxDepthBlock)
+        p.update(repeating: 0, count: maxDepthBlock)
         return p
     }()
 
@@ -84,8 +102,9 @@ public enum PackedGemm {
     static let maxColumnChunks = 48
     /// A row-part block writes at most this much of C (rows x its panels' 16 columns) before
     /// it moves on: with K above one depth block, C holds partial sums between depth blocks,
-    /// and a part's rows across DeiT-S's fc1 (about 96 rows x 1536 columns, 590 KB at batch 8) left
-    /// L2 between the two depth blocks of K = 384. Wider blocks are cut into panel groups, each
+    /// and a part's rows across a wide layer (about 96 rows x 1536 columns, 590 KB at batch 8:
+    /// DeiT-S's fc1 when its K = 384 took two blocks of 256) left L2 between them. Wider
+    /// blocks are cut into panel groups, each
     /// still reading the part's rows of A (which stay in L2) once per depth block.
     static let maxBlockBytesOfC = 256 * 1024
 
@@ -142,6 +161,7 @@ public enum PackedGemm {
         epilogue: EpilogueKernel, residual: UnsafePointer<Float>?, pool: WorkerPool
     ) {
         let parts = split(m: m, n: b.n, panels: b.panels)
+        let kc = depthBlock(k: b.k)
         let maxSegments = source.maxSegments(kc: kc)
         pool.run(chunks: parts.count) { part in
             // Per row block and depth block: the segments' lengths, and for every tile the
@@ -158,7 +178,7 @@ public enum PackedGemm {
             // (the pool hands out contiguous ranges).
             let blocks = parts[part] + (part + 1 < parts.count ? parts[part + 1].prefix(1) : [])
             for (index, block) in blocks.enumerated() where index < parts[part].count && block.r1 > block.r0 && block.p1 > block.p0 {
-                let following = index + 1 < blocks.count ? firstBlock(b, p: blocks[index + 1].p0) : nil
+                let following = index + 1 < blocks.count ? firstBlock(b, p: blocks[index + 1].p0, kc: kc) : nil
                 let (r0, r1, p0, p1) = (block.r0, block.r1, block.p0, block.p1)
                 var k0 = 0
                 while k0 < b.k {
@@ -185,7 +205,7 @@ public enum PackedGemm {
                             // Weights come from memory once per call (a model's do not fit in the
                             // caches): while a panel block is used, the next one is prefetched, a
                             // share of its lines before each row tile.
-                            let next = m0 == r0 && !rowsOuter ? nextBlock(b, p: p0 + o, k0: k0, p0: p0, p1: p1) ?? following : nil
+                            let next = m0 == r0 && !rowsOuter ? nextBlock(b, p: p0 + o, k0: k0, p0: p0, p1: p1, kc: kc) ?? following : nil
                             let linesPerTile = next.map { ($0.lines + tiles - 1) / tiles } ?? 0
                             var line = 0
                             for i in 0..<inner {
@@ -230,21 +250,21 @@ public enum PackedGemm {
     /// The panel block a chunk uses after panel `p` at depth `k0`: the next panel, or the
     /// chunk's first panel at the next depth block; its 64-byte lines.
     @inline(__always)
-    static func nextBlock(_ b: PackedMatrix, p: Int, k0: Int, p0: Int, p1: Int) -> (start: UnsafePointer<Float>, lines: Int)? {
+    static func nextBlock(_ b: PackedMatrix, p: Int, k0: Int, p0: Int, p1: Int, kc: Int) -> (start: UnsafePointer<Float>, lines: Int)? {
         let (panel, depth) = p + 1 < p1 ? (p + 1, k0) : (p0, k0 + kc)
         guard depth < b.k else { return nil }
-        return block(b, panel: panel, depth: depth)
+        return block(b, panel: panel, depth: depth, kc: kc)
     }
 
     /// Panel `p`'s first depth block and its 64-byte lines.
     @inline(__always)
-    static func firstBlock(_ b: PackedMatrix, p: Int) -> (start: UnsafePointer<Float>, lines: Int) {
-        block(b, panel: p, depth: 0)
+    static func firstBlock(_ b: PackedMatrix, p: Int, kc: Int) -> (start: UnsafePointer<Float>, lines: Int) {
+        block(b, panel: p, depth: 0, kc: kc)
     }
 
     /// The depth block of `panel` that starts at `depth`, and its 64-byte lines.
     @inline(__always)
-    static func block(_ b: PackedMatrix, panel: Int, depth: Int) -> (start: UnsafePointer<Float>, lines: Int) {
+    static func block(_ b: PackedMatrix, panel: Int, depth: Int, kc: Int) -> (start: UnsafePointer<Float>, lines: Int) {
         (UnsafePointer(b.data) + panel * b.k * nr + depth * nr, min(kc, b.k - depth) * nr * 4 / 64)
     }
 

@@ -21,7 +21,7 @@ while let flag = arguments.popFirst() {
     default:
         print(
             "usage: archc-kernels [--threads T] [--repeat R] [--cpu-time]"
-                + " [--only gemm|streamed|chain|depthwise|resnet|resnet8|mobile|expand-dw|attention|winograd|strided]")
+                + " [--only gemm|streamed|chain|block8|depthwise|resnet|resnet8|mobile|expand-dw|attention|winograd|strided]")
         exit(flag == "--help" || flag == "-h" ? 0 : 64)
     }
 }
@@ -143,6 +143,41 @@ if wanted("chain") {
         print(String(format: "  M 196, 16 layers                                  %6.1f  %5.1f%%", r, 100 * r / peak))
     }
 
+}
+if only == "block8" {
+    // Inverted-DW-Small's stage 2 at batch 8 as the model runs it: 14 blocks of expand
+    // (384 -> 1536, ReLU), depthwise 7x7 on 1536 channels, project (1536 -> 384, + residual),
+    // each layer's time on its own (the pool's run ends each layer).
+    print("\nInverted stage 2, batch 8, 14 blocks: GFLOP/s per layer kind")
+    let batch = 8, m = batch * 196, blocks = 14
+    let x = random(m * 384), hidden = random(m * 1536), hidden2 = random(m * 1536), out = random(m * 384)
+    let expand = (0..<blocks).map { _ in PackedGemm.pack(random(1536 * 384), n: 1536, k: 384) }
+    let project = (0..<blocks).map { _ in PackedGemm.pack(random(384 * 1536), n: 384, k: 1536) }
+    let dws = (0..<blocks).map { _ in DepthwiseKernel.pack(Tensor(dims: [1536, 1, 7, 7], data: (0..<(1536 * 49)).map { _ in uniform() / 8 })) }
+    let bias = random(1536)
+    let relu = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
+    let plain = EpilogueKernel(bias: bias, activation: nil, postActivation: nil)
+    let g = ConvGeometry(
+        batch: batch, input: TensorType([1536, 14, 14]), output: TensorType([1536, 14, 14]), weightDims: [1536, 1, 7, 7],
+        ConvAttributes(stride: [1, 1], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1536))
+    var te = 0.0, td = 0.0, tp = 0.0
+    for round in 0..<4 {
+        for b in 0..<blocks {
+            let input = b % 2 == 0 ? x : out, output = b % 2 == 0 ? out : x
+            let e = seconds { PackedGemm.multiply(m: m, a: input, lda: 384, expand[b], c: hidden, ldc: 1536, epilogue: relu, residual: nil, pool: pool) }
+            let d = seconds {
+                dws[b].withUnsafeBufferPointer { w in
+                    DepthwiseKernel.run(g, x: hidden, weight: w.baseAddress!, y: hidden2, residual: nil, epilogue: plain, pool: pool)
+                }
+            }
+            let p = seconds { PackedGemm.multiply(m: m, a: hidden2, lda: 1536, project[b], c: output, ldc: 384, epilogue: plain, residual: input, pool: pool) }
+            if round > 0 { te += e; td += d; tp += p }
+        }
+    }
+    let gemmFlops = 3.0 * Double(blocks) * 2 * Double(m * 384 * 1536)
+    print(String(format: "  expand  %6.1f GFLOP/s  %6.1f ms per round", gemmFlops / te / 1e9, te * 1000 / 3))
+    print(String(format: "  dw      %6.1f ms per round", td * 1000 / 3))
+    print(String(format: "  project %6.1f GFLOP/s  %6.1f ms per round", gemmFlops / tp / 1e9, tp * 1000 / 3))
 }
 if wanted("depthwise") {
     print("\ndepthwise conv (NHWC, bias + ReLU epilogue)                GFLOP/s  of peak")

@@ -105,4 +105,31 @@ final class PackedGemmTwinTests: XCTestCase {
         ]
         for (index, shape) in shapes.enumerated() { check(shape, seed: UInt64(900 + index)) }
     }
+
+    /// K is cut into the fewest depth blocks of at most 512, each a multiple of 8 but the
+    /// last, which is at most one block long and shorter by less than 8 per block.
+    func testDepthBlocksAreTheFewestAndEqual() {
+        for k in 1...5000 {
+            let depth = PackedGemm.depthBlock(k: k)
+            let blocks = (k + depth - 1) / depth
+            XCTAssertLessThanOrEqual(depth, PackedGemm.maxDepthBlock, "k \(k)")
+            XCTAssertEqual(depth % 8, 0, "k \(k)")
+            XCTAssertEqual(blocks, (k + PackedGemm.maxDepthBlock - 1) / PackedGemm.maxDepthBlock, "k \(k): not the fewest blocks")
+            let last = k - (blocks - 1) * depth
+            XCTAssertTrue(last > 0 && last <= depth && depth * blocks - k < 8 * blocks, "k \(k): depth \(depth), last block \(last)")
+        }
+    }
+
+    /// Depths of one to four blocks, the last one shorter (K = 513: 264 + 249; 1025: 344 +
+    /// 344 + 337; 1537, 2047), every epilogue, split by rows and by columns.
+    func testSeveralDepthBlocksAgainstNaive() {
+        let shapes = [
+            Shape(m: 13, n: 40, k: 513, activation: .relu, residual: true, postActivation: nil),
+            Shape(m: 197, n: 33, k: 1025, activation: nil, residual: true, postActivation: .relu),
+            Shape(m: 50, n: 200, k: 1537, activation: .relu6, residual: false, postActivation: nil),
+            Shape(m: 161, n: 17, k: 2047, activation: .gelu, residual: false, postActivation: nil),
+            Shape(m: 7, n: 64, k: 512, activation: nil, residual: true, postActivation: nil),
+        ]
+        for (index, shape) in shapes.enumerated() { check(shape, seed: UInt64(950 + index)) }
+    }
 }
