@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # The runtime benchmark: archc against ONNX Runtime on the same machine, in the same
 # command, on exactly the same graph and weights (archc's own ONNX export), 2 threads,
-# batch 1 and 8. ORT and archc alternate, so both see the same machine load; each time is
-# the median over rounds of each run's median, and each ratio (archc / ORT) the median of the
-# rounds' own ratios, with their range: the machine's speed drifts between processes by up to
-# 30%, and a ratio taken within a round shares that round's state. Prints a Markdown table, and
+# batch 1 and 8. ORT and archc alternate, so both see the same machine load (which one goes
+# first alternates too); each time is the median over rounds of each run's median, and each
+# ratio (archc / ORT) the median of the rounds' own ratios, with their range: the machine's
+# speed drifts between processes by up to 30%, and a ratio taken within a round shares that
+# round's state. One round's ratio scatters by about +-0.1, so a cell needs several rounds
+# (the default 5) before its median settles within a few hundredths. Prints a Markdown table, and
 # the generated model (generated/) against the runtime, and each one's peak resident memory
 # (one batch-1 process each) with archc's against its floor (packed weights + activation
 # arena + scratch + the process before the model). With torch installed, a second table
 # holds ORT on PyTorch's own export of the same architecture (tools/torch-onnx-export:
 # unfused, ORT fuses it itself), timed in the same rounds. EfficientNet-Lite0 runs with its
 # trained weights when ./fetch-weights.sh has fetched them (seeded otherwise).
-# usage: ./bench.sh [ROUNDS] [MODEL...]   (default: 2 rounds, the seven models below)
+# usage: ./bench.sh [ROUNDS] [MODEL...]   (default: 5 rounds, the seven models below)
 #        (needs: pip install onnxruntime numpy; optional: torch)
 set -euo pipefail
 cd "$(dirname "$0")"
-rounds=${1:-2}
+rounds=${1:-5}
 ort_bench=${ORT_BENCH:-tools/ort-bench}
 models=(resnet50 robust-resnet-dw-small robust-resnet-inverted-dw-small robust-resnet-up-inverted-dw-small robust-resnet-down-inverted-dw-small deit-small efficientnet-lite0)
 if [ $# -gt 1 ]; then models=("${@:2}"); fi
@@ -65,9 +67,14 @@ for model in "${models[@]}"; do
     for batch in 1 8; do
         iters=$([ "$batch" = 1 ] && echo 10 || echo 4)
         ort=(); ours=(); torch=()
-        for _ in $(seq "$rounds"); do
-            ort+=("$(median_ort "$work/$model.onnx" "$batch" "$iters")")
-            ours+=("$(median_archc "$model" "$batch" "$iters")")
+        for round in $(seq "$rounds"); do
+            if [ $((round % 2)) = 1 ]; then
+                ort+=("$(median_ort "$work/$model.onnx" "$batch" "$iters")")
+                ours+=("$(median_archc "$model" "$batch" "$iters")")
+            else
+                ours+=("$(median_archc "$model" "$batch" "$iters")")
+                ort+=("$(median_ort "$work/$model.onnx" "$batch" "$iters")")
+            fi
             if [ -n "$torch_onnx" ]; then torch+=("$(median_ort "$torch_onnx$batch.onnx" "$batch" "$iters")"); fi
         done
         row="$row | $(median_of "${ort[@]}") | $(median_of "${ours[@]}") | $(ratio "${ours[*]}" "${ort[*]}")"
