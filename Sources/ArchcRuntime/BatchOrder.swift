@@ -7,9 +7,10 @@ import ArchcIR
 /// A batch of 8 large maps does not stay in cache between two layers: EfficientNet-Lite0's
 /// first expand conv writes 38.5 MB at batch 8 (4.8 MB per image), which the next layer
 /// reads back from memory. One image's maps do stay, and layers with small weights on large
-/// maps lose nothing by running per image: each weight is still reused over at least
+/// maps lose little by running per image: each weight is still reused over at least
 /// `minimumPixels` rows. (ResNet-50 measured slower image by image through layer2, whose
-/// weights are larger: 0.8-0.9x of ONNX Runtime at batch 8 against 0.7-0.9x batched.)
+/// Winograd weights take 590 KiB per 3x3 conv: 0.8-0.9x of ONNX Runtime at batch 8 against
+/// 0.7-0.9x batched; through layer1 only, 2-5% faster than batched in 8 of 10 rounds.)
 public enum BatchOrder: String, Sendable, CaseIterable {
     /// Leading layers on maps of at least `minimumPixels` pixels image by image (`prefixLength`).
     case auto
@@ -20,8 +21,9 @@ public enum BatchOrder: String, Sendable, CaseIterable {
     static let minimumPixels = 784
 
     /// Per image, a layer reads all its weights once more: layers with more than this many
-    /// bytes of weights (ResNet-50's 3x3 convs: 147 KiB, 590 KiB as Winograd's) stay batched.
-    static let maximumWeightBytes = 64 * 1024
+    /// bytes of weights stay batched. ResNet-50's layer1 (3x3 convs of 147 KiB, run directly on
+    /// 56x56 maps) runs per image, layer2 (590 KiB as Winograd's) batched.
+    static let maximumWeightBytes = 160 * 1024
 
     /// How many leading nodes run image by image at `batch`: the longest prefix of nodes
     /// whose outputs are maps of at least `minimumPixels` pixels and whose weights take at

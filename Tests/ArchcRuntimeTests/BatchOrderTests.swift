@@ -76,9 +76,12 @@ final class BatchOrderTests: XCTestCase {
         XCTAssertEqual(lite.nodes[length].type.dims.suffix(2), [14, 14])
         XCTAssertEqual(BatchOrder.auto.prefixLength(lite, batch: 1), 0)
         XCTAssertEqual(BatchOrder.layer.prefixLength(lite, batch: 8), 0)
-        // ResNet-50: the stem and its max pool; layer1's 3x3 convs hold 147 KiB of weights.
+        // ResNet-50: the stem, its max pool and layer1 (3x3 convs of 147 KiB); layer2's first
+        // conv (128 KiB) would fit, but its shortcut also reads layer1's output, so the cut
+        // falls at layer1's end.
         let (_, resnet) = try RuntimeTest.graphs("specs/resnet50.yaml")
-        XCTAssertEqual(BatchOrder.auto.prefixLength(resnet, batch: 8), 2)
+        XCTAssertEqual(BatchOrder.auto.prefixLength(resnet, batch: 8), 12)
+        XCTAssertTrue(resnet.nodes[11].name.hasPrefix("layer1.2."), resnet.nodes[11].name)
         // A patchify stem's weights (295 KiB) and token inputs keep the whole batch together.
         let (_, robust) = try RuntimeTest.graphs("specs/robust-resnet-dw-small.yaml")
         XCTAssertEqual(BatchOrder.auto.prefixLength(robust, batch: 8), 0)
