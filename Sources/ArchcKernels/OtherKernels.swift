@@ -7,6 +7,10 @@ public enum OtherKernels {
     /// Max pool skips padding; average pool counts it (PyTorch's count_include_pad=True).
     public static func pool(_ g: ConvGeometry, isMax: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pool: WorkerPool) {
         let c = g.inC
+        if isMax && c % 8 == 0 {
+            maxPool8(g, x: x, y: y, pool: pool)
+            return
+        }
         pool.run(chunks: g.batch * g.outH) { chunk in
             let n = chunk / g.outH, oy = chunk % g.outH
             for ox in 0..<g.outW {
@@ -26,6 +30,35 @@ public enum OtherKernels {
                 if !isMax {
                     let scale = 1 / Float(g.kh * g.kw)
                     for ch in 0..<c { out[ch] *= scale }
+                }
+            }
+        }
+    }
+
+    /// The max pool for C a multiple of 8: 8 channels at a time in a register over the window's
+    /// taps (the scalar loop above ran 2.5x ONNX Runtime's time on ResNet-50's stem pool). The
+    /// same selection: a tap replaces the running max where it is greater or NaN.
+    static func maxPool8(_ g: ConvGeometry, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+        let c = g.inC
+        pool.run(chunks: g.batch * g.outH) { chunk in
+            let n = chunk / g.outH, oy = chunk % g.outH
+            let y0 = max(0, oy * g.strideH - g.padTop), y1 = min(g.inH, oy * g.strideH - g.padTop + g.kh)
+            for ox in 0..<g.outW {
+                let x0 = max(0, ox * g.strideW - g.padLeft), x1 = min(g.inW, ox * g.strideW - g.padLeft + g.kw)
+                let out = UnsafeMutableRawPointer(y + ((n * g.outH + oy) * g.outW + ox) * c)
+                var block = 0
+                while block < c {
+                    var m = SIMD8<Float>(repeating: -.infinity)
+                    for iy in y0..<y1 {
+                        var p = UnsafeRawPointer(x + ((n * g.inH + iy) * g.inW + x0) * c + block)
+                        for _ in x0..<x1 {
+                            let v = p.loadUnaligned(as: SIMD8<Float>.self)
+                            m.replace(with: v, where: (v .> m) .| (v .!= v))
+                            p += c * MemoryLayout<Float>.size
+                        }
+                    }
+                    out.storeBytes(of: m, toByteOffset: block * MemoryLayout<Float>.size, as: SIMD8<Float>.self)
+                    block += 8
                 }
             }
         }

@@ -275,4 +275,32 @@ final class KernelTwinTests: XCTestCase {
             XCTAssertEqual(y.data.filter { !$0.isNaN }, expected.filter { !$0.isNaN })
         }
     }
+
+    /// Max pools on whole blocks of 8 channels (the vector path) against the interpreter: the
+    /// stem pool's 3x3 stride 2 with padding, windows larger and smaller than the stride,
+    /// batch 2, odd sizes, with NaN planted every 97 values.
+    func testMaxPoolOnBlocksOfEightChannelsAgainstNaive() throws {
+        let cases: [(c: Int, h: Int, w: Int, k: Int, stride: Int, pad: Int)] = [
+            (16, 13, 11, 3, 2, 1), (8, 9, 9, 2, 2, 0), (24, 7, 10, 5, 1, 2), (64, 12, 12, 3, 3, 1), (8, 5, 6, 2, 3, 0),
+        ]
+        for (trial, t) in cases.enumerated() {
+            let outH = (t.h + 2 * t.pad - t.k) / t.stride + 1, outW = (t.w + 2 * t.pad - t.k) / t.stride + 1
+            let text = """
+                graph @"mp"(%0: [N, \(t.c), \(t.h), \(t.w)]) -> %1 {
+                  %1 = maxpool(%0) {kernel = \(t.k), stride = \(t.stride), padding = \(t.pad)} : [N, \(t.c), \(outH), \(outW)] loc("p")
+                }
+                """
+            let graph = try IRParser.parse(text).get()
+            XCTAssertEqual(Verifier.verify(graph), [], text)
+            var x = RuntimeTest.random([2, t.c, t.h, t.w], seed: UInt64(4400 + trial))
+            for i in stride(from: trial, to: x.data.count, by: 97) { x.data[i] = .nan }
+            let expected = Interpreter.run(graph, input: x)
+            for threads in [1, 2] {
+                let y = try Engine(graph: graph, batch: 2, threads: threads).run(x)
+                XCTAssertEqual(y.data.map(\.isNaN), expected.data.map(\.isNaN), "case \(trial)")
+                XCTAssertEqual(y.data.filter { !$0.isNaN }, expected.data.filter { !$0.isNaN }, "case \(trial)")
+                XCTAssertGreaterThan(y.data.filter(\.isNaN).count, 0, "case \(trial): no NaN reached an output")
+            }
+        }
+    }
 }
