@@ -6,16 +6,16 @@ import CKernelSupport
 public enum OtherKernels {
     /// Max pool skips padding; average pool counts it (PyTorch's count_include_pad=True).
     public static func pool(_ g: ConvGeometry, isMax: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pool: WorkerPool) {
-        let c = g.inC
-        if isMax && c % 8 == 0 {
-            maxPool8(g, x: x, y: y, pool: pool)
+        if isMax {
+            maxPool(g, x: x, y: y, pool: pool)
             return
         }
+        let c = g.inC
         pool.run(chunks: g.batch * g.outH) { chunk in
             let n = chunk / g.outH, oy = chunk % g.outH
             for ox in 0..<g.outW {
                 let out = y + ((n * g.outH + oy) * g.outW + ox) * c
-                out.update(repeating: isMax ? -.infinity : 0, count: c)
+                out.update(repeating: 0, count: c)
                 for ky in 0..<g.kh {
                     let iy = oy * g.strideH - g.padTop + ky
                     guard iy >= 0, iy < g.inH else { continue }
@@ -23,31 +23,29 @@ public enum OtherKernels {
                         let ix = ox * g.strideW - g.padLeft + kx
                         guard ix >= 0, ix < g.inW else { continue }
                         let p = x + ((n * g.inH + iy) * g.inW + ix) * c
-                        // NaN propagates, as in PyTorch (max dropped a NaN after a number).
-                        for ch in 0..<c { out[ch] = isMax ? (p[ch] > out[ch] || p[ch].isNaN ? p[ch] : out[ch]) : out[ch] + p[ch] }
+                        for ch in 0..<c { out[ch] += p[ch] }
                     }
                 }
-                if !isMax {
-                    let scale = 1 / Float(g.kh * g.kw)
-                    for ch in 0..<c { out[ch] *= scale }
-                }
+                let scale = 1 / Float(g.kh * g.kw)
+                for ch in 0..<c { out[ch] *= scale }
             }
         }
     }
 
-    /// The max pool for C a multiple of 8: 8 channels at a time in a register over the window's
-    /// taps (the scalar loop above ran 2.5x ONNX Runtime's time on ResNet-50's stem pool). The
-    /// same selection: a tap replaces the running max where it is greater or NaN.
-    static func maxPool8(_ g: ConvGeometry, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pool: WorkerPool) {
-        let c = g.inC
+    /// The max pool: 8 channels at a time in a register over the window's taps (a scalar loop
+    /// ran 2.5x ONNX Runtime's time on ResNet-50's stem pool), the channels past the last
+    /// whole 8 one at a time. A tap replaces the running max where it is greater or NaN: NaN
+    /// propagates, as in PyTorch (`max` dropped a NaN met after a number).
+    static func maxPool(_ g: ConvGeometry, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+        let c = g.inC, vectorChannels = c / 8 * 8
         pool.run(chunks: g.batch * g.outH) { chunk in
             let n = chunk / g.outH, oy = chunk % g.outH
             let y0 = max(0, oy * g.strideH - g.padTop), y1 = min(g.inH, oy * g.strideH - g.padTop + g.kh)
             for ox in 0..<g.outW {
                 let x0 = max(0, ox * g.strideW - g.padLeft), x1 = min(g.inW, ox * g.strideW - g.padLeft + g.kw)
-                let out = UnsafeMutableRawPointer(y + ((n * g.outH + oy) * g.outW + ox) * c)
+                let out = y + ((n * g.outH + oy) * g.outW + ox) * c
                 var block = 0
-                while block < c {
+                while block < vectorChannels {
                     var m = SIMD8<Float>(repeating: -.infinity)
                     for iy in y0..<y1 {
                         var p = UnsafeRawPointer(x + ((n * g.inH + iy) * g.inW + x0) * c + block)
@@ -57,8 +55,18 @@ public enum OtherKernels {
                             p += c * MemoryLayout<Float>.size
                         }
                     }
-                    out.storeBytes(of: m, toByteOffset: block * MemoryLayout<Float>.size, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(out + block).storeBytes(of: m, as: SIMD8<Float>.self)
                     block += 8
+                }
+                for ch in vectorChannels..<c {
+                    var m = -Float.infinity
+                    for iy in y0..<y1 {
+                        for ix in x0..<x1 {
+                            let v = x[((n * g.inH + iy) * g.inW + ix) * c + ch]
+                            if v > m || v.isNaN { m = v }
+                        }
+                    }
+                    out[ch] = m
                 }
             }
         }
