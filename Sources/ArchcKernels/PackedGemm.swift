@@ -161,8 +161,8 @@ public enum PackedGemm {
         epilogue: EpilogueKernel, residual: UnsafePointer<Float>?, pool: WorkerPool
     ) {
         let parts = split(m: m, n: b.n, panels: b.panels)
-        let kc = depthBlock(k: b.k)
-        let maxSegments = source.maxSegments(kc: kc)
+        let depth = depthBlock(k: b.k)
+        let maxSegments = source.maxSegments(kc: depth)
         pool.run(chunks: parts.count) { part in
             // Per row block and depth block: the segments' lengths, and for every tile the
             // six rows' pointers per segment, found once and reused by all panels.
@@ -178,11 +178,11 @@ public enum PackedGemm {
             // (the pool hands out contiguous ranges).
             let blocks = parts[part] + (part + 1 < parts.count ? parts[part + 1].prefix(1) : [])
             for (index, block) in blocks.enumerated() where index < parts[part].count && block.r1 > block.r0 && block.p1 > block.p0 {
-                let following = index + 1 < blocks.count ? firstBlock(b, p: blocks[index + 1].p0, kc: kc) : nil
+                let following = index + 1 < blocks.count ? firstBlock(b, p: blocks[index + 1].p0, depth: depth) : nil
                 let (r0, r1, p0, p1) = (block.r0, block.r1, block.p0, block.p1)
                 var k0 = 0
                 while k0 < b.k {
-                    let kLen = min(kc, b.k - k0)
+                    let kLen = min(depth, b.k - k0)
                     let segments = source.segments(k0: k0, kLen: kLen, lengths: lengths)
                     var m0 = r0
                     while m0 < r1 {
@@ -205,7 +205,7 @@ public enum PackedGemm {
                             // Weights come from memory once per call (a model's do not fit in the
                             // caches): while a panel block is used, the next one is prefetched, a
                             // share of its lines before each row tile.
-                            let next = m0 == r0 && !rowsOuter ? nextBlock(b, p: p0 + o, k0: k0, p0: p0, p1: p1, kc: kc) ?? following : nil
+                            let next = m0 == r0 && !rowsOuter ? nextBlock(b, p: p0 + o, k0: k0, p0: p0, p1: p1, depth: depth) ?? following : nil
                             let linesPerTile = next.map { ($0.lines + tiles - 1) / tiles } ?? 0
                             var line = 0
                             for i in 0..<inner {
@@ -250,22 +250,22 @@ public enum PackedGemm {
     /// The panel block a chunk uses after panel `p` at depth `k0`: the next panel, or the
     /// chunk's first panel at the next depth block; its 64-byte lines.
     @inline(__always)
-    static func nextBlock(_ b: PackedMatrix, p: Int, k0: Int, p0: Int, p1: Int, kc: Int) -> (start: UnsafePointer<Float>, lines: Int)? {
-        let (panel, depth) = p + 1 < p1 ? (p + 1, k0) : (p0, k0 + kc)
-        guard depth < b.k else { return nil }
-        return block(b, panel: panel, depth: depth, kc: kc)
+    static func nextBlock(_ b: PackedMatrix, p: Int, k0: Int, p0: Int, p1: Int, depth: Int) -> (start: UnsafePointer<Float>, lines: Int)? {
+        let (panel, start) = p + 1 < p1 ? (p + 1, k0) : (p0, k0 + depth)
+        guard start < b.k else { return nil }
+        return block(b, panel: panel, start: start, depth: depth)
     }
 
     /// Panel `p`'s first depth block and its 64-byte lines.
     @inline(__always)
-    static func firstBlock(_ b: PackedMatrix, p: Int, kc: Int) -> (start: UnsafePointer<Float>, lines: Int) {
-        block(b, panel: p, depth: 0, kc: kc)
+    static func firstBlock(_ b: PackedMatrix, p: Int, depth: Int) -> (start: UnsafePointer<Float>, lines: Int) {
+        block(b, panel: p, start: 0, depth: depth)
     }
 
-    /// The depth block of `panel` that starts at `depth`, and its 64-byte lines.
+    /// The depth block of `panel` that starts at `start` (of `depth` k, fewer at the end), and its 64-byte lines.
     @inline(__always)
-    static func block(_ b: PackedMatrix, panel: Int, depth: Int, kc: Int) -> (start: UnsafePointer<Float>, lines: Int) {
-        (UnsafePointer(b.data) + panel * b.k * nr + depth * nr, min(kc, b.k - depth) * nr * 4 / 64)
+    static func block(_ b: PackedMatrix, panel: Int, start: Int, depth: Int) -> (start: UnsafePointer<Float>, lines: Int) {
+        (UnsafePointer(b.data) + panel * b.k * nr + start * nr, min(depth, b.k - start) * nr * 4 / 64)
     }
 
     /// One 6x16 tile over the segments of a depth block: segment s has `lengths[s]` steps of
@@ -458,7 +458,7 @@ public enum PackedGemm {
 /// Where the packed GEMM reads A's rows for a depth block [k0, k0 + kLen): one or more
 /// segments, each contiguous in memory for every row.
 protocol GemmRows {
-    /// Most segments any depth block of at most `kc` can have.
+    /// Most segments any depth block of at most `kc` k can have.
     func maxSegments(kc: Int) -> Int
     /// Writes the segments' lengths; returns how many.
     func segments(k0: Int, kLen: Int, lengths: UnsafeMutablePointer<Int>) -> Int
