@@ -93,8 +93,7 @@ final class PackedGemmTwinTests: XCTestCase {
         for (index, shape) in shapes.enumerated() { check(shape, seed: UInt64(800 + index)) }
     }
 
-    /// Row tiles over all panels in turn (narrow K) and panels over all tiles (deep K) on the
-    /// shapes of ResNet-50's and EfficientNet-Lite0's pointwise convs, cut down in M.
+    /// The shapes of ResNet-50's and EfficientNet-Lite0's pointwise convs, cut down in M.
     func testModelShapesAgainstNaive() {
         let shapes = [
             Shape(m: 1000, n: 96, k: 16, activation: .relu6, residual: false, postActivation: nil),
@@ -104,6 +103,34 @@ final class PackedGemmTwinTests: XCTestCase {
             Shape(m: 433, n: 64, k: 256, activation: .relu, residual: false, postActivation: nil),
         ]
         for (index, shape) in shapes.enumerated() { check(shape, seed: UInt64(900 + index)) }
+    }
+
+    /// Both loop orders inside a block, each with residuals and one or several depth blocks:
+    /// blocks whose weights (at one depth block) pass `rowsOuterBytesOfB` run each panel over
+    /// all tiles, the others each tile over all panels (ResNet-50's layer4 shapes among them).
+    func testBothLoopOrdersAgainstNaive() {
+        let panelsOuter = [
+            Shape(m: 601, n: 256, k: 300, activation: nil, residual: true, postActivation: .relu),
+            Shape(m: 400, n: 144, k: 1000, activation: .relu, residual: false, postActivation: nil),
+        ]
+        let rowsOuter = [
+            Shape(m: 601, n: 256, k: 250, activation: nil, residual: true, postActivation: .relu),
+            Shape(m: 300, n: 96, k: 1100, activation: .relu6, residual: true, postActivation: nil),
+            Shape(m: 49, n: 512, k: 512, activation: nil, residual: true, postActivation: .relu),
+        ]
+        func orders(_ s: Shape) -> Set<Bool> {
+            let depth = PackedGemm.depthBlock(k: s.k)
+            let blocks = PackedGemm.split(m: s.m, n: s.n, panels: (s.n + PackedGemm.nr - 1) / PackedGemm.nr).joined()
+            return Set(blocks.map { PackedGemm.runsRowsOuter(depth: depth, panels: $0.p1 - $0.p0) })
+        }
+        for (index, shape) in panelsOuter.enumerated() {
+            XCTAssertTrue(orders(shape).contains(false), "\(shape): no block runs panels over tiles")
+            check(shape, seed: UInt64(980 + index))
+        }
+        for (index, shape) in rowsOuter.enumerated() {
+            XCTAssertEqual(orders(shape), [true], "\(shape): a block runs panels over tiles")
+            check(shape, seed: UInt64(990 + index))
+        }
     }
 
     /// K is cut into the fewest depth blocks of at most 512, each a multiple of 8 but the
