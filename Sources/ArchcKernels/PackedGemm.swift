@@ -18,6 +18,11 @@ public enum PackedGemm {
     /// shapes, alternated in one process (docs/performance.md, 2026-12-04 morning).
     static let maxDepthBlock = 512
 
+    /// True when a product of depth `k` writes each element of C once, in its last store, and
+    /// reads that element's residual only there: one depth block (with more, C holds partial
+    /// sums between blocks). Then C may be the residual's own memory (`KernelPlan.inPlaceResiduals`).
+    public static func storesOnce(k: Int) -> Bool { k <= maxDepthBlock }
+
     /// The depth block for K: the fewest blocks of at most `maxDepthBlock`, of nearly equal
     /// length rounded up to a multiple of 8 (the last one takes the rest). Fixed by K alone:
     /// the same sums in the same order on any thread count. A multiple of 8 starts each block

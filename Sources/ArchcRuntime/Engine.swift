@@ -87,8 +87,11 @@ public final class Engine {
             copy graph, conv3x3: fp32Packed ? conv3x3 : .direct, batch: batch, fusion: fp32Packed ? fusion : .off,
             imageMajorPrefix: prefix)
         let extraReads = kernelPlan.extraReads
-        plan = MemoryPlan(graph: copy graph, batch: batch, imageMajorPrefix: prefix, extraReads: extraReads)
-        imagePlan = prefix > 0 ? MemoryPlan(imagePrefixOf: copy graph, length: prefix, extraReads: extraReads) : nil
+        // In place only on the fp32 packed GEMM (OpenBLAS writes C before the epilogue reads
+        // the residual; the int8 GEMM is not built for it).
+        let inPlace = fp32Packed ? kernelPlan.inPlaceResiduals : []
+        plan = MemoryPlan(graph: copy graph, batch: batch, imageMajorPrefix: prefix, extraReads: extraReads, inPlace: inPlace)
+        imagePlan = prefix > 0 ? MemoryPlan(imagePrefixOf: copy graph, length: prefix, extraReads: extraReads, inPlace: inPlace) : nil
         // The arenas are the allocations that grow with the batch: checked against the
         // limit, and a failed allocation is an error, not an abort.
         let activationBytes = plan.arenaBytes + (imagePlan?.arenaBytes ?? 0)

@@ -104,6 +104,21 @@ public struct KernelPlan {
         }
     }
 
+    /// 1x1 convs whose output may take the memory of their residual input, where the memory
+    /// plan finds the residual read there for the last time (`MemoryPlan`): on the packed GEMM
+    /// at one depth block (`PackedGemm.storesOnce`), each element of the output is stored once,
+    /// right after its residual element is read, so the bottleneck blocks' last conv reads and
+    /// writes one map instead of two (as ONNX Runtime's Conv with a fused Sum does).
+    public var inPlaceResiduals: [(output: ValueID, residual: ValueID)] {
+        steps.compactMap { step in
+            // Not when the conv's input is its residual too: other tiles still read those rows.
+            guard case .pointwise(let g, let e) = step.kernel, e.residual, PackedGemm.storesOnce(k: g.inC),
+                step.node.inputs[0] != step.node.inputs[1]
+            else { return nil }
+            return (step.node.id, step.node.inputs[1])
+        }
+    }
+
     /// Pairs (expand 1x1 conv, depthwise conv) of consecutive steps become
     /// (`fusedExpand`, `expandDepthwise`).
     static func fuseExpandDepthwise(_ steps: inout [Step], _ graph: Graph, _ fusion: ExpandDepthwiseFusion, batch: Int, prefix: Int) {

@@ -23,7 +23,12 @@ public struct MemoryPlan: Sendable {
     /// the per-image plan (`imagePrefix`) and take no bytes here, except the prefix's last
     /// output, which is filled image by image from the start: it is live from the start.
     /// `extraReads`: values that steps read beyond their nodes' inputs (`KernelPlan.extraReads`).
-    public init(graph: Graph, batch: Int, imageMajorPrefix prefix: Int = 0, extraReads: [(value: ValueID, step: Int)] = []) {
+    /// `inPlace`: outputs that may take their residual's bytes (`KernelPlan.inPlaceResiduals`),
+    /// which they do when that node is the residual's last reader (`merging`).
+    public init(
+        graph: Graph, batch: Int, imageMajorPrefix prefix: Int = 0, extraReads: [(value: ValueID, step: Int)] = [],
+        inPlace: [(output: ValueID, residual: ValueID)] = []
+    ) {
         var lastUse: [ValueID: Int] = [:]
         for (index, node) in graph.nodes.enumerated() { for input in node.inputs { lastUse[input] = index } }
         for read in extraReads { lastUse[read.value] = max(lastUse[read.value] ?? read.step, read.step) }
@@ -36,12 +41,15 @@ public struct MemoryPlan: Sendable {
                     value: node.id, bytes: inPrefix ? 0 : batch * node.type.elements * 4, first: crossing ? -1 : index,
                     last: lastUse[node.id] ?? index))
         }
-        self.init(intervals)
+        // Outside the prefix only: its values (but the last) take no bytes here.
+        self.init(Self.merging(intervals, inPlace, lastUse: lastUse, graph: graph, nodes: prefix..<graph.nodes.count))
     }
 
     /// The plan of one image's values in the first `length` nodes (the input's copy included),
     /// which the engine runs image by image, reusing these bytes for every image.
-    public init(imagePrefixOf graph: Graph, length: Int, extraReads: [(value: ValueID, step: Int)] = []) {
+    public init(
+        imagePrefixOf graph: Graph, length: Int, extraReads: [(value: ValueID, step: Int)] = [], inPlace: [(output: ValueID, residual: ValueID)] = []
+    ) {
         var lastUse: [ValueID: Int] = [:]
         for (index, node) in graph.nodes[..<length].enumerated() { for input in node.inputs { lastUse[input] = index } }
         for read in extraReads where read.step < length { lastUse[read.value] = max(lastUse[read.value] ?? read.step, read.step) }
@@ -49,7 +57,50 @@ public struct MemoryPlan: Sendable {
         for (index, node) in graph.nodes[..<length].enumerated() {
             intervals.append(Interval(value: node.id, bytes: node.type.elements * 4, first: index, last: max(index, lastUse[node.id] ?? index)))
         }
-        self.init(intervals)
+        self.init(Self.merging(intervals, inPlace, lastUse: lastUse, graph: graph, nodes: 0..<length))
+    }
+
+    /// The intervals with each in-place output joined to its residual's (one interval from the
+    /// residual's first step to the output's last, later placed as one: `shared`), where the
+    /// output's node is the residual's last reader, both are made by `nodes` (never the graph's
+    /// input) and their sizes match. Chains join too: a block's output, the residual of the
+    /// next block's last conv, is in turn overwritten there.
+    static func merging(
+        _ intervals: [Interval], _ inPlace: [(output: ValueID, residual: ValueID)], lastUse: [ValueID: Int], graph: Graph, nodes: Range<Int>
+    ) -> (intervals: [Interval], shared: [ValueID: ValueID], sharedBytes: Int) {
+        var index: [ValueID: Int] = [:]
+        for i in nodes where !inPlace.isEmpty { index[graph.nodes[i].id] = i }
+        return merging(intervals, inPlace, lastUse: lastUse, nodeIndex: index)
+    }
+
+    /// `merging` with the step that makes each value (those of the nodes that may join).
+    static func merging(
+        _ intervals: [Interval], _ inPlace: [(output: ValueID, residual: ValueID)], lastUse: [ValueID: Int], nodeIndex index: [ValueID: Int]
+    ) -> (intervals: [Interval], shared: [ValueID: ValueID], sharedBytes: Int) {
+        guard !inPlace.isEmpty else { return (intervals, [:], 0) }
+        var position: [ValueID: Int] = [:]
+        for (i, interval) in intervals.enumerated() { position[interval.value] = i }
+        var intervals = intervals
+        var owner: [ValueID: ValueID] = [:]  // a joined output -> the value whose interval holds it
+        var merged = Set<Int>()
+        for (output, residual) in inPlace.sorted(by: { (index[$0.output] ?? 0) < (index[$1.output] ?? 0) }) {
+            guard let at = index[output], index[residual] != nil, lastUse[residual] == at, let o = position[output] else { continue }
+            let root = owner[residual] ?? residual
+            guard let r = position[root], intervals[r].bytes == intervals[o].bytes else { continue }
+            intervals[r].last = max(intervals[r].last, intervals[o].last)
+            owner[output] = root
+            merged.insert(o)
+        }
+        let sharedBytes = merged.reduce(0) { $0 + aligned(intervals[$1].bytes) }
+        return (intervals.enumerated().filter { !merged.contains($0.offset) }.map(\.element), owner, sharedBytes)
+    }
+
+    /// Places `intervals`, then gives each joined output its holder's offset (the naive plan
+    /// still counts its bytes).
+    init(_ joined: (intervals: [Interval], shared: [ValueID: ValueID], sharedBytes: Int)) {
+        self.init(joined.intervals)
+        for (output, holder) in joined.shared { offsets[output] = offsets[holder] }
+        unplannedBytes += joined.sharedBytes
     }
 
     /// Places the intervals largest first, each at the lowest offset clear of every placed
