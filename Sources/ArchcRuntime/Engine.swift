@@ -39,7 +39,7 @@ public final class Engine {
     /// The prefix's parts, for `runAll`: its steps (one per node), and per image the copies.
     private var prefixSteps: [() -> Void] = []
     private var sliceCopies: [(into: () -> Void, outOf: () -> Void)] = []
-    private let imagePlan: MemoryPlan?
+    let imagePlan: MemoryPlan?
     private let imageArena: UnsafeMutableRawPointer?
     /// While the prefix's steps are built, `buffer` resolves values in the per-image arena.
     private var resolvingImage = false

@@ -63,6 +63,27 @@ final class InPlaceResidualTests: XCTestCase {
         }
     }
 
+    /// At batch > 1 the leading layers on large maps run image by image in their own arena
+    /// (`BatchOrder`): tiny-resnet at 64x64 runs its first stage (32x32) so, and that stage's
+    /// conv3 takes its residual's bytes in the per-image plan, the second stage's two in the
+    /// batch's plan; the outputs are the interpreter's.
+    func testInPlaceInsideTheImageMajorPrefix() throws {
+        let (plain, optimized) = try RuntimeTest.graphs("specs/tiny/tiny-resnet.yaml", overrides: ["input.size=64"])
+        let engine = try Engine(graph: optimized, batch: 2, threads: 2)
+        let imagePlan = try XCTUnwrap(engine.imagePlan, "no image-major prefix")
+        let inPrefix = engine.kernelPlan.inPlaceResiduals.filter { pair in
+            engine.kernelPlan.steps[..<engine.imageMajorNodes].contains { $0.node.id == pair.output }
+        }
+        XCTAssertEqual(inPrefix.count, 1, "stage 1's conv3 runs image by image")
+        XCTAssertEqual(engine.kernelPlan.inPlaceResiduals.count, 3)
+        for (output, residual) in engine.kernelPlan.inPlaceResiduals {
+            let plan = inPrefix.contains { $0.output == output } ? imagePlan : engine.plan
+            XCTAssertEqual(plan.offsets[output], plan.offsets[residual], "%\(output) not over %\(residual)")
+        }
+        let input = WeightInit.input(for: plain, batch: 2, seed: 8)
+        XCTAssertLessThanOrEqual(try engine.run(input).relativeError(to: Interpreter.run(plain, input: input)), 1e-4)
+    }
+
     /// With more than one depth block C holds partial sums over its own memory between blocks,
     /// so a conv3 of Cin = 600 keeps its own buffer; the output is still the interpreter's.
     /// (Written in place it would add the residual to partial sums: this test then fails.)

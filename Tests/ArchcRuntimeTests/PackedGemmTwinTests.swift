@@ -15,18 +15,19 @@ final class PackedGemmTwinTests: XCTestCase {
         var postActivation: Activation?
     }
 
-    /// `epilogue(A[M, K] * W[N, K]^T)` by the packed GEMM on `pool`.
-    private func packed(_ s: Shape, a: [Float], w: [Float], bias: [Float], residual: [Float], pool: WorkerPool) -> [Float] {
+    /// `epilogue(A[M, K] * W[N, K]^T)` by the packed GEMM on `pool`; `inPlace`: C is the
+    /// residual's own memory (as the engine runs a conv that reads its residual last).
+    private func packed(_ s: Shape, a: [Float], w: [Float], bias: [Float], residual: [Float], pool: WorkerPool, inPlace: Bool = false) -> [Float] {
         let weights = PackedGemm.pack(w, n: s.n, k: s.k)
         defer { AlignedMemory.free(weights.data) }
-        var c = [Float](repeating: .nan, count: s.m * s.n)
+        var c = inPlace ? residual : [Float](repeating: .nan, count: s.m * s.n)
         bias.withUnsafeBufferPointer { bias in
             residual.withUnsafeBufferPointer { res in
                 c.withUnsafeMutableBufferPointer { c in
                     let epilogue = EpilogueKernel(bias: bias.baseAddress, activation: s.activation, postActivation: s.postActivation)
+                    let residual = s.residual ? (inPlace ? UnsafePointer(c.baseAddress) : res.baseAddress) : nil
                     PackedGemm.multiply(
-                        m: s.m, a: a, lda: s.k, weights, c: c.baseAddress!, ldc: s.n, epilogue: epilogue, residual: s.residual ? res.baseAddress : nil,
-                        pool: pool)
+                        m: s.m, a: a, lda: s.k, weights, c: c.baseAddress!, ldc: s.n, epilogue: epilogue, residual: residual, pool: pool)
                 }
             }
         }
@@ -60,6 +61,13 @@ final class PackedGemmTwinTests: XCTestCase {
         for threads in [2, 3] {
             let got = packed(s, a: a, w: w, bias: bias, residual: residual, pool: WorkerPool(threads: threads))
             XCTAssertTrue(got.elementsEqual(one) { $0.bitPattern == $1.bitPattern }, "\(s): \(threads) threads differ from 1", file: file, line: line)
+        }
+        // Where the engine may write C over the residual (`PackedGemm.storesOnce`): the same bits.
+        if s.residual && PackedGemm.storesOnce(k: s.k) {
+            for threads in [1, 2] {
+                let got = packed(s, a: a, w: w, bias: bias, residual: residual, pool: WorkerPool(threads: threads), inPlace: true)
+                XCTAssertTrue(got.elementsEqual(one) { $0.bitPattern == $1.bitPattern }, "\(s): in place on \(threads) threads", file: file, line: line)
+            }
         }
     }
 
@@ -118,10 +126,12 @@ final class PackedGemmTwinTests: XCTestCase {
             Shape(m: 300, n: 96, k: 1100, activation: .relu6, residual: true, postActivation: nil),
             Shape(m: 49, n: 512, k: 512, activation: nil, residual: true, postActivation: .relu),
         ]
+        // The order of every block at every depth block, as `multiply` decides it.
         func orders(_ s: Shape) -> Set<Bool> {
             let depth = PackedGemm.depthBlock(k: s.k)
-            let blocks = PackedGemm.split(m: s.m, n: s.n, panels: (s.n + PackedGemm.nr - 1) / PackedGemm.nr).joined()
-            return Set(blocks.map { PackedGemm.runsRowsOuter(depth: depth, panels: $0.p1 - $0.p0) })
+            let blocks = PackedGemm.split(m: s.m, n: s.n, panels: (s.n + PackedGemm.nr - 1) / PackedGemm.nr).joined().filter { $0.r1 > $0.r0 && $0.p1 > $0.p0 }
+            let depths = stride(from: 0, to: s.k, by: depth).map { min(depth, s.k - $0) }
+            return Set(blocks.flatMap { block in depths.map { PackedGemm.runsRowsOuter(depth: $0, panels: block.p1 - block.p0) } })
         }
         for (index, shape) in panelsOuter.enumerated() {
             XCTAssertTrue(orders(shape).contains(false), "\(shape): no block runs panels over tiles")
