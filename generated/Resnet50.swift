@@ -7,13 +7,13 @@ import ArchcIR
 import ArchcRuntime
 
 /// resnet50, compiled: 56 steps (53 fused convs), activations in one arena planned
-/// at compile time (6.89 MiB per image).
+/// at compile time (4.98 MiB per image).
 public final class Resnet50: GeneratedModel {
     public static let graphHash = "1f390c421303473e"
     public static let specPath = "specs/resnet50.yaml"
     public static let inputShape = [3, 224, 224]
     /// Activation bytes per image; value offsets below are per image and scale with the batch.
-    static let arenaBytesPerImage = 7225344
+    static let arenaBytesPerImage = 5218304
 
     let pool: WorkerPool
     let store = WeightStore()
@@ -140,18 +140,21 @@ public final class Resnet50: GeneratedModel {
         w13 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.0.downsample.0.weight", [256, 64, 1, 1])), n: 256, k: 64)
         b11 = store.floats(try requireWeight(weights, "layer1.0.conv3.bias", [256]).data)
         w11 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.0.conv3.weight", [256, 64, 1, 1])), n: 256, k: 64)
+        try requireInPlace(k: 64, "layer1.0.conv3")  // its output takes its residual's bytes
         b17 = store.floats(try requireWeight(weights, "layer1.1.conv1.bias", [64]).data)
         w17 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.1.conv1.weight", [64, 256, 1, 1])), n: 64, k: 256)
         b20 = store.floats(try requireWeight(weights, "layer1.1.conv2.bias", [64]).data)
         w20 = store.winograd(try requireWeight(weights, "layer1.1.conv2.weight", [64, 64, 3, 3]))
         b23 = store.floats(try requireWeight(weights, "layer1.1.conv3.bias", [256]).data)
         w23 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.1.conv3.weight", [256, 64, 1, 1])), n: 256, k: 64)
+        try requireInPlace(k: 64, "layer1.1.conv3")  // its output takes its residual's bytes
         b27 = store.floats(try requireWeight(weights, "layer1.2.conv1.bias", [64]).data)
         w27 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.2.conv1.weight", [64, 256, 1, 1])), n: 64, k: 256)
         b30 = store.floats(try requireWeight(weights, "layer1.2.conv2.bias", [64]).data)
         w30 = store.winograd(try requireWeight(weights, "layer1.2.conv2.weight", [64, 64, 3, 3]))
         b33 = store.floats(try requireWeight(weights, "layer1.2.conv3.bias", [256]).data)
         w33 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.2.conv3.weight", [256, 64, 1, 1])), n: 256, k: 64)
+        try requireInPlace(k: 64, "layer1.2.conv3")  // its output takes its residual's bytes
         b37 = store.floats(try requireWeight(weights, "layer2.0.conv1.bias", [128]).data)
         w37 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.0.conv1.weight", [128, 256, 1, 1])), n: 128, k: 256)
         b40 = store.floats(try requireWeight(weights, "layer2.0.conv2.bias", [128]).data)
@@ -160,24 +163,28 @@ public final class Resnet50: GeneratedModel {
         w45 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.0.downsample.0.weight", [512, 256, 1, 1])), n: 512, k: 256)
         b43 = store.floats(try requireWeight(weights, "layer2.0.conv3.bias", [512]).data)
         w43 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.0.conv3.weight", [512, 128, 1, 1])), n: 512, k: 128)
+        try requireInPlace(k: 128, "layer2.0.conv3")  // its output takes its residual's bytes
         b49 = store.floats(try requireWeight(weights, "layer2.1.conv1.bias", [128]).data)
         w49 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.1.conv1.weight", [128, 512, 1, 1])), n: 128, k: 512)
         b52 = store.floats(try requireWeight(weights, "layer2.1.conv2.bias", [128]).data)
         w52 = store.winograd(try requireWeight(weights, "layer2.1.conv2.weight", [128, 128, 3, 3]))
         b55 = store.floats(try requireWeight(weights, "layer2.1.conv3.bias", [512]).data)
         w55 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.1.conv3.weight", [512, 128, 1, 1])), n: 512, k: 128)
+        try requireInPlace(k: 128, "layer2.1.conv3")  // its output takes its residual's bytes
         b59 = store.floats(try requireWeight(weights, "layer2.2.conv1.bias", [128]).data)
         w59 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.2.conv1.weight", [128, 512, 1, 1])), n: 128, k: 512)
         b62 = store.floats(try requireWeight(weights, "layer2.2.conv2.bias", [128]).data)
         w62 = store.winograd(try requireWeight(weights, "layer2.2.conv2.weight", [128, 128, 3, 3]))
         b65 = store.floats(try requireWeight(weights, "layer2.2.conv3.bias", [512]).data)
         w65 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.2.conv3.weight", [512, 128, 1, 1])), n: 512, k: 128)
+        try requireInPlace(k: 128, "layer2.2.conv3")  // its output takes its residual's bytes
         b69 = store.floats(try requireWeight(weights, "layer2.3.conv1.bias", [128]).data)
         w69 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.3.conv1.weight", [128, 512, 1, 1])), n: 128, k: 512)
         b72 = store.floats(try requireWeight(weights, "layer2.3.conv2.bias", [128]).data)
         w72 = store.winograd(try requireWeight(weights, "layer2.3.conv2.weight", [128, 128, 3, 3]))
         b75 = store.floats(try requireWeight(weights, "layer2.3.conv3.bias", [512]).data)
         w75 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.3.conv3.weight", [512, 128, 1, 1])), n: 512, k: 128)
+        try requireInPlace(k: 128, "layer2.3.conv3")  // its output takes its residual's bytes
         b79 = store.floats(try requireWeight(weights, "layer3.0.conv1.bias", [256]).data)
         w79 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.0.conv1.weight", [256, 512, 1, 1])), n: 256, k: 512)
         b82 = store.floats(try requireWeight(weights, "layer3.0.conv2.bias", [256]).data)
@@ -186,36 +193,42 @@ public final class Resnet50: GeneratedModel {
         w87 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.0.downsample.0.weight", [1024, 512, 1, 1])), n: 1024, k: 512)
         b85 = store.floats(try requireWeight(weights, "layer3.0.conv3.bias", [1024]).data)
         w85 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.0.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
+        try requireInPlace(k: 256, "layer3.0.conv3")  // its output takes its residual's bytes
         b91 = store.floats(try requireWeight(weights, "layer3.1.conv1.bias", [256]).data)
         w91 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.1.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b94 = store.floats(try requireWeight(weights, "layer3.1.conv2.bias", [256]).data)
         w94 = store.winograd(try requireWeight(weights, "layer3.1.conv2.weight", [256, 256, 3, 3]))
         b97 = store.floats(try requireWeight(weights, "layer3.1.conv3.bias", [1024]).data)
         w97 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.1.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
+        try requireInPlace(k: 256, "layer3.1.conv3")  // its output takes its residual's bytes
         b101 = store.floats(try requireWeight(weights, "layer3.2.conv1.bias", [256]).data)
         w101 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.2.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b104 = store.floats(try requireWeight(weights, "layer3.2.conv2.bias", [256]).data)
         w104 = store.winograd(try requireWeight(weights, "layer3.2.conv2.weight", [256, 256, 3, 3]))
         b107 = store.floats(try requireWeight(weights, "layer3.2.conv3.bias", [1024]).data)
         w107 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.2.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
+        try requireInPlace(k: 256, "layer3.2.conv3")  // its output takes its residual's bytes
         b111 = store.floats(try requireWeight(weights, "layer3.3.conv1.bias", [256]).data)
         w111 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.3.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b114 = store.floats(try requireWeight(weights, "layer3.3.conv2.bias", [256]).data)
         w114 = store.winograd(try requireWeight(weights, "layer3.3.conv2.weight", [256, 256, 3, 3]))
         b117 = store.floats(try requireWeight(weights, "layer3.3.conv3.bias", [1024]).data)
         w117 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.3.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
+        try requireInPlace(k: 256, "layer3.3.conv3")  // its output takes its residual's bytes
         b121 = store.floats(try requireWeight(weights, "layer3.4.conv1.bias", [256]).data)
         w121 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.4.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b124 = store.floats(try requireWeight(weights, "layer3.4.conv2.bias", [256]).data)
         w124 = store.winograd(try requireWeight(weights, "layer3.4.conv2.weight", [256, 256, 3, 3]))
         b127 = store.floats(try requireWeight(weights, "layer3.4.conv3.bias", [1024]).data)
         w127 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.4.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
+        try requireInPlace(k: 256, "layer3.4.conv3")  // its output takes its residual's bytes
         b131 = store.floats(try requireWeight(weights, "layer3.5.conv1.bias", [256]).data)
         w131 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.5.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b134 = store.floats(try requireWeight(weights, "layer3.5.conv2.bias", [256]).data)
         w134 = store.winograd(try requireWeight(weights, "layer3.5.conv2.weight", [256, 256, 3, 3]))
         b137 = store.floats(try requireWeight(weights, "layer3.5.conv3.bias", [1024]).data)
         w137 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.5.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
+        try requireInPlace(k: 256, "layer3.5.conv3")  // its output takes its residual's bytes
         b141 = store.floats(try requireWeight(weights, "layer4.0.conv1.bias", [512]).data)
         w141 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.0.conv1.weight", [512, 1024, 1, 1])), n: 512, k: 1024)
         b144 = store.floats(try requireWeight(weights, "layer4.0.conv2.bias", [512]).data)
@@ -224,18 +237,21 @@ public final class Resnet50: GeneratedModel {
         w149 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.0.downsample.0.weight", [2048, 1024, 1, 1])), n: 2048, k: 1024)
         b147 = store.floats(try requireWeight(weights, "layer4.0.conv3.bias", [2048]).data)
         w147 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.0.conv3.weight", [2048, 512, 1, 1])), n: 2048, k: 512)
+        try requireInPlace(k: 512, "layer4.0.conv3")  // its output takes its residual's bytes
         b153 = store.floats(try requireWeight(weights, "layer4.1.conv1.bias", [512]).data)
         w153 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.1.conv1.weight", [512, 2048, 1, 1])), n: 512, k: 2048)
         b156 = store.floats(try requireWeight(weights, "layer4.1.conv2.bias", [512]).data)
         w156 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.1.conv2.weight", [512, 512, 3, 3])), n: 512, k: 4608)
         b159 = store.floats(try requireWeight(weights, "layer4.1.conv3.bias", [2048]).data)
         w159 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.1.conv3.weight", [2048, 512, 1, 1])), n: 2048, k: 512)
+        try requireInPlace(k: 512, "layer4.1.conv3")  // its output takes its residual's bytes
         b163 = store.floats(try requireWeight(weights, "layer4.2.conv1.bias", [512]).data)
         w163 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.2.conv1.weight", [512, 2048, 1, 1])), n: 512, k: 2048)
         b166 = store.floats(try requireWeight(weights, "layer4.2.conv2.bias", [512]).data)
         w166 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.2.conv2.weight", [512, 512, 3, 3])), n: 512, k: 4608)
         b169 = store.floats(try requireWeight(weights, "layer4.2.conv3.bias", [2048]).data)
         w169 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.2.conv3.weight", [2048, 512, 1, 1])), n: 2048, k: 512)
+        try requireInPlace(k: 512, "layer4.2.conv3")  // its output takes its residual's bytes
         w174 = store.gemm(try requireWeight(weights, "fc.weight", [1000, 2048]).data, n: 1000, k: 2048)
         b174 = store.floats(try requireWeight(weights, "fc.bias", [1000]).data)
     }
@@ -283,110 +299,110 @@ public final class Resnet50: GeneratedModel {
             OtherKernels.pool(ConvGeometry(batch: n, input: TensorType([64, 112, 112]), output: TensorType([64, 56, 56]), weightDims: [1, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), isMax: true, x: v(0), y: v(3211264), pool: pool)
             // %5 layer1.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 0 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w5, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b5, activation: .relu, postActivation: nil), pool: pool)
-            // %8 layer1.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 6422528 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w8, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b8, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %8 layer1.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 4014080 x N
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w8, y: v(4014080), residual: nil, epilogue: EpilogueKernel(bias: b8, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
             // %13 layer1.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 0 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w13, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
-            // %11 layer1.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 3211264 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(6422528), weight: w11, y: v(3211264), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: .relu), pool: pool)
-            // %17 layer1.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 64, 56, 56] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w17, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b17, activation: .relu, postActivation: nil), pool: pool)
-            // %20 layer1.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 6422528 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w20, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %11 layer1.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4014080), weight: w11, y: v(0), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: .relu), pool: pool)
+            // %17 layer1.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 64, 56, 56] at arena byte 3211264 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w17, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b17, activation: .relu, postActivation: nil), pool: pool)
+            // %20 layer1.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 4014080 x N
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w20, y: v(4014080), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
             // %23 layer1.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(6422528), weight: w23, y: v(0), residual: UnsafePointer(v(3211264)), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: .relu), pool: pool)
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4014080), weight: w23, y: v(0), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: .relu), pool: pool)
             // %27 layer1.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 64, 56, 56] at arena byte 3211264 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w27, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b27, activation: .relu, postActivation: nil), pool: pool)
-            // %30 layer1.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 6422528 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w30, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b30, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %33 layer1.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 3211264 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(6422528), weight: w33, y: v(3211264), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b33, activation: nil, postActivation: .relu), pool: pool)
-            // %37 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 128, 56, 56] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([128, 56, 56]), weightDims: [128, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w37, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b37, activation: .relu, postActivation: nil), pool: pool)
-            // %40 layer2.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 56, 56] -> [N, 128, 28, 28] at arena byte 6422528 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([128, 56, 56]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w40, y: v(6422528), residual: nil, epilogue: EpilogueKernel(bias: b40, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %45 layer2.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 256, 56, 56] -> [N, 512, 28, 28] at arena byte 0 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([512, 28, 28]), weightDims: [512, 256, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w45, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b45, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-            // %43 layer2.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 1605632 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(6422528), weight: w43, y: v(1605632), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b43, activation: nil, postActivation: .relu), pool: pool)
+            // %30 layer1.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 64, 56, 56] -> [N, 64, 56, 56] at arena byte 4014080 x N
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w30, y: v(4014080), residual: nil, epilogue: EpilogueKernel(bias: b30, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %33 layer1.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 64, 56, 56] -> [N, 256, 56, 56] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([256, 56, 56]), weightDims: [256, 64, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4014080), weight: w33, y: v(0), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b33, activation: nil, postActivation: .relu), pool: pool)
+            // %37 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 128, 56, 56] at arena byte 3211264 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([128, 56, 56]), weightDims: [128, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w37, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b37, activation: .relu, postActivation: nil), pool: pool)
+            // %40 layer2.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 56, 56] -> [N, 128, 28, 28] at arena byte 4816896 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([128, 56, 56]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w40, y: v(4816896), residual: nil, epilogue: EpilogueKernel(bias: b40, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %45 layer2.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 256, 56, 56] -> [N, 512, 28, 28] at arena byte 3211264 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([512, 28, 28]), weightDims: [512, 256, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w45, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b45, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
+            // %43 layer2.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 3211264 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4816896), weight: w43, y: v(3211264), residual: UnsafePointer(v(3211264)), epilogue: EpilogueKernel(bias: b43, activation: nil, postActivation: .relu), pool: pool)
             // %49 layer2.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w49, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b49, activation: .relu, postActivation: nil), pool: pool)
-            // %52 layer2.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28] at arena byte 3211264 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w52, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b52, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %55 layer2.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w55, y: v(0), residual: UnsafePointer(v(1605632)), epilogue: EpilogueKernel(bias: b55, activation: nil, postActivation: .relu), pool: pool)
-            // %59 layer2.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28] at arena byte 1605632 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w59, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b59, activation: .relu, postActivation: nil), pool: pool)
-            // %62 layer2.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28] at arena byte 3211264 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w62, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b62, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %65 layer2.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 1605632 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w65, y: v(1605632), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b65, activation: nil, postActivation: .relu), pool: pool)
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w49, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b49, activation: .relu, postActivation: nil), pool: pool)
+            // %52 layer2.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28] at arena byte 401408 x N
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w52, y: v(401408), residual: nil, epilogue: EpilogueKernel(bias: b52, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %55 layer2.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 3211264 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(401408), weight: w55, y: v(3211264), residual: UnsafePointer(v(3211264)), epilogue: EpilogueKernel(bias: b55, activation: nil, postActivation: .relu), pool: pool)
+            // %59 layer2.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w59, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b59, activation: .relu, postActivation: nil), pool: pool)
+            // %62 layer2.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28] at arena byte 401408 x N
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w62, y: v(401408), residual: nil, epilogue: EpilogueKernel(bias: b62, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %65 layer2.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 3211264 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(401408), weight: w65, y: v(3211264), residual: UnsafePointer(v(3211264)), epilogue: EpilogueKernel(bias: b65, activation: nil, postActivation: .relu), pool: pool)
             // %69 layer2.3.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 128, 28, 28] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w69, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b69, activation: .relu, postActivation: nil), pool: pool)
-            // %72 layer2.3.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28] at arena byte 3211264 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w72, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b72, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %75 layer2.3.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w75, y: v(0), residual: UnsafePointer(v(1605632)), epilogue: EpilogueKernel(bias: b75, activation: nil, postActivation: .relu), pool: pool)
-            // %79 layer3.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 256, 28, 28] at arena byte 1605632 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([256, 28, 28]), weightDims: [256, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w79, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b79, activation: .relu, postActivation: nil), pool: pool)
-            // %82 layer3.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 28, 28] -> [N, 256, 14, 14] at arena byte 2408448 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 28, 28]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w82, y: v(2408448), residual: nil, epilogue: EpilogueKernel(bias: b82, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %87 layer3.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 512, 28, 28] -> [N, 1024, 14, 14] at arena byte 1605632 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([1024, 14, 14]), weightDims: [1024, 512, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w87, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b87, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w69, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b69, activation: .relu, postActivation: nil), pool: pool)
+            // %72 layer2.3.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 28, 28] -> [N, 128, 28, 28] at arena byte 401408 x N
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w72, y: v(401408), residual: nil, epilogue: EpilogueKernel(bias: b72, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %75 layer2.3.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 3211264 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([512, 28, 28]), weightDims: [512, 128, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(401408), weight: w75, y: v(3211264), residual: UnsafePointer(v(3211264)), epilogue: EpilogueKernel(bias: b75, activation: nil, postActivation: .relu), pool: pool)
+            // %79 layer3.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 256, 28, 28] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([256, 28, 28]), weightDims: [256, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w79, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b79, activation: .relu, postActivation: nil), pool: pool)
+            // %82 layer3.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 28, 28] -> [N, 256, 14, 14] at arena byte 802816 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 28, 28]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w82, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b82, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %87 layer3.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 512, 28, 28] -> [N, 1024, 14, 14] at arena byte 0 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([1024, 14, 14]), weightDims: [1024, 512, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w87, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b87, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
             // %85 layer3.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2408448), weight: w85, y: v(0), residual: UnsafePointer(v(1605632)), epilogue: EpilogueKernel(bias: b85, activation: nil, postActivation: .relu), pool: pool)
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w85, y: v(0), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b85, activation: nil, postActivation: .relu), pool: pool)
             // %91 layer3.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 802816 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w91, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b91, activation: .relu, postActivation: nil), pool: pool)
-            // %94 layer3.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w94, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b94, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %97 layer3.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 802816 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w97, y: v(802816), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b97, activation: nil, postActivation: .relu), pool: pool)
-            // %101 layer3.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w101, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b101, activation: .relu, postActivation: nil), pool: pool)
-            // %104 layer3.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w104, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b104, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %94 layer3.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1003520 x N
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w94, y: v(1003520), residual: nil, epilogue: EpilogueKernel(bias: b94, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %97 layer3.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1003520), weight: w97, y: v(0), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b97, activation: nil, postActivation: .relu), pool: pool)
+            // %101 layer3.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 802816 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w101, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b101, activation: .relu, postActivation: nil), pool: pool)
+            // %104 layer3.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1003520 x N
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w104, y: v(1003520), residual: nil, epilogue: EpilogueKernel(bias: b104, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
             // %107 layer3.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w107, y: v(0), residual: UnsafePointer(v(802816)), epilogue: EpilogueKernel(bias: b107, activation: nil, postActivation: .relu), pool: pool)
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1003520), weight: w107, y: v(0), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b107, activation: nil, postActivation: .relu), pool: pool)
             // %111 layer3.3.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 802816 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w111, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b111, activation: .relu, postActivation: nil), pool: pool)
-            // %114 layer3.3.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w114, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b114, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %117 layer3.3.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 802816 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w117, y: v(802816), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b117, activation: nil, postActivation: .relu), pool: pool)
-            // %121 layer3.4.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w121, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b121, activation: .relu, postActivation: nil), pool: pool)
-            // %124 layer3.4.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w124, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b124, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %114 layer3.3.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1003520 x N
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w114, y: v(1003520), residual: nil, epilogue: EpilogueKernel(bias: b114, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %117 layer3.3.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1003520), weight: w117, y: v(0), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b117, activation: nil, postActivation: .relu), pool: pool)
+            // %121 layer3.4.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 802816 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w121, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b121, activation: .relu, postActivation: nil), pool: pool)
+            // %124 layer3.4.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1003520 x N
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w124, y: v(1003520), residual: nil, epilogue: EpilogueKernel(bias: b124, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
             // %127 layer3.4.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w127, y: v(0), residual: UnsafePointer(v(802816)), epilogue: EpilogueKernel(bias: b127, activation: nil, postActivation: .relu), pool: pool)
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1003520), weight: w127, y: v(0), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b127, activation: nil, postActivation: .relu), pool: pool)
             // %131 layer3.5.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 256, 14, 14] at arena byte 802816 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w131, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b131, activation: .relu, postActivation: nil), pool: pool)
-            // %134 layer3.5.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1605632 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w134, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b134, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %137 layer3.5.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 802816 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w137, y: v(802816), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b137, activation: nil, postActivation: .relu), pool: pool)
-            // %141 layer4.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 512, 14, 14] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([512, 14, 14]), weightDims: [512, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w141, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b141, activation: .relu, postActivation: nil), pool: pool)
-            // %144 layer4.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 14, 14] -> [N, 512, 7, 7] at arena byte 1605632 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 14, 14]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w144, y: v(1605632), residual: nil, epilogue: EpilogueKernel(bias: b144, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %149 layer4.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 1024, 14, 14] -> [N, 2048, 7, 7] at arena byte 0 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([2048, 7, 7]), weightDims: [2048, 1024, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w149, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b149, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-            // %147 layer4.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7] at arena byte 401408 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([2048, 7, 7]), weightDims: [2048, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1605632), weight: w147, y: v(401408), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b147, activation: nil, postActivation: .relu), pool: pool)
+            // %134 layer3.5.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 14, 14] -> [N, 256, 14, 14] at arena byte 1003520 x N
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w134, y: v(1003520), residual: nil, epilogue: EpilogueKernel(bias: b134, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %137 layer3.5.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([1024, 14, 14]), weightDims: [1024, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1003520), weight: w137, y: v(0), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b137, activation: nil, postActivation: .relu), pool: pool)
+            // %141 layer4.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 1024, 14, 14] -> [N, 512, 14, 14] at arena byte 802816 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([512, 14, 14]), weightDims: [512, 1024, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w141, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b141, activation: .relu, postActivation: nil), pool: pool)
+            // %144 layer4.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 14, 14] -> [N, 512, 7, 7] at arena byte 1204224 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 14, 14]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(802816), weight: w144, y: v(1204224), residual: nil, epilogue: EpilogueKernel(bias: b144, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %149 layer4.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 1024, 14, 14] -> [N, 2048, 7, 7] at arena byte 802816 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([2048, 7, 7]), weightDims: [2048, 1024, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w149, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b149, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
+            // %147 layer4.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7] at arena byte 802816 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([2048, 7, 7]), weightDims: [2048, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(1204224), weight: w147, y: v(802816), residual: UnsafePointer(v(802816)), epilogue: EpilogueKernel(bias: b147, activation: nil, postActivation: .relu), pool: pool)
             // %153 layer4.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 2048, 7, 7] -> [N, 512, 7, 7] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([2048, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 2048, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(401408), weight: w153, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b153, activation: .relu, postActivation: nil), pool: pool)
-            // %156 layer4.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 7, 7] -> [N, 512, 7, 7] at arena byte 802816 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w156, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b156, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %159 layer4.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([2048, 7, 7]), weightDims: [2048, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w159, y: v(0), residual: UnsafePointer(v(401408)), epilogue: EpilogueKernel(bias: b159, activation: nil, postActivation: .relu), pool: pool)
-            // %163 layer4.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 2048, 7, 7] -> [N, 512, 7, 7] at arena byte 401408 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([2048, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 2048, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w163, y: v(401408), residual: nil, epilogue: EpilogueKernel(bias: b163, activation: .relu, postActivation: nil), pool: pool)
-            // %166 layer4.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 7, 7] -> [N, 512, 7, 7] at arena byte 802816 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(401408), weight: w166, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b166, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %169 layer4.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7] at arena byte 401408 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([2048, 7, 7]), weightDims: [2048, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w169, y: v(401408), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b169, activation: nil, postActivation: .relu), pool: pool)
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([2048, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 2048, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w153, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b153, activation: .relu, postActivation: nil), pool: pool)
+            // %156 layer4.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 7, 7] -> [N, 512, 7, 7] at arena byte 100352 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w156, y: v(100352), residual: nil, epilogue: EpilogueKernel(bias: b156, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %159 layer4.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7] at arena byte 802816 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([2048, 7, 7]), weightDims: [2048, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(100352), weight: w159, y: v(802816), residual: UnsafePointer(v(802816)), epilogue: EpilogueKernel(bias: b159, activation: nil, postActivation: .relu), pool: pool)
+            // %163 layer4.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 2048, 7, 7] -> [N, 512, 7, 7] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([2048, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 2048, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w163, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b163, activation: .relu, postActivation: nil), pool: pool)
+            // %166 layer4.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 7, 7] -> [N, 512, 7, 7] at arena byte 100352 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w166, y: v(100352), residual: nil, epilogue: EpilogueKernel(bias: b166, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %169 layer4.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7] at arena byte 802816 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([2048, 7, 7]), weightDims: [2048, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(100352), weight: w169, y: v(802816), residual: UnsafePointer(v(802816)), epilogue: EpilogueKernel(bias: b169, activation: nil, postActivation: .relu), pool: pool)
             // %173 head.pool#0 (specs/resnet50.yaml:18:5): global_avgpool [N, 2048, 7, 7] -> [N, 2048] at arena byte 0 x N
-            OtherKernels.globalAvgPool(batch: n, pixels: 49, channels: 2048, x: v(401408), y: v(0))
+            OtherKernels.globalAvgPool(batch: n, pixels: 49, channels: 2048, x: v(802816), y: v(0))
             // %174 fc (specs/resnet50.yaml:19:5): linear [N, 2048] -> [N, 1000] at arena byte 8192 x N
             w174.multiply(m: n, a: v(0), c: v(8192), epilogue: EpilogueKernel(bias: b174, activation: nil, postActivation: nil), residual: nil, pool: pool)
             var out = Tensor(zeros: [n] + [1000])

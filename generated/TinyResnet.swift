@@ -58,6 +58,7 @@ public final class TinyResnet: GeneratedModel {
         w13 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.0.downsample.0.weight", [16, 8, 1, 1])), n: 16, k: 8)
         b11 = store.floats(try requireWeight(weights, "layer1.0.conv3.bias", [16]).data)
         w11 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.0.conv3.weight", [16, 4, 1, 1])), n: 16, k: 4)
+        try requireInPlace(k: 4, "layer1.0.conv3")  // its output takes its residual's bytes
         b17 = store.floats(try requireWeight(weights, "layer2.0.conv1.bias", [8]).data)
         w17 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.0.conv1.weight", [8, 16, 1, 1])), n: 8, k: 16)
         b20 = store.floats(try requireWeight(weights, "layer2.0.conv2.bias", [8]).data)
@@ -66,12 +67,14 @@ public final class TinyResnet: GeneratedModel {
         w25 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.0.downsample.0.weight", [32, 16, 1, 1])), n: 32, k: 16)
         b23 = store.floats(try requireWeight(weights, "layer2.0.conv3.bias", [32]).data)
         w23 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.0.conv3.weight", [32, 8, 1, 1])), n: 32, k: 8)
+        try requireInPlace(k: 8, "layer2.0.conv3")  // its output takes its residual's bytes
         b29 = store.floats(try requireWeight(weights, "layer2.1.conv1.bias", [8]).data)
         w29 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.1.conv1.weight", [8, 32, 1, 1])), n: 8, k: 32)
         b32 = store.floats(try requireWeight(weights, "layer2.1.conv2.bias", [8]).data)
         w32 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.1.conv2.weight", [8, 8, 3, 3])), n: 8, k: 72)
         b35 = store.floats(try requireWeight(weights, "layer2.1.conv3.bias", [32]).data)
         w35 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.1.conv3.weight", [32, 8, 1, 1])), n: 32, k: 8)
+        try requireInPlace(k: 8, "layer2.1.conv3")  // its output takes its residual's bytes
         w40 = store.gemm(try requireWeight(weights, "fc.weight", [5, 32]).data, n: 5, k: 32)
         b40 = store.floats(try requireWeight(weights, "fc.bias", [5]).data)
     }
@@ -104,33 +107,33 @@ public final class TinyResnet: GeneratedModel {
             OtherKernels.pool(ConvGeometry(batch: n, input: TensorType([8, 16, 16]), output: TensorType([8, 8, 8]), weightDims: [1, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), isMax: true, x: v(0), y: v(8192), pool: pool)
             // %5 layer1.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 8, 8, 8] -> [N, 4, 8, 8] at arena byte 0 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([4, 8, 8]), weightDims: [4, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w5, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b5, activation: .relu, postActivation: nil), pool: pool)
-            // %8 layer1.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 4, 8, 8] -> [N, 4, 8, 8] at arena byte 10240 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([4, 8, 8]), output: TensorType([4, 8, 8]), weightDims: [4, 4, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w8, y: v(10240), residual: nil, epilogue: EpilogueKernel(bias: b8, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %8 layer1.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 4, 8, 8] -> [N, 4, 8, 8] at arena byte 4096 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([4, 8, 8]), output: TensorType([4, 8, 8]), weightDims: [4, 4, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w8, y: v(4096), residual: nil, epilogue: EpilogueKernel(bias: b8, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
             // %13 layer1.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 8, 8, 8] -> [N, 16, 8, 8] at arena byte 0 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w13, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
-            // %11 layer1.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 4, 8, 8] -> [N, 16, 8, 8] at arena byte 4096 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([4, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 4, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(10240), weight: w11, y: v(4096), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: .relu), pool: pool)
-            // %17 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 16, 8, 8] -> [N, 8, 8, 8] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w17, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b17, activation: .relu, postActivation: nil), pool: pool)
-            // %20 layer2.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 8, 8, 8] -> [N, 8, 4, 4] at arena byte 8192 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 4, 4]), weightDims: [8, 8, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w20, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %25 layer2.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 16, 8, 8] -> [N, 32, 4, 4] at arena byte 0 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([32, 4, 4]), weightDims: [32, 16, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w25, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b25, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-            // %23 layer2.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 8, 4, 4] -> [N, 32, 4, 4] at arena byte 2048 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([32, 4, 4]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w23, y: v(2048), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: .relu), pool: pool)
+            // %11 layer1.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 4, 8, 8] -> [N, 16, 8, 8] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([4, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 4, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w11, y: v(0), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: .relu), pool: pool)
+            // %17 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 16, 8, 8] -> [N, 8, 8, 8] at arena byte 4096 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w17, y: v(4096), residual: nil, epilogue: EpilogueKernel(bias: b17, activation: .relu, postActivation: nil), pool: pool)
+            // %20 layer2.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 8, 8, 8] -> [N, 8, 4, 4] at arena byte 6144 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 4, 4]), weightDims: [8, 8, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(4096), weight: w20, y: v(6144), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %25 layer2.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 16, 8, 8] -> [N, 32, 4, 4] at arena byte 4096 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([32, 4, 4]), weightDims: [32, 16, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w25, y: v(4096), residual: nil, epilogue: EpilogueKernel(bias: b25, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
+            // %23 layer2.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 8, 4, 4] -> [N, 32, 4, 4] at arena byte 4096 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([32, 4, 4]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(6144), weight: w23, y: v(4096), residual: UnsafePointer(v(4096)), epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: .relu), pool: pool)
             // %29 layer2.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 32, 4, 4] -> [N, 8, 4, 4] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 4, 4]), output: TensorType([8, 4, 4]), weightDims: [8, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(2048), weight: w29, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b29, activation: .relu, postActivation: nil), pool: pool)
-            // %32 layer2.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 8, 4, 4] -> [N, 8, 4, 4] at arena byte 4096 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([8, 4, 4]), weightDims: [8, 8, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w32, y: v(4096), residual: nil, epilogue: EpilogueKernel(bias: b32, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
-            // %35 layer2.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 8, 4, 4] -> [N, 32, 4, 4] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([32, 4, 4]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w35, y: v(0), residual: UnsafePointer(v(2048)), epilogue: EpilogueKernel(bias: b35, activation: nil, postActivation: .relu), pool: pool)
-            // %39 head.pool#0 (specs/tiny/tiny-resnet.yaml:16:5): global_avgpool [N, 32, 4, 4] -> [N, 32] at arena byte 2048 x N
-            OtherKernels.globalAvgPool(batch: n, pixels: 16, channels: 32, x: v(0), y: v(2048))
-            // %40 fc (specs/tiny/tiny-resnet.yaml:17:5): linear [N, 32] -> [N, 5] at arena byte 0 x N
-            w40.multiply(m: n, a: v(2048), c: v(0), epilogue: EpilogueKernel(bias: b40, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 4, 4]), output: TensorType([8, 4, 4]), weightDims: [8, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(4096), weight: w29, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b29, activation: .relu, postActivation: nil), pool: pool)
+            // %32 layer2.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 8, 4, 4] -> [N, 8, 4, 4] at arena byte 512 x N
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([8, 4, 4]), weightDims: [8, 8, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w32, y: v(512), residual: nil, epilogue: EpilogueKernel(bias: b32, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            // %35 layer2.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 8, 4, 4] -> [N, 32, 4, 4] at arena byte 4096 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 4, 4]), output: TensorType([32, 4, 4]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(512), weight: w35, y: v(4096), residual: UnsafePointer(v(4096)), epilogue: EpilogueKernel(bias: b35, activation: nil, postActivation: .relu), pool: pool)
+            // %39 head.pool#0 (specs/tiny/tiny-resnet.yaml:16:5): global_avgpool [N, 32, 4, 4] -> [N, 32] at arena byte 0 x N
+            OtherKernels.globalAvgPool(batch: n, pixels: 16, channels: 32, x: v(4096), y: v(0))
+            // %40 fc (specs/tiny/tiny-resnet.yaml:17:5): linear [N, 32] -> [N, 5] at arena byte 128 x N
+            w40.multiply(m: n, a: v(0), c: v(128), epilogue: EpilogueKernel(bias: b40, activation: nil, postActivation: nil), residual: nil, pool: pool)
             var out = Tensor(zeros: [n] + [5])
             out.data.withUnsafeMutableBufferPointer { y in
-                y.baseAddress!.update(from: v(0), count: y.count)
+                y.baseAddress!.update(from: v(128), count: y.count)
             }
             return out
         }

@@ -7,13 +7,13 @@ import ArchcIR
 import ArchcRuntime
 
 /// tiny-robust-dw, compiled: 14 steps (12 fused convs), activations in one arena planned
-/// at compile time (18.00 KiB per image).
+/// at compile time (14.00 KiB per image).
 public final class TinyRobustDw: GeneratedModel {
     public static let graphHash = "a02b14468f70a6f1"
     public static let specPath = "specs/tiny/tiny-robust-dw.yaml"
     public static let inputShape = [3, 32, 32]
     /// Activation bytes per image; value offsets below are per image and scale with the batch.
-    static let arenaBytesPerImage = 18432
+    static let arenaBytesPerImage = 14336
 
     let pool: WorkerPool
     let store = WeightStore()
@@ -58,12 +58,14 @@ public final class TinyRobustDw: GeneratedModel {
         w7 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.0.blocks.0.downsample.0.weight", [32, 8, 1, 1])), n: 32, k: 8)
         b5 = store.floats(try requireWeight(weights, "stages.0.blocks.0.pwconv2.bias", [32]).data)
         w5 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.0.blocks.0.pwconv2.weight", [32, 8, 1, 1])), n: 32, k: 8)
+        try requireInPlace(k: 8, "stages.0.blocks.0.pwconv2")  // its output takes its residual's bytes
         b11 = store.floats(try requireWeight(weights, "stages.0.blocks.1.pwconv1.bias", [8]).data)
         w11 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.0.blocks.1.pwconv1.weight", [8, 32, 1, 1])), n: 8, k: 32)
         b13 = store.floats(try requireWeight(weights, "stages.0.blocks.1.conv_dw.bias", [8]).data)
         w13 = store.floats(DepthwiseKernel.pack(try requireWeight(weights, "stages.0.blocks.1.conv_dw.weight", [8, 1, 3, 3])))
         b14 = store.floats(try requireWeight(weights, "stages.0.blocks.1.pwconv2.bias", [32]).data)
         w14 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.0.blocks.1.pwconv2.weight", [32, 8, 1, 1])), n: 32, k: 8)
+        try requireInPlace(k: 8, "stages.0.blocks.1.pwconv2")  // its output takes its residual's bytes
         b18 = store.floats(try requireWeight(weights, "stages.1.blocks.0.pwconv1.bias", [16]).data)
         w18 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.1.blocks.0.pwconv1.weight", [16, 32, 1, 1])), n: 16, k: 32)
         b20 = store.floats(try requireWeight(weights, "stages.1.blocks.0.conv_dw.bias", [16]).data)
@@ -72,6 +74,7 @@ public final class TinyRobustDw: GeneratedModel {
         w23 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.1.blocks.0.downsample.0.weight", [64, 32, 1, 1])), n: 64, k: 32)
         b21 = store.floats(try requireWeight(weights, "stages.1.blocks.0.pwconv2.bias", [64]).data)
         w21 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "stages.1.blocks.0.pwconv2.weight", [64, 16, 1, 1])), n: 64, k: 16)
+        try requireInPlace(k: 16, "stages.1.blocks.0.pwconv2")  // its output takes its residual's bytes
         w28 = store.gemm(try requireWeight(weights, "head.fc.weight", [10, 64]).data, n: 10, k: 64)
         b28 = store.floats(try requireWeight(weights, "head.fc.bias", [10]).data)
     }
@@ -99,33 +102,33 @@ public final class TinyRobustDw: GeneratedModel {
             ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 32, 32]), output: TensorType([8, 8, 8]), weightDims: [8, 3, 4, 4], ConvAttributes(stride: [4, 4], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w1, y: v(12288), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
             // %2 stages.0.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 0 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w2, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b2, activation: nil, postActivation: nil), pool: pool)
-            // %4 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 16384 x N
-            DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 8)), x: v(0), weight: w4, y: v(16384), residual: nil, epilogue: EpilogueKernel(bias: b4, activation: nil, postActivation: nil), pool: pool)
+            // %4 stages.0.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 8192 x N
+            DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 8)), x: v(0), weight: w4, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b4, activation: nil, postActivation: nil), pool: pool)
             // %7 stages.0.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 0 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w7, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b7, activation: nil, postActivation: nil), pool: pool)
-            // %5 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 8192 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(16384), weight: w5, y: v(8192), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b5, activation: nil, postActivation: .relu), pool: pool)
-            // %11 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 32, 8, 8] -> [N, 8, 8, 8] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w11, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: nil), pool: pool)
-            // %13 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 16384 x N
-            DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 8)), x: v(0), weight: w13, y: v(16384), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
+            // %5 stages.0.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 0 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(8192), weight: w5, y: v(0), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b5, activation: nil, postActivation: .relu), pool: pool)
+            // %11 stages.0.blocks.1.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 32, 8, 8] -> [N, 8, 8, 8] at arena byte 8192 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w11, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b11, activation: nil, postActivation: nil), pool: pool)
+            // %13 stages.0.blocks.1.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 8, 8, 8] -> [N, 8, 8, 8] at arena byte 10240 x N
+            DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 8, 8]), weightDims: [8, 1, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 8)), x: v(8192), weight: w13, y: v(10240), residual: nil, epilogue: EpilogueKernel(bias: b13, activation: nil, postActivation: nil), pool: pool)
             // %14 stages.0.blocks.1.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 8, 8, 8] -> [N, 32, 8, 8] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(16384), weight: w14, y: v(0), residual: UnsafePointer(v(8192)), epilogue: EpilogueKernel(bias: b14, activation: nil, postActivation: .relu), pool: pool)
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([32, 8, 8]), weightDims: [32, 8, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(10240), weight: w14, y: v(0), residual: UnsafePointer(v(0)), epilogue: EpilogueKernel(bias: b14, activation: nil, postActivation: .relu), pool: pool)
             // %18 stages.1.blocks.0.pwconv1 (specs/blocks/robust.yaml:13:9): conv2d [N, 32, 8, 8] -> [N, 16, 8, 8] at arena byte 8192 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([16, 8, 8]), weightDims: [16, 32, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w18, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b18, activation: nil, postActivation: nil), pool: pool)
             // %20 stages.1.blocks.0.conv_dw (specs/blocks/robust.yaml:15:9): conv2d [N, 16, 8, 8] -> [N, 16, 4, 4] at arena byte 12288 x N
             DepthwiseKernel.run(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([16, 4, 4]), weightDims: [16, 1, 5, 5], ConvAttributes(stride: [2, 2], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 16)), x: v(8192), weight: w20, y: v(12288), residual: nil, epilogue: EpilogueKernel(bias: b20, activation: nil, postActivation: nil), pool: pool)
             // %23 stages.1.blocks.0.downsample.0 (specs/blocks/robust.yaml:21:11): conv2d [N, 32, 8, 8] -> [N, 64, 4, 4] at arena byte 8192 x N
             ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([32, 8, 8]), output: TensorType([64, 4, 4]), weightDims: [64, 32, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w23, y: v(8192), residual: nil, epilogue: EpilogueKernel(bias: b23, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
-            // %21 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 16, 4, 4] -> [N, 64, 4, 4] at arena byte 0 x N
-            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([16, 4, 4]), output: TensorType([64, 4, 4]), weightDims: [64, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w21, y: v(0), residual: UnsafePointer(v(8192)), epilogue: EpilogueKernel(bias: b21, activation: nil, postActivation: .relu), pool: pool)
-            // %27 head.pool#0 (specs/tiny/tiny-robust-dw.yaml:11:5): global_avgpool [N, 64, 4, 4] -> [N, 64] at arena byte 4096 x N
-            OtherKernels.globalAvgPool(batch: n, pixels: 16, channels: 64, x: v(0), y: v(4096))
-            // %28 head.fc (specs/tiny/tiny-robust-dw.yaml:12:5): linear [N, 64] -> [N, 10] at arena byte 0 x N
-            w28.multiply(m: n, a: v(4096), c: v(0), epilogue: EpilogueKernel(bias: b28, activation: nil, postActivation: nil), residual: nil, pool: pool)
+            // %21 stages.1.blocks.0.pwconv2 (specs/blocks/robust.yaml:16:9): conv2d [N, 16, 4, 4] -> [N, 64, 4, 4] at arena byte 8192 x N
+            ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([16, 4, 4]), output: TensorType([64, 4, 4]), weightDims: [64, 16, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(12288), weight: w21, y: v(8192), residual: UnsafePointer(v(8192)), epilogue: EpilogueKernel(bias: b21, activation: nil, postActivation: .relu), pool: pool)
+            // %27 head.pool#0 (specs/tiny/tiny-robust-dw.yaml:11:5): global_avgpool [N, 64, 4, 4] -> [N, 64] at arena byte 0 x N
+            OtherKernels.globalAvgPool(batch: n, pixels: 16, channels: 64, x: v(8192), y: v(0))
+            // %28 head.fc (specs/tiny/tiny-robust-dw.yaml:12:5): linear [N, 64] -> [N, 10] at arena byte 256 x N
+            w28.multiply(m: n, a: v(0), c: v(256), epilogue: EpilogueKernel(bias: b28, activation: nil, postActivation: nil), residual: nil, pool: pool)
             var out = Tensor(zeros: [n] + [10])
             out.data.withUnsafeMutableBufferPointer { y in
-                y.baseAddress!.update(from: v(0), count: y.count)
+                y.baseAddress!.update(from: v(256), count: y.count)
             }
             return out
         }

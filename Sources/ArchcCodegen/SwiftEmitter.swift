@@ -74,7 +74,7 @@ struct Emission {
     /// bigger at any batch); the memory plan keeps the expand's input alive for that step.
     mutating func plan() {
         let kernels = KernelPlan(graph, fusion: .auto)
-        let plan = MemoryPlan(graph: graph, batch: 1, extraReads: kernels.extraReads)
+        let plan = MemoryPlan(graph: graph, batch: 1, extraReads: kernels.extraReads, inPlace: kernels.inPlaceResiduals)
         offsets = plan.offsets
         types = graph.valueTypes()
         arenaBytes = plan.arenaBytes
@@ -115,6 +115,9 @@ struct Emission {
         case .pointwise(let g, let e):
             let tail = convTail(node, e)
             gemmWeight(node, g)
+            if e.residual && offsets[node.id] == offsets[node.inputs[1]] {
+                loads.append("try requireInPlace(k: \(g.inC), \(literal(node.name)))  // its output takes its residual's bytes")
+            }
             steps.append("ConvKernels.pointwise(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), pool: pool)")
         case .im2col(let g, let e):
             let tail = convTail(node, e)

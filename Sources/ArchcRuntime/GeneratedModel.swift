@@ -30,6 +30,16 @@ public func requireWeight(_ weights: [String: Tensor], _ name: String, _ dims: [
     return tensor
 }
 
+/// Checks, when a generated model loads, that the kernel library still writes a 1x1 conv of
+/// depth `k` over its residual safely (`PackedGemm.storesOnce`): the file's memory plan gave
+/// such a conv's output its residual's bytes (`KernelPlan.inPlaceResiduals`).
+public func requireInPlace(k: Int, _ layer: String) throws {
+    guard PackedGemm.storesOnce(k: k) else {
+        throw GeneratedModelError(
+            message: "'\(layer)' writes its output over its residual at depth \(k), which this kernel library does not do: regenerate the file")
+    }
+}
+
 /// Checks a generated model's input, (N, C, H, W) with (C, H, W) = `shape` and N >= 1, before
 /// the unchecked kernels see it.
 public func requireInput(_ input: Tensor, _ shape: [Int]) throws {

@@ -114,6 +114,22 @@ final class GeneratedCodeTests: XCTestCase {
         XCTAssertEqual(text.components(separatedBy: "ExpandDepthwiseKernel.run(").count - 1, fused)
     }
 
+    /// The generated ResNet-50 writes each bottleneck's last 1x1 conv over its residual, as the
+    /// runtime does (one buffer offset for both), and checks at load that the kernel library
+    /// still does that safely at the conv's depth.
+    func testGeneratedResNet50WritesItsConv3sInPlace() throws {
+        let model = try prepare("specs/resnet50.yaml")
+        let text = SwiftEmitter.emit(model.optimized, network: model.network, typeName: "Resnet50", command: "archc compile")
+        let pairs = KernelPlan(model.optimized, fusion: .auto).inPlaceResiduals
+        XCTAssertEqual(pairs.count, 16, "ResNet-50's 16 bottleneck blocks")
+        XCTAssertEqual(text.components(separatedBy: "try requireInPlace(k: ").count - 1, 16)
+        for name in ["layer1.0.conv3", "layer4.2.conv3"] { XCTAssertTrue(text.contains("requireInPlace(k: \(name.hasPrefix("layer1") ? 64 : 512), \"\(name)\")")) }
+        XCTAssertNoThrow(try requireInPlace(k: 512, "x"))
+        XCTAssertThrowsError(try requireInPlace(k: 513, "layer9.conv3")) {
+            XCTAssertEqual("\($0)", "'layer9.conv3' writes its output over its residual at depth 513, which this kernel library does not do: regenerate the file")
+        }
+    }
+
     func testMissingOrMisshapenWeightsAreErrors() throws {
         let model = try prepare("specs/tiny/tiny-resnet.yaml")
         let type = try XCTUnwrap(GeneratedModels.all["specs/tiny/tiny-resnet.yaml"])
