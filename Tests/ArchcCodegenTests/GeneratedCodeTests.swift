@@ -123,10 +123,13 @@ final class GeneratedCodeTests: XCTestCase {
         let pairs = KernelPlan(model.optimized, fusion: .auto).inPlaceResiduals
         XCTAssertEqual(pairs.count, 16, "ResNet-50's 16 bottleneck blocks")
         XCTAssertEqual(text.components(separatedBy: "try requireInPlace(k: ").count - 1, 16)
-        for name in ["layer1.0.conv3", "layer4.2.conv3"] { XCTAssertTrue(text.contains("requireInPlace(k: \(name.hasPrefix("layer1") ? 64 : 512), \"\(name)\")")) }
+        for name in ["layer1.0.conv3", "layer4.2.conv3"] {
+            XCTAssertTrue(text.contains("requireInPlace(k: \(name.hasPrefix("layer1") ? 64 : 512), \"\(name)\")"))
+        }
         XCTAssertNoThrow(try requireInPlace(k: 512, "x"))
         XCTAssertThrowsError(try requireInPlace(k: 513, "layer9.conv3")) {
-            XCTAssertEqual("\($0)", "'layer9.conv3' writes its output over its residual at depth 513, which this kernel library does not do: regenerate the file")
+            XCTAssertEqual(
+                "\($0)", "'layer9.conv3' writes its output over its residual at depth 513, which this kernel library does not do: regenerate the file")
         }
     }
 
