@@ -23,7 +23,7 @@ public final class Resnet50: GeneratedModel {
     let b5: UnsafePointer<Float>  // layer1.0.conv1.bias [64]
     let w5: GemmWeights  // layer1.0.conv1.weight [64, 64, 1, 1], as a packed GEMM [64, 64]
     let b8: UnsafePointer<Float>  // layer1.0.conv2.bias [64]
-    let w8: WinogradWeights  // layer1.0.conv2.weight [64, 64, 3, 3], as 36 packed GEMMs [64, 64]
+    let w8: WinogradWeights  // layer1.0.conv2.weight [64, 64, 3, 3], as 36 packed GEMMs [64, 64] (f4x4)
     let b13: UnsafePointer<Float>  // layer1.0.downsample.0.bias [256]
     let w13: GemmWeights  // layer1.0.downsample.0.weight [256, 64, 1, 1], as a packed GEMM [256, 64]
     let b11: UnsafePointer<Float>  // layer1.0.conv3.bias [256]
@@ -31,19 +31,19 @@ public final class Resnet50: GeneratedModel {
     let b17: UnsafePointer<Float>  // layer1.1.conv1.bias [64]
     let w17: GemmWeights  // layer1.1.conv1.weight [64, 256, 1, 1], as a packed GEMM [64, 256]
     let b20: UnsafePointer<Float>  // layer1.1.conv2.bias [64]
-    let w20: WinogradWeights  // layer1.1.conv2.weight [64, 64, 3, 3], as 36 packed GEMMs [64, 64]
+    let w20: WinogradWeights  // layer1.1.conv2.weight [64, 64, 3, 3], as 36 packed GEMMs [64, 64] (f4x4)
     let b23: UnsafePointer<Float>  // layer1.1.conv3.bias [256]
     let w23: GemmWeights  // layer1.1.conv3.weight [256, 64, 1, 1], as a packed GEMM [256, 64]
     let b27: UnsafePointer<Float>  // layer1.2.conv1.bias [64]
     let w27: GemmWeights  // layer1.2.conv1.weight [64, 256, 1, 1], as a packed GEMM [64, 256]
     let b30: UnsafePointer<Float>  // layer1.2.conv2.bias [64]
-    let w30: WinogradWeights  // layer1.2.conv2.weight [64, 64, 3, 3], as 36 packed GEMMs [64, 64]
+    let w30: WinogradWeights  // layer1.2.conv2.weight [64, 64, 3, 3], as 36 packed GEMMs [64, 64] (f4x4)
     let b33: UnsafePointer<Float>  // layer1.2.conv3.bias [256]
     let w33: GemmWeights  // layer1.2.conv3.weight [256, 64, 1, 1], as a packed GEMM [256, 64]
     let b37: UnsafePointer<Float>  // layer2.0.conv1.bias [128]
     let w37: GemmWeights  // layer2.0.conv1.weight [128, 256, 1, 1], as a packed GEMM [128, 256]
     let b40: UnsafePointer<Float>  // layer2.0.conv2.bias [128]
-    let w40: GemmWeights  // layer2.0.conv2.weight [128, 128, 3, 3], as a packed GEMM [128, 1152]
+    let w40: WinogradWeights  // layer2.0.conv2.weight [128, 128, 3, 3], as 16 packed GEMMs [128, 128] (f2x2s2)
     let b45: UnsafePointer<Float>  // layer2.0.downsample.0.bias [512]
     let w45: GemmWeights  // layer2.0.downsample.0.weight [512, 256, 1, 1], as a packed GEMM [512, 256]
     let b43: UnsafePointer<Float>  // layer2.0.conv3.bias [512]
@@ -51,25 +51,25 @@ public final class Resnet50: GeneratedModel {
     let b49: UnsafePointer<Float>  // layer2.1.conv1.bias [128]
     let w49: GemmWeights  // layer2.1.conv1.weight [128, 512, 1, 1], as a packed GEMM [128, 512]
     let b52: UnsafePointer<Float>  // layer2.1.conv2.bias [128]
-    let w52: WinogradWeights  // layer2.1.conv2.weight [128, 128, 3, 3], as 36 packed GEMMs [128, 128]
+    let w52: WinogradWeights  // layer2.1.conv2.weight [128, 128, 3, 3], as 36 packed GEMMs [128, 128] (f4x4)
     let b55: UnsafePointer<Float>  // layer2.1.conv3.bias [512]
     let w55: GemmWeights  // layer2.1.conv3.weight [512, 128, 1, 1], as a packed GEMM [512, 128]
     let b59: UnsafePointer<Float>  // layer2.2.conv1.bias [128]
     let w59: GemmWeights  // layer2.2.conv1.weight [128, 512, 1, 1], as a packed GEMM [128, 512]
     let b62: UnsafePointer<Float>  // layer2.2.conv2.bias [128]
-    let w62: WinogradWeights  // layer2.2.conv2.weight [128, 128, 3, 3], as 36 packed GEMMs [128, 128]
+    let w62: WinogradWeights  // layer2.2.conv2.weight [128, 128, 3, 3], as 36 packed GEMMs [128, 128] (f4x4)
     let b65: UnsafePointer<Float>  // layer2.2.conv3.bias [512]
     let w65: GemmWeights  // layer2.2.conv3.weight [512, 128, 1, 1], as a packed GEMM [512, 128]
     let b69: UnsafePointer<Float>  // layer2.3.conv1.bias [128]
     let w69: GemmWeights  // layer2.3.conv1.weight [128, 512, 1, 1], as a packed GEMM [128, 512]
     let b72: UnsafePointer<Float>  // layer2.3.conv2.bias [128]
-    let w72: WinogradWeights  // layer2.3.conv2.weight [128, 128, 3, 3], as 36 packed GEMMs [128, 128]
+    let w72: WinogradWeights  // layer2.3.conv2.weight [128, 128, 3, 3], as 36 packed GEMMs [128, 128] (f4x4)
     let b75: UnsafePointer<Float>  // layer2.3.conv3.bias [512]
     let w75: GemmWeights  // layer2.3.conv3.weight [512, 128, 1, 1], as a packed GEMM [512, 128]
     let b79: UnsafePointer<Float>  // layer3.0.conv1.bias [256]
     let w79: GemmWeights  // layer3.0.conv1.weight [256, 512, 1, 1], as a packed GEMM [256, 512]
     let b82: UnsafePointer<Float>  // layer3.0.conv2.bias [256]
-    let w82: GemmWeights  // layer3.0.conv2.weight [256, 256, 3, 3], as a packed GEMM [256, 2304]
+    let w82: WinogradWeights  // layer3.0.conv2.weight [256, 256, 3, 3], as 16 packed GEMMs [256, 256] (f2x2s2)
     let b87: UnsafePointer<Float>  // layer3.0.downsample.0.bias [1024]
     let w87: GemmWeights  // layer3.0.downsample.0.weight [1024, 512, 1, 1], as a packed GEMM [1024, 512]
     let b85: UnsafePointer<Float>  // layer3.0.conv3.bias [1024]
@@ -77,31 +77,31 @@ public final class Resnet50: GeneratedModel {
     let b91: UnsafePointer<Float>  // layer3.1.conv1.bias [256]
     let w91: GemmWeights  // layer3.1.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
     let b94: UnsafePointer<Float>  // layer3.1.conv2.bias [256]
-    let w94: WinogradWeights  // layer3.1.conv2.weight [256, 256, 3, 3], as 36 packed GEMMs [256, 256]
+    let w94: WinogradWeights  // layer3.1.conv2.weight [256, 256, 3, 3], as 16 packed GEMMs [256, 256] (f2x2)
     let b97: UnsafePointer<Float>  // layer3.1.conv3.bias [1024]
     let w97: GemmWeights  // layer3.1.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
     let b101: UnsafePointer<Float>  // layer3.2.conv1.bias [256]
     let w101: GemmWeights  // layer3.2.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
     let b104: UnsafePointer<Float>  // layer3.2.conv2.bias [256]
-    let w104: WinogradWeights  // layer3.2.conv2.weight [256, 256, 3, 3], as 36 packed GEMMs [256, 256]
+    let w104: WinogradWeights  // layer3.2.conv2.weight [256, 256, 3, 3], as 16 packed GEMMs [256, 256] (f2x2)
     let b107: UnsafePointer<Float>  // layer3.2.conv3.bias [1024]
     let w107: GemmWeights  // layer3.2.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
     let b111: UnsafePointer<Float>  // layer3.3.conv1.bias [256]
     let w111: GemmWeights  // layer3.3.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
     let b114: UnsafePointer<Float>  // layer3.3.conv2.bias [256]
-    let w114: WinogradWeights  // layer3.3.conv2.weight [256, 256, 3, 3], as 36 packed GEMMs [256, 256]
+    let w114: WinogradWeights  // layer3.3.conv2.weight [256, 256, 3, 3], as 16 packed GEMMs [256, 256] (f2x2)
     let b117: UnsafePointer<Float>  // layer3.3.conv3.bias [1024]
     let w117: GemmWeights  // layer3.3.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
     let b121: UnsafePointer<Float>  // layer3.4.conv1.bias [256]
     let w121: GemmWeights  // layer3.4.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
     let b124: UnsafePointer<Float>  // layer3.4.conv2.bias [256]
-    let w124: WinogradWeights  // layer3.4.conv2.weight [256, 256, 3, 3], as 36 packed GEMMs [256, 256]
+    let w124: WinogradWeights  // layer3.4.conv2.weight [256, 256, 3, 3], as 16 packed GEMMs [256, 256] (f2x2)
     let b127: UnsafePointer<Float>  // layer3.4.conv3.bias [1024]
     let w127: GemmWeights  // layer3.4.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
     let b131: UnsafePointer<Float>  // layer3.5.conv1.bias [256]
     let w131: GemmWeights  // layer3.5.conv1.weight [256, 1024, 1, 1], as a packed GEMM [256, 1024]
     let b134: UnsafePointer<Float>  // layer3.5.conv2.bias [256]
-    let w134: WinogradWeights  // layer3.5.conv2.weight [256, 256, 3, 3], as 36 packed GEMMs [256, 256]
+    let w134: WinogradWeights  // layer3.5.conv2.weight [256, 256, 3, 3], as 16 packed GEMMs [256, 256] (f2x2)
     let b137: UnsafePointer<Float>  // layer3.5.conv3.bias [1024]
     let w137: GemmWeights  // layer3.5.conv3.weight [1024, 256, 1, 1], as a packed GEMM [1024, 256]
     let b141: UnsafePointer<Float>  // layer4.0.conv1.bias [512]
@@ -115,13 +115,13 @@ public final class Resnet50: GeneratedModel {
     let b153: UnsafePointer<Float>  // layer4.1.conv1.bias [512]
     let w153: GemmWeights  // layer4.1.conv1.weight [512, 2048, 1, 1], as a packed GEMM [512, 2048]
     let b156: UnsafePointer<Float>  // layer4.1.conv2.bias [512]
-    let w156: GemmWeights  // layer4.1.conv2.weight [512, 512, 3, 3], as a packed GEMM [512, 4608]
+    let w156: WinogradWeights  // layer4.1.conv2.weight [512, 512, 3, 3], as 16 packed GEMMs [512, 512] (f2x2)
     let b159: UnsafePointer<Float>  // layer4.1.conv3.bias [2048]
     let w159: GemmWeights  // layer4.1.conv3.weight [2048, 512, 1, 1], as a packed GEMM [2048, 512]
     let b163: UnsafePointer<Float>  // layer4.2.conv1.bias [512]
     let w163: GemmWeights  // layer4.2.conv1.weight [512, 2048, 1, 1], as a packed GEMM [512, 2048]
     let b166: UnsafePointer<Float>  // layer4.2.conv2.bias [512]
-    let w166: GemmWeights  // layer4.2.conv2.weight [512, 512, 3, 3], as a packed GEMM [512, 4608]
+    let w166: WinogradWeights  // layer4.2.conv2.weight [512, 512, 3, 3], as 16 packed GEMMs [512, 512] (f2x2)
     let b169: UnsafePointer<Float>  // layer4.2.conv3.bias [2048]
     let w169: GemmWeights  // layer4.2.conv3.weight [2048, 512, 1, 1], as a packed GEMM [2048, 512]
     let w174: GemmWeights  // fc.weight [1000, 2048]
@@ -135,7 +135,7 @@ public final class Resnet50: GeneratedModel {
         b5 = store.floats(try requireWeight(weights, "layer1.0.conv1.bias", [64]).data)
         w5 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.0.conv1.weight", [64, 64, 1, 1])), n: 64, k: 64)
         b8 = store.floats(try requireWeight(weights, "layer1.0.conv2.bias", [64]).data)
-        w8 = store.winograd(try requireWeight(weights, "layer1.0.conv2.weight", [64, 64, 3, 3]))
+        w8 = store.winograd(try requireWeight(weights, "layer1.0.conv2.weight", [64, 64, 3, 3]), tile: .f4x4)
         b13 = store.floats(try requireWeight(weights, "layer1.0.downsample.0.bias", [256]).data)
         w13 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.0.downsample.0.weight", [256, 64, 1, 1])), n: 256, k: 64)
         b11 = store.floats(try requireWeight(weights, "layer1.0.conv3.bias", [256]).data)
@@ -144,21 +144,21 @@ public final class Resnet50: GeneratedModel {
         b17 = store.floats(try requireWeight(weights, "layer1.1.conv1.bias", [64]).data)
         w17 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.1.conv1.weight", [64, 256, 1, 1])), n: 64, k: 256)
         b20 = store.floats(try requireWeight(weights, "layer1.1.conv2.bias", [64]).data)
-        w20 = store.winograd(try requireWeight(weights, "layer1.1.conv2.weight", [64, 64, 3, 3]))
+        w20 = store.winograd(try requireWeight(weights, "layer1.1.conv2.weight", [64, 64, 3, 3]), tile: .f4x4)
         b23 = store.floats(try requireWeight(weights, "layer1.1.conv3.bias", [256]).data)
         w23 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.1.conv3.weight", [256, 64, 1, 1])), n: 256, k: 64)
         try requireInPlace(k: 64, "layer1.1.conv3")  // its output takes its residual's bytes
         b27 = store.floats(try requireWeight(weights, "layer1.2.conv1.bias", [64]).data)
         w27 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.2.conv1.weight", [64, 256, 1, 1])), n: 64, k: 256)
         b30 = store.floats(try requireWeight(weights, "layer1.2.conv2.bias", [64]).data)
-        w30 = store.winograd(try requireWeight(weights, "layer1.2.conv2.weight", [64, 64, 3, 3]))
+        w30 = store.winograd(try requireWeight(weights, "layer1.2.conv2.weight", [64, 64, 3, 3]), tile: .f4x4)
         b33 = store.floats(try requireWeight(weights, "layer1.2.conv3.bias", [256]).data)
         w33 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.2.conv3.weight", [256, 64, 1, 1])), n: 256, k: 64)
         try requireInPlace(k: 64, "layer1.2.conv3")  // its output takes its residual's bytes
         b37 = store.floats(try requireWeight(weights, "layer2.0.conv1.bias", [128]).data)
         w37 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.0.conv1.weight", [128, 256, 1, 1])), n: 128, k: 256)
         b40 = store.floats(try requireWeight(weights, "layer2.0.conv2.bias", [128]).data)
-        w40 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.0.conv2.weight", [128, 128, 3, 3])), n: 128, k: 1152)
+        w40 = store.winograd(try requireWeight(weights, "layer2.0.conv2.weight", [128, 128, 3, 3]), tile: .f2x2s2)
         b45 = store.floats(try requireWeight(weights, "layer2.0.downsample.0.bias", [512]).data)
         w45 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.0.downsample.0.weight", [512, 256, 1, 1])), n: 512, k: 256)
         b43 = store.floats(try requireWeight(weights, "layer2.0.conv3.bias", [512]).data)
@@ -167,28 +167,28 @@ public final class Resnet50: GeneratedModel {
         b49 = store.floats(try requireWeight(weights, "layer2.1.conv1.bias", [128]).data)
         w49 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.1.conv1.weight", [128, 512, 1, 1])), n: 128, k: 512)
         b52 = store.floats(try requireWeight(weights, "layer2.1.conv2.bias", [128]).data)
-        w52 = store.winograd(try requireWeight(weights, "layer2.1.conv2.weight", [128, 128, 3, 3]))
+        w52 = store.winograd(try requireWeight(weights, "layer2.1.conv2.weight", [128, 128, 3, 3]), tile: .f4x4)
         b55 = store.floats(try requireWeight(weights, "layer2.1.conv3.bias", [512]).data)
         w55 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.1.conv3.weight", [512, 128, 1, 1])), n: 512, k: 128)
         try requireInPlace(k: 128, "layer2.1.conv3")  // its output takes its residual's bytes
         b59 = store.floats(try requireWeight(weights, "layer2.2.conv1.bias", [128]).data)
         w59 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.2.conv1.weight", [128, 512, 1, 1])), n: 128, k: 512)
         b62 = store.floats(try requireWeight(weights, "layer2.2.conv2.bias", [128]).data)
-        w62 = store.winograd(try requireWeight(weights, "layer2.2.conv2.weight", [128, 128, 3, 3]))
+        w62 = store.winograd(try requireWeight(weights, "layer2.2.conv2.weight", [128, 128, 3, 3]), tile: .f4x4)
         b65 = store.floats(try requireWeight(weights, "layer2.2.conv3.bias", [512]).data)
         w65 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.2.conv3.weight", [512, 128, 1, 1])), n: 512, k: 128)
         try requireInPlace(k: 128, "layer2.2.conv3")  // its output takes its residual's bytes
         b69 = store.floats(try requireWeight(weights, "layer2.3.conv1.bias", [128]).data)
         w69 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.3.conv1.weight", [128, 512, 1, 1])), n: 128, k: 512)
         b72 = store.floats(try requireWeight(weights, "layer2.3.conv2.bias", [128]).data)
-        w72 = store.winograd(try requireWeight(weights, "layer2.3.conv2.weight", [128, 128, 3, 3]))
+        w72 = store.winograd(try requireWeight(weights, "layer2.3.conv2.weight", [128, 128, 3, 3]), tile: .f4x4)
         b75 = store.floats(try requireWeight(weights, "layer2.3.conv3.bias", [512]).data)
         w75 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.3.conv3.weight", [512, 128, 1, 1])), n: 512, k: 128)
         try requireInPlace(k: 128, "layer2.3.conv3")  // its output takes its residual's bytes
         b79 = store.floats(try requireWeight(weights, "layer3.0.conv1.bias", [256]).data)
         w79 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.0.conv1.weight", [256, 512, 1, 1])), n: 256, k: 512)
         b82 = store.floats(try requireWeight(weights, "layer3.0.conv2.bias", [256]).data)
-        w82 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.0.conv2.weight", [256, 256, 3, 3])), n: 256, k: 2304)
+        w82 = store.winograd(try requireWeight(weights, "layer3.0.conv2.weight", [256, 256, 3, 3]), tile: .f2x2s2)
         b87 = store.floats(try requireWeight(weights, "layer3.0.downsample.0.bias", [1024]).data)
         w87 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.0.downsample.0.weight", [1024, 512, 1, 1])), n: 1024, k: 512)
         b85 = store.floats(try requireWeight(weights, "layer3.0.conv3.bias", [1024]).data)
@@ -197,35 +197,35 @@ public final class Resnet50: GeneratedModel {
         b91 = store.floats(try requireWeight(weights, "layer3.1.conv1.bias", [256]).data)
         w91 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.1.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b94 = store.floats(try requireWeight(weights, "layer3.1.conv2.bias", [256]).data)
-        w94 = store.winograd(try requireWeight(weights, "layer3.1.conv2.weight", [256, 256, 3, 3]))
+        w94 = store.winograd(try requireWeight(weights, "layer3.1.conv2.weight", [256, 256, 3, 3]), tile: .f2x2)
         b97 = store.floats(try requireWeight(weights, "layer3.1.conv3.bias", [1024]).data)
         w97 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.1.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
         try requireInPlace(k: 256, "layer3.1.conv3")  // its output takes its residual's bytes
         b101 = store.floats(try requireWeight(weights, "layer3.2.conv1.bias", [256]).data)
         w101 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.2.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b104 = store.floats(try requireWeight(weights, "layer3.2.conv2.bias", [256]).data)
-        w104 = store.winograd(try requireWeight(weights, "layer3.2.conv2.weight", [256, 256, 3, 3]))
+        w104 = store.winograd(try requireWeight(weights, "layer3.2.conv2.weight", [256, 256, 3, 3]), tile: .f2x2)
         b107 = store.floats(try requireWeight(weights, "layer3.2.conv3.bias", [1024]).data)
         w107 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.2.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
         try requireInPlace(k: 256, "layer3.2.conv3")  // its output takes its residual's bytes
         b111 = store.floats(try requireWeight(weights, "layer3.3.conv1.bias", [256]).data)
         w111 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.3.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b114 = store.floats(try requireWeight(weights, "layer3.3.conv2.bias", [256]).data)
-        w114 = store.winograd(try requireWeight(weights, "layer3.3.conv2.weight", [256, 256, 3, 3]))
+        w114 = store.winograd(try requireWeight(weights, "layer3.3.conv2.weight", [256, 256, 3, 3]), tile: .f2x2)
         b117 = store.floats(try requireWeight(weights, "layer3.3.conv3.bias", [1024]).data)
         w117 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.3.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
         try requireInPlace(k: 256, "layer3.3.conv3")  // its output takes its residual's bytes
         b121 = store.floats(try requireWeight(weights, "layer3.4.conv1.bias", [256]).data)
         w121 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.4.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b124 = store.floats(try requireWeight(weights, "layer3.4.conv2.bias", [256]).data)
-        w124 = store.winograd(try requireWeight(weights, "layer3.4.conv2.weight", [256, 256, 3, 3]))
+        w124 = store.winograd(try requireWeight(weights, "layer3.4.conv2.weight", [256, 256, 3, 3]), tile: .f2x2)
         b127 = store.floats(try requireWeight(weights, "layer3.4.conv3.bias", [1024]).data)
         w127 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.4.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
         try requireInPlace(k: 256, "layer3.4.conv3")  // its output takes its residual's bytes
         b131 = store.floats(try requireWeight(weights, "layer3.5.conv1.bias", [256]).data)
         w131 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.5.conv1.weight", [256, 1024, 1, 1])), n: 256, k: 1024)
         b134 = store.floats(try requireWeight(weights, "layer3.5.conv2.bias", [256]).data)
-        w134 = store.winograd(try requireWeight(weights, "layer3.5.conv2.weight", [256, 256, 3, 3]))
+        w134 = store.winograd(try requireWeight(weights, "layer3.5.conv2.weight", [256, 256, 3, 3]), tile: .f2x2)
         b137 = store.floats(try requireWeight(weights, "layer3.5.conv3.bias", [1024]).data)
         w137 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer3.5.conv3.weight", [1024, 256, 1, 1])), n: 1024, k: 256)
         try requireInPlace(k: 256, "layer3.5.conv3")  // its output takes its residual's bytes
@@ -241,14 +241,14 @@ public final class Resnet50: GeneratedModel {
         b153 = store.floats(try requireWeight(weights, "layer4.1.conv1.bias", [512]).data)
         w153 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.1.conv1.weight", [512, 2048, 1, 1])), n: 512, k: 2048)
         b156 = store.floats(try requireWeight(weights, "layer4.1.conv2.bias", [512]).data)
-        w156 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.1.conv2.weight", [512, 512, 3, 3])), n: 512, k: 4608)
+        w156 = store.winograd(try requireWeight(weights, "layer4.1.conv2.weight", [512, 512, 3, 3]), tile: .f2x2)
         b159 = store.floats(try requireWeight(weights, "layer4.1.conv3.bias", [2048]).data)
         w159 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.1.conv3.weight", [2048, 512, 1, 1])), n: 2048, k: 512)
         try requireInPlace(k: 512, "layer4.1.conv3")  // its output takes its residual's bytes
         b163 = store.floats(try requireWeight(weights, "layer4.2.conv1.bias", [512]).data)
         w163 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.2.conv1.weight", [512, 2048, 1, 1])), n: 512, k: 2048)
         b166 = store.floats(try requireWeight(weights, "layer4.2.conv2.bias", [512]).data)
-        w166 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.2.conv2.weight", [512, 512, 3, 3])), n: 512, k: 4608)
+        w166 = store.winograd(try requireWeight(weights, "layer4.2.conv2.weight", [512, 512, 3, 3]), tile: .f2x2)
         b169 = store.floats(try requireWeight(weights, "layer4.2.conv3.bias", [2048]).data)
         w169 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer4.2.conv3.weight", [2048, 512, 1, 1])), n: 2048, k: 512)
         try requireInPlace(k: 512, "layer4.2.conv3")  // its output takes its residual's bytes
@@ -261,25 +261,25 @@ public final class Resnet50: GeneratedModel {
     static func scratchFloats(batch n: Int) -> Int {
         [
             ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([3, 224, 224]), output: TensorType([64, 112, 112]), weightDims: [64, 3, 7, 7], ConvAttributes(stride: [2, 2], padding: [3, 3, 3, 3], dilation: [1, 1], groups: 1)), backend: .packed),
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
-            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 56, 56]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f4x4),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f4x4),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f4x4),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 56, 56]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f2x2s2),
             ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([512, 28, 28]), weightDims: [512, 256, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), backend: .packed),
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
-            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 28, 28]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f4x4),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f4x4),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f4x4),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 28, 28]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f2x2s2),
             ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([1024, 14, 14]), weightDims: [1024, 512, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), backend: .packed),
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f2x2),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f2x2),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f2x2),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f2x2),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 14, 14]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f2x2),
             ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([512, 14, 14]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed),
             ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([1024, 14, 14]), output: TensorType([2048, 7, 7]), weightDims: [2048, 1024, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), backend: .packed),
-            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed),
-            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed)
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f2x2),
+            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f2x2)
         ].reduce(1, max)
     }
 
@@ -320,7 +320,7 @@ public final class Resnet50: GeneratedModel {
             // %37 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 128, 56, 56] at arena byte 3211264 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([128, 56, 56]), weightDims: [128, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w37, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b37, activation: .relu, postActivation: nil), pool: pool)
             // %40 layer2.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 56, 56] -> [N, 128, 28, 28] at arena byte 4816896 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([128, 56, 56]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w40, y: v(4816896), residual: nil, epilogue: EpilogueKernel(bias: b40, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([128, 56, 56]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w40, y: v(4816896), residual: nil, epilogue: EpilogueKernel(bias: b40, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
             // %45 layer2.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 256, 56, 56] -> [N, 512, 28, 28] at arena byte 3211264 x N
             ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([512, 28, 28]), weightDims: [512, 256, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w45, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b45, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
             // %43 layer2.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 3211264 x N
@@ -346,7 +346,7 @@ public final class Resnet50: GeneratedModel {
             // %79 layer3.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 512, 28, 28] -> [N, 256, 28, 28] at arena byte 0 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([256, 28, 28]), weightDims: [256, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w79, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b79, activation: .relu, postActivation: nil), pool: pool)
             // %82 layer3.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 256, 28, 28] -> [N, 256, 14, 14] at arena byte 802816 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 28, 28]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w82, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b82, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([256, 28, 28]), output: TensorType([256, 14, 14]), weightDims: [256, 256, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w82, y: v(802816), residual: nil, epilogue: EpilogueKernel(bias: b82, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
             // %87 layer3.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 512, 28, 28] -> [N, 1024, 14, 14] at arena byte 0 x N
             ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 28, 28]), output: TensorType([1024, 14, 14]), weightDims: [1024, 512, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w87, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b87, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
             // %85 layer3.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 256, 14, 14] -> [N, 1024, 14, 14] at arena byte 0 x N
@@ -392,13 +392,13 @@ public final class Resnet50: GeneratedModel {
             // %153 layer4.1.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 2048, 7, 7] -> [N, 512, 7, 7] at arena byte 0 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([2048, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 2048, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w153, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b153, activation: .relu, postActivation: nil), pool: pool)
             // %156 layer4.1.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 7, 7] -> [N, 512, 7, 7] at arena byte 100352 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w156, y: v(100352), residual: nil, epilogue: EpilogueKernel(bias: b156, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w156, y: v(100352), residual: nil, epilogue: EpilogueKernel(bias: b156, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
             // %159 layer4.1.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7] at arena byte 802816 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([2048, 7, 7]), weightDims: [2048, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(100352), weight: w159, y: v(802816), residual: UnsafePointer(v(802816)), epilogue: EpilogueKernel(bias: b159, activation: nil, postActivation: .relu), pool: pool)
             // %163 layer4.2.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 2048, 7, 7] -> [N, 512, 7, 7] at arena byte 0 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([2048, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 2048, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(802816), weight: w163, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b163, activation: .relu, postActivation: nil), pool: pool)
             // %166 layer4.2.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 512, 7, 7] -> [N, 512, 7, 7] at arena byte 100352 x N
-            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w166, y: v(100352), residual: nil, epilogue: EpilogueKernel(bias: b166, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([512, 7, 7]), weightDims: [512, 512, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(0), weight: w166, y: v(100352), residual: nil, epilogue: EpilogueKernel(bias: b166, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
             // %169 layer4.2.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 512, 7, 7] -> [N, 2048, 7, 7] at arena byte 802816 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([512, 7, 7]), output: TensorType([2048, 7, 7]), weightDims: [2048, 512, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(100352), weight: w169, y: v(802816), residual: UnsafePointer(v(802816)), epilogue: EpilogueKernel(bias: b169, activation: nil, postActivation: .relu), pool: pool)
             // %173 head.pool#0 (specs/resnet50.yaml:18:5): global_avgpool [N, 2048, 7, 7] -> [N, 2048] at arena byte 0 x N

@@ -19,7 +19,7 @@ public final class TinyResnet: GeneratedModel {
     let store = WeightStore()
     let buffers = GeneratedBuffers()
     let b1: UnsafePointer<Float>  // conv1.bias [8]
-    let w1: WinogradWeights  // conv1.weight [8, 3, 3, 3], as 36 packed GEMMs [8, 3]
+    let w1: GemmWeights  // conv1.weight [8, 3, 3, 3], as a packed GEMM [8, 27]
     let b5: UnsafePointer<Float>  // layer1.0.conv1.bias [4]
     let w5: GemmWeights  // layer1.0.conv1.weight [4, 8, 1, 1], as a packed GEMM [4, 8]
     let b8: UnsafePointer<Float>  // layer1.0.conv2.bias [4]
@@ -49,7 +49,7 @@ public final class TinyResnet: GeneratedModel {
         try CPUFeatures.require()
         pool = WorkerPool(threads: threads)
         b1 = store.floats(try requireWeight(weights, "conv1.bias", [8]).data)
-        w1 = store.winograd(try requireWeight(weights, "conv1.weight", [8, 3, 3, 3]))
+        w1 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "conv1.weight", [8, 3, 3, 3])), n: 8, k: 27)
         b5 = store.floats(try requireWeight(weights, "layer1.0.conv1.bias", [4]).data)
         w5 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer1.0.conv1.weight", [4, 8, 1, 1])), n: 4, k: 8)
         b8 = store.floats(try requireWeight(weights, "layer1.0.conv2.bias", [4]).data)
@@ -83,7 +83,7 @@ public final class TinyResnet: GeneratedModel {
     /// (a padded input copy, im2col rows, Winograd's transformed tiles).
     static func scratchFloats(batch n: Int) -> Int {
         [
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([3, 16, 16]), output: TensorType([8, 16, 16]), weightDims: [8, 3, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))),
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([3, 16, 16]), output: TensorType([8, 16, 16]), weightDims: [8, 3, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed),
             ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([4, 8, 8]), output: TensorType([4, 8, 8]), weightDims: [4, 4, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed),
             ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([8, 8, 8]), output: TensorType([8, 4, 4]), weightDims: [8, 8, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed),
             ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([16, 8, 8]), output: TensorType([32, 4, 4]), weightDims: [32, 16, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), backend: .packed),
@@ -102,7 +102,7 @@ public final class TinyResnet: GeneratedModel {
                 OtherKernels.transpose(batch: n, channels: 3, pixels: 256, x: x.baseAddress!, y: v(8192), toNHWC: true)
             }
             // %1 conv1 (specs/tiny/tiny-resnet.yaml:7:5): conv2d [N, 3, 16, 16] -> [N, 8, 16, 16] at arena byte 0 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([3, 16, 16]), output: TensorType([8, 16, 16]), weightDims: [8, 3, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(8192), weight: w1, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([3, 16, 16]), output: TensorType([8, 16, 16]), weightDims: [8, 3, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(8192), weight: w1, y: v(0), residual: nil, epilogue: EpilogueKernel(bias: b1, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
             // %4 stem.maxpool#3 (specs/tiny/tiny-resnet.yaml:10:5): maxpool [N, 8, 16, 16] -> [N, 8, 8, 8] at arena byte 8192 x N
             OtherKernels.pool(ConvGeometry(batch: n, input: TensorType([8, 16, 16]), output: TensorType([8, 8, 8]), weightDims: [1, 1, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), isMax: true, x: v(0), y: v(8192), pool: pool)
             // %5 layer1.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 8, 8, 8] -> [N, 4, 8, 8] at arena byte 0 x N

@@ -30,11 +30,11 @@ def main():
         expected = model(x).numpy()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
-        for choice in ["direct", "winograd", "auto"]:
+        for choice in ["direct", "winograd", "winograd-2x2", "auto"]:
             got = fixtures.archc_output(args.archc, spec, ["--conv3x3", choice], model.state_dict(), x.numpy(), tmp)
             error = fixtures.relative_error(got, expected)
             same = bool((got.argmax(1) == expected.argmax(1)).all())
-            print(f"--conv3x3 {choice:8s} max error / largest logit {error:.2e}  top-1 agrees: {same}")
+            print(f"--conv3x3 {choice:12s} max error / largest logit {error:.2e}  top-1 agrees: {same}")
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ public enum SwiftEmitter {
         "Int8ConvRows", "Int8Gemm", "Int8Weights", "Interval", "Kernel", "KernelPlan", "MemoryPlan", "Node",
         "NormArithmetic", "OpKind", "OtherKernels", "PackedGemm", "PackedMatrix", "PoolAttributes", "Precision",
         "ProcessMemory", "SeededGenerator", "ShapeError", "ShapeInference", "SourceLocation", "Step", "StepTime",
-        "Style", "Tensor", "TensorType", "TokenKernels", "ValueID", "Verifier", "WeightInit", "WeightPacking",
+        "Style", "Tensor", "TensorType", "Tile", "TokenKernels", "ValueID", "Verifier", "WeightInit", "WeightPacking",
         "WeightStore", "WinogradKernel", "WinogradWeights", "WorkerPool",
     ]
 }
@@ -124,11 +124,12 @@ struct Emission {
             gemmWeight(node, g)
             scratchQueries.append("ConvKernels.scratchFloats(\(geometry(g, node)), backend: .packed)")
             steps.append("ConvKernels.im2col(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), scratch: scratch, pool: pool)")
-        case .winograd(let g, let e):
+        case .winograd(let g, let e, let tile):
             let tail = convTail(node, e), w = dims(node.weights[0])
-            properties.append("let w\(id): WinogradWeights  // \(c(node.weights[0])) \(w), as 36 packed GEMMs [\(g.outC), \(g.inC)]")
-            loads.append("w\(id) = store.winograd(\(requireWeight(node.weights[0])))")
-            scratchQueries.append("WinogradKernel.scratchFloats(\(geometry(g, node)))")
+            properties.append(
+                "let w\(id): WinogradWeights  // \(c(node.weights[0])) \(w), as \(tile.points) packed GEMMs [\(g.outC), \(g.inC)] (\(tile.rawValue))")
+            loads.append("w\(id) = store.winograd(\(requireWeight(node.weights[0])), tile: .\(tile.rawValue))")
+            scratchQueries.append("WinogradKernel.scratchFloats(\(geometry(g, node)), tile: .\(tile.rawValue))")
             steps.append("WinogradKernel.run(\(geometry(g, node)), x: \(x), weight: w\(id), y: \(y), \(tail), scratch: scratch, pool: pool)")
         case .batchNorm(let rows, let channels, let eps, let affine):
             let w = node.weights.map(requireWeight).joined(separator: ", ")

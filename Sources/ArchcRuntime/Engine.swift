@@ -56,7 +56,7 @@ public final class Engine {
 
     /// Plans memory and packs the weights. Throws on a CPU without the kernels' instructions
     /// (checked before any kernel code runs) and on a batch or thread count out of range.
-    /// `conv3x3` chooses Winograd or the direct GEMM for 3x3 stride-1 convs (the OpenBLAS
+    /// `conv3x3` chooses Winograd or the direct GEMM for 3x3 convs at stride 1 and 2 (the OpenBLAS
     /// backend and the int8 path run them direct).
     /// `fusion` runs an expand 1x1 conv and the depthwise conv that alone reads it as one
     /// step (`ExpandDepthwiseKernel`; fp32 on the packed GEMM only).
@@ -329,9 +329,9 @@ public final class Engine {
         case .im2col(var g, _):
             g.batch = batch
             return ConvKernels.scratchFloats(g, backend: backend)
-        case .winograd(var g, _):
+        case .winograd(var g, _, let tile):
             g.batch = batch
-            return WinogradKernel.scratchFloats(g)
+            return WinogradKernel.scratchFloats(g, tile: tile)
         default:
             return 0
         }
@@ -376,10 +376,10 @@ public final class Engine {
             let weights = gemmWeights(WeightPacking.ohwi(constant(node.weights[0])), n: g.outC, k: g.k)
             let scratch = self.scratch
             return { ConvKernels.im2col(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, scratch: scratch, pool: pool) }
-        case .winograd(var g, let e):
+        case .winograd(var g, let e, let tile):
             g.batch = batch
             let (epilogue, residual) = convEpilogue(node, e)
-            let weights = store.winograd(constant(node.weights[0]))
+            let weights = store.winograd(constant(node.weights[0]), tile: tile)
             let scratch = self.scratch!
             return { WinogradKernel.run(g, x: x, weight: weights, y: y, residual: residual, epilogue: epilogue, scratch: scratch, pool: pool) }
         case .grouped(var g, let e):

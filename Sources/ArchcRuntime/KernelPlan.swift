@@ -26,10 +26,11 @@ public struct KernelPlan {
         /// Any other one-group conv: an implicit im2col GEMM (`ConvKernels.im2col`, weights
         /// as a GEMM [Cout, kh * kw * Cin], scratch from `ConvKernels.scratchFloats`).
         case im2col(ConvGeometry, Epilogue)
-        /// A 3x3 stride-1 one-group conv by Winograd F(4x4, 3x3) (`WinogradKernel.run`, weights
+        /// A 3x3 one-group conv by Winograd: F(4x4, 3x3) or F(2x2, 3x3) at stride 1, F(2x2, 3x3)
+        /// by phases at stride 2 (the tile; `WinogradKernel.run`, weights
         /// `WeightStore.winograd`, scratch from `WinogradKernel.scratchFloats`), where
         /// `Conv3x3Algorithm` chooses it.
-        case winograd(ConvGeometry, Epilogue)
+        case winograd(ConvGeometry, Epilogue, WinogradKernel.Tile)
         /// An expand 1x1 conv fused into the depthwise conv right after it (`expandDepthwise`):
         /// its step runs nothing (its output is never written); `Engine.runAll` runs it as
         /// `.pointwise` for the value it returns.
@@ -82,7 +83,7 @@ public struct KernelPlan {
     public let steps: [Step]
 
     /// The plan of a verified graph: one step per node, in order; `conv3x3` decides which
-    /// 3x3 stride-1 convs run by Winograd at `batch` (its `auto` rule depends on it). `fusion`
+    /// 3x3 convs (stride 1 and 2) run by Winograd at `batch` (its `auto` rule depends on it). `fusion`
     /// decides which expand 1x1 convs that only feed the depthwise conv after them are fused
     /// into it, never across the end of an image-major prefix of `imageMajorPrefix` nodes
     /// (`BatchOrder`), whose values live in another arena.
@@ -150,7 +151,10 @@ public struct KernelPlan {
             if g.isPointwise { return Step(node: node, kernel: .pointwise(g, epilogue), kind: stem ? "stem" : "pointwise", flopsPerImage: flops) }
             var atBatch = g
             atBatch.batch = batch
-            if conv3x3.usesWinograd(atBatch) { return Step(node: node, kernel: .winograd(g, epilogue), kind: "winograd 3x3", flopsPerImage: flops) }
+            if let tile = conv3x3.winogradTile(atBatch) {
+                let kind = tile == .f4x4 ? "winograd 3x3" : tile == .f2x2 ? "winograd2 3x3" : "winograd2 3x3/2"
+                return Step(node: node, kernel: .winograd(g, epilogue, tile), kind: kind, flopsPerImage: flops)
+            }
             return Step(node: node, kernel: .im2col(g, epilogue), kind: stem ? "stem" : "conv (im2col)", flopsPerImage: flops)
         case .batchNorm(let eps, let affine):
             return other(node, .batchNorm(rows: rows, channels: input.channels, eps: eps, affine: affine), elementwise)

@@ -57,12 +57,15 @@ public final class WeightStore {
         }
     }
 
-    /// A 3x3 conv's OIHW weights [Cout, Cin, 3, 3] in the Winograd domain, packed for
-    /// `WinogradKernel` (36 GEMM matrices: 4x the floats of the conv's weights).
-    public func winograd(_ weight: Tensor) -> WinogradWeights {
+    /// A 3x3 conv's OIHW weights [Cout, Cin, 3, 3] in the Winograd domain of `tile`, packed
+    /// for `WinogradKernel` (F(4x4): 36 GEMM matrices, 4x the floats of the conv's weights;
+    /// F(2x2): 16, 16/9x).
+    public func winograd(_ weight: Tensor, tile: WinogradKernel.Tile) -> WinogradWeights {
         let (cout, cin) = (weight.dims[0], weight.dims[1])
-        let floats = WinogradWeights.floats(cout: cout, cin: cin)
-        let packed = weight.data.withUnsafeBufferPointer { WinogradWeights.pack(oihw: $0.baseAddress!, cout: cout, cin: cin, into: allocate(floats)) }
+        let floats = WinogradWeights.floats(cout: cout, cin: cin, tile: tile)
+        let packed = weight.data.withUnsafeBufferPointer {
+            WinogradWeights.pack(oihw: $0.baseAddress!, cout: cout, cin: cin, tile: tile, into: allocate(floats))
+        }
         bytes += floats * 4
         return packed
     }

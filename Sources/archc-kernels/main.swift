@@ -368,11 +368,12 @@ if wanted("attention") {
 }
 
 if wanted("winograd") {
-    // Winograd F(4x4, 3x3) against the direct implicit-im2col GEMM on ResNet-50's 3x3
-    // stride-1 convs, bias + ReLU: the two alternate `repeats` rounds (each the best of a
-    // few timings), so both see the same machine load; GFLOP/s count the direct conv's
-    // operations for both, and the ratio is Winograd's time over direct's (below 1: faster).
-    print("\nWinograd F(4x4,3x3) vs direct 3x3 (NHWC, bias + ReLU)   direct GFLOP/s  winograd GFLOP/s  time ratio")
+    // Winograd F(4x4, 3x3) and F(2x2, 3x3) against the direct implicit-im2col GEMM on
+    // ResNet-50's 3x3 stride-1 convs, bias + ReLU: the three alternate `repeats` rounds (each
+    // the best of a few timings), so all see the same machine load; GFLOP/s count the direct
+    // conv's operations for all, and the ratios are Winograd's time over direct's (below 1:
+    // faster). The weights stay cached between timings (in a model they come from memory).
+    print("\nWinograd vs direct 3x3 (NHWC, bias + ReLU)            direct  F(4x4)  F(2x2) GFLOP/s   time ratio F(4x4)  F(2x2)")
     let store = WeightStore()
     let savedRepeats = repeats
     repeats = 3
@@ -387,24 +388,31 @@ if wanted("winograd") {
         let x = random(batch * cin * size * size), y = random(batch * cout * size * size), bias = random(cout)
         let oihw = Tensor(dims: [cout, cin, 3, 3], data: (0..<(cout * cin * 9)).map { _ in uniform() })
         let direct = store.gemm(WeightPacking.ohwi(oihw), n: cout, k: g.k)
-        let winograd = store.winograd(oihw)
-        let scratch = random(WinogradKernel.scratchFloats(g))
+        let tiles = WinogradKernel.Tile.allCases
+        let winograd = tiles.map { store.winograd(oihw, tile: $0) }
+        let scratch = random(tiles.map { WinogradKernel.scratchFloats(g, tile: $0) }.max()!)
         let epilogue = EpilogueKernel(bias: bias, activation: .relu, postActivation: nil)
         let flops = 2.0 * Double(g.m * g.k * cout)
-        var ratios: [Double] = [], directRates: [Double] = [], winogradRates: [Double] = []
+        var directRates: [Double] = [], rates: [[Double]] = [[], []], ratios: [[Double]] = [[], []]
         for _ in 0..<savedRepeats {
             let d = rate(flops: flops) {
                 ConvKernels.im2col(g, x: x, weight: direct, y: y, residual: nil, epilogue: epilogue, scratch: nil, pool: pool)
             }
-            let w = rate(flops: flops) {
-                WinogradKernel.run(g, x: x, weight: winograd, y: y, residual: nil, epilogue: epilogue, scratch: scratch, pool: pool)
+            directRates.append(d)
+            for i in tiles.indices {
+                let w = rate(flops: flops) {
+                    WinogradKernel.run(g, x: x, weight: winograd[i], y: y, residual: nil, epilogue: epilogue, scratch: scratch, pool: pool)
+                }
+                rates[i].append(w)
+                ratios[i].append(d / w)
             }
-            (directRates, winogradRates, ratios) = (directRates + [d], winogradRates + [w], ratios + [d / w])
         }
         let median = { (v: [Double]) in v.sorted()[v.count / 2] }
         print(
             String(format: "  %3d -> %3d %3dx%-3d b%d ", cin, cout, size, size, batch) + what.padding(toLength: 24, withPad: " ", startingAt: 0)
-                + String(format: " %8.1f  %8.1f  %5.2fx (%.2f-%.2f)", median(directRates), median(winogradRates), median(ratios), ratios.min()!, ratios.max()!))
+                + String(
+                    format: " %6.1f  %6.1f  %6.1f             %5.2fx  %5.2fx", median(directRates), median(rates[0]), median(rates[1]),
+                    median(ratios[0]), median(ratios[1])))
     }
     repeats = savedRepeats
 }
@@ -412,8 +420,9 @@ if wanted("winograd") {
 if wanted("strided") {
     // ResNet-50's strided convs as the runtime runs them (in place, or a gathered im2col
     // matrix where the GEMM splits by columns: `ConvKernels.Im2colPath`) against the GEMM
-    // alone on an im2col matrix already gathered: the share of the GEMM's speed they reach.
-    print("\nResNet-50's strided convs (NHWC, bias + ReLU)                  conv  GEMM alone (GFLOP/s)")
+    // alone on an im2col matrix already gathered: the share of the GEMM's speed they reach;
+    // the 3x3s also by Winograd F(2x2, 3x3) at stride 2 (GFLOP/s of the direct conv's count).
+    print("\nResNet-50's strided convs (NHWC, bias + ReLU)                  conv  GEMM alone  Winograd s2 (GFLOP/s)")
     let store = WeightStore()
     for batch in [1, 8] {
         for (cin, size, cout, k, what) in [
@@ -435,9 +444,19 @@ if wanted("strided") {
             let gemm = rate(flops: flops) {
                 PackedGemm.multiply(m: g.m, a: gathered, lda: g.k, packed, c: y, ldc: cout, epilogue: epilogue, residual: nil, pool: pool)
             }
+            var winograd = ""
+            if k == 3 {
+                let oihw = Tensor(dims: [cout, cin, 3, 3], data: (0..<(cout * cin * 9)).map { _ in uniform() })
+                let weights = store.winograd(oihw, tile: .f2x2s2)
+                let scratch = random(WinogradKernel.scratchFloats(g, tile: .f2x2s2))
+                let r = rate(flops: flops) {
+                    WinogradKernel.run(g, x: x, weight: weights, y: y, residual: nil, epilogue: epilogue, scratch: scratch, pool: pool)
+                }
+                winograd = String(format: "  %6.1f", r)
+            }
             print(
                 String(format: "  b%d %4d -> %4d %2dx%-2d k%d s2 ", batch, cin, cout, size, size, k) + what.padding(toLength: 22, withPad: " ", startingAt: 0)
-                    + String(format: " %6.1f  %6.1f", conv, gemm))
+                    + String(format: " %6.1f  %6.1f", conv, gemm) + winograd)
         }
     }
 }

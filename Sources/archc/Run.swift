@@ -53,7 +53,7 @@ struct Run: ParsableCommand {
 
     @Option(
         help:
-            "How 3x3 stride-1 convs run: auto (Winograd F(4x4,3x3) where it measured faster), winograd (wherever it applies) or direct (the implicit-im2col GEMM)."
+            "How one-group 3x3 convs at stride 1 and 2 run: auto (Winograd F(4x4,3x3) or F(2x2,3x3) where it measured faster), winograd (F(4x4,3x3) at stride 1, F(2x2,3x3) at stride 2, wherever it applies), winograd-2x2 (F(2x2,3x3) wherever it applies) or direct (the implicit-im2col GEMM)."
     )
     var conv3x3: Conv3x3Algorithm = .auto
 
@@ -251,10 +251,10 @@ struct Run: ParsableCommand {
         let total = rows.reduce(0) { $0 + $1.ms }
         let rate = { (flops: Int, ms: Double) in ms > 0 ? Double(flops) / (ms / 1000) / 1e9 : 0 }
         print(String(format: "  FMA peak on %d thread(s), measured: %.1f GFLOP/s", threads, peak))
-        print("  kind             ms   share   GFLOP/s  of peak")
+        print("  kind               ms   share   GFLOP/s  of peak")
         for row in rows {
             print(
-                "  " + row.kind.padding(toLength: 14, withPad: " ", startingAt: 0)
+                "  " + row.kind.padding(toLength: 16, withPad: " ", startingAt: 0)
                     + String(
                         format: " %6.2f  %5.1f%%  %8.1f  %6.1f%%", row.ms, 100 * row.ms / total, rate(row.flops, row.ms), 100 * rate(row.flops, row.ms) / peak))
         }
@@ -262,7 +262,7 @@ struct Run: ParsableCommand {
         print("  layers losing most time against peak (ms over the time at peak):")
         for step in steps.sorted(by: { lost($0) > lost($1) }).prefix(8) {
             print(
-                "    " + step.name.padding(toLength: 34, withPad: " ", startingAt: 0) + " " + step.kind.padding(toLength: 14, withPad: " ", startingAt: 0)
+                "    " + step.name.padding(toLength: 34, withPad: " ", startingAt: 0) + " " + step.kind.padding(toLength: 16, withPad: " ", startingAt: 0)
                     + String(format: "%7.3f ms %7.1f GFLOP/s  +%.3f ms", step.ms, rate(step.flops, step.ms), lost(step)))
         }
     }
