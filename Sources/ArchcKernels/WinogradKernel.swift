@@ -1,16 +1,19 @@
 import CKernelSupport
 
-/// 3x3 stride-1 convolutions (one group, no dilation) by Winograd F(4x4, 3x3) or F(2x2, 3x3)
-/// on NHWC data: each 4x4 (2x2) block of output pixels (a tile) comes from a 6x6 (4x4) window
-/// of input, `Y = A^T [(G g G^T) . (B^T d B)] A`, so a tile costs 36 (16) multiplies per (Cin,
-/// Cout) pair instead of 144 (36): 4x (2.25x) fewer; 3x (1.7x) on a 7x7 map, whose tiles
-/// overhang it. F(2x2)'s transformed weights are 16/9 of the conv's weights, F(4x4)'s 4x:
-/// where weights are read more often than they are used (few tiles), the smaller tile wins.
+/// 3x3 convolutions (one group, no dilation) by Winograd on NHWC data: F(4x4, 3x3) or F(2x2,
+/// 3x3) at stride 1, F(2x2, 3x3) by phases at stride 2 (`Tile.f2x2s2`). At stride 1 each 4x4
+/// (2x2) block of output pixels (a tile) comes from a 6x6 (4x4) window of input, `Y = A^T
+/// [(G g G^T) . (B^T d B)] A`, so a tile costs 36 (16) multiplies per (Cin, Cout) pair instead
+/// of 144 (36): 4x (2.25x) fewer; 3x (1.7x) on a 7x7 map, whose tiles overhang it. F(2x2)'s
+/// transformed weights are 16/9 of the conv's weights, F(4x4)'s 4x: where weights are read
+/// more often than they are used (few tiles), the smaller tile wins.
 ///
 /// Convs whose transformed weights are small (ResNet-50's layer1) run fused per chunk of
 /// tiles on one thread (`runFused`); the others in three phases per group of tiles, each
 /// split over the pool:
-/// 1. input transform: every tile's window, all channels, into `V[points][tiles][Cin]`;
+/// 1. input transform: every tile's window, all channels, into `V[rowsPerTile][tiles][Cin]`
+///    (one row per point and tile; at stride 2 a point's GEMM holds `rows[p]` rows per tile,
+///    from `prefix[p]` on: `Layout`);
 /// 2. one GEMM per point `M[p] = V[p] * U[p]^T` on the packed micro-kernel (`U` = the
 ///    transformed weights, packed at load: `WinogradWeights`), one point per chunk;
 /// 3. output transform: `A^T M A` per tile, then bias, activation, residual and post-activation
@@ -426,8 +429,8 @@ public enum WinogradKernel {
     /// Where each of the 25 points of a stride-2 window goes (`Tile.f2x2s2`): point (a, b) of
     /// the 5x5 transformed window (a, b in the order of `forwardStride2`'s results) belongs to
     /// GEMM `p = class(a) * 4 + class(b)` as row `sub(a) * n(b) + sub(b)` of its tile's rows
-    /// (class 0 holds the two `w1` points). Offsets in rows of `stride` floats: `V[p]`'s start
-    /// plus that row, and the rows per tile of `p`.
+    /// (class 0 holds the two `w1` points). Offsets in floats, rows `rowStride` apart: `V[p]`'s
+    /// start plus that row, and the rows per tile of `p`.
     static func stride2Rows(_ l: Layout, pointStride: Int, rowStride: Int) -> [(offset: Int, perTile: Int)] {
         let classOf = [0, 0, 1, 2, 3], subOf = [0, 1, 0, 0, 0]
         return (0..<25).map { point in

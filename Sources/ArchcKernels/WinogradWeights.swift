@@ -14,7 +14,8 @@ public struct WinogradWeights {
         tile.points * PackedGemm.packedFloats(n: cout, k: cin)
     }
 
-    /// The packed [Cout, Cin] matrix of one transformed point (row-major over the window).
+    /// The packed [Cout, Cin] matrix of one transformed point (row-major over the window; at
+    /// stride 2, of one weight class: row class * 4 + column class).
     @inline(__always)
     func matrix(_ point: Int) -> PackedGemm.PackedMatrix {
         PackedGemm.PackedMatrix(n: cout, k: cin, data: data + point * PackedGemm.packedFloats(n: cout, k: cin))
