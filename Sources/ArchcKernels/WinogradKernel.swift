@@ -122,6 +122,14 @@ public enum WinogradKernel {
         /// `M[rowsPerTile][chunkTiles][16]`.
         var partFloats: Int { rowsPerTile * chunkTiles * (cin8 + PackedGemm.nr) }
 
+        /// Image, first output row and column, and the rows and columns inside the map of a tile.
+        @inline(__always)
+        func outputTile(_ t: Int, _ g: ConvGeometry) -> (n: Int, oy0: Int, ox0: Int, rows: Int, cols: Int) {
+            let (n, ty, tx) = position(t)
+            let oy0 = ty * tile.size, ox0 = tx * tile.size
+            return (n, oy0, ox0, min(tile.size, g.outH - oy0), min(tile.size, g.outW - ox0))
+        }
+
         /// Image, tile row and tile column of a tile.
         @inline(__always)
         func position(_ tile: Int) -> (n: Int, ty: Int, tx: Int) {
@@ -267,6 +275,26 @@ public enum WinogradKernel {
         }
     }
 
+    /// Tile `tile`'s input window (`l.tile.window` pixels square, row-major) into `taps`: each
+    /// pixel's channels, or `zeros` where the window leaves the map.
+    @inline(__always)
+    static func gatherWindow(
+        _ g: ConvGeometry, _ l: Layout, x: UnsafePointer<Float>, zeros: UnsafePointer<Float>, tile: Int,
+        into taps: UnsafeMutablePointer<UnsafePointer<Float>>
+    ) {
+        let (n, ty, tx) = l.position(tile)
+        let window = l.tile.window, step = l.tile.size * l.tile.stride
+        let iy0 = ty * step - g.padTop, ix0 = tx * step - g.padLeft
+        let image = x + n * g.inH * g.inW * g.inC
+        for i in 0..<window {
+            let iy = iy0 + i
+            for j in 0..<window {
+                let ix = ix0 + j
+                taps[i * window + j] = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW ? image + (iy * g.inW + ix) * g.inC : zeros
+            }
+        }
+    }
+
     /// `transformInput` for F(4x4, 3x3): 6x6 windows, 36 points.
     static func transformInput4(
         _ g: ConvGeometry, _ l: Layout, x: UnsafePointer<Float>, zeros: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>, pointStride: Int,
@@ -279,16 +307,7 @@ public enum WinogradKernel {
             e.deallocate()
         }
         for t in tiles {
-            let (n, ty, tx) = l.position(first + t)
-            let iy0 = ty * 4 - g.padTop, ix0 = tx * 4 - g.padLeft
-            let image = x + n * g.inH * g.inW * g.inC
-            for i in 0..<6 {
-                let iy = iy0 + i
-                for j in 0..<6 {
-                    let ix = ix0 + j
-                    taps[i * 6 + j] = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW ? image + (iy * g.inW + ix) * g.inC : zeros
-                }
-            }
+            gatherWindow(g, l, x: x, zeros: zeros, tile: first + t, into: taps)
             let out = v + t * l.cin8
             var c = 0
             while c < g.inC {
@@ -323,9 +342,7 @@ public enum WinogradKernel {
         let f = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 24)  // A^T applied along rows: 6 x 4
         defer { f.deallocate() }
         for t in tiles {
-            let (n, ty, tx) = l.position(first + t)
-            let oy0 = ty * 4, ox0 = tx * 4
-            let rows = min(4, g.outH - oy0), cols = min(4, g.outW - ox0)
+            let (n, oy0, ox0, rows, cols) = l.outputTile(first + t, g)
             let src = m + t * tileStride
             var c = channels.lowerBound
             while c < channels.upperBound {
@@ -363,16 +380,7 @@ public enum WinogradKernel {
             e.deallocate()
         }
         for t in tiles {
-            let (n, ty, tx) = l.position(first + t)
-            let iy0 = ty * 2 - g.padTop, ix0 = tx * 2 - g.padLeft
-            let image = x + n * g.inH * g.inW * g.inC
-            for i in 0..<4 {
-                let iy = iy0 + i
-                for j in 0..<4 {
-                    let ix = ix0 + j
-                    taps[i * 4 + j] = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW ? image + (iy * g.inW + ix) * g.inC : zeros
-                }
-            }
+            gatherWindow(g, l, x: x, zeros: zeros, tile: first + t, into: taps)
             let out = v + t * l.cin8
             var c = 0
             while c < g.inC {
@@ -403,9 +411,7 @@ public enum WinogradKernel {
         let f = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 8)  // A^T applied along rows: 4 x 2
         defer { f.deallocate() }
         for t in tiles {
-            let (n, ty, tx) = l.position(first + t)
-            let oy0 = ty * 2, ox0 = tx * 2
-            let rows = min(2, g.outH - oy0), cols = min(2, g.outW - ox0)
+            let (n, oy0, ox0, rows, cols) = l.outputTile(first + t, g)
             let src = m + t * tileStride
             var c = channels.lowerBound
             while c < channels.upperBound {
@@ -454,16 +460,7 @@ public enum WinogradKernel {
             e.deallocate()
         }
         for t in tiles {
-            let (n, ty, tx) = l.position(first + t)
-            let iy0 = ty * 4 - g.padTop, ix0 = tx * 4 - g.padLeft
-            let image = x + n * g.inH * g.inW * g.inC
-            for i in 0..<5 {
-                let iy = iy0 + i
-                for j in 0..<5 {
-                    let ix = ix0 + j
-                    taps[i * 5 + j] = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW ? image + (iy * g.inW + ix) * g.inC : zeros
-                }
-            }
+            gatherWindow(g, l, x: x, zeros: zeros, tile: first + t, into: taps)
             var c = 0
             while c < g.inC {
                 let lanes = min(8, g.inC - c)
@@ -496,9 +493,7 @@ public enum WinogradKernel {
         let f = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 10)  // A^T applied along rows: 5 x 2
         defer { f.deallocate() }
         for t in tiles {
-            let (n, ty, tx) = l.position(first + t)
-            let oy0 = ty * 2, ox0 = tx * 2
-            let rows = min(2, g.outH - oy0), cols = min(2, g.outW - ox0)
+            let (n, oy0, ox0, rows, cols) = l.outputTile(first + t, g)
             var c = channels.lowerBound
             while c < channels.upperBound {
                 for i in 0..<5 {
