@@ -49,6 +49,12 @@ public enum WinogradKernel {
         /// Rows of `V` (and `M`) per tile: 36, 16 or 25.
         public var rowsPerTile: Int { window * window }
 
+        /// Tiles over `g`'s output at its batch (a tile may overhang the map's bottom or right).
+        public func tiles(_ g: ConvGeometry) -> Int { g.batch * tilesAlong(g.outH) * tilesAlong(g.outW) }
+
+        /// Tiles along an output side of `length` pixels.
+        func tilesAlong(_ length: Int) -> Int { (length + size - 1) / size }
+
         /// Whether this tile computes `g`: 3x3, its stride, no dilation, one group.
         public func applies(_ g: ConvGeometry) -> Bool {
             g.groups == 1 && g.kh == 3 && g.kw == 3 && g.strideH == stride && g.strideW == stride && g.dilationH == 1 && g.dilationW == 1
@@ -95,8 +101,8 @@ public enum WinogradKernel {
             (self.tile, points, rowsPerTile) = (tile, tile.points, tile.rowsPerTile)
             let rows = (0..<tile.points).map { tile.pointsInClass($0 / tile.side) * tile.pointsInClass($0 % tile.side) }
             (self.rows, prefix) = (rows, rows.indices.map { rows[..<$0].reduce(0, +) })
-            (tilesH, tilesW) = ((g.outH + tile.size - 1) / tile.size, (g.outW + tile.size - 1) / tile.size)
-            tiles = g.batch * tilesH * tilesW
+            (tilesH, tilesW) = (tile.tilesAlong(g.outH), tile.tilesAlong(g.outW))
+            tiles = tile.tiles(g)
             (cin8, cout8) = ((g.inC + 7) / 8 * 8, (g.outC + 7) / 8 * 8)
             let fit = WinogradKernel.groupBytes / (4 * rowsPerTile * (cin8 + cout8))
             group = min(tiles, max(PackedGemm.mr, fit / PackedGemm.mr * PackedGemm.mr))

@@ -56,11 +56,11 @@ public enum Conv3x3Algorithm: String, Sendable, CaseIterable {
         if g.strideH == 2 {
             // 25 multiplies per 2x2 tile against 9 per output pixel: not where the tiles
             // overhang the map so far that less than a quarter of them is saved (7x7: 400 / 441).
-            let tiles = g.batch * ((g.outH + 1) / 2) * ((g.outW + 1) / 2)
-            return tiles >= minTiles2 && 4 * 25 * tiles <= 3 * 9 * g.batch * g.outH * g.outW ? .f2x2s2 : nil
+            let tile = WinogradKernel.Tile.f2x2s2, tiles = tile.tiles(g)
+            return tiles >= minTiles2 && 4 * tile.rowsPerTile * tiles <= 3 * 9 * g.batch * g.outH * g.outW ? tile : nil
         }
-        if g.batch * ((g.outH + 3) / 4) * ((g.outW + 3) / 4) >= minTiles4 { return .f4x4 }
-        if g.batch * ((g.outH + 1) / 2) * ((g.outW + 1) / 2) >= minTiles2 { return .f2x2 }
+        if WinogradKernel.Tile.f4x4.tiles(g) >= minTiles4 { return .f4x4 }
+        if WinogradKernel.Tile.f2x2.tiles(g) >= minTiles2 { return .f2x2 }
         return nil
     }
 
