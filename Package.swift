@@ -78,9 +78,11 @@ let package = Package(
             dependencies: ["ArchcIR", "ArchcIO", "CPNG", "CTurboJPEG"],
             swiftSettings: [.swiftLanguageMode(.v5), optimizedEvenInDebug]
         ),
-        // What Swift cannot say: software prefetch, and the FMA-peak probe (inline assembly)
-        // behind the profile's "of peak" column and the kernel benchmark.
-        .target(name: "CKernelSupport"),
+        // What Swift cannot say: software prefetch, the FMA-peak probe (inline assembly) behind
+        // the profile's "of peak" column and the kernel benchmark, and the kernels compiled per
+        // function for instructions beyond the common target (the int8 GEMM, the 512-bit tile).
+        // Optimized in debug too: the 512-bit GEMM tile and the int8 GEMM are hot loops.
+        .target(name: "CKernelSupport", cSettings: [.unsafeFlags(["-O2"])]),
         // The kernels: SIMD convolutions and GEMM with fused epilogues, the worker pool. The only
         // code built unchecked (bounds and overflow checks cost the hot loops); callers validate.
         .target(

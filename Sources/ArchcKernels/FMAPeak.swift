@@ -6,19 +6,21 @@ import Dispatch
 /// FLOP x ~3.0 GHz = 96 GFLOP/s per core understates these cores, which run at ~3.7 GHz
 /// under load: about 117 measured.)
 public enum FMAPeak {
-    /// GFLOP/s of pure FMA work on `pool`'s threads: every thread times its own run, and the
-    /// rates add up (best of five ~3 ms runs). Timing inside the chunks keeps a worker that
+    /// GFLOP/s of pure FMA work on `pool`'s threads, as wide as the GEMM's tile runs (16 lanes
+    /// where `PackedGemm.wide`, else 8): every thread times its own run, and the rates add up
+    /// (best of five ~3 ms runs). Timing inside the chunks keeps a worker that
     /// wakes late (the caller then runs its chunk too) from halving the figure.
     public static func measure(pool: WorkerPool) -> Double {
         let steps = 1 << 19
-        _ = archc_fma_peak_run(steps)  // a warm-up
+        let run = PackedGemm.wide ? archc_fma_peak_run512 : archc_fma_peak_run
+        _ = run(steps)  // a warm-up
         let rates = UnsafeMutablePointer<Double>.allocate(capacity: pool.threads)
         defer { rates.deallocate() }
         var best = 0.0
         for _ in 0..<6 {
             pool.run(chunks: pool.threads) { chunk in
                 let start = DispatchTime.now().uptimeNanoseconds
-                let flops = archc_fma_peak_run(steps)
+                let flops = run(steps)
                 rates[chunk] = flops / Double(max(1, DispatchTime.now().uptimeNanoseconds - start))
             }
             best = max(best, (0..<pool.threads).reduce(0) { $0 + rates[$1] })

@@ -1,10 +1,16 @@
 import CKernelSupport
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Our own SGEMM for `C[M, N] = A[M, K] * B[N, K]^T` with B (the weights) packed once when
 /// the engine is built, so no call ever repacks weights (OpenBLAS repacks both operands on
 /// every call). A 6x16 register tile: per step of k, two 8-wide loads of packed B, six
 /// broadcasts of A, twelve FMAs into twelve independent accumulators (FMA latency 4 x 2
-/// pipes needs at least 8). K is cut into the fewest equal depth blocks of at most
+/// pipes needs at least 8). On a CPU with AVX-512 (`wide`) a 6x32 tile takes two panels at
+/// a time with 16-wide registers (`archc_gemm_tile6_avx512`, C): twice the work per FMA,
+/// the same sums in the same order. K is cut into the fewest equal depth blocks of at most
 /// `maxDepthBlock` (`depthBlock(k:)`), so a B panel block (at most 32 KiB) stays in or near
 /// L1 while A's rows stream from L2.
 public enum PackedGemm {
@@ -159,6 +165,12 @@ public enum PackedGemm {
         multiply(m: m, rows: DenseRows(a: a, lda: lda), b, c: c, ldc: ldc, epilogue: epilogue, residual: residual, pool: pool)
     }
 
+    /// Whether the GEMM's full tiles run the 512-bit micro-kernel (`archc_gemm_tile6_avx512`,
+    /// two panels at a time): on a CPU with AVX-512F, unless the environment sets
+    /// `ARCHC_ISA=avx2` (the AVX2 tile everywhere, to compare the two on one machine). Both
+    /// add every sum in the same order: the results are the same bits.
+    public nonisolated(unsafe) static var wide = archc_cpu_has_avx512f() != 0 && getenv("ARCHC_ISA").map { String(cString: $0) } != "avx2"
+
     /// The GEMM with A's rows from `rows`: a dense matrix, or a convolution's input read in
     /// place (`ConvRows`, an implicit im2col).
     static func multiply<Rows: GemmRows>(
@@ -168,15 +180,20 @@ public enum PackedGemm {
         let parts = split(m: m, n: b.n, panels: b.panels)
         let depth = depthBlock(k: b.k)
         let maxSegments = source.maxSegments(kc: depth)
+        // Panels per step: the 512-bit tile takes two at a time.
+        let width = wide ? 2 : 1
         pool.run(chunks: parts.count) { part in
             // Per row block and depth block: the segments' lengths, and for every tile the
             // six rows' pointers per segment, found once and reused by all panels.
             let tilesPerBlock = (mc + mr - 1) / mr
             let lengths = UnsafeMutablePointer<Int>.allocate(capacity: maxSegments)
             let pointers = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: tilesPerBlock * maxSegments * mr)
+            // The 512-bit tile's sums, on their way to the epilogue.
+            let sums = AlignedMemory.floats(mr * 2 * nr)
             defer {
                 lengths.deallocate()
                 pointers.deallocate()
+                AlignedMemory.free(sums)
             }
             // After its last panel block a block prefetches the first one of the block after it:
             // the part's next, or the next part's first, which this thread most often runs next
@@ -185,6 +202,7 @@ public enum PackedGemm {
             for (index, block) in blocks.enumerated() where index < parts[part].count && block.r1 > block.r0 && block.p1 > block.p0 {
                 let following = index + 1 < blocks.count ? firstBlock(b, p: blocks[index + 1].p0, depth: depth) : nil
                 let (r0, r1, p0, p1) = (block.r0, block.r1, block.p0, block.p1)
+                let steps = (p1 - p0 + width - 1) / width
                 var k0 = 0
                 while k0 < b.k {
                     let kLen = min(depth, b.k - k0)
@@ -204,40 +222,60 @@ public enum PackedGemm {
                         // When the block's weights fit in half of L2, each tile of rows runs over all
                         // the panels in turn (C and the residual written and read row by row, the
                         // weights from L2, and from memory in one sequential pass by the first
-                        // tile); otherwise each panel runs over all the tiles, its weights in L1.
+                        // tile); otherwise each step of panels runs over all the tiles, its weights in L1.
                         let rowsOuter = runsRowsOuter(depth: kLen, panels: p1 - p0)
-                        let (outer, inner) = rowsOuter ? (tiles, p1 - p0) : (p1 - p0, tiles)
+                        let (outer, inner) = rowsOuter ? (tiles, steps) : (steps, tiles)
                         for o in 0..<outer {
                             // Weights come from memory once per call (a model's do not fit in the
-                            // caches): while a panel block is used, the next one is prefetched, a
-                            // share of its lines before each row tile.
-                            let next = m0 == r0 && !rowsOuter ? nextBlock(b, p: p0 + o, k0: k0, p0: p0, p1: p1, depth: depth) ?? following : nil
-                            let linesPerTile = next.map { ($0.lines + tiles - 1) / tiles } ?? 0
+                            // caches): while a step's panel blocks are used, the next step's are
+                            // prefetched, a share of their lines before each row tile.
+                            let next =
+                                m0 == r0 && !rowsOuter
+                                ? nextBlock(b, p: min(p1, p0 + (o + 1) * width) - 1, k0: k0, p0: p0, p1: p1, depth: depth) ?? following : nil
+                            let lines = next.map { $0.lines * width } ?? 0
+                            let linesPerTile = (lines + tiles - 1) / tiles
                             var line = 0
                             for i in 0..<inner {
                                 if let next {
-                                    let end = min(next.lines, line + linesPerTile)
+                                    let end = min(lines, line + linesPerTile)
                                     while line < end {
-                                        archc_prefetch_l2(UnsafeRawPointer(next.start) + line * 64)
+                                        // A step's second panel block starts one panel (k * 16 floats) after its first.
+                                        let (panel, offset) = line < next.lines ? (0, line) : (1, line - next.lines)
+                                        archc_prefetch_l2(UnsafeRawPointer(next.start + panel * b.k * nr) + offset * 64)
                                         line += 1
                                     }
                                 }
-                                let (t, p) = rowsOuter ? (o, p0 + i) : (i, p0 + o)
+                                let (t, step) = rowsOuter ? (o, i) : (i, o)
                                 let r = m0 + t * mr
-                                let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
-                                let out = TileOutput(
-                                    c: c + r * ldc + p * nr, ldc: ldc, rows: min(mr, m1 - r), cols: min(nr, b.n - p * nr), accumulate: k0 > 0,
-                                    last: k0 + kLen == b.k, epilogue: epilogue, bias: epilogue.bias.map { $0 + p * nr },
-                                    residual: residual.map { $0 + r * ldc + p * nr })
                                 let table = pointers + t * segments * mr
-                                if out.rows == 1 {
-                                    // A one-row tail (M = 49 = 8 x 6 + 1 at 7x7) would cost a full 6-row tile.
-                                    tileRow(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
-                                } else if out.cols <= 8 {
-                                    // A last panel of at most 8 columns (N = 24, 40, 1000) would cost a 16-wide tile.
-                                    tileHalf(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
-                                } else {
-                                    tile(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
+                                let rows = min(mr, m1 - r)
+                                let first = p0 + step * width
+                                let last = min(p1, first + width)
+                                // The 512-bit tile takes the step's panels but a one-row tail (M = 49 = 8 x 6 + 1
+                                // at 7x7: a full 6-row tile would cost 6x) and a last panel of at most 8 columns
+                                // (N = 24, 40, 1000), which the AVX2 half tile sums in another order.
+                                let narrow = b.n - (last - 1) * nr <= 8
+                                let widePanels = wide && rows > 1 ? last - first - (narrow ? 1 : 0) : 0
+                                if widePanels > 0 {
+                                    let panel = UnsafePointer(b.data) + first * b.k * nr + k0 * nr
+                                    archc_gemm_tile6_avx512(segments, lengths, table, panel, b.k * nr, widePanels, sums)
+                                }
+                                for p in first..<last {
+                                    let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
+                                    let out = TileOutput(
+                                        c: c + r * ldc + p * nr, ldc: ldc, rows: rows, cols: min(nr, b.n - p * nr), accumulate: k0 > 0,
+                                        last: k0 + kLen == b.k, epilogue: epilogue, bias: epilogue.bias.map { $0 + p * nr },
+                                        residual: residual.map { $0 + r * ldc + p * nr })
+                                    if rows == 1 {
+                                        tileRow(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
+                                    } else if p - first < widePanels {
+                                        out.store(sums: sums + (p - first) * nr, stride: 2 * nr)
+                                    } else if out.cols <= 8 {
+                                        // A last panel of at most 8 columns would cost a 16-wide tile.
+                                        tileHalf(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
+                                    } else {
+                                        tile(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
+                                    }
                                 }
                             }
                         }
@@ -437,6 +475,12 @@ public enum PackedGemm {
                 return
             }
             store(columns: lo, hi, row: i)
+        }
+
+        /// Every row of the tile from a buffer of sums (row i's 16 at `sums + i * stride`).
+        @inline(__always)
+        func store(sums: UnsafePointer<Float>, stride: Int) {
+            for i in 0..<rows { store(archc_load8(sums + i * stride), archc_load8(sums + i * stride + 8), row: i) }
         }
 
         /// The first 8 columns of a row (`cols` <= 8), of a half-panel tile.

@@ -207,9 +207,11 @@ public enum WinogradKernel {
             let v = scratch + part * l.partFloats, m = v + l.rowsPerTile * inputStride
             let pointers = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: PackedGemm.mr)
             let lengths = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+            let sums = AlignedMemory.floats(PackedGemm.mr * 2 * PackedGemm.nr)
             defer {
                 pointers.deallocate()
                 lengths.deallocate()
+                AlignedMemory.free(sums)
             }
             lengths[0] = g.inC
             let packed = PackedGemm.packedFloats(n: g.outC, k: g.inC)
@@ -228,7 +230,12 @@ public enum WinogradKernel {
                             let out = PackedGemm.TileOutput(
                                 c: c + r * PackedGemm.nr, ldc: PackedGemm.nr, rows: min(PackedGemm.mr, rows - r), cols: PackedGemm.nr, accumulate: false,
                                 last: false, epilogue: epilogue, bias: nil, residual: nil)
-                            PackedGemm.tile(segments: 1, lengths: lengths, pointers: pointers, panel: b, out: out)
+                            if PackedGemm.wide {
+                                archc_gemm_tile6_avx512(1, lengths, pointers, b, 0, 1, sums)
+                                out.store(sums: sums, stride: 2 * PackedGemm.nr)
+                            } else {
+                                PackedGemm.tile(segments: 1, lengths: lengths, pointers: pointers, panel: b, out: out)
+                            }
                             r += PackedGemm.mr
                         }
                     }

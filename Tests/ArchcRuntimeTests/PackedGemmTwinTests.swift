@@ -1,4 +1,5 @@
 import ArchcIR
+import CKernelSupport
 import XCTest
 
 @testable import ArchcKernels
@@ -6,7 +7,8 @@ import XCTest
 /// The packed GEMM against a naive triple loop on the mobile nets' shapes: narrow depths (K in
 /// 1..40, whose blocks run their row tiles over all panels in turn), last panels of at most 8
 /// columns (the half-panel tile: N = 24, 40, 1000) or of 9-15 (stored column by column), odd
-/// M, every epilogue; and the same bits for 1, 2 and 3 threads.
+/// M, every epilogue; and the same bits for 1, 2 and 3 threads, and (on a CPU with AVX-512)
+/// from the 512-bit and the AVX2 micro-kernels.
 final class PackedGemmTwinTests: XCTestCase {
     private struct Shape {
         var m, n, k: Int
@@ -61,6 +63,18 @@ final class PackedGemmTwinTests: XCTestCase {
         for threads in [2, 3] {
             let got = packed(s, a: a, w: w, bias: bias, residual: residual, pool: WorkerPool(threads: threads))
             XCTAssertTrue(got.elementsEqual(one) { $0.bitPattern == $1.bitPattern }, "\(s): \(threads) threads differ from 1", file: file, line: line)
+        }
+        // On a CPU with AVX-512 the other micro-kernel (the 512-bit one or the AVX2 one) gives the same bits.
+        if archc_cpu_has_avx512f() != 0 {
+            let wide = PackedGemm.wide
+            PackedGemm.wide.toggle()
+            defer { PackedGemm.wide = wide }
+            for threads in [1, 2] {
+                let got = packed(s, a: a, w: w, bias: bias, residual: residual, pool: WorkerPool(threads: threads))
+                XCTAssertTrue(
+                    got.elementsEqual(one) { $0.bitPattern == $1.bitPattern }, "\(s): the \(wide ? "AVX2" : "512-bit") tile on \(threads) threads differs",
+                    file: file, line: line)
+            }
         }
         // Where the engine may write C over the residual (`PackedGemm.storesOnce`): the same bits.
         if s.residual && PackedGemm.storesOnce(k: s.k) {
@@ -141,6 +155,13 @@ final class PackedGemmTwinTests: XCTestCase {
             XCTAssertEqual(orders(shape), [true], "\(shape): a block runs panels over tiles")
             check(shape, seed: UInt64(990 + index))
         }
+    }
+
+    /// The 512-bit tile runs where the CPU has AVX-512F, unless ARCHC_ISA=avx2 asks for the AVX2 one.
+    func testWideTileWhereTheCPUHasIt() throws {
+        let asked = ProcessInfo.processInfo.environment["ARCHC_ISA"]
+        XCTAssertEqual(PackedGemm.wide, archc_cpu_has_avx512f() != 0 && asked != "avx2")
+        if archc_cpu_has_avx512f() == 0 { throw XCTSkip("this CPU has no AVX-512F: the 512-bit tile is never run here") }
     }
 
     /// K is cut into the fewest depth blocks of at most 512, each a multiple of 8 but the
