@@ -93,12 +93,16 @@ public enum DepthwiseKernel {
             plain: residual == nil && epilogue.activation == nil && epilogue.postActivation == nil,
             clamp: residual == nil ? Clamp(epilogue) : nil)
         let smallTaps = runsSmallTaps(g, width: width)
+        let wide = AVX512.enabled && width == block
         for oy in rows {
             let row = (n * g.outH + oy) * g.outW
             let out = y + row * g.outC + c0
             let res = residual.map { $0 + row * g.outC + c0 }
             var ox = 0
-            if smallTaps {
+            if wide {
+                b.sevenWide(oy: oy, strips: g.outW / pixels, allTaps: smallTaps || layout.tapRuns, out: out, residual: res)
+                ox = g.outW / pixels * pixels
+            } else if smallTaps {
                 b.smallTaps(oy: oy, strips: g.outW / pixels, out: out, residual: res)
                 ox = g.outW / pixels * pixels
             } else if width == block, b.paddedW != nil {
@@ -357,6 +361,36 @@ public enum DepthwiseKernel {
             finish(a4, b4, out: out + 4 * s, residual: residual.map { $0 + 4 * s })
             finish(a5, b5, out: out + 5 * s, residual: residual.map { $0 + 5 * s })
             finish(a6, b6, out: out + 6 * s, residual: residual.map { $0 + 6 * s })
+        }
+
+        /// Pixels 0..<7 `strips` of row oy (`out`, `residual`: the row's first pixel) by the
+        /// 512-bit strip (`archc_dw7_avx512`): per pixel the taps `seven` sums, in its order;
+        /// with `allTaps` every tap of a kernel row, as `smallTaps` and `sevenTapRuns` add
+        /// them (those on horizontal padding multiply the buffer's zeros).
+        func sevenWide(oy: Int, strips: Int, allTaps: Bool, out: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?) {
+            let ky = kyRange(oy), iy = oy * g.strideH - g.padTop + ky.lowerBound * g.dilationH
+            let mode: Int32 = plain ? ARCHC_DW_PLAIN : clamp != nil ? ARCHC_DW_CLAMP : ARCHC_DW_SUMS
+            let upper = clamp?.upper[0] ?? 0
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: DepthwiseKernel.pixels * 16) { sums in
+                let sums = sums.baseAddress!
+                for strip in 0..<strips {
+                    let ox = strip * DepthwiseKernel.pixels
+                    let kx = allTaps ? 0..<g.kw : kxRange(ox + DepthwiseKernel.pixels - 1).lowerBound..<kxRange(ox).upperBound
+                    let x = input(iy, ox * g.strideW - g.padLeft + kx.lowerBound * g.dilationW).assumingMemoryBound(to: Float.self)
+                    let o = out + ox * g.outC
+                    let weights = w + (ky.lowerBound * g.kw + kx.lowerBound) * 16
+                    let target = mode == ARCHC_DW_SUMS ? sums : o
+                    archc_dw7_avx512(
+                        x, g.dilationH * rowFloats, g.strideW * 16, g.dilationW * 16, weights, g.kw * 16, ky.count, kx.count, bias, target, g.outC,
+                        mode, upper)
+                    guard mode == ARCHC_DW_SUMS else { continue }
+                    for j in 0..<DepthwiseKernel.pixels {
+                        finish(
+                            archc_load8(sums + 16 * j), archc_load8(sums + 16 * j + 8), out: o + j * g.outC,
+                            residual: residual.map { $0 + (ox + j) * g.outC })
+                    }
+                }
+            }
         }
 
         /// `seven` for wide kernels at stride 1, with the roles turned: per half of the 16

@@ -1,3 +1,5 @@
+import CKernelSupport
+
 /// An inverted-residual block's expand 1x1 conv and the depthwise conv that reads it, fused:
 /// the wide map between them is never written to memory.
 ///
@@ -159,6 +161,25 @@ struct ExpandBand {
         let k = e.inC, last = count - 1, a = x + pixel * k
         let a0 = a, a1 = a + min(1, last) * k, a2 = a + min(2, last) * k, a3 = a + min(3, last) * k, a4 = a + min(4, last) * k
         let a5 = a + min(5, last) * k
+        if AVX512.enabled {
+            // The 512-bit tile (`archc_gemm_tile6_avx512`, one panel): the same sums.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: PackedGemm.mr * 2 * PackedGemm.nr) { sums in
+                let sums = sums.baseAddress!
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: PackedGemm.mr) { rows in
+                    (rows[0], rows[1], rows[2], rows[3], rows[4], rows[5]) = (a0, a1, a2, a3, a4, a5)
+                    var length = k
+                    archc_gemm_tile6_avx512(1, &length, rows.baseAddress!, panel, 0, 1, sums)
+                }
+                let row = { (i: Int) in sums + i * 2 * PackedGemm.nr }
+                store(archc_load8(row(0)), archc_load8(row(0) + 8), o0)
+                if count > 1 { store(archc_load8(row(1)), archc_load8(row(1) + 8), o1) }
+                if count > 2 { store(archc_load8(row(2)), archc_load8(row(2) + 8), o2) }
+                if count > 3 { store(archc_load8(row(3)), archc_load8(row(3) + 8), o3) }
+                if count > 4 { store(archc_load8(row(4)), archc_load8(row(4) + 8), o4) }
+                if count > 5 { store(archc_load8(row(5)), archc_load8(row(5) + 8), o5) }
+            }
+            return
+        }
         var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
         var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
         var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()

@@ -7,12 +7,12 @@ import Dispatch
 /// under load: about 117 measured.)
 public enum FMAPeak {
     /// GFLOP/s of pure FMA work on `pool`'s threads, as wide as the GEMM's tile runs (16 lanes
-    /// where `PackedGemm.wide`, else 8): every thread times its own run, and the rates add up
+    /// where `AVX512.enabled`, else 8): every thread times its own run, and the rates add up
     /// (best of five ~3 ms runs). Timing inside the chunks keeps a worker that
     /// wakes late (the caller then runs its chunk too) from halving the figure.
     public static func measure(pool: WorkerPool) -> Double {
         let steps = 1 << 19
-        let run = PackedGemm.wide ? archc_fma_peak_run512 : archc_fma_peak_run
+        let run = AVX512.enabled ? archc_fma_peak_run512 : archc_fma_peak_run
         _ = run(steps)  // a warm-up
         let rates = UnsafeMutablePointer<Double>.allocate(capacity: pool.threads)
         defer { rates.deallocate() }

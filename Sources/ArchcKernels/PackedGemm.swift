@@ -1,15 +1,11 @@
 import CKernelSupport
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Our own SGEMM for `C[M, N] = A[M, K] * B[N, K]^T` with B (the weights) packed once when
 /// the engine is built, so no call ever repacks weights (OpenBLAS repacks both operands on
 /// every call). A 6x16 register tile: per step of k, two 8-wide loads of packed B, six
 /// broadcasts of A, twelve FMAs into twelve independent accumulators (FMA latency 4 x 2
-/// pipes needs at least 8). On a CPU with AVX-512 (`wide`) a 6x32 tile takes two panels at
-/// a time with 16-wide registers (`archc_gemm_tile6_avx512`, C): twice the work per FMA,
+/// pipes needs at least 8). On a CPU with AVX-512 a 6x32 tile takes two panels at
+/// a time with 16-wide registers (`AVX512`, `archc_gemm_tile6_avx512`): twice the work per FMA,
 /// the same sums in the same order. K is cut into the fewest equal depth blocks of at most
 /// `maxDepthBlock` (`depthBlock(k:)`), so a B panel block (at most 32 KiB) stays in or near
 /// L1 while A's rows stream from L2.
@@ -165,12 +161,6 @@ public enum PackedGemm {
         multiply(m: m, rows: DenseRows(a: a, lda: lda), b, c: c, ldc: ldc, epilogue: epilogue, residual: residual, pool: pool)
     }
 
-    /// Whether the GEMM's full tiles run the 512-bit micro-kernel (`archc_gemm_tile6_avx512`,
-    /// two panels at a time): on a CPU with AVX-512F, unless the environment sets
-    /// `ARCHC_ISA=avx2` (the AVX2 tile everywhere, to compare the two on one machine). Both
-    /// add every sum in the same order: the results are the same bits.
-    public nonisolated(unsafe) static var wide = archc_cpu_has_avx512f() != 0 && getenv("ARCHC_ISA").map { String(cString: $0) } != "avx2"
-
     /// The GEMM with A's rows from `rows`: a dense matrix, or a convolution's input read in
     /// place (`ConvRows`, an implicit im2col).
     static func multiply<Rows: GemmRows>(
@@ -181,7 +171,7 @@ public enum PackedGemm {
         let depth = depthBlock(k: b.k)
         let maxSegments = source.maxSegments(kc: depth)
         // Panels per step: the 512-bit tile takes two at a time.
-        let width = wide ? 2 : 1
+        let width = AVX512.enabled ? 2 : 1
         pool.run(chunks: parts.count) { part in
             // Per row block and depth block: the segments' lengths, and for every tile the
             // six rows' pointers per segment, found once and reused by all panels.
@@ -255,7 +245,7 @@ public enum PackedGemm {
                                 // at 7x7: a full 6-row tile would cost 6x) and a last panel of at most 8 columns
                                 // (N = 24, 40, 1000), which the AVX2 half tile sums in another order.
                                 let narrow = b.n - (last - 1) * nr <= 8
-                                let widePanels = wide && rows > 1 ? last - first - (narrow ? 1 : 0) : 0
+                                let widePanels = AVX512.enabled && rows > 1 ? last - first - (narrow ? 1 : 0) : 0
                                 if widePanels > 0 {
                                     let panel = UnsafePointer(b.data) + first * b.k * nr + k0 * nr
                                     archc_gemm_tile6_avx512(segments, lengths, table, panel, b.k * nr, widePanels, sums)

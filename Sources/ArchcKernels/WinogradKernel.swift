@@ -230,7 +230,7 @@ public enum WinogradKernel {
                             let out = PackedGemm.TileOutput(
                                 c: c + r * PackedGemm.nr, ldc: PackedGemm.nr, rows: min(PackedGemm.mr, rows - r), cols: PackedGemm.nr, accumulate: false,
                                 last: false, epilogue: epilogue, bias: nil, residual: nil)
-                            if PackedGemm.wide {
+                            if AVX512.enabled {
                                 archc_gemm_tile6_avx512(1, lengths, pointers, b, 0, 1, sums)
                                 out.store(sums: sums, stride: 2 * PackedGemm.nr)
                             } else {

@@ -28,7 +28,7 @@ AVX512 static void tile6x32(long segments, const long *lengths, const float *con
         const float *a0 = row[0], *a1 = row[1], *a2 = row[2], *a3 = row[3], *a4 = row[4], *a5 = row[5];
         const long count = lengths[s];
         for (long k = 0; k < count; k++) {
-            const __m512 w0 = _mm512_load_ps(b0), w1 = _mm512_load_ps(b1);
+            const __m512 w0 = _mm512_loadu_ps(b0), w1 = _mm512_loadu_ps(b1);
             __m512 x = _mm512_set1_ps(a0[k]);
             c00 = _mm512_fmadd_ps(x, w0, c00), c01 = _mm512_fmadd_ps(x, w1, c01);
             x = _mm512_set1_ps(a1[k]);
@@ -44,12 +44,12 @@ AVX512 static void tile6x32(long segments, const long *lengths, const float *con
             b0 += 16, b1 += 16;
         }
     }
-    _mm512_store_ps(out, c00), _mm512_store_ps(out + 16, c01);
-    _mm512_store_ps(out + 32, c10), _mm512_store_ps(out + 48, c11);
-    _mm512_store_ps(out + 64, c20), _mm512_store_ps(out + 80, c21);
-    _mm512_store_ps(out + 96, c30), _mm512_store_ps(out + 112, c31);
-    _mm512_store_ps(out + 128, c40), _mm512_store_ps(out + 144, c41);
-    _mm512_store_ps(out + 160, c50), _mm512_store_ps(out + 176, c51);
+    _mm512_storeu_ps(out, c00), _mm512_storeu_ps(out + 16, c01);
+    _mm512_storeu_ps(out + 32, c10), _mm512_storeu_ps(out + 48, c11);
+    _mm512_storeu_ps(out + 64, c20), _mm512_storeu_ps(out + 80, c21);
+    _mm512_storeu_ps(out + 96, c30), _mm512_storeu_ps(out + 112, c31);
+    _mm512_storeu_ps(out + 128, c40), _mm512_storeu_ps(out + 144, c41);
+    _mm512_storeu_ps(out + 160, c50), _mm512_storeu_ps(out + 176, c51);
 }
 
 // One panel: six accumulators, one per row (two per row, alternating over k, would keep
@@ -62,7 +62,7 @@ AVX512 static void tile6x16(long segments, const long *lengths, const float *con
         const float *a0 = row[0], *a1 = row[1], *a2 = row[2], *a3 = row[3], *a4 = row[4], *a5 = row[5];
         const long count = lengths[s];
         for (long k = 0; k < count; k++) {
-            const __m512 w = _mm512_load_ps(b);
+            const __m512 w = _mm512_loadu_ps(b);
             c0 = _mm512_fmadd_ps(_mm512_set1_ps(a0[k]), w, c0);
             c1 = _mm512_fmadd_ps(_mm512_set1_ps(a1[k]), w, c1);
             c2 = _mm512_fmadd_ps(_mm512_set1_ps(a2[k]), w, c2);
@@ -72,8 +72,8 @@ AVX512 static void tile6x16(long segments, const long *lengths, const float *con
             b += 16;
         }
     }
-    _mm512_store_ps(out, c0), _mm512_store_ps(out + 32, c1), _mm512_store_ps(out + 64, c2);
-    _mm512_store_ps(out + 96, c3), _mm512_store_ps(out + 128, c4), _mm512_store_ps(out + 160, c5);
+    _mm512_storeu_ps(out, c0), _mm512_storeu_ps(out + 32, c1), _mm512_storeu_ps(out + 64, c2);
+    _mm512_storeu_ps(out + 96, c3), _mm512_storeu_ps(out + 128, c4), _mm512_storeu_ps(out + 160, c5);
 }
 
 void archc_gemm_tile6_avx512(long segments, const long *lengths, const void *rows, const float *panel0, long panel_stride,

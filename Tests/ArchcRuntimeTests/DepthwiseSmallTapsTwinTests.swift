@@ -26,14 +26,16 @@ final class DepthwiseSmallTapsTwinTests: XCTestCase {
             "depthwise", batch: k.batch, c: k.c, h: k.h, w: k.w, cout: k.c, kh: k.k, kw: k.k, attrs: attrs, epilogue: k.epilogue, seed: seed)
         XCTAssertEqual(Verifier.verify(graph), [], file: file, line: line)
         var first: Tensor?
-        for threads in [1, 2, 3] {
-            let got = try Engine(graph: graph, batch: k.batch, threads: threads).run(x)
-            let error = got.relativeError(to: expected)
-            XCTAssertLessThanOrEqual(error, 1e-5, "\(k) threads \(threads): error \(error)", file: file, line: line)
-            if let first {
-                XCTAssertEqual(got.data, first.data, "\(k): threads \(threads) differ from threads 1", file: file, line: line)
-            } else {
-                first = got
+        for wide in RuntimeTest.kernelSets {
+            for threads in [1, 2, 3] {
+                let got = try RuntimeTest.withKernels(wide: wide) { try Engine(graph: graph, batch: k.batch, threads: threads).run(x) }
+                let error = got.relativeError(to: expected)
+                XCTAssertLessThanOrEqual(error, 1e-5, "\(k) threads \(threads) wide \(wide): error \(error)", file: file, line: line)
+                if let first {
+                    XCTAssertEqual(got.data, first.data, "\(k): threads \(threads) wide \(wide) differ from the first run", file: file, line: line)
+                } else {
+                    first = got
+                }
             }
         }
     }

@@ -47,6 +47,13 @@ final class ExpandDepthwiseTwinTests: XCTestCase {
         XCTAssertEqual(Verifier.verify(g), [], file: file, line: line)
         let x = RuntimeTest.random([k.batch, k.cin, k.h, k.w], seed: seed + 5)
         let naive = Interpreter.run(g, input: x)
+        for wide in RuntimeTest.kernelSets {
+            try RuntimeTest.withKernels(wide: wide) { try check(k, g, x, naive, batchOrder: batchOrder, file: file, line: line) }
+        }
+    }
+
+    /// `check` on the kernel set in force.
+    private func check(_ k: Case, _ g: Graph, _ x: Tensor, _ naive: Tensor, batchOrder: BatchOrder, file: StaticString, line: UInt) throws {
         let unfused = try Engine(graph: g, batch: k.batch, threads: 2, batchOrder: batchOrder, fusion: .off).run(x)
         let oneTile = (batchOrder == .layer ? k.batch : 1) * k.h * k.w % 6 == 1
         var first: Tensor?

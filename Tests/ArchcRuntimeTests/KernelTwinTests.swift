@@ -5,7 +5,7 @@ import XCTest
 
 /// Every runtime kernel against its naive twin (the interpreter's NCHW kernels) on random
 /// shapes: odd sizes, strides, padding (asymmetric too), dilation, groups, batch > 1, and
-/// every epilogue.
+/// every epilogue; on a CPU with AVX-512, by both kernel sets.
 final class KernelTwinTests: XCTestCase {
     private struct Case {
         var batch, c, h, w, cout, kh, kw, stride, dilation, groups: Int
@@ -21,18 +21,26 @@ final class KernelTwinTests: XCTestCase {
         let (graph, x, expected) = RuntimeTest.oneConv(
             "kernel", batch: k.batch, c: k.c, h: k.h, w: k.w, cout: k.cout, kh: k.kh, kw: k.kw, attrs: attrs, epilogue: k.epilogue, seed: seed)
         XCTAssertEqual(Verifier.verify(graph), [], file: file, line: line)
-        for gemm in GemmBackend.allCases {
-            for threads in [1, 2] {
-                let got: Tensor
-                do {
-                    got = try Engine(graph: graph, batch: k.batch, threads: threads, gemm: gemm).run(x)
-                } catch {
-                    XCTFail("\(k) \(gemm) threads \(threads): \(error)", file: file, line: line)
-                    continue
+        var packed: [Bool: Tensor] = [:]
+        for wide in RuntimeTest.kernelSets {
+            for gemm in GemmBackend.allCases {
+                for threads in [1, 2] {
+                    let got: Tensor
+                    do {
+                        got = try RuntimeTest.withKernels(wide: wide) { try Engine(graph: graph, batch: k.batch, threads: threads, gemm: gemm).run(x) }
+                    } catch {
+                        XCTFail("\(k) \(gemm) threads \(threads) wide \(wide): \(error)", file: file, line: line)
+                        continue
+                    }
+                    let error = got.relativeError(to: expected)
+                    XCTAssertLessThanOrEqual(error, 1e-5, "\(k) \(gemm) threads \(threads) wide \(wide): error \(error)", file: file, line: line)
+                    if gemm == .packed { packed[wide] = got }
                 }
-                let error = got.relativeError(to: expected)
-                XCTAssertLessThanOrEqual(error, 1e-5, "\(k) \(gemm) threads \(threads): error \(error)", file: file, line: line)
             }
+        }
+        // The 512-bit kernels give the AVX2 kernels' values.
+        if let wide = packed[true], let narrow = packed[false] {
+            XCTAssertEqual(wide.data, narrow.data, "\(k): the 512-bit kernels differ from the AVX2 ones", file: file, line: line)
         }
     }
 

@@ -65,14 +65,11 @@ final class PackedGemmTwinTests: XCTestCase {
             XCTAssertTrue(got.elementsEqual(one) { $0.bitPattern == $1.bitPattern }, "\(s): \(threads) threads differ from 1", file: file, line: line)
         }
         // On a CPU with AVX-512 the other micro-kernel (the 512-bit one or the AVX2 one) gives the same bits.
-        if archc_cpu_has_avx512f() != 0 {
-            let wide = PackedGemm.wide
-            PackedGemm.wide.toggle()
-            defer { PackedGemm.wide = wide }
+        for wide in RuntimeTest.kernelSets where wide != AVX512.enabled {
             for threads in [1, 2] {
-                let got = packed(s, a: a, w: w, bias: bias, residual: residual, pool: WorkerPool(threads: threads))
+                let got = RuntimeTest.withKernels(wide: wide) { packed(s, a: a, w: w, bias: bias, residual: residual, pool: WorkerPool(threads: threads)) }
                 XCTAssertTrue(
-                    got.elementsEqual(one) { $0.bitPattern == $1.bitPattern }, "\(s): the \(wide ? "AVX2" : "512-bit") tile on \(threads) threads differs",
+                    got.elementsEqual(one) { $0.bitPattern == $1.bitPattern }, "\(s): the \(wide ? "512-bit" : "AVX2") tile on \(threads) threads differs",
                     file: file, line: line)
             }
         }
@@ -160,7 +157,7 @@ final class PackedGemmTwinTests: XCTestCase {
     /// The 512-bit tile runs where the CPU has AVX-512F, unless ARCHC_ISA=avx2 asks for the AVX2 one.
     func testWideTileWhereTheCPUHasIt() throws {
         let asked = ProcessInfo.processInfo.environment["ARCHC_ISA"]
-        XCTAssertEqual(PackedGemm.wide, archc_cpu_has_avx512f() != 0 && asked != "avx2")
+        XCTAssertEqual(AVX512.enabled, archc_cpu_has_avx512f() != 0 && asked != "avx2")
         if archc_cpu_has_avx512f() == 0 { throw XCTSkip("this CPU has no AVX-512F: the 512-bit tile is never run here") }
     }
 

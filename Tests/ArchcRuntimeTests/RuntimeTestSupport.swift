@@ -1,3 +1,5 @@
+import CKernelSupport
+import ArchcKernels
 import ArchcIR
 import ArchcLowering
 import ArchcInterpreter
@@ -8,6 +10,18 @@ import Foundation
 import XCTest
 
 enum RuntimeTest {
+    /// The kernel sets this CPU runs (`AVX512.enabled`): the 512-bit and the AVX2 ones where
+    /// it has AVX-512F, else only the AVX2 ones.
+    static let kernelSets: [Bool] = archc_cpu_has_avx512f() != 0 ? [true, false] : [false]
+
+    /// `body` with the 512-bit kernels on (`wide`) or off, then the setting as it was.
+    static func withKernels<T>(wide: Bool, _ body: () throws -> T) rethrows -> T {
+        let saved = AVX512.enabled
+        AVX512.enabled = wide
+        defer { AVX512.enabled = saved }
+        return try body()
+    }
+
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// A spec lowered with seeded weights, before and after the pipeline.

@@ -2,7 +2,6 @@ import ArchcIR
 import ArchcInterpreter
 import ArchcKernels
 import ArchcRuntime
-import CKernelSupport
 import XCTest
 
 /// The Winograd kernel, F(4x4, 3x3) and F(2x2, 3x3), against its naive twin, the interpreter's
@@ -69,12 +68,11 @@ final class WinogradTwinTests: XCTestCase {
             }
         }
         // On a CPU with AVX-512 the other GEMM tile (the 512-bit one or the AVX2 one) gives the same bits.
-        if archc_cpu_has_avx512f() != 0 {
-            let wide = PackedGemm.wide
-            PackedGemm.wide.toggle()
-            defer { PackedGemm.wide = wide }
-            let engine = try Engine(graph: graph, batch: k.batch, threads: 2, conv3x3: tile == .f4x4 ? .winograd : .winograd2x2)
-            XCTAssertEqual(try engine.run(x).data, first?.data, "\(k): the \(wide ? "AVX2" : "512-bit") tile differs", file: file, line: line)
+        for wide in RuntimeTest.kernelSets where wide != AVX512.enabled {
+            let got = try RuntimeTest.withKernels(wide: wide) {
+                try Engine(graph: graph, batch: k.batch, threads: 2, conv3x3: tile == .f4x4 ? .winograd : .winograd2x2).run(x)
+            }
+            XCTAssertEqual(got.data, first?.data, "\(k): the \(wide ? "512-bit" : "AVX2") tile differs", file: file, line: line)
         }
     }
 

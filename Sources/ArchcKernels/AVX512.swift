@@ -1,0 +1,17 @@
+import CKernelSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The 512-bit kernels: the GEMM's 6x32 tile (`archc_gemm_tile6_avx512`) and the depthwise
+/// seven-pixel strip (`archc_dw7_avx512`), C compiled for AVX-512F per function, while the
+/// Swift kernels stay compiled for the common AVX2 + FMA target. ONNX Runtime, like most
+/// peers, picks its kernels by the CPU it runs on; so does this.
+public enum AVX512 {
+    /// Whether the kernels run their 512-bit versions: on a CPU with AVX-512F, unless the
+    /// environment sets `ARCHC_ISA=avx2` (the AVX2 kernels everywhere, to compare the two on
+    /// one machine). The GEMM gives the same bits either way, the depthwise kernel the same
+    /// values (a zero's sign aside: the AVX2 mobile kernels also add taps on padding).
+    public nonisolated(unsafe) static var enabled = archc_cpu_has_avx512f() != 0 && getenv("ARCHC_ISA").map { String(cString: $0) } != "avx2"
+}
