@@ -58,6 +58,21 @@ public struct EpilogueKernel {
         return v
     }
 
+    /// The activations as C kernels name them (0 none, 1 ReLU, 2 ReLU6: `archc_gemm_output`),
+    /// or nil when one is a GELU (left to `finish`).
+    var clampCodes: (Int32, Int32)? {
+        func code(_ a: Activation?) -> Int32? {
+            switch a {
+            case nil: return 0
+            case .relu: return 1
+            case .relu6: return 2
+            case .gelu: return nil
+            }
+        }
+        guard let activation = code(activation), let post = code(postActivation) else { return nil }
+        return (activation, post)
+    }
+
     /// True when nothing is left to do after the GEMM.
     public var isIdentity: Bool { bias == nil && activation == nil && postActivation == nil }
 

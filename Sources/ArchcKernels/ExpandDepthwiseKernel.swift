@@ -162,13 +162,13 @@ struct ExpandBand {
         let a0 = a, a1 = a + min(1, last) * k, a2 = a + min(2, last) * k, a3 = a + min(3, last) * k, a4 = a + min(4, last) * k
         let a5 = a + min(5, last) * k
         if AVX512.enabled {
-            // The 512-bit tile (`archc_gemm_tile6_avx512`, one panel): the same sums.
+            // The 512-bit tile (`archc_gemm_tile_avx512`, one panel): the same sums.
             withUnsafeTemporaryAllocation(of: Float.self, capacity: PackedGemm.mr * 2 * PackedGemm.nr) { sums in
                 let sums = sums.baseAddress!
                 withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: PackedGemm.mr) { rows in
                     (rows[0], rows[1], rows[2], rows[3], rows[4], rows[5]) = (a0, a1, a2, a3, a4, a5)
                     var length = k
-                    archc_gemm_tile6_avx512(1, &length, rows.baseAddress!, panel, 0, 1, sums)
+                    archc_gemm_tile_avx512(1, &length, rows.baseAddress!, 1, 0, panel, 0, 1, sums, nil)
                 }
                 let row = { (i: Int) in sums + i * 2 * PackedGemm.nr }
                 store(archc_load8(row(0)), archc_load8(row(0) + 8), o0)

@@ -4,9 +4,9 @@ import CKernelSupport
 /// the engine is built, so no call ever repacks weights (OpenBLAS repacks both operands on
 /// every call). A 6x16 register tile: per step of k, two 8-wide loads of packed B, six
 /// broadcasts of A, twelve FMAs into twelve independent accumulators (FMA latency 4 x 2
-/// pipes needs at least 8). On a CPU with AVX-512 a 6x32 tile takes two panels at
-/// a time with 16-wide registers (`AVX512`, `archc_gemm_tile6_avx512`): twice the work per FMA,
-/// the same sums in the same order. K is cut into the fewest equal depth blocks of at most
+/// pipes needs at least 8). On a CPU with AVX-512 a 12x32 tile takes two row tiles and two
+/// panels at a time with 16-wide registers (`AVX512`, `archc_gemm_tile_avx512`): twice the
+/// work per FMA, the same sums in the same order. K is cut into the fewest equal depth blocks of at most
 /// `maxDepthBlock` (`depthBlock(k:)`), so a B panel block (at most 32 KiB) stays in or near
 /// L1 while A's rows stream from L2.
 public enum PackedGemm {
@@ -170,16 +170,15 @@ public enum PackedGemm {
         let parts = split(m: m, n: b.n, panels: b.panels)
         let depth = depthBlock(k: b.k)
         let maxSegments = source.maxSegments(kc: depth)
-        // Panels per step: the 512-bit tile takes two at a time.
-        let width = AVX512.enabled ? 2 : 1
+        let clamps = epilogue.clampCodes
         pool.run(chunks: parts.count) { part in
             // Per row block and depth block: the segments' lengths, and for every tile the
             // six rows' pointers per segment, found once and reused by all panels.
             let tilesPerBlock = (mc + mr - 1) / mr
             let lengths = UnsafeMutablePointer<Int>.allocate(capacity: maxSegments)
             let pointers = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: tilesPerBlock * maxSegments * mr)
-            // The 512-bit tile's sums, on their way to the epilogue.
-            let sums = AlignedMemory.floats(mr * 2 * nr)
+            // The 512-bit tile's sums (two tiles of two panels), on their way to the epilogue.
+            let sums = AlignedMemory.floats(2 * mr * 2 * nr)
             defer {
                 lengths.deallocate()
                 pointers.deallocate()
@@ -192,7 +191,6 @@ public enum PackedGemm {
             for (index, block) in blocks.enumerated() where index < parts[part].count && block.r1 > block.r0 && block.p1 > block.p0 {
                 let following = index + 1 < blocks.count ? firstBlock(b, p: blocks[index + 1].p0, depth: depth) : nil
                 let (r0, r1, p0, p1) = (block.r0, block.r1, block.p0, block.p1)
-                let steps = (p1 - p0 + width - 1) / width
                 var k0 = 0
                 while k0 < b.k {
                     let kLen = min(depth, b.k - k0)
@@ -214,20 +212,26 @@ public enum PackedGemm {
                         // weights from L2, and from memory in one sequential pass by the first
                         // tile); otherwise each step of panels runs over all the tiles, its weights in L1.
                         let rowsOuter = runsRowsOuter(depth: kLen, panels: p1 - p0)
-                        let (outer, inner) = rowsOuter ? (tiles, steps) : (steps, tiles)
+                        // Panels per step: the 512-bit tile takes two at a time.
+                        let width = AVX512.enabled ? 2 : 1
+                        let steps = (p1 - p0 + width - 1) / width
+                        // Row tiles per step: the 512-bit tile takes two at a time.
+                        let tileWidth = AVX512.enabled ? 2 : 1
+                        let tileSteps = (tiles + tileWidth - 1) / tileWidth
+                        let (outer, inner) = rowsOuter ? (tileSteps, steps) : (steps, tileSteps)
                         for o in 0..<outer {
                             // Weights come from memory once per call (a model's do not fit in the
                             // caches): while a step's panel blocks are used, the next step's are
-                            // prefetched, a share of their lines before each row tile.
+                            // prefetched, a share of their lines before each step of row tiles.
                             let next =
                                 m0 == r0 && !rowsOuter
                                 ? nextBlock(b, p: min(p1, p0 + (o + 1) * width) - 1, k0: k0, p0: p0, p1: p1, depth: depth) ?? following : nil
                             let lines = next.map { $0.lines * width } ?? 0
-                            let linesPerTile = (lines + tiles - 1) / tiles
+                            let linesPerStep = (lines + tileSteps - 1) / tileSteps
                             var line = 0
                             for i in 0..<inner {
                                 if let next {
-                                    let end = min(lines, line + linesPerTile)
+                                    let end = min(lines, line + linesPerStep)
                                     while line < end {
                                         // A step's second panel block starts one panel (k * 16 floats) after its first.
                                         let (panel, offset) = line < next.lines ? (0, line) : (1, line - next.lines)
@@ -235,36 +239,54 @@ public enum PackedGemm {
                                         line += 1
                                     }
                                 }
-                                let (t, step) = rowsOuter ? (o, i) : (i, o)
-                                let r = m0 + t * mr
-                                let table = pointers + t * segments * mr
-                                let rows = min(mr, m1 - r)
-                                let first = p0 + step * width
-                                let last = min(p1, first + width)
-                                // The 512-bit tile takes the step's panels but a one-row tail (M = 49 = 8 x 6 + 1
-                                // at 7x7: a full 6-row tile would cost 6x) and a last panel of at most 8 columns
-                                // (N = 24, 40, 1000), which the AVX2 half tile sums in another order.
-                                let narrow = b.n - (last - 1) * nr <= 8
-                                let widePanels = AVX512.enabled && rows > 1 ? last - first - (narrow ? 1 : 0) : 0
+                                let (tileStep, step) = rowsOuter ? (o, i) : (i, o)
+                                let firstTile = tileStep * tileWidth, lastTile = min(tiles, firstTile + tileWidth)
+                                let first = p0 + step * width, last = min(p1, first + width)
+                                // The 512-bit tile takes the step's tiles and panels but a one-row tail (M = 49 =
+                                // 8 x 6 + 1 at 7x7: a full 6-row tile would cost 6x) and a last panel of at most 8
+                                // columns (N = 24, 40, 1000), which the AVX2 half tile sums in another order.
+                                let oneRowTail = m1 - (m0 + (lastTile - 1) * mr) == 1
+                                let wideTiles = AVX512.enabled ? lastTile - firstTile - (oneRowTail ? 1 : 0) : 0
+                                let widePanels = wideTiles > 0 ? last - first - (b.n - (last - 1) * nr <= 8 ? 1 : 0) : 0
+                                // Whole panels and a ReLU/ReLU6 epilogue (or none) the 512-bit tile finishes and
+                                // stores itself; otherwise its sums go through `TileOutput`.
+                                var stored = false
                                 if widePanels > 0 {
                                     let panel = UnsafePointer(b.data) + first * b.k * nr + k0 * nr
-                                    archc_gemm_tile6_avx512(segments, lengths, table, panel, b.k * nr, widePanels, sums)
-                                }
-                                for p in first..<last {
-                                    let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
-                                    let out = TileOutput(
-                                        c: c + r * ldc + p * nr, ldc: ldc, rows: rows, cols: min(nr, b.n - p * nr), accumulate: k0 > 0,
-                                        last: k0 + kLen == b.k, epilogue: epilogue, bias: epilogue.bias.map { $0 + p * nr },
-                                        residual: residual.map { $0 + r * ldc + p * nr })
-                                    if rows == 1 {
-                                        tileRow(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
-                                    } else if p - first < widePanels {
-                                        out.store(sums: sums + (p - first) * nr, stride: 2 * nr)
-                                    } else if out.cols <= 8 {
-                                        // A last panel of at most 8 columns would cost a 16-wide tile.
-                                        tileHalf(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
+                                    let table = pointers + firstTile * segments * mr
+                                    let r = m0 + firstTile * mr
+                                    if let (activation, post) = clamps, (first + widePanels) * nr <= b.n {
+                                        var output = archc_gemm_output(
+                                            c: c + r * ldc + first * nr, ldc: ldc, bias: epilogue.bias.map { $0 + first * nr },
+                                            residual: residual.map { $0 + r * ldc + first * nr }, rows: min(wideTiles * mr, m1 - r), accumulate: k0 > 0 ? 1 : 0,
+                                            last: k0 + kLen == b.k ? 1 : 0, activation: activation, post_activation: post)
+                                        archc_gemm_tile_avx512(segments, lengths, table, wideTiles, segments * mr, panel, b.k * nr, widePanels, sums, &output)
+                                        stored = true
                                     } else {
-                                        tile(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
+                                        archc_gemm_tile_avx512(segments, lengths, table, wideTiles, segments * mr, panel, b.k * nr, widePanels, sums, nil)
+                                    }
+                                }
+                                if stored && wideTiles == lastTile - firstTile && widePanels == last - first { continue }
+                                for t in firstTile..<lastTile {
+                                    let r = m0 + t * mr
+                                    let table = pointers + t * segments * mr
+                                    let rows = min(mr, m1 - r)
+                                    for p in first..<last {
+                                        let panel = UnsafePointer(b.data) + p * b.k * nr + k0 * nr
+                                        let out = TileOutput(
+                                            c: c + r * ldc + p * nr, ldc: ldc, rows: rows, cols: min(nr, b.n - p * nr), accumulate: k0 > 0,
+                                            last: k0 + kLen == b.k, epilogue: epilogue, bias: epilogue.bias.map { $0 + p * nr },
+                                            residual: residual.map { $0 + r * ldc + p * nr })
+                                        if t - firstTile < wideTiles && p - first < widePanels {
+                                            if !stored { out.store(sums: sums + (t - firstTile) * mr * 2 * nr + (p - first) * nr, stride: 2 * nr) }
+                                        } else if rows == 1 {
+                                            tileRow(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
+                                        } else if out.cols <= 8 {
+                                            // A last panel of at most 8 columns would cost a 16-wide tile.
+                                            tileHalf(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
+                                        } else {
+                                            tile(segments: segments, lengths: lengths, pointers: table, panel: panel, out: out)
+                                        }
                                     }
                                 }
                             }

@@ -231,7 +231,7 @@ public enum WinogradKernel {
                                 c: c + r * PackedGemm.nr, ldc: PackedGemm.nr, rows: min(PackedGemm.mr, rows - r), cols: PackedGemm.nr, accumulate: false,
                                 last: false, epilogue: epilogue, bias: nil, residual: nil)
                             if AVX512.enabled {
-                                archc_gemm_tile6_avx512(1, lengths, pointers, b, 0, 1, sums)
+                                archc_gemm_tile_avx512(1, lengths, pointers, 1, 0, b, 0, 1, sums, nil)
                                 out.store(sums: sums, stride: 2 * PackedGemm.nr)
                             } else {
                                 PackedGemm.tile(segments: 1, lengths: lengths, pointers: pointers, panel: b, out: out)

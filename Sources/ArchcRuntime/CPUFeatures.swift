@@ -1,3 +1,4 @@
+import ArchcKernels
 import CKernelSupport
 
 /// The kernels are compiled for AVX2 + FMA (`-target-cpu haswell`); on a CPU without them
@@ -14,6 +15,9 @@ public enum CPUFeatures {
         if archc_cpu_has_fma() == 0 { lacking.append("fma") }
         return lacking
     }
+
+    /// The kernel set in use: "avx512" where the 512-bit kernels run (`AVX512.enabled`), else "avx2".
+    public static var kernels: String { AVX512.enabled ? "avx512" : "avx2" }
 
     /// Throws unless nothing is `missing`: the check that stands between a caller and an
     /// illegal instruction.

@@ -16,80 +16,102 @@ int archc_cpu_has_avx512f(void) {
 
 #define AVX512 __attribute__((target("avx512f")))
 
-// Two panels: per step of k two 16-wide loads of weights, six broadcasts of A, twelve FMAs
-// into twelve independent accumulators (FMA latency 4 x 2 pipes needs at least 8).
-AVX512 static void tile6x32(long segments, const long *lengths, const float *const *rows, const float *b0, const float *b1,
-                            float *out) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps(), c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps(), c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+AVX512 static inline __m512 activate(__m512 v, int activation) {
+    // Compare-and-replace, not max/min: NaN stays NaN, as `EpilogueKernel.activate` keeps it.
+    if (activation == 0) return v;
+    const __m512 zero = _mm512_setzero_ps();
+    v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, zero);
+    if (activation == 1) return v;
+    const __m512 six = _mm512_set1_ps(6);
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, six, _CMP_GT_OQ), v, six);
+}
+
+// Row i, panel j: `TileOutput.store`'s arithmetic in its order.
+AVX512 static inline __attribute__((always_inline)) void finish(__m512 v, const archc_gemm_output *o, int i, int j) {
+    float *c = o->c + i * o->ldc + j * 16;
+    if (o->accumulate) v = _mm512_add_ps(v, _mm512_loadu_ps(c));
+    if (o->last) {
+        if (o->bias) v = _mm512_add_ps(v, _mm512_loadu_ps(o->bias + j * 16));
+        v = activate(v, o->activation);
+        if (o->residual) v = _mm512_add_ps(v, _mm512_loadu_ps(o->residual + i * o->ldc + j * 16));
+        v = activate(v, o->post_activation);
+    }
+    _mm512_storeu_ps(c, v);
+}
+
+// ROWS (6 or 12: one or two row tiles) x PANELS (1 or 2) x 16 sums in ROWS * PANELS
+// registers. Per step of k: PANELS 16-wide loads of weights, ROWS broadcasts of A, ROWS *
+// PANELS FMAs, each into its own accumulator (FMA latency 4 x 2 pipes wants at least 8; 12x32
+// keeps 24 and needs 14 loads per 24 FMAs, where 6x32 needs 8 per 12). Constant bounds: the
+// compiler unrolls the loops over rows and panels and keeps every sum in a register.
+AVX512 static inline __attribute__((always_inline)) void tile(const int ROWS, const int PANELS, long segments, const long *lengths,
+                                                              const float *const *rows, long table_stride, const float *panel0,
+                                                              long panel_stride, float *out, const archc_gemm_output *output) {
+    __m512 c[12][2];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < ROWS; i++) {
+#pragma clang loop unroll(full)
+        for (int j = 0; j < PANELS; j++) c[i][j] = _mm512_setzero_ps();
+    }
+    const float *b0 = panel0, *b1 = panel0 + panel_stride;
     for (long s = 0; s < segments; s++) {
-        const float *const *row = rows + s * 6;
-        const float *a0 = row[0], *a1 = row[1], *a2 = row[2], *a3 = row[3], *a4 = row[4], *a5 = row[5];
+        const float *a[12];
+#pragma clang loop unroll(full)
+        for (int i = 0; i < ROWS; i++) a[i] = rows[(i / 6) * table_stride + s * 6 + i % 6];
         const long count = lengths[s];
         for (long k = 0; k < count; k++) {
-            const __m512 w0 = _mm512_loadu_ps(b0), w1 = _mm512_loadu_ps(b1);
-            __m512 x = _mm512_set1_ps(a0[k]);
-            c00 = _mm512_fmadd_ps(x, w0, c00), c01 = _mm512_fmadd_ps(x, w1, c01);
-            x = _mm512_set1_ps(a1[k]);
-            c10 = _mm512_fmadd_ps(x, w0, c10), c11 = _mm512_fmadd_ps(x, w1, c11);
-            x = _mm512_set1_ps(a2[k]);
-            c20 = _mm512_fmadd_ps(x, w0, c20), c21 = _mm512_fmadd_ps(x, w1, c21);
-            x = _mm512_set1_ps(a3[k]);
-            c30 = _mm512_fmadd_ps(x, w0, c30), c31 = _mm512_fmadd_ps(x, w1, c31);
-            x = _mm512_set1_ps(a4[k]);
-            c40 = _mm512_fmadd_ps(x, w0, c40), c41 = _mm512_fmadd_ps(x, w1, c41);
-            x = _mm512_set1_ps(a5[k]);
-            c50 = _mm512_fmadd_ps(x, w0, c50), c51 = _mm512_fmadd_ps(x, w1, c51);
+            const __m512 w0 = _mm512_loadu_ps(b0);
+            const __m512 w1 = PANELS == 2 ? _mm512_loadu_ps(b1) : w0;
+#pragma clang loop unroll(full)
+            for (int i = 0; i < ROWS; i++) {
+                const __m512 x = _mm512_set1_ps(a[i][k]);
+                c[i][0] = _mm512_fmadd_ps(x, w0, c[i][0]);
+                if (PANELS == 2) c[i][1] = _mm512_fmadd_ps(x, w1, c[i][1]);
+            }
             b0 += 16, b1 += 16;
         }
     }
-    _mm512_storeu_ps(out, c00), _mm512_storeu_ps(out + 16, c01);
-    _mm512_storeu_ps(out + 32, c10), _mm512_storeu_ps(out + 48, c11);
-    _mm512_storeu_ps(out + 64, c20), _mm512_storeu_ps(out + 80, c21);
-    _mm512_storeu_ps(out + 96, c30), _mm512_storeu_ps(out + 112, c31);
-    _mm512_storeu_ps(out + 128, c40), _mm512_storeu_ps(out + 144, c41);
-    _mm512_storeu_ps(out + 160, c50), _mm512_storeu_ps(out + 176, c51);
-}
-
-// One panel: six accumulators, one per row (two per row, alternating over k, would keep
-// the FMA pipes busier but add each sum in another order than the AVX2 tile).
-AVX512 static void tile6x16(long segments, const long *lengths, const float *const *rows, const float *b, float *out) {
-    __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps();
-    __m512 c3 = _mm512_setzero_ps(), c4 = _mm512_setzero_ps(), c5 = _mm512_setzero_ps();
-    for (long s = 0; s < segments; s++) {
-        const float *const *row = rows + s * 6;
-        const float *a0 = row[0], *a1 = row[1], *a2 = row[2], *a3 = row[3], *a4 = row[4], *a5 = row[5];
-        const long count = lengths[s];
-        for (long k = 0; k < count; k++) {
-            const __m512 w = _mm512_loadu_ps(b);
-            c0 = _mm512_fmadd_ps(_mm512_set1_ps(a0[k]), w, c0);
-            c1 = _mm512_fmadd_ps(_mm512_set1_ps(a1[k]), w, c1);
-            c2 = _mm512_fmadd_ps(_mm512_set1_ps(a2[k]), w, c2);
-            c3 = _mm512_fmadd_ps(_mm512_set1_ps(a3[k]), w, c3);
-            c4 = _mm512_fmadd_ps(_mm512_set1_ps(a4[k]), w, c4);
-            c5 = _mm512_fmadd_ps(_mm512_set1_ps(a5[k]), w, c5);
-            b += 16;
+    if (output) {
+#pragma clang loop unroll(full)
+        for (int i = 0; i < ROWS; i++) {
+            if (i >= output->rows) break;
+#pragma clang loop unroll(full)
+            for (int j = 0; j < PANELS; j++) finish(c[i][j], output, i, j);
         }
+        return;
     }
-    _mm512_storeu_ps(out, c0), _mm512_storeu_ps(out + 32, c1), _mm512_storeu_ps(out + 64, c2);
-    _mm512_storeu_ps(out + 96, c3), _mm512_storeu_ps(out + 128, c4), _mm512_storeu_ps(out + 160, c5);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < ROWS; i++) {
+#pragma clang loop unroll(full)
+        for (int j = 0; j < PANELS; j++) _mm512_storeu_ps(out + i * 32 + j * 16, c[i][j]);
+    }
 }
 
-void archc_gemm_tile6_avx512(long segments, const long *lengths, const void *rows, const float *panel0, long panel_stride,
-                             long panels, float *out) {
+#define TILE(name, ROWS, PANELS)                                                                                                        \
+    AVX512 static void name(long segments, const long *lengths, const float *const *rows, long table_stride, const float *panel0,      \
+                            long panel_stride, float *out, const archc_gemm_output *output) {                                          \
+        tile(ROWS, PANELS, segments, lengths, rows, table_stride, panel0, panel_stride, out, output);                                  \
+    }
+TILE(tile6x16, 6, 1)
+TILE(tile6x32, 6, 2)
+TILE(tile12x16, 12, 1)
+TILE(tile12x32, 12, 2)
+
+void archc_gemm_tile_avx512(long segments, const long *lengths, const void *rows, long tiles, long table_stride, const float *panel0,
+                            long panel_stride, long panels, float *out, const archc_gemm_output *output) {
     const float *const *pointers = (const float *const *)rows;
-    if (panels == 2) {
-        tile6x32(segments, lengths, pointers, panel0, panel0 + panel_stride, out);
+    if (tiles == 2) {
+        (panels == 2 ? tile12x32 : tile12x16)(segments, lengths, pointers, table_stride, panel0, panel_stride, out, output);
     } else {
-        tile6x16(segments, lengths, pointers, panel0, out);
+        (panels == 2 ? tile6x32 : tile6x16)(segments, lengths, pointers, table_stride, panel0, panel_stride, out, output);
     }
 }
 #else
 int archc_cpu_has_avx512f(void) { return 0; }
 
-void archc_gemm_tile6_avx512(long segments, const long *lengths, const void *rows, const float *panel0, long panel_stride,
-                             long panels, float *out) {
-    (void)segments, (void)lengths, (void)rows, (void)panel0, (void)panel_stride, (void)panels, (void)out;
+void archc_gemm_tile_avx512(long segments, const long *lengths, const void *rows, long tiles, long table_stride, const float *panel0,
+                            long panel_stride, long panels, float *out, const archc_gemm_output *output) {
+    (void)segments, (void)lengths, (void)rows, (void)tiles, (void)table_stride, (void)panel0, (void)panel_stride, (void)panels, (void)out;
+    (void)output;
 }
 #endif

@@ -207,7 +207,7 @@ struct Run: ParsableCommand {
         if report == .json {
             var object: [String: Any] = [
                 "name": model.network.name, "batch": b.batch, "threads": b.threads, "iterations": b.latenciesMs.count,
-                "precision": engine.precision.name, "min_ms": b.minMs, "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond,
+                "precision": engine.precision.name, "kernels": CPUFeatures.kernels, "min_ms": b.minMs, "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond,
                 "peak_bytes": b.peakBytes,
                 "activation_bytes": engine.activationBytes, "image_major_layers": engine.imageMajorNodes, "weight_bytes": engine.weightBytes,
                 "scratch_bytes": engine.scratchBytes,
@@ -226,7 +226,9 @@ struct Run: ParsableCommand {
             return
         }
         let precision = engine.precision == .fp32 ? "" : ", \(engine.precision.name)"
-        print("\(model.network.name): batch \(b.batch), \(b.threads) thread\(b.threads == 1 ? "" : "s"), \(b.latenciesMs.count) runs\(precision)")
+        print(
+            "\(model.network.name): batch \(b.batch), \(b.threads) thread\(b.threads == 1 ? "" : "s"), \(b.latenciesMs.count) runs\(precision), \(CPUFeatures.kernels) kernels"
+        )
         print(
             String(
                 format: "  median %.2f ms  p90 %.2f ms  %.1f images/s  %.1f GFLOP/s", b.medianMs, b.p90Ms, b.imagesPerSecond,

@@ -46,6 +46,27 @@ final class CLITests: XCTestCase {
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// The benchmark names the kernel set it ran: the 512-bit kernels on a CPU with AVX-512F
+    /// (its flags in /proc/cpuinfo), the AVX2 ones elsewhere or when ARCHC_ISA=avx2 asks.
+    func testBenchNamesTheKernelSet() throws {
+        let arguments = ["run", "specs/tiny/tiny-resnet.yaml", "--bench", "--iterations", "1", "--report", "json"]
+        let kernels = { (run: Run) -> String? in
+            let object = try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            return object?["kernels"] as? String
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["ARCHC_ISA"] = nil
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let wide = cpu.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("avx512f") ?? false
+        let auto = try execute(toolURL("archc"), arguments, environment: environment)
+        XCTAssertEqual(auto.status, 0, auto.stderr)
+        XCTAssertEqual(kernels(auto), wide ? "avx512" : "avx2", auto.stdout)
+        environment["ARCHC_ISA"] = "avx2"
+        let avx2 = try execute(toolURL("archc"), arguments, environment: environment)
+        XCTAssertEqual(avx2.status, 0, avx2.stderr)
+        XCTAssertEqual(kernels(avx2), "avx2", avx2.stdout)
+    }
+
     /// `archc help bogus` printed the top-level help and exited 0, where `archc bogus` is a
     /// usage error (64); `archc help eval merge` still works.
     func testHelpForAnUnknownSubcommandIsAnError() throws {
