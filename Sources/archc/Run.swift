@@ -207,7 +207,8 @@ struct Run: ParsableCommand {
         if report == .json {
             var object: [String: Any] = [
                 "name": model.network.name, "batch": b.batch, "threads": b.threads, "iterations": b.latenciesMs.count,
-                "precision": engine.precision.name, "kernels": CPUFeatures.kernels, "min_ms": b.minMs, "median_ms": b.medianMs, "p90_ms": b.p90Ms, "images_per_s": b.imagesPerSecond,
+                "precision": engine.precision.name, "kernels": CPUFeatures.kernels, "min_ms": b.minMs, "median_ms": b.medianMs, "p90_ms": b.p90Ms,
+                "images_per_s": b.imagesPerSecond,
                 "peak_bytes": b.peakBytes,
                 "activation_bytes": engine.activationBytes, "image_major_layers": engine.imageMajorNodes, "weight_bytes": engine.weightBytes,
                 "scratch_bytes": engine.scratchBytes,
