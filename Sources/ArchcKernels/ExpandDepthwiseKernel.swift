@@ -142,6 +142,28 @@ struct ExpandBand {
             }
             return out
         }
+        if AVX512.enabled {
+            // Twelve pixels at a time by the 512-bit tile (two row tiles, one panel): the same sums.
+            let most = 2 * PackedGemm.mr
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: most * 2 * PackedGemm.nr) { sums in
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: most) { table in
+                    var length = e.inC
+                    while p < end {
+                        let count = min(most, end - p)
+                        // Missing pixels repeat the last one and are not stored.
+                        for i in 0..<most { table[i] = x + (p + min(i, count - 1)) * e.inC }
+                        let tiles = count > PackedGemm.mr ? 2 : 1
+                        archc_gemm_tile_avx512(1, &length, table.baseAddress!, tiles, PackedGemm.mr, panel, 0, 1, sums.baseAddress!, nil)
+                        for i in 0..<count {
+                            let sum = sums.baseAddress! + i * 2 * PackedGemm.nr
+                            store(archc_load8(sum), archc_load8(sum + 8), next())
+                        }
+                        p += count
+                    }
+                }
+            }
+            return
+        }
         while p < end {
             let count = min(PackedGemm.mr, end - p)
             let o0 = next(), o1 = count > 1 ? next() : o0, o2 = count > 2 ? next() : o0, o3 = count > 3 ? next() : o0
@@ -161,25 +183,6 @@ struct ExpandBand {
         let k = e.inC, last = count - 1, a = x + pixel * k
         let a0 = a, a1 = a + min(1, last) * k, a2 = a + min(2, last) * k, a3 = a + min(3, last) * k, a4 = a + min(4, last) * k
         let a5 = a + min(5, last) * k
-        if AVX512.enabled {
-            // The 512-bit tile (`archc_gemm_tile_avx512`, one panel): the same sums.
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: PackedGemm.mr * 2 * PackedGemm.nr) { sums in
-                let sums = sums.baseAddress!
-                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: PackedGemm.mr) { rows in
-                    (rows[0], rows[1], rows[2], rows[3], rows[4], rows[5]) = (a0, a1, a2, a3, a4, a5)
-                    var length = k
-                    archc_gemm_tile_avx512(1, &length, rows.baseAddress!, 1, 0, panel, 0, 1, sums, nil)
-                }
-                let row = { (i: Int) in sums + i * 2 * PackedGemm.nr }
-                store(archc_load8(row(0)), archc_load8(row(0) + 8), o0)
-                if count > 1 { store(archc_load8(row(1)), archc_load8(row(1) + 8), o1) }
-                if count > 2 { store(archc_load8(row(2)), archc_load8(row(2) + 8), o2) }
-                if count > 3 { store(archc_load8(row(3)), archc_load8(row(3) + 8), o3) }
-                if count > 4 { store(archc_load8(row(4)), archc_load8(row(4) + 8), o4) }
-                if count > 5 { store(archc_load8(row(5)), archc_load8(row(5) + 8), o5) }
-            }
-            return
-        }
         var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
         var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
         var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
