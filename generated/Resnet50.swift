@@ -43,7 +43,7 @@ public final class Resnet50: GeneratedModel {
     let b37: UnsafePointer<Float>  // layer2.0.conv1.bias [128]
     let w37: GemmWeights  // layer2.0.conv1.weight [128, 256, 1, 1], as a packed GEMM [128, 256]
     let b40: UnsafePointer<Float>  // layer2.0.conv2.bias [128]
-    let w40: WinogradWeights  // layer2.0.conv2.weight [128, 128, 3, 3], as 16 packed GEMMs [128, 128] (f2x2s2)
+    let w40: GemmWeights  // layer2.0.conv2.weight [128, 128, 3, 3], as a packed GEMM [128, 1152]
     let b45: UnsafePointer<Float>  // layer2.0.downsample.0.bias [512]
     let w45: GemmWeights  // layer2.0.downsample.0.weight [512, 256, 1, 1], as a packed GEMM [512, 256]
     let b43: UnsafePointer<Float>  // layer2.0.conv3.bias [512]
@@ -158,7 +158,7 @@ public final class Resnet50: GeneratedModel {
         b37 = store.floats(try requireWeight(weights, "layer2.0.conv1.bias", [128]).data)
         w37 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.0.conv1.weight", [128, 256, 1, 1])), n: 128, k: 256)
         b40 = store.floats(try requireWeight(weights, "layer2.0.conv2.bias", [128]).data)
-        w40 = store.winograd(try requireWeight(weights, "layer2.0.conv2.weight", [128, 128, 3, 3]), tile: .f2x2s2)
+        w40 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.0.conv2.weight", [128, 128, 3, 3])), n: 128, k: 1152)
         b45 = store.floats(try requireWeight(weights, "layer2.0.downsample.0.bias", [512]).data)
         w45 = store.gemm(WeightPacking.ohwi(try requireWeight(weights, "layer2.0.downsample.0.weight", [512, 256, 1, 1])), n: 512, k: 256)
         b43 = store.floats(try requireWeight(weights, "layer2.0.conv3.bias", [512]).data)
@@ -264,7 +264,7 @@ public final class Resnet50: GeneratedModel {
             WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f4x4),
             WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f4x4),
             WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([64, 56, 56]), output: TensorType([64, 56, 56]), weightDims: [64, 64, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f4x4),
-            WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 56, 56]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f2x2s2),
+            ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 56, 56]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), backend: .packed),
             ConvKernels.scratchFloats(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([512, 28, 28]), weightDims: [512, 256, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), backend: .packed),
             WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f4x4),
             WinogradKernel.scratchFloats(ConvGeometry(batch: n, input: TensorType([128, 28, 28]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), tile: .f4x4),
@@ -320,7 +320,7 @@ public final class Resnet50: GeneratedModel {
             // %37 layer2.0.conv1 (specs/blocks/resnet.yaml:8:9): conv2d [N, 256, 56, 56] -> [N, 128, 56, 56] at arena byte 3211264 x N
             ConvKernels.pointwise(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([128, 56, 56]), weightDims: [128, 256, 1, 1], ConvAttributes(stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w37, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b37, activation: .relu, postActivation: nil), pool: pool)
             // %40 layer2.0.conv2 (specs/blocks/resnet.yaml:11:9): conv2d [N, 128, 56, 56] -> [N, 128, 28, 28] at arena byte 4816896 x N
-            WinogradKernel.run(ConvGeometry(batch: n, input: TensorType([128, 56, 56]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w40, y: v(4816896), residual: nil, epilogue: EpilogueKernel(bias: b40, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
+            ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([128, 56, 56]), output: TensorType([128, 28, 28]), weightDims: [128, 128, 3, 3], ConvAttributes(stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1)), x: v(3211264), weight: w40, y: v(4816896), residual: nil, epilogue: EpilogueKernel(bias: b40, activation: .relu, postActivation: nil), scratch: scratch, pool: pool)
             // %45 layer2.0.downsample.0 (specs/blocks/resnet.yaml:19:11): conv2d [N, 256, 56, 56] -> [N, 512, 28, 28] at arena byte 3211264 x N
             ConvKernels.im2col(ConvGeometry(batch: n, input: TensorType([256, 56, 56]), output: TensorType([512, 28, 28]), weightDims: [512, 256, 1, 1], ConvAttributes(stride: [2, 2], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1)), x: v(0), weight: w45, y: v(3211264), residual: nil, epilogue: EpilogueKernel(bias: b45, activation: nil, postActivation: nil), scratch: scratch, pool: pool)
             // %43 layer2.0.conv3 (specs/blocks/resnet.yaml:14:9): conv2d [N, 128, 28, 28] -> [N, 512, 28, 28] at arena byte 3211264 x N

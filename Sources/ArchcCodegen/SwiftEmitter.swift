@@ -40,7 +40,7 @@ public enum SwiftEmitter {
         "Int", "Float", "Double", "Bool", "String", "Array", "Dictionary", "Optional", "Void", "Never", "Error",
         "UnsafeMutableRawPointer", "UnsafeMutablePointer", "UnsafePointer", "UnsafeRawPointer",
         "UnsafeBufferPointer", "UnsafeMutableBufferPointer", "MemoryLayout",
-        "Activation", "ActivationQuantization", "ActivationRanges", "AlignedMemory", "AttentionKernel", "BatchOrder",
+        "AVX512", "Activation", "ActivationQuantization", "ActivationRanges", "AlignedMemory", "AttentionKernel", "BatchOrder",
         "CPUFeatures", "Conv3x3Algorithm", "ConvAttributes", "ConvGeometry", "ConvKernels", "DepthwiseKernel", "Engine",
         "EngineError", "Epilogue", "EpilogueKernel", "ExpandDepthwiseFusion", "ExpandDepthwiseKernel", "FMAPeak",
         "Failure", "Gemm", "GemmBackend", "GemmWeights", "GeneratedBuffers", "GeneratedModel", "GeneratedModelError", "Graph", "IRParser",

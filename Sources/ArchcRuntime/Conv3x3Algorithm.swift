@@ -55,9 +55,10 @@ public enum Conv3x3Algorithm: String, Sendable, CaseIterable {
         guard g.inC >= minChannels else { return nil }
         if g.strideH == 2 {
             // 25 multiplies per 2x2 tile against 9 per output pixel: not where the tiles
-            // overhang the map so far that less than a quarter of them is saved (7x7: 400 / 441).
+            // overhang the map so far that less than a quarter of them is saved (7x7: 400 / 441),
+            // nor below `minChannelsStride2`.
             let tile = WinogradKernel.Tile.f2x2s2, tiles = tile.tiles(g)
-            return tiles >= minTiles2 && 4 * tile.rowsPerTile * tiles <= 3 * 9 * g.batch * g.outH * g.outW ? tile : nil
+            return g.inC >= minChannelsStride2 && tiles >= minTiles2 && 4 * tile.rowsPerTile * tiles <= 3 * 9 * g.batch * g.outH * g.outW ? tile : nil
         }
         if WinogradKernel.Tile.f4x4.tiles(g) >= minTiles4 { return .f4x4 }
         if WinogradKernel.Tile.f2x2.tiles(g) >= minTiles2 { return .f2x2 }
@@ -68,6 +69,12 @@ public enum Conv3x3Algorithm: String, Sendable, CaseIterable {
     /// point pads it to 8 lanes (EfficientNet-Lite0's stem, 3x3/2 from 3 channels at batch 1:
     /// 1.15-1.19 ms by Winograd, 0.43-0.51 ms direct).
     static let minChannels = 16
+    /// Stride 2 by phases from 256 input channels: at 128 (ResNet-50's layer2.0.conv2, out
+    /// 28x28) it was no faster than direct with the AVX2 GEMM (1.44 / 1.43 ms at batch 1) and
+    /// slower with the 512-bit one (1.05-1.08 / 0.81-0.85 ms at batch 1, 8.2-8.4 / 6.5-6.6 at
+    /// batch 8: its transforms stay 8 lanes wide while the GEMM doubled); at 256 (layer3.0,
+    /// out 14x14) faster on both (512-bit: 0.80-0.86 / 0.98-1.03 ms, 5.4-5.6 / 6.4-6.6).
+    static let minChannelsStride2 = 256
     /// 32 4x4 tiles: a 28x28 map at batch 1, a 14x14 map from batch 2, a 7x7 map from batch 8.
     static let minTiles4 = 32
     /// 16 2x2 tiles: a 7x7 map at batch 1 (fewer: the transformed weights' reading dominates).

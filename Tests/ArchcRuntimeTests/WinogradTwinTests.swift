@@ -145,36 +145,40 @@ final class WinogradTwinTests: XCTestCase {
     /// 7x7 maps at batch 1), and direct below (a 5x5 map at batch 1: 9 2x2 tiles, the
     /// transformed weights' reading dominates); stride 2 and few input channels below.
     func testChoicePlansTheKernel() throws {
-        let g = { (stride: Int, size: Int, batch: Int) in
+        let g = { (stride: Int, size: Int, batch: Int, channels: Int) in
             ConvGeometry(
-                batch: batch, input: TensorType([64, size, size]), output: TensorType([64, (size + 2 - 3) / stride + 1, (size + 2 - 3) / stride + 1]),
-                weightDims: [64, 64, 3, 3], ConvAttributes(stride: [stride, stride], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))
+                batch: batch, input: TensorType([channels, size, size]),
+                output: TensorType([channels, (size + 2 - 3) / stride + 1, (size + 2 - 3) / stride + 1]), weightDims: [channels, channels, 3, 3],
+                ConvAttributes(stride: [stride, stride], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1))
         }
-        XCTAssertTrue(Conv3x3Algorithm.winograd.usesWinograd(g(1, 56, 1)))
-        XCTAssertTrue(Conv3x3Algorithm.auto.usesWinograd(g(1, 56, 1)))
-        XCTAssertTrue(Conv3x3Algorithm.auto.usesWinograd(g(1, 14, 1)))
-        XCTAssertFalse(Conv3x3Algorithm.direct.usesWinograd(g(1, 56, 1)))
-        XCTAssertTrue(Conv3x3Algorithm.winograd.usesWinograd(g(1, 7, 1)))
-        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 56, 1)), .f4x4)
-        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 28, 1)), .f4x4)
-        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 14, 1)), .f2x2)
-        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 14, 2)), .f4x4)
-        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 7, 1)), .f2x2)
-        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 7, 4)), .f2x2)
-        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 7, 8)), .f4x4)
-        XCTAssertNil(Conv3x3Algorithm.auto.winogradTile(g(1, 5, 1)))
-        XCTAssertEqual(Conv3x3Algorithm.winograd.winogradTile(g(1, 56, 1)), .f4x4)
-        XCTAssertEqual(Conv3x3Algorithm.winograd2x2.winogradTile(g(1, 56, 8)), .f2x2)
-        XCTAssertEqual(Conv3x3Algorithm.winograd2x2.winogradTile(g(2, 56, 1)), .f2x2s2)
-        XCTAssertEqual(Conv3x3Algorithm.winograd.winogradTile(g(2, 56, 1)), .f2x2s2)
-        XCTAssertNil(Conv3x3Algorithm.direct.winogradTile(g(2, 56, 1)))
-        // Stride 2 under auto: 28x28 and 14x14 outputs (ResNet-50's layer2 and layer3), not a
-        // 7x7 one (its 2x2 tiles overhang: 400 multiplies against 441), nor a 3x3 one.
-        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(2, 56, 1)), .f2x2s2)
-        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(2, 28, 1)), .f2x2s2)
-        XCTAssertNil(Conv3x3Algorithm.auto.winogradTile(g(2, 14, 1)))
-        XCTAssertNil(Conv3x3Algorithm.auto.winogradTile(g(2, 14, 8)))
-        XCTAssertNil(Conv3x3Algorithm.auto.winogradTile(g(2, 6, 8)))
+        XCTAssertTrue(Conv3x3Algorithm.winograd.usesWinograd(g(1, 56, 1, 64)))
+        XCTAssertTrue(Conv3x3Algorithm.auto.usesWinograd(g(1, 56, 1, 64)))
+        XCTAssertTrue(Conv3x3Algorithm.auto.usesWinograd(g(1, 14, 1, 64)))
+        XCTAssertFalse(Conv3x3Algorithm.direct.usesWinograd(g(1, 56, 1, 64)))
+        XCTAssertTrue(Conv3x3Algorithm.winograd.usesWinograd(g(1, 7, 1, 64)))
+        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 56, 1, 64)), .f4x4)
+        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 28, 1, 64)), .f4x4)
+        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 14, 1, 64)), .f2x2)
+        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 14, 2, 64)), .f4x4)
+        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 7, 1, 64)), .f2x2)
+        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 7, 4, 64)), .f2x2)
+        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(1, 7, 8, 64)), .f4x4)
+        XCTAssertNil(Conv3x3Algorithm.auto.winogradTile(g(1, 5, 1, 64)))
+        XCTAssertEqual(Conv3x3Algorithm.winograd.winogradTile(g(1, 56, 1, 64)), .f4x4)
+        XCTAssertEqual(Conv3x3Algorithm.winograd2x2.winogradTile(g(1, 56, 8, 64)), .f2x2)
+        XCTAssertEqual(Conv3x3Algorithm.winograd2x2.winogradTile(g(2, 56, 1, 64)), .f2x2s2)
+        XCTAssertEqual(Conv3x3Algorithm.winograd.winogradTile(g(2, 56, 1, 64)), .f2x2s2)
+        XCTAssertNil(Conv3x3Algorithm.direct.winogradTile(g(2, 56, 1, 64)))
+        // Stride 2 under auto: from 256 input channels (ResNet-50's layer3.0, out 14x14; not
+        // layer2.0's 128 at 28x28), not a 7x7 output (its 2x2 tiles overhang: 400 multiplies
+        // against 441), nor a 3x3 one.
+        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(2, 56, 1, 256)), .f2x2s2)
+        XCTAssertEqual(Conv3x3Algorithm.auto.winogradTile(g(2, 28, 1, 256)), .f2x2s2)
+        XCTAssertNil(Conv3x3Algorithm.auto.winogradTile(g(2, 56, 1, 128)))
+        XCTAssertNil(Conv3x3Algorithm.auto.winogradTile(g(2, 28, 8, 128)))
+        XCTAssertNil(Conv3x3Algorithm.auto.winogradTile(g(2, 14, 1, 512)))
+        XCTAssertNil(Conv3x3Algorithm.auto.winogradTile(g(2, 14, 8, 512)))
+        XCTAssertNil(Conv3x3Algorithm.auto.winogradTile(g(2, 6, 8, 512)))
         // Few input channels run direct under auto (EfficientNet-Lite0's stem: 3 -> 32, 3x3/2).
         let stem = ConvGeometry(
             batch: 1, input: TensorType([3, 224, 224]), output: TensorType([32, 112, 112]), weightDims: [32, 3, 3, 3],
