@@ -58,19 +58,17 @@ public struct EpilogueKernel {
         return v
     }
 
-    /// The activations as C kernels name them (0 none, 1 ReLU, 2 ReLU6: `archc_gemm_output`),
-    /// or nil when one is a GELU (left to `finish`).
-    var clampCodes: (Int32, Int32)? {
-        func code(_ a: Activation?) -> Int32? {
+    /// The activations as the 512-bit GEMM tile names them (`archc_gemm_output`).
+    var activationCodes: (Int32, Int32) {
+        func code(_ a: Activation?) -> Int32 {
             switch a {
             case nil: return 0
             case .relu: return 1
             case .relu6: return 2
-            case .gelu: return nil
+            case .gelu: return 3
             }
         }
-        guard let activation = code(activation), let post = code(postActivation) else { return nil }
-        return (activation, post)
+        return (code(activation), code(postActivation))
     }
 
     /// True when nothing is left to do after the GEMM.

@@ -170,7 +170,7 @@ public enum PackedGemm {
         let parts = split(m: m, n: b.n, panels: b.panels)
         let depth = depthBlock(k: b.k)
         let maxSegments = source.maxSegments(kc: depth)
-        let clamps = epilogue.clampCodes
+        let (activation, postActivation) = epilogue.activationCodes
         pool.run(chunks: parts.count) { part in
             // Per row block and depth block: the segments' lengths, and for every tile the
             // six rows' pointers per segment, found once and reused by all panels.
@@ -248,18 +248,18 @@ public enum PackedGemm {
                                 let oneRowTail = m1 - (m0 + (lastTile - 1) * mr) == 1
                                 let wideTiles = AVX512.enabled ? lastTile - firstTile - (oneRowTail ? 1 : 0) : 0
                                 let widePanels = wideTiles > 0 ? last - first - (b.n - (last - 1) * nr <= 8 ? 1 : 0) : 0
-                                // Whole panels and a ReLU/ReLU6 epilogue (or none) the 512-bit tile finishes and
-                                // stores itself; otherwise its sums go through `TileOutput`.
+                                // Whole panels the 512-bit tile finishes and stores itself; a last panel of 9-15
+                                // columns goes through `TileOutput`.
                                 var stored = false
                                 if widePanels > 0 {
                                     let panel = UnsafePointer(b.data) + first * b.k * nr + k0 * nr
                                     let table = pointers + firstTile * segments * mr
                                     let r = m0 + firstTile * mr
-                                    if let (activation, post) = clamps, (first + widePanels) * nr <= b.n {
+                                    if (first + widePanels) * nr <= b.n {
                                         var output = archc_gemm_output(
                                             c: c + r * ldc + first * nr, ldc: ldc, bias: epilogue.bias.map { $0 + first * nr },
                                             residual: residual.map { $0 + r * ldc + first * nr }, rows: min(wideTiles * mr, m1 - r), accumulate: k0 > 0 ? 1 : 0,
-                                            last: k0 + kLen == b.k ? 1 : 0, activation: activation, post_activation: post)
+                                            last: k0 + kLen == b.k ? 1 : 0, activation: activation, post_activation: postActivation)
                                         archc_gemm_tile_avx512(segments, lengths, table, wideTiles, segments * mr, panel, b.k * nr, widePanels, sums, &output)
                                         stored = true
                                     } else {

@@ -16,9 +16,33 @@ int archc_cpu_has_avx512f(void) {
 
 #define AVX512 __attribute__((target("avx512f")))
 
+// `EpilogueKernel.gelu` and `Erf.erf` operation for operation (the same constants, products
+// fused where Swift's `addingProduct` fuses them): the same bits.
+AVX512 static inline __m512 gelu(__m512 v) {
+    const __m512 limit = _mm512_set1_ps(3.92f), minus = _mm512_set1_ps(-3.92f);
+    const __m512 x = _mm512_mul_ps(v, _mm512_set1_ps(0.70710678f));
+    __m512 c = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, minus, _CMP_LT_OQ), x, minus);
+    c = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(c, limit, _CMP_GT_OQ), c, limit);
+    const __m512 u = _mm512_mul_ps(c, c);
+    __m512 num = _mm512_set1_ps(2.0339737147878623e-06f), den = _mm512_set1_ps(3.806157474173233e-05f);
+    num = _mm512_fmadd_ps(num, u, _mm512_set1_ps(0.0002874571073334664f));
+    den = _mm512_fmadd_ps(den, u, _mm512_set1_ps(0.0011882545659318566f));
+    num = _mm512_fmadd_ps(num, u, _mm512_set1_ps(0.0038692308589816093f));
+    den = _mm512_fmadd_ps(den, u, _mm512_set1_ps(0.015174140222370625f));
+    num = _mm512_fmadd_ps(num, u, _mm512_set1_ps(0.053063128143548965f));
+    den = _mm512_fmadd_ps(den, u, _mm512_set1_ps(0.11509490758180618f));
+    num = _mm512_fmadd_ps(num, u, _mm512_set1_ps(0.1927909404039383f));
+    den = _mm512_fmadd_ps(den, u, _mm512_set1_ps(0.5041881799697876f));
+    num = _mm512_fmadd_ps(num, u, _mm512_set1_ps(1.128378987312317f));
+    den = _mm512_fmadd_ps(den, u, _mm512_set1_ps(1.0f));
+    const __m512 erf = _mm512_div_ps(_mm512_mul_ps(c, num), den);
+    return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), v), _mm512_add_ps(_mm512_set1_ps(1.0f), erf));
+}
+
 AVX512 static inline __m512 activate(__m512 v, int activation) {
     // Compare-and-replace, not max/min: NaN stays NaN, as `EpilogueKernel.activate` keeps it.
     if (activation == 0) return v;
+    if (activation == 3) return gelu(v);
     const __m512 zero = _mm512_setzero_ps();
     v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, zero);
     if (activation == 1) return v;

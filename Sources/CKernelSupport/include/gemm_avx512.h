@@ -8,7 +8,8 @@ int archc_cpu_has_avx512f(void);
 /// Where `archc_gemm_tile_avx512` stores finished rows itself, as `PackedGemm.TileOutput`
 /// does for full 16-column panels: `y = post(act(sum [+ C] [+ bias]) [+ residual])`, the
 /// bias, activations and residual only at the last depth block (`last`); activations 0 none,
-/// 1 ReLU, 2 ReLU6 (compare-and-replace: NaN stays NaN).
+/// 1 ReLU, 2 ReLU6 (compare-and-replace: NaN stays NaN), 3 GELU (`EpilogueKernel.gelu`'s
+/// arithmetic).
 typedef struct {
     /// C at the tiles' first row and the first panel's first column; `ldc` floats per row.
     float *c;
