@@ -47,6 +47,13 @@ r = [float(a) / float(o) for a, o in zip(sys.argv[1].split(), sys.argv[2].split(
 print(f'{statistics.median(r):.2f}x ({min(r):.2f}-{max(r):.2f})' if len(r) > 1 else f'{r[0]:.2f}x')" "$1" "$2"
 }
 
+# The machine and the kernel sets: ORT picks its kernels by the CPU, and so does archc (AVX-512 where
+# the CPU has it, unless ARCHC_ISA=avx2).
+cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | xargs || true)
+kernels=$("$archc" run specs/tiny/tiny-resnet.yaml --bench --iterations 1 --report json | python3 -c "import json,sys; print(json.load(sys.stdin)['kernels'])")
+ort_version=$(python3 -c "import onnxruntime; print(onnxruntime.__version__)")
+echo "${cpu:-unknown CPU}, $(nproc) cores; archc kernels: $kernels; ONNX Runtime $ort_version"
+echo
 echo "| model | ORT b1 (ms) | archc b1 (ms) | ratio b1 | ORT b8 (ms) | archc b8 (ms) | ratio b8 | generated b1 (ms) | generated / runtime | ORT peak RSS (MiB) | archc peak RSS (MiB) | archc floor (MiB) |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 torch_rows=""

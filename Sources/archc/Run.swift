@@ -14,7 +14,9 @@ struct Run: ParsableCommand {
             Without --weights the weights are seeded (deterministic); without --input the \
             input is a seeded batch. --bench warms up, then times --iterations runs and reports \
             median and p90 latency, images/s and peak memory. The models generated/ holds run \
-            the same way with `archc-generated SPEC`.
+            the same way with `archc-generated SPEC`. On a CPU with AVX-512 the kernels run \
+            their 512-bit versions; the environment variable ARCHC_ISA=avx2 keeps the AVX2 \
+            ones (the report names the set: "avx512 kernels").
             """
     )
 
