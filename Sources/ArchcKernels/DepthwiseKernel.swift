@@ -267,18 +267,21 @@ public enum DepthwiseKernel {
         /// Or only a ReLU or ReLU6 after the bias: a clamp in registers.
         let clamp: Clamp?
 
-        /// Kernel rows that land inside the input for output row `oy`.
+        /// Kernel rows that land inside the input for output row `oy`. The first row is at most
+        /// kh (none land: a row wholly in padding wider than the kernel), so that ranges built
+        /// from two pixels' ends (`seven`) stay inside the kernel.
         @inline(__always)
         func kyRange(_ oy: Int) -> Range<Int> {
-            let lo = max(0, (g.padTop - oy * g.strideH + g.dilationH - 1) / g.dilationH)
+            let lo = min(g.kh, max(0, (g.padTop - oy * g.strideH + g.dilationH - 1) / g.dilationH))
             let hi = min(g.kh, (g.inH + g.padTop - oy * g.strideH + g.dilationH - 1) / g.dilationH)
             return lo..<max(lo, hi)
         }
 
-        /// Kernel columns that land inside the input for output column `ox`.
+        /// Kernel columns that land inside the input for output column `ox` (the first at most
+        /// kw, as in `kyRange`).
         @inline(__always)
         func kxRange(_ ox: Int) -> Range<Int> {
-            let lo = max(0, (g.padLeft - ox * g.strideW + g.dilationW - 1) / g.dilationW)
+            let lo = min(g.kw, max(0, (g.padLeft - ox * g.strideW + g.dilationW - 1) / g.dilationW))
             let hi = min(g.kw, (g.inW + g.padLeft - ox * g.strideW + g.dilationW - 1) / g.dilationW)
             return lo..<max(lo, hi)
         }

@@ -171,6 +171,9 @@ public enum PackedGemm {
         let depth = depthBlock(k: b.k)
         let maxSegments = source.maxSegments(kc: depth)
         let (activation, postActivation) = epilogue.activationCodes
+        // The kernel set, read once: every step of this call runs on the same one.
+        let wide = AVX512.enabled
+        let packedEnd = UnsafePointer(b.data) + b.panels * b.k * nr
         pool.run(chunks: parts.count) { part in
             // Per row block and depth block: the segments' lengths, and for every tile the
             // six rows' pointers per segment, found once and reused by all panels.
@@ -213,10 +216,10 @@ public enum PackedGemm {
                         // tile); otherwise each step of panels runs over all the tiles, its weights in L1.
                         let rowsOuter = runsRowsOuter(depth: kLen, panels: p1 - p0)
                         // Panels per step: the 512-bit tile takes two at a time.
-                        let width = AVX512.enabled ? 2 : 1
+                        let width = wide ? 2 : 1
                         let steps = (p1 - p0 + width - 1) / width
                         // Row tiles per step: the 512-bit tile takes two at a time.
-                        let tileWidth = AVX512.enabled ? 2 : 1
+                        let tileWidth = wide ? 2 : 1
                         let tileSteps = (tiles + tileWidth - 1) / tileWidth
                         let (outer, inner) = rowsOuter ? (tileSteps, steps) : (steps, tileSteps)
                         for o in 0..<outer {
@@ -233,9 +236,11 @@ public enum PackedGemm {
                                 if let next {
                                     let end = min(lines, line + linesPerStep)
                                     while line < end {
-                                        // A step's second panel block starts one panel (k * 16 floats) after its first.
+                                        // A step's second panel block starts one panel (k * 16 floats) after its first
+                                        // (past the last panel: nothing to fetch).
                                         let (panel, offset) = line < next.lines ? (0, line) : (1, line - next.lines)
-                                        archc_prefetch_l2(UnsafeRawPointer(next.start + panel * b.k * nr) + offset * 64)
+                                        let start = next.start + panel * b.k * nr
+                                        if start < packedEnd { archc_prefetch_l2(UnsafeRawPointer(start) + offset * 64) }
                                         line += 1
                                     }
                                 }
@@ -246,7 +251,7 @@ public enum PackedGemm {
                                 // 8 x 6 + 1 at 7x7: a full 6-row tile would cost 6x) and a last panel of at most 8
                                 // columns (N = 24, 40, 1000), which the AVX2 half tile sums in another order.
                                 let oneRowTail = m1 - (m0 + (lastTile - 1) * mr) == 1
-                                let wideTiles = AVX512.enabled ? lastTile - firstTile - (oneRowTail ? 1 : 0) : 0
+                                let wideTiles = wide ? lastTile - firstTile - (oneRowTail ? 1 : 0) : 0
                                 let widePanels = wideTiles > 0 ? last - first - (b.n - (last - 1) * nr <= 8 ? 1 : 0) : 0
                                 // Whole panels the 512-bit tile finishes and stores itself; a last panel of 9-15
                                 // columns goes through `TileOutput`.

@@ -117,6 +117,24 @@ final class KernelTwinTests: XCTestCase {
         }
     }
 
+    /// Padding wider than the (dilated) kernel: a strip of seven pixels whose first ones lie
+    /// wholly in padding took the taps some pixel needs from a range that ran past kw (and
+    /// kh), reading the next kernel row's weights and, in the last channel block, memory past
+    /// the packed weights: pixels that should be bias only got a product.
+    func testDepthwisePaddingWiderThanTheKernelAgainstNaive() {
+        let cases: [(c: Int, h: Int, w: Int, k: Int, dilation: Int, padding: [Int])] = [
+            (16, 1, 1, 3, 2, [8, 8, 8, 8]), (32, 3, 2, 4, 1, [9, 10, 9, 10]), (16, 5, 9, 3, 1, [1, 12, 1, 12]),
+            (48, 2, 3, 5, 2, [11, 11, 11, 11]), (16, 9, 1, 3, 3, [0, 9, 0, 9]),
+        ]
+        for (trial, t) in cases.enumerated() {
+            check(
+                Case(
+                    batch: 1 + trial % 2, c: t.c, h: t.h, w: t.w, cout: t.c, kh: t.k, kw: t.k, stride: 1, dilation: t.dilation, groups: t.c,
+                    padding: t.padding, epilogue: Epilogue(activation: trial % 2 == 0 ? .relu : nil, residual: trial % 3 == 0)),
+                seed: UInt64(8500 + trial))
+        }
+    }
+
     /// Maps whose channel block does not fit in L2 at once (the mobile models' 112x112 and
     /// 56x56 layers) run in bands of output rows, each copying only the input rows it reads:
     /// 3x3 and 5x5 at stride 1 and 2, TensorFlow "SAME" padding (more on the bottom and

@@ -75,9 +75,15 @@ final class PackedGemmTwinTests: XCTestCase {
         }
         // Where the engine may write C over the residual (`PackedGemm.storesOnce`): the same bits.
         if s.residual && PackedGemm.storesOnce(k: s.k) {
-            for threads in [1, 2] {
-                let got = packed(s, a: a, w: w, bias: bias, residual: residual, pool: WorkerPool(threads: threads), inPlace: true)
-                XCTAssertTrue(got.elementsEqual(one) { $0.bitPattern == $1.bitPattern }, "\(s): in place on \(threads) threads", file: file, line: line)
+            for wide in RuntimeTest.kernelSets {
+                for threads in [1, 2] {
+                    let got = RuntimeTest.withKernels(wide: wide) {
+                        packed(s, a: a, w: w, bias: bias, residual: residual, pool: WorkerPool(threads: threads), inPlace: true)
+                    }
+                    XCTAssertTrue(
+                        got.elementsEqual(one) { $0.bitPattern == $1.bitPattern }, "\(s): in place on \(threads) threads, wide \(wide)", file: file,
+                        line: line)
+                }
             }
         }
     }
@@ -108,6 +114,10 @@ final class PackedGemmTwinTests: XCTestCase {
             Shape(m: 197, n: 7, k: 33, activation: .gelu, residual: true, postActivation: .relu),
             Shape(m: 61, n: 1, k: 17, activation: .relu, residual: false, postActivation: nil),
             Shape(m: 300, n: 47, k: 260, activation: .relu, residual: true, postActivation: .relu6),
+            // Two tiles over a full panel and one of 12 columns (the 512-bit tile's sums through
+            // `TileOutput`), shallow and across depth blocks.
+            Shape(m: 100, n: 28, k: 40, activation: .relu, residual: true, postActivation: nil),
+            Shape(m: 601, n: 28, k: 600, activation: nil, residual: false, postActivation: .relu),
         ]
         for (index, shape) in shapes.enumerated() { check(shape, seed: UInt64(800 + index)) }
     }
@@ -184,6 +194,11 @@ final class PackedGemmTwinTests: XCTestCase {
             Shape(m: 50, n: 200, k: 1537, activation: .relu6, residual: false, postActivation: nil),
             Shape(m: 161, n: 17, k: 2047, activation: .gelu, residual: false, postActivation: nil),
             Shape(m: 7, n: 64, k: 512, activation: nil, residual: true, postActivation: nil),
+            // One partial tile over two whole panels, accumulated across depth blocks; GELU
+            // before and after a residual, across depth blocks (the 512-bit tile's own epilogue).
+            Shape(m: 5, n: 32, k: 513, activation: .relu6, residual: true, postActivation: nil),
+            Shape(m: 61, n: 64, k: 600, activation: .gelu, residual: true, postActivation: .gelu),
+            Shape(m: 97, n: 96, k: 300, activation: .gelu, residual: true, postActivation: .relu),
         ]
         for (index, shape) in shapes.enumerated() { check(shape, seed: UInt64(950 + index)) }
     }
