@@ -47,7 +47,8 @@ final class CLITests: XCTestCase {
     }
 
     /// The benchmark names the kernel set it ran: the 512-bit kernels on a CPU with AVX-512F
-    /// (its flags in /proc/cpuinfo), the AVX2 ones elsewhere or when ARCHC_ISA=avx2 asks.
+    /// (its flags in /proc/cpuinfo), the AVX2 ones elsewhere or when ARCHC_ISA=avx2 asks (in any
+    /// case, spaces aside; another value changes nothing).
     func testBenchNamesTheKernelSet() throws {
         let arguments = ["run", "specs/tiny/tiny-resnet.yaml", "--bench", "--iterations", "1", "--report", "json"]
         let kernels = { (run: Run) -> String? in
@@ -61,10 +62,15 @@ final class CLITests: XCTestCase {
         let auto = try execute(toolURL("archc"), arguments, environment: environment)
         XCTAssertEqual(auto.status, 0, auto.stderr)
         XCTAssertEqual(kernels(auto), wide ? "avx512" : "avx2", auto.stdout)
-        environment["ARCHC_ISA"] = "avx2"
-        let avx2 = try execute(toolURL("archc"), arguments, environment: environment)
-        XCTAssertEqual(avx2.status, 0, avx2.stderr)
-        XCTAssertEqual(kernels(avx2), "avx2", avx2.stdout)
+        for value in ["avx2", " AVX2 "] {
+            environment["ARCHC_ISA"] = value
+            let avx2 = try execute(toolURL("archc"), arguments, environment: environment)
+            XCTAssertEqual(avx2.status, 0, avx2.stderr)
+            XCTAssertEqual(kernels(avx2), "avx2", "ARCHC_ISA=\(value): \(avx2.stdout)")
+        }
+        environment["ARCHC_ISA"] = "bogus"
+        let other = try execute(toolURL("archc"), arguments, environment: environment)
+        XCTAssertEqual(kernels(other), wide ? "avx512" : "avx2", other.stdout)
     }
 
     /// `archc help bogus` printed the top-level help and exited 0, where `archc bogus` is a
