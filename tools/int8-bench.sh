@@ -68,8 +68,8 @@ for model in "${models[@]}"; do
         for _ in $(seq "$rounds"); do
             o32+=("$(median "$(tools/ort-bench "$work/$model.onnx" --batch "$batch" --threads 2 --iters "$iters" --json)")")
             o8+=("$(median "$(tools/ort-bench "$work/$model.int8.onnx" --batch "$batch" --threads 2 --iters "$iters" --json)")")
-            a32+=("$(median "$("$archc" run "$spec" --bench --batch "$batch" --threads 2 --iterations "$iters" --report json)")")
-            a8+=("$(median "$("$archc" run "$spec" "${int8[@]}" --bench --batch "$batch" --threads 2 --iterations "$iters" --report json)")")
+            a32+=("$(median "$("$archc" run "$spec" "${weights[@]}" --bench --batch "$batch" --threads 2 --iterations "$iters" --report json)")")
+            a8+=("$(median "$("$archc" run "$spec" "${weights[@]}" "${int8[@]}" --bench --batch "$batch" --threads 2 --iterations "$iters" --report json)")")
         done
         O32=$(mean "${o32[@]}"); O8=$(mean "${o8[@]}"); A32=$(mean "${a32[@]}"); A8=$(mean "${a8[@]}")
         speed+=("| $model | $batch | $O32 | $O8 | $A32 | $A8 | $(ratio "$A8" "$A32") | $(ratio "$A8" "$O8") | $(ratio "$A8" "$O32") | $(ratio "$O8" "$O32") |")
