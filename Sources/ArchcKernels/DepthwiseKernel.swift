@@ -76,10 +76,12 @@ public enum DepthwiseKernel {
         weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, epilogue: EpilogueKernel
     ) {
         let w = weight + c0 * g.kh * g.kw
-        // The wide-kernel path reads each kernel row in runs of seven taps, zero past kw: a
-        // zero-padded copy when kw is not a multiple of 7, the packed weights as they are
-        // when it is (7x7).
-        let runs = layout.tapRuns && width == block
+        // The AVX2 wide-kernel path reads each kernel row in runs of seven taps, zero past kw:
+        // a zero-padded copy when kw is not a multiple of 7, the packed weights as they are
+        // when it is (7x7). The 512-bit strip (full blocks on a CPU with AVX-512) reads the
+        // packed weights as they are: no copy.
+        let wide = AVX512.enabled && width == block
+        let runs = layout.tapRuns && width == block && !wide
         let padded = runs && layout.paddedKW != g.kw ? AlignedMemory.floats(g.kh * layout.paddedKW * block) : nil
         defer { padded.map { AlignedMemory.free($0) } }
         if let padded {
@@ -93,7 +95,6 @@ public enum DepthwiseKernel {
             plain: residual == nil && epilogue.activation == nil && epilogue.postActivation == nil,
             clamp: residual == nil ? Clamp(epilogue) : nil)
         let smallTaps = runsSmallTaps(g, width: width)
-        let wide = AVX512.enabled && width == block
         for oy in rows {
             let row = (n * g.outH + oy) * g.outW
             let out = y + row * g.outC + c0

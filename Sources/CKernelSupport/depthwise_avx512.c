@@ -1,21 +1,12 @@
 #include "depthwise_avx512.h"
-#include "gemm_avx512.h"
+
+#include "avx512_common.h"
 
 // The depthwise kernel's seven-pixel strip for CPUs with AVX-512: a 16-channel block is one
 // register, so seven pixels take seven accumulators, and per tap one weight load serves
 // seven FMAs whose inputs are memory operands (the AVX2 kernel needs two of each).
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define AVX512 __attribute__((target("avx512f")))
-
-AVX512 static inline __m512 clamp(__m512 v, __m512 upper) {
-    // Compare-and-replace, not max/min: NaN stays NaN, as `EpilogueKernel.activate` keeps it.
-    const __m512 zero = _mm512_setzero_ps();
-    v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, zero);
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, upper, _CMP_GT_OQ), v, upper);
-}
 
 // The strip with its shape's steps as arguments; the wrappers below pass constants for the
 // mobile kernels (3 or 5 taps, stride 1 or 2), so the compiler unrolls the taps and loads a
@@ -42,8 +33,8 @@ AVX512 static inline __attribute__((always_inline)) void strip(const float *x, l
     if (mode == ARCHC_DW_SUMS) out_step = 16;
     if (mode == ARCHC_DW_CLAMP) {
         const __m512 u = _mm512_set1_ps(upper);
-        a0 = clamp(a0, u), a1 = clamp(a1, u), a2 = clamp(a2, u), a3 = clamp(a3, u);
-        a4 = clamp(a4, u), a5 = clamp(a5, u), a6 = clamp(a6, u);
+        a0 = archc_clamp512(a0, u), a1 = archc_clamp512(a1, u), a2 = archc_clamp512(a2, u), a3 = archc_clamp512(a3, u);
+        a4 = archc_clamp512(a4, u), a5 = archc_clamp512(a5, u), a6 = archc_clamp512(a6, u);
     }
     _mm512_storeu_ps(out, a0);
     _mm512_storeu_ps(out + out_step, a1);

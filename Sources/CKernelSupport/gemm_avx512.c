@@ -1,20 +1,18 @@
 #include "gemm_avx512.h"
 
+#include "avx512_common.h"
+
 // The packed GEMM's micro-kernel for CPUs with AVX-512: Swift code in ArchcKernels is
 // compiled for Haswell (AVX2 + FMA, the common target), so the 512-bit kernel is C,
 // compiled for AVX-512F per function (`target` attribute) and entered only after
 // `archc_cpu_has_avx512f` says yes.
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
 int archc_cpu_has_avx512f(void) {
     static int answer = -1;
     if (answer < 0) answer = __builtin_cpu_supports("avx512f") ? 1 : 0;
     return answer;
 }
-
-#define AVX512 __attribute__((target("avx512f")))
 
 // `EpilogueKernel.gelu` and `Erf.erf` operation for operation (the same constants, products
 // fused where Swift's `addingProduct` fuses them): the same bits.
@@ -40,14 +38,12 @@ AVX512 static inline __m512 gelu(__m512 v) {
 }
 
 AVX512 static inline __m512 activate(__m512 v, int activation) {
-    // Compare-and-replace, not max/min: NaN stays NaN, as `EpilogueKernel.activate` keeps it.
-    if (activation == 0) return v;
-    if (activation == 3) return gelu(v);
-    const __m512 zero = _mm512_setzero_ps();
-    v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, zero);
-    if (activation == 1) return v;
-    const __m512 six = _mm512_set1_ps(6);
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, six, _CMP_GT_OQ), v, six);
+    switch (activation) {
+    case 1: return archc_relu512(v);
+    case 2: return archc_clamp512(v, _mm512_set1_ps(6));
+    case 3: return gelu(v);
+    default: return v;
+    }
 }
 
 // Row i, panel j: `TileOutput.store`'s arithmetic in its order.
