@@ -305,12 +305,26 @@ public enum PackedGemm {
     }
 
     /// At most this many bytes of weights in a block (its panels at one depth block) and its
-    /// row tiles run over all of its panels in turn; above, each panel over all of its tiles.
-    /// Half of L2 (512 KiB on Zen 3), measured against 16 KiB (L1) by alternating the two in
-    /// one process: ResNet-50 3-4% faster at batch 1 and 8, its layer4 and Winograd layer3
-    /// 8-14% (cold weights: one sequential pass instead of a panel at a time); the robust
-    /// models, Lite0 and DeiT-S unchanged.
-    static let rowsOuterBytesOfB = 256 * 1024
+    /// row tiles run over all of its panels in turn (the block's weights stay in L2 while each
+    /// tile's rows stay in L1); above, each panel over all of its tiles. The loop order changes
+    /// no sum. This machine's L2 per core less 256 KiB (room for the tile's rows, C's rows
+    /// and the next block's prefetched weights), at least 256 KiB (`rowsOuterLimit`):
+    /// - Zen 3 (512 KiB of L2), 256 KiB against 16 KiB (L1), alternating the two in one
+    ///   process: ResNet-50 3-4% faster at batch 1 and 8, its layer4 and Winograd layer3 8-14%
+    ///   (cold weights: one sequential pass instead of a panel at a time); the robust models,
+    ///   Lite0 and DeiT-S unchanged.
+    /// - Zen 4 (1 MiB), 768 KiB against 256 KiB (per-layer minima over alternated processes):
+    ///   the robust models' pointwise convs at batch 8 2.5-5% faster (Robust-ResNet-DW-Small's
+    ///   338-341 against 355 ms, 1 MiB the same, 2 and 8 MiB 346-347), ResNet-50 unchanged.
+    /// A variable only so tests can run both orders on chosen shapes whatever the machine.
+    nonisolated(unsafe) static var rowsOuterBytesOfB = rowsOuterLimit(l2Bytes: archc_l2_cache_bytes())
+
+    /// `rowsOuterBytesOfB` for an L2 of `l2Bytes` per core (0: unknown, taken as 512 KiB;
+    /// reports above 4 MiB taken as 4 MiB).
+    static func rowsOuterLimit(l2Bytes: Int) -> Int {
+        let l2 = l2Bytes > 0 ? min(l2Bytes, 4 << 20) : 512 << 10
+        return max(256 << 10, l2 - (256 << 10))
+    }
 
     /// Whether a block of `panels` panels at a depth block of `depth` runs its row tiles over
     /// all its panels in turn (`rowsOuterBytesOfB`).

@@ -137,7 +137,11 @@ final class PackedGemmTwinTests: XCTestCase {
     /// Both loop orders inside a block, each with residuals and one or several depth blocks:
     /// blocks whose weights (at one depth block) pass `rowsOuterBytesOfB` run each panel over
     /// all tiles, the others each tile over all panels (ResNet-50's layer4 shapes among them).
+    /// The limit follows the machine's L2; the shapes are chosen for 256 KiB (a Zen 3's), set here.
     func testBothLoopOrdersAgainstNaive() {
+        let saved = PackedGemm.rowsOuterBytesOfB
+        PackedGemm.rowsOuterBytesOfB = PackedGemm.rowsOuterLimit(l2Bytes: 512 << 10)
+        defer { PackedGemm.rowsOuterBytesOfB = saved }
         let panelsOuter = [
             Shape(m: 601, n: 256, k: 300, activation: nil, residual: true, postActivation: .relu),
             Shape(m: 400, n: 144, k: 1000, activation: .relu, residual: false, postActivation: nil),
@@ -162,6 +166,18 @@ final class PackedGemmTwinTests: XCTestCase {
             XCTAssertEqual(orders(shape), [true], "\(shape): a block runs panels over tiles")
             check(shape, seed: UInt64(990 + index))
         }
+    }
+
+    /// The rows-outer limit: the L2 per core less 256 KiB, at least 256 KiB, an unknown L2 taken
+    /// as 512 KiB and a report above 4 MiB (some hypervisors report the L3) as 4 MiB.
+    func testRowsOuterLimitFollowsTheL2() {
+        XCTAssertEqual(PackedGemm.rowsOuterLimit(l2Bytes: 512 << 10), 256 << 10)  // Zen 3
+        XCTAssertEqual(PackedGemm.rowsOuterLimit(l2Bytes: 1 << 20), 768 << 10)  // Zen 4
+        XCTAssertEqual(PackedGemm.rowsOuterLimit(l2Bytes: 2 << 20), (2 << 20) - (256 << 10))
+        XCTAssertEqual(PackedGemm.rowsOuterLimit(l2Bytes: 0), 256 << 10)
+        XCTAssertEqual(PackedGemm.rowsOuterLimit(l2Bytes: 256 << 10), 256 << 10)
+        XCTAssertEqual(PackedGemm.rowsOuterLimit(l2Bytes: 320 << 20), (4 << 20) - (256 << 10))
+        XCTAssertEqual(PackedGemm.rowsOuterBytesOfB, PackedGemm.rowsOuterLimit(l2Bytes: archc_l2_cache_bytes()))
     }
 
     /// The 512-bit tile runs where the CPU has AVX-512F, unless ARCHC_ISA=avx2 asks for the AVX2 one.
