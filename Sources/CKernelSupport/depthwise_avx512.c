@@ -9,8 +9,10 @@
 #if defined(__x86_64__)
 
 // The strip with its shape's steps as arguments; the wrappers below pass constants for the
-// mobile kernels (3 or 5 taps, stride 1 or 2), so the compiler unrolls the taps and loads a
-// column that several pixels share once.
+// mobile kernels (3 or 5 taps, stride 1 or 2) and 7 taps at stride 1 (13 columns loaded per
+// kernel row for 49 FMAs, where the general strip loads an input per FMA: Inverted-DW-Small's
+// 7x7 convs 1.3-1.6x faster on Zen 4; 11 taps the same either way), so the compiler unrolls
+// the taps and loads a column that several pixels share once.
 AVX512 static inline __attribute__((always_inline)) void strip(const float *x, long row_step, long pixel_step, long tap_step, const float *w,
                                                                long w_row_step, long rows, long taps, const float *bias, float *out,
                                                                long out_step, int mode, float upper) {
@@ -54,6 +56,7 @@ FIXED(strip3s1, 3, 1)
 FIXED(strip3s2, 3, 2)
 FIXED(strip5s1, 5, 1)
 FIXED(strip5s2, 5, 2)
+FIXED(strip7s1, 7, 1)
 
 AVX512 static void strip_any(const float *x, long row_step, long pixel_step, long tap_step, const float *w, long w_row_step, long rows,
                              long taps, const float *bias, float *out, long out_step, int mode, float upper) {
@@ -62,14 +65,14 @@ AVX512 static void strip_any(const float *x, long row_step, long pixel_step, lon
 
 void archc_dw7_avx512(const float *x, long row_step, long pixel_step, long tap_step, const float *w, long w_row_step, long rows, long taps,
                       const float *bias, float *out, long out_step, int mode, float upper) {
-    if (tap_step == 16 && w_row_step == taps * 16 && (pixel_step == 16 || pixel_step == 32) && (taps == 3 || taps == 5)) {
+    if (tap_step == 16 && w_row_step == taps * 16 && (pixel_step == 16 || pixel_step == 32)) {
         const int s2 = pixel_step == 32;
-        if (taps == 3) {
-            (s2 ? strip3s2 : strip3s1)(x, row_step, w, rows, bias, out, out_step, mode, upper);
-        } else {
-            (s2 ? strip5s2 : strip5s1)(x, row_step, w, rows, bias, out, out_step, mode, upper);
+        switch (taps) {
+        case 3: (s2 ? strip3s2 : strip3s1)(x, row_step, w, rows, bias, out, out_step, mode, upper); return;
+        case 5: (s2 ? strip5s2 : strip5s1)(x, row_step, w, rows, bias, out, out_step, mode, upper); return;
+        case 7: if (!s2) { strip7s1(x, row_step, w, rows, bias, out, out_step, mode, upper); return; } break;
+        default: break;
         }
-        return;
     }
     strip_any(x, row_step, pixel_step, tap_step, w, w_row_step, rows, taps, bias, out, out_step, mode, upper);
 }
