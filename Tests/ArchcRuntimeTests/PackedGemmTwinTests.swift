@@ -169,7 +169,7 @@ final class PackedGemmTwinTests: XCTestCase {
     }
 
     /// The rows-outer limit: the L2 per core less 256 KiB, at least 256 KiB, an unknown L2 taken
-    /// as 512 KiB and a report above 4 MiB (some hypervisors report the L3) as 4 MiB.
+    /// as 512 KiB and a report above 4 MiB (more L2 than any x86 core has: a wrong CPUID) as 4 MiB.
     func testRowsOuterLimitFollowsTheL2() {
         XCTAssertEqual(PackedGemm.rowsOuterLimit(l2Bytes: 512 << 10), 256 << 10)  // Zen 3
         XCTAssertEqual(PackedGemm.rowsOuterLimit(l2Bytes: 1 << 20), 768 << 10)  // Zen 4
