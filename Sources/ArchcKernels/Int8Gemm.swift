@@ -14,6 +14,11 @@ public struct Int8Gemm {
     public let offset: UnsafeMutablePointer<Int32>
     public let bias: UnsafeMutablePointer<Float>
 
+    /// Whether the products run the AVX-512 VNNI kernel (`archc_qgemm_u8s8_vnni`): on a CPU
+    /// with it, unless `ARCHC_ISA=avx2` asks for the AVX2 kernels (`AVX512.enabled`). Either
+    /// kernel gives the same bits.
+    static var usesVNNI: Bool { AVX512.enabled && archc_cpu_has_avx512vnni() != 0 }
+
     /// Bytes of the per-column vectors (`allocate` is asked for three of this size).
     public static func vectorBytes(n: Int) -> Int { (n + 15) / 16 * 16 * 4 }
 
@@ -64,9 +69,16 @@ public struct Int8Gemm {
             activation: inKernel ? Self.code(epilogue.activation)! : 0, post_activation: inKernel ? Self.code(epilogue.postActivation)! : 0)
         let rest = EpilogueKernel(bias: nil, activation: epilogue.activation, postActivation: epilogue.postActivation)
         let (kp, n, b) = (weights.kp, weights.n, UnsafePointer(weights.data))
+        let vnni = Self.usesVNNI
         pool.run(chunks: parts.count) { part in
             for block in parts[part] where block.r1 > block.r0 && block.p1 > block.p0 {
-                withUnsafePointer(to: e) { archc_qgemm_u8s8(a, kp, kp, b, block.r0, block.r1, block.p0, block.p1, n, c, ldc, $0) }
+                withUnsafePointer(to: e) {
+                    if vnni {
+                        archc_qgemm_u8s8_vnni(a, kp, kp, b, block.r0, block.r1, block.p0, block.p1, n, c, ldc, $0)
+                    } else {
+                        archc_qgemm_u8s8(a, kp, kp, b, block.r0, block.r1, block.p0, block.p1, n, c, ldc, $0)
+                    }
+                }
                 guard !inKernel else { continue }
                 let c0 = block.p0 * 16, c1 = min(n, block.p1 * 16)
                 rest.apply(

@@ -68,6 +68,39 @@ final class Int8KernelTwinTests: XCTestCase {
         XCTAssertEqual(fast, portable)
     }
 
+    /// The AVX-512 VNNI kernel against the portable one, bit for bit: 12- and 4-row tiles and
+    /// their tails (M = 1, 4, 5, 13, 49), one or two panels per step and a narrow last panel (N
+    /// = 16, 17, 40, 50), K not a multiple of 4, a block of rows and panels inside C, every
+    /// epilogue the kernel finishes (bias, ReLU / ReLU6, residual, post-activation), zero
+    /// points 0..255.
+    func testVNNIAndPortableKernelsAgreeExactly() throws {
+        try XCTSkipUnless(archc_cpu_has_avx512vnni() != 0, "this CPU has no AVX-512 VNNI")
+        var generator = SeededGenerator(seed: 14)
+        for (m, n, k, zp) in [(1, 16, 4, 0), (4, 17, 45, 255), (5, 40, 64, 7), (13, 50, 259, 128), (49, 33, 17, 90), (196, 40, 96, 3)] {
+            let w = integerWeights(n: n, k: k, generator: &generator)
+            let weights = packed(w, n: n, k: k)
+            let g = gemm(weights, zeroPoint: zp, bias: generator.uniformArray(n, -50, 50))
+            let a = (0..<(m * weights.kp)).map { _ in UInt8(generator.next() % 256) }
+            let residual = generator.uniformArray(m * n, -50, 50)
+            for (activation, post, withResidual) in [(Int32(0), Int32(0), false), (1, 0, true), (2, 1, true), (0, 2, false)] {
+                // Rows [r0, m) and panels [p0, panels) of C: all of it, and a block inside it.
+                for (r0, p0) in [(0, 0), (m / 2, weights.panels / 2)] {
+                    var vnni = [Float](repeating: .nan, count: m * n), portable = vnni
+                    residual.withUnsafeBufferPointer { res in
+                        var e = archc_qepilogue(
+                            scale: g.scale, offset: g.offset, bias: g.bias, residual: withResidual ? res.baseAddress : nil, activation: activation,
+                            post_activation: post)
+                        archc_qgemm_u8s8_vnni(a, weights.kp, weights.kp, weights.data, r0, m, p0, weights.panels, n, &vnni, n, &e)
+                        archc_qgemm_u8s8_portable(a, weights.kp, weights.kp, weights.data, r0, m, p0, weights.panels, n, &portable, n, &e)
+                    }
+                    // NaN where neither kernel wrote: compare the bit patterns.
+                    XCTAssertEqual(vnni.map(\.bitPattern), portable.map(\.bitPattern), "m \(m) n \(n) k \(k) zp \(zp) act \(activation) \(post) from [\(r0), \(p0)]")
+                    XCTAssertFalse(vnni[(m - 1) * n + n - 1].isNaN, "m \(m) n \(n): the last element was not written")
+                }
+            }
+        }
+    }
+
     func testEpiloguesMatchFloatArithmetic() throws {
         var generator = SeededGenerator(seed: 5)
         let (m, n, k) = (30, 21, 19)

@@ -27,6 +27,15 @@ typedef struct {
 void archc_qgemm_u8s8(const uint8_t *a, long lda, long kp, const int8_t *b, long r0, long r1, long p0, long p1, long n, float *c,
                       long ldc, const archc_qepilogue *epilogue);
 
+/// 1 when this CPU and its operating system run AVX-512F and AVX-512 VNNI, else 0.
+int archc_cpu_has_avx512vnni(void);
+
+/// `archc_qgemm_u8s8` with AVX-512 VNNI (vpdpbusd: four u8 x s8 products added into each
+/// int32 lane in one instruction), 12 x 32 tiles: the same exact sums and the same epilogue
+/// arithmetic, so the same bits. Only on a CPU where `archc_cpu_has_avx512vnni()`.
+void archc_qgemm_u8s8_vnni(const uint8_t *a, long lda, long kp, const int8_t *b, long r0, long r1, long p0, long p1, long n, float *c,
+                           long ldc, const archc_qepilogue *epilogue);
+
 /// The same in portable C, one value at a time (the fallback, and a twin in tests).
 void archc_qgemm_u8s8_portable(const uint8_t *a, long lda, long kp, const int8_t *b, long r0, long r1, long p0, long p1, long n,
                                float *c, long ldc, const archc_qepilogue *epilogue);
