@@ -94,7 +94,8 @@ final class Int8KernelTwinTests: XCTestCase {
                         archc_qgemm_u8s8_portable(a, weights.kp, weights.kp, weights.data, r0, m, p0, weights.panels, n, &portable, n, &e)
                     }
                     // NaN where neither kernel wrote: compare the bit patterns.
-                    XCTAssertEqual(vnni.map(\.bitPattern), portable.map(\.bitPattern), "m \(m) n \(n) k \(k) zp \(zp) act \(activation) \(post) from [\(r0), \(p0)]")
+                    let what = "m \(m) n \(n) k \(k) zp \(zp) act \(activation) \(post) from [\(r0), \(p0)]"
+                    XCTAssertEqual(vnni.map(\.bitPattern), portable.map(\.bitPattern), what)
                     XCTAssertFalse(vnni[(m - 1) * n + n - 1].isNaN, "m \(m) n \(n): the last element was not written")
                 }
             }
