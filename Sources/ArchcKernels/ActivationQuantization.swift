@@ -27,12 +27,17 @@ public struct ActivationQuantization: Equatable, Sendable {
     public var zeroByte: UInt8 { UInt8(zeroPoint) }
 
     /// Quantizes `rows` rows of `k` floats (`ldx` apart) into rows `ldq` bytes apart, columns
-    /// [k, kp) set to `pad`.
+    /// [k, kp) set to `pad`: 16 floats at a time with the 512-bit kernels (`AVX512.enabled`),
+    /// else 8; the same bytes.
     @inline(__always)
     public func quantize(
         _ x: UnsafePointer<Float>, rows: Int, k: Int, ldx: Int, into q: UnsafeMutablePointer<UInt8>, ldq: Int, kp: Int, pad: UInt8 = 0
     ) {
-        archc_quantize_u8(x, rows, k, ldx, q, ldq, kp, 1 / scale, Int32(zeroPoint), pad)
+        if AVX512.enabled {
+            archc_quantize_u8_avx512(x, rows, k, ldx, q, ldq, kp, 1 / scale, Int32(zeroPoint), pad)
+        } else {
+            archc_quantize_u8(x, rows, k, ldx, q, ldq, kp, 1 / scale, Int32(zeroPoint), pad)
+        }
     }
 
     /// One value, as the kernel does it (the naive twin).

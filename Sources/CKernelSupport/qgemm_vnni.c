@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define VNNI __attribute__((target("avx512f,avx512vnni")))
+#define AVX512F __attribute__((target("avx512f")))
 
 int archc_cpu_has_avx512vnni(void) {
     static int answer = -1;
@@ -119,8 +120,38 @@ void archc_qgemm_u8s8_vnni(const uint8_t *a, long lda, long kp, const int8_t *b,
         }
     }
 }
+
+// `archc_quantize_u8`'s arithmetic 16 floats at a time (the AVX2 kernel's max-then-min clamp,
+// so a NaN becomes the low end there too), the tail under a mask instead of one at a time.
+AVX512F static void quantize(const float *x, long rows, long k, long ldx, uint8_t *q, long ldq, long kp, float inverse_scale,
+                             int zero_point, uint8_t pad) {
+    const __m512 scale = _mm512_set1_ps(inverse_scale);
+    const __m512 lo = _mm512_set1_ps((float)-zero_point), hi = _mm512_set1_ps((float)(255 - zero_point));
+    const __m512i zp = _mm512_set1_epi32(zero_point);
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * ldx;
+        uint8_t *out = q + r * ldq;
+        for (long i = 0; i < k; i += 16) {
+            const __mmask16 mask = k - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - i)) - 1);
+            __m512 f = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, row + i), scale);
+            f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+            _mm512_mask_cvtepi32_storeu_epi8(out + i, mask, _mm512_add_epi32(_mm512_cvtps_epi32(f), zp));
+        }
+        if (kp > k) memset(out + k, pad, (size_t)(kp - k));
+    }
+}
+
+void archc_quantize_u8_avx512(const float *x, long rows, long k, long ldx, uint8_t *q, long ldq, long kp, float inverse_scale, int zero_point,
+                              uint8_t pad) {
+    quantize(x, rows, k, ldx, q, ldq, kp, inverse_scale, zero_point, pad);
+}
 #else
 int archc_cpu_has_avx512vnni(void) { return 0; }
+
+void archc_quantize_u8_avx512(const float *x, long rows, long k, long ldx, uint8_t *q, long ldq, long kp, float inverse_scale, int zero_point,
+                              uint8_t pad) {
+    archc_quantize_u8_portable(x, rows, k, ldx, q, ldq, kp, inverse_scale, zero_point, pad);
+}
 
 void archc_qgemm_u8s8_vnni(const uint8_t *a, long lda, long kp, const int8_t *b, long r0, long r1, long p0, long p1, long n, float *c,
                            long ldc, const archc_qepilogue *e) {

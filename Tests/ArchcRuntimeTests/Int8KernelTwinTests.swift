@@ -140,10 +140,19 @@ final class Int8KernelTwinTests: XCTestCase {
             x[0] = .infinity
             x[1] = -.infinity
             x[2] = 0
+            x[3] = .nan
             var fast = [UInt8](repeating: 9, count: rows * kp), portable = fast
             q.quantize(x, rows: rows, k: k, ldx: k, into: &fast, ldq: kp, kp: kp, pad: 3)
             archc_quantize_u8_portable(x, rows, k, k, &portable, kp, kp, 1 / q.scale, Int32(q.zeroPoint), 3)
             XCTAssertEqual(fast, portable)
+            var avx2 = [UInt8](repeating: 9, count: rows * kp)
+            archc_quantize_u8(x, rows, k, k, &avx2, kp, kp, 1 / q.scale, Int32(q.zeroPoint), 3)
+            XCTAssertEqual(avx2, portable)
+            if archc_cpu_has_avx512f() != 0 {
+                var wide = [UInt8](repeating: 9, count: rows * kp)
+                archc_quantize_u8_avx512(x, rows, k, k, &wide, kp, kp, 1 / q.scale, Int32(q.zeroPoint), 3)
+                XCTAssertEqual(wide, portable)
+            }
             for r in 0..<rows {
                 for i in 0..<k {
                     let v = x[r * k + i]

@@ -46,6 +46,11 @@ void archc_qgemm_u8s8_portable(const uint8_t *a, long lda, long kp, const int8_t
 void archc_quantize_u8(const float *x, long rows, long k, long ldx, uint8_t *q, long ldq, long kp, float inverse_scale, int zero_point,
                        uint8_t pad);
 
+/// `archc_quantize_u8` 16 floats at a time (the tail under a mask): the same bytes. Only on a
+/// CPU with AVX-512F.
+void archc_quantize_u8_avx512(const float *x, long rows, long k, long ldx, uint8_t *q, long ldq, long kp, float inverse_scale, int zero_point,
+                              uint8_t pad);
+
 /// `archc_quantize_u8` in portable C.
 void archc_quantize_u8_portable(const float *x, long rows, long k, long ldx, uint8_t *q, long ldq, long kp, float inverse_scale,
                                 int zero_point, uint8_t pad);
