@@ -69,12 +69,12 @@ public struct Int8Gemm {
             activation: inKernel ? Self.code(epilogue.activation)! : 0, post_activation: inKernel ? Self.code(epilogue.postActivation)! : 0)
         let rest = EpilogueKernel(bias: nil, activation: epilogue.activation, postActivation: epilogue.postActivation)
         let (kp, n, b) = (weights.kp, weights.n, UnsafePointer(weights.data))
-        let vnni = Self.usesVNNI
+        let vnni = Self.usesVNNI, rowsOuter = PackedGemm.rowsOuterBytesOfB
         pool.run(chunks: parts.count) { part in
             for block in parts[part] where block.r1 > block.r0 && block.p1 > block.p0 {
                 withUnsafePointer(to: e) {
                     if vnni {
-                        archc_qgemm_u8s8_vnni(a, kp, kp, b, block.r0, block.r1, block.p0, block.p1, n, c, ldc, $0)
+                        archc_qgemm_u8s8_vnni(a, kp, kp, b, block.r0, block.r1, block.p0, block.p1, n, c, ldc, $0, rowsOuter)
                     } else {
                         archc_qgemm_u8s8(a, kp, kp, b, block.r0, block.r1, block.p0, block.p1, n, c, ldc, $0)
                     }

@@ -92,31 +92,42 @@ TILE(tile12x16, 12, 1)
 TILE(tile4x32, 4, 2)
 TILE(tile4x16, 4, 1)
 
+// One 12-row (or short last) tile of rows over one panel or a pair.
+static inline void step(const uint8_t *a, long lda, long kp, const int8_t *b, long r, long rows, long p, int pair, long n, float *c, long ldc,
+                        const archc_qepilogue *e) {
+    const int8_t *panel = b + p * kp * NR;
+    const long j0 = p * NR;
+    const float *residual = e->residual ? e->residual + r * ldc + j0 : NULL;
+    float *out = c + r * ldc + j0;
+    const uint8_t *x = a + r * lda;
+    // A short last tile of at most 4 rows takes the 4-row kernel: 12 would do 3x the work.
+    if (rows > 4) {
+        (pair ? tile12x32 : tile12x16)(x, lda, kp, panel, rows, out, ldc, j0, n, residual, e);
+    } else {
+        (pair ? tile4x32 : tile4x16)(x, lda, kp, panel, rows, out, ldc, j0, n, residual, e);
+    }
+}
+
 void archc_qgemm_u8s8_vnni(const uint8_t *a, long lda, long kp, const int8_t *b, long r0, long r1, long p0, long p1, long n, float *c,
-                           long ldc, const archc_qepilogue *e) {
-    // Rows per block: at most 128 KiB of A stays in L2 while every panel pair of the call
-    // passes over it; a pair (2 x 16 x KP bytes, 32 KiB at KP = 1024) stays in L1 while the
-    // block's tiles use it.
+                           long ldc, const archc_qepilogue *e, long rows_outer_bytes) {
+    if ((p1 - p0) * kp * NR <= rows_outer_bytes) {
+        // Each tile's rows (12 x KP bytes) stay in L1 while the block's panels pass over them
+        // from L2.
+        for (long r = r0; r < r1; r += 12) {
+            const long rows = r1 - r < 12 ? r1 - r : 12;
+            for (long p = p0; p < p1; p += 2) step(a, lda, kp, b, r, rows, p, p + 1 < p1, n, c, ldc, e);
+        }
+        return;
+    }
+    // Otherwise rows in blocks of at most 128 KiB of A, which stay in L2 while every panel
+    // pair of the call passes over them; a pair (2 x 16 x KP bytes) stays in L1 (at KP up
+    // to 1024) while the block's tiles use it.
     long mc = (128L << 10) / (kp > 0 ? kp : 1) / 12 * 12;
     if (mc < 12) mc = 12;
     for (long m0 = r0; m0 < r1; m0 += mc) {
         const long m1 = m0 + mc < r1 ? m0 + mc : r1;
         for (long p = p0; p < p1; p += 2) {
-            const int pair = p + 1 < p1;
-            const int8_t *panel = b + p * kp * NR;
-            const long j0 = p * NR;
-            for (long r = m0; r < m1; r += 12) {
-                const long rows = m1 - r < 12 ? m1 - r : 12;
-                const float *residual = e->residual ? e->residual + r * ldc + j0 : NULL;
-                float *out = c + r * ldc + j0;
-                const uint8_t *x = a + r * lda;
-                // A short last tile of at most 4 rows takes the 4-row kernel: 12 would do 3x the work.
-                if (rows > 4) {
-                    (pair ? tile12x32 : tile12x16)(x, lda, kp, panel, rows, out, ldc, j0, n, residual, e);
-                } else {
-                    (pair ? tile4x32 : tile4x16)(x, lda, kp, panel, rows, out, ldc, j0, n, residual, e);
-                }
-            }
+            for (long r = m0; r < m1; r += 12) step(a, lda, kp, b, r, m1 - r < 12 ? m1 - r : 12, p, p + 1 < p1, n, c, ldc, e);
         }
     }
 }
@@ -154,7 +165,8 @@ void archc_quantize_u8_avx512(const float *x, long rows, long k, long ldx, uint8
 }
 
 void archc_qgemm_u8s8_vnni(const uint8_t *a, long lda, long kp, const int8_t *b, long r0, long r1, long p0, long p1, long n, float *c,
-                           long ldc, const archc_qepilogue *e) {
+                           long ldc, const archc_qepilogue *e, long rows_outer_bytes) {
+    (void)rows_outer_bytes;
     archc_qgemm_u8s8_portable(a, lda, kp, b, r0, r1, p0, p1, n, c, ldc, e);
 }
 #endif

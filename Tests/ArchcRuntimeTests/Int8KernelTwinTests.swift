@@ -83,18 +83,19 @@ final class Int8KernelTwinTests: XCTestCase {
             let a = (0..<(m * weights.kp)).map { _ in UInt8(generator.next() % 256) }
             let residual = generator.uniformArray(m * n, -50, 50)
             for (activation, post, withResidual) in [(Int32(0), Int32(0), false), (1, 0, true), (2, 1, true), (0, 2, false)] {
-                // Rows [r0, m) and panels [p0, panels) of C: all of it, and a block inside it.
-                for (r0, p0) in [(0, 0), (m / 2, weights.panels / 2)] {
+                // Rows [r0, m) and panels [p0, panels) of C: all of it, and a block inside it;
+                // both loop orders (rows outer when the block's weights are at most the limit).
+                for (r0, p0, rowsOuter) in [(0, 0, 0), (m / 2, weights.panels / 2, 0), (0, 0, Int.max), (m / 2, weights.panels / 2, Int.max)] {
                     var vnni = [Float](repeating: .nan, count: m * n), portable = vnni
                     residual.withUnsafeBufferPointer { res in
                         var e = archc_qepilogue(
                             scale: g.scale, offset: g.offset, bias: g.bias, residual: withResidual ? res.baseAddress : nil, activation: activation,
                             post_activation: post)
-                        archc_qgemm_u8s8_vnni(a, weights.kp, weights.kp, weights.data, r0, m, p0, weights.panels, n, &vnni, n, &e)
+                        archc_qgemm_u8s8_vnni(a, weights.kp, weights.kp, weights.data, r0, m, p0, weights.panels, n, &vnni, n, &e, rowsOuter)
                         archc_qgemm_u8s8_portable(a, weights.kp, weights.kp, weights.data, r0, m, p0, weights.panels, n, &portable, n, &e)
                     }
                     // NaN where neither kernel wrote: compare the bit patterns.
-                    let what = "m \(m) n \(n) k \(k) zp \(zp) act \(activation) \(post) from [\(r0), \(p0)]"
+                    let what = "m \(m) n \(n) k \(k) zp \(zp) act \(activation) \(post) from [\(r0), \(p0)] rows outer \(rowsOuter)"
                     XCTAssertEqual(vnni.map(\.bitPattern), portable.map(\.bitPattern), what)
                     XCTAssertFalse(vnni[(m - 1) * n + n - 1].isNaN, "m \(m) n \(n): the last element was not written")
                 }

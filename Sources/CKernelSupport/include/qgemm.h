@@ -32,9 +32,12 @@ int archc_cpu_has_avx512vnni(void);
 
 /// `archc_qgemm_u8s8` with AVX-512 VNNI (vpdpbusd: four u8 x s8 products added into each
 /// int32 lane in one instruction), 12 x 32 tiles: the same exact sums and the same epilogue
-/// arithmetic, so the same bits. Only on a CPU where `archc_cpu_has_avx512vnni()`.
+/// arithmetic, so the same bits. When the block's weights ((p1 - p0) x 16 x KP bytes) are at
+/// most `rows_outer_bytes`, each tile of rows runs over all of the block's panels (weights
+/// from L2, rows from L1: `PackedGemm.rowsOuterBytesOfB`); otherwise each pair of panels over a
+/// block of rows. Only on a CPU where `archc_cpu_has_avx512vnni()`.
 void archc_qgemm_u8s8_vnni(const uint8_t *a, long lda, long kp, const int8_t *b, long r0, long r1, long p0, long p1, long n, float *c,
-                           long ldc, const archc_qepilogue *epilogue);
+                           long ldc, const archc_qepilogue *epilogue, long rows_outer_bytes);
 
 /// The same in portable C, one value at a time (the fallback, and a twin in tests).
 void archc_qgemm_u8s8_portable(const uint8_t *a, long lda, long kp, const int8_t *b, long r0, long r1, long p0, long p1, long n,
