@@ -1,17 +1,26 @@
 import ArchcIR
 
-/// The int8 path of the engine (`Precision.int8`): 1x1 convs, im2col convs and linears run
+/// The int8 path of the engine (`Precision.int8`): 1x1 convs, im2col convs (but the shallowest) and linears run
 /// `Int8Gemm` on their input quantized with its calibrated range; depthwise, grouped,
 /// pooling, normalisation, attention and elementwise layers stay float32, and so does every
 /// layer's output.
 extension Engine {
-    /// True for the kernels the int8 path replaces.
+    /// True for the kernels the int8 path replaces: 1x1 convs, linears, and im2col convs of
+    /// at least `minInt8ConvDepth` products per output.
     public static func runsInInt8(_ kernel: KernelPlan.Kernel) -> Bool {
         switch kernel {
-        case .pointwise, .im2col, .linear: return true
+        case .pointwise, .linear: return true
+        case .im2col(let g, _): return g.k >= minInt8ConvDepth
         default: return false
         }
     }
+
+    /// Shallower im2col convs stay float32: a 3x3 stem on RGB (K = 27, EfficientNet-Lite0's)
+    /// spends its int8 time quantizing the image and building the u8 im2col, not summing
+    /// (Lite0's stem 0.40 ms in int8 against 0.31 ms in float32 at batch 1, 3.02 against 2.58
+    /// at batch 8), and the first layer is where quantization costs most accuracy. Patchify
+    /// stems (K = 768) and ResNet's 7x7 stem (K = 147) stay int8.
+    public static let minInt8ConvDepth = 64
 
     /// Bytes of u8 scratch the int8 steps need at `batch` (the largest one: steps run in turn).
     static func int8ScratchBytes(_ plan: KernelPlan, batch: Int) -> Int {

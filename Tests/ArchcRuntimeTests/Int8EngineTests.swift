@@ -64,6 +64,22 @@ final class Int8EngineTests: XCTestCase {
         XCTAssertEqual(try three.run(input).data, output.data)
     }
 
+    /// Which layers run int8: an RGB 3x3 stem (K = 27) stays float32, a patchify stem
+    /// (K = 768) and a 7x7 stem (K = 147) do not, and neither do 1x1 convs.
+    func testShallowConvsStayFloat32() throws {
+        for (spec, stemInInt8) in [
+            ("specs/efficientnet-lite0.yaml", false), ("specs/robust-resnet-dw-small.yaml", true), ("specs/resnet50.yaml", true),
+        ] {
+            let (_, optimized) = try RuntimeTest.graphs(spec, overrides: ["input.size=64"])
+            let input = WeightInit.input(for: optimized, batch: 1, seed: 3)
+            let engine = try Engine(graph: optimized, batch: 1, threads: 1, precision: .int8(try calibrated(optimized, input)))
+            let first = try XCTUnwrap(engine.stepKinds.first)
+            XCTAssertEqual(first.kind.hasPrefix("int8 "), stemInInt8, "\(spec): the stem runs \(first.kind)")
+            XCTAssertTrue(engine.stepKinds.contains { $0.kind == "int8 pointwise" }, spec)
+            XCTAssertEqual(ActivationRanges.needed(by: optimized).contains(ActivationRanges.inputName), stemInInt8, "\(spec): the image's range")
+        }
+    }
+
     func testMissingRangeIsAnError() throws {
         let (_, optimized) = try RuntimeTest.graphs("specs/tiny/tiny-resnet.yaml")
         XCTAssertThrowsError(try Engine(graph: optimized, batch: 1, threads: 1, precision: .int8(ActivationRanges()))) { error in
@@ -123,10 +139,10 @@ final class Int8EngineTests: XCTestCase {
             "\(path):3:3: error: calibrated for model 'tiny-resnet', not 'resnet50'; run archc calibrate for this spec")
 
         // Ranges of another graph whose value names match (the spec edited since: here its
-        // kernel size) were applied without a word.
+        // width) were applied without a word.
         try CalibrationFile.write(ranges, model: "tiny-resnet", graph: optimized, to: path)
         XCTAssertNoThrow(try CalibrationFile.read(path, model: "tiny-resnet", graph: optimized))
-        let (_, edited) = try RuntimeTest.graphs("specs/tiny/tiny-resnet.yaml", overrides: ["stem[0].conv.kernel=5"])
+        let (_, edited) = try RuntimeTest.graphs("specs/tiny/tiny-resnet.yaml", overrides: ["stem[0].conv.out=16"])
         XCTAssertEqual(Set(ActivationRanges.needed(by: edited)), Set(ActivationRanges.needed(by: optimized)), "the same value names")
         let hash = graphHash(optimized), editedHash = graphHash(edited)
         XCTAssertNotEqual(hash, editedHash)
