@@ -58,8 +58,10 @@ public enum DepthwiseKernel {
             let width = min(block, g.outC - c0)
             let outRows = band * layout.bandRows..<min(g.outH, (band + 1) * layout.bandRows)
             let inRows = layout.inputRows(outRows)
-            let buffer = AlignedMemory.floats(layout.floats(width: width, rows: inRows.count))
-            defer { AlignedMemory.free(buffer) }
+            let floats = layout.floats(width: width, rows: inRows.count)
+            let scratch = archc_thread_scratch(0, floats * 4)?.bindMemory(to: Float.self, capacity: floats)
+            let buffer = scratch ?? AlignedMemory.floats(floats)
+            defer { if scratch == nil { AlignedMemory.free(buffer) } }
             layout.fill(buffer, from: x + n * g.inH * g.inW * g.inC, rows: inRows, c0: c0, width: width)
             if chunk + 1 < chunks { prefetch(chunk: chunk + 1, bands: bands, blocks: blocks, layout: layout, x: x) }
             compute(

@@ -177,16 +177,18 @@ public enum PackedGemm {
         pool.run(chunks: parts.count) { part in
             // Per row block and depth block: the segments' lengths, and for every tile the
             // six rows' pointers per segment, found once and reused by all panels.
-            let tilesPerBlock = (mc + mr - 1) / mr
-            let lengths = UnsafeMutablePointer<Int>.allocate(capacity: maxSegments)
-            let pointers = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: tilesPerBlock * maxSegments * mr)
-            // The 512-bit tile's sums (two tiles of two panels), on their way to the epilogue.
-            let sums = AlignedMemory.floats(2 * mr * 2 * nr)
-            defer {
-                lengths.deallocate()
-                pointers.deallocate()
-                AlignedMemory.free(sums)
-            }
+            // The 512-bit tile's sums (two tiles of two panels) on their way to the epilogue, then
+            // those: in the thread's scratch (no allocation per part), else allocated.
+            let tilesPerBlock = (mc + mr - 1) / mr, sumFloats = 2 * mr * 2 * nr
+            let pointerCount = tilesPerBlock * maxSegments * mr
+            let bytes = sumFloats * 4 + (maxSegments + pointerCount) * 8
+            let scratch = archc_thread_scratch(1, bytes)
+            let owned = scratch == nil ? AlignedMemory.bytes(bytes) : nil
+            defer { owned.map { AlignedMemory.free($0) } }
+            let base = scratch ?? owned!
+            let sums = base.bindMemory(to: Float.self, capacity: sumFloats)
+            let lengths = (base + sumFloats * 4).bindMemory(to: Int.self, capacity: maxSegments)
+            let pointers = (base + sumFloats * 4 + maxSegments * 8).bindMemory(to: UnsafePointer<Float>.self, capacity: pointerCount)
             // After its last panel block a block prefetches the first one of the block after it:
             // the part's next, or the next part's first, which this thread most often runs next
             // (the pool hands out contiguous ranges).
