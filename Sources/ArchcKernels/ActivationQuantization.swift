@@ -28,7 +28,7 @@ public struct ActivationQuantization: Equatable, Sendable {
 
     /// Quantizes `rows` rows of `k` floats (`ldx` apart) into rows `ldq` bytes apart, columns
     /// [k, kp) set to `pad`: 16 floats at a time with the 512-bit kernels (`AVX512.enabled`),
-    /// else 8; the same bytes.
+    /// else 32 (AVX2, a scalar tail); the same bytes.
     @inline(__always)
     public func quantize(
         _ x: UnsafePointer<Float>, rows: Int, k: Int, ldx: Int, into q: UnsafeMutablePointer<UInt8>, ldq: Int, kp: Int, pad: UInt8 = 0

@@ -177,8 +177,9 @@ public enum PackedGemm {
         pool.run(chunks: parts.count) { part in
             // Per row block and depth block: the segments' lengths, and for every tile the
             // six rows' pointers per segment, found once and reused by all panels.
-            // The 512-bit tile's sums (two tiles of two panels) on their way to the epilogue, then
-            // those: in the thread's scratch (no allocation per part), else allocated.
+            // The 512-bit tile's sums (two tiles of two panels) on their way to the epilogue, the
+            // segments' lengths and the rows' pointers: in the thread's scratch (no allocation
+            // per part), else allocated.
             let tilesPerBlock = (mc + mr - 1) / mr, sumFloats = 2 * mr * 2 * nr
             let pointerCount = tilesPerBlock * maxSegments * mr
             let bytes = sumFloats * 4 + (maxSegments + pointerCount) * 8

@@ -25,6 +25,7 @@ extension Engine {
     /// Bytes of u8 scratch the int8 steps need at `batch` (the largest one: steps run in turn).
     static func int8ScratchBytes(_ plan: KernelPlan, batch: Int) -> Int {
         plan.steps.map { step -> Int in
+            guard runsInInt8(step.kernel) else { return 0 }
             switch step.kernel {
             case .pointwise(var g, _):
                 g.batch = batch

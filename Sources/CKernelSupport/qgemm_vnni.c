@@ -100,11 +100,16 @@ static inline void step(const uint8_t *a, long lda, long kp, const int8_t *b, lo
     const float *residual = e->residual ? e->residual + r * ldc + j0 : NULL;
     float *out = c + r * ldc + j0;
     const uint8_t *x = a + r * lda;
-    // A short last tile of at most 4 rows takes the 4-row kernel: 12 would do 3x the work.
-    if (rows > 4) {
+    // A short last tile of at most 8 rows takes one or two 4-row tiles: 12 would do up to 3x
+    // the work.
+    if (rows > 8) {
         (pair ? tile12x32 : tile12x16)(x, lda, kp, panel, rows, out, ldc, j0, n, residual, e);
-    } else {
-        (pair ? tile4x32 : tile4x16)(x, lda, kp, panel, rows, out, ldc, j0, n, residual, e);
+        return;
+    }
+    const long first = rows < 4 ? rows : 4;
+    (pair ? tile4x32 : tile4x16)(x, lda, kp, panel, first, out, ldc, j0, n, residual, e);
+    if (rows > 4) {
+        (pair ? tile4x32 : tile4x16)(x + 4 * lda, lda, kp, panel, rows - 4, out + 4 * ldc, ldc, j0, n, residual ? residual + 4 * ldc : NULL, e);
     }
 }
 
@@ -120,8 +125,8 @@ void archc_qgemm_u8s8_vnni(const uint8_t *a, long lda, long kp, const int8_t *b,
         return;
     }
     // Otherwise rows in blocks of at most 128 KiB of A, which stay in L2 while every panel
-    // pair of the call passes over them; a pair (2 x 16 x KP bytes) stays in L1 (at KP up
-    // to 1024) while the block's tiles use it.
+    // pair of the call passes over them; a pair (2 x 16 x KP bytes: 16 KiB at KP = 512) stays
+    // near L1 while the block's tiles use it.
     long mc = (128L << 10) / (kp > 0 ? kp : 1) / 12 * 12;
     if (mc < 12) mc = 12;
     for (long m0 = r0; m0 < r1; m0 += mc) {

@@ -1,6 +1,7 @@
 #include "thread_scratch.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 // Each thread's scratch: one block per slot, kept between calls and freed when the thread
@@ -14,18 +15,25 @@ static pthread_key_t key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static __thread scratch *mine;
 
+static int have_key;
+
 static void release(void *value) {
     scratch *s = value;
     for (int i = 0; i < ARCHC_SCRATCH_SLOTS; i++) free(s->block[i]);
     free(s);
+    // A destructor that runs later on this thread and asks again starts afresh.
+    mine = NULL;
 }
 
-static void make_key(void) { (void)pthread_key_create(&key, release); }
+static void make_key(void) { have_key = pthread_key_create(&key, release) == 0; }
 
 void *archc_thread_scratch(int slot, size_t bytes) {
     if (slot < 0 || slot >= ARCHC_SCRATCH_SLOTS) return NULL;
+    // Sizes near SIZE_MAX (a count that wrapped) would wrap when rounded up.
+    if (bytes > SIZE_MAX / 2) return NULL;
     if (!mine) {
         pthread_once(&once, make_key);
+        if (!have_key) return NULL;
         scratch *s = calloc(1, sizeof(scratch));
         if (!s) return NULL;
         if (pthread_setspecific(key, s) != 0) {

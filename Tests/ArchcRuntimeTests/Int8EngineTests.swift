@@ -1,6 +1,6 @@
 import ArchcDriver
 import ArchcIR
-import ArchcRuntime
+@testable import ArchcRuntime
 import Foundation
 import XCTest
 
@@ -78,6 +78,19 @@ final class Int8EngineTests: XCTestCase {
             XCTAssertTrue(engine.stepKinds.contains { $0.kind == "int8 pointwise" }, spec)
             XCTAssertEqual(ActivationRanges.needed(by: optimized).contains(ActivationRanges.inputName), stemInInt8, "\(spec): the image's range")
         }
+    }
+
+    /// The int8 scratch (the quantized input, or its u8 im2col) is sized by the steps that
+    /// run in int8 only: tiny-resnet's 3x3 stem on RGB (16x16 rows x 28 bytes per image) stays
+    /// float32 and used to size it.
+    func testInt8ScratchIgnoresFloat32Steps() throws {
+        let (_, optimized) = try RuntimeTest.graphs("specs/tiny/tiny-resnet.yaml")
+        let input = WeightInit.input(for: optimized, batch: 2, seed: 3)
+        let engine = try Engine(graph: optimized, batch: 2, threads: 1, precision: .int8(try calibrated(optimized, input)))
+        XCTAssertEqual(engine.stepKinds.first?.kind, "stem")
+        let bytes = Engine.int8ScratchBytes(engine.kernelPlan, batch: 2)
+        XCTAssertGreaterThan(bytes, 0)
+        XCTAssertLessThan(bytes, 2 * 16 * 16 * 28, "the float32 stem's im2col must not size the int8 scratch")
     }
 
     func testMissingRangeIsAnError() throws {

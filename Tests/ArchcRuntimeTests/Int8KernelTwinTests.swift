@@ -68,36 +68,57 @@ final class Int8KernelTwinTests: XCTestCase {
         XCTAssertEqual(fast, portable)
     }
 
-    /// The AVX-512 VNNI kernel against the portable one, bit for bit: 12- and 4-row tiles and
-    /// their tails (M = 1, 4, 5, 13, 49), one or two panels per step and a narrow last panel (N
-    /// = 16, 17, 40, 50), K not a multiple of 4, a block of rows and panels inside C, every
+    /// The AVX-512 VNNI kernel against the AVX2 one, bit for bit, with dequantization scales
+    /// that are not 1 (so the epilogue's fused multiply-add and its order show), and against
+    /// the portable one where every value is an exact integer (scale 1, no bias): 12-row tiles
+    /// and tails of 1-8 rows (M = 1, 4, 5, 8, 13, 20, 49, 196), one or two panels per step and
+    /// a narrow last panel (N = 16, 17, 33, 40, 50), K not a multiple of 4, rows in more than
+    /// one block (K = 1100), a block of rows and panels inside C, both loop orders, every
     /// epilogue the kernel finishes (bias, ReLU / ReLU6, residual, post-activation), zero
-    /// points 0..255.
-    func testVNNIAndPortableKernelsAgreeExactly() throws {
+    /// points 0..255; C has a guard column band and row that must stay untouched.
+    func testVNNIKernelAgreesWithAVX2AndPortableExactly() throws {
         try XCTSkipUnless(archc_cpu_has_avx512vnni() != 0, "this CPU has no AVX-512 VNNI")
         var generator = SeededGenerator(seed: 14)
-        for (m, n, k, zp) in [(1, 16, 4, 0), (4, 17, 45, 255), (5, 40, 64, 7), (13, 50, 259, 128), (49, 33, 17, 90), (196, 40, 96, 3)] {
+        let shapes = [
+            (1, 16, 4, 0), (4, 17, 45, 255), (5, 40, 64, 7), (8, 33, 12, 1), (13, 50, 259, 128), (20, 16, 31, 60), (49, 33, 17, 90),
+            (196, 40, 96, 3), (196, 40, 1100, 5),
+        ]
+        for (m, n, k, zp) in shapes {
             let w = integerWeights(n: n, k: k, generator: &generator)
             let weights = packed(w, n: n, k: k)
-            let g = gemm(weights, zeroPoint: zp, bias: generator.uniformArray(n, -50, 50))
             let a = (0..<(m * weights.kp)).map { _ in UInt8(generator.next() % 256) }
-            let residual = generator.uniformArray(m * n, -50, 50)
-            for (activation, post, withResidual) in [(Int32(0), Int32(0), false), (1, 0, true), (2, 1, true), (0, 2, false)] {
-                // Rows [r0, m) and panels [p0, panels) of C: all of it, and a block inside it;
-                // both loop orders (rows outer when the block's weights are at most the limit).
-                for (r0, p0, rowsOuter) in [(0, 0, 0), (m / 2, weights.panels / 2, 0), (0, 0, Int.max), (m / 2, weights.panels / 2, Int.max)] {
-                    var vnni = [Float](repeating: .nan, count: m * n), portable = vnni
-                    residual.withUnsafeBufferPointer { res in
-                        var e = archc_qepilogue(
-                            scale: g.scale, offset: g.offset, bias: g.bias, residual: withResidual ? res.baseAddress : nil, activation: activation,
-                            post_activation: post)
-                        archc_qgemm_u8s8_vnni(a, weights.kp, weights.kp, weights.data, r0, m, p0, weights.panels, n, &vnni, n, &e, rowsOuter)
-                        archc_qgemm_u8s8_portable(a, weights.kp, weights.kp, weights.data, r0, m, p0, weights.panels, n, &portable, n, &e)
+            let ldc = n + 16, rows = m + 1
+            let residual = generator.uniformArray(rows * ldc, -50, 50)
+            for exact in [true, false] {
+                let input = ActivationQuantization(scale: exact ? 1 : 0.0371, zeroPoint: zp)
+                let bias = exact ? nil : generator.uniformArray(n, -5, 5)
+                let g = bias.withUnsafeBufferPointer(or: nil) { b in
+                    Int8Gemm(weights: weights, input: input, bias: b) { UnsafeMutableRawPointer(AlignedMemory.bytes($0)) }
+                }
+                let epilogues: [(Int32, Int32, Bool)] = exact ? [(0, 0, false)] : [(0, 0, false), (1, 0, true), (2, 1, true), (0, 2, false)]
+                for (activation, post, withResidual) in epilogues {
+                    // Rows [r0, m) and panels [p0, panels) of C: all of it, and a block inside it;
+                    // both loop orders (rows outer when the block's weights are at most the limit).
+                    for (r0, p0, rowsOuter) in [(0, 0, 0), (m / 2, weights.panels / 2, 0), (0, 0, Int.max), (m / 2, weights.panels / 2, Int.max)] {
+                        var vnni = [Float](repeating: .nan, count: rows * ldc), other = vnni
+                        residual.withUnsafeBufferPointer { res in
+                            var e = archc_qepilogue(
+                                scale: g.scale, offset: g.offset, bias: g.bias, residual: withResidual ? res.baseAddress : nil, activation: activation,
+                                post_activation: post)
+                            let data = weights.data
+                            archc_qgemm_u8s8_vnni(a, weights.kp, weights.kp, data, r0, m, p0, weights.panels, n, &vnni, ldc, &e, rowsOuter)
+                            if exact {
+                                archc_qgemm_u8s8_portable(a, weights.kp, weights.kp, data, r0, m, p0, weights.panels, n, &other, ldc, &e)
+                            } else {
+                                archc_qgemm_u8s8(a, weights.kp, weights.kp, data, r0, m, p0, weights.panels, n, &other, ldc, &e)
+                            }
+                        }
+                        let what = "m \(m) n \(n) k \(k) zp \(zp) act \(activation) \(post) from [\(r0), \(p0)] rows outer \(rowsOuter) exact \(exact)"
+                        XCTAssertEqual(vnni.map(\.bitPattern), other.map(\.bitPattern), what)
+                        XCTAssertFalse(vnni[(m - 1) * ldc + n - 1].isNaN, "\(what): the last element was not written")
+                        let guards = (0..<rows).flatMap { r in (n..<ldc).map { r * ldc + $0 } } + (m * ldc..<rows * ldc)
+                        XCTAssertTrue(guards.allSatisfy { vnni[$0].isNaN }, "\(what): written outside C")
                     }
-                    // NaN where neither kernel wrote: compare the bit patterns.
-                    let what = "m \(m) n \(n) k \(k) zp \(zp) act \(activation) \(post) from [\(r0), \(p0)] rows outer \(rowsOuter)"
-                    XCTAssertEqual(vnni.map(\.bitPattern), portable.map(\.bitPattern), what)
-                    XCTAssertFalse(vnni[(m - 1) * n + n - 1].isNaN, "m \(m) n \(n): the last element was not written")
                 }
             }
         }
@@ -134,33 +155,35 @@ final class Int8KernelTwinTests: XCTestCase {
 
     func testQuantizerMatchesItsTwinAndRoundTrips() throws {
         var generator = SeededGenerator(seed: 6)
-        for (lo, hi) in [(Float(-2.1), Float(2.6)), (0, 6), (-0.5, 30), (0, 0)] {
+        // Tails shorter than 16 and 32, whole vectors, rows wider than k (NaN past k, never read).
+        for ((lo, hi), (k, ldx)) in zip([(Float(-2.1), Float(2.6)), (0, 6), (-0.5, 30), (0, 0), (-1, 1)], [(37, 37), (5, 9), (48, 48), (16, 19), (70, 80)]) {
             let q = ActivationQuantization(lo: lo, hi: hi)
-            let (rows, k, kp) = (7, 37, 40)
-            var x = generator.uniformArray(rows * k, lo * 1.5 - 1, hi * 1.5 + 1)
+            let (rows, kp) = (7, (k + 3) / 4 * 4 + 4)
+            var x = generator.uniformArray(rows * ldx, lo * 1.5 - 1, hi * 1.5 + 1)
+            for r in 0..<rows { for i in k..<ldx { x[r * ldx + i] = .nan } }
             x[0] = .infinity
             x[1] = -.infinity
             x[2] = 0
             x[3] = .nan
             var fast = [UInt8](repeating: 9, count: rows * kp), portable = fast
-            q.quantize(x, rows: rows, k: k, ldx: k, into: &fast, ldq: kp, kp: kp, pad: 3)
-            archc_quantize_u8_portable(x, rows, k, k, &portable, kp, kp, 1 / q.scale, Int32(q.zeroPoint), 3)
+            q.quantize(x, rows: rows, k: k, ldx: ldx, into: &fast, ldq: kp, kp: kp, pad: 3)
+            archc_quantize_u8_portable(x, rows, k, ldx, &portable, kp, kp, 1 / q.scale, Int32(q.zeroPoint), 3)
             XCTAssertEqual(fast, portable)
             var avx2 = [UInt8](repeating: 9, count: rows * kp)
-            archc_quantize_u8(x, rows, k, k, &avx2, kp, kp, 1 / q.scale, Int32(q.zeroPoint), 3)
+            archc_quantize_u8(x, rows, k, ldx, &avx2, kp, kp, 1 / q.scale, Int32(q.zeroPoint), 3)
             XCTAssertEqual(avx2, portable)
             if archc_cpu_has_avx512f() != 0 {
                 var wide = [UInt8](repeating: 9, count: rows * kp)
-                archc_quantize_u8_avx512(x, rows, k, k, &wide, kp, kp, 1 / q.scale, Int32(q.zeroPoint), 3)
+                archc_quantize_u8_avx512(x, rows, k, ldx, &wide, kp, kp, 1 / q.scale, Int32(q.zeroPoint), 3)
                 XCTAssertEqual(wide, portable)
             }
             for r in 0..<rows {
                 for i in 0..<k {
-                    let v = x[r * k + i]
+                    let v = x[r * ldx + i]
                     XCTAssertEqual(fast[r * kp + i], q.quantize(v), "\(v) in [\(lo), \(hi)]")
                     if v >= lo && v <= hi { XCTAssertLessThanOrEqual(abs(q.dequantize(fast[r * kp + i]) - v), q.scale / 2 * 1.001) }
                 }
-                XCTAssertEqual(Array(fast[(r * kp + k)..<(r * kp + kp)]), [3, 3, 3])
+                XCTAssertEqual(Array(fast[(r * kp + k)..<(r * kp + kp)]), [UInt8](repeating: 3, count: kp - k))
             }
             XCTAssertEqual(q.dequantize(q.quantize(0)), 0, "zero is exact in [\(lo), \(hi)]")
         }

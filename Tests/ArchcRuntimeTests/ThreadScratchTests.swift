@@ -8,6 +8,10 @@ final class ThreadScratchTests: XCTestCase {
     func testSlotsAreAlignedKeptAndGrown() throws {
         XCTAssertNil(archc_thread_scratch(-1, 64))
         XCTAssertNil(archc_thread_scratch(Int32(ARCHC_SCRATCH_SLOTS), 64))
+        // A size that wrapped (size_t near its maximum: -1 here) or that no system has: nil,
+        // and the slot keeps working.
+        XCTAssertNil(archc_thread_scratch(2, -1))
+        XCTAssertNil(archc_thread_scratch(2, Int.max))
         let first = try XCTUnwrap(archc_thread_scratch(2, 100))
         XCTAssertEqual(Int(bitPattern: first) % 64, 0)
         first.storeBytes(of: 0x1234_5678, as: UInt32.self)
