@@ -17,7 +17,10 @@ public struct Int8Gemm {
     /// Whether the products run the AVX-512 VNNI kernel (`archc_qgemm_u8s8_vnni`): on a CPU
     /// with it, unless `ARCHC_ISA=avx2` asks for the AVX2 kernels (`AVX512.enabled`). Either
     /// kernel gives the same bits.
-    static var usesVNNI: Bool { AVX512.enabled && archc_cpu_has_avx512vnni() != 0 }
+    static var usesVNNI: Bool { AVX512.enabled && hasVNNI }
+
+    /// Whether this CPU runs AVX-512 VNNI (and AVX-512F).
+    public static let hasVNNI = archc_cpu_has_avx512vnni() != 0
 
     /// Bytes of the per-column vectors (`allocate` is asked for three of this size).
     public static func vectorBytes(n: Int) -> Int { (n + 15) / 16 * 16 * 4 }

@@ -21,7 +21,7 @@ while let flag = arguments.popFirst() {
     default:
         print(
             "usage: archc-kernels [--threads T] [--repeat R] [--cpu-time]"
-                + " [--only gemm|streamed|chain|block8|depthwise|resnet|resnet8|mobile|expand-dw|attention|winograd|strided]")
+                + " [--only gemm|streamed|chain|block8|depthwise|resnet|resnet8|mobile|expand-dw|attention|winograd|strided|int8]")
         exit(flag == "--help" || flag == "-h" ? 0 : 64)
     }
 }
@@ -254,6 +254,42 @@ if wanted("resnet") {
         print(
             String(format: "  %3d -> %3d %3dx%-3d k%d s%d ", cin, cout, size, size, k, stride) + what.padding(toLength: 28, withPad: " ", startingAt: 0)
                 + String(format: " %6.1f  %5.1f%%", r, 100 * r / peak))
+    }
+}
+if wanted("int8") {
+    // The int8 GEMM (`--precision int8`) on the robust models' and ResNet-50's 1x1 shapes, A
+    // already quantized: the AVX2 kernel (vpmaddubsw) and, on a CPU with AVX-512 VNNI, the
+    // vpdpbusd one, timed alternately; giga-operations per second (2 per multiply-add).
+    print("\nThe int8 GEMM (A quantized), GOP/s                   AVX2   VNNI  VNNI/AVX2")
+    let vnni = AVX512.enabled && Int8Gemm.hasVNNI
+    for (m, k, n, what) in [
+        (196, 384, 1536, "DW-Small stage 2 pwconv1, b1"), (196, 1536, 384, "DW-Small stage 2 pwconv2, b1"),
+        (49, 768, 3072, "DW-Small stage 3 pwconv1, b1"), (1568, 384, 1536, "DW-Small stage 2 pwconv1, b8"),
+        (1568, 1536, 384, "DW-Small stage 2 pwconv2, b8"), (196, 1024, 256, "ResNet-50 layer3 conv1, b1"),
+    ] as [(Int, Int, Int, String)] {
+        let w = random(n * k)
+        let memory = UnsafeMutableRawPointer(AlignedMemory.bytes(Int8Weights.packedBytes(n: n, k: k))).bindMemory(to: Int8.self, capacity: 1)
+        let weights = Int8Weights(quantizing: w, n: n, k: k, into: memory)
+        let g = Int8Gemm(weights: weights, input: ActivationQuantization(scale: 0.02, zeroPoint: 128), bias: random(n)) {
+            UnsafeMutableRawPointer(AlignedMemory.bytes($0))
+        }
+        let a = UnsafeMutableRawPointer(AlignedMemory.bytes(m * weights.kp)).bindMemory(to: UInt8.self, capacity: m * weights.kp)
+        for i in 0..<(m * weights.kp) { a[i] = UInt8(truncatingIfNeeded: i &* 2_654_435_761 >> 13) }
+        let c = random(m * n)
+        let epilogue = EpilogueKernel(bias: nil, activation: .relu, postActivation: nil)
+        let ops = 2.0 * Double(m * n * k)
+        let wide = AVX512.enabled
+        var best = (avx2: 0.0, vnni: 0.0)
+        for _ in 0..<2 {
+            AVX512.enabled = false
+            best.avx2 = max(best.avx2, rate(flops: ops) { g.multiply(m: m, quantized: a, c: c, ldc: n, epilogue: epilogue, residual: nil, pool: pool) })
+            AVX512.enabled = wide
+            if vnni {
+                best.vnni = max(best.vnni, rate(flops: ops) { g.multiply(m: m, quantized: a, c: c, ldc: n, epilogue: epilogue, residual: nil, pool: pool) })
+            }
+        }
+        let line = String(format: "  M %4d K %4d N %4d ", m, k, n) + what.padding(toLength: 30, withPad: " ", startingAt: 0)
+        print(line + String(format: " %6.1f", best.avx2) + (vnni ? String(format: " %6.1f  %5.2f", best.vnni, best.vnni / best.avx2) : "      -      -"))
     }
 }
 if wanted("resnet8") {
