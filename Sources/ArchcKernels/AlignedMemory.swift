@@ -1,3 +1,5 @@
+import CKernelSupport
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -62,5 +64,24 @@ public enum AlignedMemory {
         #else
             pointer.deallocate()
         #endif
+    }
+
+    /// The per-thread scratch blocks (`archc_thread_scratch`), one per user: a slot is used by
+    /// one kernel only, and that kernel never calls another user of its slot while it holds it.
+    public enum ScratchSlot: Int32 {
+        /// `DepthwiseKernel.run`'s per-chunk input copy.
+        case depthwise = 0
+        /// `PackedGemm.multiply`'s per-part sums, segment lengths and row pointers.
+        case gemm = 1
+    }
+
+    /// `count` bytes (64-byte aligned) from the calling thread's scratch block `slot`, kept
+    /// between calls so a kernel's chunks allocate nothing; or, when that block cannot grow,
+    /// newly allocated (`owned`: the caller frees it with `free(_:)`). Valid until the thread
+    /// asks for `slot` again.
+    @inline(__always)
+    public static func threadScratch(_ slot: ScratchSlot, bytes count: Int) -> (pointer: UnsafeMutableRawPointer, owned: Bool) {
+        if let scratch = archc_thread_scratch(slot.rawValue, count) { return (scratch, false) }
+        return (bytes(count), true)
     }
 }

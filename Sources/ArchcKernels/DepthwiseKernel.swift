@@ -59,9 +59,9 @@ public enum DepthwiseKernel {
             let outRows = band * layout.bandRows..<min(g.outH, (band + 1) * layout.bandRows)
             let inRows = layout.inputRows(outRows)
             let floats = layout.floats(width: width, rows: inRows.count)
-            let scratch = archc_thread_scratch(0, floats * 4)?.bindMemory(to: Float.self, capacity: floats)
-            let buffer = scratch ?? AlignedMemory.floats(floats)
-            defer { if scratch == nil { AlignedMemory.free(buffer) } }
+            let (raw, owned) = AlignedMemory.threadScratch(.depthwise, bytes: floats * 4)
+            defer { if owned { AlignedMemory.free(raw) } }
+            let buffer = raw.bindMemory(to: Float.self, capacity: floats)
             layout.fill(buffer, from: x + n * g.inH * g.inW * g.inC, rows: inRows, c0: c0, width: width)
             if chunk + 1 < chunks { prefetch(chunk: chunk + 1, bands: bands, blocks: blocks, layout: layout, x: x) }
             compute(

@@ -175,18 +175,13 @@ public enum PackedGemm {
         let wide = AVX512.enabled
         let packedEnd = UnsafePointer(b.data) + b.panels * b.k * nr
         pool.run(chunks: parts.count) { part in
-            // Per row block and depth block: the segments' lengths, and for every tile the
-            // six rows' pointers per segment, found once and reused by all panels.
-            // The 512-bit tile's sums (two tiles of two panels) on their way to the epilogue, the
-            // segments' lengths and the rows' pointers: in the thread's scratch (no allocation
-            // per part), else allocated.
+            // In the thread's scratch: the 512-bit tile's sums (two tiles of two panels) on their
+            // way to the epilogue; per row block and depth block, the segments' lengths and for
+            // every tile the six rows' pointers per segment, found once and reused by all panels.
             let tilesPerBlock = (mc + mr - 1) / mr, sumFloats = 2 * mr * 2 * nr
             let pointerCount = tilesPerBlock * maxSegments * mr
-            let bytes = sumFloats * 4 + (maxSegments + pointerCount) * 8
-            let scratch = archc_thread_scratch(1, bytes)
-            let owned = scratch == nil ? AlignedMemory.bytes(bytes) : nil
-            defer { owned.map { AlignedMemory.free($0) } }
-            let base = scratch ?? owned!
+            let (base, owned) = AlignedMemory.threadScratch(.gemm, bytes: sumFloats * 4 + (maxSegments + pointerCount) * 8)
+            defer { if owned { AlignedMemory.free(base) } }
             let sums = base.bindMemory(to: Float.self, capacity: sumFloats)
             let lengths = (base + sumFloats * 4).bindMemory(to: Int.self, capacity: maxSegments)
             let pointers = (base + sumFloats * 4 + maxSegments * 8).bindMemory(to: UnsafePointer<Float>.self, capacity: pointerCount)

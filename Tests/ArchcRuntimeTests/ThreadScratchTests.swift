@@ -1,3 +1,4 @@
+import ArchcKernels
 import CKernelSupport
 import Foundation
 import XCTest
@@ -29,6 +30,15 @@ final class ThreadScratchTests: XCTestCase {
         grown.initializeMemory(as: UInt8.self, repeating: 7, count: bytes)
         XCTAssertEqual(grown.load(fromByteOffset: bytes - 1, as: UInt8.self), 7)
         XCTAssertEqual(archc_thread_scratch(2, bytes), grown)
+    }
+
+    /// The kernels' way in: each named slot is its C slot, not owned by the caller.
+    func testKernelSlotsAreTheThreadsBlocks() throws {
+        for (slot, raw) in [(AlignedMemory.ScratchSlot.depthwise, Int32(0)), (.gemm, 1)] {
+            let (pointer, owned) = AlignedMemory.threadScratch(slot, bytes: 4096)
+            XCTAssertFalse(owned)
+            XCTAssertEqual(pointer, archc_thread_scratch(raw, 4096))
+        }
     }
 
     func testEachThreadHasItsOwnBlock() throws {
