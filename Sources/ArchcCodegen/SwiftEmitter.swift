@@ -46,7 +46,7 @@ public enum SwiftEmitter {
         "Failure", "Gemm", "GemmBackend", "GemmWeights", "GeneratedBuffers", "GeneratedModel", "GeneratedModelError", "Graph", "IRParser",
         "Int8ConvRows", "Int8Gemm", "Int8Weights", "Interval", "Kernel", "KernelPlan", "MemoryPlan", "Node",
         "NormArithmetic", "OpKind", "OtherKernels", "PackedGemm", "PackedMatrix", "PoolAttributes", "Precision",
-        "ProcessMemory", "SeededGenerator", "ShapeError", "ShapeInference", "SourceLocation", "Step", "StepTime",
+        "ProcessMemory", "ScratchSlot", "SeededGenerator", "ShapeError", "ShapeInference", "SourceLocation", "Step", "StepTime",
         "Style", "Tensor", "TensorType", "Tile", "TokenKernels", "ValueID", "Verifier", "WeightInit", "WeightPacking",
         "WeightStore", "WinogradKernel", "WinogradWeights", "WorkerPool",
     ]
